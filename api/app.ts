@@ -1,0 +1,49 @@
+import Koa from 'koa';
+import Router from '@koa/router';
+import cors from '@koa/cors';
+import helmet from 'koa-helmet';
+import type { Logger } from 'pino';
+import type { DatabasePool } from 'slonik';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Client as TemporalClient } from '@temporalio/client';
+import { errorMiddleware } from './http/error-middleware.ts';
+import { requestContext } from './http/request-context.ts';
+import { registerRoutes, type Authorize } from './http/register-routes.ts';
+import { healthRouter } from './health/health-routes.ts';
+import { pgReadiness, clickhouseReadiness, temporalReadiness } from './health/dependency-checks.ts';
+import { buildRoutes } from './routes.ts';
+import { publicOnly } from './http/public-only.ts';
+import type { RouteDef } from './http/route.ts';
+
+export type AppDeps = {
+  logger: Logger;
+  pg: DatabasePool;
+  clickhouse: ClickHouseClient;
+  temporal: TemporalClient;
+  /** Resolves and checks the caller; the identity module provides the real one. */
+  authorize?: Authorize;
+  corsOrigin?: string;
+  /** Serves everything outside /api, /health, /ready (the dashboard in the all-in-one stack). */
+  fallback?: Koa.Middleware;
+};
+
+export type App = { koa: Koa; routes: readonly RouteDef[]; apiRouter: Router };
+
+export function createApp(deps: AppDeps): App {
+  const koa = new Koa({ proxy: true });
+  koa.use(requestContext(deps.logger));
+  koa.use(errorMiddleware(deps.logger));
+  koa.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
+  if (deps.corsOrigin) koa.use(cors({ origin: deps.corsOrigin, credentials: true, exposeHeaders: ['Location', 'Retry-After', 'X-Request-Id'] }));
+
+  const health = healthRouter([pgReadiness(deps.pg), clickhouseReadiness(deps.clickhouse), temporalReadiness(deps.temporal)]);
+  koa.use(health.routes());
+
+  const routes = buildRoutes(deps);
+  const apiRouter = new Router({ prefix: '/api' });
+  registerRoutes(apiRouter, routes, deps.authorize ?? publicOnly);
+  koa.use(apiRouter.routes());
+  koa.use(apiRouter.allowedMethods());
+  if (deps.fallback) koa.use(deps.fallback);
+  return { koa, routes, apiRouter };
+}

@@ -1,0 +1,54 @@
+import type { Context } from 'koa';
+import type { z } from 'zod';
+
+export type Role = 'admin' | 'finance' | 'customer';
+
+/** Who is calling: a signed-in user (JWT) or a tenant's service (API key). */
+export type Principal =
+  | { kind: 'user'; userId: string; email: string; role: Role; tenantId: string | null }
+  | { kind: 'apiKey'; keyId: string; tenantId: string };
+
+/**
+ * Who may call a route. `public` needs nothing; otherwise the caller must be a user in
+ * one of `roles`, or, where `apiKey` is true, a tenant API key.
+ */
+export type Access = { public: true } | { roles: readonly Role[]; apiKey?: boolean };
+
+export type ResponseSpec = { description: string; schema?: z.ZodType; contentType?: string };
+
+export type BodySpec<B extends z.ZodType> = {
+  schema: B;
+  /** Accepted media types (default application/json). */
+  contentTypes?: readonly string[];
+  /** Bytes (default 1 MiB). */
+  limit?: number;
+  examples?: Record<string, { summary: string; value: unknown; contentType?: string }>;
+};
+
+export type RouteInput<P, Q, B> = { params: P; query: Q; body: B; principal: Principal | null; ctx: Context };
+
+export type Reply = { status: number; body?: unknown; headers?: Record<string, string>; type?: string };
+
+export type RouteDef<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> = {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** Koa-style path relative to /api, e.g. /tenants/:id */
+  path: string;
+  operationId: string;
+  summary: string;
+  tag: string;
+  description?: string;
+  access: Access;
+  params?: P;
+  query?: Q;
+  /** A zod-validated body, or 'raw' when the handler reads the stream itself (ingest). */
+  body?: BodySpec<B> | { raw: true; contentTypes: readonly string[]; schema: z.ZodType; examples?: BodySpec<B>['examples'] };
+  responses: Record<number, ResponseSpec>;
+  handler: (input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>) => Promise<Reply>;
+};
+
+/** Identity function that keeps each route's schema types linked to its handler. */
+export function defineRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType>(
+  def: RouteDef<P, Q, B>,
+): RouteDef {
+  return def as unknown as RouteDef;
+}

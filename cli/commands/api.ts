@@ -1,0 +1,24 @@
+import type { Config } from '../config/env-schema.ts';
+import { createLogger } from '../logger.ts';
+import { Lifecycle } from '../lifecycle.ts';
+import { openStack } from '../stack/open-stack.ts';
+import { createApp } from '../../api/app.ts';
+import { listen } from './serve-http.ts';
+
+/** The stateless API role of the production topology. */
+export async function api(config: Config): Promise<void> {
+  const logger = createLogger(config.LOG_LEVEL);
+  const life = new Lifecycle((line) => logger.info(line));
+  life.exitOnSignals();
+  try {
+    const stack = await openStack(config, logger, life, { migrate: false, temporal: true });
+    const app = createApp({ logger, pg: stack.pg, clickhouse: stack.clickhouse.client, temporal: stack.temporal.client, corsOrigin: config.CORS_ORIGIN });
+    const http = await listen(app.koa, config.HOST, config.PORT);
+    life.add('HTTP server', http.close);
+    logger.info({ host: config.HOST, port: config.PORT }, 'API listening');
+  } catch (err) {
+    logger.error({ err }, 'start-up failed');
+    await life.stopAll();
+    process.exit(1);
+  }
+}

@@ -1,0 +1,25 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/env-schema.ts';
+import type { Lifecycle } from '../lifecycle.ts';
+import type { Stack } from '../stack/open-stack.ts';
+import { connectTemporalWorker } from '../temporal/connect.ts';
+import { createBillingWorker } from '../temporal/create-worker.ts';
+
+/** Starts the billing worker on the stack and registers its shutdown. */
+export async function runWorker(config: Config, stack: Stack, logger: Logger, life: Lifecycle): Promise<void> {
+  const connection = await connectTemporalWorker(stack.temporal.target);
+  life.add('Temporal worker connection', () => connection.close());
+  const worker = await createBillingWorker({
+    connection,
+    namespace: stack.temporal.target.namespace,
+    workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
+    deps: { pg: stack.pg, clickhouse: stack.clickhouse.client },
+  });
+  const running = worker.run().catch((err: unknown) => {
+    logger.error({ err }, 'Temporal worker stopped with an error');
+  });
+  life.add('Temporal worker', async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+  });
+}

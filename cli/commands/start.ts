@@ -1,0 +1,36 @@
+import type { Config } from '../config/env-schema.ts';
+import { createLogger } from '../logger.ts';
+import { Lifecycle } from '../lifecycle.ts';
+import { openStack } from '../stack/open-stack.ts';
+import { createApp } from '../../api/app.ts';
+import { listen } from './serve-http.ts';
+import { runWorker } from './run-worker.ts';
+
+/** The all-in-one development stack: API + worker + dashboard in one process. */
+export async function start(config: Config): Promise<void> {
+  const started = performance.now();
+  const logger = createLogger(config.LOG_LEVEL);
+  const life = new Lifecycle((line) => logger.info(line));
+  life.exitOnSignals();
+  try {
+    const stack = await openStack(config, logger, life, { migrate: true, temporal: true });
+    await runWorker(config, stack, logger, life);
+    const app = createApp({ logger, pg: stack.pg, clickhouse: stack.clickhouse.client, temporal: stack.temporal.client, corsOrigin: config.CORS_ORIGIN });
+    const http = await listen(app.koa, config.HOST, config.PORT);
+    life.add('HTTP server', http.close);
+    const base = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
+    const lines = [
+      `Meterplane is ready in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      `  Dashboard    ${base}/`,
+      `  API          ${base}/api   (reference: ${base}/api/docs)`,
+      `  Health       ${base}/health  ${base}/ready`,
+      `  Temporal UI  ${stack.temporal.uiUrl ?? '(external Temporal: see TEMPORAL_UI_URL)'}`,
+      `  Data         ${config.DATA_DIR}`,
+    ];
+    process.stdout.write(`\n${lines.join('\n')}\n\n`);
+  } catch (err) {
+    logger.error({ err }, 'start-up failed');
+    await life.stopAll();
+    process.exit(1);
+  }
+}

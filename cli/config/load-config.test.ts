@@ -1,0 +1,29 @@
+import { describe, it, expect } from 'vitest';
+import { loadConfig, ConfigError } from './load-config.ts';
+
+describe('loadConfig', () => {
+  it('applies defaults for an empty environment', () => {
+    const c = loadConfig({});
+    expect(c.PORT).toBe(4000);
+    expect(c.EMBEDDED_PG_PORT).toBe(54329);
+    expect(c.TEMPORAL_UI_PORT).toBe(8233);
+    expect(c.DATABASE_URL).toBeUndefined();
+  });
+
+  it.each([
+    ['DATABASE_URL', 'not-a-url'],
+    ['PORT', 'abc'],
+    ['LOG_LEVEL', 'loud'],
+    ['TEMPORAL_ADDRESS', 'no port'],
+    ['JWT_TTL_SECONDS', '-5'],
+  ])('names %s when its value %j is wrong', (variable, value) => {
+    const call = () => loadConfig({ [variable]: value });
+    expect(call).toThrow(ConfigError);
+    expect(call).toThrow(new RegExp(`^${variable} is invalid`));
+  });
+
+  it('refuses production without JWT_SECRET', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/^JWT_SECRET .*production/);
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).JWT_SECRET).toHaveLength(32);
+  });
+});

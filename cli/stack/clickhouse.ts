@@ -1,0 +1,18 @@
+import { join, resolve } from 'node:path';
+import type { Config } from '../config/env-schema.ts';
+import { connectClickHouse, type ClickHouse } from '../../db/clickhouse/client.ts';
+import { migrateClickHouse } from '../../db/clickhouse/migrate.ts';
+
+/** CLICKHOUSE_URL when set, else the embedded engine (chdb) under DATA_DIR. */
+export async function openClickHouse(config: Config, opts: { migrate: boolean; log: (line: string) => void }): Promise<ClickHouse> {
+  const ch = await connectClickHouse(
+    config.CLICKHOUSE_URL
+      ? { kind: 'server', url: config.CLICKHOUSE_URL, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD, database: config.CLICKHOUSE_DATABASE }
+      : { kind: 'embedded', path: resolve(join(config.DATA_DIR, 'clickhouse')) },
+  );
+  if (opts.migrate || ch.target.kind === 'embedded') {
+    const ran = await migrateClickHouse(ch.client);
+    if (ran.length) opts.log(`ClickHouse migrations applied: ${ran.join(', ')}`);
+  }
+  return ch;
+}

@@ -1,0 +1,39 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+
+const MIGRATIONS_DIR = join(import.meta.dirname, 'migrations');
+
+type Applied = { version: string; checksum: string };
+
+/**
+ * Applies db/clickhouse/migrations in order and records them in schema_migrations.
+ * ClickHouse has no transactions: each file holds one idempotent statement
+ * (IF NOT EXISTS), so a run interrupted half-way is safe to repeat, and two processes
+ * racing apply the same statements harmlessly.
+ */
+export async function migrateClickHouse(client: ClickHouseClient, dir: string = MIGRATIONS_DIR): Promise<string[]> {
+  await client.command({
+    query: `CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
+            ENGINE = ReplacingMergeTree ORDER BY version`,
+  });
+  const rs = await client.query({ query: 'SELECT toString(version) AS version, checksum FROM schema_migrations FINAL', format: 'JSONEachRow' });
+  const done = new Map((await rs.json<Applied>()).map((m) => [Number(m.version), m.checksum]));
+  const files = (await readdir(dir)).filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f)).sort();
+  const ran: string[] = [];
+  for (const file of files) {
+    const text = await readFile(join(dir, file), 'utf8');
+    const version = Number(file.slice(0, 4));
+    const checksum = createHash('sha256').update(text).digest('hex');
+    const known = done.get(version);
+    if (known !== undefined) {
+      if (known !== checksum) throw new Error(`ClickHouse migration ${file} was changed after it was applied`);
+      continue;
+    }
+    await client.command({ query: text });
+    await client.insert({ table: 'schema_migrations', values: [{ version, name: file.slice(5, -4), checksum }], format: 'JSONEachRow' });
+    ran.push(file.slice(0, -4));
+  }
+  return ran;
+}

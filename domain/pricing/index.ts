@@ -1,0 +1,17 @@
+export { CHARGE_MODELS, chargeSchema, flatChargeSchema, graduatedChargeSchema, packageChargeSchema, packageSizeSchema, perUnitChargeSchema, volumeChargeSchema } from './charge-schema.ts';
+export type { Charge, ChargeModel, FlatCharge, GraduatedCharge, PackageCharge, PerUnitCharge, VolumeCharge } from './charge-schema.ts';
+export { MAX_TIERS, tierSchema, tiersSchema } from './tier-schema.ts';
+export type { Tier } from './tier-schema.ts';
+export { DEFAULT_GRACE_PERIOD_SECONDS, MAX_CHARGES, planSchema } from './plan-schema.ts';
+export type { Plan, PlanInput } from './plan-schema.ts';
+export { chargeModelFor } from './charge-model-factory.ts';
+export type { PriceQuantity } from './charge-model-factory.ts';
+export { priceFlat } from './models/flat.ts';
+export { priceGraduated } from './models/graduated.ts';
+export { pricePackage } from './models/package.ts';
+export { pricePerUnit } from './models/per-unit.ts';
+export { priceVolume } from './models/volume.ts';
+export { rateCharge } from './rate-charge.ts';
+export type { ChargeRating, ModelRating, TierLine } from './rating.ts';
+export { quotePlan } from './quote-plan.ts';
+export type { Quote, QuoteLine, QuotablePlan, QuoteTierLine, Usage } from './quote-plan.ts';

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { currencyCode, nonNegativeDecimalString } from '../money/index.ts';
+import { intervalCountSchema, intervalSchema } from '../periods/index.ts';
+import { chargeSchema } from './charge-schema.ts';
+
+export const MAX_CHARGES = 100;
+export const DEFAULT_GRACE_PERIOD_SECONDS = 3600;
+
+const wholeNumber = (max: number) =>
+  z
+    .number({ error: 'must be a whole number' })
+    .int({ error: 'must be a whole number' })
+    .min(0, { error: 'must not be negative' })
+    .max(max, { error: `must be at most ${max}` });
+
+/** A plan as an admin sends it (POST /api/pricing/plans). Server fields (id, version) are not here. */
+export const planSchema = z.strictObject({
+  code: z
+    .string({ error: 'is required' })
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { error: 'must be 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit' }),
+  name: z.string({ error: 'is required' }).trim().min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' }),
+  currency: currencyCode,
+  interval: intervalSchema,
+  intervalCount: intervalCountSchema.default(1),
+  baseFee: nonNegativeDecimalString,
+  trialDays: wholeNumber(3650).default(0),
+  /** How long after a period ends late events are still waited for before rating it. */
+  gracePeriodSeconds: wholeNumber(30 * 86_400).default(DEFAULT_GRACE_PERIOD_SECONDS),
+  charges: z.array(chargeSchema, { error: 'must be a list of charges' }).max(MAX_CHARGES, { error: `must have at most ${MAX_CHARGES} charges` }),
+});
+
+export type Plan = z.output<typeof planSchema>;
+export type PlanInput = z.input<typeof planSchema>;

@@ -1,0 +1,2 @@
+// Entry point the worker bundles: every workflow the `billing` task queue runs.
+export { selfCheckWorkflow } from './self-check.ts';
