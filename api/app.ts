@@ -12,7 +12,8 @@ import { registerRoutes, type Authorize } from './http/register-routes.ts';
 import { healthRouter } from './health/health-routes.ts';
 import { pgReadiness, clickhouseReadiness, temporalReadiness } from './health/dependency-checks.ts';
 import { buildRoutes } from './routes.ts';
-import { publicOnly } from './http/public-only.ts';
+import { createAuthorize } from './auth/authorize.ts';
+import type { AuthConfig } from './auth/tokens.ts';
 import type { RouteDef } from './http/route.ts';
 
 export type AppDeps = {
@@ -20,7 +21,8 @@ export type AppDeps = {
   pg: DatabasePool;
   clickhouse: ClickHouseClient;
   temporal: TemporalClient;
-  /** Resolves and checks the caller; the identity module provides the real one. */
+  auth: AuthConfig;
+  /** Resolves and checks the caller; by default JWT sessions and tenant API keys. */
   authorize?: Authorize;
   corsOrigin?: string;
   /** Serves everything outside /api, /health, /ready (the dashboard in the all-in-one stack). */
@@ -41,7 +43,7 @@ export function createApp(deps: AppDeps): App {
 
   const routes = buildRoutes(deps);
   const apiRouter = new Router({ prefix: '/api' });
-  registerRoutes(apiRouter, routes, deps.authorize ?? publicOnly);
+  registerRoutes(apiRouter, routes, deps.authorize ?? createAuthorize(deps.auth, deps.pg));
   koa.use(apiRouter.routes());
   koa.use(apiRouter.allowedMethods());
   if (deps.fallback) koa.use(deps.fallback);

@@ -1,12 +1,19 @@
 import type { z } from 'zod';
 import { HttpProblem, type FieldError } from './problem.ts';
 
-/** Dotted path of a zod issue, prefixed with where the value came from (body, query, params). */
+const join = (...parts: (string | undefined)[]) => parts.filter(Boolean).join('.');
+
+/**
+ * Dotted field paths of zod issues, prefixed with where the value came from (query,
+ * params; body fields are named bare). An unknown key is named itself, not its parent.
+ */
 export function fieldErrors(error: z.ZodError, prefix?: string): FieldError[] {
-  return error.issues.map((issue) => {
+  return error.issues.flatMap((issue) => {
     const path = issue.path.map(String).join('.');
-    const field = [prefix, path].filter(Boolean).join('.') || prefix || 'body';
-    return { field, message: issue.message };
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: join(prefix, path, key), message: 'is not a known field' }));
+    }
+    return [{ field: join(prefix, path) || 'body', message: issue.message }];
   });
 }
 

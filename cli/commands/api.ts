@@ -4,6 +4,7 @@ import { Lifecycle } from '../lifecycle.ts';
 import { openStack } from '../stack/open-stack.ts';
 import { createApp } from '../../api/app.ts';
 import { listen } from './serve-http.ts';
+import { appDepsOf } from './app-deps.ts';
 
 /** The stateless API role of the production topology. */
 export async function api(config: Config): Promise<void> {
@@ -12,7 +13,7 @@ export async function api(config: Config): Promise<void> {
   life.exitOnSignals();
   try {
     const stack = await openStack(config, logger, life, { migrate: false, temporal: true });
-    const app = createApp({ logger, pg: stack.pg, clickhouse: stack.clickhouse.client, temporal: stack.temporal.client, corsOrigin: config.CORS_ORIGIN });
+    const app = createApp(appDepsOf(config, stack, logger));
     const http = await listen(app.koa, config.HOST, config.PORT);
     life.add('HTTP server', http.close);
     logger.info({ host: config.HOST, port: config.PORT }, 'API listening');

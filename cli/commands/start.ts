@@ -4,6 +4,7 @@ import { Lifecycle } from '../lifecycle.ts';
 import { openStack } from '../stack/open-stack.ts';
 import { createApp } from '../../api/app.ts';
 import { listen } from './serve-http.ts';
+import { appDepsOf } from './app-deps.ts';
 import { runWorker } from './run-worker.ts';
 
 /** The all-in-one development stack: API + worker + dashboard in one process. */
@@ -15,7 +16,7 @@ export async function start(config: Config): Promise<void> {
   try {
     const stack = await openStack(config, logger, life, { migrate: true, temporal: true });
     await runWorker(config, stack, logger, life);
-    const app = createApp({ logger, pg: stack.pg, clickhouse: stack.clickhouse.client, temporal: stack.temporal.client, corsOrigin: config.CORS_ORIGIN });
+    const app = createApp(appDepsOf(config, stack, logger));
     const http = await listen(app.koa, config.HOST, config.PORT);
     life.add('HTTP server', http.close);
     const base = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;

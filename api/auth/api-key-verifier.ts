@@ -1,0 +1,26 @@
+import type { DatabasePool } from 'slonik';
+import { withOperator } from '../../db/postgres/tenant-scope.ts';
+import { apiKeysRepository } from '../../db/postgres/api-keys-repository.ts';
+import { hashApiKey } from './api-key-secrets.ts';
+
+export type VerifiedKey = { keyId: string; tenantId: string };
+
+// A verified key is trusted for this long without asking PostgreSQL again, which keeps
+// the ingest hot path off the database. It is also the bound on revocation: a revoked
+// key stops working within this time on every replica.
+export const API_KEY_CACHE_MS = 4_000;
+
+export function createApiKeyVerifier(pg: DatabasePool, now: () => number = Date.now) {
+  const cache = new Map<string, { key: VerifiedKey | null; until: number }>();
+  return async (token: string): Promise<VerifiedKey | null> => {
+    const hash = hashApiKey(token);
+    const id = hash.toString('base64');
+    const hit = cache.get(id);
+    if (hit && hit.until > now()) return hit.key;
+    const row = await withOperator(pg, (tx) => apiKeysRepository.findActiveByHash(tx, hash));
+    const key = row ? { keyId: row.id, tenantId: row.tenant_id } : null;
+    if (cache.size > 10_000) cache.clear();
+    cache.set(id, { key, until: now() + API_KEY_CACHE_MS });
+    return key;
+  };
+}

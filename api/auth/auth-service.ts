@@ -1,0 +1,49 @@
+import type { DatabasePool } from 'slonik';
+import { UniqueIntegrityConstraintViolationError } from 'slonik';
+import { withOperator } from '../../db/postgres/tenant-scope.ts';
+import { usersRepository, type UserRow } from '../../db/postgres/users-repository.ts';
+import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
+import { conflict, HttpProblem } from '../http/problem.ts';
+import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from './passwords.ts';
+import { signSessionToken, type AuthConfig } from './tokens.ts';
+import type { createLoginThrottle } from './login-throttle.ts';
+
+export type PublicUser = { id: string; email: string; role: UserRow['role']; tenantId: string | null };
+export const publicUser = (u: UserRow): PublicUser => ({ id: u.id, email: u.email, role: u.role, tenantId: u.tenant_id });
+
+const WRONG_CREDENTIALS = 'email or password is wrong';
+
+export function createAuthService(deps: { pg: DatabasePool; auth: AuthConfig; throttle: ReturnType<typeof createLoginThrottle> }) {
+  const session = (u: UserRow) => ({ token: signSessionToken(deps.auth, { id: u.id, email: u.email, role: u.role, tenantId: u.tenant_id }), user: publicUser(u) });
+
+  return {
+    /** Self-service sign-up: a new tenant and its first (customer) user, in one transaction. */
+    async register(input: { email: string; password: string; name?: string; tenantName: string }) {
+      const passwordHash = await hashPassword(input.password);
+      try {
+        const user = await withOperator(deps.pg, async (tx) => {
+          const tenant = await tenantsRepository.insert(tx, { name: input.tenantName, email: input.email });
+          return usersRepository.insert(tx, { email: input.email, name: input.name, passwordHash, role: 'customer', tenantId: tenant.id });
+        });
+        return session(user);
+      } catch (err) {
+        if (err instanceof UniqueIntegrityConstraintViolationError) throw conflict('email', 'is already registered');
+        throw err;
+      }
+    },
+
+    /** Same answer and similar time for an unknown email and a wrong password. */
+    async login(input: { email: string; password: string }, ip: string) {
+      const email = input.email.trim().toLowerCase();
+      await deps.throttle.assertAllowed(email, ip);
+      const user = await withOperator(deps.pg, (tx) => usersRepository.findByEmailWithHash(tx, email));
+      const ok = await verifyPassword(input.password, user?.password_hash ?? (await DUMMY_HASH_PROMISE));
+      if (!user || !ok) {
+        await deps.throttle.recordFailure(email, ip);
+        throw new HttpProblem(401, WRONG_CREDENTIALS);
+      }
+      await deps.throttle.recordSuccess(email);
+      return session(user);
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { currencyCode, Decimal, nonNegativeDecimalString } from '../../domain/money/index.ts';
+import type { TenantRow } from '../../db/postgres/tenants-repository.ts';
+
+const timezone = z.string().max(64).refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone such as Europe/Paris');
+
+const taxRate = nonNegativeDecimalString.refine((r) => new Decimal(r).lt(1) && /^\d+(\.\d{1,6})?$/.test(r), 'must be a fraction below 1 with at most 6 decimals, e.g. "0.2"');
+const externalId = z.string().min(1).max(256).regex(/^[A-Za-z0-9._:@-]+$/, 'may contain letters, digits and . _ : @ - only');
+
+export const tenantSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    externalId: z.string().nullable(),
+    email: z.string().nullable(),
+    currency: z.string(),
+    timezone: z.string(),
+    taxRate: z.string(),
+    budget: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Tenant' });
+
+export const createTenantBody = z.strictObject({
+  name: z.string().min(1).max(200),
+  externalId: externalId.optional(),
+  email: z.email().max(254).optional(),
+  currency: currencyCode.optional(),
+  timezone: timezone.optional(),
+  taxRate: taxRate.optional(),
+  budget: nonNegativeDecimalString.optional(),
+});
+
+export const patchTenantBody = z
+  .strictObject({
+    name: z.string().min(1).max(200).optional(),
+    externalId: externalId.nullable().optional(),
+    email: z.email().max(254).nullable().optional(),
+    currency: currencyCode.optional(),
+    timezone: timezone.optional(),
+    taxRate: taxRate.optional(),
+    budget: nonNegativeDecimalString.nullable().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'give at least one field to change');
+
+export const tenantIdParams = z.strictObject({ id: z.uuid('must be a tenant id (uuid)') });
+
+export const toTenant = (t: TenantRow): z.infer<typeof tenantSchema> => ({
+  id: t.id,
+  name: t.name,
+  externalId: t.external_id,
+  email: t.email,
+  currency: t.currency,
+  timezone: t.timezone,
+  taxRate: t.tax_rate,
+  budget: t.budget,
+  createdAt: t.created_at.toISOString(),
+});

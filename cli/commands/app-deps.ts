@@ -1,0 +1,16 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/env-schema.ts';
+import type { Stack } from '../stack/open-stack.ts';
+import type { AppDeps } from '../../api/app.ts';
+
+/** The API's dependencies from config and an open stack; shared by `start` and `api`. */
+export function appDepsOf(config: Config, stack: Stack, logger: Logger): AppDeps {
+  return {
+    logger,
+    pg: stack.pg,
+    clickhouse: stack.clickhouse.client,
+    temporal: stack.temporal.client,
+    auth: { jwtSecret: stack.jwtSecret, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.JWT_TTL_SECONDS },
+    corsOrigin: config.CORS_ORIGIN,
+  };
+}

@@ -1,0 +1,61 @@
+-- Meterplane on a sharded, replicated ClickHouse cluster.
+--
+-- The cluster form of db/clickhouse/migrations/0001_usage_events.sql (read that file for why
+-- the columns and the sort key are what they are). deploy/clickhouse-cluster.test.ts fails
+-- when the two disagree on columns, sort key or partition key.
+--
+-- Apply ONCE, on any node, BEFORE the first `meterplane migrate`, in the database named by
+-- CLICKHOUSE_DATABASE:
+--
+--   clickhouse client --host <node> --user <admin> --password <...> \
+--     --database <db> --multiquery < deploy/clickhouse/cluster.sql
+--
+-- Every node needs ClickHouse Keeper (or ZooKeeper) and the macros {cluster}, {shard} and
+-- {replica} (the Altinity operator and ClickHouse Cloud define them; on hand-made clusters
+-- set them in <macros>), and {cluster} must name the cluster in <remote_servers>. Then set
+-- CLICKHOUSE_CLUSTER to that name. The app keeps reading and writing `usage_events`, which is
+-- the Distributed table here. `meterplane migrate` creates its tables with IF NOT EXISTS, so
+-- it leaves these alone; it still records the migration in its schema_migrations table.
+--
+-- Layout
+--   usage_events_local  ReplicatedMergeTree, one copy per replica of each shard: the data.
+--   usage_events        Distributed over usage_events_local, sharded by cityHash64(tenant_id):
+--                       every event of a tenant, and so every redelivery of an event, lands
+--                       on one shard. The first-delivery deduplication (argMin over
+--                       ingested_at per tenant_id, event_id) is therefore exact on each shard,
+--                       and a tenant's billing read touches a single shard
+--                       (optimize_skip_unused_shards can skip the others).
+--
+-- Durability: an event is acknowledged only once ClickHouse accepted it. For inserts through
+-- the Distributed table to mean "stored on its shard" rather than "queued on the receiving
+-- node", give the app's user these settings (settings profile or users.xml):
+--   distributed_foreground_insert = 1   -- a.k.a. insert_distributed_sync on older servers
+--   insert_quorum = 'auto'              -- acknowledged by a majority of the shard's replicas
+
+CREATE TABLE IF NOT EXISTS usage_events_local ON CLUSTER '{cluster}'
+(
+    tenant_id    String,
+    event_id     String,
+    event_type   LowCardinality(String),
+    event_time   DateTime64(3, 'UTC'),
+    subject      String,
+    source       LowCardinality(String),
+    data         String,
+    ingested_at  DateTime64(6, 'UTC') DEFAULT now64(6)
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/usage_events_local', '{replica}')
+PARTITION BY toYYYYMM(event_time)
+ORDER BY (tenant_id, event_type, event_time, event_id);
+
+CREATE TABLE IF NOT EXISTS usage_events ON CLUSTER '{cluster}'
+(
+    tenant_id    String,
+    event_id     String,
+    event_type   LowCardinality(String),
+    event_time   DateTime64(3, 'UTC'),
+    subject      String,
+    source       LowCardinality(String),
+    data         String,
+    ingested_at  DateTime64(6, 'UTC') DEFAULT now64(6)
+)
+ENGINE = Distributed('{cluster}', currentDatabase(), usage_events_local, cityHash64(tenant_id));
