@@ -11,6 +11,7 @@ const USAGE = `usage: meterplane <command>
   api       the API role only, against configured servers (production)
   worker    the Temporal worker role only, against configured servers (production)
   migrate   apply PostgreSQL and ClickHouse migrations, then exit
+  admin     admin create --email <email> --password <password>: create an operator admin
 `;
 
 type Command = (config: Config, args: string[]) => Promise<void>;
@@ -20,6 +21,7 @@ const commands: Record<string, { run: () => Promise<Command>; servers?: string }
   api: { run: async () => (await import('./commands/api.ts')).api, servers: 'api' },
   worker: { run: async () => (await import('./commands/worker.ts')).worker, servers: 'worker' },
   migrate: { run: async () => (await import('./commands/migrate.ts')).migrate },
+  admin: { run: async () => (await import('./commands/admin.ts')).admin },
 };
 
 function fail(line: string): never {

@@ -22,7 +22,7 @@ function toSchema(schema: z.ZodType, io: 'input' | 'output', components: Record<
   delete json.$schema;
   const defs = (json.$defs ?? {}) as Record<string, JsonSchema>;
   delete json.$defs;
-  for (const [name, def] of Object.entries(defs)) components[name] = def;
+  for (const [name, def] of Object.entries(defs)) components[name] = rewriteRefs(def) as JsonSchema;
   return rewriteRefs(json) as JsonSchema;
 }
 
@@ -62,8 +62,8 @@ function security(route: RouteDef) {
 
 export function buildOpenApiDocument(routes: readonly RouteDef[], info: { version: string }) {
   const components: Record<string, JsonSchema> = {};
-  const problem = toSchema(problemSchema, 'output', components);
-  components.Problem = problem;
+  // Registers the Problem component (the schema carries its id) for every error response.
+  toSchema(problemSchema, 'output', components);
   const paths: Record<string, Record<string, Operation>> = {};
   const tags = new Set<string>();
   for (const route of routes) {

@@ -42,8 +42,8 @@ export function usersRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       query: z.strictObject(paginationQuery),
       responses: { 200: { description: 'A page of users', schema: pageOf(userSchema) } },
       handler: async ({ query }) => {
-        const items = await withOperator(deps.pg, (tx) => usersRepository.list(tx, query));
-        return { status: 200, body: { items: items.map(publicUser), total: items.length + query.offset, limit: query.limit, offset: query.offset } };
+        const [items, total] = await withOperator(deps.pg, (tx) => Promise.all([usersRepository.list(tx, query), usersRepository.count(tx)]));
+        return { status: 200, body: { items: items.map(publicUser), total, limit: query.limit, offset: query.offset } };
       },
     }),
   ];

@@ -6,6 +6,7 @@ import { createApp } from '../../api/app.ts';
 import { listen } from './serve-http.ts';
 import { appDepsOf } from './app-deps.ts';
 import { runWorker } from './run-worker.ts';
+import { ensureFirstAdmin } from '../admin/create-admin.ts';
 
 /** The all-in-one development stack: API + worker + dashboard in one process. */
 export async function start(config: Config): Promise<void> {
@@ -15,6 +16,7 @@ export async function start(config: Config): Promise<void> {
   life.exitOnSignals();
   try {
     const stack = await openStack(config, logger, life, { migrate: true, temporal: true });
+    const firstAdmin = await ensureFirstAdmin(stack.pg, config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
     await runWorker(config, stack, logger, life);
     const app = createApp(appDepsOf(config, stack, logger));
     const http = await listen(app.koa, config.HOST, config.PORT);
@@ -27,6 +29,9 @@ export async function start(config: Config): Promise<void> {
       `  Health       ${base}/health  ${base}/ready`,
       `  Temporal UI  ${stack.temporal.uiUrl ?? '(external Temporal: see TEMPORAL_UI_URL)'}`,
       `  Data         ${config.DATA_DIR}`,
+      ...(firstAdmin
+        ? ['', `  First admin  ${firstAdmin.email}  password: ${firstAdmin.password}${firstAdmin.generated ? '  (generated; shown once, change it or set ADMIN_PASSWORD)' : ''}`]
+        : []),
     ];
     process.stdout.write(`\n${lines.join('\n')}\n\n`);
   } catch (err) {

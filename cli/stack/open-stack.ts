@@ -18,7 +18,8 @@ export type Stack = {
   jwtSecret: string;
 };
 
-export type StackNeeds = { migrate: boolean; temporal: boolean };
+/** `clickhouse: false` is for commands that may run beside a `start` owning the embedded engine. */
+export type StackNeeds = { migrate: boolean; temporal: boolean; clickhouse?: boolean };
 
 /**
  * Brings up what a command needs: configured servers where configured, embedded ones
@@ -35,10 +36,12 @@ export async function openStack(config: Config, logger: Logger, life: Lifecycle,
       life.add('PostgreSQL', h.close);
       return h;
     }),
-    openClickHouse(config, { migrate: needs.migrate, log: info }).then((h) => {
-      life.add('ClickHouse', h.close);
-      return h;
-    }),
+    needs.clickhouse === false
+      ? undefined
+      : openClickHouse(config, { migrate: needs.migrate, log: info }).then((h) => {
+          life.add('ClickHouse', h.close);
+          return h;
+        }),
     needs.temporal
       ? openTemporal(config, log).then(async (t) => {
           life.add('Temporal dev server', t.stop);
@@ -50,7 +53,7 @@ export async function openStack(config: Config, logger: Logger, life: Lifecycle,
   ]);
   return {
     pg: pg.pool,
-    clickhouse,
+    clickhouse: clickhouse as ClickHouse,
     temporal: temporal as Stack['temporal'],
     jwtSecret: config.JWT_SECRET ?? secrets.jwtSecret,
   };

