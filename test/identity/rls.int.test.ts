@@ -1,24 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'slonik';
 import { z } from 'zod';
-import { createTestDatabase, type TestDatabase } from '../harness/postgres.ts';
-import { createTestClickHouse } from '../harness/clickhouse.ts';
-import { createTestApi, type TestApi } from '../harness/api.ts';
+import { useTestEnvironment } from '../harness/environment.ts';
 import { withTenant } from '../../db/postgres/tenant-scope.ts';
 
-let db: TestDatabase;
-let ch: Awaited<ReturnType<typeof createTestClickHouse>>;
-let api: TestApi;
-beforeAll(async () => {
-  [db, ch] = await Promise.all([createTestDatabase(), createTestClickHouse()]);
-  api = await createTestApi({ db, clickhouse: ch.client });
-});
-afterAll(async () => {
-  await Promise.all([db?.drop(), ch?.dispose()]);
-});
+const env = useTestEnvironment();
 
 const tenantTables = async () => {
-  const owner = await db.owner();
+  const owner = await env.db.owner();
   try {
     const { rows } = await owner.query<{ table: string }>(`
       SELECT c.relname AS table FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
@@ -36,12 +25,12 @@ describe('row-level security holds when the application forgets to filter', () =
     expect(tables).toEqual(expect.arrayContaining(['api_keys', 'users']));
     const checkedWithOtherRows: string[] = [];
     for (const table of tables) {
-      const rows = await withTenant(db.pool, api.tenants.a.id, (tx) =>
+      const rows = await withTenant(env.db.pool, env.api.tenants.a.id, (tx) =>
         tx.any(sql.type(z.object({ tenant_id: z.string().nullable() }).passthrough())`SELECT * FROM ${sql.identifier([table])}`),
       );
-      expect(rows.every((r) => r.tenant_id === api.tenants.a.id), table).toBe(true);
-      const owner = await db.owner();
-      const other = await owner.query(`SELECT count(*)::int AS n FROM ${table} WHERE tenant_id IS DISTINCT FROM $1`, [api.tenants.a.id]);
+      expect(rows.every((r) => r.tenant_id === env.api.tenants.a.id), table).toBe(true);
+      const owner = await env.db.owner();
+      const other = await owner.query(`SELECT count(*)::int AS n FROM ${table} WHERE tenant_id IS DISTINCT FROM $1`, [env.api.tenants.a.id]);
       await owner.end();
       if (other.rows[0].n > 0) checkedWithOtherRows.push(table);
     }
@@ -50,7 +39,7 @@ describe('row-level security holds when the application forgets to filter', () =
   });
 
   it("the tenants table shows a tenant only its own row", async () => {
-    const ids = await withTenant(db.pool, api.tenants.a.id, (tx) => tx.anyFirst(sql.type(z.object({ id: z.string() }))`SELECT id FROM tenants`));
-    expect(ids).toEqual([api.tenants.a.id]);
+    const ids = await withTenant(env.db.pool, env.api.tenants.a.id, (tx) => tx.anyFirst(sql.type(z.object({ id: z.string() }))`SELECT id FROM tenants`));
+    expect(ids).toEqual([env.api.tenants.a.id]);
   });
 });

@@ -1,18 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../harness/postgres.ts';
-import { createTestClickHouse } from '../harness/clickhouse.ts';
-import { createTestApi, type TestApi } from '../harness/api.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestEnvironment } from '../harness/environment.ts';
+import type { TestApi } from '../harness/api.ts';
 
-let db: TestDatabase;
-let ch: Awaited<ReturnType<typeof createTestClickHouse>>;
-let api: TestApi;
-beforeAll(async () => {
-  [db, ch] = await Promise.all([createTestDatabase(), createTestClickHouse()]);
-  api = await createTestApi({ db, clickhouse: ch.client });
-});
-afterAll(async () => {
-  await Promise.all([db?.drop(), ch?.dispose()]);
-});
+const env = useTestEnvironment();
 
 type Caller = 'admin' | 'finance' | 'customerA' | 'customerB';
 type Case = {
@@ -51,7 +41,7 @@ const matrix: Case[] = [
 const revokeCase = { operationId: 'revokeApiKey', expect: { admin: 200, finance: 403, customerA: 200, customerB: 404 } as Record<Caller, number> };
 
 const snapshot = async (table: string) => {
-  const owner = await db.owner();
+  const owner = await env.db.owner();
   try {
     return JSON.stringify((await owner.query(`SELECT * FROM ${table} ORDER BY 1`)).rows);
   } finally {
@@ -66,8 +56,8 @@ describe('role × action matrix', () => {
     describe(c.operationId, () => {
       it.each(callers)('%s', async (caller) => {
         const before = c.writes ? await snapshot(c.writes) : '';
-        const req = api.request[c.method](c.path(api)).set('Authorization', `Bearer ${api.tokens[caller]}`);
-        const res = await (c.body ? req.send(c.body(api, caller)) : req);
+        const req = env.api.request[c.method](c.path(env.api)).set('Authorization', `Bearer ${env.api.tokens[caller]}`);
+        const res = await (c.body ? req.send(c.body(env.api, caller)) : req);
         expect(res.status, JSON.stringify(res.body)).toBe(c.expect[caller]);
         if (res.status >= 400) {
           expect(res.headers['content-type']).toMatch(/problem\+json/);
@@ -79,9 +69,9 @@ describe('role × action matrix', () => {
 
   describe(revokeCase.operationId, () => {
     it.each(callers)('%s', async (caller) => {
-      const created = await api.request.post(`/api/tenants/${api.tenants.a.id}/api-keys`).set('Authorization', `Bearer ${api.tokens.admin}`).send({ name: 'r' });
+      const created = await env.api.request.post(`/api/tenants/${env.api.tenants.a.id}/api-keys`).set('Authorization', `Bearer ${env.api.tokens.admin}`).send({ name: 'r' });
       const before = await snapshot('api_keys');
-      const res = await api.request.delete(`/api/tenants/${api.tenants.a.id}/api-keys/${created.body.id}`).set('Authorization', `Bearer ${api.tokens[caller]}`);
+      const res = await env.api.request.delete(`/api/tenants/${env.api.tenants.a.id}/api-keys/${created.body.id}`).set('Authorization', `Bearer ${env.api.tokens[caller]}`);
       expect(res.status).toBe(revokeCase.expect[caller]);
       if (res.status >= 400) expect(await snapshot('api_keys')).toBe(before);
     });
@@ -89,8 +79,8 @@ describe('role × action matrix', () => {
 
   it('an API key may not act as a user', async () => {
     for (const c of matrix) {
-      const req = api.request[c.method](c.path(api)).set('X-API-Key', api.apiKeys.a);
-      const res = await (c.body ? req.send(c.body(api, 'customerA')) : req);
+      const req = env.api.request[c.method](c.path(env.api)).set('X-API-Key', env.api.apiKeys.a);
+      const res = await (c.body ? req.send(c.body(env.api, 'customerA')) : req);
       expect([403], `${c.operationId}`).toContain(res.status);
     }
   });
@@ -98,7 +88,7 @@ describe('role × action matrix', () => {
   it('covers every identity route that is not public', () => {
     const covered = new Set([...matrix.map((c) => c.operationId), revokeCase.operationId]);
     const identityTags = new Set(['auth', 'users', 'tenants', 'api-keys']);
-    const missing = api.app.routes.filter((r) => identityTags.has(r.tag) && !('public' in r.access) && !covered.has(r.operationId)).map((r) => r.operationId);
+    const missing = env.api.app.routes.filter((r) => identityTags.has(r.tag) && !('public' in r.access) && !covered.has(r.operationId)).map((r) => r.operationId);
     expect(missing).toEqual([]);
   });
 });
