@@ -1,2 +1,3 @@
 // Entry point the worker bundles: every workflow the `billing` task queue runs.
 export { selfCheckWorkflow } from './self-check.ts';
+export { webhookDeliveryWorkflow } from './webhooks/webhook-delivery-workflow.ts';

@@ -13,7 +13,7 @@ export async function runWorker(config: Config, stack: Stack, logger: Logger, li
     connection,
     namespace: stack.temporal.target.namespace,
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
-    deps: { pg: stack.pg, clickhouse: stack.clickhouse.client },
+    deps: { pg: stack.pg, clickhouse: stack.clickhouse.client, temporal: stack.temporal.client },
   });
   const running = worker.run().catch((err: unknown) => {
     logger.error({ err }, 'Temporal worker stopped with an error');

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+/** Every event Meterplane sends to webhook endpoints. */
+export const WEBHOOK_EVENT_TYPES = [
+  'invoice.finalized',
+  'invoice.paid',
+  'invoice.payment_failed',
+  'invoice.uncollectible',
+  'subscription.created',
+  'subscription.updated',
+  'subscription.canceled',
+  'alert.created',
+] as const;
+
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+export const webhookEventType = z.enum(WEBHOOK_EVENT_TYPES);
+
+/**
+ * An event as emitted. `id` must be deterministic for the fact it reports (for example
+ * `invoice.finalized:<invoiceId>`), so that emitting it twice delivers it once.
+ */
+export type WebhookEvent = { id: string; type: WebhookEventType; tenantId: string | null; occurredAt: string; data: Record<string, unknown> };
+
+/** The JSON body every endpoint receives (Standard Webhooks: type, timestamp, data). */
+export function webhookPayload(event: WebhookEvent) {
+  return { type: event.type, timestamp: event.occurredAt, data: { ...event.data, tenantId: event.tenantId } };
+}
+
+/** Exponential backoff for delivery retries: 5 s doubling up to 1 h, for at most 24 h. */
+export const DELIVERY_RETRY = { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 hour', giveUpAfter: '24 hours' } as const;

@@ -1,0 +1,106 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Webhook } from 'standardwebhooks';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { useTestEnvironment } from '../harness/environment.ts';
+import { timeSkippingEnvironment } from '../harness/temporal.ts';
+import { createBillingWorker } from '../../cli/temporal/create-worker.ts';
+import { createActivities } from '../../activities/index.ts';
+import { deliveryWorkflowId } from '../../activities/webhooks/webhook-activities.ts';
+import type { WebhookEvent } from '../../domain/webhooks/events.ts';
+
+const env = useTestEnvironment();
+let temporal: TestWorkflowEnvironment;
+
+/** A real receiver: answers 500 to the first `failures` requests, then 204. */
+type Received = { headers: IncomingHttpHeaders; body: string; answered: number };
+function receiver(failures: number) {
+  const received: Received[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const answered = received.length < failures ? 500 : 204;
+      received.push({ headers: req.headers, body, answered });
+      res.statusCode = answered;
+      res.end();
+    });
+  });
+  const ready = new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}/hooks`)));
+  return { received, ready, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+beforeAll(async () => {
+  temporal = await timeSkippingEnvironment();
+});
+afterAll(async () => temporal?.teardown());
+
+const admin = () => ({ Authorization: `Bearer ${env.api.tokens.admin}` });
+const invoicePaid = (invoiceId: string): WebhookEvent => ({
+  id: `invoice.paid:${invoiceId}`, type: 'invoice.paid', tenantId: env.api.tenants.a.id, occurredAt: '2026-03-01T00:00:00.000Z', data: { invoiceId, total: '12.30' },
+});
+
+describe('webhooks', () => {
+  it('signs every delivery, retries a failing receiver with backoff, and delivers once when it recovers', async () => {
+    const hook = receiver(2);
+    const other = receiver(0);
+    try {
+      const created = await env.api.request.post('/api/webhooks').set(admin()).send({ url: await hook.ready, events: ['invoice.paid'] });
+      expect(created.status).toBe(201);
+      expect(created.body.secret).toMatch(/^whsec_/);
+      await env.api.request.post('/api/webhooks').set(admin()).send({ url: await other.ready, events: ['subscription.created'] });
+
+      const deps = { pg: env.db.pool, clickhouse: env.ch.client, temporal: temporal.client };
+      const activities = createActivities(deps);
+      const worker = await createBillingWorker({ connection: temporal.nativeConnection, namespace: 'default', workflowBundlePath: inject('workflowBundlePath'), deps });
+      const [deliveryId] = await activities.emitWebhookEvent(invoicePaid('inv-1'));
+      expect(deliveryId).toBeDefined();
+      const handle = temporal.client.workflow.getHandle(deliveryWorkflowId(deliveryId!));
+      const outcome = await worker.runUntil(handle.result());
+      expect(outcome).toBe('succeeded');
+      const firstRun = (await handle.describe()).runId;
+
+      // Three attempts (500, 500, 204), all signed with the same webhook-id.
+      expect(hook.received.map((r) => r.answered)).toEqual([500, 500, 204]);
+      const verifier = new Webhook(created.body.secret);
+      for (const r of hook.received) {
+        const payload = verifier.verify(r.body, r.headers as Record<string, string>) as { type: string; data: { invoiceId: string; tenantId: string } };
+        expect(payload).toMatchObject({ type: 'invoice.paid', data: { invoiceId: 'inv-1', tenantId: env.api.tenants.a.id } });
+        expect(r.headers['webhook-id']).toBe(deliveryId);
+      }
+      // A tampered body does not verify.
+      expect(() => verifier.verify(hook.received[2]!.body.replace('12.30', '99.99'), hook.received[2]!.headers as Record<string, string>)).toThrow();
+      expect(other.received).toEqual([]);
+
+      // Emitting the same event again (a retried activity) starts no second delivery.
+      const again = await activities.emitWebhookEvent(invoicePaid('inv-1'));
+      expect(again).toEqual([deliveryId]);
+      const afterwards = await temporal.client.workflow.getHandle(deliveryWorkflowId(deliveryId!)).describe();
+      expect(afterwards.runId).toBe(firstRun);
+      expect(afterwards.status.name).toBe('COMPLETED');
+      expect(hook.received.filter((r) => r.answered === 204)).toHaveLength(1);
+
+      const deliveries = await env.api.request.get(`/api/webhooks/${created.body.id}/deliveries`).set(admin());
+      expect(deliveries.status).toBe(200);
+      expect(deliveries.body.items).toHaveLength(1);
+      expect(deliveries.body.items[0]).toMatchObject({ id: deliveryId, eventType: 'invoice.paid', status: 'succeeded' });
+      expect(deliveries.body.items[0].attempts.map((a: { statusCode: number }) => a.statusCode)).toEqual([500, 500, 204]);
+    } finally {
+      await Promise.all([hook.close(), other.close()]);
+    }
+  });
+
+  it('is for admins only, never shows the secret again, and validates the body', async () => {
+    expect((await env.api.request.post('/api/webhooks').set('Authorization', `Bearer ${env.api.tokens.finance}`).send({ url: 'http://127.0.0.1:9/x', events: ['invoice.paid'] })).status).toBe(403);
+    expect((await env.api.request.get('/api/webhooks').set('Authorization', `Bearer ${env.api.tokens.customerA}`)).status).toBe(403);
+    const list = await env.api.request.get('/api/webhooks').set(admin());
+    expect(list.status).toBe(200);
+    expect(JSON.stringify(list.body)).not.toContain('whsec_');
+    const bad = await env.api.request.post('/api/webhooks').set(admin()).send({ url: 'ftp://example.test/x', events: ['invoice.paid'] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.detail).toMatch(/^url:/);
+    const unknownEvent = await env.api.request.post('/api/webhooks').set(admin()).send({ url: 'http://127.0.0.1:9/x', events: ['invoice.exploded'] });
+    expect(unknownEvent.status).toBe(400);
+    expect(unknownEvent.body.detail).toMatch(/^events\.0:/);
+  });
+});
