@@ -1,6 +1,8 @@
 import type { DatabasePool } from 'slonik';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Client as TemporalClient } from '@temporalio/client';
+import type { UsageSource } from './invoices/usage-source.ts';
+import type { PaymentGateway } from './payments/gateway.ts';
 
 /** What activities need from the outside world; cli/ builds it, tests build their own. */
 export type ActivityDeps = {
@@ -10,4 +12,10 @@ export type ActivityDeps = {
   temporal?: TemporalClient;
   /** The task queue those workflows run on (default `billing`). */
   taskQueue?: string;
+  /** Usage for invoicing; default: the metering usage reader over `clickhouse`. */
+  usage?: UsageSource;
+  /** Payment gateways by name (tenant_payment_settings.gateway); default: { builtin }. */
+  paymentGateways?: Readonly<Record<string, PaymentGateway>>;
+  /** How many earlier invoices of a subscription each close re-checks for late usage (default 3). */
+  lateUsageInvoices?: number;
 };

@@ -15,16 +15,26 @@ import { buildRoutes } from './routes.ts';
 import { createAuthorize } from './auth/authorize.ts';
 import type { AuthConfig } from './auth/tokens.ts';
 import type { RouteDef } from './http/route.ts';
+import type { BillingApiOptions } from './subscriptions/billing-routes.ts';
+import { createMeteringRuntime, type MeteringRuntime } from './ingest/metering-runtime.ts';
+import { metricsRouter } from './metrics/metrics-routes.ts';
+import type { UsageTickCounter } from './realtime/usage-ticks.ts';
 
 export type AppDeps = {
+  /** Ingest batcher, metrics and meter/tenant caches; cli/ passes one it stops on shutdown, tests get a default. */
+  metering?: MeteringRuntime;
   logger: Logger;
   pg: DatabasePool;
   clickhouse: ClickHouseClient;
   temporal: TemporalClient;
   auth: AuthConfig;
+  /** How subscriptions and invoices drive the billing workflows (search attributes, dunning schedule, invoice-now wait). */
+  billing?: BillingApiOptions;
   /** Resolves and checks the caller; by default JWT sessions and tenant API keys. */
   authorize?: Authorize;
   corsOrigin?: string;
+  /** Counts acknowledged events for the live usage.tick (api/realtime); ingest calls it when set. */
+  usageTicks?: UsageTickCounter;
   /** Serves everything outside /api, /health, /ready (the dashboard in the all-in-one stack). */
   fallback?: Koa.Middleware;
 };
@@ -41,7 +51,9 @@ export function createApp(deps: AppDeps): App {
   const health = healthRouter([pgReadiness(deps.pg), clickhouseReadiness(deps.clickhouse), temporalReadiness(deps.temporal)]);
   koa.use(health.routes());
 
-  const routes = buildRoutes(deps);
+  const metering = deps.metering ?? createMeteringRuntime({ pg: deps.pg, clickhouse: deps.clickhouse });
+  koa.use(metricsRouter(metering.metrics).routes());
+  const routes = buildRoutes({ ...deps, metering });
   const apiRouter = new Router({ prefix: '/api' });
   registerRoutes(apiRouter, routes, deps.authorize ?? createAuthorize(deps.auth, deps.pg));
   koa.use(apiRouter.routes());

@@ -12,6 +12,7 @@ const USAGE = `usage: meterplane <command>
   worker    the Temporal worker role only, against configured servers (production)
   migrate   apply PostgreSQL and ClickHouse migrations, then exit
   admin     admin create --email <email> --password <password>: create an operator admin
+  seed      seed --email <admin> --password <pw> [--url]: load the demo into a running stack
 `;
 
 type Command = (config: Config, args: string[]) => Promise<void>;
@@ -22,6 +23,7 @@ const commands: Record<string, { run: () => Promise<Command>; servers?: string }
   worker: { run: async () => (await import('./commands/worker.ts')).worker, servers: 'worker' },
   migrate: { run: async () => (await import('./commands/migrate.ts')).migrate },
   admin: { run: async () => (await import('./commands/admin.ts')).admin },
+  seed: { run: async () => (await import('./commands/seed.ts')).seed },
 };
 
 function fail(line: string): never {

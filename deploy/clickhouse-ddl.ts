@@ -18,6 +18,28 @@ export type TableDdl = {
 
 export type OtherDdl = { kind: 'other'; text: string };
 
+/** ALTER TABLE t [ON CLUSTER c] ADD COLUMN [IF NOT EXISTS] <definition>. */
+export type AddColumnDdl = { kind: 'addColumn'; table: string; column: string };
+
+function parseAddColumn(stmt: string): AddColumnDdl | undefined {
+  const m = /^ALTER\s+TABLE\s+([\w.`]+)(?:\s+ON\s+CLUSTER\s+('[^']*'|[\w{}]+))?\s+ADD\s+COLUMN\s+(?:IF\s+NOT\s+EXISTS\s+)?([\s\S]+)$/i.exec(stmt.trim());
+  return m ? { kind: 'addColumn', table: m[1]!.replace(/`/g, ''), column: normalize(m[3]!) } : undefined;
+}
+
+/** The tables as the statements leave them: added columns appended in order. */
+export function applyAddColumns(statements: readonly (TableDdl | OtherDdl | AddColumnDdl)[]): TableDdl[] {
+  const tables = new Map<string, TableDdl>();
+  for (const s of statements) {
+    if (s.kind === 'table') tables.set(s.name, { ...s, columns: [...s.columns] });
+    if (s.kind === 'addColumn') {
+      const t = tables.get(s.table);
+      if (!t) throw new Error(`ADD COLUMN to ${s.table}, which no earlier statement creates`);
+      t.columns.push(s.column);
+    }
+  }
+  return [...tables.values()];
+}
+
 /** Removes -- and /* *\/ comments outside string literals. */
 export function stripComments(sql: string): string {
   let out = '';
@@ -144,7 +166,7 @@ function parseTable(stmt: string): TableDdl | undefined {
   };
 }
 
-/** Every statement of a SQL file: CREATE TABLEs parsed, anything else as 'other'. */
-export function parseDdl(sql: string): Array<TableDdl | OtherDdl> {
-  return splitTopLevel(stripComments(sql), ';').map((stmt) => parseTable(stmt) ?? { kind: 'other', text: normalize(stmt) });
+/** Every statement of a SQL file: CREATE TABLE and ADD COLUMN parsed, anything else as 'other'. */
+export function parseDdl(sql: string): Array<TableDdl | OtherDdl | AddColumnDdl> {
+  return splitTopLevel(stripComments(sql), ';').map((stmt) => parseTable(stmt) ?? parseAddColumn(stmt) ?? { kind: 'other', text: normalize(stmt) });
 }

@@ -35,6 +35,7 @@ const NOT_IN_APP_IMAGE = new Set([
   'deploy', // only deploy/docker/healthcheck.mjs, copied on its own
   'test', // tests
   'bench', // benchmarks
+  'docs', // screenshots for the README
   'node_modules', // installed inside the build
   'coverage',
   'test-results',

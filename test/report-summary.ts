@@ -1,9 +1,15 @@
 import { readFileSync } from 'node:fs';
 
-// Prints the plain closing line CI reads ("N passed, N failed, N skipped") from the
-// vitest JSON report, and fails when the run executed no test at all.
-const file = process.argv[2] ?? 'test-results/vitest.json';
-const report = JSON.parse(readFileSync(file, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
-const skipped = report.numPendingTests + report.numTodoTests;
-console.log(`${report.numPassedTests} passed, ${report.numFailedTests} failed, ${skipped} skipped`);
-if (report.numPassedTests + report.numFailedTests === 0) process.exit(1);
+// Prints the plain closing line CI reads ("N passed, N failed, N skipped") from one or more
+// vitest JSON reports, and fails when they executed no test at all.
+type Report = { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
+const files = process.argv.length > 2 ? process.argv.slice(2) : ['test-results/vitest.json'];
+const total = { passed: 0, failed: 0, skipped: 0 };
+for (const file of files) {
+  const r = JSON.parse(readFileSync(file, 'utf8')) as Report;
+  total.passed += r.numPassedTests;
+  total.failed += r.numFailedTests;
+  total.skipped += r.numPendingTests + r.numTodoTests;
+}
+console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+if (total.passed + total.failed === 0) process.exit(1);

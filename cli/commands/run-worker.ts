@@ -4,6 +4,9 @@ import type { Lifecycle } from '../lifecycle.ts';
 import type { Stack } from '../stack/open-stack.ts';
 import { connectTemporalWorker } from '../temporal/connect.ts';
 import { createBillingWorker } from '../temporal/create-worker.ts';
+import { anomalySettingsOf, ensureAnomalyScanSchedule } from '../temporal/schedules.ts';
+import { meteringUsageSource } from '../../activities/invoices/metering-usage-source.ts';
+import { metersRepository } from '../../db/postgres/meters-repository.ts';
 
 /** Starts the billing worker on the stack and registers its shutdown. */
 export async function runWorker(config: Config, stack: Stack, logger: Logger, life: Lifecycle): Promise<void> {
@@ -13,7 +16,13 @@ export async function runWorker(config: Config, stack: Stack, logger: Logger, li
     connection,
     namespace: stack.temporal.target.namespace,
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
-    deps: { pg: stack.pg, clickhouse: stack.clickhouse.client, temporal: stack.temporal.client },
+    deps: {
+      pg: stack.pg,
+      clickhouse: stack.clickhouse.client,
+      temporal: stack.temporal.client,
+      // Invoicing and budget alerts read usage through the metering reader.
+      usage: meteringUsageSource({ clickhouse: stack.clickhouse.client, findMeter: (_tenantId, code) => metersRepository.findByCode(stack.pg, code) }),
+    },
   });
   const running = worker.run().catch((err: unknown) => {
     logger.error({ err }, 'Temporal worker stopped with an error');
@@ -22,4 +31,5 @@ export async function runWorker(config: Config, stack: Stack, logger: Logger, li
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await running;
   });
+  await ensureAnomalyScanSchedule(stack.temporal.client, anomalySettingsOf(config), logger);
 }

@@ -37,7 +37,17 @@ export const envVariables = {
   JWT_TTL_SECONDS: { schema: z.coerce.number().int().min(60).max(86_400 * 30).default(3600), default: '3600', meaning: 'lifetime of a session JWT in seconds' },
   ADMIN_EMAIL: { schema: z.email().optional(), default: '', meaning: 'first admin created on a new DATA_DIR by `start` (default admin@meterplane.local)' },
   ADMIN_PASSWORD: { schema: z.string().min(10).optional(), default: '', meaning: 'password of that first admin; empty generates one and prints it once' },
+  SEED_DEMO: { schema: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'), default: 'true', meaning: '`start` seeds demo meters, plans, tenants, usage and subscriptions on a new DATA_DIR' },
   CORS_ORIGIN: { schema: optionalUrl, default: '', meaning: 'origin allowed to call the API from a browser (the dashboard when served elsewhere)' },
+  INGEST_FLUSH_ROWS: { schema: z.coerce.number().int().min(1).max(1_000_000).default(20_000), default: '20000', meaning: 'ingest group commit: insert into ClickHouse as soon as this many rows wait' },
+  INGEST_FLUSH_MS: { schema: z.coerce.number().int().min(0).max(60_000).default(20), default: '20', meaning: 'ingest group commit: insert at the latest when the oldest waiting row has waited this long (ms)' },
+  INGEST_MAX_QUEUE_ROWS: { schema: z.coerce.number().int().min(1).max(10_000_000).default(200_000), default: '200000', meaning: 'rows waiting or being inserted beyond which ingest answers 503 with Retry-After' },
+  INGEST_FLUSH_CONCURRENCY: { schema: z.coerce.number().int().min(1).max(64).default(2), default: '2', meaning: 'ClickHouse inserts ingest may have in flight at once' },
+  ANOMALY_SCAN_INTERVAL_MINUTES: { schema: z.coerce.number().int().refine((n) => n >= 1 && 60 % n === 0, 'must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60)').default(5), default: '5', meaning: 'how often the anomaly-scan schedule runs; also the default anomaly window' },
+  ANOMALY_SCAN_DELAY_SECONDS: { schema: z.coerce.number().int().min(0).max(3599).default(30), default: '30', meaning: 'seconds after each interval boundary the scan waits for late events (less than the interval)' },
+  ANOMALY_BASELINE_DAYS: { schema: z.coerce.number().int().min(1).max(28).default(7), default: '7', meaning: 'days of same-time-of-day baseline an anomaly is compared with' },
+  ANOMALY_MIN_VOLUME: { schema: z.coerce.number().int().min(0).default(100), default: '100', meaning: 'events a window needs before it can raise a usage spike' },
+  ANOMALY_SENSITIVITY: { schema: z.coerce.number().positive().max(1000).default(6), default: '6', meaning: 'robust z-score (median/MAD) a window must exceed to raise a usage spike' },
 } as const;
 
 type Vars = typeof envVariables;
@@ -50,6 +60,9 @@ export const envSchema = z
     ) as unknown as { [K in keyof Vars]: z.ZodType<z.output<Vars[K]["schema"]>> },
   )
   .superRefine((c, ctx) => {
+    if (c.ANOMALY_SCAN_DELAY_SECONDS >= c.ANOMALY_SCAN_INTERVAL_MINUTES * 60) {
+      ctx.addIssue({ code: 'custom', path: ['ANOMALY_SCAN_DELAY_SECONDS'], message: 'must be less than ANOMALY_SCAN_INTERVAL_MINUTES' });
+    }
     if (c.NODE_ENV === 'production' && !c.JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production' });
     }

@@ -31,12 +31,14 @@ export const tenantsRepository = {
 
   findById: (tx: Tx, id: string) => tx.maybeOne(sql.type(tenantRow)`SELECT ${columns} FROM tenants WHERE id = ${id}`),
 
-  findByIdOrExternalId: (tx: Tx, idOrExternal: string) =>
-    tx.maybeOne(sql.type(tenantRow)`
+  /** A tenant named by its externalId or its id. Only a well-formed uuid is compared with id. */
+  findByIdOrExternalId: (tx: Tx, idOrExternal: string) => {
+    const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrExternal);
+    return tx.maybeOne(sql.type(tenantRow)`
       SELECT ${columns} FROM tenants
-      WHERE external_id = ${idOrExternal}
-         OR (${idOrExternal} ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' AND id = ${idOrExternal}::uuid)
-      ORDER BY (external_id = ${idOrExternal}) DESC LIMIT 1`),
+      WHERE external_id = ${idOrExternal} ${isUuid ? sql.fragment`OR id = ${idOrExternal}::uuid` : sql.fragment``}
+      ORDER BY (external_id = ${idOrExternal}) DESC LIMIT 1`);
+  },
 
   list: (tx: Tx, q: { limit: number; offset: number; search?: string }) =>
     tx.any(sql.type(tenantRow)`

@@ -41,7 +41,8 @@ CREATE TABLE IF NOT EXISTS usage_events_local ON CLUSTER '{cluster}'
     subject      String,
     source       LowCardinality(String),
     data         String,
-    ingested_at  DateTime64(6, 'UTC') DEFAULT now64(6)
+    ingested_at  DateTime64(6, 'UTC') DEFAULT now64(6),
+    event_key    UInt128 MATERIALIZED reinterpretAsUInt128(substring(SHA256(event_id), 1, 16))
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/usage_events_local', '{replica}')
 PARTITION BY toYYYYMM(event_time)
@@ -56,6 +57,7 @@ CREATE TABLE IF NOT EXISTS usage_events ON CLUSTER '{cluster}'
     subject      String,
     source       LowCardinality(String),
     data         String,
-    ingested_at  DateTime64(6, 'UTC') DEFAULT now64(6)
+    ingested_at  DateTime64(6, 'UTC') DEFAULT now64(6),
+    event_key    UInt128 MATERIALIZED reinterpretAsUInt128(substring(SHA256(event_id), 1, 16))
 )
 ENGINE = Distributed('{cluster}', currentDatabase(), usage_events_local, cityHash64(tenant_id));

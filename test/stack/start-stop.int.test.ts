@@ -50,7 +50,7 @@ describe('meterplane start (all-in-one)', () => {
     // As root, PostgreSQL runs as the `postgres` user, which must be able to enter DATA_DIR.
     await chmod(dataDir, 0o755);
     const [port, pgPort, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-    const env = { DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), TEMPORAL_DEV_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort), ADMIN_EMAIL: 'first@example.test', ADMIN_PASSWORD: 'first admin password' };
+    const env = { DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), TEMPORAL_DEV_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort), ADMIN_EMAIL: 'first@example.test', ADMIN_PASSWORD: 'first admin password', SEED_DEMO: 'false' };
     const login = (email: string, password: string) =>
       fetch(`http://127.0.0.1:${port}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
 

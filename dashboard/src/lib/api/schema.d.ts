@@ -4,6 +4,98 @@
  */
 
 export interface paths {
+    "/api/alert-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alert rules: rules for everyone first, then by tenant and meter */
+        get: operations["listAlertRules"];
+        put?: never;
+        /**
+         * Override anomaly settings or budget levels for a tenant and/or a meter
+         * @description Each setting of a (tenant, meter) pair comes from the most specific rule that sets it: tenant + meter, then tenant, then meter, then a rule for everyone, then the configured defaults. One rule per scope (409).
+         */
+        post: operations["createAlertRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alert-rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete an alert rule (its settings return to the next less specific rule or the defaults) */
+        delete: operations["deleteAlertRule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alerts, newest first */
+        get: operations["listAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One alert */
+        get: operations["getAlert"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{id}/ack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Acknowledge an alert
+         * @description Idempotent: acknowledging again keeps the first acknowledgement (time and user).
+         */
+        post: operations["acknowledgeAlert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -89,6 +181,189 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ingest usage events (alias of /usage/ingest)
+         * @description Accepts usage events as CloudEvents 1.0 (structured, batch, or binary mode with ce-* headers and the data as the body) or plain JSON (one event, an array, or {events: [...]}).
+         *     Answers 202 only after ClickHouse committed every event of the request. Any invalid event refuses the whole request (400, every problem listed as {index, field, message}) and nothing is written.
+         *     The same (tenant, id) counts once in every usage read, however often it is posted: the first accepted delivery wins.
+         *     Limits: 5 MiB and 10,000 events per request (413). When the ingest queue is full: 503 with Retry-After.
+         */
+        post: operations["ingestEvents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List invoices, newest period first; customers see their own */
+        get: operations["listInvoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invoices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One invoice with its lines */
+        get: operations["getInvoice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invoices/{id}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a manual payment; a fully paid invoice is paid and dunning stops */
+        post: operations["recordInvoicePayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invoices/{id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The invoice as a PDF (rendered at finalization) */
+        get: operations["getInvoicePdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invoices/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The deduplicated events behind a usage line (up to 1,000) */
+        get: operations["getInvoiceLineUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invoices/{id}/void": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Void a finalized or payment_failed invoice; dunning stops */
+        post: operations["voidInvoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invoices/generate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close the current period now and invoice it
+         * @description The base fee is prorated and usage is counted up to now; the next period starts now. Answers 201 with the finalized invoice when it is ready within 30 s, otherwise 202 with its id and a Location to poll.
+         */
+        post: operations["generateInvoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/meters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List meters */
+        get: operations["listMeters"];
+        put?: never;
+        /**
+         * Define a meter
+         * @description A meter turns events of one type into a billable quantity. valueProperty is required for sum, max, latest and unique_count and refused for count. Meters cannot be changed once created.
+         */
+        post: operations["createMeter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/meters/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One meter */
+        get: operations["getMeter"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/openapi.json": {
         parameters: {
             query?: never;
@@ -100,6 +375,160 @@ export interface paths {
         get: operations["getOpenApiDocument"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pricing/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List plans (their latest versions) */
+        get: operations["listPlans"];
+        put?: never;
+        /**
+         * Create a plan (version 1)
+         * @description Invalid tiers are refused with 400, naming the tier index (e.g. charges.0.tiers.2.upTo).
+         */
+        post: operations["createPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pricing/plans/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One plan: its latest version, or ?version=n */
+        get: operations["getPlan"];
+        /**
+         * Change a plan
+         * @description Replaces the plan definition. While no subscription uses the latest version it is edited in place; once one does, the change becomes a new version (latestVersion + 1) and existing subscriptions and invoices keep the version they use. The code cannot change.
+         */
+        put: operations["updatePlan"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pricing/plans/{id}/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Price one period of a plan for the given usage
+         * @description Uses domain/pricing's quotePlan, the function billing uses. Tax comes from the tenant's taxRate: the named tenant, or a customer's own tenant; without a tenant the tax rate is 0. A customer naming another tenant gets 404.
+         */
+        post: operations["quotePlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pricing/plans/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of a plan, oldest first */
+        get: operations["listPlanVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List subscriptions (from the read model); customers see their own */
+        get: operations["listSubscriptions"];
+        put?: never;
+        /**
+         * Subscribe a tenant to a plan (starts its billing workflow)
+         * @description Uses the plan's latest version, which is then frozen. The tenant's currency must be the plan's (400); a tenant has at most one live subscription per plan (409). A startAt in the past is billed period by period at once.
+         */
+        post: operations["createSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One subscription, live from its workflow */
+        get: operations["getSubscription"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/subscriptions/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel now (a prorated final invoice) or at the period end */
+        post: operations["cancelSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/subscriptions/{id}/change-plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the plan, now (prorated) or at the period end
+         * @description A Temporal Update: its validator refuses, with 409 and nothing recorded, what the subscription cannot do (it has ended, same plan version, another currency, another interval at once).
+         */
+        post: operations["changeSubscriptionPlan"];
         delete?: never;
         options?: never;
         head?: never;
@@ -172,6 +601,101 @@ export interface paths {
         post?: never;
         /** Revoke an API key (it stops working within 5 s everywhere) */
         delete: operations["revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tenants/{tenantId}/payment-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant's payment settings (the built-in gateway's script) */
+        get: operations["getPaymentSettings"];
+        /** Set a tenant's payment settings; its open invoices are retried at once (payment method updated) */
+        put: operations["updatePaymentSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/usage/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The deduplicated events a meter counts in [from, to), oldest first (drill-down) */
+        get: operations["usageEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/usage/ingest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ingest usage events
+         * @description Accepts usage events as CloudEvents 1.0 (structured, batch, or binary mode with ce-* headers and the data as the body) or plain JSON (one event, an array, or {events: [...]}).
+         *     Answers 202 only after ClickHouse committed every event of the request. Any invalid event refuses the whole request (400, every problem listed as {index, field, message}) and nothing is written.
+         *     The same (tenant, id) counts once in every usage read, however often it is posted: the first accepted delivery wins.
+         *     Limits: 5 MiB and 10,000 events per request (413). When the ingest queue is full: 503 with Retry-After.
+         */
+        post: operations["ingestUsage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/usage/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Usage of every meter (or one) for a tenant in [from, to) */
+        get: operations["usageSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/usage/timeseries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A meter's usage per minute, hour or day
+         * @description Bucket n covers [from + n·granularity, (n+1)·granularity), so buckets align with from; every bucket is present. At most 10000 points.
+         */
+        get: operations["usageTimeseries"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -252,6 +776,54 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Alert: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            tenantId: string;
+            /** @description the event type whose event count was watched (usage_spike, usage_drop); null for budget_threshold */
+            meter: string | null;
+            /** @enum {string} */
+            kind: "usage_spike" | "usage_drop" | "budget_threshold";
+            /** @enum {string} */
+            severity: "info" | "warning" | "critical";
+            /** @description half-open [start, end): the span compared with its baseline, or the billing period for budget_threshold */
+            window: {
+                /** Format: date-time */
+                start: string;
+                /** Format: date-time */
+                end: string;
+            };
+            /** @description percent of the budget reached (budget_threshold only) */
+            level: number | null;
+            /** @description decimal string: events in the window, or the estimated charges (in currency) for budget_threshold */
+            observed: string;
+            /** @description decimal string: the baseline the window was compared with, or the budget */
+            expected: string | null;
+            currency: string | null;
+            message: string;
+            /** @description the statistics behind the alert (z-score, scale, median, lastWeek, ...) */
+            details: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            acknowledgedAt: string | null;
+            /** @description the user who acknowledged it */
+            acknowledgedBy: string | null;
+        };
+        AlertRule: {
+            /** Format: uuid */
+            id: string;
+            tenantId: string | null;
+            meter: string | null;
+            sensitivity: number | null;
+            windowMinutes: number | null;
+            minVolume: number | null;
+            budgetLevels: number[] | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
         ApiKey: {
             /** Format: uuid */
             id: string;
@@ -282,6 +854,210 @@ export interface components {
             /** @description Standard Webhooks signing secret (whsec_…): shown once */
             secret: string;
         };
+        IngestResult: {
+            /** @description Events in the request, redeliveries included, all committed to storage */
+            accepted: number;
+            /** @description Event types that no meter reads: stored, but they count for nothing yet */
+            warnings: {
+                type: string;
+                message: string;
+            }[];
+        };
+        Invoice: {
+            /** Format: uuid */
+            id: string;
+            /** @description INV-<year>-<six digits>, assigned at finalization; null while draft */
+            number: string | null;
+            /** @enum {string} */
+            status: "draft" | "finalized" | "paid" | "payment_failed" | "uncollectible" | "void";
+            /** @enum {string} */
+            reason: "period_end" | "invoice_now" | "cancel";
+            /** Format: uuid */
+            tenantId: string;
+            /** Format: uuid */
+            subscriptionId: string;
+            currency: string;
+            /** Format: date-time */
+            periodStart: string;
+            /** Format: date-time */
+            periodEnd: string;
+            lines: components["schemas"]["InvoiceLine"][];
+            /** @description the sum of the lines */
+            subtotal: string;
+            taxRate: string | null;
+            /** @description round(subtotal × the tenant taxRate) at finalization; null while draft */
+            tax: string | null;
+            /** @description subtotal + tax; null while draft */
+            total: string | null;
+            amountPaid: string;
+            issuedAt: string | null;
+            dueAt: string | null;
+            /** Format: date-time */
+            paidAt?: string;
+            /** Format: date-time */
+            voidedAt?: string;
+        };
+        InvoiceLine: {
+            /** @description the line number, 1-based; ?line= of the usage drill-down */
+            position: number;
+            /** @enum {string} */
+            type: "base_fee" | "usage" | "proration" | "adjustment";
+            description: string;
+            meter?: string;
+            quantity?: string;
+            unitPrice?: string;
+            tiers?: {
+                tier: number;
+                upTo: string | null;
+                quantity: string;
+                unitPrice: string;
+                flatFee: string;
+                amount: string;
+            }[];
+            amount: string;
+            /** Format: uuid */
+            planId?: string;
+            planVersion?: number;
+            /** @description the query window and event count behind a usage or adjustment line */
+            usage?: {
+                /** Format: date-time */
+                from: string;
+                /** Format: date-time */
+                to: string;
+                /** @description deduplicated events behind the quantity */
+                eventCount: string;
+            };
+        };
+        InvoiceLineUsage: {
+            /** Format: uuid */
+            invoiceId: string;
+            line: number;
+            meter: string;
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            eventCount: string;
+            limit: number;
+            events: {
+                id: string;
+                type: string;
+                time: string;
+                subject: string;
+                source: string;
+                data: unknown;
+                deliveries: number;
+            }[];
+        };
+        MeteredEvents: {
+            items: {
+                id: string;
+                type: string;
+                time: string;
+                subject: string;
+                source: string;
+                data: unknown;
+                deliveries: number;
+            }[];
+        };
+        MeterRecord: {
+            /**
+             * @description Stable identifier of the meter, used by plans and usage queries
+             * @example llm_tokens
+             */
+            code: string;
+            name: string;
+            description?: string;
+            eventType: string;
+            /** @enum {string} */
+            aggregation: "count" | "sum" | "max" | "unique_count" | "latest";
+            valueProperty?: string;
+            filters: {
+                [key: string]: string[];
+            };
+            groupBy: string[];
+            /** Format: date-time */
+            createdAt: string;
+        };
+        PaymentSettings: {
+            /** Format: uuid */
+            tenantId: string;
+            gateway: string;
+            declineFirstAttempts: number;
+            transientFailuresPerAttempt: number;
+        };
+        PendingInvoice: {
+            /** Format: uuid */
+            invoiceId: string;
+            /** @constant */
+            status: "pending";
+        };
+        Plan: {
+            /** Format: uuid */
+            id: string;
+            /** @description the version shown */
+            version: number;
+            latestVersion: number;
+            /** @description true once a subscription uses this version; a change then creates a new version */
+            inUse: boolean;
+            code: string;
+            name: string;
+            currency: string;
+            /** @enum {string} */
+            interval: "day" | "week" | "month" | "year";
+            intervalCount: number;
+            baseFee: string;
+            trialDays: number;
+            gracePeriodSeconds: number;
+            charges: ({
+                meter: string;
+                /** @constant */
+                model: "flat";
+                amount: string;
+                minimum?: string;
+            } | {
+                meter: string;
+                /** @constant */
+                model: "per_unit";
+                unitPrice: string;
+                freeUnits?: string;
+                minimum?: string;
+            } | {
+                meter: string;
+                /** @constant */
+                model: "graduated";
+                tiers: {
+                    upTo: string | null;
+                    unitPrice: string;
+                    flatFee?: string;
+                }[];
+                freeUnits?: string;
+                minimum?: string;
+            } | {
+                meter: string;
+                /** @constant */
+                model: "volume";
+                tiers: {
+                    upTo: string | null;
+                    unitPrice: string;
+                    flatFee?: string;
+                }[];
+                freeUnits?: string;
+                minimum?: string;
+            } | {
+                meter: string;
+                /** @constant */
+                model: "package";
+                packageSize: number | string;
+                packagePrice: string;
+                freeUnits?: string;
+                minimum?: string;
+            })[];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
         /** @description RFC 9457 problem details (application/problem+json) */
         Problem: {
             type: string;
@@ -295,9 +1071,88 @@ export interface components {
                 index?: number;
             }[];
         };
+        Quote: {
+            /** Format: uuid */
+            planId: string;
+            planVersion: number;
+            tenantId: string | null;
+            taxRate: string;
+            currency: string;
+            baseFee: string;
+            lines: {
+                meter: string;
+                model: string;
+                quantity: string;
+                amount: string;
+                tiers?: {
+                    tier: number;
+                    upTo: string | null;
+                    quantity: string;
+                    unitPrice: string;
+                    flatFee: string;
+                    amount: string;
+                }[];
+            }[];
+            /** @description rounded base fee + the rounded lines */
+            subtotal: string;
+            /** @description round(subtotal × taxRate) */
+            tax: string;
+            /** @description subtotal + tax */
+            total: string;
+        };
         Session: {
             token: string;
             user: components["schemas"]["User"];
+        };
+        Subscription: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            tenantId: string;
+            /** Format: uuid */
+            planId: string;
+            planVersion: number;
+            planCode: string | null;
+            /** @enum {string} */
+            status: "trialing" | "active" | "past_due" | "canceled";
+            /** Format: date-time */
+            startAt: string;
+            trialEnd: string | null;
+            currentPeriod: {
+                /** Format: date-time */
+                start: string;
+                /** Format: date-time */
+                end: string;
+            } | null;
+            /** @description the current period under each plan, after an immediate change */
+            parts?: {
+                /** Format: date-time */
+                from: string;
+                /** Format: uuid */
+                planId: string;
+                version: number;
+                code: string;
+            }[];
+            nextInvoiceAt: string | null;
+            lastInvoice: {
+                /** Format: uuid */
+                invoiceId: string;
+                number?: string | null;
+                status?: string;
+                periodStart?: string;
+                periodEnd?: string;
+                currency?: string;
+                total?: string | null;
+            } | null;
+            /** @description a plan change or cancellation scheduled for the period end */
+            pendingChange: unknown | null;
+            canceledAt: string | null;
+            workflowId: string;
+            /**
+             * @description workflow: the live query answered; read_model: PostgreSQL
+             * @enum {string}
+             */
+            source: "workflow" | "read_model";
         };
         Tenant: {
             /** Format: uuid */
@@ -311,6 +1166,67 @@ export interface components {
             budget: string | null;
             /** Format: date-time */
             createdAt: string;
+        };
+        UsageEvent: {
+            /**
+             * @description Required for the CloudEvents content types
+             * @constant
+             */
+            specversion?: "1.0";
+            /** @description Idempotency key: the same (tenant, id) counts once, whatever is redelivered */
+            id: string;
+            /** @description Event type; meters read events by type */
+            type: string;
+            /** @description Default "api" */
+            source?: string;
+            /** @description RFC 3339; default the receive time; at most 5 minutes in the future */
+            time?: string;
+            /** @description The tenant's externalId or id: required with an admin session, must match an API key's tenant */
+            subject?: string;
+            datacontenttype?: string;
+            /** @description Numeric values as JSON numbers or decimal strings; never rounded */
+            data?: {
+                [key: string]: unknown;
+            };
+        };
+        UsageSummary: {
+            from: string;
+            to: string;
+            items: {
+                meter: string;
+                aggregation: string;
+                /** @description Exact decimal string, deduplicated */
+                value: string;
+                /** @description Deduplicated events counted */
+                events: number;
+                groups?: {
+                    key: {
+                        [key: string]: string | null;
+                    };
+                    value: string;
+                    events: number;
+                }[];
+            }[];
+        };
+        UsageTimeseries: {
+            meter: string;
+            aggregation: string;
+            /** @enum {string} */
+            granularity: "minute" | "hour" | "day";
+            from: string;
+            to: string;
+            points: {
+                t: string;
+                value: string;
+                events: number;
+                groups?: {
+                    key: {
+                        [key: string]: string | null;
+                    };
+                    value: string;
+                    events: number;
+                }[];
+            }[];
         };
         User: {
             /** Format: uuid */
@@ -357,6 +1273,345 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listAlertRules: {
+        parameters: {
+            query?: {
+                /** @description only this tenant's rules */
+                tenantId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rules */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AlertRule"][];
+                    };
+                };
+            };
+            /** @description Invalid query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key, or a role that may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createAlertRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the tenant the rule applies to; omitted or null: every tenant */
+                    tenantId?: string | null;
+                    /** @description the event type the rule applies to; omitted or null: every one */
+                    meter?: string | null;
+                    /** @description robust z-score a spike must exceed (default 6) */
+                    sensitivity?: number;
+                    /** @description window length; rounded up to whole scan intervals (default: the scan interval) */
+                    windowMinutes?: number;
+                    /** @description events a window needs to raise a spike (default 100) */
+                    minVolume?: number;
+                    /** @description percent of the budget at which budget_threshold is raised (default [50, 80, 100]); tenant-wide rules only */
+                    budgetLevels?: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRule"];
+                };
+            };
+            /** @description Invalid rule */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key, or a role that may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule for this tenant and meter exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteAlertRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key, or a role that may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such rule */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAlerts: {
+        parameters: {
+            query?: {
+                /** @description operators: one tenant (default all); customers: only their own (another is 404) */
+                tenantId?: string;
+                kind?: "usage_spike" | "usage_drop" | "budget_threshold";
+                /** @description alerts created at or after this instant */
+                since?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of alerts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Alert"][];
+                        total: number;
+                        limit: number;
+                        offset: number;
+                    };
+                };
+            };
+            /** @description Invalid query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key, or a role that may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such tenant (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The alert */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Alert"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key, or a role that may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such alert (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    acknowledgeAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The acknowledged alert */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Alert"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key, or a role that may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such alert (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -541,6 +1796,532 @@ export interface operations {
             };
         };
     };
+    ingestEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["UsageEvent"] | components["schemas"]["UsageEvent"][] | {
+                    events: components["schemas"]["UsageEvent"][];
+                };
+                "application/cloudevents-batch+json": components["schemas"]["UsageEvent"] | components["schemas"]["UsageEvent"][] | {
+                    events: components["schemas"]["UsageEvent"][];
+                };
+                "application/json": components["schemas"]["UsageEvent"] | components["schemas"]["UsageEvent"][] | {
+                    events: components["schemas"]["UsageEvent"][];
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted and durable */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestResult"];
+                };
+            };
+            /** @description Invalid event(s); nothing was written */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin, or a subject of another tenant for this API key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 5 MiB or more than 10,000 events */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Content-Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Ingest queue full or storage unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listInvoices: {
+        parameters: {
+            query?: {
+                /** @description operators: one tenant; customers: only their own */
+                tenantId?: string;
+                status?: "draft" | "finalized" | "paid" | "payment_failed" | "uncollectible" | "void";
+                subscriptionId?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of invoices */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Invoice"][];
+                        total: number;
+                        limit: number;
+                        offset: number;
+                    };
+                };
+            };
+            /** @description Another tenant (customers) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoice */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description No such invoice (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recordInvoicePayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description in the invoice's currency, at most the amount due */
+                    amount: string;
+                    reference: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The invoice after the payment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description Invalid amount */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such invoice */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The invoice takes no payment */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getInvoicePdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description No such invoice (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A draft has no PDF */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getInvoiceLineUsage: {
+        parameters: {
+            query: {
+                /** @description the line position */
+                line: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceLineUsage"];
+                };
+            };
+            /** @description Not a usage line */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such invoice or line */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    voidInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The voided invoice */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description No such invoice */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not voidable in its status */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    generateInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    subscriptionId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The finalized invoice */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description Still being issued: poll Location */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingInvoice"];
+                };
+            };
+            /** @description No such subscription */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing to invoice (trial, just started, ended) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMeters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every meter, by code */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["MeterRecord"][];
+                    };
+                };
+            };
+        };
+    };
+    createMeter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Stable identifier of the meter, used by plans and usage queries
+                     * @example llm_tokens
+                     */
+                    code: string;
+                    name: string;
+                    description?: string;
+                    /**
+                     * @description The event `type` this meter reads
+                     * @example llm.completion
+                     */
+                    eventType: string;
+                    /** @enum {string} */
+                    aggregation: "count" | "sum" | "max" | "unique_count" | "latest";
+                    /**
+                     * @description Path into data of the value; required for sum, max, latest and unique_count
+                     * @example tokens
+                     */
+                    valueProperty?: string;
+                    /**
+                     * @description Property path → allowed values; only matching events count
+                     * @example {
+                     *       "region": [
+                     *         "eu",
+                     *         "us"
+                     *       ]
+                     *     }
+                     */
+                    filters?: {
+                        [key: string]: (string | number | boolean)[];
+                    };
+                    /**
+                     * @description Properties usage can be broken down by
+                     * @example [
+                     *       "model"
+                     *     ]
+                     */
+                    groupBy?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeterRecord"];
+                };
+            };
+            /** @description Invalid meter definition */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The code is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMeter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The meter */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeterRecord"];
+                };
+            };
+            /** @description No such meter */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getOpenApiDocument: {
         parameters: {
             query?: never;
@@ -559,6 +2340,593 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+        };
+    };
+    listPlans: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of plans */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Plan"][];
+                        total: number;
+                        limit: number;
+                        offset: number;
+                    };
+                };
+            };
+        };
+    };
+    createPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                    name: string;
+                    currency: string;
+                    /** @enum {string} */
+                    interval: "day" | "week" | "month" | "year";
+                    /** @default 1 */
+                    intervalCount?: number;
+                    baseFee: string;
+                    /** @default 0 */
+                    trialDays?: number;
+                    /** @default 3600 */
+                    gracePeriodSeconds?: number;
+                    charges: ({
+                        meter: string;
+                        /** @constant */
+                        model: "flat";
+                        amount: string;
+                        minimum?: string;
+                    } | {
+                        meter: string;
+                        /** @constant */
+                        model: "per_unit";
+                        unitPrice: string;
+                        freeUnits?: string;
+                        minimum?: string;
+                    } | {
+                        meter: string;
+                        /** @constant */
+                        model: "graduated";
+                        tiers: {
+                            upTo: string | null;
+                            unitPrice: string;
+                            flatFee?: string;
+                        }[];
+                        freeUnits?: string;
+                        minimum?: string;
+                    } | {
+                        meter: string;
+                        /** @constant */
+                        model: "volume";
+                        tiers: {
+                            upTo: string | null;
+                            unitPrice: string;
+                            flatFee?: string;
+                        }[];
+                        freeUnits?: string;
+                        minimum?: string;
+                    } | {
+                        meter: string;
+                        /** @constant */
+                        model: "package";
+                        packageSize: number | string;
+                        packagePrice: string;
+                        freeUnits?: string;
+                        minimum?: string;
+                    })[];
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
+            };
+            /** @description Invalid plan */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description code taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPlan: {
+        parameters: {
+            query?: {
+                /** @description a specific version (default: the latest) */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The plan */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
+            };
+            /** @description No such plan or version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updatePlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                    name: string;
+                    currency: string;
+                    /** @enum {string} */
+                    interval: "day" | "week" | "month" | "year";
+                    /** @default 1 */
+                    intervalCount?: number;
+                    baseFee: string;
+                    /** @default 0 */
+                    trialDays?: number;
+                    /** @default 3600 */
+                    gracePeriodSeconds?: number;
+                    charges: ({
+                        meter: string;
+                        /** @constant */
+                        model: "flat";
+                        amount: string;
+                        minimum?: string;
+                    } | {
+                        meter: string;
+                        /** @constant */
+                        model: "per_unit";
+                        unitPrice: string;
+                        freeUnits?: string;
+                        minimum?: string;
+                    } | {
+                        meter: string;
+                        /** @constant */
+                        model: "graduated";
+                        tiers: {
+                            upTo: string | null;
+                            unitPrice: string;
+                            flatFee?: string;
+                        }[];
+                        freeUnits?: string;
+                        minimum?: string;
+                    } | {
+                        meter: string;
+                        /** @constant */
+                        model: "volume";
+                        tiers: {
+                            upTo: string | null;
+                            unitPrice: string;
+                            flatFee?: string;
+                        }[];
+                        freeUnits?: string;
+                        minimum?: string;
+                    } | {
+                        meter: string;
+                        /** @constant */
+                        model: "package";
+                        packageSize: number | string;
+                        packagePrice: string;
+                        freeUnits?: string;
+                        minimum?: string;
+                    })[];
+                };
+            };
+        };
+        responses: {
+            /** @description The changed plan (see version) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
+            };
+            /** @description Invalid plan */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such plan */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    quotePlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description usage per meter code for one period, as decimal strings
+                     * @default {}
+                     */
+                    usage?: {
+                        [key: string]: string;
+                    };
+                    /**
+                     * Format: uuid
+                     * @description tax comes from this tenant's taxRate; customers may only name their own tenant
+                     */
+                    tenantId?: string;
+                    /** @description quote a specific plan version (default: the latest) */
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The quote */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Quote"];
+                };
+            };
+            /** @description Invalid usage */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such plan or tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPlanVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The versions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Plan"][];
+                    };
+                };
+            };
+            /** @description No such plan */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSubscriptions: {
+        parameters: {
+            query?: {
+                /** @description operators: one tenant; customers: only their own */
+                tenantId?: string;
+                status?: "trialing" | "active" | "past_due" | "canceled";
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of subscriptions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Subscription"][];
+                        total: number;
+                        limit: number;
+                        offset: number;
+                    };
+                };
+            };
+            /** @description Another tenant (customers) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    tenantId: string;
+                    /** Format: uuid */
+                    planId: string;
+                    /**
+                     * Format: date-time
+                     * @description default now; may lie in the past (the periods already ended are invoiced at once, in order)
+                     */
+                    startAt?: string;
+                    /**
+                     * Format: date-time
+                     * @description default startAt; monthly periods keep its day, clamped to the month end
+                     */
+                    billingAnchor?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+            /** @description Invalid input or currency mismatch */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such tenant or plan */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already subscribed to this plan */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+            /** @description No such subscription (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    at: "immediate" | "period_end";
+                };
+            };
+        };
+        responses: {
+            /** @description The subscription after the cancellation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+            /** @description No such subscription */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    changeSubscriptionPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    planId: string;
+                    /** @enum {string} */
+                    effective: "immediate" | "period_end";
+                };
+            };
+        };
+        responses: {
+            /** @description The subscription after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+            /** @description No such subscription or plan */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused by the workflow */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -837,6 +3205,348 @@ export interface operations {
                 };
             };
             /** @description No such key or tenant (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPaymentSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentSettings"];
+                };
+            };
+            /** @description No such tenant (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updatePaymentSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @default builtin
+                     * @enum {string}
+                     */
+                    gateway?: "builtin";
+                    /**
+                     * @description built-in gateway: decline the first N attempts of each invoice
+                     * @default 0
+                     */
+                    declineFirstAttempts?: number;
+                    /**
+                     * @description built-in gateway: fail each attempt transiently M times first
+                     * @default 0
+                     */
+                    transientFailuresPerAttempt?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentSettings"];
+                };
+            };
+            /** @description No such tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    usageEvents: {
+        parameters: {
+            query: {
+                /** @description Required for admin and finance; customers and API keys may only name their own tenant */
+                tenantId?: string;
+                /** @description Start of the window (inclusive) */
+                from: string;
+                /** @description End of the window (exclusive) */
+                to: string;
+                /** @description Stable identifier of the meter, used by plans and usage queries */
+                meter: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Events as first delivered */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeteredEvents"];
+                };
+            };
+            /** @description Invalid query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such tenant (or another tenant's) or meter */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ingestUsage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["UsageEvent"] | components["schemas"]["UsageEvent"][] | {
+                    events: components["schemas"]["UsageEvent"][];
+                };
+                "application/cloudevents-batch+json": components["schemas"]["UsageEvent"] | components["schemas"]["UsageEvent"][] | {
+                    events: components["schemas"]["UsageEvent"][];
+                };
+                "application/json": components["schemas"]["UsageEvent"] | components["schemas"]["UsageEvent"][] | {
+                    events: components["schemas"]["UsageEvent"][];
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted and durable */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestResult"];
+                };
+            };
+            /** @description Invalid event(s); nothing was written */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin, or a subject of another tenant for this API key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 5 MiB or more than 10,000 events */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Content-Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Ingest queue full or storage unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    usageSummary: {
+        parameters: {
+            query: {
+                /** @description Required for admin and finance; customers and API keys may only name their own tenant */
+                tenantId?: string;
+                /** @description Start of the window (inclusive) */
+                from: string;
+                /** @description End of the window (exclusive) */
+                to: string;
+                /** @description Stable identifier of the meter, used by plans and usage queries */
+                meter?: string;
+                /** @description Properties (of the meter's groupBy) to break the value down by, comma-separated */
+                groupBy?: string | string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One item per meter */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageSummary"];
+                };
+            };
+            /** @description Invalid query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such tenant (or another tenant's) or meter */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    usageTimeseries: {
+        parameters: {
+            query: {
+                /** @description Required for admin and finance; customers and API keys may only name their own tenant */
+                tenantId?: string;
+                /** @description Start of the window (inclusive) */
+                from: string;
+                /** @description End of the window (exclusive) */
+                to: string;
+                /** @description Stable identifier of the meter, used by plans and usage queries */
+                meter: string;
+                granularity: "minute" | "hour" | "day";
+                /** @description Properties (of the meter's groupBy) to break the value down by, comma-separated */
+                groupBy?: string | string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One point per bucket */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageTimeseries"];
+                };
+            };
+            /** @description Invalid query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such tenant (or another tenant's) or meter */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -1,0 +1,268 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { ActivityDeps } from '../deps.ts';
+import type { UsageSource } from './usage-source.ts';
+import { withTenant, type Tx } from '../../db/postgres/tenant-scope.ts';
+import { invoicesRepository, type InvoiceReason, type InvoiceRow, type NewInvoiceLine } from '../../db/postgres/invoices-repository.ts';
+import { plansRepository } from '../../db/postgres/plans-repository.ts';
+import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
+import { formatAmount, fromMinorUnits, toDecimal, toDecimalString, toMinorUnits } from '../../domain/money/index.ts';
+import { invoiceLines, invoiceTotals, lateUsageAdjustment, type InvoiceLineDraft, type LineRatingContext, type MeteredUsage } from '../../domain/billing/index.ts';
+import type { Plan } from '../../domain/pricing/index.ts';
+import { renderInvoicePdf } from './invoice-pdf.ts';
+import { meteringUsageSource } from './metering-usage-source.ts';
+import { metersRepository } from '../../db/postgres/meters-repository.ts';
+
+/** A part of an invoiced window under one plan version; instants as ISO strings. */
+export type SegmentRef = { from: string; to: string; planId: string; version: number };
+
+/** Usage by meter code, one map per segment. */
+export type SegmentUsage = Record<string, MeteredUsage>;
+
+/** An invoice line as it travels between activities (instants as ISO strings). */
+export type WireLine = Omit<InvoiceLineDraft, 'usage'> & { usage?: { from: string; to: string; eventCount: string } };
+
+export type WriteInvoiceInput = {
+  invoiceId: string;
+  tenantId: string;
+  subscriptionId: string;
+  reason: InvoiceReason;
+  currency: string;
+  /** The whole schedule period (proration's denominator). */
+  period: { start: string; end: string };
+  /** The invoiced window [serviceFrom, serviceEnd): the invoice's periodStart and periodEnd. */
+  serviceFrom: string;
+  serviceEnd: string;
+  segments: SegmentRef[];
+  usage: SegmentUsage[];
+  adjustments: WireLine[];
+};
+
+export type InvoiceSummary = {
+  invoiceId: string;
+  number: string | null;
+  status: InvoiceRow['status'];
+  currency: string;
+  periodStart: string;
+  periodEnd: string;
+  /** Decimal strings with the currency's digits; total is null while draft. */
+  subtotal: string;
+  total: string | null;
+};
+
+const DEFAULT_LATE_USAGE_INVOICES = 3;
+
+function summary(row: InvoiceRow): InvoiceSummary {
+  const amount = (minor: bigint) => formatAmount(fromMinorUnits(minor, row.currency), row.currency);
+  return {
+    invoiceId: row.id,
+    number: row.number,
+    status: row.status,
+    currency: row.currency,
+    periodStart: row.period_start.toISOString(),
+    periodEnd: row.period_end.toISOString(),
+    subtotal: amount(row.subtotal_minor),
+    total: row.total_minor === null ? null : amount(row.total_minor),
+  };
+}
+
+const toWire = (line: InvoiceLineDraft): WireLine => {
+  const { usage, ...rest } = line;
+  return usage ? { ...rest, usage: { from: usage.from.toISOString(), to: usage.to.toISOString(), eventCount: usage.eventCount } } : rest;
+};
+
+async function loadPlan(tx: Tx, planId: string, version: number): Promise<Plan> {
+  const record = await plansRepository.findById(tx, planId, version);
+  // A plan version in use is never deleted or changed; a missing one is a bug, not a transient fault.
+  if (!record) throw ApplicationFailure.nonRetryable(`plan ${planId} version ${version} not found`, 'PlanNotFound');
+  return record.plan;
+}
+
+function storedLine(line: WireLine, currency: string): NewInvoiceLine {
+  return {
+    type: line.type,
+    description: line.description,
+    meter: line.meter,
+    model: line.model,
+    quantity: line.quantity,
+    unitPrice: line.unitPrice,
+    tiers: line.tiers,
+    amountMinor: toMinorUnits(line.amount, currency),
+    planId: line.planRef?.planId,
+    planVersion: line.planRef?.version,
+    usageFrom: line.usage ? new Date(line.usage.from) : undefined,
+    usageTo: line.usage ? new Date(line.usage.to) : undefined,
+    eventCount: line.usage ? BigInt(line.usage.eventCount) : undefined,
+    rating: line.rating,
+  };
+}
+
+/** Renders a numbered invoice with pdfkit (dates from the invoice, so a re-render is the same document). */
+async function renderPdf(tx: Tx, invoice: InvoiceRow): Promise<Buffer> {
+  const tenant = await tenantsRepository.findById(tx, invoice.tenant_id);
+  const lines = await invoicesRepository.lines(tx, invoice.id);
+  const { currency } = invoice;
+  const money = (minor: bigint) => formatAmount(fromMinorUnits(minor, currency), currency);
+  return renderInvoicePdf({
+    number: invoice.number!,
+    status: invoice.status,
+    issuedAt: invoice.issued_at!,
+    dueAt: invoice.due_at!,
+    tenant: { name: tenant?.name ?? invoice.tenant_id, email: tenant?.email ?? null },
+    currency,
+    periodStart: invoice.period_start,
+    periodEnd: invoice.period_end,
+    lines: lines.map((l) => ({
+      description: l.description,
+      quantity: l.quantity === null ? null : toDecimalString(toDecimal(l.quantity)),
+      unitPrice: l.unit_price === null ? null : toDecimalString(toDecimal(l.unit_price)),
+      amount: money(l.amount_minor),
+    })),
+    subtotal: money(invoice.subtotal_minor),
+    taxRate: `${toDecimalString(toDecimal(invoice.tax_rate ?? '0').times(100))} %`,
+    tax: money(invoice.tax_minor ?? 0n),
+    total: money(invoice.total_minor ?? 0n),
+  });
+}
+
+export function createInvoiceActivities(deps: ActivityDeps) {
+  const { pg } = deps;
+  // Meters are operator-owned (the same definition for every tenant): looked up by code.
+  const defaultSource = meteringUsageSource({ clickhouse: deps.clickhouse, findMeter: (_tenantId, code) => metersRepository.findByCode(pg, code) });
+  const usageSource = (): UsageSource => deps.usage ?? defaultSource;
+  const renderAndStorePdf = (tenantId: string, invoice: InvoiceRow) =>
+    withTenant(pg, tenantId, async (tx) => {
+      await invoicesRepository.storePdf(tx, invoice.id, await renderPdf(tx, invoice));
+    });
+
+  return {
+    /** Step 1: the usage of every metered charge in every part of the window. */
+    async readPeriodUsage(input: { tenantId: string; segments: SegmentRef[] }): Promise<SegmentUsage[]> {
+      const plans = await withTenant(pg, input.tenantId, (tx) => Promise.all(input.segments.map((s) => loadPlan(tx, s.planId, s.version))));
+      const source = usageSource();
+      return Promise.all(
+        input.segments.map(async (segment, i) => {
+          const meters = [...new Set(plans[i]!.charges.filter((c) => c.model !== 'flat').map((c) => c.meter))];
+          const measured = await Promise.all(
+            meters.map((meter) => source.read({ tenantId: input.tenantId, meter, from: new Date(segment.from), to: new Date(segment.to) })),
+          );
+          return Object.fromEntries(meters.map((meter, j) => [meter, measured[j]!]));
+        }),
+      );
+    },
+
+    /**
+     * Step 1b: late usage. Re-reads the usage windows of the subscription's recent invoices (before
+     * `before`) and rates each difference with the plan version and proration it was billed with.
+     */
+    async rateLateUsage(input: { tenantId: string; subscriptionId: string; currency: string; before: string }): Promise<WireLine[]> {
+      const before = new Date(input.before);
+      const lines = await withTenant(pg, input.tenantId, async (tx) => {
+        const since = await invoicesRepository.recentPeriodsSince(tx, input.subscriptionId, before, deps.lateUsageInvoices ?? DEFAULT_LATE_USAGE_INVOICES);
+        return since ? invoicesRepository.usageLinesBefore(tx, input.subscriptionId, since, before) : [];
+      });
+      // One group per billed (window, plan version, charge): the usage line and its later adjustments.
+      type Group = { rating: LineRatingContext; window: { start: Date; end: Date }; planRef?: { planId: string; version: number }; billedMinor: bigint };
+      const groups = new Map<string, Group>();
+      for (const line of lines) {
+        const key = JSON.stringify([line.usage_from!.toISOString(), line.usage_to!.toISOString(), line.plan_id, line.plan_version, (line.rating as LineRatingContext | null)?.charge]);
+        const group = groups.get(key);
+        if (group) {
+          group.billedMinor += line.amount_minor;
+        } else if (line.type === 'usage' && line.rating) {
+          groups.set(key, {
+            rating: line.rating as LineRatingContext,
+            window: { start: line.usage_from!, end: line.usage_to! },
+            planRef: line.plan_id && line.plan_version ? { planId: line.plan_id, version: line.plan_version } : undefined,
+            billedMinor: line.amount_minor,
+          });
+        }
+      }
+      const source = usageSource();
+      const adjustments: WireLine[] = [];
+      for (const group of groups.values()) {
+        const usage = await source.read({ tenantId: input.tenantId, meter: group.rating.charge.meter, from: group.window.start, to: group.window.end });
+        const line = lateUsageAdjustment({
+          currency: input.currency,
+          rating: group.rating,
+          window: group.window,
+          usage,
+          billed: fromMinorUnits(group.billedMinor, input.currency),
+          planRef: group.planRef,
+        });
+        if (line) adjustments.push(toWire(line));
+      }
+      return adjustments;
+    },
+
+    /**
+     * Steps 2 and 3: rates the window with domain/billing (domain/pricing underneath) and writes the
+     * draft with its lines, once per (subscription, period start): a repeat returns the first invoice.
+     */
+    async writeInvoice(input: WriteInvoiceInput): Promise<InvoiceSummary & { created: boolean }> {
+      return withTenant(pg, input.tenantId, async (tx) => {
+        const existing = await invoicesRepository.findBySubscriptionPeriod(tx, input.subscriptionId, new Date(input.serviceFrom));
+        if (existing) return { ...summary(existing), created: false };
+        const plans = await Promise.all(input.segments.map((s) => loadPlan(tx, s.planId, s.version)));
+        const drafts = invoiceLines({
+          currency: input.currency,
+          period: { start: new Date(input.period.start), end: new Date(input.period.end) },
+          segments: input.segments.map((s, i) => ({
+            window: { start: new Date(s.from), end: new Date(s.to) },
+            plan: plans[i]!,
+            planRef: { planId: s.planId, version: s.version },
+            usage: input.usage[i] ?? {},
+          })),
+        });
+        const lines = [...drafts.map(toWire), ...input.adjustments];
+        const { subtotal } = invoiceTotals(lines.map((l) => l.amount), '0', input.currency);
+        const { invoice, created } = await invoicesRepository.insertDraft(tx, {
+          id: input.invoiceId,
+          tenantId: input.tenantId,
+          subscriptionId: input.subscriptionId,
+          reason: input.reason,
+          currency: input.currency,
+          periodStart: new Date(input.serviceFrom),
+          periodEnd: new Date(input.serviceEnd),
+          subtotalMinor: toMinorUnits(subtotal, input.currency),
+          lines: lines.map((l) => storedLine(l, input.currency)),
+        });
+        return { ...summary(invoice), created };
+      });
+    },
+
+    /**
+     * Step 4: numbers the invoice (gapless per year of issue) and computes tax at the tenant's rate
+     * in one short transaction (the year's number row stays locked only for it), then renders
+     * and stores the PDF. A repeat returns the invoice as it is and renders a missing PDF. A total
+     * of zero or less has nothing to collect and is paid at once.
+     */
+    async finalizeInvoice(input: { invoiceId: string; tenantId: string; issuedAt: string }): Promise<InvoiceSummary> {
+      const finalized = await withTenant(pg, input.tenantId, async (tx) => {
+        const invoice = await invoicesRepository.lockById(tx, input.invoiceId);
+        if (!invoice) throw ApplicationFailure.nonRetryable(`invoice ${input.invoiceId} not found`, 'InvoiceNotFound');
+        if (invoice.status !== 'draft') return invoice;
+        const tenant = await tenantsRepository.findById(tx, input.tenantId);
+        if (!tenant) throw ApplicationFailure.nonRetryable(`tenant ${input.tenantId} not found`, 'TenantNotFound');
+        const lines = await invoicesRepository.lines(tx, invoice.id);
+        const { currency } = invoice;
+        const taxRate = toDecimalString(toDecimal(tenant.tax_rate));
+        const totals = invoiceTotals(lines.map((l) => fromMinorUnits(l.amount_minor, currency)), taxRate, currency);
+        const issuedAt = new Date(input.issuedAt);
+        const totalMinor = toMinorUnits(totals.total, currency);
+        await invoicesRepository.markFinalized(tx, invoice.id, {
+          number: await invoicesRepository.nextNumber(tx, issuedAt.getUTCFullYear()),
+          status: totalMinor > 0n ? 'finalized' : 'paid',
+          taxRate,
+          taxMinor: toMinorUnits(totals.tax, currency),
+          totalMinor,
+          issuedAt,
+          // Due on issue: the payment method on file is charged at once (dunning attempt 1, day 0).
+          dueAt: issuedAt,
+        });
+        return (await invoicesRepository.findById(tx, invoice.id))!;
+      });
+      if (finalized.status !== 'draft' && !finalized.has_pdf) await renderAndStorePdf(input.tenantId, finalized);
+      return summary(finalized);
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import PDFDocument from 'pdfkit';
+
+export type InvoiceDocument = {
+  number: string;
+  status: string;
+  issuedAt: Date;
+  dueAt: Date;
+  tenant: { name: string; email: string | null };
+  currency: string;
+  periodStart: Date;
+  periodEnd: Date;
+  lines: ReadonlyArray<{ description: string; quantity: string | null; unitPrice: string | null; amount: string }>;
+  subtotal: string;
+  taxRate: string;
+  tax: string;
+  total: string;
+};
+
+const day = (d: Date) => d.toISOString().slice(0, 10);
+
+/**
+ * Renders an invoice with pdfkit: header, bill-to, the lines with quantity, unit price and amount,
+ * then subtotal, tax (a row, not a line) and total. The document's dates come from the invoice,
+ * not the clock, so the same invoice renders the same content.
+ */
+export function renderInvoicePdf(inv: InvoiceDocument): Promise<Buffer> {
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: 50,
+    info: { Title: `Invoice ${inv.number}`, Author: 'Meterplane', Subject: `Invoice ${inv.number}`, CreationDate: inv.issuedAt, ModDate: inv.issuedAt },
+  });
+  const chunks: Buffer[] = [];
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+
+  const left = 50;
+  const right = doc.page.width - 50;
+  doc.font('Helvetica-Bold').fontSize(20).text('Invoice', left, 50);
+  doc.font('Helvetica').fontSize(10);
+  doc.text(`Number: ${inv.number}`, left, 80);
+  doc.text(`Status: ${inv.status}`);
+  doc.text(`Issued: ${day(inv.issuedAt)}    Due: ${day(inv.dueAt)}`);
+  doc.text(`Service period: ${day(inv.periodStart)} to ${day(inv.periodEnd)} (end exclusive, UTC)`);
+  doc.moveDown();
+  doc.font('Helvetica-Bold').text('Bill to');
+  doc.font('Helvetica').text(inv.tenant.name);
+  if (inv.tenant.email) doc.text(inv.tenant.email);
+  doc.moveDown();
+
+  const cols = { description: left, quantity: 300, unitPrice: 390, amount: 470 };
+  const header = doc.y;
+  doc.font('Helvetica-Bold');
+  doc.text('Description', cols.description, header, { width: 240 });
+  doc.text('Quantity', cols.quantity, header, { width: 85, align: 'right' });
+  doc.text('Unit price', cols.unitPrice, header, { width: 75, align: 'right' });
+  doc.text(`Amount (${inv.currency})`, cols.amount, header, { width: right - cols.amount, align: 'right' });
+  doc.moveTo(left, doc.y + 2).lineTo(right, doc.y + 2).stroke();
+  doc.moveDown(0.5);
+  doc.font('Helvetica');
+  for (const line of inv.lines) {
+    if (doc.y > doc.page.height - 150) doc.addPage();
+    const y = doc.y;
+    doc.text(line.description, cols.description, y, { width: 240 });
+    const after = doc.y;
+    doc.text(line.quantity ?? '', cols.quantity, y, { width: 85, align: 'right' });
+    doc.text(line.unitPrice ?? '', cols.unitPrice, y, { width: 75, align: 'right' });
+    doc.text(line.amount, cols.amount, y, { width: right - cols.amount, align: 'right' });
+    doc.y = Math.max(after, doc.y) + 4;
+  }
+  doc.moveTo(left, doc.y).lineTo(right, doc.y).stroke();
+  doc.moveDown(0.5);
+  const total = (label: string, value: string, bold = false) => {
+    const y = doc.y;
+    doc.font(bold ? 'Helvetica-Bold' : 'Helvetica');
+    doc.text(label, cols.unitPrice - 90, y, { width: 165, align: 'right' });
+    doc.text(value, cols.amount, y, { width: right - cols.amount, align: 'right' });
+  };
+  total('Subtotal', inv.subtotal);
+  total(`Tax (${inv.taxRate})`, inv.tax);
+  total(`Total (${inv.currency})`, inv.total, true);
+  doc.end();
+  return done;
+}

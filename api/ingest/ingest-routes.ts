@@ -1,0 +1,48 @@
+import { defineRoute, type RouteDef } from '../http/route.ts';
+import { HttpProblem } from '../http/problem.ts';
+import { mediaType, readBodyText } from '../http/read-body.ts';
+import { INGEST_CONTENT_TYPES, MAX_BODY_BYTES, readIngestBody } from './ingest-body.ts';
+import { createIngestService } from './ingest-service.ts';
+import { ingestBodySchema, ingestExamples, ingestResponseSchema } from './ingest-schemas.ts';
+import type { MeteringRuntime } from './metering-runtime.ts';
+import type { UsageTickCounter } from '../realtime/usage-ticks.ts';
+
+const DESCRIPTION = `Accepts usage events as CloudEvents 1.0 (structured, batch, or binary mode with ce-* headers and the data as the body) or plain JSON (one event, an array, or {events: [...]}).
+Answers 202 only after ClickHouse committed every event of the request. Any invalid event refuses the whole request (400, every problem listed as {index, field, message}) and nothing is written.
+The same (tenant, id) counts once in every usage read, however often it is posted: the first accepted delivery wins.
+Limits: 5 MiB and 10,000 events per request (413). When the ingest queue is full: 503 with Retry-After.`;
+
+/** POST /api/usage/ingest and its alias POST /api/events: decode → validate → batch → 202. */
+export function ingestRoutes(runtime: MeteringRuntime, ticks?: UsageTickCounter): RouteDef[] {
+  const ingest = createIngestService(runtime, { ticks });
+  const route = (path: string, operationId: string, summary: string) =>
+    defineRoute({
+      method: 'post', path, operationId, tag: 'usage', summary, description: DESCRIPTION,
+      access: { roles: ['admin'], apiKey: true },
+      body: { raw: true, contentTypes: INGEST_CONTENT_TYPES, schema: ingestBodySchema, examples: ingestExamples },
+      responses: {
+        202: { description: 'Accepted and durable', schema: ingestResponseSchema },
+        400: { description: 'Invalid event(s); nothing was written' },
+        401: { description: 'No valid API key or session' },
+        403: { description: 'Not an admin, or a subject of another tenant for this API key' },
+        413: { description: 'Body over 5 MiB or more than 10,000 events' },
+        415: { description: 'Unsupported Content-Type' },
+        503: { description: 'Ingest queue full or storage unavailable; retry after Retry-After seconds' },
+      },
+      handler: async ({ principal, ctx }) => {
+        const type = mediaType(ctx);
+        const binary = ctx.get('ce-specversion') !== '';
+        if (!binary && !(INGEST_CONTENT_TYPES as readonly string[]).includes(type)) {
+          throw new HttpProblem(415, `Content-Type must be one of ${INGEST_CONTENT_TYPES.join(', ')}`, {
+            errors: [{ field: 'Content-Type', message: `expected ${INGEST_CONTENT_TYPES.join(' or ')}, got ${type || 'nothing'}` }],
+          });
+        }
+        const body = readIngestBody(type, ctx.headers, await readBodyText(ctx, MAX_BODY_BYTES));
+        return { status: 202, body: await ingest(principal!, body) };
+      },
+    });
+  return [
+    route('/usage/ingest', 'ingestUsage', 'Ingest usage events'),
+    route('/events', 'ingestEvents', 'Ingest usage events (alias of /usage/ingest)'),
+  ];
+}

@@ -1,0 +1,144 @@
+import {
+  clickhouseTime,
+  meteredValueErrors,
+  validateEvent,
+  type EventFieldError,
+  type Meter,
+  type UsageEvent,
+} from '../../domain/metering/index.ts';
+import { serializeUsageRow } from '../../db/clickhouse/usage-writer.ts';
+import type { Principal } from '../http/route.ts';
+import { HttpProblem, forbidden } from '../http/problem.ts';
+import { IngestUnavailableError } from './batcher.ts';
+import type { MeteringRuntime } from './metering-runtime.ts';
+import type { IngestBody } from './ingest-body.ts';
+import type { UsageTickCounter } from '../realtime/usage-ticks.ts';
+
+export type IngestWarning = { type: string; message: string };
+export type IngestResult = { accepted: number; warnings: IngestWarning[] };
+
+/** At most this many field errors are listed; `detail` gives the total. */
+const MAX_LISTED_ERRORS = 100;
+
+/**
+ * Acceptance order for deduplication: a per-process clock in microseconds that never
+ * repeats and never goes back, so two deliveries of one id (even in one request) are
+ * always ordered and "first" is well defined.
+ */
+function createIngestClock(now: () => number) {
+  let lastUs = 0;
+  let msText = '';
+  let msTextOf = -1;
+  return () => {
+    lastUs = Math.max(lastUs + 1, now() * 1000);
+    const ms = Math.floor(lastUs / 1000);
+    if (ms !== msTextOf) {
+      msTextOf = ms;
+      msText = clickhouseTime(ms);
+    }
+    return `${msText}${String(lastUs % 1000).padStart(3, '0')}`;
+  };
+}
+
+/**
+ * Validates a whole request, binds each event to its tenant, and hands the rows to the
+ * batcher: decode → validate → authorise → write. Atomic per request: any invalid event
+ * refuses the request (400, every problem listed) and nothing of it is written.
+ */
+export function createIngestService(runtime: MeteringRuntime, opts: { ticks?: UsageTickCounter | undefined; now?: () => number } = {}) {
+  const now = opts.now ?? Date.now;
+  const stamp = createIngestClock(now);
+
+  async function tenantOf(principal: Principal, events: readonly (UsageEvent | undefined)[], errors: EventFieldError[]): Promise<(string | undefined)[]> {
+    if (principal.kind === 'apiKey') {
+      // A key writes only its own tenant; a subject, when given, must name that tenant.
+      const own = await runtime.tenants.byId(principal.tenantId);
+      events.forEach((e, i) => {
+        if (e?.subject !== undefined && e.subject !== principal.tenantId && e.subject !== own?.externalId) {
+          throw forbidden(`events[${i}].subject names another tenant; an API key writes only its own tenant's usage`);
+        }
+      });
+      return events.map(() => principal.tenantId);
+    }
+    const subjects = [...new Set(events.map((e) => e?.subject).filter((s): s is string => s !== undefined))];
+    const resolved = new Map(await Promise.all(subjects.map(async (s) => [s, await runtime.tenants.bySubject(s)] as const)));
+    return events.map((e, i) => {
+      if (!e) return undefined;
+      if (e.subject === undefined) {
+        errors.push({ index: i, field: `events[${i}].subject`, message: "is required with a user session: the tenant's externalId or id" });
+        return undefined;
+      }
+      const tenant = resolved.get(e.subject);
+      if (!tenant) errors.push({ index: i, field: `events[${i}].subject`, message: 'does not name a tenant (externalId or id)' });
+      return tenant?.id;
+    });
+  }
+
+  return async function ingest(principal: Principal, body: IngestBody): Promise<IngestResult> {
+    const { metrics } = runtime;
+    const nowMs = now();
+    const errors: EventFieldError[] = [];
+    const events = body.events.map((raw, i) => {
+      const result = validateEvent(raw, i, { nowMs, shape: body.shape });
+      errors.push(...result.errors);
+      return result.event;
+    });
+    let tenants: (string | undefined)[];
+    try {
+      tenants = await tenantOf(principal, events, errors);
+    } catch (err) {
+      metrics.eventsRejected.inc({ reason: 'forbidden' }, events.length);
+      throw err;
+    }
+
+    const unmetered = new Set<string>();
+    const metersOf = new Map<string, readonly Meter[]>();
+    for (const type of new Set(events.map((e) => e?.type))) if (type !== undefined) metersOf.set(type, await runtime.meters.forEventType(type));
+    for (const [i, e] of events.entries()) {
+      if (!e) continue;
+      const meters = metersOf.get(e.type)!;
+      if (meters.length === 0) unmetered.add(e.type);
+      else errors.push(...meteredValueErrors(e, i, meters));
+    }
+    if (errors.length) {
+      metrics.eventsRejected.inc({ reason: 'invalid' }, events.length);
+      errors.sort((a, b) => a.index - b.index);
+      const first = errors[0]!;
+      const more = errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? 's' : ''})` : '';
+      throw new HttpProblem(400, `${first.field}: ${first.message}${more}; nothing from this request was written`, { errors: errors.slice(0, MAX_LISTED_ERRORS) });
+    }
+
+    const lines = events.map((e, i) =>
+      serializeUsageRow({
+        tenantId: tenants[i]!,
+        eventId: e!.id,
+        eventType: e!.type,
+        eventTime: clickhouseTime(e!.timeMs),
+        subject: e!.subject ?? '',
+        source: e!.source,
+        data: JSON.stringify(e!.data),
+        ingestedAt: stamp(),
+      }),
+    );
+    try {
+      await runtime.batcher.submit(lines);
+    } catch (err) {
+      if (err instanceof IngestUnavailableError) {
+        metrics.eventsRejected.inc({ reason: err.reason }, lines.length);
+        throw new HttpProblem(503, err.message, { headers: { 'Retry-After': String(err.retryAfterSeconds) } });
+      }
+      throw err;
+    }
+    metrics.eventsAccepted.inc(lines.length);
+    if (opts.ticks) {
+      const counts = new Map<string, number>();
+      for (const [i, e] of events.entries()) counts.set(`${tenants[i]}\n${e!.type}`, (counts.get(`${tenants[i]}\n${e!.type}`) ?? 0) + 1);
+      for (const [key, n] of counts) {
+        const [tenantId, type] = key.split('\n') as [string, string];
+        opts.ticks.record(tenantId, type, n);
+      }
+    }
+    const warnings = [...unmetered].map((type) => ({ type, message: `no meter uses event type "${type}": the events are stored but count for nothing until a meter reads them` }));
+    return { accepted: lines.length, warnings };
+  };
+}

@@ -1,0 +1,47 @@
+import type { DatabasePool } from 'slonik';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { createUsageEventWriter, type UsageEventWriter } from '../../db/clickhouse/usage-writer.ts';
+import { createMetrics, type Metrics } from '../metrics/metrics.ts';
+import { createMeterCatalog, type MeterCatalog } from '../meters/meter-catalog.ts';
+import { createBatcher, type Batcher, type BatcherOptions } from './batcher.ts';
+import { createTenantDirectory, type TenantDirectory } from './tenant-directory.ts';
+
+/**
+ * What the metering routes share inside one process: the ingest batcher (the only
+ * in-process state, and only until its insert commits), the metrics, and the caches of
+ * meters and tenants. cli/ creates it and stops it on shutdown after the HTTP server, so
+ * every request still in flight gets its insert; tests let createApp make a default one.
+ */
+export type MeteringRuntime = {
+  metrics: Metrics;
+  batcher: Batcher;
+  meters: MeterCatalog;
+  tenants: TenantDirectory;
+  stop(): Promise<void>;
+};
+
+export const DEFAULT_INGEST_OPTIONS: BatcherOptions = { flushRows: 20_000, flushMs: 20, maxQueueRows: 200_000, flushConcurrency: 2 };
+
+/** Batcher options from the configuration (cli/config: INGEST_*). */
+export function ingestOptionsOf(c: { INGEST_FLUSH_ROWS: number; INGEST_FLUSH_MS: number; INGEST_MAX_QUEUE_ROWS: number; INGEST_FLUSH_CONCURRENCY: number }): BatcherOptions {
+  return { flushRows: c.INGEST_FLUSH_ROWS, flushMs: c.INGEST_FLUSH_MS, maxQueueRows: c.INGEST_MAX_QUEUE_ROWS, flushConcurrency: c.INGEST_FLUSH_CONCURRENCY };
+}
+
+export function createMeteringRuntime(deps: {
+  pg: DatabasePool;
+  clickhouse: ClickHouseClient;
+  options?: Partial<BatcherOptions>;
+  metrics?: Metrics;
+  /** Replaces the ClickHouse writer (the benchmark's storage-less ceiling). */
+  writer?: UsageEventWriter;
+}): MeteringRuntime {
+  const metrics = deps.metrics ?? createMetrics();
+  const batcher = createBatcher(deps.writer ?? createUsageEventWriter(deps.clickhouse), { ...DEFAULT_INGEST_OPTIONS, ...deps.options }, metrics);
+  return {
+    metrics,
+    batcher,
+    meters: createMeterCatalog(deps.pg),
+    tenants: createTenantDirectory(deps.pg),
+    stop: () => batcher.stop(),
+  };
+}

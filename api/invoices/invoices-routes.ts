@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import { defineRoute, type RouteDef } from '../http/route.ts';
+import { pageOf } from '../http/pagination.ts';
+import { notFound } from '../http/problem.ts';
+import { isOperator, resolveTenantFilter, scopeOf } from '../auth/tenant-access.ts';
+import { INVOICE_STATUSES } from '../../db/postgres/invoices-repository.ts';
+import { withOperator } from '../../db/postgres/tenant-scope.ts';
+import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
+import type { InvoicesService } from './invoices-service.ts';
+import type { SubscriptionsService } from '../subscriptions/subscriptions-service.ts';
+import { invoiceSchema } from './invoice-schemas.ts';
+import type { DatabasePool } from 'slonik';
+
+const ANY_USER = ['admin', 'finance', 'customer'] as const;
+const FINANCE = ['admin', 'finance'] as const;
+const invoiceIdParams = z.strictObject({ id: z.uuid('must be an invoice id (uuid)') });
+
+const listQuery = z.strictObject({
+  tenantId: z.uuid().optional().describe('operators: one tenant; customers: only their own'),
+  status: z.enum(INVOICE_STATUSES).optional(),
+  subscriptionId: z.uuid().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+});
+
+const paymentBody = z.strictObject({
+  amount: z.string({ error: 'must be a decimal string such as "12.50"' }).max(40).describe("in the invoice's currency, at most the amount due"),
+  reference: z.string().trim().min(1, 'must not be empty').max(200),
+});
+
+const generateBody = z.strictObject({ subscriptionId: z.uuid('must be a subscription id (uuid)') });
+const pendingSchema = z.object({ invoiceId: z.uuid(), status: z.literal('pending') }).meta({ id: 'PendingInvoice' });
+
+const drillDownSchema = z
+  .object({
+    invoiceId: z.uuid(), line: z.number().int(), meter: z.string(), from: z.iso.datetime(), to: z.iso.datetime(),
+    eventCount: z.string(), limit: z.number().int(),
+    events: z.array(z.object({ id: z.string(), type: z.string(), time: z.string(), subject: z.string(), source: z.string(), data: z.unknown(), deliveries: z.number().int() })),
+  })
+  .meta({ id: 'InvoiceLineUsage' });
+
+const settingsSchema = z.object({ tenantId: z.uuid(), gateway: z.string(), declineFirstAttempts: z.number().int(), transientFailuresPerAttempt: z.number().int() }).meta({ id: 'PaymentSettings' });
+const settingsBody = z.strictObject({
+  gateway: z.enum(['builtin']).default('builtin'),
+  declineFirstAttempts: z.number().int().min(0).max(100).default(0).describe('built-in gateway: decline the first N attempts of each invoice'),
+  transientFailuresPerAttempt: z.number().int().min(0).max(10).default(0).describe('built-in gateway: fail each attempt transiently M times first'),
+});
+
+/** Invoices, manual payments, voids, invoice-now, the usage drill-down, and payment settings. */
+export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesService; subscriptions: SubscriptionsService; generateWaitMs: number }): RouteDef[] {
+  const { invoices } = deps;
+  return [
+    defineRoute({
+      method: 'get', path: '/invoices', operationId: 'listInvoices', tag: 'invoices', access: { roles: ANY_USER },
+      summary: 'List invoices, newest period first; customers see their own',
+      query: listQuery,
+      responses: { 200: { description: 'A page of invoices', schema: pageOf(invoiceSchema) }, 404: { description: 'Another tenant (customers)' } },
+      handler: async ({ query, principal }) => {
+        const tenantId = resolveTenantFilter(principal!, query.tenantId);
+        const page = await invoices.list(scopeOf(principal!), { ...query, tenantId });
+        return { status: 200, body: { ...page, limit: query.limit, offset: query.offset } };
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/invoices/generate', operationId: 'generateInvoice', tag: 'invoices', access: { roles: FINANCE },
+      summary: 'Close the current period now and invoice it',
+      description:
+        'The base fee is prorated and usage is counted up to now; the next period starts now. Answers 201 with the finalized ' +
+        'invoice when it is ready within 30 s, otherwise 202 with its id and a Location to poll.',
+      body: { schema: generateBody },
+      responses: {
+        201: { description: 'The finalized invoice', schema: invoiceSchema },
+        202: { description: 'Still being issued: poll Location', schema: pendingSchema },
+        404: { description: 'No such subscription' },
+        409: { description: 'Nothing to invoice (trial, just started, ended)' },
+      },
+      handler: async ({ body, principal }) => {
+        const outcome = await deps.subscriptions.invoiceNow(scopeOf(principal!), body.subscriptionId, deps.generateWaitMs);
+        const location = { Location: `/api/invoices/${outcome.invoiceId}` };
+        if (outcome.pending) return { status: 202, body: { invoiceId: outcome.invoiceId, status: 'pending' }, headers: location };
+        return { status: 201, body: await invoices.get(scopeOf(principal!), outcome.invoiceId), headers: location };
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/invoices/:id', operationId: 'getInvoice', tag: 'invoices', access: { roles: ANY_USER },
+      summary: 'One invoice with its lines',
+      params: invoiceIdParams,
+      responses: { 200: { description: 'The invoice', schema: invoiceSchema }, 404: { description: 'No such invoice (or not yours)' } },
+      handler: async ({ params, principal }) => ({ status: 200, body: await invoices.get(scopeOf(principal!), params.id) }),
+    }),
+    defineRoute({
+      method: 'get', path: '/invoices/:id/pdf', operationId: 'getInvoicePdf', tag: 'invoices', access: { roles: ANY_USER },
+      summary: 'The invoice as a PDF (rendered at finalization)',
+      params: invoiceIdParams,
+      responses: { 200: { description: 'The PDF', contentType: 'application/pdf', schema: z.string().meta({ format: 'binary' }) }, 404: { description: 'No such invoice (or not yours)' }, 409: { description: 'A draft has no PDF' } },
+      handler: async ({ params, principal }) => {
+        const { number, pdf } = await invoices.pdf(scopeOf(principal!), params.id);
+        return { status: 200, body: pdf, type: 'application/pdf', headers: { 'Content-Disposition': `inline; filename="${number}.pdf"` } };
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/invoices/:id/usage', operationId: 'getInvoiceLineUsage', tag: 'invoices', access: { roles: ANY_USER },
+      summary: 'The deduplicated events behind a usage line (up to 1,000)',
+      params: invoiceIdParams,
+      query: z.strictObject({ line: z.coerce.number().int().min(1).describe('the line position') }),
+      responses: { 200: { description: 'The events', schema: drillDownSchema }, 400: { description: 'Not a usage line' }, 404: { description: 'No such invoice or line' } },
+      handler: async ({ params, query, principal }) => ({ status: 200, body: await invoices.usageEvents(scopeOf(principal!), params.id, query.line) }),
+    }),
+    defineRoute({
+      method: 'post', path: '/invoices/:id/void', operationId: 'voidInvoice', tag: 'invoices', access: { roles: FINANCE },
+      summary: 'Void a finalized or payment_failed invoice; dunning stops',
+      params: invoiceIdParams,
+      responses: { 200: { description: 'The voided invoice', schema: invoiceSchema }, 404: { description: 'No such invoice' }, 409: { description: 'Not voidable in its status' } },
+      handler: async ({ params }) => ({ status: 200, body: await invoices.void(params.id) }),
+    }),
+    defineRoute({
+      method: 'post', path: '/invoices/:id/payments', operationId: 'recordInvoicePayment', tag: 'invoices', access: { roles: FINANCE },
+      summary: 'Record a manual payment; a fully paid invoice is paid and dunning stops',
+      params: invoiceIdParams,
+      body: { schema: paymentBody },
+      responses: { 200: { description: 'The invoice after the payment', schema: invoiceSchema }, 400: { description: 'Invalid amount' }, 404: { description: 'No such invoice' }, 409: { description: 'The invoice takes no payment' } },
+      handler: async ({ params, body, principal }) => ({
+        status: 200,
+        body: await invoices.recordPayment(params.id, { ...body, recordedBy: principal?.kind === 'user' ? principal.userId : null }),
+      }),
+    }),
+    defineRoute({
+      method: 'get', path: '/tenants/:tenantId/payment-settings', operationId: 'getPaymentSettings', tag: 'invoices', access: { roles: ANY_USER },
+      summary: "A tenant's payment settings (the built-in gateway's script)",
+      params: z.strictObject({ tenantId: z.uuid() }),
+      responses: { 200: { description: 'The settings', schema: settingsSchema }, 404: { description: 'No such tenant (or not yours)' } },
+      handler: async ({ params, principal }) => {
+        if (!isOperator(principal) && principal!.tenantId !== params.tenantId) throw notFound('tenant');
+        const row = await invoices.paymentSettings(params.tenantId);
+        return { status: 200, body: { tenantId: params.tenantId, gateway: row?.gateway ?? 'builtin', declineFirstAttempts: row?.decline_first_attempts ?? 0, transientFailuresPerAttempt: row?.transient_failures_per_attempt ?? 0 } };
+      },
+    }),
+    defineRoute({
+      method: 'put', path: '/tenants/:tenantId/payment-settings', operationId: 'updatePaymentSettings', tag: 'invoices', access: { roles: FINANCE },
+      summary: "Set a tenant's payment settings; its open invoices are retried at once (payment method updated)",
+      params: z.strictObject({ tenantId: z.uuid() }),
+      body: { schema: settingsBody },
+      responses: { 200: { description: 'The settings', schema: settingsSchema }, 404: { description: 'No such tenant' } },
+      handler: async ({ params, body }) => {
+        if (!(await withOperator(deps.pg, (tx) => tenantsRepository.findById(tx, params.tenantId)))) throw notFound('tenant');
+        const { row } = await invoices.updatePaymentSettings(params.tenantId, body);
+        return { status: 200, body: { tenantId: row.tenant_id, gateway: row.gateway, declineFirstAttempts: row.decline_first_attempts, transientFailuresPerAttempt: row.transient_failures_per_attempt } };
+      },
+    }),
+  ];
+}

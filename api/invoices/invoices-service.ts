@@ -1,0 +1,148 @@
+import type { DatabasePool } from 'slonik';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Client as TemporalClient } from '@temporalio/client';
+import { withOperator, withScope, withTenant, type Scope } from '../../db/postgres/tenant-scope.ts';
+import { invoicesRepository, type InvoiceFilter, type InvoiceRow } from '../../db/postgres/invoices-repository.ts';
+import { paymentsRepository } from '../../db/postgres/payments-repository.ts';
+import { metersRepository } from '../../db/postgres/meters-repository.ts';
+import { listMeterEvents } from '../../db/clickhouse/usage-reader.ts';
+import { decimalStringProblem, fromMinorUnits, formatAmount, minorUnitDigits, toDecimal, toMinorUnits } from '../../domain/money/index.ts';
+import { dunningWorkflowId, invoiceSettledSignal, paymentMethodUpdatedSignal, stopDunningSignal, subscriptionWorkflowId } from '../../workflows/contract.ts';
+import { HttpProblem, badRequest, notFound } from '../http/problem.ts';
+import { toInvoice, type InvoiceJson } from './invoice-schemas.ts';
+
+export const MAX_DRILL_DOWN_EVENTS = 1000;
+
+export function createInvoicesService(deps: { pg: DatabasePool; clickhouse: ClickHouseClient; temporal: TemporalClient }) {
+  const { pg } = deps;
+
+  /** Tells a workflow something; a workflow that has finished (or never ran) has nothing to learn. */
+  async function tell(workflowId: string, send: (handle: ReturnType<TemporalClient['workflow']['getHandle']>) => Promise<void>) {
+    try {
+      await send(deps.temporal.workflow.getHandle(workflowId));
+    } catch (err) {
+      const name = (err as Error).name;
+      if (name !== 'WorkflowNotFoundError') throw err;
+    }
+  }
+
+  async function settled(invoice: InvoiceRow, reason: 'paid' | 'void') {
+    await tell(dunningWorkflowId(invoice.id), (h) => h.signal(stopDunningSignal, { reason }));
+    await tell(subscriptionWorkflowId(invoice.subscription_id), (h) => h.signal(invoiceSettledSignal, { invoiceId: invoice.id, status: reason }));
+  }
+
+  async function one(scope: Scope, id: string): Promise<InvoiceJson> {
+    return withScope(pg, scope, async (tx) => {
+      const row = await invoicesRepository.findById(tx, id);
+      if (!row) throw notFound('invoice');
+      return toInvoice(row, await invoicesRepository.lines(tx, id));
+    });
+  }
+
+  return {
+    get: one,
+
+    async list(scope: Scope, filter: InvoiceFilter & { limit: number; offset: number }) {
+      return withScope(pg, scope, async (tx) => {
+        const [rows, total] = await Promise.all([invoicesRepository.list(tx, filter), invoicesRepository.count(tx, filter)]);
+        const lines = await invoicesRepository.linesOf(tx, rows.map((r) => r.id));
+        return { items: rows.map((r) => toInvoice(r, lines.filter((l) => l.invoice_id === r.id))), total };
+      });
+    },
+
+    async pdf(scope: Scope, id: string): Promise<{ number: string; pdf: Buffer }> {
+      return withScope(pg, scope, async (tx) => {
+        const row = await invoicesRepository.findById(tx, id);
+        if (!row) throw notFound('invoice');
+        const pdf = await invoicesRepository.pdf(tx, id);
+        if (!pdf || !row.number) throw new HttpProblem(409, 'the invoice is a draft: it has no PDF until it is finalized');
+        return { number: row.number, pdf };
+      });
+    },
+
+    /** finalized | payment_failed → void (finance). Dunning stops. */
+    async void(id: string, at = new Date()): Promise<InvoiceJson> {
+      const row = await withOperator(pg, async (tx) => {
+        const invoice = await invoicesRepository.lockById(tx, id);
+        if (!invoice) throw notFound('invoice');
+        if (!(await invoicesRepository.transition(tx, id, ['finalized', 'payment_failed'], 'void', at))) {
+          throw new HttpProblem(409, `an invoice that is ${invoice.status} cannot be voided (only finalized or payment_failed ones)`);
+        }
+        return invoice;
+      });
+      await settled(row, 'void');
+      return one({ kind: 'operator' }, id);
+    },
+
+    /**
+     * Records money received outside the gateway (finance). The amount is a decimal string in the
+     * invoice's currency, at most the amount due; once the invoice is fully paid it is paid and
+     * dunning stops.
+     */
+    async recordPayment(id: string, p: { amount: string; reference: string; recordedBy: string | null }, at = new Date()): Promise<InvoiceJson> {
+      const { row, nowPaid } = await withOperator(pg, async (tx) => {
+        const invoice = await invoicesRepository.lockById(tx, id);
+        if (!invoice) throw notFound('invoice');
+        if (!['finalized', 'payment_failed', 'uncollectible'].includes(invoice.status)) {
+          throw new HttpProblem(409, `an invoice that is ${invoice.status} takes no payment`);
+        }
+        const digits = minorUnitDigits(invoice.currency);
+        const problem = decimalStringProblem(p.amount, { nonNegative: true });
+        if (problem) throw badRequest('amount', problem);
+        const amount = toDecimal(p.amount);
+        if (amount.lte(0)) throw badRequest('amount', 'must be greater than 0');
+        if (amount.decimalPlaces() > digits) throw badRequest('amount', `must have at most ${digits} decimals in ${invoice.currency}`);
+        const minor = toMinorUnits(amount, invoice.currency);
+        const due = invoice.total_minor! - invoice.amount_paid_minor;
+        if (minor > due) throw badRequest('amount', `is more than the amount due (${formatAmount(fromMinorUnits(due, invoice.currency), invoice.currency)})`);
+        await paymentsRepository.insertPayment(tx, { tenantId: invoice.tenant_id, invoiceId: id, method: 'manual', amountMinor: minor, reference: p.reference, recordedBy: p.recordedBy, receivedAt: at });
+        const updated = await invoicesRepository.addPayment(tx, id, minor, at);
+        return { row: updated, nowPaid: updated.status === 'paid' };
+      });
+      if (nowPaid) await settled(row, 'paid');
+      return one({ kind: 'operator' }, id);
+    },
+
+    /** Up to 1,000 of the deduplicated events behind a usage or adjustment line. */
+    async usageEvents(scope: Scope, id: string, position: number) {
+      const { invoice, line } = await withScope(pg, scope, async (tx) => {
+        const invoice = await invoicesRepository.findById(tx, id);
+        if (!invoice) throw notFound('invoice');
+        const line = (await invoicesRepository.lines(tx, id)).find((l) => l.position === position);
+        if (!line) throw notFound('invoice line');
+        return { invoice, line };
+      });
+      if (!line.meter || !line.usage_from || !line.usage_to) throw badRequest('line', 'is not a usage or adjustment line');
+      const meter = await metersRepository.findByCode(pg, line.meter);
+      if (!meter) throw notFound('meter');
+      const events = await listMeterEvents(deps.clickhouse, { tenantId: invoice.tenant_id, meter, from: line.usage_from, to: line.usage_to, limit: MAX_DRILL_DOWN_EVENTS });
+      return {
+        invoiceId: id,
+        line: position,
+        meter: line.meter,
+        from: line.usage_from.toISOString(),
+        to: line.usage_to.toISOString(),
+        eventCount: String(line.event_count ?? 0n),
+        limit: MAX_DRILL_DOWN_EVENTS,
+        events,
+      };
+    },
+
+    async paymentSettings(tenantId: string) {
+      return withOperator(pg, (tx) => paymentsRepository.settings(tx, tenantId));
+    },
+
+    /** Stores a tenant's payment settings and retries every open invoice of the tenant at once. */
+    async updatePaymentSettings(tenantId: string, s: { gateway: string; declineFirstAttempts: number; transientFailuresPerAttempt: number }) {
+      const row = await withTenant(pg, tenantId, async (tx) => paymentsRepository.upsertSettings(tx, tenantId, s));
+      const open = await withTenant(pg, tenantId, async (tx) => [
+        ...(await invoicesRepository.list(tx, { tenantId, status: 'finalized', limit: 200, offset: 0 })),
+        ...(await invoicesRepository.list(tx, { tenantId, status: 'payment_failed', limit: 200, offset: 0 })),
+      ]);
+      for (const invoice of open) await tell(dunningWorkflowId(invoice.id), (h) => h.signal(paymentMethodUpdatedSignal));
+      return { row, retried: open.length };
+    },
+  };
+}
+
+export type InvoicesService = ReturnType<typeof createInvoicesService>;

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { chargeSchema, planSchema } from '../../domain/pricing/index.ts';
+import { nonNegativeDecimalString } from '../../domain/money/index.ts';
+import type { PlanRecord } from '../../db/postgres/plans-repository.ts';
+
+/** What POST and PUT /pricing/plans accept: domain/pricing's plan schema, unchanged. */
+export const planBody = planSchema;
+
+export const planIdParams = z.strictObject({ id: z.uuid('must be a plan id (uuid)') });
+
+export const planVersionQuery = z.strictObject({
+  version: z.coerce.number().int().min(1).optional().describe('a specific version (default: the latest)'),
+});
+
+export const planResponse = z
+  .object({
+    id: z.uuid(),
+    version: z.number().int().describe('the version shown'),
+    latestVersion: z.number().int(),
+    inUse: z.boolean().describe('true once a subscription uses this version; a change then creates a new version'),
+    code: z.string(),
+    name: z.string(),
+    currency: z.string(),
+    interval: z.enum(['day', 'week', 'month', 'year']),
+    intervalCount: z.number().int(),
+    baseFee: z.string(),
+    trialDays: z.number().int(),
+    gracePeriodSeconds: z.number().int(),
+    charges: z.array(chargeSchema),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Plan' });
+export type PlanResponse = z.infer<typeof planResponse>;
+
+export const toPlanResponse = (r: PlanRecord): PlanResponse => ({
+  id: r.id,
+  version: r.version,
+  latestVersion: r.latestVersion,
+  inUse: r.inUse,
+  ...r.plan,
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+});
+
+const meterCode = z.string().min(1).max(200);
+
+export const quoteBody = z.strictObject({
+  usage: z.record(meterCode, nonNegativeDecimalString).default({}).describe('usage per meter code for one period, as decimal strings'),
+  tenantId: z.uuid('must be a tenant id (uuid)').optional().describe("tax comes from this tenant's taxRate; customers may only name their own tenant"),
+  version: z.number().int().min(1).optional().describe('quote a specific plan version (default: the latest)'),
+});
+
+const quoteTier = z.object({ tier: z.number().int(), upTo: z.string().nullable(), quantity: z.string(), unitPrice: z.string(), flatFee: z.string(), amount: z.string() });
+
+export const quoteResponse = z
+  .object({
+    planId: z.uuid(),
+    planVersion: z.number().int(),
+    tenantId: z.uuid().nullable(),
+    taxRate: z.string(),
+    currency: z.string(),
+    baseFee: z.string(),
+    lines: z.array(z.object({ meter: z.string(), model: z.string(), quantity: z.string(), amount: z.string(), tiers: z.array(quoteTier).optional() })),
+    subtotal: z.string().describe('rounded base fee + the rounded lines'),
+    tax: z.string().describe('round(subtotal × taxRate)'),
+    total: z.string().describe('subtotal + tax'),
+  })
+  .meta({ id: 'Quote' });

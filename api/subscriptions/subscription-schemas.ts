@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { SUBSCRIPTION_STATES } from '../../db/postgres/subscriptions-repository.ts';
+
+export const subscriptionIdParams = z.strictObject({ id: z.uuid('must be a subscription id (uuid)') });
+
+export const createSubscriptionBody = z.strictObject({
+  tenantId: z.uuid('must be a tenant id (uuid)'),
+  planId: z.uuid('must be a plan id (uuid)'),
+  startAt: z.iso.datetime({ offset: true, error: 'must be an RFC 3339 date-time' }).optional().describe('default now; may lie in the past (the periods already ended are invoiced at once, in order)'),
+  billingAnchor: z.iso.datetime({ offset: true, error: 'must be an RFC 3339 date-time' }).optional().describe('default startAt; monthly periods keep its day, clamped to the month end'),
+});
+
+export const changePlanBody = z.strictObject({
+  planId: z.uuid('must be a plan id (uuid)'),
+  effective: z.enum(['immediate', 'period_end'], { error: 'must be immediate or period_end' }),
+});
+
+export const cancelBody = z.strictObject({ at: z.enum(['immediate', 'period_end'], { error: 'must be immediate or period_end' }) });
+
+export const listSubscriptionsQuery = z.strictObject({
+  tenantId: z.uuid().optional().describe('operators: one tenant; customers: only their own'),
+  status: z.enum(SUBSCRIPTION_STATES).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+});
+
+const lastInvoice = z.object({
+  invoiceId: z.uuid(),
+  number: z.string().nullable().optional(),
+  status: z.string().optional(),
+  periodStart: z.string().optional(),
+  periodEnd: z.string().optional(),
+  currency: z.string().optional(),
+  total: z.string().nullable().optional(),
+});
+
+export const subscriptionSchema = z
+  .object({
+    id: z.uuid(),
+    tenantId: z.uuid(),
+    planId: z.uuid(),
+    planVersion: z.number().int(),
+    planCode: z.string().nullable(),
+    status: z.enum(SUBSCRIPTION_STATES),
+    startAt: z.iso.datetime(),
+    trialEnd: z.iso.datetime().nullable(),
+    currentPeriod: z.object({ start: z.iso.datetime(), end: z.iso.datetime() }).nullable(),
+    parts: z.array(z.object({ from: z.iso.datetime(), planId: z.uuid(), version: z.number().int(), code: z.string() })).optional().describe('the current period under each plan, after an immediate change'),
+    nextInvoiceAt: z.iso.datetime().nullable(),
+    lastInvoice: lastInvoice.nullable(),
+    pendingChange: z.unknown().nullable().describe('a plan change or cancellation scheduled for the period end'),
+    canceledAt: z.iso.datetime().nullable(),
+    workflowId: z.string(),
+    source: z.enum(['workflow', 'read_model']).describe('workflow: the live query answered; read_model: PostgreSQL'),
+  })
+  .meta({ id: 'Subscription' });

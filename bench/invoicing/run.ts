@@ -1,0 +1,199 @@
+// npm run bench:invoicing — the invoicing benchmark (issue 6). Never part of `npm test`.
+//
+// Everything runs on this machine: an embedded PostgreSQL, the embedded ClickHouse engine, the
+// Temporal CLI dev server and one billing worker (the real workflows and activities) in this
+// process. BENCH_SUBSCRIPTIONS (default 1,000) tenants each get a daily subscription whose
+// period ends at the same instant T; from T we measure how fast invoices become final
+// (numbered, taxed, PDF rendered). Then, in the same run and on the same server and worker
+// process, as many no-op workflows wait for an instant T2 and then make the same number of
+// empty activity calls as a subscription run made to close its period: the Temporal ceiling.
+// Results: bench/results/invoicing.json and bench/results/invoicing.md.
+import { chmod, mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { tmpdir, cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { sql } from 'slonik';
+import { z } from 'zod';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { startEmbeddedPostgres } from '../../db/postgres/embedded.ts';
+import { migratePostgres } from '../../db/postgres/migrate.ts';
+import { appRoleUrl, enableAppRoleLogin } from '../../db/postgres/app-role.ts';
+import { createPgPool } from '../../db/postgres/pool.ts';
+import { withOperator } from '../../db/postgres/tenant-scope.ts';
+import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
+import { plansRepository } from '../../db/postgres/plans-repository.ts';
+import { metersRepository } from '../../db/postgres/meters-repository.ts';
+import { connectClickHouse } from '../../db/clickhouse/client.ts';
+import { migrateClickHouse } from '../../db/clickhouse/migrate.ts';
+import { createUsageEventWriter, serializeUsageRow } from '../../db/clickhouse/usage-writer.ts';
+import { clickhouseTime, parseMeter } from '../../domain/metering/index.ts';
+import { planSchema } from '../../domain/pricing/index.ts';
+import { startTemporalDevServer } from '../../cli/temporal/dev-server.ts';
+import { createBillingWorker } from '../../cli/temporal/create-worker.ts';
+import { createSubscriptionsService } from '../../api/subscriptions/subscriptions-service.ts';
+import { freePort } from '../../test/harness/global-setup.ts';
+import { subscriptionWorkflowId } from '../../workflows/contract.ts';
+
+const N = Number(process.env.BENCH_SUBSCRIPTIONS ?? 1_000);
+const CREATE_CONCURRENCY = 16;
+const FINAL_TIMEOUT_MS = 300_000;
+const TARGET_SECONDS = 120;
+const TARGET_RATIO = 0.4;
+const DAY = 86_400_000;
+
+const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
+const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+const loadAtStart = loadavg().map((n) => round(n, 2));
+const work = await mkdtemp(join(tmpdir(), 'meterplane-bench-invoicing-'));
+await chmod(work, 0o755);
+
+log('starting embedded PostgreSQL, ClickHouse and the Temporal dev server');
+const pg = await startEmbeddedPostgres({ dataDir: join(work, 'pg'), port: await freePort() });
+await migratePostgres(pg.ownerUrl);
+await enableAppRoleLogin(pg.ownerUrl, 'bench-app-password');
+const pool = await createPgPool(appRoleUrl(pg.ownerUrl, 'bench-app-password'), { maxPoolSize: 20 });
+const ch = await connectClickHouse({ kind: 'embedded', path: join(work, 'ch') });
+await migrateClickHouse(ch.client);
+const temporal = await startTemporalDevServer({ dbFile: join(work, 'temporal.db'), port: await freePort(), uiPort: await freePort() });
+const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+const client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
+
+log('bundling workflows and starting the billing worker');
+const worker = await createBillingWorker({ connection: nativeConnection, namespace: 'default', deps: { pg: pool, clickhouse: ch.client, temporal: client } });
+const running = worker.run();
+
+// N tenants, one daily plan (base fee + a per-unit meter), one event per tenant in the period.
+await metersRepository.insert(pool, parseMeter({ code: 'calls', name: 'Calls', eventType: 'call', aggregation: 'count' }));
+const plan = await withOperator(pool, (tx) => plansRepository.insert(tx, planSchema.parse({
+  code: 'bench-daily', name: 'Bench daily', currency: 'USD', interval: 'day', baseFee: '10', gracePeriodSeconds: 0,
+  charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.01' }],
+})));
+const tenantIds = await withOperator(pool, async (tx) => {
+  const ids: string[] = [];
+  for (let i = 0; i < N; i += 1) ids.push((await tenantsRepository.insert(tx, { name: `Bench ${i}`, taxRate: '0.2' })).id);
+  return ids;
+});
+
+// All periods end at T: far enough ahead for every subscription to be created first.
+const T = Date.now() + Math.max(60_000, N * 120);
+const startAt = new Date(T - DAY);
+const micros = Date.now() * 1000;
+await createUsageEventWriter(ch.client)(tenantIds.map((tenantId, i) => serializeUsageRow({
+  tenantId, eventId: `e-${i}`, eventType: 'call', eventTime: clickhouseTime(T - 3_600_000), subject: '', source: 'bench', data: '{}',
+  ingestedAt: `${clickhouseTime(Math.floor((micros + i) / 1000))}${String((micros + i) % 1000).padStart(3, '0')}`,
+})));
+
+log(`creating ${N} subscriptions (periods end at ${new Date(T).toISOString()})`);
+const subscriptions = createSubscriptionsService({ pg: pool, temporal: client });
+const created: string[] = [];
+const createStarted = performance.now();
+for (let i = 0; i < N; i += CREATE_CONCURRENCY) {
+  const batch = tenantIds.slice(i, i + CREATE_CONCURRENCY);
+  created.push(...(await Promise.all(batch.map((tenantId) => subscriptions.create({ tenantId, planId: plan.id, startAt })))).map((s) => s.id));
+}
+const createSeconds = (performance.now() - createStarted) / 1000;
+const lateStart = Date.now() > T;
+log(`created in ${round(createSeconds)} s${lateStart ? ' (AFTER T: the measurement starts late)' : ''}; waiting for T`);
+
+// The app role sees invoices only in a scope: count them as the operator.
+const countFinal = () => withOperator(pool, (tx) => tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM invoices WHERE status <> 'draft'`));
+await sleepMs(T - Date.now());
+const progress: { s: number; final: number }[] = [];
+let final = 0;
+const deadline = Date.now() + FINAL_TIMEOUT_MS;
+while (final < N && Date.now() < deadline) {
+  await sleepMs(250);
+  final = await countFinal();
+  progress.push({ s: round((Date.now() - T) / 1000, 2), final });
+}
+const allFinalSeconds = (Date.now() - T) / 1000;
+const firstSeconds = progress.find((p) => p.final > 0)?.s ?? null;
+const invoicesPerSecond = final / allFinalSeconds;
+log(`${final}/${N} final after ${round(allFinalSeconds)} s (${round(invoicesPerSecond)} invoices/s)`);
+
+// How many activity calls closing one period took: the run of one subscription that invoiced.
+const history = await client.workflow.getHandle(subscriptionWorkflowId(created[0]!)).fetchHistory();
+const activityCalls = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length;
+log(`one close = ${activityCalls} activity calls (from its workflow history)`);
+
+// The ceiling: the same number of workflows, waiting for one instant, then as many empty calls.
+log('starting the no-op ceiling worker');
+const noopQueue = `bench-noop-${randomUUID()}`;
+const noopWorker = await Worker.create({
+  connection: nativeConnection,
+  namespace: 'default',
+  taskQueue: noopQueue,
+  workflowsPath: fileURLToPath(new URL('./noop-workflow.ts', import.meta.url)),
+  activities: { noop: async () => {} },
+});
+const noopRunning = noopWorker.run();
+const T2 = Date.now() + Math.max(60_000, N * 120);
+const noopHandles = [];
+for (let i = 0; i < N; i += 50) {
+  noopHandles.push(...(await Promise.all(Array.from({ length: Math.min(50, N - i) }, () =>
+    client.workflow.start('noopCloseWorkflow', { taskQueue: noopQueue, workflowId: `noop-${randomUUID()}`, args: [new Date(T2).toISOString(), activityCalls] })))));
+}
+const noopLateStart = Date.now() > T2;
+await sleepMs(T2 - Date.now());
+await Promise.all(noopHandles.map((h) => h.result()));
+const noopSeconds = (Date.now() - T2) / 1000;
+const ceilingPerSecond = N / noopSeconds;
+const ratio = invoicesPerSecond / ceilingPerSecond;
+log(`no-op ceiling: ${N} workflows × ${activityCalls} calls in ${round(noopSeconds)} s (${round(ceilingPerSecond)}/s); ratio ${round(ratio, 3)}`);
+
+noopWorker.shutdown();
+worker.shutdown();
+await Promise.all([noopRunning, running]);
+await nativeConnection.close();
+await client.connection.close();
+await temporal.stop();
+await pool.end();
+await ch.close();
+await pg.stop();
+await rm(work, { recursive: true, force: true });
+
+const loadAtEnd = loadavg().map((n) => round(n, 2));
+const results = {
+  ranAt: new Date().toISOString(),
+  machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, loadAtStart, loadAtEnd },
+  subscriptions: N,
+  createSeconds: round(createSeconds),
+  lateStart,
+  final,
+  firstFinalSeconds: firstSeconds,
+  allFinalSeconds: round(allFinalSeconds, 2),
+  invoicesPerSecond: round(invoicesPerSecond, 2),
+  activityCallsPerClose: activityCalls,
+  noopSeconds: round(noopSeconds, 2),
+  noopLateStart,
+  ceilingPerSecond: round(ceilingPerSecond, 2),
+  ratio: round(ratio, 3),
+  targets: { allFinalSeconds: TARGET_SECONDS, ratio: TARGET_RATIO },
+  met: { allFinal: final === N && allFinalSeconds <= TARGET_SECONDS, ratio: ratio >= TARGET_RATIO },
+  progress,
+};
+const resultsDir = join(import.meta.dirname, '../results');
+await mkdir(resultsDir, { recursive: true });
+await writeFile(join(resultsDir, 'invoicing.json'), `${JSON.stringify(results, null, 2)}\n`);
+const yes = (b: boolean) => (b ? 'yes' : 'no');
+await writeFile(join(resultsDir, 'invoicing.md'), `# Invoicing benchmark
+
+Run: ${results.ranAt}, ${results.machine.cores} cores (${results.machine.cpu}), Node ${results.machine.node}. Load average (1/5/15 min) at start ${loadAtStart.join(' / ')}, at end ${loadAtEnd.join(' / ')}: the machine is shared, and anything above ~${results.machine.cores} means the benchmark got only part of the cores.
+Setup: embedded PostgreSQL, embedded ClickHouse, the Temporal CLI dev server and one billing worker (default concurrency), all on this machine. ${N} tenants each have a daily subscription (base fee + one per-unit meter, grace 0) whose period ends at the same instant; each close also starts its dunning child, which charges the built-in gateway.
+
+| Measure | Result | Target | Met |
+| --- | --- | --- | --- |
+| Time until all ${N} invoices are final (from the common period end) | ${round(allFinalSeconds)} s (${final}/${N} final; first after ${firstSeconds ?? '–'} s) | ≤ ${TARGET_SECONDS} s | ${yes(results.met.allFinal)} |
+| Invoices issued per second | ${round(invoicesPerSecond, 2)} /s | | |
+| No-op ceiling: ${N} workflows × ${activityCalls} empty activity calls (same server, same process) | ${round(ceilingPerSecond, 2)} /s (${round(noopSeconds)} s${noopLateStart ? '; started late' : ''}) | | |
+| Ratio to the ceiling | ${round(ratio, 3)} | ≥ ${TARGET_RATIO} | ${yes(results.met.ratio)} |
+
+Creating the ${N} subscriptions (API service: a row, then the workflow start) took ${round(createSeconds)} s${lateStart ? '; it ended after the common period end, so the measurement started late' : ''}.
+`);
+log('wrote bench/results/invoicing.json and bench/results/invoicing.md');
+process.exit(0);

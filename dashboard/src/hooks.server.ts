@@ -1,0 +1,34 @@
+import { error, redirect } from '@sveltejs/kit';
+import type { Handle } from '@sveltejs/kit/hooks';
+import { apiClient } from '#lib/server/api.ts';
+import { decide } from '#lib/server/access.ts';
+import { SESSION_COOKIE, clearSession } from '#lib/server/session.ts';
+
+/**
+ * Every request: resolve the session cookie to a user through GET /api/auth/me (the API is
+ * the only judge of a token), then apply the page rules of access.ts before any load or
+ * action runs. Pages a viewer may not open answer 404, exactly like pages that do not exist.
+ */
+export const handle: Handle = async ({ event, resolve }) => {
+  const token = event.cookies.get(SESSION_COOKIE) ?? null;
+  event.locals.api = apiClient(token, event.getClientAddress());
+  event.locals.user = null;
+
+  if (token) {
+    const { data, response } = await event.locals.api.GET('/api/auth/me');
+    if (data) event.locals.user = data.user;
+    else if (response.status === 401) {
+      clearSession(event.cookies, event.url);
+      event.locals.api = apiClient(null, event.getClientAddress());
+    } else error(502, 'The API is not answering; try again in a moment.');
+  }
+
+  const decision = decide(event.url.pathname, event.locals.user);
+  if (decision.kind === 'login') {
+    const back = event.url.pathname + event.url.search;
+    redirect(303, back === '/' ? '/login' : `/login?next=${encodeURIComponent(back)}`);
+  }
+  if (decision.kind === 'redirect') redirect(303, decision.to);
+  if (decision.kind === 'not-found') error(404, 'Not found');
+  return resolve(event);
+};

@@ -1,0 +1,25 @@
+import { failFrom, must, optional } from '#lib/server/api.ts';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load = (async ({ locals, params, depends }) => {
+  depends('app:invoice');
+  const invoice = must(await locals.api.GET('/api/invoices/{id}', { params: { path: { id: params.id } } }));
+  const tenant = optional(await locals.api.GET('/api/tenants/{id}', { params: { path: { id: invoice.tenantId } } }));
+  return { invoice, tenantName: tenant?.name ?? null };
+}) satisfies PageServerLoad;
+
+export const actions = {
+  pay: async ({ request, locals, params }) => {
+    const form = await request.formData();
+    const amount = String(form.get('amount') ?? '').trim();
+    const reference = String(form.get('reference') ?? '').trim();
+    const { data, error, response } = await locals.api.POST('/api/invoices/{id}/payments', { params: { path: { id: params.id } }, body: { amount, reference } });
+    if (!data) return failFrom(error, response, { amount, reference }, 'pay');
+    return { paid: data.status };
+  },
+  void: async ({ locals, params }) => {
+    const { data, error, response } = await locals.api.POST('/api/invoices/{id}/void', { params: { path: { id: params.id } } });
+    if (!data) return failFrom(error, response, {}, 'void');
+    return { voided: true };
+  },
+} satisfies Actions;

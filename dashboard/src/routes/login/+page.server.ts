@@ -1,0 +1,23 @@
+import { redirect } from '@sveltejs/kit';
+import { failFrom, failWith } from '#lib/server/api.ts';
+import { landingFor } from '#lib/server/access.ts';
+import { setSession } from '#lib/server/session.ts';
+import type { Actions } from './$types';
+
+/** Only same-site paths may follow a sign-in (no open redirect). */
+const safeNext = (next: string | null) => (next && next.startsWith('/') && !next.startsWith('//') ? next : null);
+
+export const actions = {
+  default: async ({ request, locals, cookies, url }) => {
+    const form = await request.formData();
+    const email = String(form.get('email') ?? '');
+    const password = String(form.get('password') ?? '');
+    if (!email || !password) {
+      return failWith(400, { fields: { ...(!email && { email: 'is required' }), ...(!password && { password: 'is required' }) }, values: { email } });
+    }
+    const { data, error, response } = await locals.api.POST('/api/auth/login', { body: { email, password } });
+    if (!data) return failFrom(error, response, { email });
+    setSession(cookies, url, data.token);
+    redirect(303, safeNext(url.searchParams.get('next')) ?? landingFor(data.user));
+  },
+} satisfies Actions;

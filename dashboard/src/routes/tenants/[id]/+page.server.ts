@@ -1,0 +1,139 @@
+import { redirect } from '@sveltejs/kit';
+import { TEMPORAL_NAMESPACE, TEMPORAL_UI_URL } from '$app/env/private';
+import { failFrom, failWith, must, optional } from '#lib/server/api.ts';
+import { isGranularity, monthWindow, recentWindow } from '#lib/windows.ts';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load = (async ({ locals, params, url, depends }) => {
+  depends('app:usage');
+  const api = locals.api;
+  const id = params.id;
+  // The tenant first: for a tenant this viewer may not see, the API answers 404 and so does this page.
+  const tenant = must(await api.GET('/api/tenants/{id}', { params: { path: { id } } }));
+  const month = monthWindow();
+
+  const metersResult = optional(await api.GET('/api/meters'));
+  const meters = metersResult?.items ?? [];
+  const meter = meters.find((m) => m.code === url.searchParams.get('meter')) ?? meters[0] ?? null;
+  const granularityParam = url.searchParams.get('granularity');
+  const granularity = isGranularity(granularityParam) ? granularityParam : 'day';
+  const groupByParam = url.searchParams.get('groupBy');
+  const groupBy = meter?.groupBy.includes(groupByParam ?? '') ? groupByParam! : null;
+  const window = recentWindow(granularity);
+
+  const [subscriptionsResult, plansResult] = await Promise.all([
+    api.GET('/api/subscriptions', { params: { query: { tenantId: id, limit: 5 } } }).then(optional),
+    api.GET('/api/pricing/plans', { params: { query: { limit: 200 } } }).then(optional),
+  ]);
+  const subscriptions = subscriptionsResult?.items ?? [];
+  const plans = plansResult?.items ?? [];
+  // The usage shown is the current billing period's, or the calendar month without a subscription.
+  const current = subscriptions.find((s) => s.status !== 'canceled' && s.currentPeriod);
+  const period = current?.currentPeriod ? { from: current.currentPeriod.start, to: current.currentPeriod.end } : month;
+
+  const [keys, summary, series, alerts, invoices] = await Promise.all([
+    api.GET('/api/tenants/{id}/api-keys', { params: { path: { id } } }).then(optional),
+    api.GET('/api/usage/summary', { params: { query: { tenantId: id, ...period } } }).then(optional),
+    meter
+      ? api
+          .GET('/api/usage/timeseries', {
+            params: { query: { tenantId: id, meter: meter.code, granularity, ...window, ...(groupBy ? { groupBy } : {}) } },
+          })
+          .then(optional)
+      : null,
+    api.GET('/api/alerts', { params: { query: { tenantId: id, limit: 10 } } }).then(optional),
+    api.GET('/api/invoices', { params: { query: { tenantId: id, limit: 12 } } }).then(optional),
+  ]);
+  // The current period's estimate: its usage so far, priced by the plan's quote (the pricing billing uses).
+  const plan = current ? plans.find((p) => p.id === current.planId) : undefined;
+  const estimate =
+    current && plan && summary
+      ? optional(
+          await api.POST('/api/pricing/plans/{id}/quote', {
+            params: { path: { id: plan.id } },
+            body: {
+              tenantId: id,
+              version: current.planVersion,
+              usage: Object.fromEntries(plan.charges.map((c) => [c.meter, summary.items.find((i) => i.meter === c.meter)?.value ?? '0'])),
+            },
+          }),
+        )
+      : null;
+  const workflowUrl = (workflowId: string) =>
+    TEMPORAL_UI_URL ? `${TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}` : null;
+
+  return {
+    tenant,
+    period,
+    periodIsBilling: !!current,
+    estimate,
+    meters,
+    meter,
+    granularity,
+    groupBy,
+    summary,
+    series,
+    keys: keys?.items ?? [],
+    alerts: alerts?.items ?? [],
+    subscriptions: subscriptions.map((s) => ({ ...s, workflowUrl: workflowUrl(s.workflowId), planName: plans.find((p) => p.id === s.planId)?.name ?? s.planCode ?? 'plan' })),
+    invoices: invoices?.items ?? [],
+    plans: plans.map((p) => ({ id: p.id, name: p.name, currency: p.currency })),
+    created: url.searchParams.has('created'),
+  };
+}) satisfies PageServerLoad;
+
+const text = (form: FormData, name: string) => String(form.get(name) ?? '').trim();
+
+export const actions = {
+  createKey: async ({ request, locals, params }) => {
+    const name = text(await request.formData(), 'name');
+    const { data, error, response } = await locals.api.POST('/api/tenants/{id}/api-keys', { params: { path: { id: params.id } }, body: { name } });
+    if (!data) return failFrom(error, response, { name }, 'createKey');
+    // The secret goes to this one response and is never stored or shown again.
+    return { createdKey: data };
+  },
+  revokeKey: async ({ request, locals, params }) => {
+    const keyId = text(await request.formData(), 'keyId');
+    const { data, error, response } = await locals.api.DELETE('/api/tenants/{id}/api-keys/{keyId}', { params: { path: { id: params.id, keyId } } });
+    if (!data) return failFrom(error, response, {}, 'revokeKey');
+    return { revoked: data.prefix };
+  },
+  updateBudget: async ({ request, locals, params }) => {
+    const budget = text(await request.formData(), 'budget');
+    const { data, error, response } = await locals.api.PATCH('/api/tenants/{id}', {
+      params: { path: { id: params.id } },
+      body: { budget: budget === '' ? null : budget },
+    });
+    if (!data) return failFrom(error, response, { budget }, 'updateBudget');
+    return { budgetSaved: true };
+  },
+  addUser: async ({ request, locals, params }) => {
+    const form = await request.formData();
+    const email = text(form, 'email');
+    const password = String(form.get('password') ?? '');
+    const { data, error, response } = await locals.api.POST('/api/users', { body: { email, password, role: 'customer', tenantId: params.id } });
+    if (!data) return failFrom(error, response, { email }, 'addUser');
+    return { userAdded: data.email };
+  },
+  subscribe: async ({ request, locals, params }) => {
+    const planId = text(await request.formData(), 'planId');
+    const { data, error, response } = await locals.api.POST('/api/subscriptions', { body: { tenantId: params.id, planId } });
+    if (!data) return failFrom(error, response, { planId }, 'subscribe');
+    return { subscribed: data.id };
+  },
+  invoiceNow: async ({ request, locals }) => {
+    const subscriptionId = text(await request.formData(), 'subscriptionId');
+    const { data, error, response } = await locals.api.POST('/api/invoices/generate', { body: { subscriptionId } });
+    if (!data) return failFrom(error, response, {}, 'invoiceNow');
+    if ('number' in data) redirect(303, `/invoices/${data.id}`);
+    // 202: the workflow is still issuing it; the invoice list refreshes when it is finalized.
+    return { pendingInvoice: data.invoiceId };
+  },
+  ackAlert: async ({ request, locals }) => {
+    const id = text(await request.formData(), 'alertId');
+    if (!id) return failWith(400, { message: 'alertId is required', form: 'ackAlert' });
+    const { data, error, response } = await locals.api.POST('/api/alerts/{id}/ack', { params: { path: { id } } });
+    if (!data) return failFrom(error, response, {}, 'ackAlert');
+    return { acknowledged: data.id };
+  },
+} satisfies Actions;

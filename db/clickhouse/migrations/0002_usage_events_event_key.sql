@@ -1,0 +1,11 @@
+-- event_key: the first 128 bits of SHA-256(event_id), computed by ClickHouse at insert.
+--
+-- Deduplication groups a tenant's deliveries by event id. Grouping and set look-ups on a
+-- fixed-width UInt128 are several times faster than on the id strings (up to 256 bytes),
+-- which is what keeps exact, read-time deduplication affordable (see db/README.md).
+-- A cryptographic digest is used, not a fast hash, so that nobody can make two of their
+-- own event ids collide on purpose to have one of them not billed; 128 bits make an
+-- accidental collision within one tenant (≈ n²/2¹²⁹) negligible at any volume.
+-- MATERIALIZED: clients cannot write it, and parts written before this migration compute
+-- it from event_id when read, so old data deduplicates the same way.
+ALTER TABLE usage_events ADD COLUMN IF NOT EXISTS event_key UInt128 MATERIALIZED reinterpretAsUInt128(substring(SHA256(event_id), 1, 16))

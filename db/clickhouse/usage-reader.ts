@@ -1,0 +1,110 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { canonicalDecimal, parseJsonLossless, type Aggregation, type GroupKey, type Meter } from '../../domain/metering/index.ts';
+import { meterEventsQuery, meterTimeseriesQuery, meterUsageQuery, type ClickHouseQuery } from './usage-query.ts';
+
+/**
+ * Reads metered usage from ClickHouse, exactly and deduplicated (first accepted delivery of
+ * an event id wins). The API's usage routes and billing both call these functions, so an
+ * invoice and the dashboard can never disagree. Values are decimal strings.
+ */
+export type UsageGroup = { key: GroupKey; value: string; events: number };
+
+export type MeterUsage = {
+  meter: string;
+  aggregation: Aggregation;
+  /** The aggregated quantity ("0" when no event qualifies). */
+  value: string;
+  /** Deduplicated events that qualified. */
+  events: number;
+  /** Later deliveries of those events, ignored by deduplication. */
+  duplicates: number;
+  groups?: UsageGroup[];
+};
+
+export type UsageRange = { tenantId: string; meter: Meter; from: Date; to: Date; groupBy?: readonly string[] };
+
+type Row = { group_key: (string | null)[]; value: string; events: string; duplicates: string };
+type BucketRow = Row & { bucket: string };
+
+async function rows<T>(client: ClickHouseClient, q: ClickHouseQuery): Promise<T[]> {
+  const rs = await client.query({ query: q.query, query_params: q.query_params, format: 'JSONEachRow' });
+  return rs.json<T>();
+}
+
+const keyOf = (groupBy: readonly string[], values: (string | null)[]): GroupKey =>
+  Object.fromEntries(groupBy.map((p, i) => [p, values[i] ?? null]));
+
+const range = (r: UsageRange) => ({ tenantId: r.tenantId, meter: r.meter, fromMs: r.from.getTime(), toMs: r.to.getTime(), ...(r.groupBy ? { groupBy: r.groupBy } : {}) });
+
+/** A meter's usage for one tenant in [from, to), with groups when `groupBy` is given. */
+export async function readMeterUsage(client: ClickHouseClient, r: UsageRange): Promise<MeterUsage> {
+  const groupBy = r.groupBy ?? [];
+  const result = await rows<Row>(client, meterUsageQuery(range(r)));
+  const total = result.find((row) => row.group_key.length === 0);
+  const usage: MeterUsage = {
+    meter: r.meter.code,
+    aggregation: r.meter.aggregation,
+    value: total ? canonicalDecimal(total.value) : '0',
+    events: total ? Number(total.events) : 0,
+    duplicates: total ? Number(total.duplicates) : 0,
+  };
+  if (groupBy.length) {
+    usage.groups = result
+      .filter((row) => row.group_key.length > 0)
+      .map((row) => ({ key: keyOf(groupBy, row.group_key), value: canonicalDecimal(row.value), events: Number(row.events) }));
+  }
+  return usage;
+}
+
+export type UsagePoint = { t: Date; value: string; events: number; groups?: UsageGroup[] };
+
+/**
+ * A meter's usage per bucket of `stepMs` from `from`. Every bucket is present, empty ones
+ * with "0", so a chart needs no gap filling. The caller bounds the number of buckets.
+ */
+export async function readMeterTimeseries(client: ClickHouseClient, r: UsageRange & { stepMs: number }): Promise<{ points: UsagePoint[]; duplicates: number }> {
+  const groupBy = r.groupBy ?? [];
+  const result = await rows<BucketRow>(client, meterTimeseriesQuery({ ...range(r), stepMs: r.stepMs }));
+  const byBucket = new Map<number, BucketRow[]>();
+  for (const row of result) {
+    const b = Number(row.bucket);
+    byBucket.set(b, [...(byBucket.get(b) ?? []), row]);
+  }
+  const fromMs = r.from.getTime();
+  const count = Math.ceil((r.to.getTime() - fromMs) / r.stepMs);
+  let duplicates = 0;
+  const points: UsagePoint[] = [];
+  for (let b = 0; b < count; b++) {
+    const bucket = byBucket.get(b) ?? [];
+    const total = bucket.find((row) => row.group_key.length === 0);
+    duplicates += total ? Number(total.duplicates) : 0;
+    const point: UsagePoint = { t: new Date(fromMs + b * r.stepMs), value: total ? canonicalDecimal(total.value) : '0', events: total ? Number(total.events) : 0 };
+    if (groupBy.length) {
+      point.groups = bucket
+        .filter((row) => row.group_key.length > 0)
+        .map((row) => ({ key: keyOf(groupBy, row.group_key), value: canonicalDecimal(row.value), events: Number(row.events) }));
+    }
+    points.push(point);
+  }
+  return { points, duplicates };
+}
+
+export type MeteredEvent = { id: string; type: string; time: string; subject: string; source: string; data: unknown; deliveries: number };
+
+/**
+ * Up to `limit` deduplicated events that a meter counts in [from, to), oldest first, as
+ * stored (`data` parsed without losing digits): the drill-down behind an invoice line.
+ */
+export async function listMeterEvents(client: ClickHouseClient, r: UsageRange & { limit: number }): Promise<MeteredEvent[]> {
+  type EventRow = { id: string; type: string; time: string; subject: string; source: string; data: string; deliveries: string };
+  const result = await rows<EventRow>(client, meterEventsQuery({ ...range(r), limit: r.limit }));
+  return result.map((e) => ({
+    id: e.id,
+    type: e.type,
+    time: `${e.time.replace(' ', 'T')}Z`,
+    subject: e.subject,
+    source: e.source,
+    data: parseJsonLossless(e.data),
+    deliveries: Number(e.deliveries),
+  }));
+}

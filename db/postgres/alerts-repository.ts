@@ -1,0 +1,224 @@
+import { sql } from 'slonik';
+import { z } from 'zod';
+import { Decimal, formatAmount, isCurrencyCode } from '../../domain/money/index.ts';
+import { ALERT_KINDS, ALERT_SEVERITIES, type AlertKind, type AlertRule, type AlertSeverity } from '../../domain/anomaly/index.ts';
+import type { Tx } from './tenant-scope.ts';
+
+// Alerts and alert rules (tenant-owned, RLS; see migration 0008 for the dedup key).
+
+export const alertRow = z.object({
+  id: z.string(),
+  tenant_id: z.string(),
+  meter: z.string().nullable(),
+  kind: z.enum(ALERT_KINDS),
+  severity: z.enum(ALERT_SEVERITIES),
+  window_start: z.date(),
+  window_end: z.date(),
+  level: z.number().nullable(),
+  observed: z.string(),
+  expected: z.string().nullable(),
+  currency: z.string().nullable(),
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()),
+  created_at: z.date(),
+  acknowledged_at: z.date().nullable(),
+  acknowledged_by: z.string().nullable(),
+});
+export type AlertRow = z.infer<typeof alertRow>;
+
+/** An alert as the API, the webhook `alert.created` and the WebSocket `alert.created` carry it. */
+export type AlertView = {
+  id: string;
+  tenantId: string;
+  meter: string | null;
+  kind: AlertKind;
+  severity: AlertSeverity;
+  window: { start: string; end: string };
+  /** Percent of the budget, for budget_threshold. */
+  level: number | null;
+  /** Decimal strings: event counts, or amounts in `currency` for budget_threshold. */
+  observed: string;
+  expected: string | null;
+  currency: string | null;
+  message: string;
+  details: Record<string, unknown>;
+  createdAt: string;
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+};
+
+/** numeric text → a decimal string: amounts with the currency's digits, counts without trailing zeros. */
+function decimalText(value: string, currency: string | null): string {
+  const d = new Decimal(value);
+  return currency && isCurrencyCode(currency) ? formatAmount(d, currency) : d.toFixed();
+}
+
+export function toAlertView(row: AlertRow): AlertView {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    meter: row.meter,
+    kind: row.kind,
+    severity: row.severity,
+    window: { start: row.window_start.toISOString(), end: row.window_end.toISOString() },
+    level: row.level,
+    observed: decimalText(row.observed, row.currency),
+    expected: row.expected === null ? null : decimalText(row.expected, row.currency),
+    currency: row.currency,
+    message: row.message,
+    details: row.details,
+    createdAt: row.created_at.toISOString(),
+    acknowledgedAt: row.acknowledged_at?.toISOString() ?? null,
+    acknowledgedBy: row.acknowledged_by,
+  };
+}
+
+export type NewAlert = {
+  tenantId: string;
+  meter: string | null;
+  kind: AlertKind;
+  severity: AlertSeverity;
+  windowStart: Date;
+  windowEnd: Date;
+  level?: number;
+  /** Decimal strings. */
+  observed: string;
+  expected: string | null;
+  currency?: string;
+  message: string;
+  details?: Record<string, unknown>;
+};
+
+export type AlertFilter = { tenantId?: string; kind?: AlertKind; since?: Date };
+
+const columns = sql.fragment`
+  id, tenant_id, meter, kind, severity, window_start, window_end, level, observed::text AS observed,
+  expected::text AS expected, currency, message, details, created_at, acknowledged_at, acknowledged_by`;
+
+const ts = (d: Date) => sql.fragment`${d.toISOString()}::timestamptz`;
+
+function where(f: AlertFilter) {
+  const conditions = [
+    f.tenantId ? sql.fragment`tenant_id = ${f.tenantId}` : null,
+    f.kind ? sql.fragment`kind = ${f.kind}` : null,
+    f.since ? sql.fragment`created_at >= ${ts(f.since)}` : null,
+  ].filter((c) => c !== null);
+  return conditions.length ? sql.join(conditions, sql.fragment` AND `) : sql.fragment`true`;
+}
+
+export const ruleRow = z.object({
+  id: z.string(),
+  tenant_id: z.string().nullable(),
+  meter: z.string().nullable(),
+  sensitivity: z.string().nullable(),
+  window_minutes: z.number().nullable(),
+  min_volume: z.number().nullable(),
+  budget_levels: z.array(z.number()).nullable(),
+  created_by: z.string().nullable(),
+  created_at: z.date(),
+});
+export type RuleRow = z.infer<typeof ruleRow>;
+
+export type NewRule = {
+  tenantId: string | null;
+  meter: string | null;
+  /** A decimal string (at most 3 fractional digits). */
+  sensitivity: string | null;
+  windowMinutes: number | null;
+  minVolume: number | null;
+  budgetLevels: readonly number[] | null;
+  createdBy: string | null;
+};
+
+const ruleColumns = sql.fragment`id, tenant_id, meter, sensitivity::text AS sensitivity, window_minutes, min_volume, budget_levels, created_by, created_at`;
+
+/** A stored rule as domain/anomaly reads it. A sensitivity is a statistic, not money: a number is fine. */
+export function toAlertRule(row: RuleRow): AlertRule {
+  return {
+    tenantId: row.tenant_id,
+    meter: row.meter,
+    sensitivity: row.sensitivity === null ? null : Number(row.sensitivity),
+    windowMinutes: row.window_minutes,
+    minVolume: row.min_volume,
+    budgetLevels: row.budget_levels,
+  };
+}
+
+/** A tenant with a budget and a subscription whose current (paid) period contains `at`. */
+export const budgetCandidateRow = z.object({
+  tenant_id: z.string(),
+  budget: z.string(),
+  tax_rate: z.string(),
+  currency: z.string(),
+  subscription_id: z.string(),
+  plan_id: z.string(),
+  plan_version: z.number(),
+  period_start: z.date(),
+  period_end: z.date(),
+});
+export type BudgetCandidateRow = z.infer<typeof budgetCandidateRow>;
+
+export const alertsRepository = {
+  /**
+   * Inserts the alert unless one with the same dedup key (tenant, kind, meter, window, level)
+   * exists. Returns the new row, or null when it was a duplicate.
+   */
+  insertIfNew: (tx: Tx, a: NewAlert) =>
+    tx.maybeOne(sql.type(alertRow)`
+      INSERT INTO alerts (tenant_id, meter, kind, severity, window_start, window_end, level, observed, expected, currency, message, details)
+      VALUES (${a.tenantId}, ${a.meter}, ${a.kind}, ${a.severity}, ${ts(a.windowStart)}, ${ts(a.windowEnd)}, ${a.level ?? null},
+              ${a.observed}::numeric, ${a.expected}::numeric, ${a.currency ?? null}, ${a.message}, ${sql.jsonb((a.details ?? {}) as never)})
+      ON CONFLICT DO NOTHING
+      RETURNING ${columns}`),
+
+  findById: (tx: Tx, id: string) => tx.maybeOne(sql.type(alertRow)`SELECT ${columns} FROM alerts WHERE id = ${id}`),
+
+  list: (tx: Tx, f: AlertFilter & { limit: number; offset: number }) =>
+    tx.any(sql.type(alertRow)`
+      SELECT ${columns} FROM alerts WHERE ${where(f)} ORDER BY created_at DESC, id LIMIT ${f.limit} OFFSET ${f.offset}`),
+
+  count: (tx: Tx, f: AlertFilter) => tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM alerts WHERE ${where(f)}`),
+
+  /** Acknowledges once: a second acknowledgement keeps the first time and person. Null when not visible. */
+  acknowledge: (tx: Tx, id: string, userId: string | null) =>
+    tx.maybeOne(sql.type(alertRow)`
+      UPDATE alerts SET acknowledged_by = CASE WHEN acknowledged_at IS NULL THEN ${userId}::uuid ELSE acknowledged_by END,
+                        acknowledged_at = coalesce(acknowledged_at, now())
+      WHERE id = ${id} RETURNING ${columns}`),
+
+  /** The budget levels already raised for a tenant in a period. */
+  budgetLevelsRaised: (tx: Tx, tenantId: string, periodStart: Date, periodEnd: Date) =>
+    tx.anyFirst(sql.type(z.object({ level: z.number() }))`
+      SELECT level FROM alerts
+      WHERE tenant_id = ${tenantId} AND kind = 'budget_threshold' AND window_start = ${ts(periodStart)} AND window_end = ${ts(periodEnd)}
+      ORDER BY level`),
+
+  /**
+   * Budget checks: each tenant with a budget above zero, with each of its active or past-due
+   * subscriptions whose current period contains `at` (trials are not charged). Operator scope.
+   */
+  budgetCandidates: (tx: Tx, at: Date) =>
+    tx.any(sql.type(budgetCandidateRow)`
+      SELECT t.id AS tenant_id, t.budget::text AS budget, t.tax_rate::text AS tax_rate, t.currency, s.id AS subscription_id,
+             s.plan_id, s.plan_version, s.current_period_start AS period_start, s.current_period_end AS period_end
+      FROM tenants t JOIN subscriptions s ON s.tenant_id = t.id
+      WHERE t.budget > 0 AND s.status IN ('active', 'past_due')
+        AND s.current_period_start <= ${ts(at)} AND s.current_period_end > ${ts(at)}
+      ORDER BY t.id, s.created_at, s.id`),
+
+  /** A second rule for the same (tenant, meter) scope raises UniqueIntegrityConstraintViolationError. */
+  insertRule: (tx: Tx, r: NewRule) =>
+    tx.one(sql.type(ruleRow)`
+      INSERT INTO alert_rules (tenant_id, meter, sensitivity, window_minutes, min_volume, budget_levels, created_by)
+      VALUES (${r.tenantId}, ${r.meter}, ${r.sensitivity}::numeric, ${r.windowMinutes}, ${r.minVolume},
+              ${r.budgetLevels ? sql.array([...r.budgetLevels], 'int4') : null}, ${r.createdBy})
+      RETURNING ${ruleColumns}`),
+
+  listRules: (tx: Tx, f: { tenantId?: string } = {}) =>
+    tx.any(sql.type(ruleRow)`
+      SELECT ${ruleColumns} FROM alert_rules
+      WHERE ${f.tenantId ? sql.fragment`tenant_id = ${f.tenantId}` : sql.fragment`true`}
+      ORDER BY tenant_id NULLS FIRST, meter NULLS FIRST, created_at, id`),
+
+  deleteRule: (tx: Tx, id: string) => tx.maybeOne(sql.type(ruleRow)`DELETE FROM alert_rules WHERE id = ${id} RETURNING ${ruleColumns}`),
+};

@@ -1,0 +1,232 @@
+import { sql } from 'slonik';
+import { z } from 'zod';
+import type { Tx } from './tenant-scope.ts';
+
+// Invoices and their lines (tenant-owned, RLS). Amounts are bigint minor units of the invoice's
+// currency; quantities and unit prices are exact numerics read as text.
+
+export const INVOICE_STATUSES = ['draft', 'finalized', 'paid', 'payment_failed', 'uncollectible', 'void'] as const;
+export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
+export type InvoiceReason = 'period_end' | 'invoice_now' | 'cancel';
+
+export const invoiceRow = z.object({
+  id: z.string(),
+  tenant_id: z.string(),
+  subscription_id: z.string(),
+  number: z.string().nullable(),
+  status: z.enum(INVOICE_STATUSES),
+  reason: z.enum(['period_end', 'invoice_now', 'cancel']),
+  currency: z.string(),
+  period_start: z.date(),
+  period_end: z.date(),
+  subtotal_minor: z.bigint(),
+  tax_rate: z.string().nullable(),
+  tax_minor: z.bigint().nullable(),
+  total_minor: z.bigint().nullable(),
+  amount_paid_minor: z.bigint(),
+  issued_at: z.date().nullable(),
+  due_at: z.date().nullable(),
+  paid_at: z.date().nullable(),
+  voided_at: z.date().nullable(),
+  has_pdf: z.boolean(),
+  created_at: z.date(),
+});
+export type InvoiceRow = z.infer<typeof invoiceRow>;
+
+export const invoiceLineRow = z.object({
+  id: z.string(),
+  invoice_id: z.string(),
+  position: z.number(),
+  type: z.enum(['base_fee', 'usage', 'proration', 'adjustment']),
+  description: z.string(),
+  meter: z.string().nullable(),
+  model: z.string().nullable(),
+  quantity: z.string().nullable(),
+  unit_price: z.string().nullable(),
+  tiers: z.unknown().nullable(),
+  amount_minor: z.bigint(),
+  plan_id: z.string().nullable(),
+  plan_version: z.number().nullable(),
+  usage_from: z.date().nullable(),
+  usage_to: z.date().nullable(),
+  event_count: z.bigint().nullable(),
+  rating: z.unknown().nullable(),
+});
+export type InvoiceLineRow = z.infer<typeof invoiceLineRow>;
+
+const invoiceColumns = sql.fragment`
+  id, tenant_id, subscription_id, number, status, reason, currency, period_start, period_end, subtotal_minor,
+  tax_rate::text AS tax_rate, tax_minor, total_minor, amount_paid_minor, issued_at, due_at, paid_at, voided_at,
+  pdf IS NOT NULL AS has_pdf, created_at`;
+
+const lineColumns = sql.fragment`
+  id, invoice_id, position, type, description, meter, model, quantity::text AS quantity, unit_price::text AS unit_price,
+  tiers, amount_minor, plan_id, plan_version, usage_from, usage_to, event_count, rating`;
+
+const qualifiedLineColumns = sql.fragment`
+  l.id, l.invoice_id, l.position, l.type, l.description, l.meter, l.model, l.quantity::text AS quantity,
+  l.unit_price::text AS unit_price, l.tiers, l.amount_minor, l.plan_id, l.plan_version, l.usage_from, l.usage_to,
+  l.event_count, l.rating`;
+
+const ts = (d: Date) => sql.fragment`${d.toISOString()}::timestamptz`;
+const tsOrNull = (d: Date | undefined | null) => (d ? ts(d) : sql.fragment`NULL`);
+
+export type NewInvoiceLine = {
+  type: InvoiceLineRow['type'];
+  description: string;
+  meter?: string;
+  model?: string;
+  quantity?: string;
+  unitPrice?: string;
+  tiers?: unknown;
+  amountMinor: bigint;
+  planId?: string;
+  planVersion?: number;
+  usageFrom?: Date;
+  usageTo?: Date;
+  eventCount?: bigint;
+  rating?: unknown;
+};
+
+export type NewInvoice = {
+  id: string;
+  tenantId: string;
+  subscriptionId: string;
+  reason: InvoiceReason;
+  currency: string;
+  periodStart: Date;
+  periodEnd: Date;
+  subtotalMinor: bigint;
+  lines: readonly NewInvoiceLine[];
+};
+
+export type InvoiceFilter = { tenantId?: string; status?: InvoiceStatus; subscriptionId?: string };
+
+function where(f: InvoiceFilter) {
+  const conditions = [
+    f.tenantId ? sql.fragment`tenant_id = ${f.tenantId}` : null,
+    f.status ? sql.fragment`status = ${f.status}` : null,
+    f.subscriptionId ? sql.fragment`subscription_id = ${f.subscriptionId}` : null,
+  ].filter((c) => c !== null);
+  return conditions.length ? sql.join(conditions, sql.fragment` AND `) : sql.fragment`true`;
+}
+
+export const invoicesRepository = {
+  findById: (tx: Tx, id: string) => tx.maybeOne(sql.type(invoiceRow)`SELECT ${invoiceColumns} FROM invoices WHERE id = ${id}`),
+
+  /** The row locked for an update in the same transaction. */
+  lockById: (tx: Tx, id: string) => tx.maybeOne(sql.type(invoiceRow)`SELECT ${invoiceColumns} FROM invoices WHERE id = ${id} FOR UPDATE`),
+
+  findBySubscriptionPeriod: (tx: Tx, subscriptionId: string, periodStart: Date) =>
+    tx.maybeOne(sql.type(invoiceRow)`
+      SELECT ${invoiceColumns} FROM invoices WHERE subscription_id = ${subscriptionId} AND period_start = ${ts(periodStart)}`),
+
+  lines: (tx: Tx, invoiceId: string) =>
+    tx.any(sql.type(invoiceLineRow)`SELECT ${lineColumns} FROM invoice_lines WHERE invoice_id = ${invoiceId} ORDER BY position`),
+
+  linesOf: (tx: Tx, invoiceIds: readonly string[]) =>
+    invoiceIds.length === 0
+      ? Promise.resolve([] as readonly InvoiceLineRow[])
+      : tx.any(sql.type(invoiceLineRow)`
+          SELECT ${lineColumns} FROM invoice_lines WHERE invoice_id = ANY(${sql.array(invoiceIds, 'uuid')}) ORDER BY invoice_id, position`),
+
+  list: (tx: Tx, f: InvoiceFilter & { limit: number; offset: number }) =>
+    tx.any(sql.type(invoiceRow)`
+      SELECT ${invoiceColumns} FROM invoices WHERE ${where(f)}
+      ORDER BY period_start DESC, created_at DESC, id LIMIT ${f.limit} OFFSET ${f.offset}`),
+
+  count: (tx: Tx, f: InvoiceFilter) => tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM invoices WHERE ${where(f)}`),
+
+  /**
+   * Writes a draft with its lines, once per (subscription, period start). A second write for the
+   * same period (a retried or replayed activity) inserts nothing and returns the first invoice.
+   */
+  insertDraft: async (tx: Tx, inv: NewInvoice): Promise<{ invoice: InvoiceRow; created: boolean }> => {
+    const inserted = await tx.maybeOneFirst(sql.type(z.object({ id: z.string() }))`
+      INSERT INTO invoices (id, tenant_id, subscription_id, status, reason, currency, period_start, period_end, subtotal_minor)
+      VALUES (${inv.id}, ${inv.tenantId}, ${inv.subscriptionId}, 'draft', ${inv.reason}, ${inv.currency},
+              ${ts(inv.periodStart)}, ${ts(inv.periodEnd)}, ${inv.subtotalMinor})
+      ON CONFLICT (subscription_id, period_start) DO NOTHING
+      RETURNING id`);
+    if (inserted === null) {
+      return { invoice: (await invoicesRepository.findBySubscriptionPeriod(tx, inv.subscriptionId, inv.periodStart))!, created: false };
+    }
+    let position = 0;
+    for (const l of inv.lines) {
+      position += 1;
+      await tx.query(sql.unsafe`
+        INSERT INTO invoice_lines (tenant_id, invoice_id, position, type, description, meter, model, quantity, unit_price, tiers,
+                                   amount_minor, plan_id, plan_version, usage_from, usage_to, event_count, rating)
+        VALUES (${inv.tenantId}, ${inv.id}, ${position}, ${l.type}, ${l.description}, ${l.meter ?? null}, ${l.model ?? null},
+                ${l.quantity ?? null}, ${l.unitPrice ?? null}, ${l.tiers === undefined ? null : sql.jsonb(l.tiers as never)},
+                ${l.amountMinor}, ${l.planId ?? null}, ${l.planVersion ?? null}, ${tsOrNull(l.usageFrom)}, ${tsOrNull(l.usageTo)},
+                ${l.eventCount ?? null}, ${l.rating === undefined ? null : sql.jsonb(l.rating as never)})`);
+    }
+    return { invoice: (await invoicesRepository.findById(tx, inv.id))!, created: true };
+  },
+
+  /**
+   * Usage and adjustment lines of a subscription's earlier invoices whose usage window starts in
+   * [since, before): what late usage is checked against. Void invoices count too: what they
+   * billed is settled and must not be billed again as "late".
+   */
+  usageLinesBefore: (tx: Tx, subscriptionId: string, since: Date, before: Date) =>
+    tx.any(sql.type(invoiceLineRow)`
+      SELECT ${qualifiedLineColumns}
+      FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
+      WHERE i.subscription_id = ${subscriptionId} AND l.type IN ('usage', 'adjustment') AND l.usage_from IS NOT NULL
+        AND l.usage_from >= ${ts(since)} AND l.usage_from < ${ts(before)}
+      ORDER BY l.usage_from, i.period_start, l.position`),
+
+  /** The earliest period start among a subscription's last `n` invoices before `before` (null: none). */
+  recentPeriodsSince: (tx: Tx, subscriptionId: string, before: Date, n: number) =>
+    tx.oneFirst(sql.type(z.object({ since: z.date().nullable() }))`
+      SELECT min(period_start) AS since FROM (
+        SELECT period_start FROM invoices WHERE subscription_id = ${subscriptionId} AND period_start < ${ts(before)}
+        ORDER BY period_start DESC LIMIT ${n}) recent`),
+
+  /**
+   * The next gapless number of `year`, taken in the caller's transaction: a rollback returns it.
+   * The row lock serialises concurrent finalizations of the same year.
+   */
+  nextNumber: async (tx: Tx, year: number): Promise<string> => {
+    const n = await tx.oneFirst(sql.type(z.object({ last_number: z.number() }))`
+      INSERT INTO invoice_number_sequences AS s (year, last_number) VALUES (${year}, 1)
+      ON CONFLICT (year) DO UPDATE SET last_number = s.last_number + 1
+      RETURNING last_number`);
+    return `INV-${year}-${String(n).padStart(6, '0')}`;
+  },
+
+  markFinalized: (tx: Tx, id: string, f: { number: string; status: 'finalized' | 'paid'; taxRate: string; taxMinor: bigint; totalMinor: bigint; issuedAt: Date; dueAt: Date }) =>
+    tx.query(sql.unsafe`
+      UPDATE invoices SET number = ${f.number}, status = ${f.status}, tax_rate = ${f.taxRate}, tax_minor = ${f.taxMinor},
+        total_minor = ${f.totalMinor}, issued_at = ${ts(f.issuedAt)}, due_at = ${ts(f.dueAt)},
+        paid_at = ${f.status === 'paid' ? ts(f.issuedAt) : sql.fragment`NULL`}, updated_at = now()
+      WHERE id = ${id} AND status = 'draft'`),
+
+  /** Stores the rendered PDF once (a repeat keeps the first). */
+  storePdf: (tx: Tx, id: string, pdf: Buffer) =>
+    tx.query(sql.unsafe`UPDATE invoices SET pdf = ${sql.binary(pdf)} WHERE id = ${id} AND pdf IS NULL`),
+
+  pdf: (tx: Tx, id: string) => tx.maybeOneFirst(sql.type(z.object({ pdf: z.instanceof(Buffer).nullable() }))`SELECT pdf FROM invoices WHERE id = ${id}`),
+
+  /** Moves an invoice from one of `from` to `to`; false when it was in another status. */
+  transition: async (tx: Tx, id: string, from: readonly InvoiceStatus[], to: InvoiceStatus, at?: Date): Promise<boolean> => {
+    const stamp =
+      to === 'void' ? sql.fragment`, voided_at = ${tsOrNull(at)}` : to === 'paid' ? sql.fragment`, paid_at = ${tsOrNull(at)}` : sql.fragment``;
+    const result = await tx.query(sql.unsafe`
+      UPDATE invoices SET status = ${to}, updated_at = now() ${stamp}
+      WHERE id = ${id} AND status = ANY(${sql.array([...from], 'text')})`);
+    return result.rowCount === 1;
+  },
+
+  /** Adds a received amount; the invoice becomes paid once fully paid. Returns the new row. */
+  addPayment: async (tx: Tx, id: string, amountMinor: bigint, at: Date) =>
+    tx.one(sql.type(invoiceRow)`
+      UPDATE invoices SET amount_paid_minor = amount_paid_minor + ${amountMinor},
+        status = CASE WHEN amount_paid_minor + ${amountMinor} >= total_minor THEN 'paid' ELSE status END,
+        paid_at = CASE WHEN amount_paid_minor + ${amountMinor} >= total_minor THEN ${ts(at)} ELSE paid_at END,
+        updated_at = now()
+      WHERE id = ${id}
+      RETURNING ${invoiceColumns}`),
+};

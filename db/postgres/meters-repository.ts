@@ -1,0 +1,56 @@
+import { sql, type CommonQueryMethods } from 'slonik';
+import { z } from 'zod';
+import type { Meter } from '../../domain/metering/index.ts';
+
+// Meters are operator-owned (no RLS): these queries run on the pool or in any scope.
+
+const meterRow = z.object({
+  code: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  event_type: z.string(),
+  aggregation: z.enum(['count', 'sum', 'max', 'unique_count', 'latest']),
+  value_property: z.string().nullable(),
+  filters: z.record(z.string(), z.array(z.string())),
+  group_by: z.array(z.string()),
+  created_at: z.date(),
+});
+type MeterRow = z.infer<typeof meterRow>;
+
+export type MeterRecord = Meter & { createdAt: Date };
+
+const columns = sql.fragment`code, name, description, event_type, aggregation, value_property, filters, group_by, created_at`;
+
+function toRecord(r: MeterRow): MeterRecord {
+  return {
+    code: r.code,
+    name: r.name,
+    ...(r.description !== null ? { description: r.description } : {}),
+    eventType: r.event_type,
+    aggregation: r.aggregation,
+    ...(r.value_property !== null ? { valueProperty: r.value_property } : {}),
+    filters: r.filters,
+    groupBy: r.group_by,
+    createdAt: r.created_at,
+  };
+}
+
+export const metersRepository = {
+  /** Inserts a validated meter; a taken code raises slonik's UniqueIntegrityConstraintViolationError. */
+  insert: async (db: CommonQueryMethods, m: Meter): Promise<MeterRecord> =>
+    toRecord(
+      await db.one(sql.type(meterRow)`
+        INSERT INTO meters (code, name, description, event_type, aggregation, value_property, filters, group_by)
+        VALUES (${m.code}, ${m.name}, ${m.description ?? null}, ${m.eventType}, ${m.aggregation}, ${m.valueProperty ?? null},
+                ${sql.jsonb(m.filters)}, ${sql.array(m.groupBy, 'text')})
+        RETURNING ${columns}`),
+    ),
+
+  findByCode: async (db: CommonQueryMethods, code: string): Promise<MeterRecord | null> => {
+    const row = await db.maybeOne(sql.type(meterRow)`SELECT ${columns} FROM meters WHERE code = ${code}`);
+    return row ? toRecord(row) : null;
+  },
+
+  list: async (db: CommonQueryMethods): Promise<MeterRecord[]> =>
+    (await db.any(sql.type(meterRow)`SELECT ${columns} FROM meters ORDER BY code`)).map(toRecord),
+};

@@ -1,0 +1,131 @@
+import { sql } from 'slonik';
+import { z } from 'zod';
+import type { Tx } from './tenant-scope.ts';
+
+// Payment settings, attempts, received payments and the built-in gateway's ledger
+// (all tenant-owned, RLS). Amounts are bigint minor units.
+
+export const paymentSettingsRow = z.object({
+  tenant_id: z.string(),
+  gateway: z.string(),
+  decline_first_attempts: z.number(),
+  transient_failures_per_attempt: z.number(),
+  updated_at: z.date(),
+});
+export type PaymentSettingsRow = z.infer<typeof paymentSettingsRow>;
+
+export const paymentAttemptRow = z.object({
+  id: z.string(),
+  tenant_id: z.string(),
+  invoice_id: z.string(),
+  attempt: z.number(),
+  idempotency_key: z.string(),
+  gateway: z.string(),
+  amount_minor: z.bigint(),
+  status: z.enum(['pending', 'succeeded', 'declined']),
+  gateway_reference: z.string().nullable(),
+  failure_reason: z.string().nullable(),
+  created_at: z.date(),
+  completed_at: z.date().nullable(),
+});
+export type PaymentAttemptRow = z.infer<typeof paymentAttemptRow>;
+
+export const paymentRow = z.object({
+  id: z.string(),
+  tenant_id: z.string(),
+  invoice_id: z.string(),
+  method: z.enum(['gateway', 'manual']),
+  amount_minor: z.bigint(),
+  reference: z.string(),
+  payment_attempt_id: z.string().nullable(),
+  recorded_by: z.string().nullable(),
+  received_at: z.date(),
+});
+export type PaymentRow = z.infer<typeof paymentRow>;
+
+export const gatewayChargeRow = z.object({
+  idempotency_key: z.string(),
+  tenant_id: z.string(),
+  invoice_id: z.string(),
+  amount_minor: z.bigint(),
+  currency: z.string(),
+  outcome: z.enum(['succeeded', 'declined']),
+  reference: z.string(),
+  decline_reason: z.string().nullable(),
+});
+export type GatewayChargeRow = z.infer<typeof gatewayChargeRow>;
+
+const ts = (d: Date) => sql.fragment`${d.toISOString()}::timestamptz`;
+
+const attemptColumns = sql.fragment`id, tenant_id, invoice_id, attempt, idempotency_key, gateway, amount_minor, status, gateway_reference, failure_reason, created_at, completed_at`;
+const paymentColumns = sql.fragment`id, tenant_id, invoice_id, method, amount_minor, reference, payment_attempt_id, recorded_by, received_at`;
+
+export const paymentsRepository = {
+  settings: (tx: Tx, tenantId: string) =>
+    tx.maybeOne(sql.type(paymentSettingsRow)`
+      SELECT tenant_id, gateway, decline_first_attempts, transient_failures_per_attempt, updated_at
+      FROM tenant_payment_settings WHERE tenant_id = ${tenantId}`),
+
+  upsertSettings: (tx: Tx, tenantId: string, s: { gateway: string; declineFirstAttempts: number; transientFailuresPerAttempt: number }) =>
+    tx.one(sql.type(paymentSettingsRow)`
+      INSERT INTO tenant_payment_settings (tenant_id, gateway, decline_first_attempts, transient_failures_per_attempt)
+      VALUES (${tenantId}, ${s.gateway}, ${s.declineFirstAttempts}, ${s.transientFailuresPerAttempt})
+      ON CONFLICT (tenant_id) DO UPDATE SET gateway = EXCLUDED.gateway, decline_first_attempts = EXCLUDED.decline_first_attempts,
+        transient_failures_per_attempt = EXCLUDED.transient_failures_per_attempt, updated_at = now()
+      RETURNING tenant_id, gateway, decline_first_attempts, transient_failures_per_attempt, updated_at`),
+
+  /** Records an attempt as pending, once per (invoice, attempt); returns the row either way. */
+  beginAttempt: async (tx: Tx, a: { tenantId: string; invoiceId: string; attempt: number; idempotencyKey: string; gateway: string; amountMinor: bigint }) => {
+    await tx.query(sql.unsafe`
+      INSERT INTO payment_attempts (tenant_id, invoice_id, attempt, idempotency_key, gateway, amount_minor, status)
+      VALUES (${a.tenantId}, ${a.invoiceId}, ${a.attempt}, ${a.idempotencyKey}, ${a.gateway}, ${a.amountMinor}, 'pending')
+      ON CONFLICT (invoice_id, attempt) DO NOTHING`);
+    return tx.one(sql.type(paymentAttemptRow)`SELECT ${attemptColumns} FROM payment_attempts WHERE invoice_id = ${a.invoiceId} AND attempt = ${a.attempt}`);
+  },
+
+  completeAttempt: (tx: Tx, id: string, r: { status: 'succeeded' | 'declined'; reference: string; failureReason?: string; at: Date }) =>
+    tx.one(sql.type(paymentAttemptRow)`
+      UPDATE payment_attempts SET status = ${r.status}, gateway_reference = ${r.reference}, failure_reason = ${r.failureReason ?? null},
+        completed_at = ${ts(r.at)}
+      WHERE id = ${id}
+      RETURNING ${attemptColumns}`),
+
+  attempts: (tx: Tx, invoiceId: string) =>
+    tx.any(sql.type(paymentAttemptRow)`SELECT ${attemptColumns} FROM payment_attempts WHERE invoice_id = ${invoiceId} ORDER BY attempt`),
+
+  /** Money received. A gateway payment is recorded once per attempt (unique payment_attempt_id). */
+  insertPayment: (tx: Tx, p: { tenantId: string; invoiceId: string; method: 'gateway' | 'manual'; amountMinor: bigint; reference: string; attemptId?: string; recordedBy?: string | null; receivedAt: Date }) =>
+    tx.maybeOne(sql.type(paymentRow)`
+      INSERT INTO payments (tenant_id, invoice_id, method, amount_minor, reference, payment_attempt_id, recorded_by, received_at)
+      VALUES (${p.tenantId}, ${p.invoiceId}, ${p.method}, ${p.amountMinor}, ${p.reference}, ${p.attemptId ?? null}, ${p.recordedBy ?? null}, ${ts(p.receivedAt)})
+      ON CONFLICT (payment_attempt_id) DO NOTHING
+      RETURNING ${paymentColumns}`),
+
+  payments: (tx: Tx, invoiceId: string) =>
+    tx.any(sql.type(paymentRow)`SELECT ${paymentColumns} FROM payments WHERE invoice_id = ${invoiceId} ORDER BY received_at, id`),
+
+  /** The built-in gateway's ledger: the answer it gave to an idempotency key, if any. */
+  gatewayCharge: (tx: Tx, idempotencyKey: string) =>
+    tx.maybeOne(sql.type(gatewayChargeRow)`
+      SELECT idempotency_key, tenant_id, invoice_id, amount_minor, currency, outcome, reference, decline_reason
+      FROM builtin_gateway_charges WHERE idempotency_key = ${idempotencyKey}`),
+
+  /** Distinct charge requests the built-in gateway has answered for an invoice. */
+  gatewayChargeCount: (tx: Tx, tenantId: string, invoiceId: string) =>
+    tx.oneFirst(sql.type(z.object({ n: z.number() }))`
+      SELECT count(*)::int AS n FROM builtin_gateway_charges WHERE tenant_id = ${tenantId} AND invoice_id = ${invoiceId}`),
+
+  /** Records the gateway's answer to a key; the first answer wins, and is returned. */
+  recordGatewayCharge: async (tx: Tx, c: GatewayChargeRow): Promise<GatewayChargeRow> => {
+    await tx.query(sql.unsafe`
+      INSERT INTO builtin_gateway_charges (idempotency_key, tenant_id, invoice_id, amount_minor, currency, outcome, reference, decline_reason)
+      VALUES (${c.idempotency_key}, ${c.tenant_id}, ${c.invoice_id}, ${c.amount_minor}, ${c.currency}, ${c.outcome}, ${c.reference}, ${c.decline_reason})
+      ON CONFLICT (idempotency_key) DO NOTHING`);
+    return (await paymentsRepository.gatewayCharge(tx, c.idempotency_key))!;
+  },
+
+  gatewayCharges: (tx: Tx, tenantId: string) =>
+    tx.any(sql.type(gatewayChargeRow)`
+      SELECT idempotency_key, tenant_id, invoice_id, amount_minor, currency, outcome, reference, decline_reason
+      FROM builtin_gateway_charges WHERE tenant_id = ${tenantId} ORDER BY created_at, idempotency_key`),
+};

@@ -1,0 +1,114 @@
+import { sql } from 'slonik';
+import { z } from 'zod';
+import type { Tx } from './tenant-scope.ts';
+
+// The subscriptions read model (tenant-owned, RLS). The workflow subscription-<id> is the source
+// of truth; activities copy its status here so lists need no Temporal query per subscription.
+
+export const SUBSCRIPTION_STATES = ['trialing', 'active', 'past_due', 'canceled'] as const;
+export type SubscriptionState = (typeof SUBSCRIPTION_STATES)[number];
+
+export const subscriptionRow = z.object({
+  id: z.string(),
+  tenant_id: z.string(),
+  plan_id: z.string(),
+  plan_version: z.number(),
+  status: z.enum(SUBSCRIPTION_STATES),
+  start_at: z.date(),
+  billing_anchor: z.date(),
+  trial_end: z.date().nullable(),
+  current_period_start: z.date().nullable(),
+  current_period_end: z.date().nullable(),
+  next_invoice_at: z.date().nullable(),
+  last_invoice_id: z.string().nullable(),
+  pending_change: z.unknown().nullable(),
+  canceled_at: z.date().nullable(),
+  workflow_id: z.string(),
+  status_seq: z.bigint(),
+  created_at: z.date(),
+  updated_at: z.date(),
+});
+export type SubscriptionRow = z.infer<typeof subscriptionRow>;
+
+const columns = sql.fragment`
+  id, tenant_id, plan_id, plan_version, status, start_at, billing_anchor, trial_end, current_period_start,
+  current_period_end, next_invoice_at, last_invoice_id, pending_change, canceled_at, workflow_id, status_seq, created_at, updated_at`;
+
+const ts = (d: Date) => sql.fragment`${d.toISOString()}::timestamptz`;
+const tsOrNull = (d: Date | null | undefined) => (d ? ts(d) : sql.fragment`NULL`);
+
+export type NewSubscription = {
+  id: string;
+  tenantId: string;
+  planId: string;
+  planVersion: number;
+  status: SubscriptionState;
+  startAt: Date;
+  billingAnchor: Date;
+  trialEnd: Date | null;
+  currentPeriodStart: Date;
+  currentPeriodEnd: Date;
+  nextInvoiceAt: Date | null;
+  workflowId: string;
+};
+
+/** What the workflow reports; `seq` orders reports so an older one never overwrites a newer one. */
+export type SubscriptionStatusReport = {
+  seq: number;
+  planId: string;
+  planVersion: number;
+  status: SubscriptionState;
+  currentPeriodStart: Date | null;
+  currentPeriodEnd: Date | null;
+  nextInvoiceAt: Date | null;
+  lastInvoiceId: string | null;
+  pendingChange: unknown;
+  canceledAt: Date | null;
+};
+
+export type SubscriptionFilter = { tenantId?: string; status?: SubscriptionState };
+
+function where(f: SubscriptionFilter) {
+  const conditions = [f.tenantId ? sql.fragment`tenant_id = ${f.tenantId}` : null, f.status ? sql.fragment`status = ${f.status}` : null].filter((c) => c !== null);
+  return conditions.length ? sql.join(conditions, sql.fragment` AND `) : sql.fragment`true`;
+}
+
+export const subscriptionsRepository = {
+  /** A second live subscription of the same tenant and plan raises UniqueIntegrityConstraintViolationError. */
+  insert: (tx: Tx, s: NewSubscription) =>
+    tx.one(sql.type(subscriptionRow)`
+      INSERT INTO subscriptions (id, tenant_id, plan_id, plan_version, status, start_at, billing_anchor, trial_end,
+                                 current_period_start, current_period_end, next_invoice_at, workflow_id)
+      VALUES (${s.id}, ${s.tenantId}, ${s.planId}, ${s.planVersion}, ${s.status}, ${ts(s.startAt)}, ${ts(s.billingAnchor)},
+              ${tsOrNull(s.trialEnd)}, ${ts(s.currentPeriodStart)}, ${ts(s.currentPeriodEnd)}, ${tsOrNull(s.nextInvoiceAt)}, ${s.workflowId})
+      RETURNING ${columns}`),
+
+  findById: (tx: Tx, id: string) => tx.maybeOne(sql.type(subscriptionRow)`SELECT ${columns} FROM subscriptions WHERE id = ${id}`),
+
+  /** The tenant's live (not canceled) subscription of a plan, other than `exceptId`. */
+  findLive: (tx: Tx, tenantId: string, planId: string, exceptId?: string) =>
+    tx.maybeOne(sql.type(subscriptionRow)`
+      SELECT ${columns} FROM subscriptions
+      WHERE tenant_id = ${tenantId} AND plan_id = ${planId} AND status <> 'canceled'
+        AND ${exceptId ? sql.fragment`id <> ${exceptId}` : sql.fragment`true`}
+      LIMIT 1`),
+
+  list: (tx: Tx, f: SubscriptionFilter & { limit: number; offset: number }) =>
+    tx.any(sql.type(subscriptionRow)`
+      SELECT ${columns} FROM subscriptions WHERE ${where(f)} ORDER BY created_at DESC, id LIMIT ${f.limit} OFFSET ${f.offset}`),
+
+  count: (tx: Tx, f: SubscriptionFilter) =>
+    tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM subscriptions WHERE ${where(f)}`),
+
+  /** Applies a status report unless a newer one was applied already. True when applied. */
+  applyStatus: async (tx: Tx, id: string, r: SubscriptionStatusReport): Promise<boolean> => {
+    const result = await tx.query(sql.unsafe`
+      UPDATE subscriptions SET status_seq = ${r.seq}, plan_id = ${r.planId}, plan_version = ${r.planVersion}, status = ${r.status},
+        current_period_start = ${tsOrNull(r.currentPeriodStart)}, current_period_end = ${tsOrNull(r.currentPeriodEnd)},
+        next_invoice_at = ${tsOrNull(r.nextInvoiceAt)}, last_invoice_id = ${r.lastInvoiceId},
+        pending_change = ${r.pendingChange === null || r.pendingChange === undefined ? null : sql.jsonb(r.pendingChange as never)},
+        canceled_at = ${tsOrNull(r.canceledAt)}, updated_at = now()
+      WHERE id = ${id} AND status_seq < ${r.seq}`);
+    return result.rowCount === 1;
+  },
+};

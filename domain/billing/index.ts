@@ -1,0 +1,13 @@
+export { addSegment, firstCyclePeriod, followingPeriod, segmentWindows } from './cycle.ts';
+export type { CyclePeriod, CycleTerms, Segment } from './cycle.ts';
+export {
+  INVOICE_LINE_TYPES,
+  formatInstant,
+  formatWindow,
+  invoiceLines,
+  invoiceTotals,
+  lateUsageAdjustment,
+  rateChargeForWindow,
+} from './invoice-lines.ts';
+export type { InvoiceLineDraft, InvoiceLineType, InvoiceSegment, LineRatingContext, MeteredUsage, TierBreakdown } from './invoice-lines.ts';
+export { PAYMENT_DECLINED } from './payment-failure.ts';

@@ -1,0 +1,218 @@
+import { Decimal, ZERO, formatAmount, roundToMinor, toDecimal, toDecimalString } from '../money/index.ts';
+import type { CurrencyCode, DecimalLike } from '../money/index.ts';
+import { rateCharge } from '../pricing/index.ts';
+import type { Charge, ChargeModel, ChargeRating, Plan, TierLine } from '../pricing/index.ts';
+import { prorateForPart } from '../proration/index.ts';
+import type { Period } from '../periods/index.ts';
+
+export const INVOICE_LINE_TYPES = ['base_fee', 'usage', 'proration', 'adjustment'] as const;
+export type InvoiceLineType = (typeof INVOICE_LINE_TYPES)[number];
+
+/** A meter's usage inside one window, as the usage reader measured it (deduplicated). */
+export interface MeteredUsage {
+  quantity: string;
+  eventCount: string;
+}
+
+/** One part of an invoiced period under one plan version. */
+export interface InvoiceSegment {
+  /** [from, to) inside the period. */
+  window: Period;
+  plan: Pick<Plan, 'name' | 'currency' | 'baseFee' | 'charges'>;
+  planRef: { planId: string; version: number };
+  /** Usage by meter code inside `window`; a meter that is absent counts as zero. */
+  usage: Readonly<Record<string, MeteredUsage>>;
+}
+
+export interface TierBreakdown {
+  tier: number;
+  upTo: string | null;
+  quantity: string;
+  unitPrice: string;
+  flatFee: string;
+  /** Exact, not rounded: only the line is rounded. */
+  amount: string;
+}
+
+/** What re-rating a usage line needs later (late usage): the charge as billed and the period it prorates against. */
+export interface LineRatingContext {
+  charge: Charge;
+  period: { start: string; end: string };
+}
+
+export interface InvoiceLineDraft {
+  type: InvoiceLineType;
+  description: string;
+  meter?: string;
+  model?: ChargeModel;
+  quantity?: string;
+  unitPrice?: string;
+  tiers?: TierBreakdown[];
+  /** Rounded once, half-up, to the currency's minor unit; a decimal string with the currency's digits. */
+  amount: string;
+  planRef?: { planId: string; version: number };
+  /** The usage window and deduplicated event count behind a usage or adjustment line. */
+  usage?: { from: Date; to: Date; eventCount: string };
+  rating?: LineRatingContext;
+}
+
+const isWhole = (period: Period, window: Period) =>
+  period.start.getTime() === window.start.getTime() && period.end.getTime() === window.end.getTime();
+
+/**
+ * Rates a charge for a window of its period. A whole period is rateCharge exactly. For a part of a
+ * period (a plan change, cancellation or invoice-now), fixed amounts are prorated by exact elapsed
+ * time: a flat charge's amount and any charge's minimum. Usage is priced as measured in the window,
+ * with tiers and free units counting from zero, as domain/proration states.
+ * The returned amount is exact; the line rounds it once.
+ */
+export function rateChargeForWindow(charge: Charge, quantity: DecimalLike, period: Period, window: Period): { rating: ChargeRating; amount: Decimal; prorated: boolean } {
+  if (isWhole(period, window)) {
+    const rating = rateCharge(charge, quantity);
+    return { rating, amount: rating.amount, prorated: false };
+  }
+  if (charge.model === 'flat') {
+    const rating = rateCharge(charge, quantity);
+    return { rating, amount: prorateForPart(rating.amount, period, window), prorated: true };
+  }
+  const rating = rateCharge({ ...charge, minimum: undefined }, quantity);
+  if (charge.minimum === undefined) return { rating, amount: rating.amount, prorated: false };
+  const minimum = prorateForPart(charge.minimum, period, window);
+  return { rating, amount: Decimal.max(rating.amount, minimum), prorated: true };
+}
+
+/** "2026-01-31" for a midnight instant, else the ISO instant. */
+export function formatInstant(at: Date): string {
+  const iso = at.toISOString();
+  return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.replace('.000Z', 'Z');
+}
+
+export const formatWindow = (w: Period) => `${formatInstant(w.start)} – ${formatInstant(w.end)}`;
+
+function tierText(line: TierLine): TierBreakdown {
+  return {
+    tier: line.tier,
+    upTo: line.upTo === null ? null : toDecimalString(line.upTo),
+    quantity: toDecimalString(line.quantity),
+    unitPrice: toDecimalString(line.unitPrice),
+    flatFee: toDecimalString(line.flatFee),
+    amount: toDecimalString(line.amount),
+  };
+}
+
+function unitPriceOf(charge: Charge): string | undefined {
+  switch (charge.model) {
+    case 'per_unit':
+      return charge.unitPrice;
+    case 'package':
+      return charge.packagePrice;
+    case 'flat':
+      return charge.amount;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The lines of one invoiced period: per part, its base fee (prorated when the part is not the
+ * whole period) and one line per charge, in the plan's order. For a single part covering the whole
+ * period, the amounts are exactly domain/pricing's quotePlan for the same usage.
+ */
+export function invoiceLines(o: { currency: CurrencyCode; period: Period; segments: readonly InvoiceSegment[] }): InvoiceLineDraft[] {
+  const { currency, period } = o;
+  const lines: InvoiceLineDraft[] = [];
+  for (const segment of o.segments) {
+    const { window, plan, planRef } = segment;
+    if (plan.currency !== currency) throw new RangeError(`plan currency ${plan.currency} differs from the invoice currency ${currency}`);
+    const whole = isWhole(period, window);
+    const baseFee = toDecimal(plan.baseFee);
+    if (!baseFee.isZero()) {
+      lines.push(
+        whole
+          ? { type: 'base_fee', description: `${plan.name}: base fee`, amount: formatAmount(baseFee, currency), planRef }
+          : {
+              type: 'proration',
+              description: `${plan.name}: base fee for ${formatWindow(window)}, prorated from ${formatWindow(period)}`,
+              unitPrice: plan.baseFee,
+              amount: formatAmount(prorateForPart(baseFee, period, window), currency),
+              planRef,
+            },
+      );
+    }
+    for (const charge of plan.charges) {
+      const measured = segment.usage[charge.meter] ?? { quantity: '0', eventCount: '0' };
+      const { rating, amount, prorated } = rateChargeForWindow(charge, measured.quantity, period, window);
+      const isFlat = charge.model === 'flat';
+      const line: InvoiceLineDraft = {
+        type: isFlat && prorated ? 'proration' : 'usage',
+        description: isFlat
+          ? `${plan.name}: ${charge.meter} (flat)${prorated ? ` for ${formatWindow(window)}, prorated` : ''}`
+          : `${plan.name}: ${charge.meter} (${charge.model.replace('_', ' ')})${whole ? '' : ` for ${formatWindow(window)}`}`,
+        meter: charge.meter,
+        model: charge.model,
+        amount: formatAmount(roundToMinor(amount, currency), currency),
+        planRef,
+        rating: { charge, period: { start: period.start.toISOString(), end: period.end.toISOString() } },
+      };
+      const unitPrice = unitPriceOf(charge);
+      if (unitPrice !== undefined) line.unitPrice = unitPrice;
+      if (!isFlat) {
+        line.quantity = toDecimalString(rating.quantity);
+        line.usage = { from: window.start, to: window.end, eventCount: measured.eventCount };
+        if (charge.model === 'graduated' || charge.model === 'volume') line.tiers = rating.tiers.map(tierText);
+      }
+      lines.push(line);
+    }
+  }
+  return lines;
+}
+
+/**
+ * Late usage for a window that was already invoiced: re-rate the window's charge (as it was billed:
+ * same plan version, same proration) with every deduplicated event now known, and bill the
+ * difference to what was billed for it so far. Exact under tiered pricing, and a redelivered
+ * event that was already counted changes nothing. Null when there is no difference.
+ */
+export function lateUsageAdjustment(o: {
+  currency: CurrencyCode;
+  rating: LineRatingContext;
+  window: Period;
+  /** All deduplicated usage in the window now. */
+  usage: MeteredUsage;
+  /** Σ of the rounded amounts already billed for this charge and window (the line and earlier adjustments). */
+  billed: DecimalLike;
+  planRef?: { planId: string; version: number };
+}): InvoiceLineDraft | null {
+  const period = { start: new Date(o.rating.period.start), end: new Date(o.rating.period.end) };
+  const { rating, amount } = rateChargeForWindow(o.rating.charge, o.usage.quantity, period, o.window);
+  const difference = roundToMinor(amount, o.currency).minus(toDecimal(o.billed));
+  if (difference.isZero()) return null;
+  const charge = o.rating.charge;
+  const line: InvoiceLineDraft = {
+    type: 'adjustment',
+    description: `${charge.meter}: usage for ${formatWindow(o.window)} received after invoicing`,
+    meter: charge.meter,
+    model: charge.model,
+    quantity: toDecimalString(rating.quantity),
+    amount: formatAmount(difference, o.currency),
+    usage: { from: o.window.start, to: o.window.end, eventCount: o.usage.eventCount },
+    rating: o.rating,
+  };
+  if (o.planRef) line.planRef = o.planRef;
+  const unitPrice = unitPriceOf(charge);
+  if (unitPrice !== undefined) line.unitPrice = unitPrice;
+  if (charge.model === 'graduated' || charge.model === 'volume') line.tiers = rating.tiers.map(tierText);
+  return line;
+}
+
+/**
+ * subtotal = Σ rounded lines; tax = round(subtotal × taxRate); total = subtotal + tax.
+ * Decimal strings with the currency's digits, so a printed invoice always adds up.
+ */
+export function invoiceTotals(amounts: readonly DecimalLike[], taxRate: DecimalLike, currency: CurrencyCode): { subtotal: string; tax: string; total: string } {
+  const rate = toDecimal(taxRate);
+  if (rate.lt(0) || rate.gt(1)) throw new RangeError('taxRate must be a fraction from 0 to 1');
+  const subtotal = amounts.reduce<Decimal>((sum, a) => sum.plus(roundToMinor(a, currency)), ZERO);
+  const tax = roundToMinor(subtotal.times(rate), currency);
+  return { subtotal: formatAmount(subtotal, currency), tax: formatAmount(tax, currency), total: formatAmount(subtotal.plus(tax), currency) };
+}

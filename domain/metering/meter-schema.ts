@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { propertyPathSchema } from './property-path.ts';
+
+/**
+ * Aggregations a meter can apply to its events (DESIGN §5). What each one means is
+ * fixed in aggregate.ts; the ClickHouse builders implement the same meaning.
+ */
+export const AGGREGATIONS = ['count', 'sum', 'max', 'unique_count', 'latest'] as const;
+export type Aggregation = (typeof AGGREGATIONS)[number];
+
+/** Aggregations that read a numeric value from `valueProperty`. */
+export const NUMERIC_AGGREGATIONS: readonly Aggregation[] = ['sum', 'max', 'latest'];
+
+export const MAX_FILTERS = 20;
+export const MAX_FILTER_VALUES = 100;
+export const MAX_GROUP_BY = 10;
+
+export const meterCodeSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,62}$/, 'must start with a lower-case letter and contain only a-z, 0-9 and _ (at most 63 characters)')
+  .meta({ description: 'Stable identifier of the meter, used by plans and usage queries', example: 'llm_tokens' });
+
+export const eventTypeSchema = z.string().min(1, 'must not be empty').max(256, 'must be at most 256 characters');
+
+// Filter values compare as text (see propertyText); safe integers and booleans are
+// accepted for convenience and stored as their text, so no float ever enters a meter.
+const filterValue = z
+  .union([z.string().max(256), z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER), z.boolean()], {
+    error: 'must be a string, a safe integer or a boolean',
+  })
+  .transform((v) => String(v));
+
+const meterFields = {
+  code: meterCodeSchema,
+  name: z.string().trim().min(1, 'must not be empty').max(200),
+  description: z.string().max(2000).optional(),
+  eventType: eventTypeSchema.meta({ description: 'The event `type` this meter reads', example: 'llm.completion' }),
+  aggregation: z.enum(AGGREGATIONS, { error: `must be one of ${AGGREGATIONS.join(', ')}` }),
+  valueProperty: propertyPathSchema.optional().meta({ description: 'Path into data of the value; required for sum, max, latest and unique_count' }),
+  filters: z
+    .record(propertyPathSchema, z.array(filterValue).min(1, 'must list at least one allowed value').max(MAX_FILTER_VALUES))
+    .optional()
+    .meta({ description: 'Property path → allowed values; only matching events count', example: { region: ['eu', 'us'] } }),
+  groupBy: z.array(propertyPathSchema).max(MAX_GROUP_BY).optional().meta({ description: 'Properties usage can be broken down by', example: ['model'] }),
+};
+
+/** A meter definition as an admin posts it. Unknown fields are refused, not ignored. */
+export const meterInputSchema = z.strictObject(meterFields).superRefine((m, ctx) => {
+  const needsValue = m.aggregation !== 'count';
+  if (needsValue && m.valueProperty === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['valueProperty'], message: `is required for the ${m.aggregation} aggregation` });
+  }
+  if (!needsValue && m.valueProperty !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['valueProperty'], message: 'must be absent for count, which counts events' });
+  }
+  if (m.filters && Object.keys(m.filters).length > MAX_FILTERS) {
+    ctx.addIssue({ code: 'custom', path: ['filters'], message: `must have at most ${MAX_FILTERS} properties` });
+  }
+  if (m.groupBy && new Set(m.groupBy).size !== m.groupBy.length) {
+    ctx.addIssue({ code: 'custom', path: ['groupBy'], message: 'must not repeat a property' });
+  }
+});
+export type MeterInput = z.input<typeof meterInputSchema>;
+
+/** A meter as the rest of the system sees it: optional lists are empty, not absent. */
+export type Meter = {
+  code: string;
+  name: string;
+  description?: string | undefined;
+  eventType: string;
+  aggregation: Aggregation;
+  valueProperty?: string | undefined;
+  filters: Record<string, string[]>;
+  groupBy: string[];
+};
+
+export const meterSchema = z
+  .object({
+    code: meterCodeSchema,
+    name: z.string(),
+    description: z.string().optional(),
+    eventType: z.string(),
+    aggregation: z.enum(AGGREGATIONS),
+    valueProperty: z.string().optional(),
+    filters: z.record(z.string(), z.array(z.string())),
+    groupBy: z.array(z.string()),
+  })
+  .meta({ id: 'Meter' });
+
+/** Parses and normalises an input definition; throws a ZodError naming the field. */
+export function parseMeter(input: unknown): Meter {
+  const m = meterInputSchema.parse(input);
+  return {
+    code: m.code,
+    name: m.name,
+    ...(m.description !== undefined ? { description: m.description } : {}),
+    eventType: m.eventType,
+    aggregation: m.aggregation,
+    ...(m.valueProperty !== undefined ? { valueProperty: m.valueProperty } : {}),
+    filters: m.filters ?? {},
+    groupBy: m.groupBy ?? [],
+  };
+}

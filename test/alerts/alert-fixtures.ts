@@ -1,0 +1,56 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { TestApi } from '../harness/api.ts';
+
+export const MINUTE = 60_000;
+export const DAY = 86_400_000;
+
+const chTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 23);
+
+export type EventRow = { tenant_id: string; event_id: string; event_type: string; event_time: string; subject: string; source: string; data: string };
+
+/** `n` events of `type` spread evenly over [fromMs, fromMs + spanMs), with ids unique per call. */
+export function eventsIn(tenantId: string, type: string, fromMs: number, spanMs: number, n: number, idPrefix: string): EventRow[] {
+  return Array.from({ length: n }, (_, i) => ({
+    tenant_id: tenantId,
+    event_id: `${idPrefix}-${i}`,
+    event_type: type,
+    event_time: chTime(fromMs + Math.floor((i * spanMs) / n)),
+    subject: tenantId,
+    source: 'test',
+    data: '{}',
+  }));
+}
+
+/** Posts events through the real ingest route as the tenant's service (API key), 10,000 per request. */
+export async function ingestEvents(request: TestApi['request'], apiKey: string, rows: readonly EventRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 10_000) {
+    const events = rows.slice(i, i + 10_000).map((r) => ({ id: r.event_id, type: r.event_type, time: `${r.event_time.replace(' ', 'T')}Z` }));
+    const res = await request.post('/api/usage/ingest').set('X-API-Key', apiKey).send({ events });
+    if (res.status !== 202) throw new Error(`ingest answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+  }
+}
+
+/** Stores events directly, in chunks: for rows ingest cannot take (a tenant that no longer exists). */
+export async function insertEvents(client: ClickHouseClient, rows: readonly EventRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 20_000) {
+    await client.insert({ table: 'usage_events', format: 'JSONEachRow', values: rows.slice(i, i + 20_000) });
+  }
+}
+
+/**
+ * A steady baseline: `perBucket` events in every 5-minute bucket of [end − before, end + after)
+ * on each of the `days` days before, and on the day of `end` up to `end − 5 min` (so the
+ * scanned window [end − 5 min, end) is left for the test to fill).
+ */
+export function steadyBaseline(tenantId: string, type: string, end: number, perBucket: number, o: { days?: number; before?: number; after?: number } = {}): EventRow[] {
+  const days = o.days ?? 7;
+  const before = o.before ?? 60 * MINUTE;
+  const after = o.after ?? 15 * MINUTE;
+  const rows: EventRow[] = [];
+  for (let day = 0; day <= days; day += 1) {
+    const dayEnd = end - day * DAY;
+    const last = day === 0 ? dayEnd - 5 * MINUTE : dayEnd + after;
+    for (let t = dayEnd - before; t < last; t += 5 * MINUTE) rows.push(...eventsIn(tenantId, type, t, 5 * MINUTE, perBucket, `${type}-d${day}-${t}`));
+  }
+  return rows;
+}

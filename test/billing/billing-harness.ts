@@ -1,0 +1,141 @@
+import { inject } from 'vitest';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { createTestDatabase, type TestDatabase } from '../harness/postgres.ts';
+import { createTestClickHouse } from '../harness/clickhouse.ts';
+import { createBillingWorker } from '../../cli/temporal/create-worker.ts';
+import { metersRepository } from '../../db/postgres/meters-repository.ts';
+import { createSubscriptionsService } from '../../api/subscriptions/subscriptions-service.ts';
+import { withOperator } from '../../db/postgres/tenant-scope.ts';
+import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
+import { plansRepository } from '../../db/postgres/plans-repository.ts';
+import { invoicesRepository, type InvoiceLineRow, type InvoiceRow } from '../../db/postgres/invoices-repository.ts';
+import { paymentsRepository } from '../../db/postgres/payments-repository.ts';
+import { createUsageEventWriter, serializeUsageRow } from '../../db/clickhouse/usage-writer.ts';
+import { clickhouseTime, parseMeter, type Meter, type MeterInput } from '../../domain/metering/index.ts';
+import { planSchema, type PlanInput } from '../../domain/pricing/index.ts';
+import { TASK_QUEUE } from '../../workflows/contract.ts';
+
+export type UsageEventInput = { id: string; type: string; time: string | Date; data?: Record<string, unknown> };
+export type InvoiceWithLines = InvoiceRow & { lines: readonly InvoiceLineRow[] };
+
+/**
+ * Real PostgreSQL, real ClickHouse (embedded), the real billing worker (bundled workflows +
+ * createActivities) on the given Temporal environment, and the API's subscriptions service.
+ */
+export async function createBillingHarness(opts: { searchAttributes?: boolean; dunningScheduleDays?: number[] } = {}) {
+  const [db, ch] = await Promise.all([createTestDatabase(), createTestClickHouse()]);
+  const attached: Array<{ worker: Worker; running: Promise<void> }> = [];
+  let current: { env: TestWorkflowEnvironment; subscriptions: ReturnType<typeof createSubscriptionsService> } | undefined;
+
+  /**
+   * Runs the billing worker on `env` and points the subscriptions service at it. The test server's
+   * clock only moves forward (and keeps moving after a result is awaited), so scenarios with fixed
+   * dates each take a fresh environment.
+   */
+  async function attach(env: TestWorkflowEnvironment) {
+    const worker: Worker = await createBillingWorker({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      taskQueue: TASK_QUEUE,
+      workflowBundlePath: inject('workflowBundlePath'),
+      deps: { pg: db.pool, clickhouse: ch.client, temporal: env.client, taskQueue: TASK_QUEUE },
+    });
+    const entry = { worker, running: worker.run() };
+    attached.push(entry);
+    const subscriptions = createSubscriptionsService({
+      pg: db.pool,
+      temporal: env.client,
+      searchAttributes: opts.searchAttributes ?? false,
+      ...(opts.dunningScheduleDays ? { dunningScheduleDays: opts.dunningScheduleDays } : {}),
+    });
+    current = { env, subscriptions };
+    return {
+      subscriptions,
+      async detach() {
+        worker.shutdown();
+        await entry.running.catch(() => {});
+        attached.splice(attached.indexOf(entry), 1);
+      },
+    };
+  }
+
+  const writer = createUsageEventWriter(ch.client);
+  let deliveries = 0;
+
+  return {
+    db,
+    ch,
+    attach,
+    get subscriptions() {
+      if (!current) throw new Error('attach a Temporal environment first');
+      return current.subscriptions;
+    },
+    /** Defines a meter as an admin would (the meters table the usage reader looks codes up in). */
+    async defineMeter(input: MeterInput): Promise<Meter> {
+      return metersRepository.insert(db.pool, parseMeter(input));
+    },
+    async createTenant(t: { name: string; currency?: string; taxRate?: string }) {
+      return withOperator(db.pool, (tx) => tenantsRepository.insert(tx, { name: t.name, currency: t.currency ?? 'USD', taxRate: t.taxRate ?? '0' }));
+    },
+    async createPlan(plan: PlanInput) {
+      return withOperator(db.pool, (tx) => plansRepository.insert(tx, planSchema.parse(plan)));
+    },
+    async setPayments(tenantId: string, s: { declineFirstAttempts?: number; transientFailuresPerAttempt?: number }) {
+      await withOperator(db.pool, (tx) =>
+        paymentsRepository.upsertSettings(tx, tenantId, { gateway: 'builtin', declineFirstAttempts: s.declineFirstAttempts ?? 0, transientFailuresPerAttempt: s.transientFailuresPerAttempt ?? 0 }),
+      );
+    },
+    /** Writes events through the ingest path's writer; each call is one accepted batch, later than the previous. */
+    async sendEvents(tenantId: string, events: readonly UsageEventInput[]) {
+      const base = Date.now() * 1000;
+      await writer(
+        events.map((e) => {
+          deliveries += 1;
+          const micros = base + deliveries;
+          return serializeUsageRow({
+            tenantId,
+            eventId: e.id,
+            eventType: e.type,
+            eventTime: clickhouseTime(new Date(e.time).getTime()),
+            subject: '',
+            source: 'test',
+            data: JSON.stringify(e.data ?? {}),
+            ingestedAt: `${clickhouseTime(Math.floor(micros / 1000))}${String(micros % 1000).padStart(3, '0')}`,
+          });
+        }),
+      );
+    },
+    async invoicesOf(subscriptionId: string): Promise<InvoiceWithLines[]> {
+      return withOperator(db.pool, async (tx) => {
+        const invoices = await invoicesRepository.list(tx, { subscriptionId, limit: 1000, offset: 0 });
+        const ordered = [...invoices].sort((a, b) => a.period_start.getTime() - b.period_start.getTime());
+        return Promise.all(ordered.map(async (i) => ({ ...i, lines: await invoicesRepository.lines(tx, i.id) })));
+      });
+    },
+    /** Rows of a table as the table owner sees them (no RLS): for assertions only. */
+    async ownerQuery<T>(text: string, values: unknown[] = []): Promise<T[]> {
+      const owner = await db.owner();
+      try {
+        return (await owner.query(text, values)).rows as T[];
+      } finally {
+        await owner.end();
+      }
+    },
+    async dispose() {
+      for (const entry of attached) entry.worker.shutdown();
+      await Promise.all(attached.map((e) => e.running.catch(() => {})));
+      await Promise.all([db.drop(), ch.dispose()]);
+    },
+  };
+}
+
+export type BillingHarness = Awaited<ReturnType<typeof createBillingHarness>>;
+
+/** Minor units as the decimal text an invoice shows (2 digits): 2365n → "23.65", -5n → "-0.05". */
+export const cents = (minor: bigint | null) => {
+  if (minor === null) return null;
+  const digits = (minor < 0n ? -minor : minor).toString().padStart(3, '0');
+  return `${minor < 0n ? '-' : ''}${digits.slice(0, -2)}.${digits.slice(-2)}`;
+};
+export type { TestDatabase };

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { timeSkippingEnvironment } from '../harness/temporal.ts';
+import { createBillingHarness, cents, type BillingHarness } from './billing-harness.ts';
+import { dunningWorkflowId, paymentMethodUpdatedSignal, subscriptionStatusQuery, subscriptionWorkflowId } from '../../workflows/contract.ts';
+import type { DunningResult } from '../../workflows/contract.ts';
+import { createInvoicesService } from '../../api/invoices/invoices-service.ts';
+
+// Payment collection: attempts on a schedule of workflow timers (days 0, 3, 5, 7 after issue)
+// through the built-in deterministic gateway, scripted per tenant.
+
+let h: BillingHarness;
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  h = await createBillingHarness();
+});
+afterAll(async () => h?.dispose());
+beforeEach(async () => {
+  env = await timeSkippingEnvironment();
+  const worker = await h.attach(env);
+  return async () => {
+    await worker.detach();
+    await env.teardown();
+  };
+});
+
+const d = (iso: string) => new Date(iso);
+const DAY = 86_400_000;
+const sleepUntil = async (at: string) => env.sleep(d(at).getTime() - (await env.currentTimeMs()));
+
+async function firstInvoice(tenantName: string, payments: { declineFirstAttempts: number }) {
+  const tenant = await h.createTenant({ name: tenantName, taxRate: '0.25' });
+  await h.setPayments(tenant.id, payments);
+  const plan = await h.createPlan({ code: `flat-${tenantName}`, name: 'Flat', currency: 'USD', interval: 'month', baseFee: '100', gracePeriodSeconds: 0, charges: [] });
+  const sub = await h.subscriptions.create({ tenantId: tenant.id, planId: plan.id, startAt: d('2027-01-01T00:00:00Z') });
+  await sleepUntil('2027-02-01T00:00:01Z');
+  const [invoice] = await h.invoicesOf(sub.id);
+  return { tenant, sub, invoice: invoice!, dunning: env.client.workflow.getHandle(dunningWorkflowId(invoice!.id)) };
+}
+
+const attemptsOf = (invoiceId: string) =>
+  h.ownerQuery<{ attempt: number; status: string; idempotency_key: string; amount_minor: string; completed_at: Date }>(
+    'SELECT attempt, status, idempotency_key, amount_minor, completed_at FROM payment_attempts WHERE invoice_id = $1 ORDER BY attempt', [invoiceId]);
+
+describe('dunning', () => {
+  it('retries two declines on days 3 and 5, then collects once and marks the invoice paid', async () => {
+    const { tenant, sub, invoice, dunning } = await firstInvoice('declines-twice', { declineFirstAttempts: 2 });
+    // 100 + 25 % tax = 125.00, due on issue
+    expect([invoice.status, cents(invoice.total_minor)]).toEqual(['payment_failed', '125.00']);
+    const result = (await dunning.result()) as DunningResult;
+    expect(result).toEqual({ invoiceId: invoice.id, outcome: 'paid', attempts: 3 });
+
+    const attempts = await attemptsOf(invoice.id);
+    expect(attempts.map((a) => [a.attempt, a.status, a.idempotency_key, a.amount_minor])).toEqual([
+      [1, 'declined', `${invoice.id}:1`, '12500'],
+      [2, 'declined', `${invoice.id}:2`, '12500'],
+      [3, 'succeeded', `${invoice.id}:3`, '12500'],
+    ]);
+    const issued = invoice.issued_at!.getTime();
+    // Attempts at the schedule's offsets from the start of dunning (≈ issue), in workflow time.
+    expect(attempts.map((a) => Math.round((a.completed_at.getTime() - issued) / DAY))).toEqual([0, 3, 5]);
+    const [paid] = await h.invoicesOf(sub.id);
+    expect([paid!.status, paid!.amount_paid_minor]).toEqual(['paid', 12500n]);
+    expect(Math.round((paid!.paid_at!.getTime() - issued) / DAY)).toBe(5);
+    // The gateway was asked three times and charged once.
+    const ledger = await h.ownerQuery<{ outcome: string }>('SELECT outcome FROM builtin_gateway_charges WHERE tenant_id = $1 ORDER BY created_at', [tenant.id]);
+    expect(ledger.map((r) => r.outcome)).toEqual(['declined', 'declined', 'succeeded']);
+    expect(await h.ownerQuery('SELECT method, amount_minor FROM payments WHERE invoice_id = $1', [invoice.id])).toEqual([{ method: 'gateway', amount_minor: '12500' }]);
+    expect((await env.client.workflow.getHandle(subscriptionWorkflowId(sub.id)).query(subscriptionStatusQuery)).state).toBe('active');
+  });
+
+  it('after the last declined attempt, the invoice is uncollectible and the subscription past due, until a manual payment', async () => {
+    const { sub, invoice, dunning } = await firstInvoice('always-declines', { declineFirstAttempts: 100 });
+    expect(await dunning.result()).toEqual({ invoiceId: invoice.id, outcome: 'uncollectible', attempts: 4 });
+    const [after] = await h.invoicesOf(sub.id);
+    expect(after!.status).toBe('uncollectible');
+    const handle = env.client.workflow.getHandle(subscriptionWorkflowId(sub.id));
+    // The signal reaches the subscription; its live status and then its read model say past_due.
+    let state = '';
+    for (let i = 0; i < 50 && state !== 'past_due'; i += 1) {
+      state = (await handle.query(subscriptionStatusQuery)).state;
+      if (state !== 'past_due') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(state).toBe('past_due');
+    let row: { status: string }[] = [];
+    for (let i = 0; i < 50 && row[0]?.status !== 'past_due'; i += 1) {
+      row = await h.ownerQuery<{ status: string }>('SELECT status FROM subscriptions WHERE id = $1', [sub.id]);
+      if (row[0]?.status !== 'past_due') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(row[0]?.status).toBe('past_due');
+    expect((await attemptsOf(invoice.id)).map((a) => a.status)).toEqual(['declined', 'declined', 'declined', 'declined']);
+
+    // Finance records the money received by wire: the invoice is paid, the subscription active again.
+    const invoices = createInvoicesService({ pg: h.db.pool, clickhouse: h.ch.client, temporal: env.client });
+    const paid = await invoices.recordPayment(invoice.id, { amount: '125.00', reference: 'wire 42', recordedBy: null });
+    expect(paid).toMatchObject({ status: 'paid', amountPaid: '125.00' });
+    for (let i = 0; i < 50 && state !== 'active'; i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+      state = (await handle.query(subscriptionStatusQuery)).state;
+    }
+    expect(state).toBe('active');
+  });
+
+  it('retries at once when the payment method is updated', async () => {
+    const { tenant, invoice, dunning } = await firstInvoice('updates-card', { declineFirstAttempts: 1 });
+    await sleepUntil('2027-02-02T00:00:00Z');
+    await h.setPayments(tenant.id, { declineFirstAttempts: 0 });
+    await dunning.signal(paymentMethodUpdatedSignal);
+    expect(await dunning.result()).toEqual({ invoiceId: invoice.id, outcome: 'paid', attempts: 2 });
+    const attempts = await attemptsOf(invoice.id);
+    expect(attempts.map((a) => a.status)).toEqual(['declined', 'succeeded']);
+    // Day 1, not the scheduled day 3.
+    expect(Math.round((attempts[1]!.completed_at.getTime() - invoice.issued_at!.getTime()) / DAY)).toBe(1);
+  });
+});

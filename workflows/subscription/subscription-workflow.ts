@@ -1,0 +1,329 @@
+import {
+  ParentClosePolicy,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Activities } from '../../activities/index.ts';
+import type { InvoiceSummary, SegmentRef } from '../../activities/invoices/invoice-activities.ts';
+import { segmentWindows } from '../../domain/billing/index.ts';
+import {
+  DEFAULT_DUNNING_SCHEDULE_DAYS,
+  SubscriptionStatusSearchAttribute,
+  TenantIdSearchAttribute,
+  cancelUpdate,
+  changePlanUpdate,
+  dunningWorkflowId,
+  invoiceNowUpdate,
+  invoiceSettledSignal,
+  invoiceUncollectibleSignal,
+  subscriptionStatusQuery,
+} from '../contract.ts';
+import type { CarriedSubscriptionState, InvoiceNowResult, PendingClose, SubscriptionStatus, SubscriptionWorkflowInput } from '../contract.ts';
+import type { WebhookEvent } from '../../domain/webhooks/events.ts';
+import { dunningWorkflow } from '../dunning/dunning-workflow.ts';
+import {
+  applyChangePlan,
+  cancelProblem,
+  changePlanProblem,
+  closeNow,
+  currentPlan,
+  dueCloses,
+  initialState,
+  invoiceNowProblem,
+  nextWake,
+  periodEnded,
+  rollIfEnded,
+  statusOf,
+} from './timeline.ts';
+
+// Activities retry with backoff until they succeed: every one is idempotent (see activities/).
+const billing = proxyActivities<Activities>({
+  // Each is a few queries (and a PDF): 30 s is generous, and bounds how long a crashed worker's
+  // activity waits before another worker retries it.
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/** Invoice-now answers kept across continue-as-new, so a retried request gets the same answer. */
+const REMEMBERED_INVOICE_NOW = 20;
+
+/**
+ * One subscription, for its whole life (workflow ID subscription-<id>). Each run waits for the
+ * current period to end (racing the timer against updates), waits the plan's grace period for
+ * late events, then invoices the period through activities (usage → rating → idempotent write →
+ * finalize → dunning child → webhooks) and continues as new with the next period (lazily, see
+ * below), so each run's history holds one close. A back-dated subscription rolls through every ended period at once and invoices
+ * them in order. Updates change the plan, cancel, or invoice now; the `status` query answers the
+ * live state. Money is never computed here: rating happens in activities with domain/ functions.
+ */
+export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Promise<SubscriptionStatus> {
+  const s: CarriedSubscriptionState = input.carried ?? initialState(input);
+  s.invoiceNowResults ??= [];
+  s.outbox ??= [];
+  s.eventSeq ??= 0;
+  if (!input.carried) notify('subscription.created');
+  const results = new Map<string, InvoiceNowResult>(s.invoiceNowResults.map((r) => [r.invoiceId, r]));
+  const invoiceNowRequests: string[] = [];
+  let report = input.carried === undefined;
+
+  setHandler(subscriptionStatusQuery, () => statusOf(input, s));
+
+  setHandler(
+    changePlanUpdate,
+    (req) => {
+      applyChangePlan(s, req, Date.now());
+      report = true;
+      notify('subscription.updated');
+      return statusOf(input, s);
+    },
+    { validator: (req) => reject(changePlanProblem(s, req)) },
+  );
+
+  setHandler(
+    cancelUpdate,
+    (req) => {
+      // Immediate: the period closes now (its final invoice is queued, due at once) and the
+      // subscription is canceled; the main loop invoices it.
+      if (req.at === 'period_end') s.cancelAtPeriodEnd = true;
+      else closeNow(s, Date.now(), uuid4(), 'cancel');
+      report = true;
+      notify(s.state === 'canceled' ? 'subscription.canceled' : 'subscription.updated');
+      return statusOf(input, s);
+    },
+    { validator: (req) => reject(cancelProblem(s, req.at)) },
+  );
+
+  setHandler(
+    invoiceNowUpdate,
+    async (req) => {
+      if (!results.has(req.invoiceId) && !invoiceNowRequests.includes(req.invoiceId)) invoiceNowRequests.push(req.invoiceId);
+      await condition(() => results.has(req.invoiceId));
+      return results.get(req.invoiceId)!;
+    },
+    {
+      validator: (req) => {
+        if (typeof req?.invoiceId !== 'string' || req.invoiceId.length === 0) throw new Error('invoiceId is required');
+        if (results.has(req.invoiceId) || invoiceNowRequests.includes(req.invoiceId)) return;
+        reject(invoiceNowProblem(s, Date.now()));
+      },
+    },
+  );
+
+  setHandler(invoiceUncollectibleSignal, ({ invoiceId }) => {
+    if (!s.uncollectibleInvoiceIds.includes(invoiceId)) s.uncollectibleInvoiceIds.push(invoiceId);
+    if (s.state === 'active' || s.state === 'trialing') {
+      s.state = 'past_due';
+      notify('subscription.updated');
+    }
+    report = true;
+  });
+
+  setHandler(invoiceSettledSignal, ({ invoiceId, status }) => {
+    // An uncollectible invoice paid later (a manual payment): its dunning is over, so say it here.
+    if (status === 'paid' && s.uncollectibleInvoiceIds.includes(invoiceId)) {
+      s.outbox!.push({ id: `invoice.paid:${invoiceId}`, type: 'invoice.paid', tenantId: input.tenantId, occurredAt: new Date(Date.now()).toISOString(), data: { invoice: { invoiceId, subscriptionId: input.subscriptionId, status: 'paid' } } });
+    }
+    s.uncollectibleInvoiceIds = s.uncollectibleInvoiceIds.filter((id) => id !== invoiceId);
+    if (s.state === 'past_due' && s.uncollectibleInvoiceIds.length === 0) {
+      s.state = 'active';
+      notify('subscription.updated');
+    }
+    report = true;
+  });
+
+  // Dunning children started by this run and still collecting.
+  const collecting = new Set<string>();
+  let invoicedInThisRun = false;
+
+  for (;;) {
+    // Continue as new lazily: once this run has invoiced a period, the next piece of work (the
+    // next period's end, a due close, a request) goes to a fresh run. Until then this run stays
+    // open while the dunning child it started makes its first attempts, so the child's outcome is
+    // recorded in the history of the run that started it. Requests already accepted by handlers
+    // are answered in this run.
+    const workDue = invoiceNowRequests.length > 0 || periodEnded(s, Date.now()) || dueCloses(s, Date.now()) > 0;
+    if (((invoicedInThisRun && workDue) || workflowInfo().continueAsNewSuggested) && invoiceNowRequests.length === 0 && allHandlersFinished()) {
+      if (report) await reportStatus();
+      await continueAsNew<typeof subscriptionWorkflow>({ ...input, carried: s });
+    }
+
+    let changed = false;
+    // Requests close the current period now; they come before the timer so an invoice-now that
+    // arrives with the period's end still bills what it asked for.
+    while (invoiceNowRequests.length > 0) {
+      const invoiceId = invoiceNowRequests.shift()!;
+      if (!closeNow(s, Date.now(), invoiceId, 'invoice_now')) remember({ invoiceId, number: null, status: 'nothing_to_invoice' });
+      changed = true;
+    }
+    while (rollIfEnded(s, Date.now(), uuid4)) {
+      changed = true;
+      // A roll ends a trial, applies a scheduled plan change, or ends a canceled subscription.
+      const before = s.lastNotified;
+      if (s.state === 'canceled') notify('subscription.canceled');
+      else if (before !== snapshot()) notify('subscription.updated');
+    }
+
+    // Closes go in order; one that is ready releases every earlier one still in its grace period.
+    const due = dueCloses(s, Date.now());
+    for (let i = 0; i < due; i += 1) {
+      const close = s.closes[0]!;
+      const invoice = await invoicePeriod(input, close, collecting);
+      s.outbox.push(invoiceEvent(input, 'invoice.finalized', invoice));
+      // Nothing to collect (a total of zero or less): paid on issue.
+      if (invoice.status === 'paid') s.outbox.push(invoiceEvent(input, 'invoice.paid', invoice));
+      s.lastInvoice = { invoiceId: invoice.invoiceId, number: invoice.number, status: invoice.status, periodStart: invoice.periodStart, periodEnd: invoice.periodEnd, currency: invoice.currency, total: invoice.total };
+      s.closes.shift();
+      if (close.reason === 'invoice_now') remember({ invoiceId: close.invoiceId, number: invoice.number, status: invoice.status });
+      changed = true;
+      invoicedInThisRun = true;
+    }
+
+    if (changed || report) await reportStatus();
+    await flushOutbox();
+
+    if (!s.period && s.closes.length === 0) {
+      // Ended and the final invoice is issued. The workflow completes once in-flight handlers have
+      // answered and its last invoices are collected (or uncollectible).
+      await condition(() => allHandlersFinished() && collecting.size === 0);
+      if (report) await reportStatus();
+      await flushOutbox();
+      return statusOf(input, s);
+    }
+
+    const wake = nextWake(s);
+    const wait = wake === null ? null : wake - Date.now();
+    if (wait === null || wait > 0) {
+      const woken = () => invoiceNowRequests.length > 0 || report;
+      if (wait === null) await condition(woken);
+      else await condition(woken, wait);
+    }
+  }
+
+  /** What subscription webhooks report; a change of it is a subscription.updated. */
+  function snapshot() {
+    const st = statusOf(input, s);
+    return JSON.stringify([st.state, st.plan, st.pendingChange]);
+  }
+
+  function notify(type: 'subscription.created' | 'subscription.updated' | 'subscription.canceled') {
+    if (type === 'subscription.canceled' && s.outbox!.some((e) => e.type === type)) return;
+    s.eventSeq = (s.eventSeq ?? 0) + 1;
+    const id = type === 'subscription.updated' ? `${type}:${input.subscriptionId}:${s.eventSeq}` : `${type}:${input.subscriptionId}`;
+    s.outbox!.push({ id, type, tenantId: input.tenantId, occurredAt: new Date(Date.now()).toISOString(), data: { subscription: statusOf(input, s) } });
+    s.lastNotified = snapshot();
+  }
+
+  /** Hands pending webhook events to delivery, in order (idempotent per event id). */
+  async function flushOutbox() {
+    while (s.outbox!.length > 0) {
+      await billing.emitWebhookEvent(s.outbox![0]!);
+      s.outbox!.shift();
+    }
+  }
+
+  async function reportStatus() {
+    report = false;
+    s.statusSeq += 1;
+    await recordStatus(input, s);
+  }
+
+  function remember(result: InvoiceNowResult) {
+    results.set(result.invoiceId, result);
+    s.invoiceNowResults = [...(s.invoiceNowResults ?? []), result].slice(-REMEMBERED_INVOICE_NOW);
+  }
+}
+
+function invoiceEvent(input: SubscriptionWorkflowInput, type: 'invoice.finalized' | 'invoice.paid', invoice: InvoiceSummary): WebhookEvent {
+  return {
+    id: `${type}:${invoice.invoiceId}`,
+    type,
+    tenantId: input.tenantId,
+    occurredAt: new Date(Date.now()).toISOString(),
+    data: { invoice: { ...invoice, subscriptionId: input.subscriptionId } },
+  };
+}
+
+function reject(problem: string | null): void {
+  if (problem) throw new Error(problem);
+}
+
+/** Invoices one closed window: usage → late usage → rated draft → finalized invoice → dunning. */
+async function invoicePeriod(input: SubscriptionWorkflowInput, close: PendingClose, collecting: Set<string>): Promise<InvoiceSummary> {
+  const windows = segmentWindows(close.segments.map((x) => ({ from: new Date(x.from), plan: x.plan })), new Date(close.serviceEnd));
+  const segments: SegmentRef[] = windows.map((w) => ({ from: w.start.toISOString(), to: w.end.toISOString(), planId: w.plan.planId, version: w.plan.version }));
+  const currency = close.segments[0]!.plan.currency;
+  const usage = await billing.readPeriodUsage({ tenantId: input.tenantId, segments });
+  const adjustments = await billing.rateLateUsage({ tenantId: input.tenantId, subscriptionId: input.subscriptionId, currency, before: close.serviceFrom });
+  const draft = await billing.writeInvoice({
+    invoiceId: close.invoiceId,
+    tenantId: input.tenantId,
+    subscriptionId: input.subscriptionId,
+    reason: close.reason,
+    currency,
+    period: close.period,
+    serviceFrom: close.serviceFrom,
+    serviceEnd: close.serviceEnd,
+    segments,
+    usage,
+    adjustments,
+  });
+  const invoice = await billing.finalizeInvoice({ invoiceId: draft.invoiceId, tenantId: input.tenantId, issuedAt: new Date(Date.now()).toISOString() });
+  if (invoice.status === 'finalized' || invoice.status === 'payment_failed') await startDunning(input, invoice.invoiceId, collecting);
+  return invoice;
+}
+
+async function startDunning(input: SubscriptionWorkflowInput, invoiceId: string, collecting: Set<string>): Promise<void> {
+  try {
+    const child = await startChild(dunningWorkflow, {
+      workflowId: dunningWorkflowId(invoiceId),
+      args: [{ invoiceId, tenantId: input.tenantId, subscriptionId: input.subscriptionId, scheduleDays: input.dunningScheduleDays ?? [...DEFAULT_DUNNING_SCHEDULE_DAYS] }],
+      // Dunning outlives this run (which continues as new) and even a canceled subscription.
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+    // Its outcome reaches the subscription by signal (invoiceSettled / invoiceUncollectible),
+    // whichever run is current by then; here only whether it is still collecting matters.
+    collecting.add(invoiceId);
+    child.result().then(
+      () => collecting.delete(invoiceId),
+      () => collecting.delete(invoiceId),
+    );
+  } catch (err) {
+    // Already collecting this invoice (a run that started it before a reset): nothing to do.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    log.info('dunning already running', { invoiceId });
+  }
+}
+
+async function recordStatus(input: SubscriptionWorkflowInput, s: CarriedSubscriptionState): Promise<void> {
+  const status = statusOf(input, s);
+  const plan = currentPlan(s);
+  await billing.recordSubscriptionStatus({
+    subscriptionId: input.subscriptionId,
+    tenantId: input.tenantId,
+    seq: s.statusSeq,
+    planId: plan.planId,
+    planVersion: plan.version,
+    state: s.state,
+    currentPeriodStart: status.currentPeriod?.start ?? null,
+    currentPeriodEnd: status.currentPeriod?.end ?? null,
+    nextInvoiceAt: status.nextInvoiceAt,
+    lastInvoiceId: status.lastInvoice?.invoiceId ?? null,
+    pendingChange: status.pendingChange,
+    canceledAt: status.canceledAt,
+  });
+  // Keep the operator's filter current where the attributes exist (servers without search
+  // attributes, such as the time-skipping test server, start workflows without them).
+  const attributes = workflowInfo().typedSearchAttributes;
+  if (attributes.get(TenantIdSearchAttribute) !== undefined && attributes.get(SubscriptionStatusSearchAttribute) !== s.state) {
+    upsertSearchAttributes([{ key: SubscriptionStatusSearchAttribute, value: s.state }]);
+  }
+}
