@@ -4,6 +4,9 @@ import { withTenant } from '../../db/postgres/tenant-scope.ts';
 import { invoicesRepository } from '../../db/postgres/invoices-repository.ts';
 import { paymentsRepository, type PaymentAttemptRow } from '../../db/postgres/payments-repository.ts';
 import { createBuiltinGateway } from './builtin-gateway.ts';
+import { raiseAlert } from '../alerts/raise-alert.ts';
+import { createWebhookActivities } from '../webhooks/webhook-activities.ts';
+import { formatAmount, fromMinorUnits } from '../../domain/money/index.ts';
 import type { PaymentGateway } from './gateway.ts';
 
 import { PAYMENT_DECLINED } from '../../domain/billing/index.ts';
@@ -16,6 +19,7 @@ export const paymentIdempotencyKey = (invoiceId: string, attempt: number) => `${
 export function createPaymentActivities(deps: ActivityDeps) {
   const { pg } = deps;
   const gateways: Readonly<Record<string, PaymentGateway>> = deps.paymentGateways ?? { builtin: createBuiltinGateway(pg) };
+  const webhooks = createWebhookActivities(deps);
 
   return {
     /**
@@ -91,11 +95,36 @@ export function createPaymentActivities(deps: ActivityDeps) {
     },
 
     /** After the last declined attempt: the invoice is uncollectible (unless it was settled meanwhile). */
+    /**
+     * Ends dunning without payment: the invoice becomes uncollectible and an alert is raised
+     * (pushed live and sent as `alert.created`). The alert's dedup key (tenant, kind, the
+     * invoice's period) makes a retried activity raise it once.
+     */
     async markInvoiceUncollectible(input: { invoiceId: string; tenantId: string }): Promise<{ invoiceStatus: string }> {
-      return withTenant(pg, input.tenantId, async (tx) => {
+      const invoice = await withTenant(pg, input.tenantId, async (tx) => {
         await invoicesRepository.transition(tx, input.invoiceId, ['finalized', 'payment_failed'], 'uncollectible');
-        return { invoiceStatus: (await invoicesRepository.findById(tx, input.invoiceId))!.status };
+        return (await invoicesRepository.findById(tx, input.invoiceId))!;
       });
+      if (invoice.status === 'uncollectible') {
+        const total = formatAmount(fromMinorUnits(invoice.total_minor ?? 0n, invoice.currency), invoice.currency);
+        const alert = await raiseAlert(pg, {
+          tenantId: input.tenantId,
+          meter: null,
+          kind: 'invoice_uncollectible',
+          severity: 'critical',
+          windowStart: invoice.period_start,
+          windowEnd: invoice.period_end,
+          observed: total,
+          expected: null,
+          currency: invoice.currency,
+          message: `Invoice ${invoice.number ?? invoice.id} (${total} ${invoice.currency}) is uncollectible: every payment attempt was declined, and the subscription is past due.`,
+          details: { invoiceId: invoice.id, subscriptionId: invoice.subscription_id },
+        });
+        if (alert) {
+          await webhooks.emitWebhookEvent({ id: `alert.created:${alert.id}`, type: 'alert.created', tenantId: input.tenantId, occurredAt: alert.createdAt, data: { alert } });
+        }
+      }
+      return { invoiceStatus: invoice.status };
     },
   };
 }

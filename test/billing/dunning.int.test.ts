@@ -89,6 +89,9 @@ describe('dunning', () => {
     }
     expect(row[0]?.status).toBe('past_due');
     expect((await attemptsOf(invoice.id)).map((a) => a.status)).toEqual(['declined', 'declined', 'declined', 'declined']);
+    // An alert says so, once, for the invoice's tenant.
+    const alerts = await h.ownerQuery<{ kind: string; severity: string; details: { invoiceId: string } }>('SELECT kind, severity, details FROM alerts WHERE tenant_id = $1', [sub.tenantId]);
+    expect(alerts).toEqual([{ kind: 'invoice_uncollectible', severity: 'critical', details: expect.objectContaining({ invoiceId: invoice.id }) }]);
 
     // Finance records the money received by wire: the invoice is paid, the subscription active again.
     const invoices = createInvoicesService({ pg: h.db.pool, clickhouse: h.ch.client, temporal: env.client });

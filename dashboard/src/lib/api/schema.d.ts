@@ -784,7 +784,7 @@ export interface components {
             /** @description the event type whose event count was watched (usage_spike, usage_drop); null for budget_threshold */
             meter: string | null;
             /** @enum {string} */
-            kind: "usage_spike" | "usage_drop" | "budget_threshold";
+            kind: "usage_spike" | "usage_drop" | "budget_threshold" | "invoice_uncollectible";
             /** @enum {string} */
             severity: "info" | "warning" | "critical";
             /** @description half-open [start, end): the span compared with its baseline, or the billing period for budget_threshold */
@@ -1450,7 +1450,7 @@ export interface operations {
             query?: {
                 /** @description operators: one tenant (default all); customers: only their own (another is 404) */
                 tenantId?: string;
-                kind?: "usage_spike" | "usage_drop" | "budget_threshold";
+                kind?: "usage_spike" | "usage_drop" | "budget_threshold" | "invoice_uncollectible";
                 /** @description alerts created at or after this instant */
                 since?: string;
                 limit?: number;
