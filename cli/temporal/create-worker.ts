@@ -22,6 +22,5 @@ export async function createBillingWorker(o: WorkerOptions): Promise<Worker> {
     taskQueue: o.taskQueue ?? TASK_QUEUE,
     ...(o.workflowBundlePath ? { workflowBundle: { codePath: o.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(o.deps),
-    bundlerOptions: { ignoreModules: [] },
   });
 }
