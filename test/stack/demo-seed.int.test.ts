@@ -4,10 +4,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { createTestDatabase, type TestDatabase } from '../harness/postgres.ts';
 import { createTestClickHouse } from '../harness/clickhouse.ts';
-import { createTestApi, type TestApi } from '../harness/api.ts';
+import { createTestApi, TEST_PASSWORD, type TestApi } from '../harness/api.ts';
 import { devServerEnvironment } from '../harness/temporal.ts';
 import { createBillingWorker } from '../../cli/temporal/create-worker.ts';
 import { seedDemo } from '../../cli/seed/seed-demo.ts';
+import { seedDemoAs } from '../../cli/seed/seed-as.ts';
 import { DEMO_TENANTS, demoEvents } from '../../cli/seed/demo-data.ts';
 
 let db: TestDatabase;
@@ -60,7 +61,11 @@ async function snapshot() {
 
 describe('the demo seed', () => {
   it('loads meters, plans, tenants, usage and subscriptions through the API, and a second run adds nothing', async () => {
-    await seedDemo({ baseUrl, adminToken: api.tokens.admin, now });
+    // As `start` does it: signing in with what ensureFirstAdmin returned (which carries more than credentials).
+    const firstAdmin = { email: api.users.admin.email, password: TEST_PASSWORD, generated: false };
+    const logged: string[] = [];
+    await seedDemoAs(baseUrl, firstAdmin, (line) => logged.push(line));
+    expect(logged.at(-1)).toBe('demo data seeded');
     const first = await snapshot();
     expect(first.meters).toEqual(expect.arrayContaining(['api_calls', 'storage_gb', 'tokens']));
     expect(first.plans).toEqual(expect.arrayContaining(['growth', 'starter']));
