@@ -1,7 +1,9 @@
 import { Decimal, ZERO, formatAmount, roundToMinor, toDecimal, toDecimalString } from '../money/index.ts';
 import type { CurrencyCode, DecimalLike } from '../money/index.ts';
-import { rateCharge } from '../pricing/index.ts';
-import type { Charge, ChargeModel, ChargeRating, Plan, TierLine } from '../pricing/index.ts';
+import { rateCharge, tierBreakdown, totalsWithTax } from '../pricing/index.ts';
+import type { Charge, ChargeModel, ChargeRating, Plan, TierBreakdown } from '../pricing/index.ts';
+
+export type { TierBreakdown } from '../pricing/index.ts';
 import { prorateForPart } from '../proration/index.ts';
 import type { Period } from '../periods/index.ts';
 
@@ -22,16 +24,6 @@ export interface InvoiceSegment {
   planRef: { planId: string; version: number };
   /** Usage by meter code inside `window`; a meter that is absent counts as zero. */
   usage: Readonly<Record<string, MeteredUsage>>;
-}
-
-export interface TierBreakdown {
-  tier: number;
-  upTo: string | null;
-  quantity: string;
-  unitPrice: string;
-  flatFee: string;
-  /** Exact, not rounded: only the line is rounded. */
-  amount: string;
 }
 
 /** What re-rating a usage line needs later (late usage): the charge as billed and the period it prorates against. */
@@ -89,16 +81,6 @@ export function formatInstant(at: Date): string {
 
 export const formatWindow = (w: Period) => `${formatInstant(w.start)} – ${formatInstant(w.end)}`;
 
-function tierText(line: TierLine): TierBreakdown {
-  return {
-    tier: line.tier,
-    upTo: line.upTo === null ? null : toDecimalString(line.upTo),
-    quantity: toDecimalString(line.quantity),
-    unitPrice: toDecimalString(line.unitPrice),
-    flatFee: toDecimalString(line.flatFee),
-    amount: toDecimalString(line.amount),
-  };
-}
 
 function unitPriceOf(charge: Charge): string | undefined {
   switch (charge.model) {
@@ -159,7 +141,8 @@ export function invoiceLines(o: { currency: CurrencyCode; period: Period; segmen
       if (!isFlat) {
         line.quantity = toDecimalString(rating.quantity);
         line.usage = { from: window.start, to: window.end, eventCount: measured.eventCount };
-        if (charge.model === 'graduated' || charge.model === 'volume') line.tiers = rating.tiers.map(tierText);
+        const tiers = tierBreakdown(charge, rating);
+        if (tiers) line.tiers = tiers;
       }
       lines.push(line);
     }
@@ -201,7 +184,8 @@ export function lateUsageAdjustment(o: {
   if (o.planRef) line.planRef = o.planRef;
   const unitPrice = unitPriceOf(charge);
   if (unitPrice !== undefined) line.unitPrice = unitPrice;
-  if (charge.model === 'graduated' || charge.model === 'volume') line.tiers = rating.tiers.map(tierText);
+  const tiers = tierBreakdown(charge, rating);
+  if (tiers) line.tiers = tiers;
   return line;
 }
 
@@ -210,9 +194,6 @@ export function lateUsageAdjustment(o: {
  * Decimal strings with the currency's digits, so a printed invoice always adds up.
  */
 export function invoiceTotals(amounts: readonly DecimalLike[], taxRate: DecimalLike, currency: CurrencyCode): { subtotal: string; tax: string; total: string } {
-  const rate = toDecimal(taxRate);
-  if (rate.lt(0) || rate.gt(1)) throw new RangeError('taxRate must be a fraction from 0 to 1');
   const subtotal = amounts.reduce<Decimal>((sum, a) => sum.plus(roundToMinor(a, currency)), ZERO);
-  const tax = roundToMinor(subtotal.times(rate), currency);
-  return { subtotal: formatAmount(subtotal, currency), tax: formatAmount(tax, currency), total: formatAmount(subtotal.plus(tax), currency) };
+  return totalsWithTax(subtotal, taxRate, currency);
 }

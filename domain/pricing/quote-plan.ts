@@ -1,9 +1,9 @@
-import { ZERO, formatAmount, roundToMinor, toDecimal, toDecimalString } from '../money/index.ts';
+import { ZERO, formatAmount, roundToMinor, toDecimalString } from '../money/index.ts';
 import type { CurrencyCode, DecimalLike } from '../money/index.ts';
 import type { ChargeModel } from './charge-schema.ts';
 import type { Plan } from './plan-schema.ts';
 import { rateCharge } from './rate-charge.ts';
-import type { TierLine } from './rating.ts';
+import { tierBreakdown, totalsWithTax, type TierBreakdown } from './priced-amounts.ts';
 
 /** What a quote needs from a plan; a full Plan fits. */
 export type QuotablePlan = Pick<Plan, 'currency' | 'baseFee' | 'charges'>;
@@ -11,15 +11,8 @@ export type QuotablePlan = Pick<Plan, 'currency' | 'baseFee' | 'charges'>;
 /** Usage per meter code for the period; a meter that is absent counts as zero. */
 export type Usage = Readonly<Record<string, DecimalLike>>;
 
-export interface QuoteTierLine {
-  tier: number;
-  upTo: string | null;
-  quantity: string;
-  unitPrice: string;
-  flatFee: string;
-  /** Exact, not rounded: only the line as a whole is rounded. */
-  amount: string;
-}
+/** A quote line's tier breakdown (the same shape invoices show). */
+export type QuoteTierLine = TierBreakdown;
 
 export interface QuoteLine {
   meter: string;
@@ -51,9 +44,6 @@ export interface Quote {
  */
 export function quotePlan(plan: QuotablePlan, usage: Usage, taxRate: DecimalLike): Quote {
   const { currency } = plan;
-  const rate = toDecimal(taxRate);
-  if (rate.lt(0) || rate.gt(1)) throw new RangeError('taxRate must be a fraction from 0 to 1');
-
   const baseFee = roundToMinor(plan.baseFee, currency);
   let subtotal = baseFee;
   const lines = plan.charges.map((charge): QuoteLine => {
@@ -66,29 +56,11 @@ export function quotePlan(plan: QuotablePlan, usage: Usage, taxRate: DecimalLike
       quantity: toDecimalString(rating.quantity),
       amount: formatAmount(amount, currency),
     };
-    if (charge.model === 'graduated' || charge.model === 'volume') line.tiers = rating.tiers.map(tierLineText);
+    const tiers = tierBreakdown(charge, rating);
+    if (tiers) line.tiers = tiers;
     return line;
   });
-  const tax = roundToMinor(subtotal.times(rate), currency);
-
-  return {
-    currency,
-    baseFee: formatAmount(baseFee, currency),
-    lines,
-    subtotal: formatAmount(subtotal, currency),
-    tax: formatAmount(tax, currency),
-    total: formatAmount(subtotal.plus(tax), currency),
-  };
+  return { currency, baseFee: formatAmount(baseFee, currency), lines, ...totalsWithTax(subtotal, taxRate, currency) };
 }
 
-function tierLineText(line: TierLine): QuoteTierLine {
-  return {
-    tier: line.tier,
-    upTo: line.upTo === null ? null : toDecimalString(line.upTo),
-    quantity: toDecimalString(line.quantity),
-    unitPrice: toDecimalString(line.unitPrice),
-    flatFee: toDecimalString(line.flatFee),
-    amount: toDecimalString(line.amount),
-  };
-}
 
