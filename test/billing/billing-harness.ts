@@ -1,4 +1,5 @@
-import { inject } from 'vitest';
+import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
+import { timeSkippingEnvironment } from '../harness/temporal.ts';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { createTestDatabase, type TestDatabase } from '../harness/postgres.ts';
@@ -139,3 +140,35 @@ export const cents = (minor: bigint | null) => {
   return `${minor < 0n ? '-' : ''}${digits.slice(0, -2)}.${digits.slice(-2)}`;
 };
 export type { TestDatabase };
+
+export type BillingScenarios = {
+  h: BillingHarness;
+  env: TestWorkflowEnvironment;
+  /** Skips the test server's clock to `at` (an ISO instant). */
+  sleepUntil: (at: string) => Promise<void>;
+};
+
+/**
+ * Registers a file's hooks: one billing harness for the file (prepared by `setup`), and for each
+ * test a fresh time-skipping server with the billing worker attached, because each scenario has
+ * fixed dates and the server's clock only moves on. The fields are filled in before each test.
+ */
+export function useBillingScenarios(setup?: (h: BillingHarness) => Promise<unknown>): BillingScenarios {
+  const s = {
+    sleepUntil: async (at: string) => s.env.sleep(new Date(at).getTime() - (await s.env.currentTimeMs())),
+  } as BillingScenarios;
+  beforeAll(async () => {
+    s.h = await createBillingHarness();
+    await setup?.(s.h);
+  });
+  afterAll(async () => s.h?.dispose());
+  beforeEach(async () => {
+    s.env = await timeSkippingEnvironment();
+    const worker = await s.h.attach(s.env);
+    return async () => {
+      await worker.detach();
+      await s.env.teardown();
+    };
+  });
+  return s;
+}

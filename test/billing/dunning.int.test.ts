@@ -1,7 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { timeSkippingEnvironment } from '../harness/temporal.ts';
-import { createBillingHarness, cents, type BillingHarness } from './billing-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { cents, useBillingScenarios } from './billing-harness.ts';
 import { dunningWorkflowId, paymentMethodUpdatedSignal, subscriptionStatusQuery, subscriptionWorkflowId } from '../../workflows/contract.ts';
 import type { DunningResult } from '../../workflows/contract.ts';
 import { createInvoicesService } from '../../api/invoices/invoices-service.ts';
@@ -9,37 +7,23 @@ import { createInvoicesService } from '../../api/invoices/invoices-service.ts';
 // Payment collection: attempts on a schedule of workflow timers (days 0, 3, 5, 7 after issue)
 // through the built-in deterministic gateway, scripted per tenant.
 
-let h: BillingHarness;
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  h = await createBillingHarness();
-});
-afterAll(async () => h?.dispose());
-beforeEach(async () => {
-  env = await timeSkippingEnvironment();
-  const worker = await h.attach(env);
-  return async () => {
-    await worker.detach();
-    await env.teardown();
-  };
-});
+const s = useBillingScenarios();
 
 const d = (iso: string) => new Date(iso);
 const DAY = 86_400_000;
-const sleepUntil = async (at: string) => env.sleep(d(at).getTime() - (await env.currentTimeMs()));
 
 async function firstInvoice(tenantName: string, payments: { declineFirstAttempts: number }) {
-  const tenant = await h.createTenant({ name: tenantName, taxRate: '0.25' });
-  await h.setPayments(tenant.id, payments);
-  const plan = await h.createPlan({ code: `flat-${tenantName}`, name: 'Flat', currency: 'USD', interval: 'month', baseFee: '100', gracePeriodSeconds: 0, charges: [] });
-  const sub = await h.subscriptions.create({ tenantId: tenant.id, planId: plan.id, startAt: d('2027-01-01T00:00:00Z') });
-  await sleepUntil('2027-02-01T00:00:01Z');
-  const [invoice] = await h.invoicesOf(sub.id);
-  return { tenant, sub, invoice: invoice!, dunning: env.client.workflow.getHandle(dunningWorkflowId(invoice!.id)) };
+  const tenant = await s.h.createTenant({ name: tenantName, taxRate: '0.25' });
+  await s.h.setPayments(tenant.id, payments);
+  const plan = await s.h.createPlan({ code: `flat-${tenantName}`, name: 'Flat', currency: 'USD', interval: 'month', baseFee: '100', gracePeriodSeconds: 0, charges: [] });
+  const sub = await s.h.subscriptions.create({ tenantId: tenant.id, planId: plan.id, startAt: d('2027-01-01T00:00:00Z') });
+  await s.sleepUntil('2027-02-01T00:00:01Z');
+  const [invoice] = await s.h.invoicesOf(sub.id);
+  return { tenant, sub, invoice: invoice!, dunning: s.env.client.workflow.getHandle(dunningWorkflowId(invoice!.id)) };
 }
 
 const attemptsOf = (invoiceId: string) =>
-  h.ownerQuery<{ attempt: number; status: string; idempotency_key: string; amount_minor: string; completed_at: Date }>(
+  s.h.ownerQuery<{ attempt: number; status: string; idempotency_key: string; amount_minor: string; completed_at: Date }>(
     'SELECT attempt, status, idempotency_key, amount_minor, completed_at FROM payment_attempts WHERE invoice_id = $1 ORDER BY attempt', [invoiceId]);
 
 describe('dunning', () => {
@@ -59,22 +43,22 @@ describe('dunning', () => {
     const issued = invoice.issued_at!.getTime();
     // Attempts at the schedule's offsets from the start of dunning (≈ issue), in workflow time.
     expect(attempts.map((a) => Math.round((a.completed_at.getTime() - issued) / DAY))).toEqual([0, 3, 5]);
-    const [paid] = await h.invoicesOf(sub.id);
+    const [paid] = await s.h.invoicesOf(sub.id);
     expect([paid!.status, paid!.amount_paid_minor]).toEqual(['paid', 12500n]);
     expect(Math.round((paid!.paid_at!.getTime() - issued) / DAY)).toBe(5);
     // The gateway was asked three times and charged once.
-    const ledger = await h.ownerQuery<{ outcome: string }>('SELECT outcome FROM builtin_gateway_charges WHERE tenant_id = $1 ORDER BY created_at', [tenant.id]);
+    const ledger = await s.h.ownerQuery<{ outcome: string }>('SELECT outcome FROM builtin_gateway_charges WHERE tenant_id = $1 ORDER BY created_at', [tenant.id]);
     expect(ledger.map((r) => r.outcome)).toEqual(['declined', 'declined', 'succeeded']);
-    expect(await h.ownerQuery('SELECT method, amount_minor FROM payments WHERE invoice_id = $1', [invoice.id])).toEqual([{ method: 'gateway', amount_minor: '12500' }]);
-    expect((await env.client.workflow.getHandle(subscriptionWorkflowId(sub.id)).query(subscriptionStatusQuery)).state).toBe('active');
+    expect(await s.h.ownerQuery('SELECT method, amount_minor FROM payments WHERE invoice_id = $1', [invoice.id])).toEqual([{ method: 'gateway', amount_minor: '12500' }]);
+    expect((await s.env.client.workflow.getHandle(subscriptionWorkflowId(sub.id)).query(subscriptionStatusQuery)).state).toBe('active');
   });
 
   it('after the last declined attempt, the invoice is uncollectible and the subscription past due, until a manual payment', async () => {
     const { sub, invoice, dunning } = await firstInvoice('always-declines', { declineFirstAttempts: 100 });
     expect(await dunning.result()).toEqual({ invoiceId: invoice.id, outcome: 'uncollectible', attempts: 4 });
-    const [after] = await h.invoicesOf(sub.id);
+    const [after] = await s.h.invoicesOf(sub.id);
     expect(after!.status).toBe('uncollectible');
-    const handle = env.client.workflow.getHandle(subscriptionWorkflowId(sub.id));
+    const handle = s.env.client.workflow.getHandle(subscriptionWorkflowId(sub.id));
     // The signal reaches the subscription; its live status and then its read model say past_due.
     let state = '';
     for (let i = 0; i < 50 && state !== 'past_due'; i += 1) {
@@ -84,17 +68,17 @@ describe('dunning', () => {
     expect(state).toBe('past_due');
     let row: { status: string }[] = [];
     for (let i = 0; i < 50 && row[0]?.status !== 'past_due'; i += 1) {
-      row = await h.ownerQuery<{ status: string }>('SELECT status FROM subscriptions WHERE id = $1', [sub.id]);
+      row = await s.h.ownerQuery<{ status: string }>('SELECT status FROM subscriptions WHERE id = $1', [sub.id]);
       if (row[0]?.status !== 'past_due') await new Promise((r) => setTimeout(r, 100));
     }
     expect(row[0]?.status).toBe('past_due');
     expect((await attemptsOf(invoice.id)).map((a) => a.status)).toEqual(['declined', 'declined', 'declined', 'declined']);
     // An alert says so, once, for the invoice's tenant.
-    const alerts = await h.ownerQuery<{ kind: string; severity: string; details: { invoiceId: string } }>('SELECT kind, severity, details FROM alerts WHERE tenant_id = $1', [sub.tenantId]);
+    const alerts = await s.h.ownerQuery<{ kind: string; severity: string; details: { invoiceId: string } }>('SELECT kind, severity, details FROM alerts WHERE tenant_id = $1', [sub.tenantId]);
     expect(alerts).toEqual([{ kind: 'invoice_uncollectible', severity: 'critical', details: expect.objectContaining({ invoiceId: invoice.id }) }]);
 
     // Finance records the money received by wire: the invoice is paid, the subscription active again.
-    const invoices = createInvoicesService({ pg: h.db.pool, clickhouse: h.ch.client, temporal: env.client });
+    const invoices = createInvoicesService({ pg: s.h.db.pool, clickhouse: s.h.ch.client, temporal: s.env.client });
     const paid = await invoices.recordPayment(invoice.id, { amount: '125.00', reference: 'wire 42', recordedBy: null });
     expect(paid).toMatchObject({ status: 'paid', amountPaid: '125.00' });
     for (let i = 0; i < 50 && state !== 'active'; i += 1) {
@@ -106,8 +90,8 @@ describe('dunning', () => {
 
   it('retries at once when the payment method is updated', async () => {
     const { tenant, invoice, dunning } = await firstInvoice('updates-card', { declineFirstAttempts: 1 });
-    await sleepUntil('2027-02-02T00:00:00Z');
-    await h.setPayments(tenant.id, { declineFirstAttempts: 0 });
+    await s.sleepUntil('2027-02-02T00:00:00Z');
+    await s.h.setPayments(tenant.id, { declineFirstAttempts: 0 });
     await dunning.signal(paymentMethodUpdatedSignal);
     expect(await dunning.result()).toEqual({ invoiceId: invoice.id, outcome: 'paid', attempts: 2 });
     const attempts = await attemptsOf(invoice.id);

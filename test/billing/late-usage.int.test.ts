@@ -1,59 +1,42 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { timeSkippingEnvironment } from '../harness/temporal.ts';
-import { createBillingHarness, cents, type BillingHarness } from './billing-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { cents, useBillingScenarios } from './billing-harness.ts';
 import { subscriptionStatusQuery, subscriptionWorkflowId } from '../../workflows/contract.ts';
 
 // Late usage is never lost, and never billed twice; back-dated subscriptions catch up in order.
 
-let h: BillingHarness;
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  h = await createBillingHarness();
-  await h.defineMeter({ code: 'calls', name: 'API calls', eventType: 'call', aggregation: 'count' });
-});
-afterAll(async () => h?.dispose());
-beforeEach(async () => {
-  env = await timeSkippingEnvironment();
-  const worker = await h.attach(env);
-  return async () => {
-    await worker.detach();
-    await env.teardown();
-  };
-});
+const s = useBillingScenarios((h) => h.defineMeter({ code: 'calls', name: 'API calls', eventType: 'call', aggregation: 'count' }));
 
 const d = (iso: string) => new Date(iso);
-const sleepUntil = async (at: string) => env.sleep(d(at).getTime() - (await env.currentTimeMs()));
 const calls = (prefix: string, n: number, at: string, from = 0) => Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${from + i}`, type: 'call', time: at }));
 const lines = (invoice: { lines: readonly { type: string; meter: string | null; quantity: string | null; amount_minor: bigint; event_count: bigint | null }[] }) =>
   invoice.lines.map((l) => [l.type, l.meter, l.quantity === null ? null : Number(l.quantity), l.event_count, cents(l.amount_minor)]);
 
 describe('late usage', () => {
   it('bills events that arrive after their period was invoiced as an exact adjustment on the next invoice; redeliveries add nothing', async () => {
-    const tenant = await h.createTenant({ name: 'Late' });
-    const plan = await h.createPlan({
+    const tenant = await s.h.createTenant({ name: 'Late' });
+    const plan = await s.h.createPlan({
       code: 'tiered', name: 'Tiered', currency: 'USD', interval: 'month', baseFee: '0',
       charges: [{ meter: 'calls', model: 'graduated', tiers: [{ upTo: '100', unitPrice: '1' }, { upTo: null, unitPrice: '0.5' }] }],
     });
-    const sub = await h.subscriptions.create({ tenantId: tenant.id, planId: plan.id, startAt: d('2027-01-01T00:00:00Z') });
-    await h.sendEvents(tenant.id, calls('jan', 90, '2027-01-10T00:00:00Z'));
+    const sub = await s.h.subscriptions.create({ tenantId: tenant.id, planId: plan.id, startAt: d('2027-01-01T00:00:00Z') });
+    await s.h.sendEvents(tenant.id, calls('jan', 90, '2027-01-10T00:00:00Z'));
 
     // Invoice 1 (January) is final: 90 calls in tier 1 = 90.00.
-    await sleepUntil('2027-02-02T00:00:00Z');
-    const [january] = await h.invoicesOf(sub.id);
+    await s.sleepUntil('2027-02-02T00:00:00Z');
+    const [january] = await s.h.invoicesOf(sub.id);
     expect([january!.status, cents(january!.total_minor)]).toEqual(['paid', '90.00']);
 
     // Then 30 more January events arrive, plus redeliveries of 5 counted ones (same ids, other data).
-    await h.sendEvents(tenant.id, [
+    await s.h.sendEvents(tenant.id, [
       ...calls('jan', 30, '2027-01-31T23:59:59.999Z', 1000),
       ...calls('jan', 5, '2027-01-20T00:00:00Z').map((e) => ({ ...e, data: { redelivered: true } })),
     ]);
-    await h.sendEvents(tenant.id, calls('feb', 10, '2027-02-15T00:00:00Z'));
+    await s.h.sendEvents(tenant.id, calls('feb', 10, '2027-02-15T00:00:00Z'));
 
     // Invoice 2: February's 10 calls, and January re-rated with all 120 deduplicated events:
     // 100 × 1 + 20 × 0.5 = 110.00, minus the 90.00 billed = +20.00 (exact across the tier edge).
-    await sleepUntil('2027-03-02T00:00:00Z');
-    const [, february] = await h.invoicesOf(sub.id);
+    await s.sleepUntil('2027-03-02T00:00:00Z');
+    const [, february] = await s.h.invoicesOf(sub.id);
     expect(lines(february!)).toEqual([
       ['usage', 'calls', 10, 10n, '10.00'],
       ['adjustment', 'calls', 120, 120n, '20.00'],
@@ -65,9 +48,9 @@ describe('late usage', () => {
     expect(cents(february!.total_minor)).toBe('30.00');
 
     // Only redeliveries of counted January and February events arrive: nothing more is billed.
-    await h.sendEvents(tenant.id, [...calls('jan', 3, '2027-01-05T00:00:00Z', 1000), ...calls('feb', 2, '2027-02-20T00:00:00Z')]);
-    await sleepUntil('2027-04-02T00:00:00Z');
-    const [, , march] = await h.invoicesOf(sub.id);
+    await s.h.sendEvents(tenant.id, [...calls('jan', 3, '2027-01-05T00:00:00Z', 1000), ...calls('feb', 2, '2027-02-20T00:00:00Z')]);
+    await s.sleepUntil('2027-04-02T00:00:00Z');
+    const [, , march] = await s.h.invoicesOf(sub.id);
     expect(lines(march!)).toEqual([['usage', 'calls', 0, 0n, '0.00']]);
     // Nothing to collect: paid on issue, without dunning.
     expect([march!.status, cents(march!.total_minor)]).toEqual(['paid', '0.00']);
@@ -77,23 +60,23 @@ describe('late usage', () => {
 describe('a back-dated subscription', () => {
   it('catches up: every period that has already ended is invoiced, one invoice per period, in order', async () => {
     // Three whole months before the server's current month (grace 0, so all three are due now).
-    const now = new Date(await env.currentTimeMs());
+    const now = new Date(await s.env.currentTimeMs());
     const month = (k: number) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + k, 1));
-    const tenant = await h.createTenant({ name: 'Back-dated', taxRate: '0.1' });
-    const plan = await h.createPlan({ code: 'back', name: 'Back', currency: 'USD', interval: 'month', baseFee: '10', gracePeriodSeconds: 0, charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.5' }] });
-    await h.sendEvents(tenant.id, [
+    const tenant = await s.h.createTenant({ name: 'Back-dated', taxRate: '0.1' });
+    const plan = await s.h.createPlan({ code: 'back', name: 'Back', currency: 'USD', interval: 'month', baseFee: '10', gracePeriodSeconds: 0, charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.5' }] });
+    await s.h.sendEvents(tenant.id, [
       ...calls('m1', 1, month(-3).toISOString()),
       ...calls('m2', 2, month(-2).toISOString()),
       ...calls('m3', 3, new Date(month(0).getTime() - 1).toISOString()),
     ]);
-    const sub = await h.subscriptions.create({ tenantId: tenant.id, planId: plan.id, startAt: month(-3) });
+    const sub = await s.h.subscriptions.create({ tenantId: tenant.id, planId: plan.id, startAt: month(-3) });
     expect(sub.currentPeriod).toEqual({ start: month(-3).toISOString(), end: month(-2).toISOString() });
 
-    const handle = env.client.workflow.getHandle(subscriptionWorkflowId(sub.id));
-    let invoices = await h.invoicesOf(sub.id);
+    const handle = s.env.client.workflow.getHandle(subscriptionWorkflowId(sub.id));
+    let invoices = await s.h.invoicesOf(sub.id);
     for (let i = 0; i < 100 && !(invoices.length === 3 && invoices.every((x) => x.status !== 'draft')); i += 1) {
       await new Promise((r) => setTimeout(r, 200));
-      invoices = await h.invoicesOf(sub.id);
+      invoices = await s.h.invoicesOf(sub.id);
     }
     expect(invoices.map((i) => [i.period_start, i.period_end])).toEqual([[month(-3), month(-2)], [month(-2), month(-1)], [month(-1), month(0)]]);
     // 10 + n × 0.5, plus 10 % tax: n = 1 → 10.50 + 1.05; n = 2 → 11.00 + 1.10; n = 3 → 11.50 + 1.15
