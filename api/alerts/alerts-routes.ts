@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DatabasePool } from 'slonik';
 import { UniqueIntegrityConstraintViolationError } from 'slonik';
-import { defineRoute, type RouteDef } from '../http/route.ts';
+import { defineRoute, ROLES, type RouteDef } from '../http/route.ts';
 import { badRequest, conflict, notFound } from '../http/problem.ts';
 import { pageOf } from '../http/pagination.ts';
 import { withOperator, withScope } from '../../db/postgres/tenant-scope.ts';
@@ -10,7 +10,6 @@ import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import { resolveTenantFilter, scopeOf } from '../auth/tenant-access.ts';
 import { alertIdParams, alertRuleBody, alertRuleSchema, alertSchema, listAlertsQuery, listRulesQuery, toAlertRuleResponse } from './alert-schemas.ts';
 
-const ANY_USER = ['admin', 'finance', 'customer'] as const;
 const denied = { 401: { description: 'Not signed in' }, 403: { description: 'An API key, or a role that may not do this' } };
 
 /**
@@ -21,7 +20,7 @@ const denied = { 401: { description: 'Not signed in' }, 403: { description: 'An 
 export function alertsRoutes(deps: { pg: DatabasePool }): RouteDef[] {
   return [
     defineRoute({
-      method: 'get', path: '/alerts', operationId: 'listAlerts', tag: 'alerts', access: { roles: ANY_USER },
+      method: 'get', path: '/alerts', operationId: 'listAlerts', tag: 'alerts', access: { roles: ROLES },
       summary: 'Alerts, newest first',
       query: listAlertsQuery,
       responses: { 200: { description: 'A page of alerts', schema: pageOf(alertSchema) }, 400: { description: 'Invalid query' }, 404: { description: 'No such tenant (or not yours)' }, ...denied },
@@ -38,7 +37,7 @@ export function alertsRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       },
     }),
     defineRoute({
-      method: 'get', path: '/alerts/:id', operationId: 'getAlert', tag: 'alerts', access: { roles: ANY_USER },
+      method: 'get', path: '/alerts/:id', operationId: 'getAlert', tag: 'alerts', access: { roles: ROLES },
       summary: 'One alert',
       params: alertIdParams,
       responses: { 200: { description: 'The alert', schema: alertSchema }, 404: { description: 'No such alert (or not yours)' }, ...denied },
@@ -49,7 +48,7 @@ export function alertsRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/alerts/:id/ack', operationId: 'acknowledgeAlert', tag: 'alerts', access: { roles: ANY_USER },
+      method: 'post', path: '/alerts/:id/ack', operationId: 'acknowledgeAlert', tag: 'alerts', access: { roles: ROLES },
       summary: 'Acknowledge an alert',
       description: 'Idempotent: acknowledging again keeps the first acknowledgement (time and user).',
       params: alertIdParams,

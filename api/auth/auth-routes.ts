@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DatabasePool } from 'slonik';
-import { defineRoute, type RouteDef } from '../http/route.ts';
+import { defineRoute, ROLES, type RouteDef } from '../http/route.ts';
 import { notFound } from '../http/problem.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { usersRepository } from '../../db/postgres/users-repository.ts';
@@ -30,7 +30,7 @@ export function authRoutes(deps: { pg: DatabasePool; service: ReturnType<typeof 
       handler: async ({ body, ctx }) => ({ status: 200, body: await deps.service.login(body, ctx.ip) }),
     }),
     defineRoute({
-      method: 'get', path: '/auth/me', operationId: 'getMe', tag: 'auth', access: { roles: ['admin', 'finance', 'customer'] },
+      method: 'get', path: '/auth/me', operationId: 'getMe', tag: 'auth', access: { roles: ROLES },
       summary: 'The signed-in user',
       responses: { 200: { description: 'The caller', schema: z.object({ user: userSchema }) }, 401: { description: 'Not signed in' } },
       handler: async ({ principal }) => {

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { MIN_PASSWORD_LENGTH } from './passwords.ts';
+import { ROLES } from '../http/route.ts';
 
 export const emailSchema = z.email('must be an email address').max(254).transform((e) => e.toLowerCase());
 export const passwordSchema = z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(200);
-export const roleSchema = z.enum(['admin', 'finance', 'customer']);
+export const roleSchema = z.enum(ROLES);
 
 export const userSchema = z
   .object({ id: z.uuid(), email: z.string(), role: roleSchema, tenantId: z.uuid().nullable() })

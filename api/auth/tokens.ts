@@ -2,7 +2,7 @@ import jwt from 'jsonwebtoken';
 import { Strategy as JwtStrategy, ExtractJwt, type StrategyOptionsWithoutRequest } from 'passport-jwt';
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
-import type { Role } from '../http/route.ts';
+import { ROLES, type Role } from '../http/route.ts';
 
 export type AuthConfig = { jwtSecret: string; issuer: string; audience: string; ttlSeconds: number };
 
@@ -11,7 +11,7 @@ export const SESSION_COOKIE = 'mp_session';
 const claims = z.object({
   sub: z.string(),
   email: z.string(),
-  role: z.enum(['admin', 'finance', 'customer']),
+  role: z.enum(ROLES),
   tenantId: z.string().nullable(),
 });
 export type SessionClaims = z.infer<typeof claims>;

@@ -1,7 +1,9 @@
 import type { Context } from 'koa';
 import type { z } from 'zod';
 
-export type Role = 'admin' | 'finance' | 'customer';
+/** Every role, the one list the schemas and route access rules take it from. */
+export const ROLES = ['admin', 'finance', 'customer'] as const;
+export type Role = (typeof ROLES)[number];
 
 /** Who is calling: a signed-in user (JWT) or a tenant's service (API key). */
 export type Principal =

@@ -1,6 +1,6 @@
 import type { DatabasePool } from 'slonik';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
-import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
+import { isTenantId, tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 
 export type TenantRef = { id: string; externalId: string | null };
 
@@ -12,7 +12,6 @@ export type TenantRef = { id: string; externalId: string | null };
  */
 export type TenantDirectory = { bySubject(subject: string): Promise<TenantRef | null>; byId(id: string): Promise<TenantRef | null> };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createTenantDirectory(pg: DatabasePool, ttlMs = 30_000, missTtlMs = 3_000): TenantDirectory {
   const cache = new Map<string, { tenant: TenantRef | null; until: number }>();
@@ -32,6 +31,6 @@ export function createTenantDirectory(pg: DatabasePool, ttlMs = 30_000, missTtlM
           await withOperator(pg, (tx) => tenantsRepository.findByIdOrExternalId(tx, subject)),
         ),
       ),
-    byId: (id) => lookup(`i:${id}`, async () => (UUID.test(id) ? ref(await withOperator(pg, (tx) => tenantsRepository.findById(tx, id))) : null)),
+    byId: (id) => lookup(`i:${id}`, async () => (isTenantId(id) ? ref(await withOperator(pg, (tx) => tenantsRepository.findById(tx, id))) : null)),
   };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRoute, type RouteDef } from '../http/route.ts';
+import { defineRoute, ROLES, type RouteDef } from '../http/route.ts';
 import { pageOf } from '../http/pagination.ts';
 import { notFound } from '../http/problem.ts';
 import { isOperator, resolveTenantFilter, scopeOf } from '../auth/tenant-access.ts';
@@ -11,7 +11,6 @@ import type { SubscriptionsService } from '../subscriptions/subscriptions-servic
 import { invoiceSchema } from './invoice-schemas.ts';
 import type { DatabasePool } from 'slonik';
 
-const ANY_USER = ['admin', 'finance', 'customer'] as const;
 const FINANCE = ['admin', 'finance'] as const;
 const invoiceIdParams = z.strictObject({ id: z.uuid('must be an invoice id (uuid)') });
 
@@ -51,7 +50,7 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
   const { invoices } = deps;
   return [
     defineRoute({
-      method: 'get', path: '/invoices', operationId: 'listInvoices', tag: 'invoices', access: { roles: ANY_USER },
+      method: 'get', path: '/invoices', operationId: 'listInvoices', tag: 'invoices', access: { roles: ROLES },
       summary: 'List invoices, newest period first; customers see their own',
       query: listQuery,
       responses: { 200: { description: 'A page of invoices', schema: pageOf(invoiceSchema) }, 404: { description: 'Another tenant (customers)' } },
@@ -82,14 +81,14 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
       },
     }),
     defineRoute({
-      method: 'get', path: '/invoices/:id', operationId: 'getInvoice', tag: 'invoices', access: { roles: ANY_USER },
+      method: 'get', path: '/invoices/:id', operationId: 'getInvoice', tag: 'invoices', access: { roles: ROLES },
       summary: 'One invoice with its lines',
       params: invoiceIdParams,
       responses: { 200: { description: 'The invoice', schema: invoiceSchema }, 404: { description: 'No such invoice (or not yours)' } },
       handler: async ({ params, principal }) => ({ status: 200, body: await invoices.get(scopeOf(principal!), params.id) }),
     }),
     defineRoute({
-      method: 'get', path: '/invoices/:id/pdf', operationId: 'getInvoicePdf', tag: 'invoices', access: { roles: ANY_USER },
+      method: 'get', path: '/invoices/:id/pdf', operationId: 'getInvoicePdf', tag: 'invoices', access: { roles: ROLES },
       summary: 'The invoice as a PDF (rendered at finalization)',
       params: invoiceIdParams,
       responses: { 200: { description: 'The PDF', contentType: 'application/pdf', schema: z.string().meta({ format: 'binary' }) }, 404: { description: 'No such invoice (or not yours)' }, 409: { description: 'A draft has no PDF' } },
@@ -99,7 +98,7 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
       },
     }),
     defineRoute({
-      method: 'get', path: '/invoices/:id/usage', operationId: 'getInvoiceLineUsage', tag: 'invoices', access: { roles: ANY_USER },
+      method: 'get', path: '/invoices/:id/usage', operationId: 'getInvoiceLineUsage', tag: 'invoices', access: { roles: ROLES },
       summary: 'The deduplicated events behind a usage line (up to 1,000)',
       params: invoiceIdParams,
       query: z.strictObject({ line: z.coerce.number().int().min(1).describe('the line position') }),
@@ -125,7 +124,7 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
       }),
     }),
     defineRoute({
-      method: 'get', path: '/tenants/:tenantId/payment-settings', operationId: 'getPaymentSettings', tag: 'invoices', access: { roles: ANY_USER },
+      method: 'get', path: '/tenants/:tenantId/payment-settings', operationId: 'getPaymentSettings', tag: 'invoices', access: { roles: ROLES },
       summary: "A tenant's payment settings (the built-in gateway's script)",
       params: z.strictObject({ tenantId: z.uuid() }),
       responses: { 200: { description: 'The settings', schema: settingsSchema }, 404: { description: 'No such tenant (or not yours)' } },

@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import { UniqueIntegrityConstraintViolationError } from 'slonik';
 import type { DatabasePool } from 'slonik';
-import { defineRoute, type RouteDef } from '../http/route.ts';
+import { defineRoute, ROLES, type RouteDef } from '../http/route.ts';
 import { conflict, notFound } from '../http/problem.ts';
 import { meterInputSchema, meterSchema, parseMeter } from '../../domain/metering/index.ts';
 import { metersRepository, type MeterRecord } from '../../db/postgres/meters-repository.ts';
 import type { MeterCatalog } from './meter-catalog.ts';
 
-const ANY_USER = ['admin', 'finance', 'customer'] as const;
 
 const meterResponse = meterSchema.extend({ createdAt: z.iso.datetime() }).meta({ id: 'MeterRecord' });
 const toResponse = (m: MeterRecord) => ({ ...m, createdAt: m.createdAt.toISOString() });
@@ -35,13 +34,13 @@ export function metersRoutes(deps: { pg: DatabasePool; meters: MeterCatalog }): 
       },
     }),
     defineRoute({
-      method: 'get', path: '/meters', operationId: 'listMeters', tag: 'meters', access: { roles: ANY_USER },
+      method: 'get', path: '/meters', operationId: 'listMeters', tag: 'meters', access: { roles: ROLES },
       summary: 'List meters',
       responses: { 200: { description: 'Every meter, by code', schema: z.object({ items: z.array(meterResponse) }) } },
       handler: async () => ({ status: 200, body: { items: (await metersRepository.list(deps.pg)).map(toResponse) } }),
     }),
     defineRoute({
-      method: 'get', path: '/meters/:code', operationId: 'getMeter', tag: 'meters', access: { roles: ANY_USER },
+      method: 'get', path: '/meters/:code', operationId: 'getMeter', tag: 'meters', access: { roles: ROLES },
       summary: 'One meter',
       params: z.object({ code: z.string().max(63) }),
       responses: { 200: { description: 'The meter', schema: meterResponse }, 404: { description: 'No such meter' } },

@@ -1,6 +1,6 @@
 import type { DatabasePool } from 'slonik';
 import { UniqueIntegrityConstraintViolationError } from 'slonik';
-import { defineRoute, type RouteDef } from '../http/route.ts';
+import { defineRoute, ROLES, type RouteDef } from '../http/route.ts';
 import { badRequest, conflict, notFound } from '../http/problem.ts';
 import { pageOf, paginationQuery } from '../http/pagination.ts';
 import { z } from 'zod';
@@ -12,7 +12,6 @@ import { toDecimal, toDecimalString } from '../../domain/money/index.ts';
 import { resolveTenantFilter, scopeOf } from '../auth/tenant-access.ts';
 import { planBody, planIdParams, planResponse, planVersionQuery, quoteBody, quoteResponse, toPlanResponse } from './plan-schemas.ts';
 
-const ANY_USER = ['admin', 'finance', 'customer'] as const;
 
 const duplicateCode = (err: unknown) =>
   err instanceof UniqueIntegrityConstraintViolationError ? conflict('code', 'is already used by another plan') : err;
@@ -34,7 +33,7 @@ export function plansRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       },
     }),
     defineRoute({
-      method: 'get', path: '/pricing/plans', operationId: 'listPlans', tag: 'pricing', access: { roles: ANY_USER },
+      method: 'get', path: '/pricing/plans', operationId: 'listPlans', tag: 'pricing', access: { roles: ROLES },
       summary: 'List plans (their latest versions)',
       query: z.strictObject(paginationQuery),
       responses: { 200: { description: 'A page of plans', schema: pageOf(planResponse) } },
@@ -44,7 +43,7 @@ export function plansRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       },
     }),
     defineRoute({
-      method: 'get', path: '/pricing/plans/:id', operationId: 'getPlan', tag: 'pricing', access: { roles: ANY_USER },
+      method: 'get', path: '/pricing/plans/:id', operationId: 'getPlan', tag: 'pricing', access: { roles: ROLES },
       summary: 'One plan: its latest version, or ?version=n',
       params: planIdParams,
       query: planVersionQuery,
@@ -56,7 +55,7 @@ export function plansRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       },
     }),
     defineRoute({
-      method: 'get', path: '/pricing/plans/:id/versions', operationId: 'listPlanVersions', tag: 'pricing', access: { roles: ANY_USER },
+      method: 'get', path: '/pricing/plans/:id/versions', operationId: 'listPlanVersions', tag: 'pricing', access: { roles: ROLES },
       summary: 'Every version of a plan, oldest first',
       params: planIdParams,
       responses: { 200: { description: 'The versions', schema: z.object({ items: z.array(planResponse) }) }, 404: { description: 'No such plan' } },
@@ -88,7 +87,7 @@ export function plansRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/pricing/plans/:id/quote', operationId: 'quotePlan', tag: 'pricing', access: { roles: ANY_USER },
+      method: 'post', path: '/pricing/plans/:id/quote', operationId: 'quotePlan', tag: 'pricing', access: { roles: ROLES },
       summary: 'Price one period of a plan for the given usage',
       description:
         "Uses domain/pricing's quotePlan, the function billing uses. Tax comes from the tenant's taxRate: the named " +

@@ -1,10 +1,9 @@
-import { defineRoute, type RouteDef } from '../http/route.ts';
+import { defineRoute, ROLES, type RouteDef } from '../http/route.ts';
 import { pageOf } from '../http/pagination.ts';
 import { resolveTenantFilter, scopeOf } from '../auth/tenant-access.ts';
 import type { SubscriptionsService } from './subscriptions-service.ts';
 import { cancelBody, changePlanBody, createSubscriptionBody, listSubscriptionsQuery, subscriptionIdParams, subscriptionSchema } from './subscription-schemas.ts';
 
-const ANY_USER = ['admin', 'finance', 'customer'] as const;
 
 /** Subscriptions: each one is the workflow subscription-<id>; changes are Temporal Updates. */
 export function subscriptionsRoutes(service: SubscriptionsService): RouteDef[] {
@@ -28,7 +27,7 @@ export function subscriptionsRoutes(service: SubscriptionsService): RouteDef[] {
       },
     }),
     defineRoute({
-      method: 'get', path: '/subscriptions', operationId: 'listSubscriptions', tag: 'subscriptions', access: { roles: ANY_USER },
+      method: 'get', path: '/subscriptions', operationId: 'listSubscriptions', tag: 'subscriptions', access: { roles: ROLES },
       summary: 'List subscriptions (from the read model); customers see their own',
       query: listSubscriptionsQuery,
       responses: { 200: { description: 'A page of subscriptions', schema: pageOf(subscriptionSchema) }, 404: { description: 'Another tenant (customers)' } },
@@ -39,7 +38,7 @@ export function subscriptionsRoutes(service: SubscriptionsService): RouteDef[] {
       },
     }),
     defineRoute({
-      method: 'get', path: '/subscriptions/:id', operationId: 'getSubscription', tag: 'subscriptions', access: { roles: ANY_USER },
+      method: 'get', path: '/subscriptions/:id', operationId: 'getSubscription', tag: 'subscriptions', access: { roles: ROLES },
       summary: 'One subscription, live from its workflow',
       params: subscriptionIdParams,
       responses: { 200: { description: 'The subscription', schema: subscriptionSchema }, 404: { description: 'No such subscription (or not yours)' } },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DatabasePool } from 'slonik';
 import { UniqueIntegrityConstraintViolationError } from 'slonik';
-import { defineRoute, type RouteDef } from '../http/route.ts';
+import { defineRoute, ROLES, type RouteDef } from '../http/route.ts';
 import { conflict, notFound } from '../http/problem.ts';
 import { paginationQuery, pageOf } from '../http/pagination.ts';
 import { withOperator, withScope } from '../../db/postgres/tenant-scope.ts';
@@ -41,7 +41,7 @@ export function tenantsRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       },
     }),
     defineRoute({
-      method: 'get', path: '/tenants/:id', operationId: 'getTenant', tag: 'tenants', access: { roles: ['admin', 'finance', 'customer'] },
+      method: 'get', path: '/tenants/:id', operationId: 'getTenant', tag: 'tenants', access: { roles: ROLES },
       summary: 'One tenant (customers: only their own)',
       params: tenantIdParams,
       responses: { 200: { description: 'The tenant', schema: tenantSchema }, 404: { description: 'No such tenant (or not yours)' } },

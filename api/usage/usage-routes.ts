@@ -1,6 +1,6 @@
 import type { DatabasePool } from 'slonik';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { defineRoute, type RouteDef } from '../http/route.ts';
+import { defineRoute, ROLES, type RouteDef } from '../http/route.ts';
 import { badRequest, notFound } from '../http/problem.ts';
 import { isOperator, resolveTenant } from '../auth/tenant-access.ts';
 import type { Principal } from '../http/route.ts';
@@ -9,7 +9,7 @@ import { listMeterEvents, readMeterTimeseries, readMeterUsage } from '../../db/c
 import type { MeteringRuntime } from '../ingest/metering-runtime.ts';
 import { MAX_POINTS, eventsQuery, eventsResponse, summaryQuery, summaryResponse, timeseriesQuery, timeseriesResponse } from './usage-schemas.ts';
 
-const READERS = { roles: ['admin', 'finance', 'customer'] as const, apiKey: true };
+const READERS = { roles: ROLES, apiKey: true };
 const problems = {
   400: { description: 'Invalid query' },
   401: { description: 'Not signed in' },

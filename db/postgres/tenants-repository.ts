@@ -19,6 +19,9 @@ export type TenantRow = z.infer<typeof tenantRow>;
 export type NewTenant = { name: string; externalId?: string; email?: string; currency?: string; timezone?: string; taxRate?: string; budget?: string };
 export type TenantPatch = { name?: string; externalId?: string | null; email?: string | null; currency?: string; timezone?: string; taxRate?: string; budget?: string | null };
 
+/** A well-formed tenant id (uuid); anything else must not reach an ::uuid cast. */
+export const isTenantId = (value: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+
 const columns = sql.fragment`id, name, external_id, email, currency, timezone, tax_rate::text AS tax_rate, budget::text AS budget, created_at, updated_at`;
 
 export const tenantsRepository = {
@@ -33,7 +36,7 @@ export const tenantsRepository = {
 
   /** A tenant named by its externalId or its id. Only a well-formed uuid is compared with id. */
   findByIdOrExternalId: (tx: Tx, idOrExternal: string) => {
-    const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrExternal);
+    const isUuid = isTenantId(idOrExternal);
     return tx.maybeOne(sql.type(tenantRow)`
       SELECT ${columns} FROM tenants
       WHERE external_id = ${idOrExternal} ${isUuid ? sql.fragment`OR id = ${idOrExternal}::uuid` : sql.fragment``}
