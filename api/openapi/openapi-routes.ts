@@ -23,12 +23,14 @@ const INIT_SCRIPT = `window.ui = SwaggerUIBundle({ url: '/api/openapi.json', dom
 
 /** The document describes `documented()` plus these routes themselves. */
 export function openapiRoutes(documented: () => readonly RouteDef[]): RouteDef[] {
+  // Routes are fixed once the app is built, so the document is built once, on first request.
+  let document: ReturnType<typeof buildOpenApiDocument> | undefined;
   const own: RouteDef[] = [
     defineRoute({
       method: 'get', path: '/openapi.json', operationId: 'getOpenApiDocument', tag: 'meta', access: { public: true },
       summary: 'This API described as OpenAPI 3.1',
       responses: { 200: { description: 'The OpenAPI document', schema: z.record(z.string(), z.unknown()) } },
-      handler: async () => ({ status: 200, body: buildOpenApiDocument([...documented(), ...own], { version: pkg.version }) }),
+      handler: async () => ({ status: 200, body: (document ??= buildOpenApiDocument([...documented(), ...own], { version: pkg.version })) }),
     }),
     defineRoute({
       method: 'get', path: '/docs', operationId: 'getApiDocs', tag: 'meta', access: { public: true },
