@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver.ts';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -51,23 +51,14 @@ describe('anomaly scan on the time-skipping server (the schedule workflow starte
   let worker: Worker;
   let running: Promise<void>;
   // A webhook receiver subscribed to alert.created.
-  let receiver: Server;
-  const received: { type: string; data: { alert: { id: string; kind: string } } }[] = [];
+  let receiver: WebhookReceiver;
   const run = (workflowId: string, input: AnomalyScanInput) =>
     env.client.workflow.execute(ANOMALY_SCAN_WORKFLOW, { taskQueue: 'anomaly-ts', workflowId, args: [input] }) as Promise<AnomalyScanResult>;
 
   beforeAll(async () => {
-    receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        received.push(JSON.parse(body));
-        res.end('ok');
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    receiver = await startWebhookReceiver();
     await withOperator(db.pool, (tx) =>
-      webhooksRepository.insertEndpoint(tx, { url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`, events: ['alert.created'], secret: `whsec_${randomBytes(24).toString('base64')}` }),
+      webhooksRepository.insertEndpoint(tx, { url: receiver.url, events: ['alert.created'], secret: `whsec_${randomBytes(24).toString('base64')}` }),
     );
     env = await timeSkippingEnvironment();
     worker = await createBillingWorker({
@@ -83,7 +74,7 @@ describe('anomaly scan on the time-skipping server (the schedule workflow starte
     if (worker?.getState() === 'RUNNING') worker.shutdown();
     await running;
     await env?.teardown();
-    await new Promise((resolve) => receiver?.close(resolve));
+    await receiver?.close();
   });
 
   it('raises exactly one usage_spike for the 10× window, and a second scan adds none', async () => {
@@ -107,8 +98,8 @@ describe('anomaly scan on the time-skipping server (the schedule workflow starte
     expect(alerts[0]!.message).toContain('10.0× the usual 200');
     expect(alerts[0]!.details).toMatchObject({ median: 200, lastWeek: 200, sensitivity: 6, minVolume: 100 });
     // and the webhook alert.created reaches the subscribed endpoint
-    for (let i = 0; i < 100 && received.length === 0; i += 1) await new Promise((r) => setTimeout(r, 100));
-    expect(received).toEqual([expect.objectContaining({ type: 'alert.created', data: expect.objectContaining({ alert: expect.objectContaining({ id: alerts[0]!.id, kind: 'usage_spike' }) }) })]);
+    for (let i = 0; i < 100 && receiver.received.length === 0; i += 1) await new Promise((r) => setTimeout(r, 100));
+    expect(receiver.received.map((r) => JSON.parse(r.body))).toEqual([expect.objectContaining({ type: 'alert.created', data: expect.objectContaining({ alert: expect.objectContaining({ id: alerts[0]!.id, kind: 'usage_spike' }) }) })]);
 
     // When the same scan runs again (a retry, a second worker, a re-run)
     const second = await run('anomaly-scan-test-2', { at });
@@ -116,7 +107,7 @@ describe('anomaly scan on the time-skipping server (the schedule workflow starte
     expect(second.anomalies.raised).toEqual([]);
     expect(await allAlerts()).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 300));
-    expect(received).toHaveLength(1);
+    expect(receiver.received).toHaveLength(1);
   });
 
   it('an alert rule for one tenant and meter (10-minute window, minimum 10 events) raises the small burst the defaults ignore', async () => {

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { timeSkippingEnvironment } from '../harness/temporal.ts';
 import { createBillingHarness, type BillingHarness } from './billing-harness.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { webhooksRepository } from '../../db/postgres/webhooks-repository.ts';
 import { cancelUpdate, dunningWorkflowId, subscriptionWorkflowId } from '../../workflows/contract.ts';
@@ -14,29 +14,20 @@ import { cancelUpdate, dunningWorkflowId, subscriptionWorkflowId } from '../../w
 
 let env: TestWorkflowEnvironment;
 let h: BillingHarness;
-const received: { headers: IncomingHttpHeaders; body: string }[] = [];
-const server = createServer((req, res) => {
-  let body = '';
-  req.on('data', (c: Buffer) => (body += c.toString()));
-  req.on('end', () => {
-    received.push({ headers: req.headers, body });
-    res.statusCode = 204;
-    res.end();
-  });
-});
+let receiver: WebhookReceiver;
 const secret = `whsec_${randomBytes(32).toString('base64')}`;
 
 beforeAll(async () => {
   env = await timeSkippingEnvironment();
   h = await createBillingHarness({ dunningScheduleDays: [0, 3] });
   await h.attach(env);
-  const url = await new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}/billing`)));
-  await withOperator(h.db.pool, (tx) => webhooksRepository.insertEndpoint(tx, { url, events: ['*'], secret }));
+  receiver = await startWebhookReceiver({ path: '/billing' });
+  await withOperator(h.db.pool, (tx) => webhooksRepository.insertEndpoint(tx, { url: receiver.url, events: ['*'], secret }));
 });
 afterAll(async () => {
   await h?.dispose();
   await env?.teardown();
-  await new Promise<void>((r) => server.close(() => r()));
+  await receiver?.close();
 });
 
 const d = (iso: string) => new Date(iso);
@@ -57,10 +48,10 @@ describe('billing webhooks', () => {
     await handle.result();
 
     const wanted = ['subscription.created', 'invoice.finalized', 'invoice.payment_failed', 'invoice.paid', 'subscription.updated', 'subscription.canceled'];
-    for (let i = 0; i < 100 && received.length < wanted.length + 3; i += 1) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && receiver.received.length < wanted.length + 3; i += 1) await new Promise((r) => setTimeout(r, 100));
 
     const verifier = new Webhook(secret);
-    const events = received.map((r) => ({ id: r.headers['webhook-id'] as string, payload: verifier.verify(r.body, r.headers as Record<string, string>) as { type: string; data: Record<string, unknown> } }));
+    const events = receiver.received.map((r) => ({ id: r.headers['webhook-id'] as string, payload: verifier.verify(r.body, r.headers as Record<string, string>) as { type: string; data: Record<string, unknown> } }));
     // Each webhook-id once: no duplicate deliveries.
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
     const types = events.map((e) => e.payload.type);
@@ -78,7 +69,7 @@ describe('billing webhooks', () => {
     const canceled = events.find((e) => e.payload.type === 'subscription.canceled')!;
     expect(canceled.payload.data).toMatchObject({ subscription: { subscriptionId: sub.id, state: 'canceled' } });
     // A tampered body does not verify.
-    const first = received[0]!;
+    const first = receiver.received[0]!;
     expect(() => verifier.verify(first.body.replace('"type"', '"typ"'), first.headers as Record<string, string>)).toThrow();
   });
 });

@@ -1,8 +1,8 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { useTestEnvironment } from '../harness/environment.ts';
+import { startWebhookReceiver } from '../harness/webhook-receiver.ts';
 import { timeSkippingEnvironment } from '../harness/temporal.ts';
 import { createBillingWorker } from '../../cli/temporal/create-worker.ts';
 import { createActivities } from '../../activities/index.ts';
@@ -11,24 +11,6 @@ import type { WebhookEvent } from '../../domain/webhooks/events.ts';
 
 const env = useTestEnvironment();
 let temporal: TestWorkflowEnvironment;
-
-/** A real receiver: answers 500 to the first `failures` requests, then 204. */
-type Received = { headers: IncomingHttpHeaders; body: string; answered: number };
-function receiver(failures: number) {
-  const received: Received[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      const answered = received.length < failures ? 500 : 204;
-      received.push({ headers: req.headers, body, answered });
-      res.statusCode = answered;
-      res.end();
-    });
-  });
-  const ready = new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}/hooks`)));
-  return { received, ready, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
 
 beforeAll(async () => {
   temporal = await timeSkippingEnvironment();
@@ -42,13 +24,13 @@ const invoicePaid = (invoiceId: string): WebhookEvent => ({
 
 describe('webhooks', () => {
   it('signs every delivery, retries a failing receiver with backoff, and delivers once when it recovers', async () => {
-    const hook = receiver(2);
-    const other = receiver(0);
+    const hook = await startWebhookReceiver({ failFirst: 2 });
+    const other = await startWebhookReceiver();
     try {
-      const created = await env.api.request.post('/api/webhooks').set(admin()).send({ url: await hook.ready, events: ['invoice.paid'] });
+      const created = await env.api.request.post('/api/webhooks').set(admin()).send({ url: hook.url, events: ['invoice.paid'] });
       expect(created.status).toBe(201);
       expect(created.body.secret).toMatch(/^whsec_/);
-      await env.api.request.post('/api/webhooks').set(admin()).send({ url: await other.ready, events: ['subscription.created'] });
+      await env.api.request.post('/api/webhooks').set(admin()).send({ url: other.url, events: ['subscription.created'] });
 
       const deps = { pg: env.db.pool, clickhouse: env.ch.client, temporal: temporal.client };
       const activities = createActivities(deps);
