@@ -10,7 +10,7 @@ import { errorMiddleware } from './http/error-middleware.ts';
 import { requestContext } from './http/request-context.ts';
 import { registerRoutes, type Authorize } from './http/register-routes.ts';
 import { healthRouter } from './health/health-routes.ts';
-import { pgReadiness, clickhouseReadiness, temporalReadiness } from './health/dependency-checks.ts';
+import { dependencyChecks } from './health/dependency-checks.ts';
 import { buildRoutes } from './routes.ts';
 import { createAuthorize } from './auth/authorize.ts';
 import type { AuthConfig } from './auth/tokens.ts';
@@ -48,7 +48,7 @@ export function createApp(deps: AppDeps): App {
   koa.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
   if (deps.corsOrigin) koa.use(cors({ origin: deps.corsOrigin, credentials: true, exposeHeaders: ['Location', 'Retry-After', 'X-Request-Id'] }));
 
-  const health = healthRouter([pgReadiness(deps.pg), clickhouseReadiness(deps.clickhouse), temporalReadiness(deps.temporal)]);
+  const health = healthRouter(dependencyChecks(deps.pg, deps.clickhouse, deps.temporal));
   koa.use(health.routes());
 
   const metering = deps.metering ?? createMeteringRuntime({ pg: deps.pg, clickhouse: deps.clickhouse });

@@ -21,3 +21,10 @@ export const temporalReadiness = (client: TemporalClient): ReadinessCheck => ({
   name: 'temporal',
   check: () => client.workflowService.getSystemInfo({}),
 });
+
+/** Everything an API or worker process depends on, as /ready checks it. */
+export const dependencyChecks = (pg: DatabasePool, ch: ClickHouseClient, temporal: TemporalClient): ReadinessCheck[] => [
+  pgReadiness(pg),
+  clickhouseReadiness(ch),
+  temporalReadiness(temporal),
+];
