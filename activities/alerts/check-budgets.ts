@@ -6,7 +6,7 @@ import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { alertsRepository, toAlertRule, type BudgetCandidateRow } from '../../db/postgres/alerts-repository.ts';
 import { plansRepository } from '../../db/postgres/plans-repository.ts';
 import type { ActivityDeps } from '../deps.ts';
-import { raiseAlert, type AlertCreatedHook } from './raise-alert.ts';
+import { raiseAlert } from './raise-alert.ts';
 import type { RaisedAlert } from './scan-anomalies.ts';
 
 export type CheckBudgetsInput = { at: string };
@@ -18,7 +18,7 @@ export type CheckBudgetsResult = { tenants: number; raised: RaisedAlert[] };
  * usage charges + tax, exactly as the invoice will be) compared with the budget. The highest
  * level reached (default 50/80/100 %) is raised once per period (alerts' dedup key).
  */
-export function createBudgetActivities(deps: ActivityDeps, hooks: readonly AlertCreatedHook[] = []) {
+export function createBudgetActivities(deps: ActivityDeps) {
   return {
     async checkBudgets(input: CheckBudgetsInput): Promise<CheckBudgetsResult> {
       const at = new Date(input.at);
@@ -76,7 +76,6 @@ export function createBudgetActivities(deps: ActivityDeps, hooks: readonly Alert
             message: `Estimated charges of ${spentText} ${currency} for the current period reached ${level} % of the budget of ${budgetText} ${currency}`,
             details: { subscriptions: subs.map((s) => s.subscription_id), estimatedAt: at.toISOString() },
           },
-          hooks,
         );
         if (alert) raised.push(alert);
       }

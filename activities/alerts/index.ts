@@ -1,17 +1,15 @@
 import type { ActivityDeps } from '../deps.ts';
 import { createScanAnomalyActivities } from './scan-anomalies.ts';
 import { createBudgetActivities } from './check-budgets.ts';
-import type { AlertCreatedHook } from './raise-alert.ts';
 
 export type { ScanUsageInput, ScanUsageResult, RaisedAlert } from './scan-anomalies.ts';
 export type { CheckBudgetsInput, CheckBudgetsResult } from './check-budgets.ts';
-export { raiseAlert, type AlertCreatedHook } from './raise-alert.ts';
+export { raiseAlert } from './raise-alert.ts';
 
 /** The anomaly-scan workflow's activities: usage anomalies and budget thresholds. */
 export function createAlertActivities(deps: ActivityDeps) {
-  const hooks: AlertCreatedHook[] = [];
   return {
-    ...createScanAnomalyActivities(deps, hooks),
-    ...createBudgetActivities(deps, hooks),
+    ...createScanAnomalyActivities(deps),
+    ...createBudgetActivities(deps),
   };
 }

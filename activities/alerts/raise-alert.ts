@@ -1,23 +1,19 @@
 import type { DatabasePool } from 'slonik';
-import { withTenant, type Tx } from '../../db/postgres/tenant-scope.ts';
+import { withTenant } from '../../db/postgres/tenant-scope.ts';
 import { alertsRepository, toAlertView, type AlertView, type NewAlert } from '../../db/postgres/alerts-repository.ts';
 import { publishEvent } from '../../db/postgres/realtime-events.ts';
 
-/** Called in the alert's own transaction, for example to enqueue the `alert.created` webhook. */
-export type AlertCreatedHook = (tx: Tx, alert: AlertView) => Promise<void>;
-
 /**
  * Inserts the alert unless its dedup key exists, and in the same transaction publishes
- * `alert.created` (NOTIFY, delivered on commit) and runs the hooks. A retried activity finds
+ * `alert.created` (NOTIFY, delivered on commit). A retried activity finds
  * the row and publishes nothing twice. Returns the new alert, or null for a duplicate.
  */
-export async function raiseAlert(pg: DatabasePool, alert: NewAlert, hooks: readonly AlertCreatedHook[] = []): Promise<AlertView | null> {
+export async function raiseAlert(pg: DatabasePool, alert: NewAlert): Promise<AlertView | null> {
   return withTenant(pg, alert.tenantId, async (tx) => {
     const row = await alertsRepository.insertIfNew(tx, alert);
     if (!row) return null;
     const view = toAlertView(row);
     await publishEvent(tx, { type: 'alert.created', tenantId: view.tenantId, at: view.createdAt, alert: view });
-    for (const hook of hooks) await hook(tx, view);
     return view;
   });
 }

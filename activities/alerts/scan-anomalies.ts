@@ -15,7 +15,7 @@ import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { alertsRepository, toAlertRule, type AlertView } from '../../db/postgres/alerts-repository.ts';
 import { readAllTenantsAnomalyCounts } from '../../db/clickhouse/anomaly-query.ts';
 import type { ActivityDeps } from '../deps.ts';
-import { raiseAlert, type AlertCreatedHook } from './raise-alert.ts';
+import { raiseAlert } from './raise-alert.ts';
 
 export type ScanUsageInput = { at: string; settings?: Partial<ScanDefaults> };
 
@@ -39,7 +39,7 @@ function describe(meter: string, f: Finding, minutes: number): string {
 }
 const round = (n: number) => String(Math.round(n * 10) / 10);
 
-export function createScanAnomalyActivities(deps: ActivityDeps, hooks: readonly AlertCreatedHook[] = []) {
+export function createScanAnomalyActivities(deps: ActivityDeps) {
   return {
     /**
      * The anomaly scan: ONE ClickHouse query across all tenants and event types, then the
@@ -102,7 +102,6 @@ export function createScanAnomalyActivities(deps: ActivityDeps, hooks: readonly 
                 minVolume: params.minVolume,
               },
             },
-            hooks,
           );
           if (alert) raised.push(alert);
         }
