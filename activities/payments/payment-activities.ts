@@ -7,6 +7,7 @@ import { createBuiltinGateway } from './builtin-gateway.ts';
 import { raiseAlert } from '../alerts/raise-alert.ts';
 import { createWebhookActivities } from '../webhooks/webhook-activities.ts';
 import { formatAmount, fromMinorUnits } from '../../domain/money/index.ts';
+import { alertCreatedEvent } from '../../domain/webhooks/events.ts';
 import type { PaymentGateway } from './gateway.ts';
 
 import { PAYMENT_DECLINED } from '../../domain/billing/index.ts';
@@ -121,7 +122,7 @@ export function createPaymentActivities(deps: ActivityDeps) {
           details: { invoiceId: invoice.id, subscriptionId: invoice.subscription_id },
         });
         if (alert) {
-          await webhooks.emitWebhookEvent({ id: `alert.created:${alert.id}`, type: 'alert.created', tenantId: input.tenantId, occurredAt: alert.createdAt, data: { alert } });
+          await webhooks.emitWebhookEvent(alertCreatedEvent(alert));
         }
       }
       return { invoiceStatus: invoice.status };

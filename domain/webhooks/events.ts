@@ -28,3 +28,8 @@ export function webhookPayload(event: WebhookEvent) {
 
 /** Exponential backoff for delivery retries: 5 s doubling up to 1 h, for at most 24 h. */
 export const DELIVERY_RETRY = { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 hour', giveUpAfter: '24 hours' } as const;
+
+/** The `alert.created` event of a new alert; its id is deterministic, so it is delivered once. */
+export function alertCreatedEvent(alert: { id: string; tenantId: string; createdAt: string }): WebhookEvent {
+  return { id: `alert.created:${alert.id}`, type: 'alert.created', tenantId: alert.tenantId, occurredAt: alert.createdAt, data: { alert } };
+}

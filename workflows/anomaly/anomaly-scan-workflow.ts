@@ -1,6 +1,7 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
 import type { AnomalyScanInput, AnomalyScanResult } from './contract.ts';
+import { alertCreatedEvent } from '../../domain/webhooks/events.ts';
 
 const { scanUsageAnomalies, checkBudgets, emitWebhookEvent } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
@@ -19,9 +20,9 @@ export async function anomalyScanWorkflow(input: AnomalyScanInput = {}): Promise
   const at = input.at ?? workflowInfo().runStartTime.toISOString();
   const anomalies = await scanUsageAnomalies({ at, ...(input.settings ? { settings: input.settings } : {}) });
   const budgets = await checkBudgets({ at });
-  // Each new alert is also the webhook alert.created (its id is deterministic, so it is delivered once).
+  // Each new alert is also the webhook alert.created.
   for (const alert of [...anomalies.raised, ...budgets.raised]) {
-    await emitWebhookEvent({ id: `alert.created:${alert.id}`, type: 'alert.created', tenantId: alert.tenantId, occurredAt: alert.createdAt, data: { alert } });
+    await emitWebhookEvent(alertCreatedEvent(alert));
   }
   return { at, anomalies, budgets };
 }
