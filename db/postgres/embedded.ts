@@ -48,7 +48,9 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   }
   if (!existsSync(join(opts.dataDir, 'PG_VERSION'))) {
     await server.initialise().catch((err: Error) => {
-      const hint = /Permission denied/.test(err.message) ? ' (as root, PostgreSQL runs as the `postgres` user: every folder above DATA_DIR must be world-executable)' : '';
+      const hint = /Permission denied|EACCES/.test(err.message)
+        ? ' (as root, PostgreSQL runs as the `postgres` user: every folder above DATA_DIR and above node_modules must be world-executable, e.g. chmod o+x)'
+        : '';
       throw new Error(`${err.message.trim()}${hint}`, { cause: err });
     });
   }
