@@ -13,6 +13,8 @@ import { healthRouter } from './health/health-routes.ts';
 import { dependencyChecks } from './health/dependency-checks.ts';
 import { buildRoutes } from './routes.ts';
 import { createAuthorize } from './auth/authorize.ts';
+import { createPrincipalResolver, type PrincipalOfHeaders } from './auth/principal.ts';
+import { originSet } from './auth/cross-site.ts';
 import type { AuthConfig } from './auth/tokens.ts';
 import type { RouteDef } from './http/route.ts';
 import type { BillingApiOptions } from './subscriptions/billing-routes.ts';
@@ -32,6 +34,8 @@ export type AppDeps = {
   billing?: BillingApiOptions;
   /** Resolves and checks the caller; by default JWT sessions and tenant API keys. */
   authorize?: Authorize;
+  /** Who is calling, from a request's headers; cli/ shares one with the WebSocket hub, tests get a default. */
+  principalOfHeaders?: PrincipalOfHeaders;
   corsOrigin?: string;
   /** Counts acknowledged events for the live usage.tick (api/realtime); ingest calls it when set. */
   usageTicks?: UsageTickCounter;
@@ -55,7 +59,8 @@ export function createApp(deps: AppDeps): App {
   koa.use(metricsRouter(metering.metrics).routes());
   const routes = buildRoutes({ ...deps, metering });
   const apiRouter = new Router({ prefix: '/api' });
-  registerRoutes(apiRouter, routes, deps.authorize ?? createAuthorize(deps.auth, deps.pg));
+  const principalOfHeaders = deps.principalOfHeaders ?? createPrincipalResolver(deps.auth, deps.pg);
+  registerRoutes(apiRouter, routes, deps.authorize ?? createAuthorize(principalOfHeaders, { allowedOrigins: originSet([deps.corsOrigin]) }));
   koa.use(apiRouter.routes());
   koa.use(apiRouter.allowedMethods());
   if (deps.fallback) koa.use(deps.fallback);

@@ -1,44 +1,26 @@
-import type { IncomingMessage } from 'node:http';
-import type { DatabasePool } from 'slonik';
 import type { Authorize } from '../http/register-routes.ts';
-import type { Principal } from '../http/route.ts';
 import { forbidden, unauthorized } from '../http/problem.ts';
-import { createJwtVerifier, type AuthConfig } from './tokens.ts';
-import { createApiKeyVerifier } from './api-key-verifier.ts';
-import { looksLikeApiKey } from './api-key-secrets.ts';
+import { isCrossSite } from './cross-site.ts';
+import type { PrincipalOfHeaders } from './principal.ts';
 
-/** The credential a request carries: X-API-Key, or a bearer token that is an API key. */
-function apiKeyFrom(headers: { authorization?: string; 'x-api-key'?: string | string[] }): string | undefined {
-  const header = headers['x-api-key'];
-  if (typeof header === 'string' && header) return header;
-  const bearer = headers.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
-  return bearer && looksLikeApiKey(bearer) ? bearer : undefined;
-}
+/** Methods that change state; a browser sends Origin with each of them. */
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
  * Authorisation is declared per route (`access`) and enforced here, once: 401 when the
- * caller is unknown, 403 when their role may not do this. Tenant checks (404 for another
- * tenant's resource) follow in the handler through resolveTenant.
+ * caller is unknown, 403 when their role may not do this, and 403 for a state-changing
+ * request that only the session cookie authenticates when a browser says it comes from
+ * another site (a forged request: the browser attached the cookie, the user did not ask).
+ * Tenant checks (404 for another tenant's resource) follow in the handler through resolveTenant.
  */
-export function createAuthorize(config: AuthConfig, pg: DatabasePool): Authorize & { principalOf: (req: IncomingMessage) => Promise<Principal | null> } {
-  const verifyJwt = createJwtVerifier(config);
-  const verifyKey = createApiKeyVerifier(pg);
-
-  const principalOf = async (req: IncomingMessage): Promise<Principal | null> => {
-    const key = apiKeyFrom(req.headers as never);
-    if (key) {
-      const verified = await verifyKey(key);
-      return verified ? { kind: 'apiKey', ...verified } : null;
-    }
-    const claims = await verifyJwt(req);
-    return claims ? { kind: 'user', userId: claims.sub, email: claims.email, role: claims.role, tenantId: claims.tenantId } : null;
-  };
-
-  const authorize = (async (ctx, route) => {
+export function createAuthorize(principalOfHeaders: PrincipalOfHeaders, opts: { allowedOrigins: ReadonlySet<string> }): Authorize {
+  return async (ctx, route) => {
     if ('public' in route.access) return null;
-    const hasCredential = Boolean(ctx.get('authorization') || ctx.get('x-api-key') || ctx.get('cookie'));
-    const principal = await principalOf(ctx.req);
-    if (!principal) throw unauthorized(hasCredential ? 'the credential is invalid, expired or revoked' : 'authentication required');
+    const { credential, principal } = await principalOfHeaders(ctx.req.headers);
+    if (!principal) throw unauthorized(credential ? 'the credential is invalid, expired or revoked' : 'authentication required');
+    if (credential?.source === 'cookie' && UNSAFE_METHODS.has(ctx.method) && isCrossSite(ctx.req.headers, opts.allowedOrigins)) {
+      throw forbidden('a cross-site request cannot use the session cookie; send it from the dashboard, or use an Authorization header');
+    }
     ctx.state.principal = principal;
     if (principal.kind === 'apiKey') {
       if (!route.access.apiKey) throw forbidden('an API key cannot be used for this action; sign in as a user');
@@ -46,7 +28,5 @@ export function createAuthorize(config: AuthConfig, pg: DatabasePool): Authorize
     }
     if (!route.access.roles.includes(principal.role)) throw forbidden(`the ${principal.role} role may not do this`);
     return principal;
-  }) as Authorize & { principalOf: typeof principalOf };
-  authorize.principalOf = principalOf;
-  return authorize;
+  };
 }

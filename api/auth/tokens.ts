@@ -1,18 +1,17 @@
 import jwt from 'jsonwebtoken';
-import { Strategy as JwtStrategy, ExtractJwt, type StrategyOptionsWithoutRequest } from 'passport-jwt';
-import type { IncomingMessage } from 'node:http';
+import { Strategy as JwtStrategy, type StrategyOptionsWithoutRequest } from 'passport-jwt';
 import { z } from 'zod';
 import { ROLES, type Role } from '../http/route.ts';
 
 export type AuthConfig = { jwtSecret: string; issuer: string; audience: string; ttlSeconds: number };
-
-export const SESSION_COOKIE = 'mp_session';
 
 const claims = z.object({
   sub: z.string(),
   email: z.string(),
   role: z.enum(ROLES),
   tenantId: z.string().nullable(),
+  /** Seconds since the epoch; every token this API signs has it. */
+  exp: z.number().optional(),
 });
 export type SessionClaims = z.infer<typeof claims>;
 
@@ -26,19 +25,17 @@ export function signSessionToken(config: AuthConfig, user: { id: string; email: 
   });
 }
 
+/** What the strategy is handed: the token that credentialOf already took from the request. */
+type TokenHolder = { token: string };
+
 /**
  * passport-jwt verifies the token (HS256 only, so `alg: none` and key-confusion tokens
- * fail; iss, aud and exp checked). The token comes from the bearer header, else from
- * the dashboard's httpOnly session cookie.
+ * fail; iss, aud and exp checked). It is given the token itself: reading it from headers
+ * and cookies is credentials.ts's job, done once for HTTP and WebSocket alike.
  */
 export function createJwtVerifier(config: AuthConfig) {
-  const fromCookie = (req: IncomingMessage) => {
-    const cookie = req.headers.cookie ?? '';
-    const match = cookie.split(/;\s*/).find((c) => c.startsWith(`${SESSION_COOKIE}=`));
-    return match ? decodeURIComponent(match.slice(SESSION_COOKIE.length + 1)) : null;
-  };
   const options: StrategyOptionsWithoutRequest = {
-    jwtFromRequest: ExtractJwt.fromExtractors([ExtractJwt.fromAuthHeaderAsBearerToken(), fromCookie as never]),
+    jwtFromRequest: (holder: TokenHolder) => holder.token,
     secretOrKey: config.jwtSecret,
     issuer: config.issuer,
     audience: config.audience,
@@ -49,12 +46,13 @@ export function createJwtVerifier(config: AuthConfig) {
     done(null, parsed.success ? parsed.data : false);
   });
 
-  /** Resolves the claims, or null for a missing, invalid, expired or foreign token. */
-  return (req: IncomingMessage): Promise<SessionClaims | null> =>
+  /** Resolves the claims, or null for an invalid, expired or foreign token. */
+  return (token: string): Promise<SessionClaims | null> =>
     new Promise((resolve, reject) => {
       // A passport strategy reports through success/fail/error, which passport's
       // middleware normally assigns; this adapter assigns them per call.
-      const attempt = Object.create(strategy) as JwtStrategy & {
+      const attempt = Object.create(strategy) as Omit<JwtStrategy, 'authenticate'> & {
+        authenticate: (holder: TokenHolder, options: object) => void;
         success: (user: SessionClaims) => void;
         fail: () => void;
         error: (err: unknown) => void;
@@ -62,6 +60,6 @@ export function createJwtVerifier(config: AuthConfig) {
       attempt.success = (user) => resolve(user);
       attempt.fail = () => resolve(null);
       attempt.error = (err) => reject(err);
-      attempt.authenticate(req as never, {});
+      attempt.authenticate({ token }, {});
     });
 }

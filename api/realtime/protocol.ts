@@ -12,9 +12,13 @@ import { z } from 'zod';
 
 export const WS_PATH = '/api/ws';
 
-/** Close codes: 4401 not (or no longer) authenticated; 1001 the server is shutting down. */
+/**
+ * Close codes: 4401 not (or no longer) authenticated; 1001 the server is shutting down; 1008
+ * the client sent messages faster than they are handled; 1011 authentication could not be checked.
+ */
 export const CLOSE_UNAUTHENTICATED = 4401;
 export const CLOSE_GOING_AWAY = 1001;
+export const CLOSE_POLICY = 1008;
 export const CLOSE_INTERNAL_ERROR = 1011;
 
 export const clientMessageSchema = z.discriminatedUnion('type', [

@@ -7,6 +7,7 @@ import { createTestClickHouse } from '../../test/harness/clickhouse.ts';
 import { createTestApi, TEST_AUTH, type TestApi } from '../../test/harness/api.ts';
 import { raiseAlert } from '../../activities/alerts/raise-alert.ts';
 import { publishEvent } from '../../db/postgres/realtime-events.ts';
+import { createPrincipalResolver } from '../auth/principal.ts';
 import { createRealtimeHub, createUsageTickPublisher, type RealtimeHub, type RealtimeHubOptions, type UsageTickPublisher } from './index.ts';
 
 let db: TestDatabase;
@@ -54,7 +55,7 @@ class Client {
 
 async function serve(options: Partial<RealtimeHubOptions> = {}): Promise<{ server: Server; hub: RealtimeHub; url: string; origin: string; stop: () => Promise<void> }> {
   const server = createServer(api.app.koa.callback());
-  const hub = createRealtimeHub({ pg: db.pool, auth: TEST_AUTH, logger, authTimeoutMs: 300, ...options });
+  const hub = createRealtimeHub({ pg: db.pool, principalOfHeaders: createPrincipalResolver(TEST_AUTH, db.pool), logger, authTimeoutMs: 300, ...options });
   await hub.start();
   hub.attach(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -16,8 +16,9 @@ export async function serveApi(config: Config, stack: Stack, logger: Logger, lif
   // Stopped after the HTTP server (the Lifecycle stops in reverse), so requests in flight still get their insert.
   const metering = createMeteringRuntime({ pg: stack.pg, clickhouse: stack.clickhouse.client, options: ingestOptionsOf(config), metrics: createMetrics({ processMetrics: true }) });
   life.add('ingest batcher', metering.stop);
-  const app = createApp({ ...appDepsOf(config, stack, logger), ...opts, usageTicks: realtime.usageTicks, metering });
+  const deps = appDepsOf(config, stack, logger);
+  const app = createApp({ ...deps, ...opts, usageTicks: realtime.usageTicks, metering });
   const http = await listen(app.koa, config.HOST, config.PORT);
   life.add('HTTP server', http.close);
-  await realtime.attach(http.server);
+  await realtime.attach(http.server, deps.principalOfHeaders);
 }
