@@ -60,6 +60,19 @@ function security(route: RouteDef) {
   return route.access.apiKey ? [{ bearerJwt: [] }, { apiKeyHeader: [] }, { apiKeyBearer: [] }] : [{ bearerJwt: [] }];
 }
 
+/**
+ * The answers the frame gives before any handler runs (authorize.ts), declared for every
+ * route that needs a caller unless the route describes them itself.
+ */
+const AUTH_RESPONSES: Record<number, { description: string }> = {
+  401: { description: 'No credential, or an invalid, expired or revoked one' },
+  403: { description: 'The caller may not do this (role, API key), or a cross-site page used the session cookie for a change' },
+};
+
+function responsesOf(route: RouteDef): RouteDef['responses'] {
+  return 'public' in route.access ? route.responses : { ...AUTH_RESPONSES, ...route.responses };
+}
+
 export function buildOpenApiDocument(routes: readonly RouteDef[], info: { version: string }) {
   const components: Record<string, JsonSchema> = {};
   // Registers the Problem component (the schema carries its id) for every error response.
@@ -76,7 +89,7 @@ export function buildOpenApiDocument(routes: readonly RouteDef[], info: { versio
       security: security(route),
       parameters: parameters(route, components),
       responses: Object.fromEntries(
-        Object.entries(route.responses).map(([status, r]) => {
+        Object.entries(responsesOf(route)).map(([status, r]) => {
           const isProblem = Number(status) >= 400;
           const contentType = r.contentType ?? (isProblem ? 'application/problem+json' : 'application/json');
           const schema = r.schema ? toSchema(r.schema, 'output', components) : isProblem ? { $ref: '#/components/schemas/Problem' } : undefined;
