@@ -33,7 +33,7 @@ export async function openStack(config: Config, logger: Logger, life: Lifecycle,
 
   const [pg, clickhouse, temporal] = await Promise.all([
     openPostgres(config, { migrate: needs.migrate, appRolePassword: secrets.appRolePassword, log: info, debug: log }).then((h) => {
-      life.add('PostgreSQL', h.close);
+      life.add('PostgreSQL', h.close, h.kill);
       return h;
     }),
     needs.clickhouse === false
@@ -44,7 +44,7 @@ export async function openStack(config: Config, logger: Logger, life: Lifecycle,
         }),
     needs.temporal
       ? openTemporal(config, log).then(async (t) => {
-          life.add('Temporal dev server', t.stop);
+          life.add('Temporal dev server', t.stop, t.kill);
           const c = await connectTemporalClient(t.target);
           life.add('Temporal client', c.close);
           return { ...t, client: c.client };

@@ -6,7 +6,7 @@ import { migratePostgres } from '../../db/postgres/migrate.ts';
 import { appRoleUrl, enableAppRoleLogin } from '../../db/postgres/app-role.ts';
 import { startEmbeddedPostgres } from '../../db/postgres/embedded.ts';
 
-export type PostgresHandle = { pool: DatabasePool; embedded: boolean; close: () => Promise<void> };
+export type PostgresHandle = { pool: DatabasePool; embedded: boolean; close: () => Promise<void>; kill: () => void };
 
 /**
  * DATABASE_URL when set, else the embedded server under DATA_DIR. Migrations run with
@@ -16,10 +16,12 @@ export async function openPostgres(config: Config, opts: { migrate: boolean; app
   let ownerUrl = config.DATABASE_MIGRATION_URL ?? config.DATABASE_URL;
   let appUrl = config.DATABASE_URL;
   let stopEmbedded: (() => Promise<void>) | undefined;
+  let kill = () => {};
   if (!ownerUrl) {
     const embedded = await startEmbeddedPostgres({ dataDir: resolve(join(config.DATA_DIR, 'postgres')), port: config.EMBEDDED_PG_PORT, onLog: opts.debug });
     ownerUrl = embedded.ownerUrl;
     stopEmbedded = embedded.stop;
+    kill = embedded.kill;
   }
   if (opts.migrate || stopEmbedded) {
     const ran = await migratePostgres(ownerUrl);
@@ -31,6 +33,7 @@ export async function openPostgres(config: Config, opts: { migrate: boolean; app
   return {
     pool,
     embedded: Boolean(stopEmbedded),
+    kill,
     close: async () => {
       await pool.end();
       await stopEmbedded?.();

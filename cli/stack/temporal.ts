@@ -3,7 +3,7 @@ import type { Config } from '../config/env-schema.ts';
 import { startTemporalDevServer } from '../temporal/dev-server.ts';
 import type { TemporalTarget } from '../temporal/connect.ts';
 
-export type TemporalEndpoint = { target: TemporalTarget; uiUrl: string | undefined; devServerPid?: number; stop: () => Promise<void> };
+export type TemporalEndpoint = { target: TemporalTarget; uiUrl: string | undefined; devServerPid?: number; stop: () => Promise<void>; kill?: () => void };
 
 /** TEMPORAL_ADDRESS when set, else the Temporal CLI dev server persisting under DATA_DIR. */
 export async function openTemporal(config: Config, log: (line: string) => void): Promise<TemporalEndpoint> {
@@ -18,5 +18,5 @@ export async function openTemporal(config: Config, log: (line: string) => void):
     uiPort: config.TEMPORAL_UI_PORT,
     onLog: log,
   });
-  return { target: { address: dev.address, namespace: 'default' }, uiUrl: config.TEMPORAL_UI_URL ?? dev.uiUrl, devServerPid: dev.pid, stop: dev.stop };
+  return { target: { address: dev.address, namespace: 'default' }, uiUrl: config.TEMPORAL_UI_URL ?? dev.uiUrl, devServerPid: dev.pid, stop: dev.stop, kill: dev.kill };
 }

@@ -27,8 +27,11 @@ export function findTemporalCli(explicit?: string, name = 'temporal'): string | 
   return undefined;
 }
 
-/** `pid` is set when Meterplane spawned the CLI itself, so shutdown checks can find it. */
-export type DevServer = { address: string; uiUrl: string; pid?: number; stop: () => Promise<void> };
+/**
+ * `pid` is set when Meterplane spawned the CLI itself, so shutdown checks can find it; so is
+ * `kill`, the synchronous last resort for a process that exits before `stop` finished.
+ */
+export type DevServer = { address: string; uiUrl: string; pid?: number; stop: () => Promise<void>; kill?: () => void };
 
 export type DevServerOptions = { cliPath?: string; dbFile: string; port: number; uiPort: number; onLog?: (line: string) => void };
 
@@ -56,8 +59,11 @@ export async function startTemporalDevServer(o: DevServerOptions): Promise<DevSe
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const address = `127.0.0.1:${o.port}`;
 
+  const running = () => child.exitCode === null && child.signalCode === null;
+  let asked = false;
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (!running()) return;
+    asked = true;
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 8_000);
     await exited;
@@ -80,7 +86,11 @@ export async function startTemporalDevServer(o: DevServerOptions): Promise<DevSe
       await new Promise((r) => setTimeout(r, 250));
     }
   }
-  return { address, uiUrl: `http://127.0.0.1:${o.uiPort}`, pid: child.pid, stop };
+  // Asked once already and still there: it gets no second chance.
+  const kill = () => {
+    if (running()) child.kill(asked ? 'SIGKILL' : 'SIGTERM');
+  };
+  return { address, uiUrl: `http://127.0.0.1:${o.uiPort}`, pid: child.pid, stop, kill };
 }
 
 /**

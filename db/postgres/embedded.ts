@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export type EmbeddedPostgres = { ownerUrl: string; stop: () => Promise<void> };
+/** `kill` is the synchronous last resort for a process that exits before `stop` finished. */
+export type EmbeddedPostgres = { ownerUrl: string; stop: () => Promise<void>; kill: () => void };
 
 const OWNER = 'postgres';
 // Every process event the package's exit hook (async-exit-hook) listens to: on signals it
@@ -44,7 +45,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   // A server already running on this data folder (a `start` beside an `admin` command) is
   // used as it is and left running.
   if (existsSync(join(opts.dataDir, 'postmaster.pid')) && (await answers(ownerUrl))) {
-    return { ownerUrl, stop: async () => {} };
+    return { ownerUrl, stop: async () => {}, kill: () => {} };
   }
   if (!existsSync(join(opts.dataDir, 'PG_VERSION'))) {
     await server.initialise().catch((err: Error) => {
@@ -55,7 +56,19 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     });
   }
   await server.start();
-  return { ownerUrl, stop: () => server.stop() };
+  return { ownerUrl, stop: () => server.stop(), kill: () => fastShutdown(opts.dataDir) };
+}
+
+/**
+ * SIGINT to the postmaster (PostgreSQL's "fast" shutdown: clean, without waiting for
+ * clients), found through postmaster.pid, whose first line is its pid. Synchronous, so it
+ * works from a process `exit` handler; the server then shuts down on its own.
+ */
+function fastShutdown(dataDir: string): void {
+  const file = join(dataDir, 'postmaster.pid');
+  if (!existsSync(file)) return;
+  const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
+  if (Number.isInteger(pid) && pid > 0) process.kill(pid, 'SIGINT');
 }
 
 async function answers(url: string): Promise<boolean> {

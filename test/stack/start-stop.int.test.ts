@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
+import { connect } from 'node:net';
 import { freePort } from '../harness/global-setup.ts';
 import { descendantsOf, isRunning, commandOf } from '../harness/process-tree.ts';
 
@@ -61,6 +62,24 @@ describe('meterplane start (all-in-one)', () => {
     const coldStartMs = Date.now() - started;
     await until(answers(`http://127.0.0.1:${uiPort}/`), 30_000, 'Temporal UI', first);
     expect(coldStartMs).toBeLessThan(90_000);
+
+    // A WebSocket upgrade with an undecodable session cookie, before any login, once ended the
+    // whole process: now it counts as no credential (the client may still send an auth message)
+    // and the stack keeps serving.
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () =>
+        socket.write(`GET /api/ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nCookie: mp_session=%E0%A4%A\r\n\r\n`));
+      let received = '';
+      socket.on('data', (d) => (received += d.toString('latin1')));
+      socket.on('error', reject);
+      setTimeout(() => {
+        socket.destroy();
+        resolve(received);
+      }, 1_500);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 101 /);
+    expect(first.child.exitCode).toBeNull();
+    expect(await answers(`http://127.0.0.1:${port}/ready`)()).toBe(true);
 
     // The first admin exists on a new DATA_DIR; `meterplane admin create` works beside the running stack.
     expect((await login('first@example.test', 'first admin password')).status).toBe(200);
