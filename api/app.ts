@@ -7,6 +7,7 @@ import type { DatabasePool } from 'slonik';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Client as TemporalClient } from '@temporalio/client';
 import { errorMiddleware } from './http/error-middleware.ts';
+import { API_CSP } from './http/content-security-policy.ts';
 import { requestContext } from './http/request-context.ts';
 import { registerRoutes, type Authorize } from './http/register-routes.ts';
 import { healthRouter } from './health/health-routes.ts';
@@ -49,7 +50,13 @@ export function createApp(deps: AppDeps): App {
   const koa = new Koa({ proxy: true });
   koa.use(requestContext(deps.logger));
   koa.use(errorMiddleware(deps.logger));
+  // helmet's other headers as they come; its CSP is replaced by ours (helmet's default would
+  // allow more, and upgrades http subresources to https, which breaks plain-http deployments).
   koa.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
+  koa.use(async (ctx, next) => {
+    ctx.set('Content-Security-Policy', API_CSP);
+    await next();
+  });
   if (deps.corsOrigin) koa.use(cors({ origin: deps.corsOrigin, credentials: true, exposeHeaders: ['Location', 'Retry-After', 'X-Request-Id'] }));
 
   const health = healthRouter(dependencyChecks(deps.pg, deps.clickhouse, deps.temporal));

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../http/route.ts';
 import { buildOpenApiDocument } from './build-document.ts';
 import { notFound } from '../http/problem.ts';
+import { DOCS_CSP } from '../http/content-security-policy.ts';
 import pkg from '../../package.json' with { type: 'json' };
 
 const swaggerDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
@@ -19,7 +20,8 @@ const DOCS_PAGE = `<!doctype html>
 <body><div id="docs"></div>
 <script src="/api/docs/assets/swagger-ui-bundle.js"></script>
 <script src="/api/docs/assets/init.js"></script></body></html>`;
-const INIT_SCRIPT = `window.ui = SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#docs', deepLinking: true });`;
+// validatorUrl: null keeps the viewer from loading a badge from validator.swagger.io.
+const INIT_SCRIPT = `window.ui = SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#docs', deepLinking: true, validatorUrl: null });`;
 
 /** The document describes `documented()` plus these routes themselves. */
 export function openapiRoutes(documented: () => readonly RouteDef[]): RouteDef[] {
@@ -36,7 +38,7 @@ export function openapiRoutes(documented: () => readonly RouteDef[]): RouteDef[]
       method: 'get', path: '/docs', operationId: 'getApiDocs', tag: 'meta', access: { public: true },
       summary: 'Human-readable API reference',
       responses: { 200: { description: 'HTML page', contentType: 'text/html' } },
-      handler: async () => ({ status: 200, body: DOCS_PAGE, type: 'text/html; charset=utf-8' }),
+      handler: async () => ({ status: 200, body: DOCS_PAGE, type: 'text/html; charset=utf-8', headers: { 'Content-Security-Policy': DOCS_CSP } }),
     }),
     defineRoute({
       method: 'get', path: '/docs/assets/:file', operationId: 'getApiDocsAsset', tag: 'meta', access: { public: true },

@@ -54,6 +54,9 @@ export async function dashboardMiddleware(options: DashboardOptions, logger: Log
     if (NOT_OURS.test(ctx.path)) return next();
     const origin = fixedOrigin ?? `${ctx.protocol}://${ctx.host}`;
     ctx.respond = false; // the handler writes the raw response itself
+    // The API's policy (set on every response) would forbid the page's own scripts; the
+    // dashboard sends its own, with a nonce per page.
+    ctx.res.removeHeader('Content-Security-Policy');
     await new Promise<void>((resolve) => {
       ctx.res.once('close', resolve);
       ctx.res.once('finish', resolve);

@@ -9,12 +9,33 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
 }
 
-/** A fresh browser context (its own cookies) with one page. */
+const violations = new WeakMap<Page, string[]>();
+
+/**
+ * A fresh browser context (its own cookies) with one page. Every Content-Security-Policy
+ * violation the page meets is recorded (the `securitypolicyviolation` event, and Chromium's
+ * console error for it), for `cspViolations`.
+ */
 export async function newPage(browser: Browser, baseURL: string): Promise<Page> {
   const context = await browser.newContext({ baseURL, viewport: { width: 1440, height: 1000 } });
+  // Runs in every document before its own scripts; reports through the console.
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} on ${e.documentURI}`));
+  });
   const page = await context.newPage();
+  const seen: string[] = [];
+  violations.set(page, seen);
+  page.on('console', (message) => {
+    const text = message.text();
+    if (message.type() === 'error' && /CSP violation|Content Security Policy/i.test(text)) seen.push(`${page.url()}: ${text}`);
+  });
   page.setDefaultTimeout(15_000);
   return page;
+}
+
+/** The CSP violations this page has met so far (see newPage); a journey expects none. */
+export function cspViolations(page: Page): string[] {
+  return [...(violations.get(page) ?? [])];
 }
 
 /** Signs in through the sign-in form and waits for the signed-in shell. */

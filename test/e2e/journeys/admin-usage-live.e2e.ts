@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { hydrated, launchBrowser, markDocument, navigate, newPage, screenshot, signIn } from '../harness/browser.ts';
+import { cspViolations, hydrated, launchBrowser, markDocument, navigate, newPage, screenshot, signIn } from '../harness/browser.ts';
 import { apiOf, unique } from '../harness/api.ts';
 
 // Journey 1: an admin signs in, creates a meter, a plan and a tenant, creates an API key,
@@ -80,5 +80,9 @@ describe('admin journey: from nothing to live usage', () => {
     expect(await sameDocument()).toBe(true);
 
     await screenshot(page, 'journey-1-admin-live-usage');
+  });
+
+  it('met no Content-Security-Policy violation on any page', () => {
+    expect(cspViolations(page)).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { Client, Connection } from '@temporalio/client';
 import { ANOMALY_SCAN_WORKFLOW, type AnomalyScanInput } from '../../../workflows/anomaly/contract.ts';
 import { TASK_QUEUE } from '../../../workflows/contract.ts';
-import { launchBrowser, markDocument, navigate, newPage, screenshot, signIn } from '../harness/browser.ts';
+import { cspViolations, launchBrowser, markDocument, navigate, newPage, screenshot, signIn } from '../harness/browser.ts';
 import { apiOf, unique } from '../harness/api.ts';
 
 const MINUTE = 60_000;
@@ -66,5 +66,9 @@ describe('alerts journey: a spike appears live', () => {
     expect(await page.getByTestId('live-alerts').textContent()).toContain('new since you opened this page');
     expect(await sameDocument()).toBe(true);
     await screenshot(page, 'journey-4-alert-live');
+  });
+
+  it('met no Content-Security-Policy violation on any page', () => {
+    expect(cspViolations(page)).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, newPage, screenshot, signIn } from '../harness/browser.ts';
+import { cspViolations, launchBrowser, newPage, screenshot, signIn } from '../harness/browser.ts';
 import { apiOf, unique } from '../harness/api.ts';
 
 // Journey 3: a customer signs in and sees their own usage (and invoices); typing another
@@ -76,5 +76,9 @@ describe('customer journey: only their own tenant', () => {
     // The overview sends a customer back to their own tenant.
     await page.goto('/');
     expect(new URL(page.url()).pathname).toBe(`/tenants/${own.id}`);
+  });
+
+  it('met no Content-Security-Policy violation on any page', () => {
+    expect(cspViolations(page)).toEqual([]);
   });
 });

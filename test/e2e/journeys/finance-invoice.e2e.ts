@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { PDFDocument } from 'pdf-lib';
-import { launchBrowser, navigate, newPage, screenshot, signIn } from '../harness/browser.ts';
+import { cspViolations, launchBrowser, navigate, newPage, screenshot, signIn } from '../harness/browser.ts';
 import { apiOf, unique } from '../harness/api.ts';
 
 type Invoice = { id: string; number: string | null; status: string; total: string | null };
@@ -74,5 +74,9 @@ describe('finance journey: an invoice from PDF to paid', () => {
     await page.getByRole('button', { name: 'Record payment' }).click();
     await expect.poll(() => page.getByTestId('invoice-status').textContent(), { timeout: 15_000 }).toBe('paid');
     await screenshot(page, 'journey-2-finance-invoice-paid');
+  });
+
+  it('met no Content-Security-Policy violation on any page', () => {
+    expect(cspViolations(page)).toEqual([]);
   });
 });
