@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/env-schema.ts';
 import type { Stack } from '../stack/open-stack.ts';
 import { DEFAULT_BUILD_DIR, isBuilt, loadHandler, originFromEnv } from '../../dashboard/serve.ts';
+import { HttpProblem } from '../../api/http/problem.ts';
 
 export type DashboardOptions = {
   /** Where the API answers for the dashboard's server side; the all-in-one stack passes its own address. */
@@ -20,6 +21,23 @@ export function dashboardOptionsOf(config: Config, stack: Stack): DashboardOptio
     temporalUiUrl: stack.temporal.uiUrl,
     temporalNamespace: config.TEMPORAL_NAMESPACE,
   };
+}
+
+/**
+ * The origin a request addressed, from Koa's protocol and host (X-Forwarded-Proto and -Host
+ * behind a proxy): `scheme://host[:port]`, or a 400 when the headers name no such thing.
+ */
+export function requestOrigin(protocol: string, host: string): string {
+  if (protocol === 'http' || protocol === 'https') {
+    try {
+      const url = new URL(`${protocol}://${host}`);
+      // Only a host[:port]: nothing that would make the URL reach past its authority.
+      if (host && !url.username && !url.password && url.pathname === '/' && !url.search && !url.hash && !/[/?#@\\]/.test(host)) return url.origin;
+    } catch {
+      // falls through to the 400
+    }
+  }
+  throw new HttpProblem(400, 'the Host (or X-Forwarded-Host / X-Forwarded-Proto) header does not name an http(s) origin');
 }
 
 /** Paths the dashboard never serves: they belong to the API and the probes, even when unmatched. */
@@ -52,7 +70,7 @@ export async function dashboardMiddleware(options: DashboardOptions, logger: Log
 
   return async (ctx, next) => {
     if (NOT_OURS.test(ctx.path)) return next();
-    const origin = fixedOrigin ?? `${ctx.protocol}://${ctx.host}`;
+    const origin = fixedOrigin ?? requestOrigin(ctx.protocol, ctx.host);
     ctx.respond = false; // the handler writes the raw response itself
     // The API's policy (set on every response) would forbid the page's own scripts; the
     // dashboard sends its own, with a nonce per page.

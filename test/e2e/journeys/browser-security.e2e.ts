@@ -137,6 +137,18 @@ describe('browser hardening', () => {
     expect(status).toBe(201);
   });
 
+  it('malformed cookies and host headers get a 4xx or the sign-in page, never a 500', async () => {
+    const get = (path: string, headers: Record<string, string>) => fetch(`${stack.baseUrl}${path}`, { headers, redirect: 'manual' });
+    expect((await get('/login', { cookie: 'mp_session=%E0%A4%A' })).status).toBe(200);
+    const home = await get('/', { cookie: 'mp_session=%E0%A4%A; mp_session=%' });
+    expect(home.status).toBe(303);
+    expect(home.headers.get('location')).toBe('/login');
+    const badHost = await get('/login', { 'x-forwarded-host': 'a b' });
+    expect(badHost.status).toBe(400);
+    expect(badHost.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect((await get('/api/tenants', { cookie: 'mp_session=%E0%A4%A' })).status).toBe(401);
+  });
+
   it('met no Content-Security-Policy violation on any page', () => {
     expect(cspViolations(page)).toEqual([]);
   });
