@@ -47,11 +47,8 @@ describe('browser hardening', () => {
     const probe = await newPage(browser, stack.baseUrl);
     await probe.goto('/login');
     await hydrated(probe);
-    await probe.evaluate(() => {
-      const script = document.createElement('script');
-      script.textContent = 'window.injected = true';
-      document.head.append(script);
-    });
+    // Runs in the page: an inline script added after load, as injected markup would be.
+    await probe.evaluate("const s = document.createElement('script'); s.textContent = 'window.injected = true'; document.head.append(s);");
     await expect.poll(() => cspViolations(probe).length).toBeGreaterThan(0);
     expect(await probe.evaluate(() => (globalThis as { injected?: boolean }).injected)).toBeUndefined();
     await probe.context().close();
