@@ -33,7 +33,7 @@ export function sessionCookieOf(header: string | undefined): string | undefined 
 }
 
 /** A bearer token that is an API key counts as one; any other is a JWT. */
-export function credentialOfBearer(token: string): Credential {
+function credentialOfBearer(token: string): Credential {
   return looksLikeApiKey(token) ? { kind: 'apiKey', secret: token, source: 'bearer' } : { kind: 'jwt', token, source: 'bearer' };
 }
 
