@@ -48,10 +48,15 @@ export type App = { koa: Koa; routes: readonly RouteDef[]; apiRouter: Router };
 
 export function createApp(deps: AppDeps): App {
   const koa = new Koa({ proxy: true });
+  // What the error middleware cannot answer (the connection broke, the client sent garbage
+  // mid-request) reaches Koa's 'error' event, whose default prints a bare stack to stderr.
+  koa.on('error', (err: Error, ctx?: Koa.Context) => {
+    ((ctx?.state.log as Logger | undefined) ?? deps.logger).warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'request failed outside the error middleware');
+  });
   koa.use(requestContext(deps.logger));
   koa.use(errorMiddleware(deps.logger));
-  // helmet's other headers as they come; its CSP is replaced by ours (helmet's default would
-  // allow more, and upgrades http subresources to https, which breaks plain-http deployments).
+  // helmet's other headers as they are. Its CSP default would allow more than an API needs and
+  // upgrades http subresources to https, which breaks plain-http deployments: ours instead.
   koa.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
   koa.use(async (ctx, next) => {
     ctx.set('Content-Security-Policy', API_CSP);

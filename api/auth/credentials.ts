@@ -50,4 +50,3 @@ export function credentialOf(headers: IncomingHttpHeaders): Credential | null {
   const cookie = sessionCookieOf(headers.cookie);
   return cookie ? { kind: 'jwt', token: cookie, source: 'cookie' } : null;
 }
-

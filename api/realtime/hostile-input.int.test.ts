@@ -21,13 +21,15 @@ let server: Server;
 let hub: RealtimeHub;
 let port: number;
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+/** The app's own warnings, to check that failures outside the error middleware are logged. */
+const appLog: string[] = [];
 
 const TEXT = 0x1;
 const BINARY = 0x2;
 
 beforeAll(async () => {
   [db, ch] = await Promise.all([createTestDatabase(), createTestClickHouse()]);
-  api = await createTestApi({ db, clickhouse: ch.client });
+  api = await createTestApi({ db, clickhouse: ch.client, deps: { logger: pino({ level: 'warn' }, { write: (line: string) => appLog.push(line) }) } });
   server = createServer(api.app.koa.callback());
   hub = createRealtimeHub({ pg: db.pool, principalOfHeaders: createPrincipalResolver(TEST_AUTH, db.pool), logger, authTimeoutMs: 500 });
   await hub.start();
@@ -203,5 +205,36 @@ describe('HTTP requests with malformed credentials to a normal route', () => {
   it('the same requests with a valid credential next to the malformed cookie succeed', async () => {
     const x = await raw([`Authorization: Bearer ${api.tokens.admin}`, 'Cookie: mp_session=%E0%A4%A']);
     expect(x.status).toBe(200);
+  });
+});
+
+describe('malformed bodies', () => {
+  const post = (headers: string[], body: string | Buffer, opts: { endAfterWrite?: boolean; waitMs?: number } = {}) =>
+    exchange(port, [Buffer.concat([Buffer.from(`POST /api/usage/ingest HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\nX-API-Key: ${api.apiKeys.a}\r\n${headers.map((h) => `${h}\r\n`).join('')}\r\n`), Buffer.from(body)])], { waitMs: opts.waitMs ?? 3_000, endAfterWrite: opts.endAfterWrite });
+  const json = (body: string) => post(['Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`], body);
+  const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+
+  it.each<[string, () => Promise<Exchange>, number]>([
+    ['not JSON', () => json('{"events": [}'), 400],
+    ['JSON nested 100,000 deep', () => json(deep(100_000)), 400],
+    ['a number with 100,000 digits', () => json(`{"id":"big-1","type":"api_call","data":{"n":${'9'.repeat(100_000)}}}`), 202],
+    ['invalid UTF-8 in a string (read as U+FFFD)', () => {
+      const body = Buffer.concat([Buffer.from('{"id":"utf-1","type":"api_call","data":{"x":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}}')]);
+      return post(['Content-Type: application/json', `Content-Length: ${body.length}`], body);
+    }, 202],
+    ['a Content-Length that is not a number', () => post(['Content-Type: application/json', 'Content-Length: abc'], '{}'), 400],
+    ['two different Content-Lengths', () => post(['Content-Type: application/json', 'Content-Length: 2', 'Content-Length: 3'], '{}'), 400],
+    ['a broken chunk size', () => post(['Content-Type: application/json', 'Transfer-Encoding: chunked'], 'zz\r\n{}\r\n0\r\n\r\n'), 400],
+    ['a Content-Type with garbage parameters', () => post(['Content-Type: application/json; charset=%%%; ;;=', 'Content-Length: 2'], '{}'), 400],
+  ])('%s, and the server keeps serving', async (_name, send, status) => {
+    const x = await send();
+    expect(x.status).toBe(status);
+    await stillServing();
+  });
+
+  it('a body cut short (the client hangs up before Content-Length bytes): logged, and the server keeps serving', async () => {
+    await post(['Content-Type: application/json', 'Content-Length: 1000'], '{"events": [', { endAfterWrite: true, waitMs: 500 });
+    await stillServing();
+    await expect.poll(() => appLog.some((l) => l.includes('request failed outside the error middleware'))).toBe(true);
   });
 });

@@ -9,8 +9,8 @@ import { createRealtimeHub, createUsageTickPublisher, type UsageTickPublisher } 
 /**
  * Live updates for an API process: the usage-tick publisher that ingest feeds (create it
  * before the app, pass it as AppDeps.usageTicks), and the WebSocket hub on the HTTP server
- * (attach it after listen, with the app's caller resolver). The hub is registered on `life` after the HTTP server, so a
- * shutdown closes the WebSockets (1001) first and then the server.
+ * (attach it after listen, with the app's caller resolver). The hub is registered on `life`
+ * after the HTTP server, so a shutdown closes the WebSockets (1001) first and then the server.
  */
 export function createRealtime(config: Config, stack: Stack, logger: Logger, life: Lifecycle): { usageTicks: UsageTickPublisher; attach: (server: Server, principalOfHeaders: PrincipalOfHeaders) => Promise<void> } {
   const usageTicks = createUsageTickPublisher(stack.pg, { logger });

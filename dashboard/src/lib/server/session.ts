@@ -1,6 +1,6 @@
 import type { Cookies } from '@sveltejs/kit';
 
-/** The API reads the same cookie (api/auth/tokens.ts), which is how /api/ws authenticates the browser. */
+/** The API reads the same cookie (api/auth/credentials.ts), which is how /api/ws authenticates the browser. */
 export const SESSION_COOKIE = 'mp_session';
 
 /** Seconds until the JWT expires, read from its (unverified) payload; the API verifies it on every call. */
