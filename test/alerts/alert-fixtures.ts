@@ -21,10 +21,13 @@ export function eventsIn(tenantId: string, type: string, fromMs: number, spanMs:
   }));
 }
 
+/** Rows as the ingest route takes them (the API key names the tenant). */
+export const asIngestEvents = (rows: readonly EventRow[]) => rows.map((r) => ({ id: r.event_id, type: r.event_type, time: `${r.event_time.replace(' ', 'T')}Z` }));
+
 /** Posts events through the real ingest route as the tenant's service (API key), 10,000 per request. */
 export async function ingestEvents(request: TestApi['request'], apiKey: string, rows: readonly EventRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += 10_000) {
-    const events = rows.slice(i, i + 10_000).map((r) => ({ id: r.event_id, type: r.event_type, time: `${r.event_time.replace(' ', 'T')}Z` }));
+    const events = asIngestEvents(rows.slice(i, i + 10_000));
     const res = await request.post('/api/usage/ingest').set('X-API-Key', apiKey).send({ events });
     if (res.status !== 202) throw new Error(`ingest answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
   }
