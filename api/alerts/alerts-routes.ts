@@ -7,6 +7,7 @@ import { pageOf } from '../http/pagination.ts';
 import { withOperator, withScope } from '../../db/postgres/tenant-scope.ts';
 import { alertsRepository, toAlertView } from '../../db/postgres/alerts-repository.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
+import { Decimal } from '../../domain/money/index.ts';
 import { resolveTenantFilter, scopeOf } from '../auth/tenant-access.ts';
 import { alertIdParams, alertRuleBody, alertRuleSchema, alertSchema, listAlertsQuery, listRulesQuery, toAlertRuleResponse } from './alert-schemas.ts';
 
@@ -75,7 +76,8 @@ export function alertsRoutes(deps: { pg: DatabasePool }): RouteDef[] {
           return alertsRepository.insertRule(tx, {
             tenantId,
             meter: body.meter ?? null,
-            sensitivity: body.sensitivity === undefined ? null : String(Math.round(body.sensitivity * 1000) / 1000),
+            // The schema allows at most 3 decimal places, which numeric(8, 3) stores exactly.
+            sensitivity: body.sensitivity === undefined ? null : new Decimal(body.sensitivity).toFixed(),
             windowMinutes: body.windowMinutes ?? null,
             minVolume: body.minVolume ?? null,
             budgetLevels: body.budgetLevels ?? null,

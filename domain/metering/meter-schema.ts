@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { propertyPathSchema } from './property-path.ts';
+import { MAX_TYPE_LENGTH } from './event-validation.ts';
 
 /**
  * Aggregations a meter can apply to its events (DESIGN §5). What each one means is
@@ -20,7 +21,8 @@ export const meterCodeSchema = z
   .regex(/^[a-z][a-z0-9_]{0,62}$/, 'must start with a lower-case letter and contain only a-z, 0-9 and _ (at most 63 characters)')
   .meta({ description: 'Stable identifier of the meter, used by plans and usage queries', example: 'llm_tokens' });
 
-export const eventTypeSchema = z.string().min(1, 'must not be empty').max(256, 'must be at most 256 characters');
+/** The same limit ingest applies to an event's `type`, so anything that names an event type accepts every stored one. */
+export const eventTypeSchema = z.string().min(1, 'must not be empty').max(MAX_TYPE_LENGTH, `must be at most ${MAX_TYPE_LENGTH} characters`);
 
 // Filter values compare as text (see propertyText); safe integers and booleans are
 // accepted for convenience and stored as their text, so no float ever enters a meter.

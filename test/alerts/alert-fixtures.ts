@@ -1,4 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import type { TestApi } from '../harness/api.ts';
 
 export const MINUTE = 60_000;
@@ -56,4 +58,20 @@ export function steadyBaseline(tenantId: string, type: string, end: number, perB
     for (let t = dayEnd - before; t < last; t += 5 * MINUTE) rows.push(...eventsIn(tenantId, type, t, 5 * MINUTE, perBucket, `${type}-d${day}-${t}`));
   }
   return rows;
+}
+
+/** `perBucket` events in each 5-minute bucket of [fromMs, toMs). */
+export function steadyEvents(tenantId: string, type: string, fromMs: number, toMs: number, perBucket: number, tag: string): EventRow[] {
+  const rows: EventRow[] = [];
+  for (let t = fromMs; t < toMs; t += 5 * MINUTE) rows.push(...eventsIn(tenantId, type, t, 5 * MINUTE, perBucket, `${tag}-${t}`));
+  return rows;
+}
+
+/**
+ * Runs an activity function in a Temporal activity context outside a worker (its `log` and
+ * metrics work as in a worker). With `logs`, the warnings and errors it logs are kept there.
+ */
+export function runActivity<I, R>(fn: (input: I) => Promise<R>, input: I, logs?: LogEntry[]): Promise<R> {
+  const env = new MockActivityEnvironment(undefined, logs ? { logger: new DefaultLogger('WARN', (entry) => logs.push(entry)) } : {});
+  return env.run(fn, input);
 }

@@ -1337,9 +1337,9 @@ export interface operations {
                 "application/json": {
                     /** @description the tenant the rule applies to; omitted or null: every tenant */
                     tenantId?: string | null;
-                    /** @description the event type the rule applies to; omitted or null: every one */
+                    /** @description the event type the rule applies to (1 to 256 characters, as ingest accepts); omitted or null: every one */
                     meter?: string | null;
-                    /** @description robust z-score a spike must exceed (default 6) */
+                    /** @description robust z-score a spike must exceed (default 6); above 0, at most 1000, at most 3 decimal places */
                     sensitivity?: number;
                     /** @description window length; rounded up to whole scan intervals (default: the scan interval) */
                     windowMinutes?: number;
