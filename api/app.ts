@@ -33,6 +33,11 @@ export type AppDeps = {
   /** Resolves and checks the caller; by default JWT sessions and tenant API keys. */
   authorize?: Authorize;
   corsOrigin?: string;
+  /**
+   * Reverse proxies in front of the API that append to X-Forwarded-For (TRUST_PROXY). 0, the
+   * default: X-Forwarded-* headers are ignored and the client is the TCP peer.
+   */
+  trustProxy?: number;
   /** Counts acknowledged events for the live usage.tick (api/realtime); ingest calls it when set. */
   usageTicks?: UsageTickCounter;
   /** Serves everything outside /api, /health, /ready (the dashboard in the all-in-one stack). */
@@ -42,7 +47,7 @@ export type AppDeps = {
 export type App = { koa: Koa; routes: readonly RouteDef[]; apiRouter: Router };
 
 export function createApp(deps: AppDeps): App {
-  const koa = new Koa({ proxy: true });
+  const koa = new Koa(proxyOptions(deps.trustProxy ?? 0));
   koa.use(requestContext(deps.logger));
   koa.use(errorMiddleware(deps.logger));
   koa.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
@@ -60,4 +65,15 @@ export function createApp(deps: AppDeps): App {
   koa.use(apiRouter.allowedMethods());
   if (deps.fallback) koa.use(deps.fallback);
   return { koa, routes, apiRouter };
+}
+
+/**
+ * With n trusted proxies, each appends the address it received the request from, so the
+ * n-th entry from the right of X-Forwarded-For is the client as the outermost trusted proxy
+ * saw it; whatever stands left of it came from the client and is ignored. Koa keeps the last
+ * `maxIpsCount` entries and takes the first of them, which is exactly that entry. With none,
+ * the header (and X-Forwarded-Proto/Host) would be anyone's to forge, so it is not read.
+ */
+function proxyOptions(trustedHops: number): { proxy: boolean; maxIpsCount?: number } {
+  return trustedHops > 0 ? { proxy: true, maxIpsCount: trustedHops } : { proxy: false };
 }

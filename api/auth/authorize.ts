@@ -6,6 +6,7 @@ import { forbidden, unauthorized } from '../http/problem.ts';
 import { createJwtVerifier, type AuthConfig } from './tokens.ts';
 import { createApiKeyVerifier } from './api-key-verifier.ts';
 import { looksLikeApiKey } from './api-key-secrets.ts';
+import { createSessionCheck, type SessionCheck } from './session-check.ts';
 
 /** The credential a request carries: X-API-Key, or a bearer token that is an API key. */
 function apiKeyFrom(headers: { authorization?: string; 'x-api-key'?: string | string[] }): string | undefined {
@@ -20,7 +21,7 @@ function apiKeyFrom(headers: { authorization?: string; 'x-api-key'?: string | st
  * caller is unknown, 403 when their role may not do this. Tenant checks (404 for another
  * tenant's resource) follow in the handler through resolveTenant.
  */
-export function createAuthorize(config: AuthConfig, pg: DatabasePool): Authorize & { principalOf: (req: IncomingMessage) => Promise<Principal | null> } {
+export function createAuthorize(config: AuthConfig, pg: DatabasePool, sessionIsCurrent: SessionCheck = createSessionCheck(pg)): Authorize & { principalOf: (req: IncomingMessage) => Promise<Principal | null> } {
   const verifyJwt = createJwtVerifier(config);
   const verifyKey = createApiKeyVerifier(pg);
 
@@ -31,6 +32,8 @@ export function createAuthorize(config: AuthConfig, pg: DatabasePool): Authorize
       return verified ? { kind: 'apiKey', ...verified } : null;
     }
     const claims = await verifyJwt(req);
+    // A valid signature is not enough: the user may have been deactivated or changed since.
+    if (claims && !(await sessionIsCurrent(claims))) return null;
     return claims ? { kind: 'user', userId: claims.sub, email: claims.email, role: claims.role, tenantId: claims.tenantId } : null;
   };
 

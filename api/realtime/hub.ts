@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import type { DatabasePool } from 'slonik';
 import type { Principal } from '../http/route.ts';
 import { createAuthorize } from '../auth/authorize.ts';
-import { SESSION_COOKIE, type AuthConfig } from '../auth/tokens.ts';
+import { createSessionCheck } from '../auth/session-check.ts';
+import { SESSION_COOKIE, type AuthConfig, type SessionClaims } from '../auth/tokens.ts';
 import { listenForEvents, type EventListener, type RealtimeEvent, type UsageTickEvent } from '../../db/postgres/realtime-events.ts';
 import { mayReceive } from './visibility.ts';
 import { CLOSE_GOING_AWAY, CLOSE_INTERNAL_ERROR, CLOSE_UNAUTHENTICATED, WS_PATH, parseClientMessage } from './protocol.ts';
@@ -25,6 +26,11 @@ export type RealtimeHubOptions = {
   maxBufferedBytes?: number;
   /** At most one usage.tick per tenant per interval on each connection (1 s). */
   tickIntervalMs?: number;
+  /**
+   * How often each open connection's session is checked again (1 s), so a deactivated user,
+   * or one whose role changed, is closed with 4401 within this plus the session cache's 4 s.
+   */
+  revalidateMs?: number;
   /** Browser origins allowed to use the session cookie besides the server's own (CORS_ORIGIN). */
   allowedOrigins?: readonly (string | undefined)[];
 };
@@ -50,6 +56,9 @@ type Conn = {
   tenants: Set<string> | null;
   alive: boolean;
   timers: NodeJS.Timeout[];
+  /** What the connection's token claims, checked again every revalidateMs. */
+  session?: Pick<SessionClaims, 'sub' | 'role' | 'tenantId' | 'ver'>;
+  rechecking?: boolean;
 };
 
 const bearerOf = (req: IncomingMessage) => req.headers.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
@@ -62,11 +71,11 @@ function cookieToken(req: IncomingMessage): string | undefined {
 /** A request-like object that carries only this bearer token (for the first-message flow). */
 const bearerRequest = (token: string) => ({ headers: { authorization: `Bearer ${token}` } }) as unknown as IncomingMessage;
 
-/** Seconds since the epoch at which a (verified) JWT expires. */
-function expiryOf(token: string | undefined): number | undefined {
-  if (!token) return undefined;
-  const claims = jwt.decode(token);
-  return claims && typeof claims === 'object' && typeof claims.exp === 'number' ? claims.exp : undefined;
+/** A (verified) JWT's expiry, in seconds since the epoch, and its token version. */
+function claimsOf(token: string | undefined): { exp?: number; ver?: number } {
+  const claims = token ? jwt.decode(token) : null;
+  if (!claims || typeof claims !== 'object') return {};
+  return { exp: typeof claims.exp === 'number' ? claims.exp : undefined, ver: typeof claims.ver === 'number' ? claims.ver : undefined };
 }
 
 /**
@@ -74,7 +83,8 @@ function expiryOf(token: string | undefined): number | undefined {
  * DESIGN §8: the session cookie (same origin only, so another site cannot ride a browser's
  * cookie), `Authorization: Bearer <jwt>` on the upgrade, or a first message
  * `{"type":"auth","token"}` within 5 s; anything else is closed with 4401. A connection
- * closes with 4401 when its token expires. Tokens are never logged.
+ * closes with 4401 when its token expires, and within about 5 s of its user being
+ * deactivated or changing role; from then on the old token cannot open one. Tokens are never logged.
  *
  * Events arrive from PostgreSQL LISTEN (every process publishes with NOTIFY), and each
  * connection gets only what its role may see. usage.tick is merged per tenant so a connection
@@ -86,7 +96,9 @@ export function createRealtimeHub(o: RealtimeHubOptions): RealtimeHub {
   const maxBuffered = o.maxBufferedBytes ?? 1024 * 1024;
   const tickMs = o.tickIntervalMs ?? 1_000;
   const allowedOrigins = new Set(o.allowedOrigins?.filter((x): x is string => Boolean(x)).map((x) => x.replace(/\/$/, '')));
-  const { principalOf } = createAuthorize(o.auth, o.pg);
+  // One session cache for new connections and open ones alike.
+  const sessionIsCurrent = createSessionCheck(o.pg);
+  const { principalOf } = createAuthorize(o.auth, o.pg, sessionIsCurrent);
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, clientTracking: false });
   const conns = new Set<Conn>();
   let listener: EventListener | undefined;
@@ -152,7 +164,8 @@ export function createRealtimeHub(o: RealtimeHubOptions): RealtimeHub {
       return false;
     }
     c.principal = principal;
-    const exp = expiryOf(token);
+    const { exp, ver } = claimsOf(token);
+    c.session = { sub: principal.userId, role: principal.role, tenantId: principal.tenantId, ver };
     if (exp !== undefined) {
       const timer = setTimeout(() => c.ws.close(CLOSE_UNAUTHENTICATED, 'session expired'), Math.min(Math.max(0, exp * 1000 - Date.now()), 2 ** 31 - 1));
       timer.unref();
@@ -273,6 +286,29 @@ export function createRealtimeHub(o: RealtimeHubOptions): RealtimeHub {
   }, o.heartbeatMs ?? 30_000);
   heartbeat.unref();
 
+  // A connection outlives the checks of its upgrade: its user may be deactivated, or change
+  // role, while it is open. Each check is a cache lookup; PostgreSQL is asked at most once
+  // per user per cache lifetime.
+  const revalidate = setInterval(() => {
+    for (const c of conns) {
+      const session = c.session;
+      if (!session || c.rechecking) continue;
+      c.rechecking = true;
+      sessionIsCurrent(session)
+        .then((current) => {
+          if (!current && c.ws.readyState === WebSocket.OPEN) {
+            log.info({ userId: session.sub }, 'closing a WebSocket whose session was revoked');
+            c.ws.close(CLOSE_UNAUTHENTICATED, 'session revoked');
+          }
+        })
+        .catch((err: unknown) => log.warn({ err }, 'WebSocket session check failed; kept open until the next check'))
+        .finally(() => {
+          c.rechecking = false;
+        });
+    }
+  }, o.revalidateMs ?? 1_000);
+  revalidate.unref();
+
   return {
     async start() {
       listener ??= listenForEvents({
@@ -305,6 +341,7 @@ export function createRealtimeHub(o: RealtimeHubOptions): RealtimeHub {
       if (closing) return;
       closing = true;
       clearInterval(heartbeat);
+      clearInterval(revalidate);
       for (const s of ticks.values()) clearTimeout(s.timer);
       if (attached) attached.server.off('upgrade', attached.onUpgrade);
       await listener?.close();

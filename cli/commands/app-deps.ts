@@ -12,5 +12,6 @@ export function appDepsOf(config: Config, stack: Stack, logger: Logger): AppDeps
     temporal: stack.temporal.client,
     auth: { jwtSecret: stack.jwtSecret, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.JWT_TTL_SECONDS },
     corsOrigin: config.CORS_ORIGIN,
+    trustProxy: config.TRUST_PROXY,
   };
 }

@@ -38,6 +38,7 @@ export const envVariables = {
   ADMIN_EMAIL: { schema: z.email().optional(), default: '', meaning: 'first admin created on a new DATA_DIR by `start` (default admin@meterplane.local)' },
   ADMIN_PASSWORD: { schema: z.string().min(10).optional(), default: '', meaning: 'password of that first admin; empty generates one and prints it once' },
   SEED_DEMO: { schema: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'), default: 'true', meaning: '`start` seeds demo meters, plans, tenants, usage and subscriptions on a new DATA_DIR' },
+  TRUST_PROXY: { schema: z.coerce.number().int().min(0).max(10).default(0), default: '0', meaning: 'reverse proxies in front of the API that append to X-Forwarded-For; 0 ignores X-Forwarded-* and uses the TCP peer' },
   CORS_ORIGIN: { schema: optionalUrl, default: '', meaning: 'origin allowed to call the API from a browser (the dashboard when served elsewhere)' },
   INGEST_FLUSH_ROWS: { schema: z.coerce.number().int().min(1).max(1_000_000).default(20_000), default: '20000', meaning: 'ingest group commit: insert into ClickHouse as soon as this many rows wait' },
   INGEST_FLUSH_MS: { schema: z.coerce.number().int().min(0).max(60_000).default(20), default: '20', meaning: 'ingest group commit: insert at the latest when the oldest waiting row has waited this long (ms)' },

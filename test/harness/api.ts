@@ -62,8 +62,8 @@ export async function createTestApi(opts: { db: TestDatabase; clickhouse: ClickH
     return { a, b, users, apiKeys: { a: await key(a.id), b: await key(b.id) } };
   });
 
-  const token = (u: { id: string; email: string; role: 'admin' | 'finance' | 'customer'; tenant_id: string | null }) =>
-    signSessionToken(TEST_AUTH, { id: u.id, email: u.email, role: u.role, tenantId: u.tenant_id });
+  const token = (u: { id: string; email: string; role: 'admin' | 'finance' | 'customer'; tenant_id: string | null; token_version: number }) =>
+    signSessionToken(TEST_AUTH, { id: u.id, email: u.email, role: u.role, tenantId: u.tenant_id, tokenVersion: u.token_version });
   const asTenant = (t: { id: string; external_id: string | null; name: string }): SeededTenant => ({ id: t.id, externalId: t.external_id!, name: t.name });
 
   return {

@@ -26,6 +26,9 @@ const matrix: Case[] = [
   { operationId: 'createUser', method: 'post', path: () => '/api/users', writes: 'users',
     body: (t) => ({ email: `u-${unique()}@example.test`, password: 'long enough pw', role: 'customer', tenantId: t.tenants.a.id }),
     expect: { admin: 201, finance: 403, customerA: 403, customerB: 403 } },
+  // A change to what the user already is: it succeeds without signing anyone out.
+  { operationId: 'updateUser', method: 'patch', path: (t) => `/api/users/${t.users.finance.id}`, writes: 'users',
+    body: () => ({ active: true }), expect: { admin: 200, finance: 403, customerA: 403, customerB: 403 } },
   { operationId: 'listTenants', method: 'get', path: () => '/api/tenants', expect: { admin: 200, finance: 200, customerA: 403, customerB: 403 } },
   { operationId: 'createTenant', method: 'post', path: () => '/api/tenants', writes: 'tenants',
     body: () => ({ name: `T ${unique()}` }), expect: { admin: 201, finance: 403, customerA: 403, customerB: 403 } },

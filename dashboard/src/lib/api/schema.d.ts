@@ -719,6 +719,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a user's role or deactivate them
+         * @description Any change signs the user out everywhere within 5 s: their existing tokens stop working, and a deactivated user cannot sign in. Role customer needs `tenantId`. Nobody may deactivate their own account, and no change may leave no active admin (409).
+         */
+        patch: operations["updateUser"];
+        trace?: never;
+    };
     "/api/webhooks": {
         parameters: {
             query?: never;
@@ -1236,6 +1256,16 @@ export interface components {
             role: "admin" | "finance" | "customer";
             tenantId: string | null;
         };
+        UserAccount: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            /** @enum {string} */
+            role: "admin" | "finance" | "customer";
+            tenantId: string | null;
+            /** @description false once deactivated: the user can no longer sign in, and their tokens stop working */
+            active: boolean;
+        };
         WebhookDelivery: {
             /** Format: uuid */
             id: string;
@@ -1646,7 +1676,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Wrong email or password (one message for both) */
+            /** @description Wrong email or password, or a deactivated user (one message for all) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1736,6 +1766,15 @@ export interface operations {
             };
             /** @description Email already registered */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many sign-ups from this address this hour; see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3576,7 +3615,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["User"][];
+                        items: components["schemas"]["UserAccount"][];
                         total: number;
                         limit: number;
                         offset: number;
@@ -3612,7 +3651,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"];
+                    "application/json": components["schemas"]["UserAccount"];
                 };
             };
             /** @description Invalid input */
@@ -3625,6 +3664,87 @@ export interface operations {
                 };
             };
             /** @description Email taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    role?: "admin" | "finance" | "customer";
+                    /**
+                     * Format: uuid
+                     * @description the tenant of a customer: required with role customer, refused otherwise
+                     */
+                    tenantId?: string;
+                    /** @description false deactivates the user, true lets them sign in again */
+                    active?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The user after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserAccount"];
+                };
+            };
+            /** @description Invalid input, or no such tenant; `errors` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only admins manage users */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The change would deactivate yourself or leave no active admin */
             409: {
                 headers: {
                     [name: string]: unknown;
