@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/env-schema.ts';
 import type { Stack } from '../stack/open-stack.ts';
 import type { AppDeps } from '../../api/app.ts';
+import { webhookDestinationsOf } from '../config/webhook-destinations.ts';
 
 /** The API's dependencies from config and an open stack; shared by `start` and `api`. */
 export function appDepsOf(config: Config, stack: Stack, logger: Logger): AppDeps {
@@ -12,5 +13,6 @@ export function appDepsOf(config: Config, stack: Stack, logger: Logger): AppDeps
     temporal: stack.temporal.client,
     auth: { jwtSecret: stack.jwtSecret, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.JWT_TTL_SECONDS },
     corsOrigin: config.CORS_ORIGIN,
+    webhookDestinations: webhookDestinationsOf(config),
   };
 }

@@ -729,7 +729,10 @@ export interface paths {
         /** Webhook endpoints (without secrets) */
         get: operations["listWebhookEndpoints"];
         put?: never;
-        /** Subscribe a URL to events; deliveries are signed per Standard Webhooks */
+        /**
+         * Subscribe a URL to events; deliveries are signed per Standard Webhooks
+         * @description Where private destinations are refused (WEBHOOK_ALLOW_PRIVATE=false, the production default), a URL whose host is, or resolves to, a loopback, private, link-local or other non-public address is refused with 400, and so is plain http in production.
+         */
         post: operations["createWebhookEndpoint"];
         delete?: never;
         options?: never;
@@ -3702,7 +3705,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedWebhookEndpoint"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input, or a destination that is not allowed (names `url`) */
             400: {
                 headers: {
                     [name: string]: unknown;
