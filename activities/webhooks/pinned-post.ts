@@ -39,10 +39,12 @@ export function postPinned(url: URL, addresses: readonly ResolvedAddress[], head
       signal: AbortSignal.timeout(timeoutMs),
     });
     req.once('response', (res) => {
+      // The status is the answer; a body cut short afterwards (timeout, reset) changes nothing.
+      res.on('error', () => {});
       res.resume();
       resolve(res.statusCode ?? 0);
     });
-    req.once('error', reject);
+    req.on('error', reject);
     req.end(body);
   });
 }
