@@ -19,6 +19,7 @@ import type { BillingApiOptions } from './subscriptions/billing-routes.ts';
 import { createMeteringRuntime, type MeteringRuntime } from './ingest/metering-runtime.ts';
 import { metricsRouter } from './metrics/metrics-routes.ts';
 import type { UsageTickCounter } from './realtime/usage-ticks.ts';
+import type { DestinationPolicy, Resolve } from '../domain/webhooks/destination.ts';
 
 export type AppDeps = {
   /** Ingest batcher, metrics and meter/tenant caches; cli/ passes one it stops on shutdown, tests get a default. */
@@ -42,6 +43,12 @@ export type AppDeps = {
   usageTicks?: UsageTickCounter;
   /** Serves everything outside /api, /health, /ready (the dashboard in the all-in-one stack). */
   fallback?: Koa.Middleware;
+  /**
+   * Which webhook URLs endpoints may have (cli/ passes the configured policy). Absent:
+   * private addresses and plain http allowed, as in development and tests. `resolve`
+   * replaces DNS (tests).
+   */
+  webhookDestinations?: DestinationPolicy & { resolve?: Resolve };
 };
 
 export type App = { koa: Koa; routes: readonly RouteDef[]; apiRouter: Router };

@@ -184,7 +184,8 @@ describe('POST /api/usage/ingest', () => {
     const slow = await createTestApi({ db, clickhouse: ch.client, deps: { metering } });
     const first = slow.request.post('/api/usage/ingest').set(key(slow.apiKeys.a)).send([llm('q-1', 1), llm('q-2', 1)]).then((r) => r);
     await new Promise((r) => setTimeout(r, 200));
-    const refused = await slow.request.post('/api/usage/ingest').set(key(slow.apiKeys.a)).send([llm('q-3', 1), llm('q-4', 1)]);
+    // Tenant B: A's own next request would be refused for its share (429) before the bound.
+    const refused = await slow.request.post('/api/usage/ingest').set(key(slow.apiKeys.b)).send([llm('q-3', 1), llm('q-4', 1)]);
     expect(refused.status).toBe(503);
     expect(refused.headers['retry-after']).toBe('1');
     release();

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/env-schema.ts';
 import type { Stack } from '../stack/open-stack.ts';
 import type { AppDeps } from '../../api/app.ts';
+import { webhookDestinationsOf } from '../config/webhook-destinations.ts';
 
 /** The API's dependencies from config and an open stack; shared by `start` and `api`. */
 export function appDepsOf(config: Config, stack: Stack, logger: Logger): AppDeps {
@@ -13,5 +14,6 @@ export function appDepsOf(config: Config, stack: Stack, logger: Logger): AppDeps
     auth: { jwtSecret: stack.jwtSecret, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.JWT_TTL_SECONDS },
     corsOrigin: config.CORS_ORIGIN,
     trustProxy: config.TRUST_PROXY,
+    webhookDestinations: webhookDestinationsOf(config),
   };
 }

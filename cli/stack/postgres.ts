@@ -17,7 +17,7 @@ export async function openPostgres(config: Config, opts: { migrate: boolean; app
   let appUrl = config.DATABASE_URL;
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!ownerUrl) {
-    const embedded = await startEmbeddedPostgres({ dataDir: resolve(join(config.DATA_DIR, 'postgres')), port: config.EMBEDDED_PG_PORT, onLog: opts.debug });
+    const embedded = await startEmbeddedPostgres({ dataDir: resolve(join(config.DATA_DIR, 'postgres')), port: config.EMBEDDED_PG_PORT, onLog: opts.debug, onNotice: opts.log });
     ownerUrl = embedded.ownerUrl;
     stopEmbedded = embedded.stop;
   }

@@ -195,7 +195,7 @@ export interface paths {
          * @description Accepts usage events as CloudEvents 1.0 (structured, batch, or binary mode with ce-* headers and the data as the body) or plain JSON (one event, an array, or {events: [...]}).
          *     Answers 202 only after ClickHouse committed every event of the request. Any invalid event refuses the whole request (400, every problem listed as {index, field, message}) and nothing is written.
          *     The same (tenant, id) counts once in every usage read, however often it is posted: the first accepted delivery wins.
-         *     Limits: 5 MiB and 10,000 events per request (413). When the ingest queue is full: 503 with Retry-After.
+         *     Limits: 5 MiB and 10,000 events per request (413). A request is admitted or refused whole. While the ingest queue is more than half full, a tenant holding more than half of it gets 429 with Retry-After; every other tenant is admitted until the queue is full, then gets 503 with Retry-After. A refusal the queue can decide without the body comes before the body is read.
          */
         post: operations["ingestEvents"];
         delete?: never;
@@ -655,7 +655,7 @@ export interface paths {
          * @description Accepts usage events as CloudEvents 1.0 (structured, batch, or binary mode with ce-* headers and the data as the body) or plain JSON (one event, an array, or {events: [...]}).
          *     Answers 202 only after ClickHouse committed every event of the request. Any invalid event refuses the whole request (400, every problem listed as {index, field, message}) and nothing is written.
          *     The same (tenant, id) counts once in every usage read, however often it is posted: the first accepted delivery wins.
-         *     Limits: 5 MiB and 10,000 events per request (413). When the ingest queue is full: 503 with Retry-After.
+         *     Limits: 5 MiB and 10,000 events per request (413). A request is admitted or refused whole. While the ingest queue is more than half full, a tenant holding more than half of it gets 429 with Retry-After; every other tenant is admitted until the queue is full, then gets 503 with Retry-After. A refusal the queue can decide without the body comes before the body is read.
          */
         post: operations["ingestUsage"];
         delete?: never;
@@ -749,7 +749,10 @@ export interface paths {
         /** Webhook endpoints (without secrets) */
         get: operations["listWebhookEndpoints"];
         put?: never;
-        /** Subscribe a URL to events; deliveries are signed per Standard Webhooks */
+        /**
+         * Subscribe a URL to events; deliveries are signed per Standard Webhooks
+         * @description Where private destinations are refused (WEBHOOK_ALLOW_PRIVATE=false, the production default), a URL whose host is, or resolves to, a loopback, private, link-local or other non-public address is refused with 400, and so is plain http in production.
+         */
         post: operations["createWebhookEndpoint"];
         delete?: never;
         options?: never;
@@ -1910,7 +1913,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Ingest queue full or storage unavailable; retry after Retry-After seconds */
+            /** @description The ingest queue is more than half full and this tenant holds more than half of it; retry after Retry-After seconds. Nothing of the request was written */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Ingest queue full, server stopping or storage unavailable; retry after Retry-After seconds. Nothing of the request was written */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3468,7 +3480,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Ingest queue full or storage unavailable; retry after Retry-After seconds */
+            /** @description The ingest queue is more than half full and this tenant holds more than half of it; retry after Retry-After seconds. Nothing of the request was written */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Ingest queue full, server stopping or storage unavailable; retry after Retry-After seconds. Nothing of the request was written */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3804,7 +3825,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedWebhookEndpoint"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input, or a destination that is not allowed (names `url`) */
             400: {
                 headers: {
                     [name: string]: unknown;
