@@ -5,10 +5,11 @@ ALTER TABLE meters ADD COLUMN allow_negative boolean NOT NULL DEFAULT false;
 ALTER TABLE meters ADD CONSTRAINT meters_allow_negative_check
   CHECK (NOT allow_negative OR aggregation IN ('sum', 'max', 'latest'));
 
--- billing_failed: an invoice could not be issued because an amount or quantity is larger than
--- an invoice can store (bigint minor units, numeric(42, 12) quantities). Critical; meter is the
--- charge's meter when one is to blame; the window is the invoiced window; observed is 0 (the
--- figure itself may not fit the column) and details say what overflowed.
+-- billing_failed: an invoice (or a late-usage adjustment) could not be issued because an amount
+-- or quantity is larger than an invoice stores (bigint minor units, numeric(42, 12) quantities).
+-- Critical. The window is the invoiced window (the re-rated one for late usage, with its meter;
+-- otherwise meter is NULL); observed is 0, as the figure itself may not fit the column, and
+-- details say what overflowed.
 ALTER TABLE alerts DROP CONSTRAINT alerts_kind_check;
 ALTER TABLE alerts ADD CONSTRAINT alerts_kind_check
   CHECK (kind IN ('usage_spike', 'usage_drop', 'budget_threshold', 'invoice_uncollectible', 'billing_failed'));
