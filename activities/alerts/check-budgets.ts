@@ -1,5 +1,5 @@
 import { log } from '@temporalio/activity';
-import { Decimal, formatAmount, toDecimal } from '../../domain/money/index.ts';
+import { Decimal, OutOfRangeError, formatAmount, toDecimal, toStoredDecimal } from '../../domain/money/index.ts';
 import { quotePlan, type Usage } from '../../domain/pricing/index.ts';
 import { budgetLevelToRaise, budgetLevelsFor, budgetSeverity } from '../../domain/anomaly/index.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
@@ -37,8 +37,7 @@ export function createBudgetActivities(deps: ActivityDeps) {
       const byTenant = new Map<string, BudgetCandidateRow[]>();
       for (const c of candidates) byTenant.set(c.tenant_id, [...(byTenant.get(c.tenant_id) ?? []), c]);
 
-      const raised: RaisedAlert[] = [];
-      for (const [tenantId, subs] of byTenant) {
+      const checkTenant = async (tenantId: string, subs: BudgetCandidateRow[]): Promise<RaisedAlert | null> => {
         const { budget, currency, tax_rate: taxRate } = subs[0]!;
         // A tenant normally has one subscription; with several, their estimates add up and the
         // "period" is the span of their current periods.
@@ -57,7 +56,8 @@ export function createBudgetActivities(deps: ActivityDeps) {
         const periodEnd = new Date(Math.max(...subs.map((s) => s.period_end.getTime())));
         const already = await withOperator(deps.pg, (tx) => alertsRepository.budgetLevelsRaised(tx, tenantId, periodStart, periodEnd));
         const level = budgetLevelToRaise(spent, budget, budgetLevelsFor(rules, tenantId), already);
-        if (level === null) continue;
+        if (level === null) return null;
+        toStoredDecimal(spent, 'the estimated charges');
         const spentText = formatAmount(spent, currency);
         const budgetText = formatAmount(toDecimal(budget), currency);
         const alert = await raiseAlert(
@@ -77,7 +77,20 @@ export function createBudgetActivities(deps: ActivityDeps) {
             details: { subscriptions: subs.map((s) => s.subscription_id), estimatedAt: at.toISOString() },
           },
         );
-        if (alert) raised.push(alert);
+        return alert;
+      };
+
+      const raised: RaisedAlert[] = [];
+      for (const [tenantId, subs] of byTenant) {
+        try {
+          const alert = await checkTenant(tenantId, subs);
+          if (alert) raised.push(alert);
+        } catch (err) {
+          // One tenant's usage or estimate too large to store must not stop every other tenant's
+          // check; its invoice raises billing_failed when the period closes.
+          if (!(err instanceof OutOfRangeError)) throw err;
+          log.error('budget check skipped for a tenant: its numbers are out of range', { tenantId, reason: err.message });
+        }
       }
       return { tenants: byTenant.size, raised };
     },
