@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createTestDatabase, type TestDatabase } from '../harness/postgres.ts';
 import { createTestClickHouse } from '../harness/clickhouse.ts';
-import { createBudgetActivities } from '../../activities/alerts/check-budgets.ts';
+import { createBudgetActivities, type CheckBudgetsResult } from '../../activities/alerts/check-budgets.ts';
 import { meteringUsageSource } from '../../activities/invoices/metering-usage-source.ts';
 import { planSchema } from '../../domain/pricing/index.ts';
 import { withOperator, withTenant } from '../../db/postgres/tenant-scope.ts';
@@ -66,7 +66,7 @@ describe('budget checks with numbers out of range', () => {
   it('skip the tenants whose usage or estimate cannot be stored and check every other tenant', async () => {
     const usage = meteringUsageSource({ clickhouse: ch.client, findMeter: (_tenantId, code) => metersRepository.findByCode(db.pool, code) });
     const { checkBudgets } = createBudgetActivities({ pg: db.pool, clickhouse: ch.client, usage });
-    const result = await new MockActivityEnvironment().run(checkBudgets, { at: new Date().toISOString() });
+    const result: CheckBudgetsResult = await new MockActivityEnvironment().run(checkBudgets, { at: new Date().toISOString() });
     expect(result.tenants).toBe(3);
     expect(result.raised).toEqual([expect.objectContaining({ tenantId: ORDINARY, kind: 'budget_threshold', level: 80, observed: '900.00' })]);
     const stored = await withOperator(db.pool, (tx) => alertsRepository.list(tx, { limit: 100, offset: 0 }));
