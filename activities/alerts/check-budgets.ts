@@ -1,5 +1,5 @@
 import { log } from '@temporalio/activity';
-import { Decimal, formatAmount, toDecimal } from '../../domain/money/index.ts';
+import { Decimal, formatAmount, toDecimal, toStoredDecimal } from '../../domain/money/index.ts';
 import { quotePlan, type Usage } from '../../domain/pricing/index.ts';
 import { budgetLevelToRaise, budgetLevelsFor, budgetSeverity, type AlertRule } from '../../domain/anomaly/index.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
@@ -52,6 +52,9 @@ async function checkTenant(deps: ActivityDeps, usage: UsageSource, isolate: Isol
   const already = await withOperator(deps.pg, (tx) => alertsRepository.budgetLevelsRaised(tx, tenantId, periodStart, periodEnd));
   const level = budgetLevelToRaise(spent, budget, budgetLevelsFor(rules, tenantId), already);
   if (level === null) return null;
+  // An estimate too large to store fails this tenant alone (isolated like any other failure);
+  // its invoice raises billing_failed when the period closes.
+  toStoredDecimal(spent, 'the estimated charges');
   const spentText = formatAmount(spent, currency);
   const budgetText = formatAmount(toDecimal(budget), currency);
   return raiseAlert(deps.pg, {

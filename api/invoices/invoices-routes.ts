@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineRoute, ROLES, type RouteDef } from '../http/route.ts';
 import { pageOf } from '../http/pagination.ts';
-import { notFound } from '../http/problem.ts';
+import { HttpProblem, notFound } from '../http/problem.ts';
 import { isOperator, resolveTenantFilter, scopeOf } from '../auth/tenant-access.ts';
 import { INVOICE_STATUSES } from '../../db/postgres/invoices-repository.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
@@ -71,12 +71,15 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
         201: { description: 'The finalized invoice', schema: invoiceSchema },
         202: { description: 'Still being issued: poll Location', schema: pendingSchema },
         404: { description: 'No such subscription' },
-        409: { description: 'Nothing to invoice (trial, just started, ended)' },
+        409: { description: 'Nothing to invoice (trial, just started, ended), or the invoice could not be issued (amounts out of range)' },
       },
       handler: async ({ body, principal }) => {
         const outcome = await deps.subscriptions.invoiceNow(scopeOf(principal!), body.subscriptionId, deps.generateWaitMs);
         const location = { Location: `/api/invoices/${outcome.invoiceId}` };
         if (outcome.pending) return { status: 202, body: { invoiceId: outcome.invoiceId, status: 'pending' }, headers: location };
+        if (outcome.result?.status === 'billing_failed') {
+          throw new HttpProblem(409, 'the invoice could not be issued: its amounts are larger than an invoice can hold; a billing_failed alert was raised and the period was not billed');
+        }
         return { status: 201, body: await invoices.get(scopeOf(principal!), outcome.invoiceId), headers: location };
       },
     }),

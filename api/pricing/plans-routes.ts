@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { withOperator, withScope } from '../../db/postgres/tenant-scope.ts';
 import { plansRepository } from '../../db/postgres/plans-repository.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
-import { quotePlan } from '../../domain/pricing/index.ts';
+import { quotePlan, quoteRangeProblem } from '../../domain/pricing/index.ts';
 import { toDecimal, toDecimalString } from '../../domain/money/index.ts';
 import { resolveTenantFilter, scopeOf } from '../auth/tenant-access.ts';
 import { planBody, planIdParams, planResponse, planVersionQuery, quoteBody, quoteResponse, toPlanResponse } from './plan-schemas.ts';
@@ -91,7 +91,8 @@ export function plansRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       summary: 'Price one period of a plan for the given usage',
       description:
         "Uses domain/pricing's quotePlan, the function billing uses. Tax comes from the tenant's taxRate: the named " +
-        "tenant, or a customer's own tenant; without a tenant the tax rate is 0. A customer naming another tenant gets 404.",
+        "tenant, or a customer's own tenant; without a tenant the tax rate is 0. A customer naming another tenant gets 404. " +
+        'Usage that prices to more than an invoice can hold (bigint minor units: 92233720368547758.07 USD) is 400, naming usage.<meter>.',
       params: planIdParams,
       body: { schema: quoteBody },
       responses: { 200: { description: 'The quote', schema: quoteResponse }, 400: { description: 'Invalid usage' }, 404: { description: 'No such plan or tenant' } },
@@ -104,6 +105,8 @@ export function plansRoutes(deps: { pg: DatabasePool }): RouteDef[] {
         if (tenantId && !tenant) throw notFound('tenant');
         const taxRate = toDecimalString(toDecimal(tenant?.tax_rate ?? '0'));
         const quote = quotePlan(record.plan, body.usage, taxRate);
+        const outOfRange = quoteRangeProblem(quote);
+        if (outOfRange) throw badRequest(outOfRange.meter === null ? 'usage' : `usage.${outOfRange.meter}`, outOfRange.message);
         return { status: 200, body: { planId: record.id, planVersion: record.version, tenantId: tenant?.id ?? null, taxRate, ...quote } };
       },
     }),

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestEnvironment } from '../../test/harness/environment.ts';
+import { expectResponseMatchesSpec } from '../../test/harness/openapi-responses.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { plansRepository } from '../../db/postgres/plans-repository.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
@@ -181,5 +182,32 @@ describe('quotes', () => {
     expect(res.body.errors[0].field).toBe('usage.api_calls');
     const negative = await env.api.request.post(`/api/pricing/plans/${plan.id}/quote`).set(auth(env.api.tokens.admin)).send({ usage: { api_calls: '-1' } });
     expect(negative.status).toBe(400);
+  });
+
+  it('refuses usage that prices to more than an invoice can hold with 400 naming the meter, up to the last minor unit', async () => {
+    // 1000 per call: 92233720368547.75807 calls price to 92233720368547758.07 USD, the most an
+    // invoice stores (2^63 − 1 cents); one hundred-thousandth of a call more is one cent more.
+    const { id } = (await createPlan({ code: 'q-edge', name: 'Edge', currency: 'USD', interval: 'month', baseFee: '0', charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '1000' }] })).body;
+    const quote = (usage: Record<string, string>, tenantId?: string) =>
+      env.api.request.post(`/api/pricing/plans/${id}/quote`).set(auth(env.api.tokens.admin)).send({ usage, ...(tenantId ? { tenantId } : {}) });
+
+    const largest = await quote({ calls: '92233720368547.75807' });
+    expect(largest.status).toBe(200);
+    expect(largest.body.total).toBe('92233720368547758.07');
+
+    const over = await quote({ calls: '92233720368547.75808' });
+    expect(over.status).toBe(400);
+    expect(over.headers['content-type']).toMatch(/application\/problem\+json/);
+    expectResponseMatchesSpec('POST', '/api/pricing/plans/{id}/quote', over);
+    expect(over.body.errors).toEqual([{ field: 'usage.calls', message: 'the calls charge of 92233720368547758.08 USD is more than an invoice can hold (at most 92233720368547758.07 USD)' }]);
+
+    // The largest usage a quote's schema takes (30 integer digits), far beyond.
+    const huge = await quote({ calls: '999999999999999999999999999999.999999999999' });
+    expect([huge.status, huge.body.errors?.[0]?.field]).toEqual([400, 'usage.calls']);
+
+    // The line fits, the total with tenant A's 20 % tax does not: no one meter to blame.
+    const taxed = await quote({ calls: '92233720368547.75807' }, env.api.tenants.a.id);
+    expect(taxed.status).toBe(400);
+    expect(taxed.body.errors).toEqual([{ field: 'usage', message: expect.stringMatching(/^the total of 110680464442257309\.68 USD is more than an invoice can hold/) }]);
   });
 });

@@ -44,6 +44,10 @@ const meterFields = {
     .optional()
     .meta({ description: 'Property path → allowed values; only matching events count', example: { region: ['eu', 'us'] } }),
   groupBy: z.array(propertyPathSchema).max(MAX_GROUP_BY).optional().meta({ description: 'Properties usage can be broken down by', example: ['model'] }),
+  allowNegative: z
+    .boolean({ error: 'must be true or false' })
+    .optional()
+    .meta({ description: 'Accept negative values (sum, max, latest only; default false): a sum can then go down, e.g. for refunds' }),
 };
 
 /** A meter definition as an admin posts it. Unknown fields are refused, not ignored. */
@@ -57,6 +61,9 @@ export const meterInputSchema = z.strictObject(meterFields).superRefine((m, ctx)
   }
   if (m.filters && Object.keys(m.filters).length > MAX_FILTERS) {
     ctx.addIssue({ code: 'custom', path: ['filters'], message: `must have at most ${MAX_FILTERS} properties` });
+  }
+  if (m.allowNegative && !NUMERIC_AGGREGATIONS.includes(m.aggregation)) {
+    ctx.addIssue({ code: 'custom', path: ['allowNegative'], message: `is only for ${NUMERIC_AGGREGATIONS.join(', ')}, which read numbers` });
   }
   if (m.groupBy && new Set(m.groupBy).size !== m.groupBy.length) {
     ctx.addIssue({ code: 'custom', path: ['groupBy'], message: 'must not repeat a property' });
@@ -74,6 +81,8 @@ export type Meter = {
   valueProperty?: string | undefined;
   filters: Record<string, string[]>;
   groupBy: string[];
+  /** Negative values count (sum, max, latest); otherwise ingest refuses them and reads skip them. Absent means false. */
+  allowNegative?: boolean | undefined;
 };
 
 export const meterSchema = z
@@ -86,6 +95,7 @@ export const meterSchema = z
     valueProperty: z.string().optional(),
     filters: z.record(z.string(), z.array(z.string())),
     groupBy: z.array(z.string()),
+    allowNegative: z.boolean(),
   })
   .meta({ id: 'Meter' });
 
@@ -101,5 +111,6 @@ export function parseMeter(input: unknown): Meter {
     ...(m.valueProperty !== undefined ? { valueProperty: m.valueProperty } : {}),
     filters: m.filters ?? {},
     groupBy: m.groupBy ?? [],
+    allowNegative: m.allowNegative ?? false,
   };
 }

@@ -13,7 +13,7 @@ export { pricePerUnit } from './models/per-unit.ts';
 export { priceVolume } from './models/volume.ts';
 export { rateCharge } from './rate-charge.ts';
 export type { ChargeRating, ModelRating, TierLine } from './rating.ts';
-export { quotePlan } from './quote-plan.ts';
+export { quotePlan, quoteRangeProblem } from './quote-plan.ts';
 export { tierBreakdown, totalsWithTax } from './priced-amounts.ts';
 export type { TierBreakdown } from './priced-amounts.ts';
 export type { Quote, QuoteLine, QuotablePlan, QuoteTierLine, Usage } from './quote-plan.ts';

@@ -434,7 +434,7 @@ export interface paths {
         put?: never;
         /**
          * Price one period of a plan for the given usage
-         * @description Uses domain/pricing's quotePlan, the function billing uses. Tax comes from the tenant's taxRate: the named tenant, or a customer's own tenant; without a tenant the tax rate is 0. A customer naming another tenant gets 404.
+         * @description Uses domain/pricing's quotePlan, the function billing uses. Tax comes from the tenant's taxRate: the named tenant, or a customer's own tenant; without a tenant the tax rate is 0. A customer naming another tenant gets 404. Usage that prices to more than an invoice can hold (bigint minor units: 92233720368547758.07 USD) is 400, naming usage.<meter>.
          */
         post: operations["quotePlan"];
         delete?: never;
@@ -807,7 +807,7 @@ export interface components {
             /** @description the event type whose event count was watched (usage_spike, usage_drop); null for budget_threshold */
             meter: string | null;
             /** @enum {string} */
-            kind: "usage_spike" | "usage_drop" | "budget_threshold" | "invoice_uncollectible";
+            kind: "usage_spike" | "usage_drop" | "budget_threshold" | "invoice_uncollectible" | "billing_failed";
             /** @enum {string} */
             severity: "info" | "warning" | "critical";
             /** @description half-open [start, end): the span compared with its baseline, or the billing period for budget_threshold */
@@ -999,6 +999,7 @@ export interface components {
                 [key: string]: string[];
             };
             groupBy: string[];
+            allowNegative: boolean;
             /** Format: date-time */
             createdAt: string;
         };
@@ -1483,7 +1484,7 @@ export interface operations {
             query?: {
                 /** @description operators: one tenant (default all); customers: only their own (another is 404) */
                 tenantId?: string;
-                kind?: "usage_spike" | "usage_drop" | "budget_threshold" | "invoice_uncollectible";
+                kind?: "usage_spike" | "usage_drop" | "budget_threshold" | "invoice_uncollectible" | "billing_failed";
                 /** @description alerts created at or after this instant */
                 since?: string;
                 limit?: number;
@@ -2228,7 +2229,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing to invoice (trial, just started, ended) */
+            /** @description Nothing to invoice (trial, just started, ended), or the invoice could not be issued (amounts out of range) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2309,6 +2310,8 @@ export interface operations {
                      *     ]
                      */
                     groupBy?: string[];
+                    /** @description Accept negative values (sum, max, latest only; default false): a sum can then go down, e.g. for refunds */
+                    allowNegative?: boolean;
                 };
             };
         };
