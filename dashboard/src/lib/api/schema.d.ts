@@ -581,7 +581,10 @@ export interface paths {
         /** A tenant's API keys, without secrets */
         get: operations["listApiKeys"];
         put?: never;
-        /** Create an API key for a service posting usage; the key is shown once */
+        /**
+         * Create an API key (ingest: a service posting usage; read: reading this tenant); the key is shown once
+         * @description Only an admin creates ingest keys; a customer creates read keys for their own tenant (asking for ingest is 403).
+         */
         post: operations["createApiKey"];
         delete?: never;
         options?: never;
@@ -599,7 +602,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke an API key (it stops working within 5 s everywhere) */
+        /**
+         * Revoke an API key (it stops working within 5 s everywhere)
+         * @description Idempotent: revoking again keeps the first revocation time. A customer may revoke read keys only (an ingest key is 403).
+         */
         delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
@@ -829,6 +835,8 @@ export interface components {
             id: string;
             name: string;
             prefix: string;
+            /** @description ingest: post usage; read: read this tenant's usage, invoices and alerts */
+            scopes: ("ingest" | "read")[];
             /** Format: date-time */
             createdAt: string;
             lastUsedAt: string | null;
@@ -841,6 +849,8 @@ export interface components {
             /** @description the secret: shown once, never again */
             key: string;
             prefix: string;
+            /** @description ingest: post usage; read: read this tenant's usage, invoices and alerts */
+            scopes: ("ingest" | "read")[];
             /** Format: date-time */
             createdAt: string;
         };
@@ -1494,7 +1504,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An API key, or a role that may not do this */
+            /** @description An API key without the read scope */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1543,7 +1553,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An API key, or a role that may not do this */
+            /** @description An API key without the read scope */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1844,7 +1854,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not an admin, or a subject of another tenant for this API key */
+            /** @description Not an admin, an API key without the ingest scope, or a subject of another tenant for this API key; nothing was written */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1912,7 +1922,16 @@ export interface operations {
                     };
                 };
             };
-            /** @description Another tenant (customers) */
+            /** @description An API key without the read scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another tenant (customers and API keys) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1941,6 +1960,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description An API key without the read scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such invoice (or not yours) */
@@ -2031,6 +2059,15 @@ export interface operations {
                     "application/pdf": string;
                 };
             };
+            /** @description An API key without the read scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such invoice (or not yours) */
             404: {
                 headers: {
@@ -2076,6 +2113,15 @@ export interface operations {
             };
             /** @description Not a usage line */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key without the read scope */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3126,6 +3172,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin or customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such tenant (or not yours) */
             404: {
                 headers: {
@@ -3150,6 +3214,8 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
+                    /** @description default: ["ingest"] for an admin, ["read"] for a customer (who may create read keys only) */
+                    scopes?: ("ingest" | "read")[];
                 };
             };
         };
@@ -3165,6 +3231,24 @@ export interface operations {
             };
             /** @description Invalid input */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin or customer, or a scope only an admin manages */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3202,6 +3286,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApiKey"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin or customer, or a scope only an admin manages */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such key or tenant (or not yours) */
@@ -3402,7 +3504,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not an admin, or a subject of another tenant for this API key */
+            /** @description Not an admin, an API key without the ingest scope, or a subject of another tenant for this API key; nothing was written */
             403: {
                 headers: {
                     [name: string]: unknown;
