@@ -388,7 +388,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List plans (their latest versions) */
+        /**
+         * List plans: admin and finance every plan (its latest version); a customer public plans and the private versions their tenant uses
+         * @description Each plan is shown as the newest version the caller may read.
+         */
         get: operations["listPlans"];
         put?: never;
         /**
@@ -409,11 +412,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One plan: its latest version, or ?version=n */
+        /** One plan: the newest version the caller may read, or ?version=n */
         get: operations["getPlan"];
         /**
          * Change a plan
-         * @description Replaces the plan definition. While no subscription uses the latest version it is edited in place; once one does, the change becomes a new version (latestVersion + 1) and existing subscriptions and invoices keep the version they use. The code cannot change.
+         * @description Replaces the plan definition. While no subscription uses the latest version it is edited in place; once one does, the change becomes a new version (latestVersion + 1) and existing subscriptions and invoices keep the version they use. The code cannot change. `visibility` belongs to the plan (every version) and stays as it is when omitted.
          */
         put: operations["updatePlan"];
         post?: never;
@@ -434,7 +437,7 @@ export interface paths {
         put?: never;
         /**
          * Price one period of a plan for the given usage
-         * @description Uses domain/pricing's quotePlan, the function billing uses. Tax comes from the tenant's taxRate: the named tenant, or a customer's own tenant; without a tenant the tax rate is 0. A customer naming another tenant gets 404.
+         * @description Uses domain/pricing's quotePlan, the function billing uses. Tax comes from the tenant's taxRate: the named tenant, or a customer's own tenant; without a tenant the tax rate is 0. A customer naming another tenant gets 404, and so does a customer quoting a private plan (or version) their tenant does not use.
          */
         post: operations["quotePlan"];
         delete?: never;
@@ -450,7 +453,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every version of a plan, oldest first */
+        /** The versions of a plan the caller may read, oldest first */
         get: operations["listPlanVersions"];
         put?: never;
         post?: never;
@@ -1008,6 +1011,11 @@ export interface components {
             /** @description the version shown */
             version: number;
             latestVersion: number;
+            /**
+             * @description of the plan (every version): private plans are shown to customers only in the versions they use
+             * @enum {string}
+             */
+            visibility: "public" | "private";
             /** @description true once a subscription uses this version; a change then creates a new version */
             inUse: boolean;
             code: string;
@@ -2484,6 +2492,11 @@ export interface operations {
                         freeUnits?: string;
                         minimum?: string;
                     })[];
+                    /**
+                     * @description public: every signed-in user may read it; private: admin, finance and the tenants that use it. Default private on create; kept as it is when omitted on update
+                     * @enum {string}
+                     */
+                    visibility?: "public" | "private";
                 };
             };
         };
@@ -2540,7 +2553,7 @@ export interface operations {
                     "application/json": components["schemas"]["Plan"];
                 };
             };
-            /** @description No such plan or version */
+            /** @description No such plan or version (or a private plan or version your tenant does not use) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2619,6 +2632,11 @@ export interface operations {
                         freeUnits?: string;
                         minimum?: string;
                     })[];
+                    /**
+                     * @description public: every signed-in user may read it; private: admin, finance and the tenants that use it. Default private on create; kept as it is when omitted on update
+                     * @enum {string}
+                     */
+                    visibility?: "public" | "private";
                 };
             };
         };
@@ -2700,7 +2718,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such plan or tenant */
+            /** @description No such plan or version (or a private plan or version your tenant does not use), or no such tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2733,7 +2751,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description No such plan */
+            /** @description No such plan or version (or a private plan or version your tenant does not use) */
             404: {
                 headers: {
                     [name: string]: unknown;
