@@ -7,6 +7,7 @@ import { createJwtVerifier, type AuthConfig } from './tokens.ts';
 import { createApiKeyVerifier } from './api-key-verifier.ts';
 import { looksLikeApiKey } from './api-key-secrets.ts';
 import { createSessionCheck, type SessionCheck } from './session-check.ts';
+import { requireKeyScope } from './api-key-scopes.ts';
 
 /** The credential a request carries: X-API-Key, or a bearer token that is an API key. */
 function apiKeyFrom(headers: { authorization?: string; 'x-api-key'?: string | string[] }): string | undefined {
@@ -44,7 +45,7 @@ export function createAuthorize(config: AuthConfig, pg: DatabasePool, sessionIsC
     if (!principal) throw unauthorized(hasCredential ? 'the credential is invalid, expired or revoked' : 'authentication required');
     ctx.state.principal = principal;
     if (principal.kind === 'apiKey') {
-      if (!route.access.apiKey) throw forbidden('an API key cannot be used for this action; sign in as a user');
+      requireKeyScope(route.access, principal);
       return principal;
     }
     if (!route.access.roles.includes(principal.role)) throw forbidden(`the ${principal.role} role may not do this`);

@@ -18,13 +18,13 @@ export function ingestRoutes(runtime: MeteringRuntime, ticks?: UsageTickCounter)
   const route = (path: string, operationId: string, summary: string) =>
     defineRoute({
       method: 'post', path, operationId, tag: 'usage', summary, description: DESCRIPTION,
-      access: { roles: ['admin'], apiKey: true },
+      access: { roles: ['admin'], apiKey: ['ingest'] },
       body: { raw: true, contentTypes: INGEST_CONTENT_TYPES, schema: ingestBodySchema, examples: ingestExamples },
       responses: {
         202: { description: 'Accepted and durable', schema: ingestResponseSchema },
         400: { description: 'Invalid event(s); nothing was written' },
         401: { description: 'No valid API key or session' },
-        403: { description: 'Not an admin, or a subject of another tenant for this API key' },
+        403: { description: 'Not an admin, an API key without the ingest scope, or a subject of another tenant for this API key; nothing was written' },
         413: { description: 'Body over 5 MiB or more than 10,000 events' },
         415: { description: 'Unsupported Content-Type' },
         429: { description: "The ingest queue is more than half full and this tenant holds more than half of it; retry after Retry-After seconds. Nothing of the request was written" },

@@ -25,11 +25,11 @@ const apiCalls: PlanInput = {
 const createPlan = (body: unknown) => env.api.request.post('/api/pricing/plans').set(auth(env.api.tokens.admin)).send(body as object);
 
 describe('plans', () => {
-  it('an admin creates a plan at version 1; every signed-in role reads it', async () => {
-    const res = await createPlan(apiCalls);
+  it('an admin creates a plan at version 1; every signed-in role reads a public one', async () => {
+    const res = await createPlan({ ...apiCalls, visibility: 'public' });
     expect(res.status).toBe(201);
     expect(res.headers.location).toBe(`/api/pricing/plans/${res.body.id}`);
-    expect(res.body).toMatchObject({ code: 'api-pro', version: 1, latestVersion: 1, inUse: false, baseFee: '29.99', intervalCount: 1, trialDays: 14, gracePeriodSeconds: 3600 });
+    expect(res.body).toMatchObject({ code: 'api-pro', version: 1, latestVersion: 1, visibility: 'public', inUse: false, baseFee: '29.99', intervalCount: 1, trialDays: 14, gracePeriodSeconds: 3600 });
     expect(res.body.charges).toEqual(planSchema.parse(apiCalls).charges);
     for (const token of [env.api.tokens.finance, env.api.tokens.customerA]) {
       const one = await env.api.request.get(`/api/pricing/plans/${res.body.id}`).set(auth(token));
@@ -94,7 +94,7 @@ describe('plans', () => {
     expect(v1.body).toMatchObject({ version: 1, latestVersion: 2, baseFee: '12', inUse: true });
     const latest = await env.api.request.get(`/api/pricing/plans/${created.id}`).set(auth(env.api.tokens.finance));
     expect(latest.body).toMatchObject({ version: 2, baseFee: '15' });
-    const versions = await env.api.request.get(`/api/pricing/plans/${created.id}/versions`).set(auth(env.api.tokens.customerB));
+    const versions = await env.api.request.get(`/api/pricing/plans/${created.id}/versions`).set(auth(env.api.tokens.finance));
     expect(versions.body.items.map((v: { version: number; baseFee: string }) => [v.version, v.baseFee])).toEqual([[1, '12'], [2, '15']]);
 
     // and the code is the plan's identity

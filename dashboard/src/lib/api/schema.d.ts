@@ -388,7 +388,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List plans (their latest versions) */
+        /**
+         * List plans: admin and finance every plan (its latest version); a customer public plans and the private versions their tenant uses
+         * @description Each plan is shown as the newest version the caller may read.
+         */
         get: operations["listPlans"];
         put?: never;
         /**
@@ -409,11 +412,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One plan: its latest version, or ?version=n */
+        /** One plan: the newest version the caller may read, or ?version=n */
         get: operations["getPlan"];
         /**
          * Change a plan
-         * @description Replaces the plan definition. While no subscription uses the latest version it is edited in place; once one does, the change becomes a new version (latestVersion + 1) and existing subscriptions and invoices keep the version they use. The code cannot change.
+         * @description Replaces the plan definition. While no subscription uses the latest version it is edited in place; once one does, the change becomes a new version (latestVersion + 1) and existing subscriptions and invoices keep the version they use. The code cannot change. `visibility` belongs to the plan (every version) and stays as it is when omitted.
          */
         put: operations["updatePlan"];
         post?: never;
@@ -434,7 +437,7 @@ export interface paths {
         put?: never;
         /**
          * Price one period of a plan for the given usage
-         * @description Uses domain/pricing's quotePlan, the function billing uses. Tax comes from the tenant's taxRate: the named tenant, or a customer's own tenant; without a tenant the tax rate is 0. A customer naming another tenant gets 404. Usage that prices to more than an invoice can hold (bigint minor units: 92233720368547758.07 USD) is 400, naming usage.<meter>.
+         * @description Uses domain/pricing's quotePlan, the function billing uses. Tax comes from the tenant's taxRate: the named tenant, or a customer's own tenant; without a tenant the tax rate is 0. A customer naming another tenant gets 404, and so does a customer quoting a private plan (or version) their tenant does not use. Usage that prices to more than an invoice can hold (bigint minor units: 92233720368547758.07 USD) is 400, naming usage.<meter>.
          */
         post: operations["quotePlan"];
         delete?: never;
@@ -450,7 +453,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every version of a plan, oldest first */
+        /** The versions of a plan the caller may read, oldest first */
         get: operations["listPlanVersions"];
         put?: never;
         post?: never;
@@ -581,7 +584,10 @@ export interface paths {
         /** A tenant's API keys, without secrets */
         get: operations["listApiKeys"];
         put?: never;
-        /** Create an API key for a service posting usage; the key is shown once */
+        /**
+         * Create an API key (ingest: a service posting usage; read: reading this tenant); the key is shown once
+         * @description Only an admin creates ingest keys; a customer creates read keys for their own tenant (asking for ingest is 403).
+         */
         post: operations["createApiKey"];
         delete?: never;
         options?: never;
@@ -599,7 +605,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke an API key (it stops working within 5 s everywhere) */
+        /**
+         * Revoke an API key (it stops working within 5 s everywhere)
+         * @description Idempotent: revoking again keeps the first revocation time. A customer may revoke read keys only (an ingest key is 403).
+         */
         delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
@@ -852,6 +861,8 @@ export interface components {
             id: string;
             name: string;
             prefix: string;
+            /** @description ingest: post usage; read: read this tenant's usage, invoices and alerts */
+            scopes: ("ingest" | "read")[];
             /** Format: date-time */
             createdAt: string;
             lastUsedAt: string | null;
@@ -864,6 +875,8 @@ export interface components {
             /** @description the secret: shown once, never again */
             key: string;
             prefix: string;
+            /** @description ingest: post usage; read: read this tenant's usage, invoices and alerts */
+            scopes: ("ingest" | "read")[];
             /** Format: date-time */
             createdAt: string;
         };
@@ -1022,6 +1035,11 @@ export interface components {
             /** @description the version shown */
             version: number;
             latestVersion: number;
+            /**
+             * @description of the plan (every version): private plans are shown to customers only in the versions they use
+             * @enum {string}
+             */
+            visibility: "public" | "private";
             /** @description true once a subscription uses this version; a change then creates a new version */
             inUse: boolean;
             code: string;
@@ -1528,7 +1546,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An API key, or a role that may not do this */
+            /** @description An API key without the read scope */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1577,7 +1595,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An API key, or a role that may not do this */
+            /** @description An API key without the read scope */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1887,7 +1905,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not an admin, or a subject of another tenant for this API key */
+            /** @description Not an admin, an API key without the ingest scope, or a subject of another tenant for this API key; nothing was written */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1964,7 +1982,16 @@ export interface operations {
                     };
                 };
             };
-            /** @description Another tenant (customers) */
+            /** @description An API key without the read scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another tenant (customers and API keys) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1993,6 +2020,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description An API key without the read scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such invoice (or not yours) */
@@ -2083,6 +2119,15 @@ export interface operations {
                     "application/pdf": string;
                 };
             };
+            /** @description An API key without the read scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such invoice (or not yours) */
             404: {
                 headers: {
@@ -2128,6 +2173,15 @@ export interface operations {
             };
             /** @description Not a usage line */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key without the read scope */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2492,6 +2546,11 @@ export interface operations {
                         freeUnits?: string;
                         minimum?: string;
                     })[];
+                    /**
+                     * @description public: every signed-in user may read it; private: admin, finance and the tenants that use it. Default private on create; kept as it is when omitted on update
+                     * @enum {string}
+                     */
+                    visibility?: "public" | "private";
                 };
             };
         };
@@ -2548,7 +2607,7 @@ export interface operations {
                     "application/json": components["schemas"]["Plan"];
                 };
             };
-            /** @description No such plan or version */
+            /** @description No such plan or version (or a private plan or version your tenant does not use) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2627,6 +2686,11 @@ export interface operations {
                         freeUnits?: string;
                         minimum?: string;
                     })[];
+                    /**
+                     * @description public: every signed-in user may read it; private: admin, finance and the tenants that use it. Default private on create; kept as it is when omitted on update
+                     * @enum {string}
+                     */
+                    visibility?: "public" | "private";
                 };
             };
         };
@@ -2708,7 +2772,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such plan or tenant */
+            /** @description No such plan or version (or a private plan or version your tenant does not use), or no such tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2741,7 +2805,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description No such plan */
+            /** @description No such plan or version (or a private plan or version your tenant does not use) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3180,6 +3244,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin or customer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such tenant (or not yours) */
             404: {
                 headers: {
@@ -3204,6 +3286,8 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
+                    /** @description default: ["ingest"] for an admin, ["read"] for a customer (who may create read keys only) */
+                    scopes?: ("ingest" | "read")[];
                 };
             };
         };
@@ -3219,6 +3303,24 @@ export interface operations {
             };
             /** @description Invalid input */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin or customer, or a scope only an admin manages */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3256,6 +3358,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApiKey"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin or customer, or a scope only an admin manages */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such key or tenant (or not yours) */
@@ -3456,7 +3576,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not an admin, or a subject of another tenant for this API key */
+            /** @description Not an admin, an API key without the ingest scope, or a subject of another tenant for this API key; nothing was written */
             403: {
                 headers: {
                     [name: string]: unknown;
