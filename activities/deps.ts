@@ -3,6 +3,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Client as TemporalClient } from '@temporalio/client';
 import type { UsageSource } from './invoices/usage-source.ts';
 import type { PaymentGateway } from './payments/gateway.ts';
+import type { DestinationPolicy, Resolve } from '../domain/webhooks/destination.ts';
 
 /** What activities need from the outside world; cli/ builds it, tests build their own. */
 export type ActivityDeps = {
@@ -18,4 +19,10 @@ export type ActivityDeps = {
   paymentGateways?: Readonly<Record<string, PaymentGateway>>;
   /** How many earlier invoices of a subscription each close re-checks for late usage (default 3). */
   lateUsageInvoices?: number;
+  /**
+   * Where webhooks may be delivered (cli/ passes the configured policy). Absent: private
+   * addresses and plain http allowed, as in development and tests. `resolve` replaces DNS
+   * (tests).
+   */
+  webhookDestinations?: DestinationPolicy & { resolve?: Resolve };
 };

@@ -22,6 +22,7 @@ import type { BillingApiOptions } from './subscriptions/billing-routes.ts';
 import { createMeteringRuntime, type MeteringRuntime } from './ingest/metering-runtime.ts';
 import { metricsRouter } from './metrics/metrics-routes.ts';
 import type { UsageTickCounter } from './realtime/usage-ticks.ts';
+import type { DestinationPolicy, Resolve } from '../domain/webhooks/destination.ts';
 
 export type AppDeps = {
   /** Ingest batcher, metrics and meter/tenant caches; cli/ passes one it stops on shutdown, tests get a default. */
@@ -38,16 +39,27 @@ export type AppDeps = {
   /** Who is calling, from a request's headers; cli/ shares one with the WebSocket hub, tests get a default. */
   principalOfHeaders?: PrincipalOfHeaders;
   corsOrigin?: string;
+  /**
+   * Reverse proxies in front of the API that append to X-Forwarded-For (TRUST_PROXY). 0, the
+   * default: X-Forwarded-* headers are ignored and the client is the TCP peer.
+   */
+  trustProxy?: number;
   /** Counts acknowledged events for the live usage.tick (api/realtime); ingest calls it when set. */
   usageTicks?: UsageTickCounter;
   /** Serves everything outside /api, /health, /ready (the dashboard in the all-in-one stack). */
   fallback?: Koa.Middleware;
+  /**
+   * Which webhook URLs endpoints may have (cli/ passes the configured policy). Absent:
+   * private addresses and plain http allowed, as in development and tests. `resolve`
+   * replaces DNS (tests).
+   */
+  webhookDestinations?: DestinationPolicy & { resolve?: Resolve };
 };
 
 export type App = { koa: Koa; routes: readonly RouteDef[]; apiRouter: Router };
 
 export function createApp(deps: AppDeps): App {
-  const koa = new Koa({ proxy: true });
+  const koa = new Koa(proxyOptions(deps.trustProxy ?? 0));
   // What the error middleware cannot answer (the connection broke, the client sent garbage
   // mid-request) reaches Koa's 'error' event, whose default prints a bare stack to stderr.
   koa.on('error', (err: Error, ctx?: Koa.Context) => {
@@ -77,4 +89,15 @@ export function createApp(deps: AppDeps): App {
   koa.use(apiRouter.allowedMethods());
   if (deps.fallback) koa.use(deps.fallback);
   return { koa, routes, apiRouter };
+}
+
+/**
+ * With n trusted proxies, each appends the address it received the request from, so the
+ * n-th entry from the right of X-Forwarded-For is the client as the outermost trusted proxy
+ * saw it; whatever stands left of it came from the client and is ignored. Koa keeps the last
+ * `maxIpsCount` entries and takes the first of them, which is exactly that entry. With none,
+ * the header (and X-Forwarded-Proto/Host) would be anyone's to forge, so it is not read.
+ */
+function proxyOptions(trustedHops: number): { proxy: boolean; maxIpsCount?: number } {
+  return trustedHops > 0 ? { proxy: true, maxIpsCount: trustedHops } : { proxy: false };
 }

@@ -58,6 +58,12 @@ export type PendingClose = {
   readyAt: string;
 };
 
+/**
+ * A close whose invoice could not be issued: an amount or quantity was larger than an invoice
+ * stores (InvoiceAmountOutOfRange). Its window was not billed; a billing_failed alert says why.
+ */
+export type BillingFailure = { invoiceId: string; periodStart: string; periodEnd: string; reason: string };
+
 export type LastInvoice = { invoiceId: string; number: string | null; status: string; periodStart: string; periodEnd: string; currency: string; total: string | null };
 
 /** What one run hands the next through continue-as-new. */
@@ -84,6 +90,8 @@ export type CarriedSubscriptionState = {
   eventSeq?: number;
   /** What the last subscription event reported (state, plan, pending change), to notice changes. */
   lastNotified?: string;
+  /** The most recent closes whose invoice could not be issued. */
+  billingFailures?: BillingFailure[];
 };
 
 export type SubscriptionWorkflowInput = {
@@ -116,6 +124,8 @@ export type SubscriptionStatus = {
   lastInvoice: LastInvoice | null;
   pendingChange: PendingChange | null;
   canceledAt: string | null;
+  /** Present once a close could not be invoiced (the most recent ones). */
+  billingFailures?: BillingFailure[];
 };
 
 export type ChangePlanRequest = { plan: PlanTerms; effective: 'immediate' | 'period_end' };

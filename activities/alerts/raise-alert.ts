@@ -1,5 +1,5 @@
 import type { DatabasePool } from 'slonik';
-import { withTenant } from '../../db/postgres/tenant-scope.ts';
+import { withTenant, type Tx } from '../../db/postgres/tenant-scope.ts';
 import { alertsRepository, toAlertView, type AlertView, type NewAlert } from '../../db/postgres/alerts-repository.ts';
 import { publishEvent } from '../../db/postgres/realtime-events.ts';
 
@@ -9,11 +9,14 @@ import { publishEvent } from '../../db/postgres/realtime-events.ts';
  * the row and publishes nothing twice. Returns the new alert, or null for a duplicate.
  */
 export async function raiseAlert(pg: DatabasePool, alert: NewAlert): Promise<AlertView | null> {
-  return withTenant(pg, alert.tenantId, async (tx) => {
-    const row = await alertsRepository.insertIfNew(tx, alert);
-    if (!row) return null;
-    const view = toAlertView(row);
-    await publishEvent(tx, { type: 'alert.created', tenantId: view.tenantId, at: view.createdAt, alert: view });
-    return view;
-  });
+  return withTenant(pg, alert.tenantId, (tx) => raiseAlertIn(tx, alert));
+}
+
+/** raiseAlert inside the caller's transaction (scoped to the alert's tenant), beside other writes that must commit with it. */
+export async function raiseAlertIn(tx: Tx, alert: NewAlert): Promise<AlertView | null> {
+  const row = await alertsRepository.insertIfNew(tx, alert);
+  if (!row) return null;
+  const view = toAlertView(row);
+  await publishEvent(tx, { type: 'alert.created', tenantId: view.tenantId, at: view.createdAt, alert: view });
+  return view;
 }

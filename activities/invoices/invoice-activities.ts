@@ -5,12 +5,13 @@ import { withTenant, type Tx } from '../../db/postgres/tenant-scope.ts';
 import { invoicesRepository, type InvoiceReason, type InvoiceRow, type NewInvoiceLine } from '../../db/postgres/invoices-repository.ts';
 import { plansRepository } from '../../db/postgres/plans-repository.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
-import { formatAmount, fromMinorUnits, toDecimal, toDecimalString, toMinorUnits } from '../../domain/money/index.ts';
+import { OutOfRangeError, formatAmount, fromMinorUnits, toDecimal, toDecimalString, toStoredDecimal, toStoredMinorUnits } from '../../domain/money/index.ts';
 import { invoiceLines, invoiceTotals, lateUsageAdjustment, type InvoiceLineDraft, type LineRatingContext, type MeteredUsage } from '../../domain/billing/index.ts';
 import type { Plan } from '../../domain/pricing/index.ts';
 import { renderInvoicePdf } from './invoice-pdf.ts';
 import { meteringUsageSource } from './metering-usage-source.ts';
 import { metersRepository } from '../../db/postgres/meters-repository.ts';
+import { failingOutOfRange, raiseBillingFailed } from './out-of-range.ts';
 
 /** A part of an invoiced window under one plan version; instants as ISO strings. */
 export type SegmentRef = { from: string; to: string; planId: string; version: number };
@@ -77,7 +78,9 @@ async function loadPlan(tx: Tx, planId: string, version: number): Promise<Plan> 
   return record.plan;
 }
 
+/** A line as stored; an amount or quantity too large for its column is an OutOfRangeError. */
 function storedLine(line: WireLine, currency: string): NewInvoiceLine {
+  if (line.quantity !== undefined) toStoredDecimal(line.quantity, `the quantity of line "${line.description}"`);
   return {
     type: line.type,
     description: line.description,
@@ -86,7 +89,7 @@ function storedLine(line: WireLine, currency: string): NewInvoiceLine {
     quantity: line.quantity,
     unitPrice: line.unitPrice,
     tiers: line.tiers,
-    amountMinor: toMinorUnits(line.amount, currency),
+    amountMinor: toStoredMinorUnits(line.amount, currency, `line "${line.description}"`),
     planId: line.planRef?.planId,
     planVersion: line.planRef?.version,
     usageFrom: line.usage ? new Date(line.usage.from) : undefined,
@@ -139,7 +142,8 @@ export function createInvoiceActivities(deps: ActivityDeps) {
     async readPeriodUsage(input: { tenantId: string; segments: SegmentRef[] }): Promise<SegmentUsage[]> {
       const plans = await withTenant(pg, input.tenantId, (tx) => Promise.all(input.segments.map((s) => loadPlan(tx, s.planId, s.version))));
       const source = usageSource();
-      return Promise.all(
+      const window = { start: new Date(input.segments[0]!.from), end: new Date(input.segments.at(-1)!.to) };
+      return failingOutOfRange(deps, { tenantId: input.tenantId, window, step: 'usage' }, () => Promise.all(
         input.segments.map(async (segment, i) => {
           const meters = [...new Set(plans[i]!.charges.filter((c) => c.model !== 'flat').map((c) => c.meter))];
           const measured = await Promise.all(
@@ -147,12 +151,15 @@ export function createInvoiceActivities(deps: ActivityDeps) {
           );
           return Object.fromEntries(meters.map((meter, j) => [meter, measured[j]!]));
         }),
-      );
+      ));
     },
 
     /**
      * Step 1b: late usage. Re-reads the usage windows of the subscription's recent invoices (before
      * `before`) and rates each difference with the plan version and proration it was billed with.
+     * A difference too large to store is left out and raises a billing_failed alert for that window
+     * instead of failing this invoice: the next closes re-read the same window, so failing would
+     * stop the subscription's billing for good.
      */
     async rateLateUsage(input: { tenantId: string; subscriptionId: string; currency: string; before: string }): Promise<WireLine[]> {
       const before = new Date(input.before);
@@ -180,16 +187,26 @@ export function createInvoiceActivities(deps: ActivityDeps) {
       const source = usageSource();
       const adjustments: WireLine[] = [];
       for (const group of groups.values()) {
-        const usage = await source.read({ tenantId: input.tenantId, meter: group.rating.charge.meter, from: group.window.start, to: group.window.end });
-        const line = lateUsageAdjustment({
-          currency: input.currency,
-          rating: group.rating,
-          window: group.window,
-          usage,
-          billed: fromMinorUnits(group.billedMinor, input.currency),
-          planRef: group.planRef,
-        });
-        if (line) adjustments.push(toWire(line));
+        const meter = group.rating.charge.meter;
+        try {
+          const usage = await source.read({ tenantId: input.tenantId, meter, from: group.window.start, to: group.window.end });
+          const line = lateUsageAdjustment({
+            currency: input.currency,
+            rating: group.rating,
+            window: group.window,
+            usage,
+            billed: fromMinorUnits(group.billedMinor, input.currency),
+            planRef: group.planRef,
+          });
+          if (line) {
+            const wire = toWire(line);
+            storedLine(wire, input.currency); // throws here, for this line alone, if it cannot be stored
+            adjustments.push(wire);
+          }
+        } catch (err) {
+          if (!(err instanceof OutOfRangeError)) throw err;
+          await raiseBillingFailed(deps, { tenantId: input.tenantId, window: group.window, step: 'late_usage', meter, subscriptionId: input.subscriptionId }, err);
+        }
       }
       return adjustments;
     },
@@ -199,7 +216,8 @@ export function createInvoiceActivities(deps: ActivityDeps) {
      * draft with its lines, once per (subscription, period start): a repeat returns the first invoice.
      */
     async writeInvoice(input: WriteInvoiceInput): Promise<InvoiceSummary & { created: boolean }> {
-      return withTenant(pg, input.tenantId, async (tx) => {
+      const failure = { tenantId: input.tenantId, window: { start: new Date(input.serviceFrom), end: new Date(input.serviceEnd) }, step: 'rating', invoiceId: input.invoiceId, subscriptionId: input.subscriptionId } as const;
+      return failingOutOfRange(deps, failure, () => withTenant(pg, input.tenantId, async (tx) => {
         const existing = await invoicesRepository.findBySubscriptionPeriod(tx, input.subscriptionId, new Date(input.serviceFrom));
         if (existing) return { ...summary(existing), created: false };
         const plans = await Promise.all(input.segments.map((s) => loadPlan(tx, s.planId, s.version)));
@@ -214,7 +232,13 @@ export function createInvoiceActivities(deps: ActivityDeps) {
           })),
         });
         const lines = [...drafts.map(toWire), ...input.adjustments];
-        const { subtotal } = invoiceTotals(lines.map((l) => l.amount), '0', input.currency);
+        // Each line first (one too large names itself), then the totals. The total is checked with
+        // the tenant's tax rate now, so that finalizing (which taxes the draft) does not fail on a
+        // total too large with the draft already written.
+        const stored = lines.map((l) => storedLine(l, input.currency));
+        const tenant = await tenantsRepository.findById(tx, input.tenantId);
+        const { subtotal, total } = invoiceTotals(lines.map((l) => l.amount), toDecimalString(toDecimal(tenant?.tax_rate ?? '0')), input.currency);
+        toStoredMinorUnits(total, input.currency, 'the total with tax');
         const { invoice, created } = await invoicesRepository.insertDraft(tx, {
           id: input.invoiceId,
           tenantId: input.tenantId,
@@ -223,11 +247,11 @@ export function createInvoiceActivities(deps: ActivityDeps) {
           currency: input.currency,
           periodStart: new Date(input.serviceFrom),
           periodEnd: new Date(input.serviceEnd),
-          subtotalMinor: toMinorUnits(subtotal, input.currency),
-          lines: lines.map((l) => storedLine(l, input.currency)),
+          subtotalMinor: toStoredMinorUnits(subtotal, input.currency, 'the subtotal'),
+          lines: stored,
         });
         return { ...summary(invoice), created };
-      });
+      }));
     },
 
     /**
@@ -237,7 +261,12 @@ export function createInvoiceActivities(deps: ActivityDeps) {
      * of zero or less has nothing to collect and is paid at once.
      */
     async finalizeInvoice(input: { invoiceId: string; tenantId: string; issuedAt: string }): Promise<InvoiceSummary> {
-      const finalized = await withTenant(pg, input.tenantId, async (tx) => {
+      // Only if the tax rate was raised since the draft was written: the draft stays for an operator.
+      const failure = async () => {
+        const draft = await withTenant(pg, input.tenantId, (tx) => invoicesRepository.findById(tx, input.invoiceId));
+        return { tenantId: input.tenantId, window: { start: draft!.period_start, end: draft!.period_end }, step: 'finalize', invoiceId: input.invoiceId, subscriptionId: draft!.subscription_id } as const;
+      };
+      const finalized = await failingOutOfRange(deps, failure, () => withTenant(pg, input.tenantId, async (tx) => {
         const invoice = await invoicesRepository.lockById(tx, input.invoiceId);
         if (!invoice) throw ApplicationFailure.nonRetryable(`invoice ${input.invoiceId} not found`, 'InvoiceNotFound');
         if (invoice.status !== 'draft') return invoice;
@@ -248,19 +277,19 @@ export function createInvoiceActivities(deps: ActivityDeps) {
         const taxRate = toDecimalString(toDecimal(tenant.tax_rate));
         const totals = invoiceTotals(lines.map((l) => fromMinorUnits(l.amount_minor, currency)), taxRate, currency);
         const issuedAt = new Date(input.issuedAt);
-        const totalMinor = toMinorUnits(totals.total, currency);
+        const totalMinor = toStoredMinorUnits(totals.total, currency, 'the total with tax');
         await invoicesRepository.markFinalized(tx, invoice.id, {
           number: await invoicesRepository.nextNumber(tx, issuedAt.getUTCFullYear()),
           status: totalMinor > 0n ? 'finalized' : 'paid',
           taxRate,
-          taxMinor: toMinorUnits(totals.tax, currency),
+          taxMinor: toStoredMinorUnits(totals.tax, currency, 'the tax'),
           totalMinor,
           issuedAt,
           // Due on issue: the payment method on file is charged at once (dunning attempt 1, day 0).
           dueAt: issuedAt,
         });
         return (await invoicesRepository.findById(tx, invoice.id))!;
-      });
+      }));
       if (finalized.status !== 'draft' && !finalized.has_pdf) await renderAndStorePdf(input.tenantId, finalized);
       return summary(finalized);
     },

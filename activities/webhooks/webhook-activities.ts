@@ -1,3 +1,4 @@
+import { lookup } from 'node:dns/promises';
 import { Webhook } from 'standardwebhooks';
 import { ApplicationFailure } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
@@ -5,12 +6,16 @@ import type { ActivityDeps } from '../deps.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { webhooksRepository } from '../../db/postgres/webhooks-repository.ts';
 import { webhookPayload, type WebhookEvent } from '../../domain/webhooks/events.ts';
+import { OPEN_DESTINATIONS, vetDestination } from '../../domain/webhooks/destination.ts';
+import { postPinned } from './pinned-post.ts';
 
 const DELIVERY_TIMEOUT_MS = 10_000;
 export const WEBHOOK_DELIVERY_WORKFLOW = 'webhookDeliveryWorkflow';
 export const deliveryWorkflowId = (deliveryId: string) => `webhook-${deliveryId}`;
 
-export function createWebhookActivities({ pg, temporal, taskQueue }: ActivityDeps) {
+export function createWebhookActivities({ pg, temporal, taskQueue, webhookDestinations }: ActivityDeps) {
+  const policy = webhookDestinations ?? OPEN_DESTINATIONS;
+  const resolve = webhookDestinations?.resolve ?? lookup;
   return {
     /**
      * Records one delivery per subscribed endpoint and starts a delivery workflow for each.
@@ -35,7 +40,12 @@ export function createWebhookActivities({ pg, temporal, taskQueue }: ActivityDep
       return deliveries.map((d) => d.id);
     },
 
-    /** One signed POST. A non-2xx answer or a network error fails the attempt, to be retried. */
+    /**
+     * One signed POST. A non-2xx answer or a network error fails the attempt, to be retried.
+     * The destination is checked on every attempt, after resolving its name, and the POST
+     * connects to the checked addresses only; a refused destination fails the delivery for
+     * good (retrying cannot help, and each try would probe the refused address again).
+     */
     async deliverWebhook(deliveryId: string): Promise<{ statusCode: number; attempt: number }> {
       const d = await withOperator(pg, (tx) => webhooksRepository.findDelivery(tx, deliveryId));
       if (!d) throw ApplicationFailure.nonRetryable(`webhook delivery ${deliveryId} does not exist`);
@@ -48,28 +58,30 @@ export function createWebhookActivities({ pg, temporal, taskQueue }: ActivityDep
       const started = performance.now();
       let statusCode: number | null = null;
       let error: string | null = null;
+      let refused = false;
       try {
-        const res = await fetch(d.url, {
-          method: 'POST',
-          headers: {
+        const url = new URL(d.url);
+        const destination = await vetDestination(url, policy, resolve);
+        if (!destination.ok) {
+          refused = true;
+          error = `destination refused: ${destination.reason}`;
+        } else {
+          const headers = {
             'content-type': 'application/json',
             'user-agent': 'Meterplane-Webhooks/1',
             'webhook-id': d.id,
             'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
             'webhook-signature': signature,
-          },
-          body,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
-        });
-        statusCode = res.status;
-        await res.body?.cancel();
-        if (res.status < 200 || res.status >= 300) error = `the endpoint answered ${res.status}`;
+          };
+          statusCode = await postPinned(url, destination.addresses, headers, body, DELIVERY_TIMEOUT_MS);
+          if (statusCode < 200 || statusCode >= 300) error = `the endpoint answered ${statusCode}`;
+        }
       } catch (err) {
         error = (err as Error).message;
       }
       const durationMs = Math.round(performance.now() - started);
       const attempt = await withOperator(pg, (tx) => webhooksRepository.recordAttempt(tx, { deliveryId, statusCode, error, durationMs, succeeded: error === null }));
+      if (refused) throw ApplicationFailure.nonRetryable(error!, 'WebhookDestinationRefused');
       if (error !== null) throw ApplicationFailure.retryable(error, 'WebhookDeliveryFailed');
       return { statusCode: statusCode!, attempt };
     },

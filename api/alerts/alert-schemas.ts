@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { ALERT_KINDS, ALERT_SEVERITIES, MAX_WINDOW_MINUTES } from '../../domain/anomaly/index.ts';
+import { ALERT_KINDS, ALERT_RULE_LIMITS, ALERT_SEVERITIES, MAX_ALERT_EVENT_TYPE_LENGTH } from '../../domain/anomaly/index.ts';
+import { eventTypeSchema } from '../../domain/metering/index.ts';
+import { Decimal } from '../../domain/money/index.ts';
 import { paginationQuery } from '../http/pagination.ts';
 import type { RuleRow } from '../../db/postgres/alerts-repository.ts';
 
@@ -34,17 +36,30 @@ export const listAlertsQuery = z.strictObject({
 
 export const alertIdParams = z.strictObject({ id: z.uuid() });
 
+const L = ALERT_RULE_LIMITS;
+
+/** At most `digits` digits after the point, as the number was written (0.1 + 0.2 has 17). */
+const atMostFractionDigits = (digits: number) => (n: number) => Number.isFinite(n) && new Decimal(n).decimalPlaces() <= digits;
+
+// Every bound here is one of ALERT_RULE_LIMITS, which the alert_rules CHECK constraints state
+// too: a rule this schema accepts is one the table stores.
 export const alertRuleBody = z
   .strictObject({
     tenantId: z.uuid().nullable().optional().describe('the tenant the rule applies to; omitted or null: every tenant'),
-    meter: z.string().min(1).max(200).nullable().optional().describe('the event type the rule applies to; omitted or null: every one'),
-    sensitivity: z.number().positive().max(1000).optional().describe('robust z-score a spike must exceed (default 6)'),
-    windowMinutes: z.number().int().min(1).max(MAX_WINDOW_MINUTES).optional().describe('window length; rounded up to whole scan intervals (default: the scan interval)'),
-    minVolume: z.number().int().min(0).max(1_000_000_000).optional().describe('events a window needs to raise a spike (default 100)'),
+    meter: eventTypeSchema.nullable().optional().describe(`the event type the rule applies to (1 to ${MAX_ALERT_EVENT_TYPE_LENGTH} characters, as ingest accepts); omitted or null: every one`),
+    sensitivity: z
+      .number()
+      .positive()
+      .max(L.sensitivityMax)
+      .refine(atMostFractionDigits(L.sensitivityFractionDigits), { error: `must have at most ${L.sensitivityFractionDigits} decimal places` })
+      .optional()
+      .describe(`robust z-score a spike must exceed (default 6); above 0, at most ${L.sensitivityMax}, at most ${L.sensitivityFractionDigits} decimal places`),
+    windowMinutes: z.number().int().min(L.windowMinutesMin).max(L.windowMinutesMax).optional().describe('window length; rounded up to whole scan intervals (default: the scan interval)'),
+    minVolume: z.number().int().min(L.minVolumeMin).max(L.minVolumeMax).optional().describe('events a window needs to raise a spike (default 100)'),
     budgetLevels: z
-      .array(z.number().int().min(1).max(1000))
+      .array(z.number().int().min(L.budgetLevelMin).max(L.budgetLevelMax))
       .min(1)
-      .max(10)
+      .max(L.budgetLevelsMaxCount)
       .refine((levels) => new Set(levels).size === levels.length, { error: 'must not repeat a level' })
       .optional()
       .describe('percent of the budget at which budget_threshold is raised (default [50, 80, 100]); tenant-wide rules only'),

@@ -7,10 +7,14 @@ import { pageOf } from '../http/pagination.ts';
 import { withOperator, withScope } from '../../db/postgres/tenant-scope.ts';
 import { alertsRepository, toAlertView } from '../../db/postgres/alerts-repository.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
+import { Decimal } from '../../domain/money/index.ts';
 import { resolveTenantFilter, scopeOf } from '../auth/tenant-access.ts';
 import { alertIdParams, alertRuleBody, alertRuleSchema, alertSchema, listAlertsQuery, listRulesQuery, toAlertRuleResponse } from './alert-schemas.ts';
 
 const denied = { 401: { description: 'Not signed in' }, 403: { description: 'An API key, or a role that may not do this' } };
+/** Reading a tenant's alerts: every role, and the tenant's read keys (RLS keeps a key to its tenant). */
+const ALERT_READERS = { roles: ROLES, apiKey: ['read'] } as const;
+const readDenied = { 401: { description: 'Not signed in' }, 403: { description: 'An API key without the read scope' } };
 
 /**
  * Alerts (usage_spike, usage_drop, budget_threshold) and the rules that tune them. A customer
@@ -20,10 +24,10 @@ const denied = { 401: { description: 'Not signed in' }, 403: { description: 'An 
 export function alertsRoutes(deps: { pg: DatabasePool }): RouteDef[] {
   return [
     defineRoute({
-      method: 'get', path: '/alerts', operationId: 'listAlerts', tag: 'alerts', access: { roles: ROLES },
+      method: 'get', path: '/alerts', operationId: 'listAlerts', tag: 'alerts', access: ALERT_READERS,
       summary: 'Alerts, newest first',
       query: listAlertsQuery,
-      responses: { 200: { description: 'A page of alerts', schema: pageOf(alertSchema) }, 400: { description: 'Invalid query' }, 404: { description: 'No such tenant (or not yours)' }, ...denied },
+      responses: { 200: { description: 'A page of alerts', schema: pageOf(alertSchema) }, 400: { description: 'Invalid query' }, 404: { description: 'No such tenant (or not yours)' }, ...readDenied },
       handler: async ({ query, principal }) => {
         const filter = {
           tenantId: resolveTenantFilter(principal!, query.tenantId),
@@ -37,10 +41,10 @@ export function alertsRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       },
     }),
     defineRoute({
-      method: 'get', path: '/alerts/:id', operationId: 'getAlert', tag: 'alerts', access: { roles: ROLES },
+      method: 'get', path: '/alerts/:id', operationId: 'getAlert', tag: 'alerts', access: ALERT_READERS,
       summary: 'One alert',
       params: alertIdParams,
-      responses: { 200: { description: 'The alert', schema: alertSchema }, 404: { description: 'No such alert (or not yours)' }, ...denied },
+      responses: { 200: { description: 'The alert', schema: alertSchema }, 404: { description: 'No such alert (or not yours)' }, ...readDenied },
       handler: async ({ params, principal }) => {
         const row = await withScope(deps.pg, scopeOf(principal!), (tx) => alertsRepository.findById(tx, params.id));
         if (!row) throw notFound('alert');
@@ -75,7 +79,8 @@ export function alertsRoutes(deps: { pg: DatabasePool }): RouteDef[] {
           return alertsRepository.insertRule(tx, {
             tenantId,
             meter: body.meter ?? null,
-            sensitivity: body.sensitivity === undefined ? null : String(Math.round(body.sensitivity * 1000) / 1000),
+            // The schema allows at most 3 decimal places, which numeric(8, 3) stores exactly.
+            sensitivity: body.sensitivity === undefined ? null : new Decimal(body.sensitivity).toFixed(),
             windowMinutes: body.windowMinutes ?? null,
             minVolume: body.minVolume ?? null,
             budgetLevels: body.budgetLevels ?? null,

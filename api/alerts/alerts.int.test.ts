@@ -5,6 +5,8 @@ import { createTestApi, type TestApi } from '../../test/harness/api.ts';
 import { expectResponseMatchesSpec } from '../../test/harness/openapi-responses.ts';
 import { raiseAlert } from '../../activities/alerts/raise-alert.ts';
 import type { AlertView } from '../../db/postgres/alerts-repository.ts';
+import { ALERT_RULE_LIMITS } from '../../domain/anomaly/index.ts';
+import { MAX_TYPE_LENGTH } from '../../domain/metering/index.ts';
 
 let db: TestDatabase;
 let ch: Awaited<ReturnType<typeof createTestClickHouse>>;
@@ -122,6 +124,38 @@ describe('alert rules (admin)', () => {
     const res = await call('post', '/api/alert-rules', api.tokens.admin, body);
     expect(res.status).toBe(400);
     if (field) expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+  });
+
+  // Each bound the alert_rules table's CHECK constraints allow (domain/anomaly/limits.ts): the
+  // largest (or smallest) accepted value is stored, one step beyond is 400 naming the field.
+  const L = ALERT_RULE_LIMITS;
+  const longest = 'e'.repeat(MAX_TYPE_LENGTH);
+  it.each<[string, object, object, string]>([
+    ['sensitivity, largest', { sensitivity: L.sensitivityMax }, { sensitivity: L.sensitivityMax + 0.001 }, 'sensitivity'],
+    ['sensitivity, smallest', { sensitivity: 0.001 }, { sensitivity: 0 }, 'sensitivity'],
+    // 0.0004 used to be rounded to 0 and refused by the table's CHECK: a 500
+    ['sensitivity, decimal places', { sensitivity: 8.125 }, { sensitivity: 0.0004 }, 'sensitivity'],
+    ['sensitivity, decimal places of a sum', { sensitivity: 0.3 }, { sensitivity: 0.1 + 0.2 }, 'sensitivity'],
+    ['windowMinutes, longest', { windowMinutes: L.windowMinutesMax }, { windowMinutes: L.windowMinutesMax + 1 }, 'windowMinutes'],
+    ['windowMinutes, shortest', { windowMinutes: L.windowMinutesMin }, { windowMinutes: L.windowMinutesMin - 1 }, 'windowMinutes'],
+    ['minVolume, largest', { minVolume: L.minVolumeMax }, { minVolume: L.minVolumeMax + 1 }, 'minVolume'],
+    ['minVolume, smallest', { minVolume: L.minVolumeMin }, { minVolume: L.minVolumeMin - 1 }, 'minVolume'],
+    ['budgetLevels, highest level', { budgetLevels: [L.budgetLevelMax] }, { budgetLevels: [L.budgetLevelMax + 1] }, 'budgetLevels.0'],
+    ['budgetLevels, lowest level', { budgetLevels: [L.budgetLevelMin] }, { budgetLevels: [L.budgetLevelMin - 1] }, 'budgetLevels.0'],
+    ['budgetLevels, most levels', { budgetLevels: Array.from({ length: L.budgetLevelsMaxCount }, (_, i) => i + 1) }, { budgetLevels: Array.from({ length: L.budgetLevelsMaxCount + 1 }, (_, i) => i + 1) }, 'budgetLevels'],
+    ['meter, longest event type', { meter: longest, minVolume: 1 }, { meter: `${longest}e`, minVolume: 1 }, 'meter'],
+  ])('%s: the bound is 201, one step beyond is 400 naming the field', async (_name, bound, beyond, field) => {
+    // (rules for tenant B, a scope no other test uses)
+    const tenantId = api.tenants.b.id;
+    const created = await call('post', '/api/alert-rules', api.tokens.admin, { tenantId, ...bound });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject(bound);
+    expect((await call('delete', `/api/alert-rules/${created.body.id}`, api.tokens.admin)).status).toBe(204);
+    const refused = await call('post', '/api/alert-rules', api.tokens.admin, { tenantId, ...beyond });
+    expect(refused.status).toBe(400);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(refused.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+    expect((await call('get', `/api/alert-rules?tenantId=${tenantId}`, api.tokens.admin)).body.items).toEqual([]);
   });
 
   it('is for admins only', async () => {

@@ -2,8 +2,10 @@ import type { DatabasePool } from 'slonik';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { apiKeysRepository } from '../../db/postgres/api-keys-repository.ts';
 import { hashApiKey } from './api-key-secrets.ts';
+import type { ApiKeyScope } from '../http/route.ts';
 
-export type VerifiedKey = { keyId: string; tenantId: string };
+/** A key's identity and what it may do; scopes never change after creation, so caching them is safe. */
+export type VerifiedKey = { keyId: string; tenantId: string; scopes: readonly ApiKeyScope[] };
 
 // A verified key is trusted for this long without asking PostgreSQL again, which keeps
 // the ingest hot path off the database. It is also the bound on revocation: a revoked
@@ -18,7 +20,7 @@ export function createApiKeyVerifier(pg: DatabasePool, now: () => number = Date.
     const hit = cache.get(id);
     if (hit && hit.until > now()) return hit.key;
     const row = await withOperator(pg, (tx) => apiKeysRepository.findActiveByHash(tx, hash));
-    const key = row ? { keyId: row.id, tenantId: row.tenant_id } : null;
+    const key = row ? { keyId: row.id, tenantId: row.tenant_id, scopes: row.scopes } : null;
     if (cache.size > 10_000) cache.clear();
     cache.set(id, { key, until: now() + API_KEY_CACHE_MS });
     return key;

@@ -15,8 +15,12 @@ export function authRoutes(deps: { pg: DatabasePool; service: ReturnType<typeof 
       method: 'post', path: '/auth/register', operationId: 'register', tag: 'auth', access: { public: true },
       summary: 'Create a tenant and its first user (self-service sign-up)',
       body: { schema: registerBody },
-      responses: { 201: { description: 'Signed up and signed in', schema: sessionSchema }, ...problems, 409: { description: 'Email already registered' } },
-      handler: async ({ body }) => ({ status: 201, body: await deps.service.register(body) }),
+      responses: {
+        201: { description: 'Signed up and signed in', schema: sessionSchema }, ...problems,
+        409: { description: 'Email already registered' },
+        429: { description: 'Too many sign-ups from this address this hour; see Retry-After' },
+      },
+      handler: async ({ body, ctx }) => ({ status: 201, body: await deps.service.register(body, ctx.ip) }),
     }),
     defineRoute({
       method: 'post', path: '/auth/login', operationId: 'login', tag: 'auth', access: { public: true },
@@ -24,7 +28,7 @@ export function authRoutes(deps: { pg: DatabasePool; service: ReturnType<typeof 
       body: { schema: loginBody },
       responses: {
         200: { description: 'Signed in', schema: sessionSchema }, ...problems,
-        401: { description: 'Wrong email or password (one message for both)' },
+        401: { description: 'Wrong email or password, or a deactivated user (one message for all)' },
         429: { description: 'Too many failures for this email or address; see Retry-After' },
       },
       handler: async ({ body, ctx }) => ({ status: 200, body: await deps.service.login(body, ctx.ip) }),

@@ -6,19 +6,25 @@ import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import { conflict, HttpProblem } from '../http/problem.ts';
 import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from './passwords.ts';
 import { signSessionToken, type AuthConfig } from './tokens.ts';
-import type { createLoginThrottle } from './login-throttle.ts';
+import type { LoginThrottle } from './login-throttle.ts';
+import type { SignupThrottle } from './signup-throttle.ts';
 
 export type PublicUser = { id: string; email: string; role: UserRow['role']; tenantId: string | null };
 export const publicUser = (u: UserRow): PublicUser => ({ id: u.id, email: u.email, role: u.role, tenantId: u.tenant_id });
 
 const WRONG_CREDENTIALS = 'email or password is wrong';
 
-export function createAuthService(deps: { pg: DatabasePool; auth: AuthConfig; throttle: ReturnType<typeof createLoginThrottle> }) {
-  const session = (u: UserRow) => ({ token: signSessionToken(deps.auth, { id: u.id, email: u.email, role: u.role, tenantId: u.tenant_id }), user: publicUser(u) });
+export function createAuthService(deps: { pg: DatabasePool; auth: AuthConfig; logins: LoginThrottle; signups: SignupThrottle }) {
+  const session = (u: UserRow) => ({
+    token: signSessionToken(deps.auth, { id: u.id, email: u.email, role: u.role, tenantId: u.tenant_id, tokenVersion: u.token_version }),
+    user: publicUser(u),
+  });
 
   return {
     /** Self-service sign-up: a new tenant and its first (customer) user, in one transaction. */
-    async register(input: { email: string; password: string; name?: string; tenantName: string }) {
+    async register(input: { email: string; password: string; name?: string; tenantName: string }, ip: string) {
+      // Counted before the (deliberately slow) hash, so a flood of sign-ups costs no CPU.
+      await deps.signups.admit(ip);
       const passwordHash = await hashPassword(input.password);
       try {
         const user = await withOperator(deps.pg, async (tx) => {
@@ -32,17 +38,18 @@ export function createAuthService(deps: { pg: DatabasePool; auth: AuthConfig; th
       }
     },
 
-    /** Same answer and similar time for an unknown email and a wrong password. */
+    /**
+     * Same answer and similar time for an unknown email, a wrong password and a deactivated
+     * user (whose password is checked all the same): a guesser learns nothing about which
+     * accounts exist or are switched off. Each of the three counts as a failure.
+     */
     async login(input: { email: string; password: string }, ip: string) {
       const email = input.email.trim().toLowerCase();
-      await deps.throttle.assertAllowed(email, ip);
+      const attempt = await deps.logins.begin(email, ip);
       const user = await withOperator(deps.pg, (tx) => usersRepository.findByEmailWithHash(tx, email));
       const ok = await verifyPassword(input.password, user?.password_hash ?? (await DUMMY_HASH_PROMISE));
-      if (!user || !ok) {
-        await deps.throttle.recordFailure(email, ip);
-        throw new HttpProblem(401, WRONG_CREDENTIALS);
-      }
-      await deps.throttle.recordSuccess(email);
+      if (!user || !ok || user.deactivated_at !== null) throw new HttpProblem(401, WRONG_CREDENTIALS);
+      await deps.logins.succeeded(attempt, email);
       return session(user);
     },
   };

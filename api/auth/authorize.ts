@@ -2,6 +2,7 @@ import type { Authorize } from '../http/register-routes.ts';
 import { forbidden, unauthorized } from '../http/problem.ts';
 import { isCrossSite } from './cross-site.ts';
 import type { PrincipalOfHeaders } from './principal.ts';
+import { requireKeyScope } from './api-key-scopes.ts';
 
 /** Methods that change state; a browser sends Origin with each of them. */
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -23,7 +24,7 @@ export function createAuthorize(principalOfHeaders: PrincipalOfHeaders, opts: { 
     }
     ctx.state.principal = principal;
     if (principal.kind === 'apiKey') {
-      if (!route.access.apiKey) throw forbidden('an API key cannot be used for this action; sign in as a user');
+      requireKeyScope(route.access, principal);
       return principal;
     }
     if (!route.access.roles.includes(principal.role)) throw forbidden(`the ${principal.role} role may not do this`);

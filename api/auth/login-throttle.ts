@@ -1,29 +1,37 @@
-import type { DatabasePool } from 'slonik';
-import { loginFailuresRepository } from '../../db/postgres/login-failures-repository.ts';
-import { HttpProblem } from '../http/problem.ts';
+import type { AttemptLimiter } from './attempt-limiter.ts';
+import { addressKey } from './address-key.ts';
 
-// DESIGN §8: at most 10 failures per email per 15 minutes; a generous 100 per IP so one
-// office (or one CI machine) is not locked out by its neighbours.
+// At most 10 failures per email per 15 minutes; a generous 100 per address so one office
+// (or one CI machine) is not locked out by its neighbours.
 export const LOGIN_WINDOW_SECONDS = 15 * 60;
 export const MAX_FAILURES_PER_EMAIL = 10;
 export const MAX_FAILURES_PER_IP = 100;
 
+const EMAIL_BUCKET = 'login-email';
+
 /**
- * Kept in PostgreSQL, not in memory, so the limit holds across every API replica.
+ * Failed sign-ins, per email and per client address. An attempt is counted as a failure
+ * before its password is checked, and taken back when it succeeds: so concurrent guesses
+ * queue for the same ten slots instead of all passing an empty counter at once. An attempt
+ * that dies between the two steps stays counted, which errs on the safe side.
  */
-export function createLoginThrottle(pg: DatabasePool) {
+export function createLoginThrottle(limiter: AttemptLimiter) {
   return {
-    async assertAllowed(email: string, ip: string): Promise<void> {
-      const c = await loginFailuresRepository.countSince(pg, email, ip, LOGIN_WINDOW_SECONDS);
-      const blockedBy =
-        c.by_email >= MAX_FAILURES_PER_EMAIL ? c.oldest_email : c.by_ip >= MAX_FAILURES_PER_IP ? c.oldest_ip : null;
-      if (!blockedBy) return;
-      const retryAfter = Math.max(1, Math.ceil((blockedBy.getTime() + LOGIN_WINDOW_SECONDS * 1000 - Date.now()) / 1000));
-      throw new HttpProblem(429, 'too many failed sign-in attempts; try again later', { headers: { 'Retry-After': String(retryAfter) } });
-    },
-    recordFailure: (email: string, ip: string) => loginFailuresRepository.record(pg, email, ip),
-    async recordSuccess(email: string) {
-      await loginFailuresRepository.clearForEmail(pg, email);
+    /** Counts the attempt, or throws 429 with Retry-After when the email or the address has no failures left. */
+    begin: (email: string, ip: string) =>
+      limiter.take(
+        [
+          { bucket: EMAIL_BUCKET, key: email, max: MAX_FAILURES_PER_EMAIL, windowSeconds: LOGIN_WINDOW_SECONDS },
+          { bucket: 'login-ip', key: addressKey(ip), max: MAX_FAILURES_PER_IP, windowSeconds: LOGIN_WINDOW_SECONDS },
+        ],
+        'too many failed sign-in attempts; try again later',
+      ),
+    /** A success is no failure, and it also clears the email's earlier failures (not the address's). */
+    async succeeded(attempt: string, email: string): Promise<void> {
+      await limiter.forgive(attempt);
+      await limiter.clear(EMAIL_BUCKET, email);
     },
   };
 }
+
+export type LoginThrottle = ReturnType<typeof createLoginThrottle>;

@@ -4,6 +4,7 @@ import type { Principal } from '../http/route.ts';
 import { createJwtVerifier, type AuthConfig } from './tokens.ts';
 import { createApiKeyVerifier } from './api-key-verifier.ts';
 import { credentialOf, type Credential } from './credentials.ts';
+import { createSessionCheck, type SessionCheck } from './session-check.ts';
 
 /**
  * Who is calling, as far as the request's headers tell: the credential it presented (null
@@ -17,10 +18,11 @@ export type PrincipalOfHeaders = (headers: IncomingHttpHeaders) => Promise<Calle
 /**
  * The one resolver of callers, for HTTP routes (authorize.ts) and the WebSocket hub: a tenant
  * API key (X-API-Key or `Bearer mp_live_…`), else a session JWT from the bearer header, else
- * from the session cookie. A malformed header is "no credential"; it never throws for
+ * from the session cookie. A session token must also match its user's current state
+ * (session-check.ts): deactivation or a role change ends it. A malformed header is "no credential"; it never throws for
  * anything a client sends (only a database failure while checking an API key rejects).
  */
-export function createPrincipalResolver(config: AuthConfig, pg: DatabasePool): PrincipalOfHeaders {
+export function createPrincipalResolver(config: AuthConfig, pg: DatabasePool, sessionIsCurrent: SessionCheck = createSessionCheck(pg)): PrincipalOfHeaders {
   const verifyJwt = createJwtVerifier(config);
   const verifyKey = createApiKeyVerifier(pg);
   return async (headers) => {
@@ -31,7 +33,8 @@ export function createPrincipalResolver(config: AuthConfig, pg: DatabasePool): P
       return { credential, principal: key ? { kind: 'apiKey', ...key } : null };
     }
     const claims = await verifyJwt(credential.token);
-    if (!claims) return { credential, principal: null };
+    // A valid signature is not enough: the user may have been deactivated or changed since.
+    if (!claims || !(await sessionIsCurrent(claims))) return { credential, principal: null };
     return {
       credential,
       principal: { kind: 'user', userId: claims.sub, email: claims.email, role: claims.role, tenantId: claims.tenantId },

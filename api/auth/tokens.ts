@@ -12,11 +12,14 @@ const claims = z.object({
   tenantId: z.string().nullable(),
   /** Seconds since the epoch; every token this API signs has it. */
   exp: z.number().optional(),
+  // The user's token_version when the token was issued (absent in tokens issued before
+  // versions existed, which counts as 0); see session-check.ts.
+  ver: z.number().int().nonnegative().optional(),
 });
 export type SessionClaims = z.infer<typeof claims>;
 
-export function signSessionToken(config: AuthConfig, user: { id: string; email: string; role: Role; tenantId: string | null }): string {
-  return jwt.sign({ email: user.email, role: user.role, tenantId: user.tenantId }, config.jwtSecret, {
+export function signSessionToken(config: AuthConfig, user: { id: string; email: string; role: Role; tenantId: string | null; tokenVersion: number }): string {
+  return jwt.sign({ email: user.email, role: user.role, tenantId: user.tenantId, ver: user.tokenVersion }, config.jwtSecret, {
     algorithm: 'HS256',
     subject: user.id,
     issuer: config.issuer,

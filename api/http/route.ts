@@ -5,16 +5,24 @@ import type { z } from 'zod';
 export const ROLES = ['admin', 'finance', 'customer'] as const;
 export type Role = (typeof ROLES)[number];
 
+/**
+ * What a tenant API key may do: `ingest` posts usage, `read` reads that tenant's usage,
+ * invoices and alerts. Keys carry a set of them; routes say which ones admit a key.
+ */
+export const API_KEY_SCOPES = ['ingest', 'read'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
 /** Who is calling: a signed-in user (JWT) or a tenant's service (API key). */
 export type Principal =
   | { kind: 'user'; userId: string; email: string; role: Role; tenantId: string | null }
-  | { kind: 'apiKey'; keyId: string; tenantId: string };
+  | { kind: 'apiKey'; keyId: string; tenantId: string; scopes: readonly ApiKeyScope[] };
 
 /**
  * Who may call a route. `public` needs nothing; otherwise the caller must be a user in
- * one of `roles`, or, where `apiKey` is true, a tenant API key.
+ * one of `roles`, or a tenant API key that carries at least one of the scopes in `apiKey`
+ * (no `apiKey`: no key may call it).
  */
-export type Access = { public: true } | { roles: readonly Role[]; apiKey?: boolean };
+export type Access = { public: true } | { roles: readonly Role[]; apiKey?: readonly ApiKeyScope[] };
 
 export type ResponseSpec = { description: string; schema?: z.ZodType; contentType?: string };
 

@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createBatcher, IngestUnavailableError, type BatcherOptions } from './batcher.ts';
+import { createBatcher, IngestUnavailableError, type BatcherOptions, type QueuedRow } from './batcher.ts';
 import { createMetrics } from '../metrics/metrics.ts';
 
-const rows = (n: number, tag = 'r') => Array.from({ length: n }, (_, i) => `${tag}${i}`);
+const lines = (n: number, tag = 'r') => Array.from({ length: n }, (_, i) => `${tag}${i}`);
+/** n rows of one tenant (tenant "t" unless named). */
+const rows = (n: number, tag = 'r', tenantId = 't'): QueuedRow[] => lines(n, tag).map((line) => ({ tenantId, line }));
 
 /** A writer whose inserts finish when the test says so. */
 function controlledWriter() {
@@ -39,7 +41,7 @@ describe('createBatcher', () => {
     await vi.advanceTimersByTimeAsync(49);
     expect(w.calls).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(2);
-    expect(w.calls.map((c) => c.lines)).toEqual([rows(3)]);
+    expect(w.calls.map((c) => c.lines)).toEqual([lines(3)]);
   });
 
   it('keeps accepting while an insert is slow, and sends what accumulated next', async () => {
@@ -77,9 +79,69 @@ describe('createBatcher', () => {
     const w = controlledWriter();
     const b = createBatcher(w.write, opts({ maxQueueRows: 10, flushRows: 100 }));
     void b.submit(rows(8));
-    const refused = b.submit(rows(3));
+    // Another tenant, so the refusal is the bound's, not the first tenant's share.
+    const refused = b.submit(rows(3, 'o', 'other'));
     await expect(refused).rejects.toBeInstanceOf(IngestUnavailableError);
     await expect(refused).rejects.toMatchObject({ reason: 'overloaded', retryAfterSeconds: 1 });
+    expect(b.queuedRows()).toBe(8);
+    expect(b.queuedRows('other')).toBe(0);
+  });
+
+  it('counts queued rows per tenant until their insert ends, committed or failed', async () => {
+    const w = controlledWriter();
+    const b = createBatcher(w.write, opts({ flushRows: 3, maxQueueRows: 100 }));
+    const first = b.submit([...rows(2, 'a', 'A'), ...rows(1, 'b', 'B')]);
+    const second = b.submit(rows(4, 'c', 'A'));
+    await settled();
+    expect(w.calls).toHaveLength(1); // the first request is in flight, the second waits
+    expect([b.queuedRows('A'), b.queuedRows('B'), b.queuedRows()]).toEqual([6, 1, 7]);
+    w.calls[0]!.done();
+    await first;
+    await settled();
+    expect([b.queuedRows('A'), b.queuedRows('B'), b.queuedRows()]).toEqual([4, 0, 4]);
+    w.calls[1]!.fail(new Error('disk full'));
+    await expect(second).rejects.toMatchObject({ reason: 'storage_error' });
+    expect([b.queuedRows('A'), b.queuedRows()]).toEqual([0, 0]);
+  });
+
+  it('past half full, refuses the tenant holding more than half (fair_share) while others fill the rest', async () => {
+    const w = controlledWriter();
+    const b = createBatcher(w.write, opts({ maxQueueRows: 20, flushRows: 1_000, flushMs: 60_000 }));
+    // A fills up to half: still its fair share, so one more request of A is admitted.
+    void b.submit(rows(10, 'a', 'A'));
+    void b.submit(rows(3, 'a2', 'A'));
+    // Now 13 of 20 queued, all A's: A is refused, B is not.
+    await expect(b.submit(rows(1, 'a3', 'A'))).rejects.toMatchObject({ reason: 'fair_share', retryAfterSeconds: 1 });
+    void b.submit(rows(5, 'b', 'B'));
+    void b.submit(rows(2, 'b2', 'B'));
+    expect([b.queuedRows('A'), b.queuedRows('B'), b.queuedRows()]).toEqual([13, 7, 20]);
+    // Full: B (6 of 20 would not fit) hears overloaded, A still hears fair_share.
+    await expect(b.submit(rows(1, 'b3', 'B'))).rejects.toMatchObject({ reason: 'overloaded' });
+    await expect(b.submit(rows(1, 'a4', 'A'))).rejects.toMatchObject({ reason: 'fair_share' });
+    expect(b.queuedRows()).toBe(20);
+  });
+
+  it('refuses a request of several tenants whole when any of them is over its share', async () => {
+    const w = controlledWriter();
+    const b = createBatcher(w.write, opts({ maxQueueRows: 20, flushRows: 1_000, flushMs: 60_000 }));
+    void b.submit(rows(11, 'a', 'A'));
+    await expect(b.submit([...rows(1, 'b', 'B'), ...rows(1, 'a', 'A')])).rejects.toMatchObject({ reason: 'fair_share' });
+    expect([b.queuedRows('A'), b.queuedRows('B'), b.queuedRows()]).toEqual([11, 0, 11]);
+  });
+
+  it('answers refusal() before a body is read: full, over share, unknown tenant, stopped', async () => {
+    const w = controlledWriter();
+    const b = createBatcher(w.write, opts({ maxQueueRows: 10, flushRows: 1_000, flushMs: 60_000 }));
+    expect(b.refusal('A')).toBeUndefined();
+    void b.submit(rows(6, 'a', 'A'));
+    expect(b.refusal('A')?.reason).toBe('fair_share');
+    expect(b.refusal('B')).toBeUndefined();
+    expect(b.refusal()).toBeUndefined(); // an admin request: its tenants are in the body
+    void b.submit(rows(4, 'b', 'B'));
+    expect(b.refusal('B')?.reason).toBe('overloaded');
+    expect(b.refusal()?.reason).toBe('overloaded');
+    void b.stop();
+    expect(b.refusal('C')?.reason).toBe('stopped');
   });
 
   it('rejects every request of a failed insert and counts the failure', async () => {

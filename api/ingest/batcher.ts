@@ -1,5 +1,6 @@
 import type { UsageEventWriter } from '../../db/clickhouse/usage-writer.ts';
 import type { Metrics } from '../metrics/metrics.ts';
+import { admission } from './admission.ts';
 
 /**
  * Group commit for ingest. Requests hand in their serialised rows and wait; a flush sends
@@ -10,10 +11,15 @@ import type { Metrics } from '../metrics/metrics.ts';
  * oldest waiting row has waited `flushMs`. While slots are busy, rows keep accumulating,
  * so batches grow with load by themselves. Flushes run off the event loop (the engine and
  * the HTTP client are asynchronous), so a slow flush never stops new requests from being
- * read and validated; it only makes the queue longer. When the queue (waiting + in-flight
- * rows) would pass `maxQueueRows`, submit refuses at once: the caller answers 503 with
- * Retry-After instead of buffering without bound. A request's rows always travel in one
+ * read and validated; it only makes the queue longer. A request's rows always travel in one
  * insert.
+ *
+ * Admission (admission.ts) counts the queue as waiting + in-flight rows, in total and per
+ * tenant. A request is refused whole, at once, never buffered without bound: `overloaded`
+ * when its rows would take the queue past `maxQueueRows` (the caller answers 503), and
+ * `fair_share` when the queue is more than half full and one of its tenants already holds
+ * more than half of it (429). `refusal` asks the same question before a request's body is
+ * read, so a full queue costs a refused client nothing to parse.
  */
 export type BatcherOptions = {
   flushRows: number;
@@ -27,7 +33,7 @@ export type BatcherOptions = {
 
 export class IngestUnavailableError extends Error {
   readonly retryAfterSeconds: number;
-  readonly reason: 'overloaded' | 'stopped' | 'storage_error';
+  readonly reason: 'overloaded' | 'fair_share' | 'stopped' | 'storage_error';
   constructor(reason: IngestUnavailableError['reason'], message: string, retryAfterSeconds: number, cause?: unknown) {
     super(message, cause === undefined ? undefined : { cause });
     this.reason = reason;
@@ -35,21 +41,31 @@ export class IngestUnavailableError extends Error {
   }
 }
 
-type Waiting = { lines: readonly string[]; at: number; resolve: () => void; reject: (err: Error) => void };
+/** One serialised ClickHouse row and the tenant it belongs to. */
+export type QueuedRow = { tenantId: string; line: string };
+
+type Waiting = { lines: readonly string[]; perTenant: ReadonlyMap<string, number>; at: number; resolve: () => void; reject: (err: Error) => void };
 
 export type Batcher = {
   /** Resolves once these rows are committed; rejects with IngestUnavailableError. */
-  submit(lines: readonly string[]): Promise<void>;
+  submit(rows: readonly QueuedRow[]): Promise<void>;
+  /**
+   * Why a request would be refused now whatever its size (at least one row), for a caller
+   * that has not read the request yet; `tenantId` when the caller already knows it.
+   */
+  refusal(tenantId?: string): IngestUnavailableError | undefined;
   /** Flushes everything waiting, waits for in-flight inserts, then refuses new rows. */
   stop(): Promise<void>;
-  /** Rows waiting or being inserted. */
-  queuedRows(): number;
+  /** Rows waiting or being inserted, of every tenant or of one. */
+  queuedRows(tenantId?: string): number;
 };
 
 export function createBatcher(write: UsageEventWriter, options: BatcherOptions, metrics?: Metrics): Batcher {
   const retryAfter = options.retryAfterSeconds ?? 1;
   const waiting: Waiting[] = [];
   let waitingRows = 0;
+  /** Waiting + in-flight rows per tenant; a tenant with none has no entry. */
+  const tenantRows = new Map<string, number>();
   let inFlight = 0;
   let inFlightRows = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -58,6 +74,24 @@ export function createBatcher(write: UsageEventWriter, options: BatcherOptions, 
 
   const queued = () => waitingRows + inFlightRows;
   const updateGauge = () => metrics?.queueRows.set(queued());
+
+  function hold(perTenant: ReadonlyMap<string, number>, sign: 1 | -1): void {
+    for (const [tenantId, n] of perTenant) {
+      const left = (tenantRows.get(tenantId) ?? 0) + sign * n;
+      if (left === 0) tenantRows.delete(tenantId);
+      else tenantRows.set(tenantId, left);
+    }
+  }
+
+  function refuse(tenantIds: Iterable<string>, requestRows: number): IngestUnavailableError | undefined {
+    if (stopping) return new IngestUnavailableError('stopped', 'the server is shutting down; retry the request', retryAfter);
+    const decision = admission({ queuedRows: queued(), maxQueueRows: options.maxQueueRows, tenantQueuedRows: [...tenantIds].map((t) => tenantRows.get(t) ?? 0), requestRows });
+    if (decision === 'fair_share') {
+      return new IngestUnavailableError('fair_share', "the ingest queue is busy and this tenant holds more than half of it; retry the request after the tenant's queued events are stored", retryAfter);
+    }
+    if (decision === 'overloaded') return new IngestUnavailableError('overloaded', 'ingest queue is full; retry the request later', retryAfter);
+    return undefined;
+  }
 
   function schedule(): void {
     if (timer || waiting.length === 0) return;
@@ -108,20 +142,22 @@ export function createBatcher(write: UsageEventWriter, options: BatcherOptions, 
     } finally {
       inFlight -= 1;
       inFlightRows -= rows;
+      for (const w of batch) hold(w.perTenant, -1);
       updateGauge();
       pump();
     }
   }
 
   return {
-    submit(lines) {
-      if (stopping) return Promise.reject(new IngestUnavailableError('stopped', 'the server is shutting down; retry the request', retryAfter));
-      if (queued() + lines.length > options.maxQueueRows) {
-        return Promise.reject(new IngestUnavailableError('overloaded', 'ingest queue is full; retry the request later', retryAfter));
-      }
+    submit(rows) {
+      const perTenant = new Map<string, number>();
+      for (const r of rows) perTenant.set(r.tenantId, (perTenant.get(r.tenantId) ?? 0) + 1);
+      const refused = refuse(perTenant.keys(), rows.length);
+      if (refused) return Promise.reject(refused);
       return new Promise<void>((resolve, reject) => {
-        waiting.push({ lines, at: performance.now(), resolve, reject });
-        waitingRows += lines.length;
+        waiting.push({ lines: rows.map((r) => r.line), perTenant, at: performance.now(), resolve, reject });
+        waitingRows += rows.length;
+        hold(perTenant, 1);
         updateGauge();
         pump();
       });
@@ -133,6 +169,7 @@ export function createBatcher(write: UsageEventWriter, options: BatcherOptions, 
         pump();
       });
     },
-    queuedRows: queued,
+    refusal: (tenantId) => refuse(tenantId === undefined ? [] : [tenantId], 1),
+    queuedRows: (tenantId) => (tenantId === undefined ? queued() : (tenantRows.get(tenantId) ?? 0)),
   };
 }

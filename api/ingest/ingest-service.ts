@@ -74,8 +74,24 @@ export function createIngestService(runtime: MeteringRuntime, opts: { ticks?: Us
     });
   }
 
-  return async function ingest(principal: Principal, body: IngestBody): Promise<IngestResult> {
+  /** 429 (over the tenant's fair share) or 503 (full, stopping, storage failed), with Retry-After. */
+  function unavailable(err: IngestUnavailableError): HttpProblem {
+    return new HttpProblem(err.reason === 'fair_share' ? 429 : 503, err.message, { headers: { 'Retry-After': String(err.retryAfterSeconds) } });
+  }
+
+  /**
+   * `readBody` is called only once the queue could take the request: a request the queue
+   * would refuse anyway (full, or the key's tenant over its share) is answered before its
+   * body is read or parsed. Submitting decides again, on the request's real rows.
+   */
+  return async function ingest(principal: Principal, readBody: () => Promise<IngestBody>): Promise<IngestResult> {
     const { metrics } = runtime;
+    const early = runtime.batcher.refusal(principal.kind === 'apiKey' ? principal.tenantId : undefined);
+    if (early) {
+      metrics.requestsRefusedUnread.inc({ reason: early.reason });
+      throw unavailable(early);
+    }
+    const body = await readBody();
     const nowMs = now();
     const errors: EventFieldError[] = [];
     const events = body.events.map((raw, i) => {
@@ -108,8 +124,9 @@ export function createIngestService(runtime: MeteringRuntime, opts: { ticks?: Us
       throw new HttpProblem(400, `${first.field}: ${first.message}${more}; nothing from this request was written`, { errors: errors.slice(0, MAX_LISTED_ERRORS) });
     }
 
-    const lines = events.map((e, i) =>
-      serializeUsageRow({
+    const rows = events.map((e, i) => ({
+      tenantId: tenants[i]!,
+      line: serializeUsageRow({
         tenantId: tenants[i]!,
         eventId: e!.id,
         eventType: e!.type,
@@ -119,17 +136,17 @@ export function createIngestService(runtime: MeteringRuntime, opts: { ticks?: Us
         data: JSON.stringify(e!.data),
         ingestedAt: stamp(),
       }),
-    );
+    }));
     try {
-      await runtime.batcher.submit(lines);
+      await runtime.batcher.submit(rows);
     } catch (err) {
       if (err instanceof IngestUnavailableError) {
-        metrics.eventsRejected.inc({ reason: err.reason }, lines.length);
-        throw new HttpProblem(503, err.message, { headers: { 'Retry-After': String(err.retryAfterSeconds) } });
+        metrics.eventsRejected.inc({ reason: err.reason }, rows.length);
+        throw unavailable(err);
       }
       throw err;
     }
-    metrics.eventsAccepted.inc(lines.length);
+    metrics.eventsAccepted.inc(rows.length);
     if (opts.ticks) {
       const counts = new Map<string, number>();
       for (const [i, e] of events.entries()) counts.set(`${tenants[i]}\n${e!.type}`, (counts.get(`${tenants[i]}\n${e!.type}`) ?? 0) + 1);
@@ -139,6 +156,6 @@ export function createIngestService(runtime: MeteringRuntime, opts: { ticks?: Us
       }
     }
     const warnings = [...unmetered].map((type) => ({ type, message: `no meter uses event type "${type}": the events are stored but count for nothing until a meter reads them` }));
-    return { accepted: lines.length, warnings };
+    return { accepted: rows.length, warnings };
   };
 }

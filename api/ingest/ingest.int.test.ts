@@ -51,13 +51,13 @@ describe('POST /api/usage/ingest', () => {
   it('keeps every digit of JSON numbers and decimal strings', async () => {
     // exact-1 has a type no meter reads, so its 22 fractional digits are stored as sent; a
     // metered value may have at most 12 (exact-2, a JSON number a double cannot hold).
-    const text = '[{"id":"exact-1","type":"raw","data":{"v":0.1000000000000000000001}},{"id":"exact-2","type":"llm","data":{"tokens":12345678901234567890.000000000001,"model":"gpt"}}]';
+    const text = '[{"id":"exact-1","type":"raw","data":{"v":0.1000000000000000000001}},{"id":"exact-2","type":"llm","data":{"tokens":123456789012345.000000000001,"model":"gpt"}}]';
     const res = await api.request.post('/api/events').set(key(api.apiKeys.a)).set('Content-Type', 'application/json').send(text);
     expect(res.status).toBe(202);
     const rs = await ch.client.query({ query: "SELECT data FROM usage_events WHERE event_id IN ('exact-1', 'exact-2') ORDER BY event_id", format: 'JSONEachRow' });
     expect((await rs.json<{ data: string }>()).map((r) => r.data)).toEqual([
       '{"v":"0.1000000000000000000001"}',
-      '{"tokens":"12345678901234567890.000000000001","model":"gpt"}',
+      '{"tokens":"123456789012345.000000000001","model":"gpt"}',
     ]);
   });
 
@@ -184,7 +184,8 @@ describe('POST /api/usage/ingest', () => {
     const slow = await createTestApi({ db, clickhouse: ch.client, deps: { metering } });
     const first = slow.request.post('/api/usage/ingest').set(key(slow.apiKeys.a)).send([llm('q-1', 1), llm('q-2', 1)]).then((r) => r);
     await new Promise((r) => setTimeout(r, 200));
-    const refused = await slow.request.post('/api/usage/ingest').set(key(slow.apiKeys.a)).send([llm('q-3', 1), llm('q-4', 1)]);
+    // Tenant B: A's own next request would be refused for its share (429) before the bound.
+    const refused = await slow.request.post('/api/usage/ingest').set(key(slow.apiKeys.b)).send([llm('q-3', 1), llm('q-4', 1)]);
     expect(refused.status).toBe(503);
     expect(refused.headers['retry-after']).toBe('1');
     release();

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineRoute, ROLES, type RouteDef } from '../http/route.ts';
 import { pageOf } from '../http/pagination.ts';
-import { notFound } from '../http/problem.ts';
+import { HttpProblem, notFound } from '../http/problem.ts';
 import { isOperator, resolveTenantFilter, scopeOf } from '../auth/tenant-access.ts';
 import { INVOICE_STATUSES } from '../../db/postgres/invoices-repository.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
@@ -12,6 +12,9 @@ import { invoiceSchema } from './invoice-schemas.ts';
 import type { DatabasePool } from 'slonik';
 
 const FINANCE = ['admin', 'finance'] as const;
+/** Reading a tenant's invoices: every role, and the tenant's read keys (RLS keeps a key to its tenant). */
+const INVOICE_READERS = { roles: ROLES, apiKey: ['read'] } as const;
+const noReadScope = { 403: { description: 'An API key without the read scope' } };
 const invoiceIdParams = z.strictObject({ id: z.uuid('must be an invoice id (uuid)') });
 
 const listQuery = z.strictObject({
@@ -50,10 +53,10 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
   const { invoices } = deps;
   return [
     defineRoute({
-      method: 'get', path: '/invoices', operationId: 'listInvoices', tag: 'invoices', access: { roles: ROLES },
+      method: 'get', path: '/invoices', operationId: 'listInvoices', tag: 'invoices', access: INVOICE_READERS,
       summary: 'List invoices, newest period first; customers see their own',
       query: listQuery,
-      responses: { 200: { description: 'A page of invoices', schema: pageOf(invoiceSchema) }, 404: { description: 'Another tenant (customers)' } },
+      responses: { 200: { description: 'A page of invoices', schema: pageOf(invoiceSchema) }, ...noReadScope, 404: { description: 'Another tenant (customers and API keys)' } },
       handler: async ({ query, principal }) => {
         const tenantId = resolveTenantFilter(principal!, query.tenantId);
         const page = await invoices.list(scopeOf(principal!), { ...query, tenantId });
@@ -71,38 +74,41 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
         201: { description: 'The finalized invoice', schema: invoiceSchema },
         202: { description: 'Still being issued: poll Location', schema: pendingSchema },
         404: { description: 'No such subscription' },
-        409: { description: 'Nothing to invoice (trial, just started, ended)' },
+        409: { description: 'Nothing to invoice (trial, just started, ended), or the invoice could not be issued (amounts out of range)' },
       },
       handler: async ({ body, principal }) => {
         const outcome = await deps.subscriptions.invoiceNow(scopeOf(principal!), body.subscriptionId, deps.generateWaitMs);
         const location = { Location: `/api/invoices/${outcome.invoiceId}` };
         if (outcome.pending) return { status: 202, body: { invoiceId: outcome.invoiceId, status: 'pending' }, headers: location };
+        if (outcome.result?.status === 'billing_failed') {
+          throw new HttpProblem(409, 'the invoice could not be issued: its amounts are larger than an invoice can hold; a billing_failed alert was raised and the period was not billed');
+        }
         return { status: 201, body: await invoices.get(scopeOf(principal!), outcome.invoiceId), headers: location };
       },
     }),
     defineRoute({
-      method: 'get', path: '/invoices/:id', operationId: 'getInvoice', tag: 'invoices', access: { roles: ROLES },
+      method: 'get', path: '/invoices/:id', operationId: 'getInvoice', tag: 'invoices', access: INVOICE_READERS,
       summary: 'One invoice with its lines',
       params: invoiceIdParams,
-      responses: { 200: { description: 'The invoice', schema: invoiceSchema }, 404: { description: 'No such invoice (or not yours)' } },
+      responses: { 200: { description: 'The invoice', schema: invoiceSchema }, ...noReadScope, 404: { description: 'No such invoice (or not yours)' } },
       handler: async ({ params, principal }) => ({ status: 200, body: await invoices.get(scopeOf(principal!), params.id) }),
     }),
     defineRoute({
-      method: 'get', path: '/invoices/:id/pdf', operationId: 'getInvoicePdf', tag: 'invoices', access: { roles: ROLES },
+      method: 'get', path: '/invoices/:id/pdf', operationId: 'getInvoicePdf', tag: 'invoices', access: INVOICE_READERS,
       summary: 'The invoice as a PDF (rendered at finalization)',
       params: invoiceIdParams,
-      responses: { 200: { description: 'The PDF', contentType: 'application/pdf', schema: z.string().meta({ format: 'binary' }) }, 404: { description: 'No such invoice (or not yours)' }, 409: { description: 'A draft has no PDF' } },
+      responses: { 200: { description: 'The PDF', contentType: 'application/pdf', schema: z.string().meta({ format: 'binary' }) }, ...noReadScope, 404: { description: 'No such invoice (or not yours)' }, 409: { description: 'A draft has no PDF' } },
       handler: async ({ params, principal }) => {
         const { number, pdf } = await invoices.pdf(scopeOf(principal!), params.id);
         return { status: 200, body: pdf, type: 'application/pdf', headers: { 'Content-Disposition': `inline; filename="${number}.pdf"` } };
       },
     }),
     defineRoute({
-      method: 'get', path: '/invoices/:id/usage', operationId: 'getInvoiceLineUsage', tag: 'invoices', access: { roles: ROLES },
+      method: 'get', path: '/invoices/:id/usage', operationId: 'getInvoiceLineUsage', tag: 'invoices', access: INVOICE_READERS,
       summary: 'The deduplicated events behind a usage line (up to 1,000)',
       params: invoiceIdParams,
       query: z.strictObject({ line: z.coerce.number().int().min(1).describe('the line position') }),
-      responses: { 200: { description: 'The events', schema: drillDownSchema }, 400: { description: 'Not a usage line' }, 404: { description: 'No such invoice or line' } },
+      responses: { 200: { description: 'The events', schema: drillDownSchema }, 400: { description: 'Not a usage line' }, ...noReadScope, 404: { description: 'No such invoice or line' } },
       handler: async ({ params, query, principal }) => ({ status: 200, body: await invoices.usageEvents(scopeOf(principal!), params.id, query.line) }),
     }),
     defineRoute({

@@ -18,7 +18,13 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}) {
     }),
     eventsRejected: new Counter({
       name: 'meterplane_ingest_events_rejected_total',
-      help: 'Usage events refused, by reason (invalid, forbidden, overloaded, stopped, storage_error)',
+      help: 'Usage events refused, by reason (invalid, forbidden, fair_share, overloaded, stopped, storage_error)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    requestsRefusedUnread: new Counter({
+      name: 'meterplane_ingest_requests_refused_unread_total',
+      help: 'Ingest requests refused before their body was read (so their events were not counted), by reason (fair_share, overloaded, stopped)',
       labelNames: ['reason'] as const,
       registers: [registry],
     }),

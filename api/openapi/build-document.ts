@@ -55,9 +55,14 @@ function parameters(route: RouteDef, components: Record<string, JsonSchema>) {
   return out;
 }
 
+/**
+ * One alternative per credential, and per API-key scope that admits the route: OpenAPI 3.1
+ * reads the list beside a non-OAuth scheme as the roles it requires, and the alternatives as "or".
+ */
 function security(route: RouteDef) {
   if ('public' in route.access) return [];
-  return route.access.apiKey ? [{ bearerJwt: [] }, { apiKeyHeader: [] }, { apiKeyBearer: [] }] : [{ bearerJwt: [] }];
+  const scopes = route.access.apiKey ?? [];
+  return [{ bearerJwt: [] }, ...scopes.flatMap((scope) => [{ apiKeyHeader: [scope] }, { apiKeyBearer: [scope] }])];
 }
 
 /**

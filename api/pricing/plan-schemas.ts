@@ -1,10 +1,14 @@
 import { z } from 'zod';
-import { chargeSchema, planSchema } from '../../domain/pricing/index.ts';
+import { PLAN_VISIBILITIES, chargeSchema, planSchema, planVisibilitySchema } from '../../domain/pricing/index.ts';
 import { nonNegativeDecimalString } from '../../domain/money/index.ts';
 import type { PlanRecord } from '../../db/postgres/plans-repository.ts';
 
-/** What POST and PUT /pricing/plans accept: domain/pricing's plan schema, unchanged. */
-export const planBody = planSchema;
+/** What POST and PUT /pricing/plans accept: domain/pricing's plan schema, plus who may read the plan. */
+export const planBody = planSchema.extend({
+  visibility: planVisibilitySchema
+    .optional()
+    .describe('public: every signed-in user may read it; private: admin, finance and the tenants that use it. Default private on create; kept as it is when omitted on update'),
+});
 
 export const planIdParams = z.strictObject({ id: z.uuid('must be a plan id (uuid)') });
 
@@ -17,6 +21,7 @@ export const planResponse = z
     id: z.uuid(),
     version: z.number().int().describe('the version shown'),
     latestVersion: z.number().int(),
+    visibility: z.enum(PLAN_VISIBILITIES).describe("of the plan (every version): private plans are shown to customers only in the versions they use"),
     inUse: z.boolean().describe('true once a subscription uses this version; a change then creates a new version'),
     code: z.string(),
     name: z.string(),
@@ -37,6 +42,7 @@ export const toPlanResponse = (r: PlanRecord): PlanResponse => ({
   id: r.id,
   version: r.version,
   latestVersion: r.latestVersion,
+  visibility: r.visibility,
   inUse: r.inUse,
   ...r.plan,
   createdAt: r.createdAt.toISOString(),

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestEnvironment } from '../../test/harness/environment.ts';
+import { expectResponseMatchesSpec } from '../../test/harness/openapi-responses.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { plansRepository } from '../../db/postgres/plans-repository.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
@@ -24,11 +25,11 @@ const apiCalls: PlanInput = {
 const createPlan = (body: unknown) => env.api.request.post('/api/pricing/plans').set(auth(env.api.tokens.admin)).send(body as object);
 
 describe('plans', () => {
-  it('an admin creates a plan at version 1; every signed-in role reads it', async () => {
-    const res = await createPlan(apiCalls);
+  it('an admin creates a plan at version 1; every signed-in role reads a public one', async () => {
+    const res = await createPlan({ ...apiCalls, visibility: 'public' });
     expect(res.status).toBe(201);
     expect(res.headers.location).toBe(`/api/pricing/plans/${res.body.id}`);
-    expect(res.body).toMatchObject({ code: 'api-pro', version: 1, latestVersion: 1, inUse: false, baseFee: '29.99', intervalCount: 1, trialDays: 14, gracePeriodSeconds: 3600 });
+    expect(res.body).toMatchObject({ code: 'api-pro', version: 1, latestVersion: 1, visibility: 'public', inUse: false, baseFee: '29.99', intervalCount: 1, trialDays: 14, gracePeriodSeconds: 3600 });
     expect(res.body.charges).toEqual(planSchema.parse(apiCalls).charges);
     for (const token of [env.api.tokens.finance, env.api.tokens.customerA]) {
       const one = await env.api.request.get(`/api/pricing/plans/${res.body.id}`).set(auth(token));
@@ -93,7 +94,7 @@ describe('plans', () => {
     expect(v1.body).toMatchObject({ version: 1, latestVersion: 2, baseFee: '12', inUse: true });
     const latest = await env.api.request.get(`/api/pricing/plans/${created.id}`).set(auth(env.api.tokens.finance));
     expect(latest.body).toMatchObject({ version: 2, baseFee: '15' });
-    const versions = await env.api.request.get(`/api/pricing/plans/${created.id}/versions`).set(auth(env.api.tokens.customerB));
+    const versions = await env.api.request.get(`/api/pricing/plans/${created.id}/versions`).set(auth(env.api.tokens.finance));
     expect(versions.body.items.map((v: { version: number; baseFee: string }) => [v.version, v.baseFee])).toEqual([[1, '12'], [2, '15']]);
 
     // and the code is the plan's identity
@@ -181,5 +182,32 @@ describe('quotes', () => {
     expect(res.body.errors[0].field).toBe('usage.api_calls');
     const negative = await env.api.request.post(`/api/pricing/plans/${plan.id}/quote`).set(auth(env.api.tokens.admin)).send({ usage: { api_calls: '-1' } });
     expect(negative.status).toBe(400);
+  });
+
+  it('refuses usage that prices to more than an invoice can hold with 400 naming the meter, up to the last minor unit', async () => {
+    // 1000 per call: 92233720368547.75807 calls price to 92233720368547758.07 USD, the most an
+    // invoice stores (2^63 − 1 cents); one hundred-thousandth of a call more is one cent more.
+    const { id } = (await createPlan({ code: 'q-edge', name: 'Edge', currency: 'USD', interval: 'month', baseFee: '0', charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '1000' }] })).body;
+    const quote = (usage: Record<string, string>, tenantId?: string) =>
+      env.api.request.post(`/api/pricing/plans/${id}/quote`).set(auth(env.api.tokens.admin)).send({ usage, ...(tenantId ? { tenantId } : {}) });
+
+    const largest = await quote({ calls: '92233720368547.75807' });
+    expect(largest.status).toBe(200);
+    expect(largest.body.total).toBe('92233720368547758.07');
+
+    const over = await quote({ calls: '92233720368547.75808' });
+    expect(over.status).toBe(400);
+    expect(over.headers['content-type']).toMatch(/application\/problem\+json/);
+    expectResponseMatchesSpec('POST', '/api/pricing/plans/{id}/quote', over);
+    expect(over.body.errors).toEqual([{ field: 'usage.calls', message: 'the calls charge of 92233720368547758.08 USD is more than an invoice can hold (at most 92233720368547758.07 USD)' }]);
+
+    // The largest usage a quote's schema takes (30 integer digits), far beyond.
+    const huge = await quote({ calls: '999999999999999999999999999999.999999999999' });
+    expect([huge.status, huge.body.errors?.[0]?.field]).toEqual([400, 'usage.calls']);
+
+    // The line fits, the total with tenant A's 20 % tax does not: no one meter to blame.
+    const taxed = await quote({ calls: '92233720368547.75807' }, env.api.tenants.a.id);
+    expect(taxed.status).toBe(400);
+    expect(taxed.body.errors).toEqual([{ field: 'usage', message: expect.stringMatching(/^the total of 110680464442257309\.68 USD is more than an invoice can hold/) }]);
   });
 });

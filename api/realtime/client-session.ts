@@ -26,13 +26,14 @@ export type ClientSessionOptions = {
  */
 export function createClientSessions(o: ClientSessionOptions): (ws: WebSocket, req: IncomingMessage) => void {
   /** Admits a user whose credential checked out; anyone else (an API key included) is closed with 4401. */
-  const admit = (c: Conn, caller: Caller, via: string) => {
+  const admit = (c: Conn, caller: Caller, via: string, headers: IncomingHttpHeaders) => {
     const p = caller.principal;
     if (!p || p.kind !== 'user') {
       o.log.info({ via, reason: p ? 'an API key cannot open a live connection' : 'invalid credential' }, 'WebSocket authentication refused');
       return c.ws.close(CLOSE_UNAUTHENTICATED, 'authentication required');
     }
     c.principal = p;
+    c.credentialHeaders = headers;
     if (caller.expiresAt !== undefined) {
       const timer = setTimeout(() => c.ws.close(CLOSE_UNAUTHENTICATED, 'session expired'), Math.min(Math.max(0, caller.expiresAt * 1000 - Date.now()), 2 ** 31 - 1));
       timer.unref();
@@ -56,8 +57,9 @@ export function createClientSessions(o: ClientSessionOptions): (ws: WebSocket, r
       // Waiting for the first message: it must be a valid auth message, else 4401.
       for (const t of c.timers.splice(0)) clearTimeout(t);
       if (message?.type !== 'auth') return c.ws.close(CLOSE_UNAUTHENTICATED, 'authentication required');
-      const caller = await resolve(c, { authorization: `Bearer ${message.token}` });
-      if (caller) admit(c, caller, 'message');
+      const headers = { authorization: `Bearer ${message.token}` };
+      const caller = await resolve(c, headers);
+      if (caller) admit(c, caller, 'message', headers);
       return;
     }
     if (!message) return o.registry.reply(c, { type: 'error', message: 'unknown message; expected subscribe or ping' });
@@ -87,7 +89,7 @@ export function createClientSessions(o: ClientSessionOptions): (ws: WebSocket, r
       if (!caller) return;
       if (caller.credential) {
         upgradeCredential = true;
-        return admit(c, caller, caller.credential.source);
+        return admit(c, caller, caller.credential.source, headers);
       }
       const timer = setTimeout(() => {
         if (!c.principal) ws.close(CLOSE_UNAUTHENTICATED, 'authentication required');

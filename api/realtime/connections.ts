@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import type { Principal } from '../http/route.ts';
@@ -13,6 +14,8 @@ export type Conn = {
   tenants: Set<string> | null;
   alive: boolean;
   timers: NodeJS.Timeout[];
+  /** The headers that authenticated it, resolved again periodically (session-revalidation.ts). */
+  credentialHeaders?: IncomingHttpHeaders;
 };
 
 export type ConnectionRegistry = {
@@ -24,6 +27,8 @@ export type ConnectionRegistry = {
   /** Sends one event to every authenticated connection that may see it and asked for its tenant. */
   broadcast(event: RealtimeEvent): void;
   size(): number;
+  /** The authenticated connections. */
+  authenticated(): Conn[];
   /** Closes every connection with `code`, waits up to `graceMs`, then terminates what is left. */
   closeAll(code: number, reason: string, graceMs: number): Promise<void>;
 };
@@ -81,6 +86,7 @@ export function createConnectionRegistry(o: { log: Logger; heartbeatMs: number; 
       }
     },
     size: () => conns.size,
+    authenticated: () => [...conns].filter((c) => c.principal !== null),
     async closeAll(code, reason, graceMs) {
       clearInterval(heartbeat);
       const closed = [...conns].map((c) => new Promise<void>((resolve) => {

@@ -9,6 +9,7 @@ import { createTickCoalescer } from './tick-coalescer.ts';
 import { createConnectionRegistry } from './connections.ts';
 import { createClientSessions } from './client-session.ts';
 import { upgradeListener, type UpgradeListener } from './upgrade.ts';
+import { startSessionRevalidation } from './session-revalidation.ts';
 import { CLOSE_GOING_AWAY } from './protocol.ts';
 
 export type RealtimeHubOptions = {
@@ -26,6 +27,11 @@ export type RealtimeHubOptions = {
   maxBufferedBytes?: number;
   /** At most one usage.tick per tenant per interval on each connection (1 s). */
   tickIntervalMs?: number;
+  /**
+   * How often each open connection's session is checked again (1 s), so a deactivated user,
+   * or one whose role changed, is closed with 4401 within this plus the session cache's 4 s.
+   */
+  revalidateMs?: number;
   /** Browser origins allowed to use the session cookie besides the server's own (CORS_ORIGIN). */
   allowedOrigins?: readonly (string | undefined)[];
   /** Messages a client may have waiting while an earlier one is handled; one more closes it with 1008 (100). */
@@ -49,7 +55,8 @@ export type RealtimeHub = {
  * (upgrade.ts), each client's authentication and messages (client-session.ts), the open
  * connections with their heartbeat (connections.ts) and the usage.tick merging
  * (tick-coalescer.ts). Events arrive from PostgreSQL LISTEN (every process publishes with
- * NOTIFY) and each connection gets only what its role may see.
+ * NOTIFY) and each connection gets only what its role may see. An open connection's session is
+ * checked again every second (session-revalidation.ts), so deactivation closes it.
  */
 export function createRealtimeHub(o: RealtimeHubOptions): RealtimeHub {
   const log = o.logger.child({ component: 'realtime' });
@@ -61,6 +68,8 @@ export function createRealtimeHub(o: RealtimeHubOptions): RealtimeHub {
   let closing = false;
 
   const onConnection = createClientSessions({ log, registry, principalOfHeaders: o.principalOfHeaders, allowedOrigins: originSet(o.allowedOrigins), authTimeoutMs: o.authTimeoutMs ?? 5_000, maxQueuedMessages: o.maxQueuedMessages ?? 100 });
+
+  const revalidation = startSessionRevalidation({ registry, principalOfHeaders: o.principalOfHeaders, intervalMs: o.revalidateMs ?? 1_000, log });
 
   const deliver = (event: RealtimeEvent) => {
     if (closing) return;
@@ -88,6 +97,7 @@ export function createRealtimeHub(o: RealtimeHubOptions): RealtimeHub {
       if (closing) return;
       closing = true;
       ticks.close();
+      revalidation.stop();
       if (attached) attached.server.off('upgrade', attached.onUpgrade);
       await listener?.close();
       await registry.closeAll(CLOSE_GOING_AWAY, 'server shutting down', 2_000);

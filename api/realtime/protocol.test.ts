@@ -22,6 +22,6 @@ describe('who receives a live event', () => {
     expect(mayReceive(user('finance', null), { tenantId: 'b' })).toBe(true);
     expect(mayReceive(user('customer', 'a'), { tenantId: 'a' })).toBe(true);
     expect(mayReceive(user('customer', 'a'), { tenantId: 'b' })).toBe(false);
-    expect(mayReceive({ kind: 'apiKey', keyId: 'k', tenantId: 'a' }, { tenantId: 'a' })).toBe(false);
+    expect(mayReceive({ kind: 'apiKey', keyId: 'k', tenantId: 'a', scopes: ['read'] }, { tenantId: 'a' })).toBe(false);
   });
 });

@@ -9,7 +9,8 @@ import { listMeterEvents, readMeterTimeseries, readMeterUsage } from '../../db/c
 import type { MeteringRuntime } from '../ingest/metering-runtime.ts';
 import { MAX_POINTS, eventsQuery, eventsResponse, summaryQuery, summaryResponse, timeseriesQuery, timeseriesResponse } from './usage-schemas.ts';
 
-const READERS = { roles: ROLES, apiKey: true };
+// Ingest keys read their own usage as they always have; read keys exist for exactly this.
+const READERS = { roles: ROLES, apiKey: ['ingest', 'read'] } as const;
 const problems = {
   400: { description: 'Invalid query' },
   401: { description: 'Not signed in' },

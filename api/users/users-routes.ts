@@ -2,33 +2,27 @@ import { z } from 'zod';
 import type { DatabasePool } from 'slonik';
 import { UniqueIntegrityConstraintViolationError, ForeignKeyIntegrityConstraintViolationError } from 'slonik';
 import { defineRoute, type RouteDef } from '../http/route.ts';
-import { badRequest, conflict } from '../http/problem.ts';
+import { badRequest, conflict, forbidden } from '../http/problem.ts';
 import { paginationQuery, pageOf } from '../http/pagination.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { usersRepository } from '../../db/postgres/users-repository.ts';
-import { emailSchema, passwordSchema, roleSchema, userSchema } from '../auth/auth-schemas.ts';
 import { hashPassword } from '../auth/passwords.ts';
-import { publicUser } from '../auth/auth-service.ts';
-
-const createUserBody = z
-  .strictObject({ email: emailSchema, password: passwordSchema, role: roleSchema, tenantId: z.uuid().optional() })
-  .superRefine((b, ctx) => {
-    if (b.role === 'customer' && !b.tenantId) ctx.addIssue({ code: 'custom', path: ['tenantId'], message: 'is required for the customer role' });
-    if (b.role !== 'customer' && b.tenantId) ctx.addIssue({ code: 'custom', path: ['tenantId'], message: `must not be given for the ${b.role} role` });
-  });
+import { createUserBody, patchUserBody, toUserAccount, userAccountSchema, userIdParams } from './user-schemas.ts';
+import { createUsersService } from './users-service.ts';
 
 export function usersRoutes(deps: { pg: DatabasePool }): RouteDef[] {
+  const service = createUsersService(deps);
   return [
     defineRoute({
       method: 'post', path: '/users', operationId: 'createUser', tag: 'users', access: { roles: ['admin'] },
       summary: 'Create a user (admin, finance, or a customer of one tenant)',
       body: { schema: createUserBody },
-      responses: { 201: { description: 'Created', schema: userSchema }, 400: { description: 'Invalid input' }, 409: { description: 'Email taken' } },
+      responses: { 201: { description: 'Created', schema: userAccountSchema }, 400: { description: 'Invalid input' }, 409: { description: 'Email taken' } },
       handler: async ({ body }) => {
         const passwordHash = await hashPassword(body.password);
         try {
           const user = await withOperator(deps.pg, (tx) => usersRepository.insert(tx, { email: body.email, passwordHash, role: body.role, tenantId: body.tenantId ?? null }));
-          return { status: 201, body: publicUser(user) };
+          return { status: 201, body: toUserAccount(user) };
         } catch (err) {
           if (err instanceof UniqueIntegrityConstraintViolationError) throw conflict('email', 'is already registered');
           if (err instanceof ForeignKeyIntegrityConstraintViolationError) throw badRequest('tenantId', 'no such tenant');
@@ -40,10 +34,32 @@ export function usersRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       method: 'get', path: '/users', operationId: 'listUsers', tag: 'users', access: { roles: ['admin'] },
       summary: 'List users',
       query: z.strictObject(paginationQuery),
-      responses: { 200: { description: 'A page of users', schema: pageOf(userSchema) } },
+      responses: { 200: { description: 'A page of users', schema: pageOf(userAccountSchema) } },
       handler: async ({ query }) => {
         const [items, total] = await withOperator(deps.pg, (tx) => Promise.all([usersRepository.list(tx, query), usersRepository.count(tx)]));
-        return { status: 200, body: { items: items.map(publicUser), total, limit: query.limit, offset: query.offset } };
+        return { status: 200, body: { items: items.map(toUserAccount), total, limit: query.limit, offset: query.offset } };
+      },
+    }),
+    defineRoute({
+      method: 'patch', path: '/users/:id', operationId: 'updateUser', tag: 'users', access: { roles: ['admin'] },
+      summary: "Change a user's role or deactivate them",
+      description:
+        'Any change signs the user out everywhere within 5 s: their existing tokens stop working, and a deactivated user cannot sign in. ' +
+        'Role customer needs `tenantId`. Nobody may deactivate their own account, and no change may leave no active admin (409).',
+      params: userIdParams,
+      body: { schema: patchUserBody },
+      responses: {
+        200: { description: 'The user after the change', schema: userAccountSchema },
+        400: { description: 'Invalid input, or no such tenant; `errors` names the field' },
+        401: { description: 'Not signed in' },
+        403: { description: 'Only admins manage users' },
+        404: { description: 'No such user' },
+        409: { description: 'The change would deactivate yourself or leave no active admin' },
+      },
+      handler: async ({ params, body, principal }) => {
+        if (principal?.kind !== 'user') throw forbidden(); // the access rule admits users only
+        const user = await service.changeAccess(principal.userId, params.id, body);
+        return { status: 200, body: toUserAccount(user) };
       },
     }),
   ];

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
 import { z } from 'zod';
 import type { DatabasePool } from 'slonik';
 import { defineRoute, type RouteDef } from '../http/route.ts';
-import { notFound } from '../http/problem.ts';
+import { badRequest, notFound } from '../http/problem.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { webhooksRepository, type EndpointRow, type DeliveryRow, type AttemptRow } from '../../db/postgres/webhooks-repository.ts';
 import { WEBHOOK_EVENT_TYPES } from '../../domain/webhooks/events.ts';
+import { OPEN_DESTINATIONS, urlRefusal, vetDestination, type DestinationPolicy, type Resolve } from '../../domain/webhooks/destination.ts';
 
 const eventName = z.enum([...WEBHOOK_EVENT_TYPES, '*']);
 const createBody = z.strictObject({
@@ -34,14 +36,35 @@ const toDelivery = (d: DeliveryRow, attempts: readonly AttemptRow[]) => ({
 const idParams = z.strictObject({ id: z.uuid() });
 const admin = { roles: ['admin'] } as const;
 
-export function webhooksRoutes(deps: { pg: DatabasePool }): RouteDef[] {
+export type WebhooksDeps = { pg: DatabasePool; webhookDestinations?: (DestinationPolicy & { resolve?: Resolve }) | undefined };
+
+/**
+ * Refuses (400 naming `url`) a destination the policy does not allow. Where private
+ * addresses are refused, the host name is resolved now too, for an early answer; every
+ * delivery checks again, since DNS answers can change.
+ */
+async function checkDestination(url: URL, policy: DestinationPolicy, resolve: Resolve): Promise<void> {
+  const refused = urlRefusal(url, policy);
+  if (refused) throw badRequest('url', refused);
+  if (policy.allowPrivate) return;
+  const vetted = await vetDestination(url, policy, resolve).catch((err: NodeJS.ErrnoException) => {
+    throw badRequest('url', `the host name ${url.hostname} could not be resolved (${err.code ?? err.message})`);
+  });
+  if (!vetted.ok) throw badRequest('url', vetted.reason);
+}
+
+export function webhooksRoutes(deps: WebhooksDeps): RouteDef[] {
+  const policy = deps.webhookDestinations ?? OPEN_DESTINATIONS;
+  const resolve = deps.webhookDestinations?.resolve ?? lookup;
   return [
     defineRoute({
       method: 'post', path: '/webhooks', operationId: 'createWebhookEndpoint', tag: 'webhooks', access: admin,
       summary: 'Subscribe a URL to events; deliveries are signed per Standard Webhooks',
       body: { schema: createBody },
-      responses: { 201: { description: 'Created; store the secret now', schema: createdSchema }, 400: { description: 'Invalid input' } },
+      description: 'Where private destinations are refused (WEBHOOK_ALLOW_PRIVATE=false, the production default), a URL whose host is, or resolves to, a loopback, private, link-local or other non-public address is refused with 400, and so is plain http in production.',
+      responses: { 201: { description: 'Created; store the secret now', schema: createdSchema }, 400: { description: 'Invalid input, or a destination that is not allowed (names `url`)' } },
       handler: async ({ body }) => {
+        await checkDestination(new URL(body.url), policy, resolve);
         const secret = `whsec_${randomBytes(32).toString('base64')}`;
         const row = await withOperator(deps.pg, (tx) => webhooksRepository.insertEndpoint(tx, { url: body.url, events: [...new Set(body.events)], secret }));
         return { status: 201, body: { ...toEndpoint(row), secret }, headers: { Location: `/api/webhooks/${row.id}` } };

@@ -14,7 +14,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { chmod, mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -56,7 +56,6 @@ const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
 const loadAtStart = loadavg().map((n) => round(n, 2));
 const work = await mkdtemp(join(tmpdir(), 'meterplane-bench-'));
-await chmod(work, 0o755); // as root, PostgreSQL runs as `postgres` and must enter it
 const children = new Set<ChildProcess>();
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
 

@@ -8,7 +8,7 @@
 // process, as many no-op workflows wait for an instant T2 and then make the same number of
 // empty activity calls as a subscription run made to close its period: the Temporal ceiling.
 // Results: bench/results/invoicing.json and bench/results/invoicing.md.
-import { chmod, mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -50,7 +50,6 @@ const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const loadAtStart = loadavg().map((n) => round(n, 2));
 const work = await mkdtemp(join(tmpdir(), 'meterplane-bench-invoicing-'));
-await chmod(work, 0o755);
 
 log('starting embedded PostgreSQL, ClickHouse and the Temporal dev server');
 const pg = await startEmbeddedPostgres({ dataDir: join(work, 'pg'), port: await freePort() });

@@ -3,6 +3,7 @@ import type { Config } from '../config/env-schema.ts';
 import type { Stack } from '../stack/open-stack.ts';
 import type { AppDeps } from '../../api/app.ts';
 import { createPrincipalResolver, type PrincipalOfHeaders } from '../../api/auth/principal.ts';
+import { webhookDestinationsOf } from '../config/webhook-destinations.ts';
 
 /**
  * The API's dependencies from config and an open stack; shared by `start` and `api`. The
@@ -18,5 +19,7 @@ export function appDepsOf(config: Config, stack: Stack, logger: Logger): AppDeps
     auth,
     principalOfHeaders: createPrincipalResolver(auth, stack.pg),
     corsOrigin: config.CORS_ORIGIN,
+    trustProxy: config.TRUST_PROXY,
+    webhookDestinations: webhookDestinationsOf(config),
   };
 }

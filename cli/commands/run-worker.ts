@@ -7,6 +7,7 @@ import { createBillingWorker } from '../temporal/create-worker.ts';
 import { anomalySettingsOf, ensureAnomalyScanSchedule } from '../temporal/schedules.ts';
 import { meteringUsageSource } from '../../activities/invoices/metering-usage-source.ts';
 import { metersRepository } from '../../db/postgres/meters-repository.ts';
+import { webhookDestinationsOf } from '../config/webhook-destinations.ts';
 
 /** Starts the billing worker on the stack and registers its shutdown. */
 export async function runWorker(config: Config, stack: Stack, logger: Logger, life: Lifecycle): Promise<void> {
@@ -22,6 +23,7 @@ export async function runWorker(config: Config, stack: Stack, logger: Logger, li
       temporal: stack.temporal.client,
       // Invoicing and budget alerts read usage through the metering reader.
       usage: meteringUsageSource({ clickhouse: stack.clickhouse.client, findMeter: (_tenantId, code) => metersRepository.findByCode(stack.pg, code) }),
+      webhookDestinations: webhookDestinationsOf(config),
     },
   });
   const running = worker.run().catch((err: unknown) => {

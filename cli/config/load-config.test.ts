@@ -16,10 +16,20 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['TEMPORAL_ADDRESS', 'no port'],
     ['JWT_TTL_SECONDS', '-5'],
+    ['TRUST_PROXY', '-1'],
+    ['TRUST_PROXY', '1.5'],
+    ['TRUST_PROXY', '11'],
+    ['TRUST_PROXY', 'true'],
   ])('names %s when its value %j is wrong', (variable, value) => {
     const call = () => loadConfig({ [variable]: value });
     expect(call).toThrow(ConfigError);
     expect(call).toThrow(new RegExp(`^${variable} is invalid`));
+  });
+
+  it('trusts no proxy unless told how many hops, up to 10', () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: '' }).TRUST_PROXY).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: '10' }).TRUST_PROXY).toBe(10);
   });
 
   it('refuses production without JWT_SECRET', () => {

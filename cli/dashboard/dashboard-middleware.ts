@@ -47,7 +47,7 @@ const NOT_OURS = /^\/(api|health|ready|metrics)(\/|$)/;
  * The dashboard as Koa middleware for `AppDeps.fallback`: the adapter-node handler built by
  * `npm run build:dashboard`, mounted at `/` in the same server as the API.
  *
- * The request's origin is Koa's view of it (`createApp` trusts X-Forwarded-Proto/Host), or
+ * The request's origin is Koa's view of it (X-Forwarded-Proto/Host count only with TRUST_PROXY), or
  * ORIGIN when set. The dashboard's configuration is read from process.env when the handler
  * loads, so API_URL etc. are filled in there first unless the environment already sets them.
  */

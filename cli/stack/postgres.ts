@@ -18,7 +18,7 @@ export async function openPostgres(config: Config, opts: { migrate: boolean; app
   let stopEmbedded: (() => Promise<void>) | undefined;
   let kill = () => {};
   if (!ownerUrl) {
-    const embedded = await startEmbeddedPostgres({ dataDir: resolve(join(config.DATA_DIR, 'postgres')), port: config.EMBEDDED_PG_PORT, onLog: opts.debug });
+    const embedded = await startEmbeddedPostgres({ dataDir: resolve(join(config.DATA_DIR, 'postgres')), port: config.EMBEDDED_PG_PORT, onLog: opts.debug, onNotice: opts.log });
     ownerUrl = embedded.ownerUrl;
     stopEmbedded = embedded.stop;
     kill = embedded.kill;

@@ -28,8 +28,9 @@ export type MeterQuery = {
   groupBy?: readonly string[];
 };
 
-// RE2 spelling of METERED_NUMBER in domain/metering/metered-number.ts.
+// RE2 spellings of METERED_NUMBER and NEGATIVE_NUMBER in domain/metering/metered-number.ts.
 const METERED_NUMBER_RE2 = '^-?[0-9]{1,26}([.][0-9]{1,12})?$';
+const NEGATIVE_NUMBER_RE2 = '^-.*[1-9]';
 
 class Params {
   readonly values: Record<string, unknown> = {};
@@ -49,12 +50,16 @@ function propertyTextSql(p: Params, name: string, path: string): string {
   return `multiIf(${raw} IN ('', 'null'), NULL, startsWith(${raw}, '"'), JSONExtractString(${raw}), ${raw})`;
 }
 
-/** The per-delivery value an aggregation reads: a Decimal128(12), a text, or nothing. */
+/**
+ * The per-delivery value an aggregation reads: a Decimal128(12), a text, or nothing. A meter
+ * that does not allow negatives skips negative values (see aggregate.ts).
+ */
 function valueSql(p: Params, meter: Meter): string {
   if (meter.aggregation === 'count') return 'NULL';
   const text = propertyTextSql(p, 'value', meter.valueProperty!);
   if (meter.aggregation === 'unique_count') return text;
-  return `if(match(${text}, '${METERED_NUMBER_RE2}'), toDecimal128OrNull(${text}, 12), NULL)`;
+  const accepted = meter.allowNegative ? `match(${text}, '${METERED_NUMBER_RE2}')` : `match(${text}, '${METERED_NUMBER_RE2}') AND NOT match(${text}, '${NEGATIVE_NUMBER_RE2}')`;
+  return `if(${accepted}, toDecimal128OrNull(${text}, 12), NULL)`;
 }
 
 function filtersSql(p: Params, meter: Meter): string {

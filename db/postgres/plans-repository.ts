@@ -1,14 +1,17 @@
 import { sql } from 'slonik';
 import { z } from 'zod';
-import { planSchema, type Plan } from '../../domain/pricing/index.ts';
+import { DEFAULT_PLAN_VISIBILITY, PLAN_VISIBILITIES, planSchema, type Plan, type PlanVisibility } from '../../domain/pricing/index.ts';
 import { toDecimal, toDecimalString } from '../../domain/money/index.ts';
-import type { Tx } from './tenant-scope.ts';
+import type { Scope, Tx } from './tenant-scope.ts';
 
-// Plans are operator-owned: these queries run in any scope (no RLS on plans).
+// Plans are operator-owned and carry no tenant, so they have no row-level policy: these
+// queries run in any scope. Who may read which version is the `visibleTo` condition below,
+// which every read on behalf of a user goes through.
 
 const versionRow = z.object({
   id: z.string(),
   code: z.string(),
+  visibility: z.enum(PLAN_VISIBILITIES),
   latest_version: z.number(),
   version: z.number(),
   name: z.string(),
@@ -30,6 +33,7 @@ export type PlanRecord = {
   id: string;
   version: number;
   latestVersion: number;
+  visibility: PlanVisibility;
   /** True once a subscription has used this version: it will never change again. */
   inUse: boolean;
   plan: Plan;
@@ -38,7 +42,7 @@ export type PlanRecord = {
 };
 
 const columns = sql.fragment`
-  p.id, p.code, p.latest_version, v.version, v.name, v.currency, v."interval", v.interval_count,
+  p.id, p.code, p.visibility, p.latest_version, v.version, v.name, v.currency, v."interval", v.interval_count,
   v.base_fee::text AS base_fee, v.trial_days, v.grace_period_seconds, v.charges, v.in_use_since,
   p.created_at, v.updated_at`;
 
@@ -56,18 +60,41 @@ function toRecord(row: VersionRow): PlanRecord {
     gracePeriodSeconds: row.grace_period_seconds,
     charges: row.charges,
   });
-  return { id: row.id, version: row.version, latestVersion: row.latest_version, inUse: row.in_use_since !== null, plan, createdAt: row.created_at, updatedAt: row.updated_at };
+  return { id: row.id, version: row.version, latestVersion: row.latest_version, visibility: row.visibility, inUse: row.in_use_since !== null, plan, createdAt: row.created_at, updatedAt: row.updated_at };
 }
 
 const chargesJson = (plan: Plan) => JSON.stringify(plan.charges);
+
+const OPERATOR: Scope = { kind: 'operator' };
+
+/**
+ * The plan versions (p, v) a scope may read. Operators: all. A tenant: every version of a
+ * public plan, and of a private plan only the versions it uses: one of its subscriptions (in
+ * any status) is on it, or is scheduled to move to it at the period end. Nothing else, not even
+ * a newer version of a plan it uses. In a tenant scope row-level security narrows subscriptions
+ * to that tenant as well, so the tenant condition holds twice.
+ */
+function visibleTo(scope: Scope) {
+  if (scope.kind === 'operator') return sql.fragment`TRUE`;
+  const tenantId = scope.tenantId;
+  return sql.fragment`(
+    p.visibility = 'public'
+    OR EXISTS (
+      SELECT 1 FROM subscriptions s
+      WHERE s.tenant_id = ${tenantId}
+        AND ((s.plan_id = p.id AND s.plan_version = v.version)
+          OR (s.pending_change ->> 'type' = 'change_plan'
+              AND s.pending_change ->> 'planId' = p.id::text
+              AND s.pending_change ->> 'version' = v.version::text))))`;
+}
 
 export type PlanChange = { record: PlanRecord; newVersion: boolean };
 
 export const plansRepository = {
   /** Creates a plan at version 1. A duplicate code raises slonik's UniqueIntegrityConstraintViolationError. */
-  insert: async (tx: Tx, plan: Plan): Promise<PlanRecord> => {
+  insert: async (tx: Tx, plan: Plan, visibility: PlanVisibility = DEFAULT_PLAN_VISIBILITY): Promise<PlanRecord> => {
     const id = await tx.oneFirst(sql.type(z.object({ id: z.string() }))`
-      INSERT INTO plans (code) VALUES (${plan.code}) RETURNING id`);
+      INSERT INTO plans (code, visibility) VALUES (${plan.code}, ${visibility}) RETURNING id`);
     await tx.query(sql.unsafe`
       INSERT INTO plan_versions (plan_id, version, name, currency, "interval", interval_count, base_fee, trial_days, grace_period_seconds, charges)
       VALUES (${id}, 1, ${plan.name}, ${plan.currency}, ${plan.interval}, ${plan.intervalCount}, ${plan.baseFee},
@@ -75,11 +102,18 @@ export const plansRepository = {
     return (await plansRepository.findById(tx, id))!;
   },
 
-  /** The latest version, or the given one. */
-  findById: async (tx: Tx, id: string, version?: number): Promise<PlanRecord | null> => {
+  /** The latest version, or the given one, whoever may read it (billing, admin actions). */
+  findById: (tx: Tx, id: string, version?: number): Promise<PlanRecord | null> => plansRepository.findVisible(tx, OPERATOR, id, version),
+
+  /**
+   * The given version if `scope` may read it, else the newest version it may read: the latest
+   * for an operator or a public plan, the newest one it uses for a tenant on a private plan.
+   */
+  findVisible: async (tx: Tx, scope: Scope, id: string, version?: number): Promise<PlanRecord | null> => {
     const row = await tx.maybeOne(sql.type(versionRow)`
       SELECT ${columns} FROM plans p JOIN plan_versions v ON v.plan_id = p.id
-      WHERE p.id = ${id} AND v.version = ${version ?? sql.fragment`p.latest_version`}`);
+      WHERE p.id = ${id} AND ${version === undefined ? sql.fragment`TRUE` : sql.fragment`v.version = ${version}`} AND ${visibleTo(scope)}
+      ORDER BY v.version DESC LIMIT 1`);
     return row ? toRecord(row) : null;
   },
 
@@ -90,21 +124,27 @@ export const plansRepository = {
     return row ? toRecord(row) : null;
   },
 
-  /** Latest versions, by code. */
-  list: async (tx: Tx, q: { limit: number; offset: number }): Promise<PlanRecord[]> => {
+  /** The plans `scope` may read, by code, each as the newest version it may read (see findVisible). */
+  list: async (tx: Tx, scope: Scope, q: { limit: number; offset: number }): Promise<PlanRecord[]> => {
     const rows = await tx.any(sql.type(versionRow)`
-      SELECT ${columns} FROM plans p JOIN plan_versions v ON v.plan_id = p.id AND v.version = p.latest_version
-      ORDER BY p.code, p.id LIMIT ${q.limit} OFFSET ${q.offset}`);
+      SELECT * FROM (
+        SELECT DISTINCT ON (p.id) ${columns} FROM plans p JOIN plan_versions v ON v.plan_id = p.id
+        WHERE ${visibleTo(scope)}
+        ORDER BY p.id, v.version DESC
+      ) shown
+      ORDER BY code, id LIMIT ${q.limit} OFFSET ${q.offset}`);
     return rows.map(toRecord);
   },
 
-  count: (tx: Tx) => tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM plans`),
+  count: (tx: Tx, scope: Scope) =>
+    tx.oneFirst(sql.type(z.object({ n: z.number() }))`
+      SELECT count(DISTINCT p.id)::int AS n FROM plans p JOIN plan_versions v ON v.plan_id = p.id WHERE ${visibleTo(scope)}`),
 
-  /** Every version of a plan, oldest first. */
-  versions: async (tx: Tx, id: string): Promise<PlanRecord[]> => {
+  /** The versions of a plan `scope` may read, oldest first. */
+  versions: async (tx: Tx, scope: Scope, id: string): Promise<PlanRecord[]> => {
     const rows = await tx.any(sql.type(versionRow)`
       SELECT ${columns} FROM plans p JOIN plan_versions v ON v.plan_id = p.id
-      WHERE p.id = ${id} ORDER BY v.version`);
+      WHERE p.id = ${id} AND ${visibleTo(scope)} ORDER BY v.version`);
     return rows.map(toRecord);
   },
 
@@ -112,15 +152,18 @@ export const plansRepository = {
    * Changes a plan. Its latest version is edited in place while no subscription has used it;
    * otherwise version n + 1 is created and becomes the latest, and version n stays as it was
    * for the subscriptions and invoices that point at it. Null when the plan does not exist.
-   * The code is the plan's identity and must stay the same (the caller checks).
+   * The code is the plan's identity and must stay the same (the caller checks). Visibility
+   * belongs to the plan, not a version: it changes at once for every version, and stays as it
+   * is when not given.
    */
-  update: async (tx: Tx, id: string, plan: Plan): Promise<PlanChange | null> => {
+  update: async (tx: Tx, id: string, plan: Plan, visibility?: PlanVisibility): Promise<PlanChange | null> => {
     const latest = await tx.maybeOne(sql.type(z.object({ version: z.number(), in_use: z.boolean() }))`
       SELECT v.version, v.in_use_since IS NOT NULL AS in_use
       FROM plans p JOIN plan_versions v ON v.plan_id = p.id AND v.version = p.latest_version
       WHERE p.id = ${id}
       FOR UPDATE OF p, v`);
     if (!latest) return null;
+    if (visibility) await tx.query(sql.unsafe`UPDATE plans SET visibility = ${visibility} WHERE id = ${id}`);
     if (latest.in_use) {
       const version = latest.version + 1;
       await tx.query(sql.unsafe`

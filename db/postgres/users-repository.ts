@@ -9,30 +9,58 @@ export const userRow = z.object({
   role: z.enum(['admin', 'finance', 'customer']),
   tenant_id: z.string().nullable(),
   created_at: z.date(),
+  token_version: z.number(),
+  deactivated_at: z.date().nullable(),
 });
 export type UserRow = z.infer<typeof userRow>;
 const userWithHash = userRow.extend({ password_hash: z.string() });
+const sessionState = userRow.pick({ role: true, tenant_id: true, token_version: true, deactivated_at: true });
+export type UserSessionState = z.infer<typeof sessionState>;
+
+const columns = sql.fragment`id, email, name, role, tenant_id, created_at, token_version, deactivated_at`;
 
 export type NewUser = { email: string; name?: string; passwordHash: string; role: UserRow['role']; tenantId: string | null };
+export type UserAccess = { role: UserRow['role']; tenantId: string | null; active: boolean };
 
 export const usersRepository = {
   insert: (tx: Tx, u: NewUser) =>
     tx.one(sql.type(userRow)`
       INSERT INTO users (email, name, password_hash, role, tenant_id)
       VALUES (${u.email}, ${u.name ?? null}, ${u.passwordHash}, ${u.role}, ${u.tenantId})
-      RETURNING id, email, name, role, tenant_id, created_at`),
+      RETURNING ${columns}`),
 
   findByEmailWithHash: (tx: Tx, email: string) =>
-    tx.maybeOne(sql.type(userWithHash)`
-      SELECT id, email, name, role, tenant_id, created_at, password_hash FROM users WHERE email = ${email}`),
+    tx.maybeOne(sql.type(userWithHash)`SELECT ${columns}, password_hash FROM users WHERE email = ${email}`),
 
-  findById: (tx: Tx, id: string) =>
-    tx.maybeOne(sql.type(userRow)`SELECT id, email, name, role, tenant_id, created_at FROM users WHERE id = ${id}`),
+  findById: (tx: Tx, id: string) => tx.maybeOne(sql.type(userRow)`SELECT ${columns} FROM users WHERE id = ${id}`),
+
+  /** What a session token is checked against. */
+  findSessionState: (tx: Tx, id: string) =>
+    tx.maybeOne(sql.type(sessionState)`SELECT role, tenant_id, token_version, deactivated_at FROM users WHERE id = ${id}`),
+
+  /**
+   * Serialises every change of a user's role or active flag until the transaction ends, so
+   * two concurrent changes cannot each see another active admin and together leave none.
+   */
+  lockAccessChanges: (tx: Tx) => tx.query(sql.unsafe`SELECT pg_advisory_xact_lock(hashtextextended('users: role and active', 0))`),
+
+  countActiveAdminsOtherThan: (tx: Tx, id: string) =>
+    tx.oneFirst(sql.type(z.object({ n: z.number() }))`
+      SELECT count(*)::int AS n FROM users WHERE role = 'admin' AND deactivated_at IS NULL AND id <> ${id}`),
+
+  /** Sets role, tenant and active flag, and bumps token_version so the user's existing tokens stop working. */
+  updateAccess: (tx: Tx, id: string, a: UserAccess) =>
+    tx.one(sql.type(userRow)`
+      UPDATE users SET
+        role = ${a.role},
+        tenant_id = ${a.tenantId},
+        deactivated_at = CASE WHEN ${a.active} THEN NULL ELSE coalesce(deactivated_at, now()) END,
+        token_version = token_version + 1
+      WHERE id = ${id}
+      RETURNING ${columns}`),
 
   list: (tx: Tx, page: { limit: number; offset: number }) =>
-    tx.any(sql.type(userRow)`
-      SELECT id, email, name, role, tenant_id, created_at FROM users
-      ORDER BY created_at, id LIMIT ${page.limit} OFFSET ${page.offset}`),
+    tx.any(sql.type(userRow)`SELECT ${columns} FROM users ORDER BY created_at, id LIMIT ${page.limit} OFFSET ${page.offset}`),
 
   count: (tx: Tx) => tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM users`),
 

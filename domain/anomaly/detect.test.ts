@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DETECTION, assess, detect, lookbackBuckets, type BucketGrid, type DetectionParams, type Finding } from './detect.ts';
+import { DEFAULT_DETECTION, assess, lookbackBuckets, type AnomalyKind, type BucketGrid, type DetectionParams, type Finding } from './detect.ts';
+import { EPISODE_MAX_GAP_INTERVALS, decideEpisode, observe, type OpenEpisode } from './episode.ts';
 
 // Synthetic series of 5-minute buckets: 288 per day, 2016 per week.
 const PER_DAY = 288;
@@ -33,14 +34,27 @@ function gridAt(s: readonly number[], end: number, p: DetectionParams): BucketGr
   return Array.from({ length: p.baselineDays + 1 }, (_, day) => Array.from({ length: look }, (_, b) => s[end - 1 - b - day * PER_DAY] ?? 0));
 }
 
-/** Runs a scan at every bucket from `fromDay` on, as the schedule would; returns what each raised. */
-function scanAll(s: readonly number[], fromDay: number, p: DetectionParams = DEFAULT_DETECTION): { at: number; finding: Finding }[] {
+const BUCKET_MS = 5 * 60_000;
+
+/**
+ * Runs a scan at every bucket from bucket `from` on, as the schedule would, keeping the open
+ * episodes as the anomaly_episodes table does; returns what each scan raised.
+ */
+function scanFrom(s: readonly number[], from: number, p: DetectionParams = DEFAULT_DETECTION): { at: number; finding: Finding }[] {
+  const open = new Map<AnomalyKind, OpenEpisode>();
   const raised: { at: number; finding: Finding }[] = [];
-  for (let end = fromDay * PER_DAY; end <= s.length; end += 1) {
-    for (const finding of detect(gridAt(s, end, p), p)) raised.push({ at: end, finding });
+  for (let end = from; end <= s.length; end += 1) {
+    const windowEnd = new Date(end * BUCKET_MS);
+    for (const o of observe(gridAt(s, end, p), p)) {
+      const d = decideEpisode(open.get(o.kind) ?? null, o, windowEnd, EPISODE_MAX_GAP_INTERVALS * BUCKET_MS);
+      if (d.action === 'open') raised.push({ at: end, finding: d.finding });
+      if (d.action === 'open' || d.action === 'continue') open.set(o.kind, { lastSeenWindowEnd: windowEnd });
+      if (d.action === 'close') open.delete(o.kind);
+    }
   }
   return raised;
 }
+const scanAll = (s: readonly number[], fromDay: number, p: DetectionParams = DEFAULT_DETECTION) => scanFrom(s, fromDay * PER_DAY, p);
 
 /** A working-day curve: quiet nights, busy afternoons (0.1× to 1× of `peak`). */
 const diurnal = (peak: number) => (i: number) => peak * (0.55 - 0.45 * Math.cos((2 * Math.PI * (i % PER_DAY)) / PER_DAY));
@@ -124,6 +138,32 @@ describe('anomaly detection on synthetic series (one scan per 5 minutes from day
     const s = series(14, (i) => (i >= step && i < step + 3 ? 3000 : 300), 11);
     const raised = scanAll(s, 8, p);
     expect(raised.map((r) => [r.at, r.finding.kind])).toEqual([[step + 1, 'usage_spike']]);
+  });
+});
+
+describe('episodes the scanner did not see begin (it was not running, or the usage was back-dated)', () => {
+  it('a 10× step already an hour old when scanning begins raises one usage_spike at the first scan', () => {
+    const step = 10 * PER_DAY + 7 * PER_HOUR;
+    const s = series(21, (i) => (i < step ? 300 : 3000), 3);
+    const raised = scanFrom(s, step + PER_HOUR);
+    expect(raised.map((r) => [r.at, r.finding.kind])).toEqual([[step + PER_HOUR, 'usage_spike']]);
+  });
+
+  it('a fall to zero already an hour old when scanning begins raises one usage_drop at the first scan', () => {
+    const outage = 11 * PER_DAY + 10 * PER_HOUR;
+    const s = series(21, (i) => (i < outage ? 600 : 0), 7);
+    const raised = scanFrom(s, outage + PER_HOUR);
+    expect(raised.map((r) => [r.at, r.finding.kind])).toEqual([[outage + PER_HOUR, 'usage_drop']]);
+  });
+
+  it('a spike that ends and a second one two hours later are two episodes, two alerts', () => {
+    const first = 9 * PER_DAY + 14 * PER_HOUR;
+    const second = first + 2 * PER_HOUR;
+    const inBurst = (i: number) => (i >= first && i < first + PER_HOUR) || (i >= second && i < second + 30 / 5);
+    const s = series(14, (i) => (inBurst(i) ? 5000 : 500), 12);
+    // scanning begins in the middle of the first burst
+    const raised = scanFrom(s, first + 6);
+    expect(raised.map((r) => [r.at, r.finding.kind])).toEqual([[first + 6, 'usage_spike'], [second + 1, 'usage_spike']]);
   });
 });
 

@@ -63,9 +63,9 @@ export type Finding = Assessment & {
   spanBuckets: number;
 };
 
-/** Buckets the grid must hold per day for `detect`: the longest span plus one bucket for the previous scan. */
+/** Buckets the grid must hold per day for `observe`: the longest span, a drop's. */
 export function lookbackBuckets(p: Pick<DetectionParams, 'windowBuckets' | 'dropWindows'>): number {
-  return Math.max(p.windowBuckets, p.windowBuckets * p.dropWindows) + 1;
+  return Math.max(p.windowBuckets, p.windowBuckets * p.dropWindows);
 }
 
 function spanSum(grid: BucketGrid, day: number, offset: number, span: number): number {
@@ -94,10 +94,10 @@ export function assess(grid: BucketGrid, offset: number, span: number, p: Detect
 }
 
 /**
- * Detection keeps a little hysteresis: an episode that has started continues while the
- * previous scan's span meets the thresholds relaxed by this factor. So an episode whose
- * z-score wobbles around the sensitivity (its own days entering the baseline widen the MAD)
- * is still one episode and one alert.
+ * Detection keeps a little hysteresis: an open episode continues while the window meets the
+ * thresholds relaxed by this factor (see episode.ts). So an episode whose z-score wobbles
+ * around the sensitivity (its own days entering the baseline widen the MAD) is still one
+ * episode and one alert.
  */
 export const CONTINUATION_FACTOR = 0.5;
 
@@ -117,19 +117,4 @@ export function dropAt(grid: BucketGrid, offset: number, p: DetectionParams, rel
   const a = assess(grid, offset, span, p, 'down');
   const busy = a.expected >= relax * p.minVolume * p.dropWindows;
   return busy && a.observed <= (p.dropRatio / relax) * a.expected && a.z < -relax * p.sensitivity ? a : null;
-}
-
-/**
- * The findings for the window that ends at bucket 0. Each kind is raised at the onset of an
- * episode only: when it holds for this scan and the previous scan's span (one bucket earlier)
- * was not already part of an episode (CONTINUATION_FACTOR), so a step that lasts raises one
- * alert, not one per scan.
- */
-export function detect(grid: BucketGrid, p: DetectionParams = DEFAULT_DETECTION): Finding[] {
-  const findings: Finding[] = [];
-  const spike = spikeAt(grid, 0, p);
-  if (spike && !spikeAt(grid, 1, p, CONTINUATION_FACTOR)) findings.push({ kind: 'usage_spike', spanBuckets: p.windowBuckets, ...spike });
-  const drop = dropAt(grid, 0, p);
-  if (drop && !dropAt(grid, 1, p, CONTINUATION_FACTOR)) findings.push({ kind: 'usage_drop', spanBuckets: p.windowBuckets * p.dropWindows, ...drop });
-  return findings;
 }

@@ -1,5 +1,8 @@
 export { MAD_TO_SIGMA, mad, median } from './robust.ts';
-export { CONTINUATION_FACTOR, DEFAULT_DETECTION, RELATIVE_SCALE_FLOOR, assess, detect, dropAt, lookbackBuckets, spikeAt } from './detect.ts';
+export { CONTINUATION_FACTOR, DEFAULT_DETECTION, RELATIVE_SCALE_FLOOR, assess, dropAt, lookbackBuckets, spikeAt } from './detect.ts';
+export { EPISODE_MAX_GAP_INTERVALS, decideEpisode, observe } from './episode.ts';
+export type { EpisodeDecision, Observation, OpenEpisode } from './episode.ts';
+export { ALERT_RULE_LIMITS, MAX_ALERT_EVENT_TYPE_LENGTH } from './limits.ts';
 export type { AnomalyKind, Assessment, BucketGrid, DetectionParams, Finding } from './detect.ts';
 export { DEFAULT_SCAN, MAX_WINDOW_MINUTES, budgetLevelsFor, detectionParamsFor } from './rules.ts';
 export type { AlertRule, ScanDefaults } from './rules.ts';

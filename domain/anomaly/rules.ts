@@ -1,5 +1,6 @@
 import { DEFAULT_DETECTION, type DetectionParams } from './detect.ts';
 import { DEFAULT_BUDGET_LEVELS } from './budget.ts';
+import { ALERT_RULE_LIMITS } from './limits.ts';
 
 /**
  * An alert rule overrides defaults for a tenant, a meter, or one meter of one tenant. A null
@@ -30,7 +31,7 @@ export const DEFAULT_SCAN: ScanDefaults = {
 };
 
 /** Rule windows are whole scan intervals; the longest is 6 hours so a span never wraps a day. */
-export const MAX_WINDOW_MINUTES = 360;
+export const MAX_WINDOW_MINUTES = ALERT_RULE_LIMITS.windowMinutesMax;
 
 /** Most specific first: tenant + meter, tenant, meter, everyone. */
 function specificity(rule: AlertRule): number {

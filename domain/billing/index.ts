@@ -11,3 +11,4 @@ export {
 } from './invoice-lines.ts';
 export type { InvoiceLineDraft, InvoiceLineType, InvoiceSegment, LineRatingContext, MeteredUsage, TierBreakdown } from './invoice-lines.ts';
 export { PAYMENT_DECLINED } from './payment-failure.ts';
+export { INVOICE_AMOUNT_OUT_OF_RANGE } from './billing-failure.ts';

@@ -76,6 +76,24 @@ describe('aggregateUsage', () => {
     expect(aggregateUsage(meter('latest'), [d('b1', 7, '{"tokens":2}'), d('a1', 7, '{"tokens":1}')], JAN).value).toBe('2');
   });
 
+  it.each([
+    ['sum', false, '12', '0'],
+    ['sum', true, '-1', '-13'],
+    ['max', false, '10', '0'],
+    ['max', true, '10', '-13'],
+    ['latest', false, '10', '0'],
+    ['latest', true, '-13', '-13'],
+  ])('%s with allowNegative %s skips or counts negative values', (aggregation, allowNegative, value, onlyNegative) => {
+    const m = meter(aggregation, { allowNegative });
+    const mixed = [d('n1', 2, '{"tokens":10}'), d('n2', 3, '{"tokens":"-13"}'), d('n3', 1, '{"tokens":2}')];
+    expect(aggregateUsage(m, mixed, JAN)).toEqual({ value, events: 3 });
+    expect(aggregateUsage(m, [mixed[1]!], JAN)).toEqual({ value: onlyNegative, events: 1 });
+  });
+
+  it('takes zero written with a minus sign as zero, not as a negative value', () => {
+    expect(aggregateUsage(meter('latest'), [d('z1', 2, '{"tokens":5}'), d('z2', 3, '{"tokens":"-0.0"}')], JAN).value).toBe('0');
+  });
+
   it('sums values beyond a double exactly', () => {
     const big = [d('p', 2, '{"tokens":12345678901234567890.123456789012}'), d('q', 2, '{"tokens":"0.000000000001"}')];
     expect(aggregateUsage(meter('sum'), big, JAN).value).toBe('12345678901234567890.123456789013');
@@ -94,6 +112,18 @@ describe('meteredValueErrors', () => {
     ['object as unique value', '{"region":"us","user":{"id":1}}', ['events[2].data.user: must be a string, number or boolean (meter users, unique_count)']],
   ])('%s', (_name, data, expected) => {
     expect(meteredValueErrors(event(data), 2, meters).map((e) => `${e.field}: ${e.message}`)).toEqual(expected);
+  });
+
+  it('refuses a negative value unless every meter that counts it allows negatives', () => {
+    const refunds = meter('sum', { code: 'net', valueProperty: 'tokens', allowNegative: true });
+    const gross = meter('sum', { code: 'gross', valueProperty: 'tokens', filters: { region: ['eu'] } });
+    const negative = event('{"tokens":-5,"region":"eu","user":"u"}');
+    expect(meteredValueErrors(negative, 1, [refunds]).map((e) => `${e.field}: ${e.message}`)).toEqual([]);
+    // gross reads the same property and does not allow negatives: the event is refused once, naming gross.
+    expect(meteredValueErrors(negative, 1, [refunds, gross]).map((e) => `${e.field}: ${e.message}`)).toEqual(['events[1].data.tokens: must not be negative (meter gross, sum)']);
+    expect(meteredValueErrors(negative, 1, [gross, refunds]).map((e) => `${e.field}: ${e.message}`)).toEqual(['events[1].data.tokens: must not be negative (meter gross, sum)']);
+    // gross's filter leaves out events outside the EU: then only refunds counts it, and it is accepted.
+    expect(meteredValueErrors(event('{"tokens":-5,"region":"us","user":"u"}'), 1, [refunds, gross])).toEqual([]);
   });
 
   it('ignores meters of other event types', () => {

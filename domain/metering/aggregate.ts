@@ -15,11 +15,13 @@ import { matchesFilters } from './meter-matching.ts';
  * - An event counts for a meter when its type is the meter's event type, its time is in
  *   the half-open window [from, to), and it passes every filter.
  * - count: the number of such events.
- * - sum / max: over the events whose value is a metered number; others are skipped.
+ * - sum / max: over the events whose value is a metered number; others are skipped, and so
+ *   are negative values unless the meter allows negatives (so a meter that does not can never
+ *   go down, whenever the value was stored).
  * - unique_count: the number of distinct texts (see propertyText) of the value; events
  *   without the property are skipped.
  * - latest: the value of the event with the greatest time (ties: greatest id) among the
- *   events that have a metered number.
+ *   events that have a metered number (the same rule for negatives).
  * - With no qualifying event every aggregation is "0"; `events` tells zero from nothing.
  */
 export type Delivery = {
@@ -52,7 +54,7 @@ export function meteredEvents(meter: Meter, deliveries: readonly Delivery[], win
   );
 }
 
-export function aggregateEvents(aggregation: Aggregation, valueProperty: string | undefined, events: readonly Delivery[]): string {
+export function aggregateEvents(aggregation: Aggregation, valueProperty: string | undefined, events: readonly Delivery[], allowNegative = false): string {
   if (aggregation === 'count') return String(events.length);
   const path = valueProperty!;
   if (aggregation === 'unique_count') {
@@ -66,7 +68,7 @@ export function aggregateEvents(aggregation: Aggregation, valueProperty: string 
   let result: Decimal | null = null;
   let latestAt: { timeMs: number; id: string } | null = null;
   for (const e of events) {
-    const v = meteredNumber(valueAt(e.data, path));
+    const v = meteredNumber(valueAt(e.data, path), { allowNegative });
     if (v === null) continue;
     if (aggregation === 'sum') result = (result ?? new Decimal(0)).plus(v);
     else if (aggregation === 'max') result = result === null || v.gt(result) ? v : result;
@@ -81,7 +83,7 @@ export function aggregateEvents(aggregation: Aggregation, valueProperty: string 
 /** A meter's usage in a window, optionally broken down by some of its groupBy properties. */
 export function aggregateUsage(meter: Meter, deliveries: readonly Delivery[], window: UsageWindow, groupBy: readonly string[] = []): AggregateResult {
   const events = meteredEvents(meter, deliveries, window);
-  const result: AggregateResult = { value: aggregateEvents(meter.aggregation, meter.valueProperty, events), events: events.length };
+  const result: AggregateResult = { value: aggregateEvents(meter.aggregation, meter.valueProperty, events, meter.allowNegative), events: events.length };
   if (groupBy.length) {
     const groups = new Map<string, { key: GroupKey; events: Delivery[] }>();
     for (const e of events) {
@@ -92,7 +94,7 @@ export function aggregateUsage(meter: Meter, deliveries: readonly Delivery[], wi
     }
     result.groups = [...groups.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, g]) => ({ key: g.key, value: aggregateEvents(meter.aggregation, meter.valueProperty, g.events), events: g.events.length }));
+      .map(([, g]) => ({ key: g.key, value: aggregateEvents(meter.aggregation, meter.valueProperty, g.events, meter.allowNegative), events: g.events.length }));
   }
   return result;
 }

@@ -15,7 +15,9 @@ export function matchesFilters(meter: Pick<Meter, 'filters'>, data: unknown): bo
 /**
  * Checks that an event carries what every meter that would count it reads. An event of a
  * metered type without its value ("accepted, billed zero") is refused instead of silently
- * counting as nothing. Returns one error per missing or malformed property.
+ * counting as nothing. A negative value is refused unless every meter that counts it allows
+ * negatives: one that does not would otherwise skip it at read time, and the sender would
+ * believe a correction was billed. Returns one error per missing or malformed property.
  */
 export function meteredValueErrors(event: UsageEvent, index: number, meters: readonly Meter[]): EventFieldError[] {
   const errors: EventFieldError[] = [];
@@ -30,7 +32,7 @@ export function meteredValueErrors(event: UsageEvent, index: number, meters: rea
       const scalar = typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number';
       problem = scalar ? null : `must be a string, number or boolean (meter ${meter.code}, unique_count)`;
     } else {
-      const p = meteredNumberProblem(value);
+      const p = meteredNumberProblem(value, { allowNegative: meter.allowNegative === true });
       problem = p && `${p} (meter ${meter.code}, ${meter.aggregation})`;
     }
     if (problem) {

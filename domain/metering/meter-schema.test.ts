@@ -16,9 +16,13 @@ function issues(input: unknown) {
 describe('meter definitions', () => {
   it('normalises optional lists and turns filter values into text', () => {
     expect(parseMeter({ ...base, aggregation: 'sum', valueProperty: 'usage.tokens', filters: { tier: [1, 'pro', true] } })).toEqual({
-      ...base, aggregation: 'sum', valueProperty: 'usage.tokens', filters: { tier: ['1', 'pro', 'true'] }, groupBy: [],
+      ...base, aggregation: 'sum', valueProperty: 'usage.tokens', filters: { tier: ['1', 'pro', 'true'] }, groupBy: [], allowNegative: false,
     });
-    expect(parseMeter({ ...base, aggregation: 'count' })).toEqual({ ...base, aggregation: 'count', filters: {}, groupBy: [] });
+    expect(parseMeter({ ...base, aggregation: 'count' })).toEqual({ ...base, aggregation: 'count', filters: {}, groupBy: [], allowNegative: false });
+  });
+
+  it.each(['sum', 'max', 'latest'])('lets a %s meter allow negative values', (aggregation) => {
+    expect(parseMeter({ ...base, aggregation, valueProperty: 'delta', allowNegative: true }).allowNegative).toBe(true);
   });
 
   it.each([
@@ -34,6 +38,9 @@ describe('meter definitions', () => {
     ['empty filter list', { ...base, aggregation: 'count', filters: { region: [] } }, 'filters.region: must list at least one allowed value'],
     ['float filter value', { ...base, aggregation: 'count', filters: { region: [0.1] } }, 'filters.region.0: must be a string, a safe integer or a boolean'],
     ['repeated groupBy', { ...base, aggregation: 'count', groupBy: ['model', 'model'] }, 'groupBy: must not repeat a property'],
+    ['allowNegative on count', { ...base, aggregation: 'count', allowNegative: true }, 'allowNegative: is only for sum, max, latest, which read numbers'],
+    ['allowNegative on unique_count', { ...base, aggregation: 'unique_count', valueProperty: 'user', allowNegative: true }, 'allowNegative: is only for sum, max, latest, which read numbers'],
+    ['allowNegative as a string', { ...base, aggregation: 'sum', valueProperty: 'delta', allowNegative: 'yes' }, 'allowNegative: must be true or false'],
     ['unknown field', { ...base, aggregation: 'count', window: 'hour' }, ': Unrecognized key: "window"'],
   ])('refuses %s', (_name, input, message) => {
     expect(issues(input)).toContain(message);

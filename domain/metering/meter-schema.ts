@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { propertyPathSchema } from './property-path.ts';
+import { MAX_TYPE_LENGTH } from './event-validation.ts';
 
 /**
  * Aggregations a meter can apply to its events (DESIGN §5). What each one means is
@@ -20,7 +21,8 @@ export const meterCodeSchema = z
   .regex(/^[a-z][a-z0-9_]{0,62}$/, 'must start with a lower-case letter and contain only a-z, 0-9 and _ (at most 63 characters)')
   .meta({ description: 'Stable identifier of the meter, used by plans and usage queries', example: 'llm_tokens' });
 
-export const eventTypeSchema = z.string().min(1, 'must not be empty').max(256, 'must be at most 256 characters');
+/** The same limit ingest applies to an event's `type`, so anything that names an event type accepts every stored one. */
+export const eventTypeSchema = z.string().min(1, 'must not be empty').max(MAX_TYPE_LENGTH, `must be at most ${MAX_TYPE_LENGTH} characters`);
 
 // Filter values compare as text (see propertyText); safe integers and booleans are
 // accepted for convenience and stored as their text, so no float ever enters a meter.
@@ -42,6 +44,10 @@ const meterFields = {
     .optional()
     .meta({ description: 'Property path → allowed values; only matching events count', example: { region: ['eu', 'us'] } }),
   groupBy: z.array(propertyPathSchema).max(MAX_GROUP_BY).optional().meta({ description: 'Properties usage can be broken down by', example: ['model'] }),
+  allowNegative: z
+    .boolean({ error: 'must be true or false' })
+    .optional()
+    .meta({ description: 'Accept negative values (sum, max, latest only; default false): a sum can then go down, e.g. for refunds' }),
 };
 
 /** A meter definition as an admin posts it. Unknown fields are refused, not ignored. */
@@ -55,6 +61,9 @@ export const meterInputSchema = z.strictObject(meterFields).superRefine((m, ctx)
   }
   if (m.filters && Object.keys(m.filters).length > MAX_FILTERS) {
     ctx.addIssue({ code: 'custom', path: ['filters'], message: `must have at most ${MAX_FILTERS} properties` });
+  }
+  if (m.allowNegative && !NUMERIC_AGGREGATIONS.includes(m.aggregation)) {
+    ctx.addIssue({ code: 'custom', path: ['allowNegative'], message: `is only for ${NUMERIC_AGGREGATIONS.join(', ')}, which read numbers` });
   }
   if (m.groupBy && new Set(m.groupBy).size !== m.groupBy.length) {
     ctx.addIssue({ code: 'custom', path: ['groupBy'], message: 'must not repeat a property' });
@@ -72,6 +81,8 @@ export type Meter = {
   valueProperty?: string | undefined;
   filters: Record<string, string[]>;
   groupBy: string[];
+  /** Negative values count (sum, max, latest); otherwise ingest refuses them and reads skip them. Absent means false. */
+  allowNegative?: boolean | undefined;
 };
 
 export const meterSchema = z
@@ -84,6 +95,7 @@ export const meterSchema = z
     valueProperty: z.string().optional(),
     filters: z.record(z.string(), z.array(z.string())),
     groupBy: z.array(z.string()),
+    allowNegative: z.boolean(),
   })
   .meta({ id: 'Meter' });
 
@@ -99,5 +111,6 @@ export function parseMeter(input: unknown): Meter {
     ...(m.valueProperty !== undefined ? { valueProperty: m.valueProperty } : {}),
     filters: m.filters ?? {},
     groupBy: m.groupBy ?? [],
+    allowNegative: m.allowNegative ?? false,
   };
 }

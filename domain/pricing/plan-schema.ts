@@ -30,4 +30,14 @@ export const planSchema = z.strictObject({
 });
 
 export type Plan = z.output<typeof planSchema>;
+
+/**
+ * Who may read a plan besides admin and finance. A `public` plan is a published price list
+ * every signed-in user may read; a `private` one (the default) only its subscribers, and only
+ * the versions they use. Not part of `Plan`: it decides who reads the prices, not what they are.
+ */
+export const PLAN_VISIBILITIES = ['public', 'private'] as const;
+export type PlanVisibility = (typeof PLAN_VISIBILITIES)[number];
+export const DEFAULT_PLAN_VISIBILITY: PlanVisibility = 'private';
+export const planVisibilitySchema = z.enum(PLAN_VISIBILITIES, { error: 'must be "public" or "private"' });
 export type PlanInput = z.input<typeof planSchema>;

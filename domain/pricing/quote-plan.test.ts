@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Decimal } from '../money/index.ts';
-import { planSchema, quotePlan } from './index.ts';
+import { planSchema, quotePlan, quoteRangeProblem } from './index.ts';
 
 const plan = (fields: object) =>
   planSchema.parse({ code: 'p', name: 'P', interval: 'month', charges: [], ...fields });
@@ -115,5 +115,26 @@ describe('quotePlan', () => {
   it('does not read inherited properties as usage', () => {
     const p = plan({ currency: 'USD', baseFee: '0', charges: [{ meter: 'toString', model: 'per_unit', unitPrice: '1' }] });
     expect(quotePlan(p, {}, '0').lines[0]?.quantity).toBe('0');
+  });
+});
+
+describe('quoteRangeProblem', () => {
+  const perUnit = plan({ currency: 'USD', baseFee: '10', charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '1000' }, { meter: 'seats', model: 'flat', amount: '5' }] });
+
+  it('accepts a quote whose total is exactly the most an invoice holds', () => {
+    // 10 + 5 + 92233720368547.74307 × 1000 = 92233720368547758.07 (no tax)
+    const quote = quotePlan(perUnit, { calls: '92233720368547.74307' }, '0');
+    expect(quote.total).toBe('92233720368547758.07');
+    expect(quoteRangeProblem(quote)).toBeNull();
+  });
+
+  it('names the meter whose line cannot be stored', () => {
+    const quote = quotePlan(perUnit, { calls: '999999999999999.999999999999' }, '0');
+    expect(quoteRangeProblem(quote)).toEqual({ meter: 'calls', message: 'the calls charge of 1000000000000000000.00 USD is more than an invoice can hold (at most 92233720368547758.07 USD)' });
+  });
+
+  it('names no meter when only the total with tax is too large', () => {
+    const quote = quotePlan(perUnit, { calls: '92233720368547.74307' }, '0.01');
+    expect(quoteRangeProblem(quote)).toEqual({ meter: null, message: expect.stringMatching(/^the total of 93156057572233235\.65 USD is more than an invoice can hold/) });
   });
 });

@@ -1,4 +1,4 @@
-import { ZERO, formatAmount, roundToMinor, toDecimalString } from '../money/index.ts';
+import { ZERO, formatAmount, roundToMinor, storedAmountProblem, toDecimalString } from '../money/index.ts';
 import type { CurrencyCode, DecimalLike } from '../money/index.ts';
 import type { ChargeModel } from './charge-schema.ts';
 import type { Plan } from './plan-schema.ts';
@@ -64,3 +64,22 @@ export function quotePlan(plan: QuotablePlan, usage: Usage, taxRate: DecimalLike
 }
 
 
+
+/**
+ * The first amount of a quote that an invoice could not hold (bigint minor units), or null.
+ * `meter` is the charge whose line it is; null for the base fee and the totals. Billing the same
+ * usage would fail that invoice, so a quote for it is refused rather than promised.
+ */
+export function quoteRangeProblem(quote: Quote): { meter: string | null; message: string } | null {
+  const base = storedAmountProblem(quote.baseFee, quote.currency, "the plan's base fee");
+  if (base) return { meter: null, message: base };
+  for (const line of quote.lines) {
+    const problem = storedAmountProblem(line.amount, quote.currency, `the ${line.meter} charge`);
+    if (problem) return { meter: line.meter, message: problem };
+  }
+  for (const [what, amount] of [['the subtotal', quote.subtotal], ['the tax', quote.tax], ['the total', quote.total]] as const) {
+    const problem = storedAmountProblem(amount, quote.currency, what);
+    if (problem) return { meter: null, message: problem };
+  }
+  return null;
+}

@@ -1,4 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import type { TestApi } from '../harness/api.ts';
 
 export const MINUTE = 60_000;
@@ -21,10 +23,13 @@ export function eventsIn(tenantId: string, type: string, fromMs: number, spanMs:
   }));
 }
 
+/** Rows as the ingest route takes them (the API key names the tenant). */
+export const asIngestEvents = (rows: readonly EventRow[]) => rows.map((r) => ({ id: r.event_id, type: r.event_type, time: `${r.event_time.replace(' ', 'T')}Z` }));
+
 /** Posts events through the real ingest route as the tenant's service (API key), 10,000 per request. */
 export async function ingestEvents(request: TestApi['request'], apiKey: string, rows: readonly EventRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += 10_000) {
-    const events = rows.slice(i, i + 10_000).map((r) => ({ id: r.event_id, type: r.event_type, time: `${r.event_time.replace(' ', 'T')}Z` }));
+    const events = asIngestEvents(rows.slice(i, i + 10_000));
     const res = await request.post('/api/usage/ingest').set('X-API-Key', apiKey).send({ events });
     if (res.status !== 202) throw new Error(`ingest answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
   }
@@ -53,4 +58,20 @@ export function steadyBaseline(tenantId: string, type: string, end: number, perB
     for (let t = dayEnd - before; t < last; t += 5 * MINUTE) rows.push(...eventsIn(tenantId, type, t, 5 * MINUTE, perBucket, `${type}-d${day}-${t}`));
   }
   return rows;
+}
+
+/** `perBucket` events in each 5-minute bucket of [fromMs, toMs). */
+export function steadyEvents(tenantId: string, type: string, fromMs: number, toMs: number, perBucket: number, tag: string): EventRow[] {
+  const rows: EventRow[] = [];
+  for (let t = fromMs; t < toMs; t += 5 * MINUTE) rows.push(...eventsIn(tenantId, type, t, 5 * MINUTE, perBucket, `${tag}-${t}`));
+  return rows;
+}
+
+/**
+ * Runs an activity function in a Temporal activity context outside a worker (its `log` and
+ * metrics work as in a worker). With `logs`, the warnings and errors it logs are kept there.
+ */
+export function runActivity<I, R>(fn: (input: I) => Promise<R>, input: I, logs?: LogEntry[]): Promise<R> {
+  const env = new MockActivityEnvironment(undefined, logs ? { logger: new DefaultLogger('WARN', (entry) => logs.push(entry)) } : {});
+  return env.run(fn, input);
 }

@@ -110,19 +110,23 @@ describe('anomaly scan on the time-skipping server (the schedule workflow starte
     expect(receiver.received).toHaveLength(1);
   });
 
-  it('an alert rule for one tenant and meter (10-minute window, minimum 10 events) raises the small burst the defaults ignore', async () => {
+  it('an alert rule for one tenant and meter (10-minute window, minimum 10 events) raises the small burst the defaults ignore, once', async () => {
     const later = new Date(windowEnd + 5 * MINUTE + 30_000).toISOString();
     await withOperator(db.pool, async (tx) => {
       await alertsRepository.insertRule(tx, { tenantId: api.tenants.a.id, meter: 'small', sensitivity: null, windowMinutes: 10, minVolume: 10, budgetLevels: null, createdBy: null });
     });
-    // The next window is empty today: nothing is raised (a drop must last 15 minutes).
-    const next = await run('anomaly-scan-test-3', { at: later });
-    expect(next.anomalies.raised).toEqual([]);
-    // The 10-minute window over `small` (60 events, none before) with a minimum of 10 is a spike.
-    const again = await run('anomaly-scan-test-4', { at });
+    // When the same window is scanned again with the rule: the 10-minute window over `small`
+    // (60 events, none before) with a minimum of 10 is a spike.
+    const again = await run('anomaly-scan-test-3', { at });
     expect(again.anomalies.raised).toEqual([expect.objectContaining({ tenantId: api.tenants.a.id, meter: 'small', kind: 'usage_spike' })]);
     const small = (await allAlerts()).find((x) => x.meter === 'small')!;
     expect([small.window_start, small.window_end]).toEqual([new Date(windowEnd - 10 * MINUTE), new Date(windowEnd)]);
+    // The next scan's 10-minute window still holds the burst: the same episode, nothing new
+    // (and tenant A's api_call spike is over: its window is back to normal, its episode closes).
+    const next = await run('anomaly-scan-test-4', { at: later });
+    expect(next.anomalies.raised).toEqual([]);
+    expect(next.anomalies.failed).toBe(0);
+    expect(await allAlerts()).toHaveLength(2);
   });
 });
 

@@ -234,3 +234,29 @@ describe('invoices API', () => {
     expect(after.body.status).toBe('canceled');
   });
 });
+
+describe('invoice now over usage out of range', () => {
+  it('answers 409, issues no invoice, and shows the critical billing_failed alert to the tenant only', async () => {
+    // 10^17 USD a call: one call is more than an invoice holds (92233720368547758.07 USD).
+    const hugePrice = (await call('post', '/api/pricing/plans', api.tokens.admin, {
+      code: 'huge-price', name: 'Huge price', currency: 'USD', interval: 'month', baseFee: '0', charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '100000000000000000' }],
+    })).body.id;
+    const tenant = await h.createTenant({ name: 'Huge' });
+    const startAt = new Date((await env.currentTimeMs()) - 2 * DAY).toISOString();
+    const sub = (await call('post', '/api/subscriptions', api.tokens.admin, { tenantId: tenant.id, planId: hugePrice, startAt })).body;
+    await h.sendEvents(tenant.id, [{ id: 'huge-1', type: 'call', time: new Date((await env.currentTimeMs()) - 1000) }]);
+
+    const res = await call('post', '/api/invoices/generate', api.tokens.finance, { subscriptionId: sub.id });
+    expect(res.status).toBe(409);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expectResponseMatchesSpec('POST', '/api/invoices/generate', res);
+    expect(res.body.detail).toMatch(/could not be issued: its amounts are larger than an invoice can hold/);
+    expect((await call('get', `/api/invoices?subscriptionId=${sub.id}`, api.tokens.finance)).body.items).toEqual([]);
+
+    const alerts = await call('get', `/api/alerts?tenantId=${tenant.id}&kind=billing_failed`, api.tokens.finance);
+    expect(alerts.body.items).toEqual([expect.objectContaining({ tenantId: tenant.id, kind: 'billing_failed', severity: 'critical', details: expect.objectContaining({ step: 'rating', subscriptionId: sub.id }) })]);
+    expect((await call('get', `/api/alerts?kind=billing_failed`, api.tokens.customerA)).body.items).toEqual([]);
+    // The subscription lives on.
+    expect((await call('get', `/api/subscriptions/${sub.id}`, api.tokens.admin)).body).toMatchObject({ status: 'active', source: 'workflow' });
+  });
+});

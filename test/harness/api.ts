@@ -29,7 +29,8 @@ export type SeededTenant = { id: string; externalId: string; name: string };
 
 /**
  * The real app over a test database, with two tenants (A and B), one user per role
- * (admin, finance, a customer of each tenant) and one API key per tenant.
+ * (admin, finance, a customer of each tenant), and per tenant an ingest API key (`apiKeys`)
+ * and a read API key (`readKeys`).
  */
 export async function createTestApi(opts: { db: TestDatabase; clickhouse: ClickHouseClient; temporal?: TemporalClient; deps?: Partial<AppDeps> }) {
   const app = createApp({
@@ -54,16 +55,20 @@ export async function createTestApi(opts: { db: TestDatabase; clickhouse: ClickH
       customerA: await user('customer', 'customer-a', a.id),
       customerB: await user('customer', 'customer-b', b.id),
     };
-    const key = async (tenantId: string) => {
+    const key = async (tenantId: string, scopes: ('ingest' | 'read')[]) => {
       const secret = generateApiKey();
-      await apiKeysRepository.insert(tx, { tenantId, name: 'test key', prefix: secret.prefix, keyHash: secret.hash, createdBy: null });
+      await apiKeysRepository.insert(tx, { tenantId, name: `test ${scopes.join('+')} key`, prefix: secret.prefix, keyHash: secret.hash, scopes, createdBy: null });
       return secret.key;
     };
-    return { a, b, users, apiKeys: { a: await key(a.id), b: await key(b.id) } };
+    return {
+      a, b, users,
+      apiKeys: { a: await key(a.id, ['ingest']), b: await key(b.id, ['ingest']) },
+      readKeys: { a: await key(a.id, ['read']), b: await key(b.id, ['read']) },
+    };
   });
 
-  const token = (u: { id: string; email: string; role: 'admin' | 'finance' | 'customer'; tenant_id: string | null }) =>
-    signSessionToken(TEST_AUTH, { id: u.id, email: u.email, role: u.role, tenantId: u.tenant_id });
+  const token = (u: { id: string; email: string; role: 'admin' | 'finance' | 'customer'; tenant_id: string | null; token_version: number }) =>
+    signSessionToken(TEST_AUTH, { id: u.id, email: u.email, role: u.role, tenantId: u.tenant_id, tokenVersion: u.token_version });
   const asTenant = (t: { id: string; external_id: string | null; name: string }): SeededTenant => ({ id: t.id, externalId: t.external_id!, name: t.name });
 
   return {
@@ -78,6 +83,7 @@ export async function createTestApi(opts: { db: TestDatabase; clickhouse: ClickH
       customerB: token(seeded.users.customerB),
     },
     apiKeys: seeded.apiKeys,
+    readKeys: seeded.readKeys,
   };
 }
 

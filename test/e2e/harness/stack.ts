@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -24,8 +24,6 @@ const READY_TIMEOUT_MS = 120_000;
 export async function startStack(): Promise<{ info: StackInfo; stop: () => Promise<void> }> {
   const [port, pgPort, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const dataDir = await mkdtemp(join(tmpdir(), 'meterplane-e2e-'));
-  // As root, PostgreSQL runs as the `postgres` user, which must be able to enter DATA_DIR.
-  await chmod(dataDir, 0o755);
   const admin = { email: 'admin@example.com', password: 'e2e admin password' };
   const child = spawn(process.execPath, [join(ROOT, 'cli/meterplane.ts'), 'start'], {
     cwd: ROOT,

@@ -195,7 +195,7 @@ export interface paths {
          * @description Accepts usage events as CloudEvents 1.0 (structured, batch, or binary mode with ce-* headers and the data as the body) or plain JSON (one event, an array, or {events: [...]}).
          *     Answers 202 only after ClickHouse committed every event of the request. Any invalid event refuses the whole request (400, every problem listed as {index, field, message}) and nothing is written.
          *     The same (tenant, id) counts once in every usage read, however often it is posted: the first accepted delivery wins.
-         *     Limits: 5 MiB and 10,000 events per request (413). When the ingest queue is full: 503 with Retry-After.
+         *     Limits: 5 MiB and 10,000 events per request (413). A request is admitted or refused whole. While the ingest queue is more than half full, a tenant holding more than half of it gets 429 with Retry-After; every other tenant is admitted until the queue is full, then gets 503 with Retry-After. A refusal the queue can decide without the body comes before the body is read.
          */
         post: operations["ingestEvents"];
         delete?: never;
@@ -388,7 +388,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List plans (their latest versions) */
+        /**
+         * List plans: admin and finance every plan (its latest version); a customer public plans and the private versions their tenant uses
+         * @description Each plan is shown as the newest version the caller may read.
+         */
         get: operations["listPlans"];
         put?: never;
         /**
@@ -409,11 +412,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One plan: its latest version, or ?version=n */
+        /** One plan: the newest version the caller may read, or ?version=n */
         get: operations["getPlan"];
         /**
          * Change a plan
-         * @description Replaces the plan definition. While no subscription uses the latest version it is edited in place; once one does, the change becomes a new version (latestVersion + 1) and existing subscriptions and invoices keep the version they use. The code cannot change.
+         * @description Replaces the plan definition. While no subscription uses the latest version it is edited in place; once one does, the change becomes a new version (latestVersion + 1) and existing subscriptions and invoices keep the version they use. The code cannot change. `visibility` belongs to the plan (every version) and stays as it is when omitted.
          */
         put: operations["updatePlan"];
         post?: never;
@@ -434,7 +437,7 @@ export interface paths {
         put?: never;
         /**
          * Price one period of a plan for the given usage
-         * @description Uses domain/pricing's quotePlan, the function billing uses. Tax comes from the tenant's taxRate: the named tenant, or a customer's own tenant; without a tenant the tax rate is 0. A customer naming another tenant gets 404.
+         * @description Uses domain/pricing's quotePlan, the function billing uses. Tax comes from the tenant's taxRate: the named tenant, or a customer's own tenant; without a tenant the tax rate is 0. A customer naming another tenant gets 404, and so does a customer quoting a private plan (or version) their tenant does not use. Usage that prices to more than an invoice can hold (bigint minor units: 92233720368547758.07 USD) is 400, naming usage.<meter>.
          */
         post: operations["quotePlan"];
         delete?: never;
@@ -450,7 +453,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every version of a plan, oldest first */
+        /** The versions of a plan the caller may read, oldest first */
         get: operations["listPlanVersions"];
         put?: never;
         post?: never;
@@ -581,7 +584,10 @@ export interface paths {
         /** A tenant's API keys, without secrets */
         get: operations["listApiKeys"];
         put?: never;
-        /** Create an API key for a service posting usage; the key is shown once */
+        /**
+         * Create an API key (ingest: a service posting usage; read: reading this tenant); the key is shown once
+         * @description Only an admin creates ingest keys; a customer creates read keys for their own tenant (asking for ingest is 403).
+         */
         post: operations["createApiKey"];
         delete?: never;
         options?: never;
@@ -599,7 +605,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke an API key (it stops working within 5 s everywhere) */
+        /**
+         * Revoke an API key (it stops working within 5 s everywhere)
+         * @description Idempotent: revoking again keeps the first revocation time. A customer may revoke read keys only (an ingest key is 403).
+         */
         delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
@@ -655,7 +664,7 @@ export interface paths {
          * @description Accepts usage events as CloudEvents 1.0 (structured, batch, or binary mode with ce-* headers and the data as the body) or plain JSON (one event, an array, or {events: [...]}).
          *     Answers 202 only after ClickHouse committed every event of the request. Any invalid event refuses the whole request (400, every problem listed as {index, field, message}) and nothing is written.
          *     The same (tenant, id) counts once in every usage read, however often it is posted: the first accepted delivery wins.
-         *     Limits: 5 MiB and 10,000 events per request (413). When the ingest queue is full: 503 with Retry-After.
+         *     Limits: 5 MiB and 10,000 events per request (413). A request is admitted or refused whole. While the ingest queue is more than half full, a tenant holding more than half of it gets 429 with Retry-After; every other tenant is admitted until the queue is full, then gets 503 with Retry-After. A refusal the queue can decide without the body comes before the body is read.
          */
         post: operations["ingestUsage"];
         delete?: never;
@@ -719,6 +728,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a user's role or deactivate them
+         * @description Any change signs the user out everywhere within 5 s: their existing tokens stop working, and a deactivated user cannot sign in. Role customer needs `tenantId`. Nobody may deactivate their own account, and no change may leave no active admin (409).
+         */
+        patch: operations["updateUser"];
+        trace?: never;
+    };
     "/api/webhooks": {
         parameters: {
             query?: never;
@@ -729,7 +758,10 @@ export interface paths {
         /** Webhook endpoints (without secrets) */
         get: operations["listWebhookEndpoints"];
         put?: never;
-        /** Subscribe a URL to events; deliveries are signed per Standard Webhooks */
+        /**
+         * Subscribe a URL to events; deliveries are signed per Standard Webhooks
+         * @description Where private destinations are refused (WEBHOOK_ALLOW_PRIVATE=false, the production default), a URL whose host is, or resolves to, a loopback, private, link-local or other non-public address is refused with 400, and so is plain http in production.
+         */
         post: operations["createWebhookEndpoint"];
         delete?: never;
         options?: never;
@@ -784,7 +816,7 @@ export interface components {
             /** @description the event type whose event count was watched (usage_spike, usage_drop); null for budget_threshold */
             meter: string | null;
             /** @enum {string} */
-            kind: "usage_spike" | "usage_drop" | "budget_threshold" | "invoice_uncollectible";
+            kind: "usage_spike" | "usage_drop" | "budget_threshold" | "invoice_uncollectible" | "billing_failed";
             /** @enum {string} */
             severity: "info" | "warning" | "critical";
             /** @description half-open [start, end): the span compared with its baseline, or the billing period for budget_threshold */
@@ -829,6 +861,8 @@ export interface components {
             id: string;
             name: string;
             prefix: string;
+            /** @description ingest: post usage; read: read this tenant's usage, invoices and alerts */
+            scopes: ("ingest" | "read")[];
             /** Format: date-time */
             createdAt: string;
             lastUsedAt: string | null;
@@ -841,6 +875,8 @@ export interface components {
             /** @description the secret: shown once, never again */
             key: string;
             prefix: string;
+            /** @description ingest: post usage; read: read this tenant's usage, invoices and alerts */
+            scopes: ("ingest" | "read")[];
             /** Format: date-time */
             createdAt: string;
         };
@@ -976,6 +1012,7 @@ export interface components {
                 [key: string]: string[];
             };
             groupBy: string[];
+            allowNegative: boolean;
             /** Format: date-time */
             createdAt: string;
         };
@@ -998,6 +1035,11 @@ export interface components {
             /** @description the version shown */
             version: number;
             latestVersion: number;
+            /**
+             * @description of the plan (every version): private plans are shown to customers only in the versions they use
+             * @enum {string}
+             */
+            visibility: "public" | "private";
             /** @description true once a subscription uses this version; a change then creates a new version */
             inUse: boolean;
             code: string;
@@ -1236,6 +1278,16 @@ export interface components {
             role: "admin" | "finance" | "customer";
             tenantId: string | null;
         };
+        UserAccount: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            /** @enum {string} */
+            role: "admin" | "finance" | "customer";
+            tenantId: string | null;
+            /** @description false once deactivated: the user can no longer sign in, and their tokens stop working */
+            active: boolean;
+        };
         WebhookDelivery: {
             /** Format: uuid */
             id: string;
@@ -1337,9 +1389,9 @@ export interface operations {
                 "application/json": {
                     /** @description the tenant the rule applies to; omitted or null: every tenant */
                     tenantId?: string | null;
-                    /** @description the event type the rule applies to; omitted or null: every one */
+                    /** @description the event type the rule applies to (1 to 256 characters, as ingest accepts); omitted or null: every one */
                     meter?: string | null;
-                    /** @description robust z-score a spike must exceed (default 6) */
+                    /** @description robust z-score a spike must exceed (default 6); above 0, at most 1000, at most 3 decimal places */
                     sensitivity?: number;
                     /** @description window length; rounded up to whole scan intervals (default: the scan interval) */
                     windowMinutes?: number;
@@ -1450,7 +1502,7 @@ export interface operations {
             query?: {
                 /** @description operators: one tenant (default all); customers: only their own (another is 404) */
                 tenantId?: string;
-                kind?: "usage_spike" | "usage_drop" | "budget_threshold" | "invoice_uncollectible";
+                kind?: "usage_spike" | "usage_drop" | "budget_threshold" | "invoice_uncollectible" | "billing_failed";
                 /** @description alerts created at or after this instant */
                 since?: string;
                 limit?: number;
@@ -1494,7 +1546,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An API key, or a role that may not do this */
+            /** @description An API key without the read scope */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1543,7 +1595,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An API key, or a role that may not do this */
+            /** @description An API key without the read scope */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1646,7 +1698,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Wrong email or password (one message for both) */
+            /** @description Wrong email or password, or a deactivated user (one message for all) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1745,6 +1797,15 @@ export interface operations {
             };
             /** @description Email already registered */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many sign-ups from this address this hour; see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1853,7 +1914,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not an admin, or a subject of another tenant for this API key */
+            /** @description Not an admin, an API key without the ingest scope, or a subject of another tenant for this API key; nothing was written */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1880,7 +1941,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Ingest queue full or storage unavailable; retry after Retry-After seconds */
+            /** @description The ingest queue is more than half full and this tenant holds more than half of it; retry after Retry-After seconds. Nothing of the request was written */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Ingest queue full, server stopping or storage unavailable; retry after Retry-After seconds. Nothing of the request was written */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1930,7 +2000,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description An API key without the read scope */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1939,7 +2009,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Another tenant (customers) */
+            /** @description Another tenant (customers and API keys) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1979,7 +2049,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description An API key without the read scope */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2103,7 +2173,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description An API key without the read scope */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2173,7 +2243,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description An API key without the read scope */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2312,7 +2382,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing to invoice (trial, just started, ended) */
+            /** @description Nothing to invoice (trial, just started, ended), or the invoice could not be issued (amounts out of range) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2411,6 +2481,8 @@ export interface operations {
                      *     ]
                      */
                     groupBy?: string[];
+                    /** @description Accept negative values (sum, max, latest only; default false): a sum can then go down, e.g. for refunds */
+                    allowNegative?: boolean;
                 };
             };
         };
@@ -2645,6 +2717,11 @@ export interface operations {
                         freeUnits?: string;
                         minimum?: string;
                     })[];
+                    /**
+                     * @description public: every signed-in user may read it; private: admin, finance and the tenants that use it. Default private on create; kept as it is when omitted on update
+                     * @enum {string}
+                     */
+                    visibility?: "public" | "private";
                 };
             };
         };
@@ -2737,7 +2814,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such plan or version */
+            /** @description No such plan or version (or a private plan or version your tenant does not use) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2816,6 +2893,11 @@ export interface operations {
                         freeUnits?: string;
                         minimum?: string;
                     })[];
+                    /**
+                     * @description public: every signed-in user may read it; private: admin, finance and the tenants that use it. Default private on create; kept as it is when omitted on update
+                     * @enum {string}
+                     */
+                    visibility?: "public" | "private";
                 };
             };
         };
@@ -2933,7 +3015,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such plan or tenant */
+            /** @description No such plan or version (or a private plan or version your tenant does not use), or no such tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2984,7 +3066,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such plan */
+            /** @description No such plan or version (or a private plan or version your tenant does not use) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3585,7 +3667,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description Not signed in */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3594,7 +3676,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not an admin or customer */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3627,6 +3709,8 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
+                    /** @description default: ["ingest"] for an admin, ["read"] for a customer (who may create read keys only) */
+                    scopes?: ("ingest" | "read")[];
                 };
             };
         };
@@ -3649,7 +3733,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description Not signed in */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3658,7 +3742,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not an admin or customer, or a scope only an admin manages */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3699,7 +3783,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKey"];
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description Not signed in */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3708,7 +3792,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not an admin or customer, or a scope only an admin manages */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3960,7 +4044,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not an admin, or a subject of another tenant for this API key */
+            /** @description Not an admin, an API key without the ingest scope, or a subject of another tenant for this API key; nothing was written */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3987,7 +4071,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Ingest queue full or storage unavailable; retry after Retry-After seconds */
+            /** @description The ingest queue is more than half full and this tenant holds more than half of it; retry after Retry-After seconds. Nothing of the request was written */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Ingest queue full, server stopping or storage unavailable; retry after Retry-After seconds. Nothing of the request was written */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4152,7 +4245,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["User"][];
+                        items: components["schemas"]["UserAccount"][];
                         total: number;
                         limit: number;
                         offset: number;
@@ -4206,7 +4299,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"];
+                    "application/json": components["schemas"]["UserAccount"];
                 };
             };
             /** @description Invalid input */
@@ -4237,6 +4330,87 @@ export interface operations {
                 };
             };
             /** @description Email taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    role?: "admin" | "finance" | "customer";
+                    /**
+                     * Format: uuid
+                     * @description the tenant of a customer: required with role customer, refused otherwise
+                     */
+                    tenantId?: string;
+                    /** @description false deactivates the user, true lets them sign in again */
+                    active?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The user after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserAccount"];
+                };
+            };
+            /** @description Invalid input, or no such tenant; `errors` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only admins manage users */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The change would deactivate yourself or leave no active admin */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4314,7 +4488,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedWebhookEndpoint"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input, or a destination that is not allowed (names `url`) */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -1,7 +1,7 @@
 import { failFrom, must, optional } from '#lib/server/api.ts';
 import type { Actions, PageServerLoad } from './$types';
 
-const KINDS = ['usage_spike', 'usage_drop', 'budget_threshold', 'invoice_uncollectible'] as const;
+const KINDS = ['usage_spike', 'usage_drop', 'budget_threshold', 'invoice_uncollectible', 'billing_failed'] as const;
 type Kind = (typeof KINDS)[number];
 const PAGE = 50;
 

@@ -83,11 +83,19 @@ export const load = (async ({ locals, params, url, depends }) => {
 }) satisfies PageServerLoad;
 
 const text = (form: FormData, name: string) => String(form.get(name) ?? '').trim();
+const KEY_SCOPES = ['ingest', 'read'] as const;
+type KeyScope = (typeof KEY_SCOPES)[number];
+const isKeyScope = (s: string): s is KeyScope => (KEY_SCOPES as readonly string[]).includes(s);
 
 export const actions = {
   createKey: async ({ request, locals, params }) => {
-    const name = text(await request.formData(), 'name');
-    const { data, error, response } = await locals.api.POST('/api/tenants/{id}/api-keys', { params: { path: { id: params.id } }, body: { name } });
+    const form = await request.formData();
+    const name = text(form, 'name');
+    // Admins tick the scopes; a customer's form carries `read` only. The API decides either way.
+    const scopes = form.getAll('scopes').map(String).filter(isKeyScope);
+    if (form.has('scopesShown') && scopes.length === 0) return failWith(400, { fields: { scopes: 'choose at least one scope' }, values: { name }, form: 'createKey' });
+    const body = scopes.length ? { name, scopes } : { name };
+    const { data, error, response } = await locals.api.POST('/api/tenants/{id}/api-keys', { params: { path: { id: params.id } }, body });
     if (!data) return failFrom(error, response, { name }, 'createKey');
     // The secret goes to this one response and is never stored or shown again.
     return { createdKey: data };

@@ -1,0 +1,237 @@
+// The scenarios the recorder drives through the real HTTP API (and, where no route exists, the
+// Temporal client, as the CLI does). Each returns the workflows whose histories it stands for.
+import type { Client } from '@temporalio/client';
+import type { Config } from '../../cli/config/env-schema.ts';
+import { anomalySettingsOf } from '../../cli/temporal/schedules.ts';
+import { TASK_QUEUE, dunningWorkflowId } from '../../workflows/contract.ts';
+import { ANOMALY_SCAN_SCHEDULE_ID, ANOMALY_SCAN_WORKFLOW, type AnomalyScanResult } from '../../workflows/anomaly/contract.ts';
+import { deliveryWorkflowId } from '../../activities/webhooks/webhook-activities.ts';
+import { DAY, MINUTE, asIngestEvents, eventsIn, steadyBaseline, type EventRow } from '../alerts/alert-fixtures.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver.ts';
+import type { ApiCall } from './recording-stack.ts';
+import { until } from './export-history.ts';
+import type { ExportedRun } from './export-history.ts';
+import { runEndOf, scheduledActivities } from './history-set.ts';
+
+/** A workflow to export: one file per run, each run described by `covers` (one entry per run). */
+export type Recording = {
+  name: string;
+  scenario: string;
+  workflowId: string;
+  covers: string[];
+  /** Checks the exported runs are what `covers` says; throws otherwise, so a slow machine cannot mislabel a history. */
+  check?: (runs: ExportedRun[]) => void;
+};
+
+export type ScenarioContext = { api: ApiCall; temporal: Client; config: Config; log: (line: string) => void; fixtures: Fixtures };
+type Fixtures = { plans: { trial: string; pro: string; daily: string }; uncollectibleHook: { endpointId: string; receiver: WebhookReceiver } };
+
+type Invoice = { id: string; status: string; periodStart: string; total: string | null; amountDue: string | null };
+type Subscription = { id: string; workflowId: string; status: string };
+
+const METER = { code: 'replay_calls', name: 'Replay calls', eventType: 'replay.call', aggregation: 'count' };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Meters, plans and the webhook endpoint the scenarios share. */
+export async function prepareFixtures(api: ApiCall): Promise<Fixtures> {
+  await api('POST', '/meters', { body: METER });
+  // Daily plans so a back-dated start rolls through a trial and paid periods at once; a short
+  // grace period so each close also waits on its grace-period timer, as in production.
+  const plan = async (code: string, baseFee: string, trialDays: number) =>
+    (await api<{ id: string }>('POST', '/pricing/plans', {
+      body: { code, name: code, currency: 'USD', interval: 'day', baseFee, trialDays, gracePeriodSeconds: 5, charges: [{ meter: METER.code, model: 'per_unit', unitPrice: '0.01', freeUnits: '5' }] },
+    })).id;
+  const plans = { trial: await plan('replay-trial', '10.00', 1), pro: await plan('replay-pro', '30.00', 0), daily: await plan('replay-daily', '20.00', 0) };
+  // Only invoice.uncollectible, which one scenario emits once: its delivery fails twice, then succeeds.
+  const receiver = await startWebhookReceiver({ failFirst: 2 });
+  const endpoint = await api<{ id: string }>('POST', '/webhooks', { body: { url: receiver.url, events: ['invoice.uncollectible'] } });
+  return { plans, uncollectibleHook: { endpointId: endpoint.id, receiver } };
+}
+
+async function createTenant(ctx: ScenarioContext, name: string, payments?: { declineFirstAttempts: number }) {
+  const tenant = await ctx.api<{ id: string }>('POST', '/tenants', { body: { name, currency: 'USD', taxRate: '0.1' } });
+  const key = (await ctx.api<{ key: string }>('POST', `/tenants/${tenant.id}/api-keys`, { body: { name: 'replay ingest' } })).key;
+  if (payments) await ctx.api('PUT', `/tenants/${tenant.id}/payment-settings`, { body: { gateway: 'builtin', transientFailuresPerAttempt: 0, ...payments } });
+  return { id: tenant.id, key };
+}
+
+async function ingest(ctx: ScenarioContext, key: string, rows: readonly EventRow[]) {
+  for (let i = 0; i < rows.length; i += 5_000) {
+    await ctx.api('POST', '/usage/ingest', { body: { events: asIngestEvents(rows.slice(i, i + 5_000)) }, auth: `Bearer ${key}`, expect: 202 });
+  }
+}
+
+const invoicesOf = async (ctx: ScenarioContext, subscriptionId: string) =>
+  (await ctx.api<{ items: Invoice[] }>('GET', `/invoices?subscriptionId=${subscriptionId}&limit=100`)).items;
+const invoice = (ctx: ScenarioContext, id: string) => ctx.api<Invoice>('GET', `/invoices/${id}`);
+const subscription = (ctx: ScenarioContext, id: string) => ctx.api<Subscription>('GET', `/subscriptions/${id}`);
+const workflowStatus = async (ctx: ScenarioContext, workflowId: string) => (await ctx.temporal.workflow.getHandle(workflowId).describe()).status.name;
+
+function expectRuns(runs: ExportedRun[], expected: { end: string; invoices: number }[]) {
+  const actual = runs.map((r) => ({ end: runEndOf(r.history), invoices: scheduledActivities(r.history).filter((a) => a === 'finalizeInvoice').length }));
+  if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+    throw new Error(`the runs are not what the manifest would say: expected ${JSON.stringify(expected)}, recorded ${JSON.stringify(actual)}`);
+  }
+}
+
+/**
+ * Trial, two periods, a plan change, invoice-now and cancel, across three runs joined by
+ * continue-as-new. Period 2 ends 45 s after the start, so its end is a real timer firing in run 1.
+ */
+export async function subscriptionLifecycle(ctx: ScenarioContext): Promise<Recording[]> {
+  const tenant = await createTenant(ctx, 'Replay lifecycle');
+  const startAt = Date.now() - 3 * DAY + 45_000;
+  // Usage in both paid periods (the trial is free).
+  await ingest(ctx, tenant.key, [...eventsIn(tenant.id, METER.eventType, startAt + DAY, DAY - MINUTE, 40, 'p1'), ...eventsIn(tenant.id, METER.eventType, startAt + 2 * DAY, DAY - 2 * MINUTE, 25, 'p2')]);
+  const sub = await ctx.api<Subscription>('POST', '/subscriptions', { body: { tenantId: tenant.id, planId: ctx.fixtures.plans.trial, startAt: new Date(startAt).toISOString() } });
+  const paid = async (n: number) => (await invoicesOf(ctx, sub.id)).filter((i) => i.status === 'paid').length >= n;
+  await until('period 1 invoiced and paid', () => paid(1));
+  ctx.log('lifecycle: period 1 paid; waiting for period 2 to end');
+  await until('period 2 invoiced and paid', () => paid(2), 180_000);
+  await ctx.api('POST', `/subscriptions/${sub.id}/change-plan`, { body: { planId: ctx.fixtures.plans.pro, effective: 'immediate' } });
+  await sleep(2_000);
+  const now = await ctx.api<Invoice>('POST', '/invoices/generate', { body: { subscriptionId: sub.id }, expect: 201 });
+  await until('the invoice-now invoice paid', async () => (await invoice(ctx, now.id)).status === 'paid');
+  await sleep(2_000);
+  await ctx.api('POST', `/subscriptions/${sub.id}/cancel`, { body: { at: 'immediate' } });
+  await until('the canceled subscription to complete', async () => (await workflowStatus(ctx, sub.workflowId)) === 'COMPLETED');
+  const [first] = (await invoicesOf(ctx, sub.id)).sort((a, b) => a.periodStart.localeCompare(b.periodStart));
+  ctx.log('lifecycle: completed');
+  return [
+    {
+      name: 'subscription-lifecycle',
+      scenario: 'subscription-lifecycle',
+      workflowId: sub.workflowId,
+      covers: [
+        'back-dated start: the trial and period 1 roll at once; period 1 invoiced (usage, rating, invoice, dunning child paid at once, webhooks, status); the timer to period 2 end fires; continue-as-new',
+        'period 2 closed after its grace-period timer and invoiced; changePlan immediate (two parts); invoiceNow (prorated, paid); cancel immediate; continue-as-new',
+        "the cancellation's final invoice; waits for its dunning child; completes",
+      ],
+      check: (runs) => expectRuns(runs, [{ end: 'continued_as_new', invoices: 1 }, { end: 'continued_as_new', invoices: 2 }, { end: 'completed', invoices: 1 }]),
+    },
+    { name: 'dunning-paid-at-first-attempt', scenario: 'subscription-lifecycle', workflowId: dunningWorkflowId(first!.id), covers: ['period 1 of the lifecycle: the first attempt succeeds; invoice.paid; invoiceSettled to the subscription'] },
+  ];
+}
+
+/** One tenant whose first daily period ended a minute ago: its invoice is issued at once. */
+async function billedSubscription(ctx: ScenarioContext, name: string, declineFirstAttempts: number) {
+  const tenant = await createTenant(ctx, name, { declineFirstAttempts });
+  const sub = await ctx.api<Subscription>('POST', '/subscriptions', { body: { tenantId: tenant.id, planId: ctx.fixtures.plans.daily, startAt: new Date(Date.now() - DAY - MINUTE).toISOString() } });
+  let first: Invoice | undefined;
+  await until(`${name}: the first invoice`, async () => {
+    first = (await invoicesOf(ctx, sub.id)).find((i) => i.status !== 'draft');
+    return first !== undefined;
+  });
+  return { tenant, sub, invoice: first! };
+}
+
+/** Declined, retried at once on a payment-method update, declined again, paid at the next scheduled attempt. */
+export async function dunningDeclinedThenPaid(ctx: ScenarioContext): Promise<Recording[]> {
+  const { tenant, sub, invoice: inv } = await billedSubscription(ctx, 'Replay dunning paid', 2);
+  await until('the first attempt declined', async () => (await invoice(ctx, inv.id)).status === 'payment_failed');
+  // A PUT of the payment settings counts as "payment method updated": dunning retries at once.
+  await ctx.api('PUT', `/tenants/${tenant.id}/payment-settings`, { body: { gateway: 'builtin', declineFirstAttempts: 2, transientFailuresPerAttempt: 0 } });
+  await until('the invoice paid', async () => (await invoice(ctx, inv.id)).status === 'paid');
+  await until('dunning completed', async () => (await workflowStatus(ctx, dunningWorkflowId(inv.id))) === 'COMPLETED');
+  ctx.log('dunning paid: done');
+  return [
+    {
+      name: 'dunning-declined-retried-then-paid',
+      scenario: 'dunning-declined-then-paid',
+      workflowId: dunningWorkflowId(inv.id),
+      covers: ['attempt 1 declined (invoice.payment_failed); paymentMethodUpdated signal retries at once, declined; the next scheduled attempt (timer) succeeds; invoice.paid; invoiceSettled signal'],
+      check: (runs) => {
+        const attempts = scheduledActivities(runs[0]!.history).filter((a) => a === 'collectPayment').length;
+        if (attempts !== 3) throw new Error(`expected 3 payment attempts, recorded ${attempts}`);
+      },
+    },
+    { name: 'subscription-dunning-paid', scenario: 'dunning-declined-then-paid', workflowId: sub.workflowId, covers: ['an open run: period 1 invoiced, its dunning child completes paid, the invoiceSettled signal arrives; waiting for the period end'] },
+  ];
+}
+
+/** Every attempt declined: uncollectible, past_due, then a manual payment makes it active again. */
+export async function dunningUncollectible(ctx: ScenarioContext): Promise<Recording[]> {
+  const { sub, invoice: inv } = await billedSubscription(ctx, 'Replay uncollectible', 100);
+  await until('the invoice uncollectible', async () => (await invoice(ctx, inv.id)).status === 'uncollectible');
+  await until('the subscription past_due', async () => (await subscription(ctx, sub.id)).status === 'past_due');
+  const { endpointId, receiver } = ctx.fixtures.uncollectibleHook;
+  let deliveryId = '';
+  await until('the invoice.uncollectible webhook delivered after two failures', async () => {
+    const items = (await ctx.api<{ items: { id: string; status: string }[] }>('GET', `/webhooks/${endpointId}/deliveries`)).items;
+    deliveryId = items[0]?.id ?? '';
+    return items[0]?.status === 'succeeded';
+  });
+  if (receiver.received.map((r) => r.answered).join() !== '500,500,204') throw new Error(`the receiver answered ${receiver.received.map((r) => r.answered).join()}`);
+  const due = await invoice(ctx, inv.id);
+  await ctx.api('POST', `/invoices/${inv.id}/payments`, { body: { amount: due.amountDue ?? due.total, reference: 'wire transfer (replay)' } });
+  await until('the subscription active again', async () => (await subscription(ctx, sub.id)).status === 'active');
+  ctx.log('uncollectible: done');
+  return [
+    {
+      name: 'dunning-uncollectible',
+      scenario: 'dunning-uncollectible',
+      workflowId: dunningWorkflowId(inv.id),
+      covers: ['four declined attempts on the schedule (timers), invoice.payment_failed each; markInvoiceUncollectible; invoice.uncollectible; invoiceUncollectible signal'],
+      check: (runs) => {
+        const attempts = scheduledActivities(runs[0]!.history).filter((a) => a === 'collectPayment').length;
+        if (attempts !== 4) throw new Error(`expected 4 payment attempts, recorded ${attempts}`);
+      },
+    },
+    { name: 'subscription-past-due-then-paid', scenario: 'dunning-uncollectible', workflowId: sub.workflowId, covers: ['an open run: invoiceUncollectible signal (past_due, subscription.updated), then invoiceSettled paid after a manual payment (active, invoice.paid from the outbox)'] },
+    {
+      name: 'webhook-delivery-retried',
+      scenario: 'dunning-uncollectible',
+      workflowId: deliveryWorkflowId(deliveryId),
+      covers: ['invoice.uncollectible to a receiver that answers 500 twice, then 204: deliverWebhook retried by the activity retry policy, succeeded'],
+    },
+  ];
+}
+
+/** Declined once, then finance voids the invoice: stopDunning ends collection. */
+export async function dunningVoided(ctx: ScenarioContext): Promise<Recording[]> {
+  const { invoice: inv } = await billedSubscription(ctx, 'Replay voided', 100);
+  await until('the first attempt declined', async () => (await invoice(ctx, inv.id)).status === 'payment_failed');
+  await ctx.api('POST', `/invoices/${inv.id}/void`, { body: {} });
+  await until('dunning stopped', async () => (await workflowStatus(ctx, dunningWorkflowId(inv.id))) === 'COMPLETED');
+  ctx.log('voided: done');
+  return [{ name: 'dunning-stopped-by-void', scenario: 'dunning-voided', workflowId: dunningWorkflowId(inv.id), covers: ['attempt 1 declined; the stopDunning signal (void) ends the wait for attempt 2'] }];
+}
+
+/** A 20× spike over a steady week raises a usage_spike (and its alert.created webhook); plus one run the schedule starts. */
+export async function anomalyScan(ctx: ScenarioContext): Promise<Recording[]> {
+  const tenant = await createTenant(ctx, 'Replay anomaly');
+  const windowEnd = Math.floor(Date.now() / (5 * MINUTE)) * 5 * MINUTE;
+  const at = new Date(windowEnd + 30_000).toISOString();
+  await ingest(ctx, tenant.key, [
+    ...steadyBaseline(tenant.id, METER.eventType, windowEnd, 20, { before: 5 * MINUTE, after: 0 }),
+    ...eventsIn(tenant.id, METER.eventType, windowEnd - 5 * MINUTE, 5 * MINUTE, 400, 'spike'),
+  ]);
+  const { delaySeconds: _delay, ...settings } = anomalySettingsOf(ctx.config);
+  const workflowId = `${ANOMALY_SCAN_SCHEDULE_ID}-replay-${windowEnd}`;
+  // Started as the schedule starts it, with an explicit instant (the schedule's own runs use their start time).
+  const result = (await ctx.temporal.workflow.execute(ANOMALY_SCAN_WORKFLOW, { taskQueue: TASK_QUEUE, workflowId, args: [{ at, settings }] })) as AnomalyScanResult;
+  if (result.anomalies.raised.length === 0) throw new Error(`the spike raised no alert: ${JSON.stringify(result).slice(0, 400)}`);
+
+  const schedule = ctx.temporal.schedule.getHandle(ANOMALY_SCAN_SCHEDULE_ID);
+  const before = (await schedule.describe()).info.recentActions.length;
+  await schedule.trigger();
+  let scheduledId = '';
+  await until('the triggered scheduled scan', async () => {
+    const actions = (await schedule.describe()).info.recentActions;
+    scheduledId = actions.length > before ? actions[actions.length - 1]!.action.workflow.workflowId : '';
+    return scheduledId !== '' && (await workflowStatus(ctx, scheduledId)) === 'COMPLETED';
+  });
+  ctx.log('anomaly scan: done');
+  return [
+    { name: 'anomaly-scan-spike', scenario: 'anomaly-scan', workflowId, covers: ['scanUsageAnomalies raises a usage_spike, checkBudgets, one alert.created webhook'] },
+    { name: 'anomaly-scan-scheduled', scenario: 'anomaly-scan', workflowId: scheduledId, covers: ['a run started by the anomaly-scan schedule (no instant given: the run start time)'] },
+  ];
+}
+
+export async function selfCheck(ctx: ScenarioContext): Promise<Recording[]> {
+  const workflowId = `self-check-replay-${Date.now()}`;
+  await ctx.temporal.workflow.execute('selfCheckWorkflow', { taskQueue: TASK_QUEUE, workflowId, args: ['replay'] });
+  return [{ name: 'self-check', scenario: 'self-check', workflowId, covers: ['the selfCheck activity (PostgreSQL and ClickHouse)'] }];
+}
+
+export const SCENARIOS = [subscriptionLifecycle, dunningDeclinedThenPaid, dunningUncollectible, dunningVoided, anomalyScan, selfCheck];
