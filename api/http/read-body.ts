@@ -1,6 +1,7 @@
 import getRawBody from 'raw-body';
 import type { Context } from 'koa';
 import { HttpProblem } from './problem.ts';
+import { assertJsonShape } from './json-shape.ts';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
@@ -32,9 +33,12 @@ export async function readJsonBody(ctx: Context, limit = DEFAULT_BODY_LIMIT, acc
     throw new HttpProblem(415, `Content-Type must be ${accepted.join(' or ')}`, { errors: [{ field: 'Content-Type', message: `expected ${accepted.join(' or ')}, got ${type || 'nothing'}` }] });
   }
   const text = await readBodyText(ctx, limit);
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch (err) {
     throw new HttpProblem(400, `body: not valid JSON (${(err as Error).message})`, { errors: [{ field: 'body', message: 'not valid JSON' }] });
   }
+  assertJsonShape(body);
+  return body;
 }

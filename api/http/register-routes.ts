@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import type { RouteDef, Principal } from './route.ts';
 import { readJsonBody } from './read-body.ts';
 import { validationProblem } from './zod-errors.ts';
+import { assertJsonShape } from './json-shape.ts';
 
 /** Resolves the caller for a route's access rule, throwing 401/403 problems. */
 export type Authorize = (ctx: Context, route: RouteDef) => Promise<Principal | null>;
@@ -26,6 +27,9 @@ export function registerRoutes(router: Router, routes: readonly RouteDef[], auth
         if (!result.success) throw validationProblem(result.error, where);
         return result.data;
       };
+      // A NUL in a path or query value fails like one in a body (json-shape.ts), before any schema.
+      assertJsonShape(ctx.params, ['params']);
+      assertJsonShape(queryObject(ctx), ['query']);
       const params = parse(route.params, ctx.params, 'params');
       const query = parse(route.query, queryObject(ctx), 'query');
       let body: unknown;

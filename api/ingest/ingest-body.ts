@@ -1,5 +1,6 @@
 import { parseJsonLossless, type EventShape } from '../../domain/metering/index.ts';
 import { HttpProblem } from '../http/problem.ts';
+import { jsonShapeError } from '../http/json-shape.ts';
 
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 export const MAX_EVENTS_PER_REQUEST = 10_000;
@@ -17,11 +18,13 @@ const isJsonMedia = (type: string) => type === PLAIN_JSON || /^application\/[\w.
 export type IngestBody = { shape: EventShape; events: unknown[] };
 
 function parse(text: string): unknown {
+  let body: unknown;
   try {
-    return parseJsonLossless(text);
+    body = parseJsonLossless(text);
   } catch (err) {
     throw new HttpProblem(400, `body: not valid JSON (${(err as Error).message})`, { errors: [{ field: 'body', message: 'not valid JSON' }] });
   }
+  return body;
 }
 
 /**
@@ -67,5 +70,12 @@ export function readIngestBody(mediaType: string, headers: Record<string, string
       errors: [{ field: 'events', message: `must contain at most ${MAX_EVENTS_PER_REQUEST} events` }],
     });
   }
+  // Like every other body: no NUL in a string, no nesting past the limit. Named per event,
+  // as event validation names its fields, and the whole request is refused.
+  const errors = events.flatMap((event, index) => {
+    const error = jsonShapeError(event);
+    return error ? [{ index, field: error.field === 'body' ? `events[${index}]` : `events[${index}].${error.field}`, message: error.message }] : [];
+  });
+  if (errors.length) throw new HttpProblem(400, `${errors[0]!.field}: ${errors[0]!.message}; nothing from this request was written`, { errors: errors.slice(0, 100) });
   return { shape, events };
 }
