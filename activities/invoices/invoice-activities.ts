@@ -6,9 +6,10 @@ import { invoicesRepository, type InvoiceReason, type InvoiceRow, type NewInvoic
 import { plansRepository } from '../../db/postgres/plans-repository.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import { OutOfRangeError, formatAmount, fromMinorUnits, toDecimal, toDecimalString, toStoredDecimal, toStoredMinorUnits } from '../../domain/money/index.ts';
-import { invoiceLines, invoiceTotals, lateUsageAdjustment, type InvoiceLineDraft, type LineRatingContext, type MeteredUsage } from '../../domain/billing/index.ts';
+import { amountDue, invoiceLines, invoiceTotals, lateUsageAdjustment, type InvoiceLineDraft, type LineRatingContext, type MeteredUsage } from '../../domain/billing/index.ts';
 import type { Plan } from '../../domain/pricing/index.ts';
 import { renderInvoicePdf } from './invoice-pdf.ts';
+import { decideFinalization } from './finalization.ts';
 import { meteringUsageSource } from './metering-usage-source.ts';
 import { metersRepository } from '../../db/postgres/meters-repository.ts';
 import { failingOutOfRange, raiseBillingFailed } from './out-of-range.ts';
@@ -114,7 +115,8 @@ async function renderPdf(tx: Tx, invoice: InvoiceRow): Promise<Buffer> {
     currency,
     periodStart: invoice.period_start,
     periodEnd: invoice.period_end,
-    lines: lines.map((l) => ({
+    // Credit is applied after tax: it is shown below the total, not among the charges.
+    lines: lines.filter((l) => l.type !== 'credit').map((l) => ({
       description: l.description,
       quantity: l.quantity === null ? null : toDecimalString(toDecimal(l.quantity)),
       unitPrice: l.unit_price === null ? null : toDecimalString(toDecimal(l.unit_price)),
@@ -124,6 +126,8 @@ async function renderPdf(tx: Tx, invoice: InvoiceRow): Promise<Buffer> {
     taxRate: `${toDecimalString(toDecimal(invoice.tax_rate ?? '0').times(100))} %`,
     tax: money(invoice.tax_minor ?? 0n),
     total: money(invoice.total_minor ?? 0n),
+    creditApplied: money(invoice.credit_applied_minor),
+    amountDue: money(amountDue(invoice.total_minor ?? 0n, invoice.credit_applied_minor)),
   });
 }
 
@@ -278,9 +282,11 @@ export function createInvoiceActivities(deps: ActivityDeps) {
         const totals = invoiceTotals(lines.map((l) => fromMinorUnits(l.amount_minor, currency)), taxRate, currency);
         const issuedAt = new Date(input.issuedAt);
         const totalMinor = toStoredMinorUnits(totals.total, currency, 'the total with tax');
-        await invoicesRepository.markFinalized(tx, invoice.id, {
+        // Tenant credit after tax, and finalized or paid (see finalization.ts).
+        const { transition, creditAppliedMinor } = await decideFinalization(tx, invoice, totalMinor);
+        await invoicesRepository.markFinalized(tx, invoice.id, transition, {
           number: await invoicesRepository.nextNumber(tx, issuedAt.getUTCFullYear()),
-          status: totalMinor > 0n ? 'finalized' : 'paid',
+          creditAppliedMinor,
           taxRate,
           taxMinor: toStoredMinorUnits(totals.tax, currency, 'the tax'),
           totalMinor,

@@ -14,13 +14,17 @@ export type InvoiceDocument = {
   taxRate: string;
   tax: string;
   total: string;
+  /** Tenant credit applied after tax, and what is left to pay; shown only when credit was applied. */
+  creditApplied?: string;
+  amountDue?: string;
 };
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
 /**
  * Renders an invoice with pdfkit: header, bill-to, the lines with quantity, unit price and amount,
- * then subtotal, tax (a row, not a line) and total. The document's dates come from the invoice,
+ * then subtotal, tax (a row, not a line) and total, and below it any credit applied and the
+ * amount due. The document's dates come from the invoice,
  * not the clock, so the same invoice renders the same content.
  */
 export function renderInvoicePdf(inv: InvoiceDocument): Promise<Buffer> {
@@ -81,6 +85,10 @@ export function renderInvoicePdf(inv: InvoiceDocument): Promise<Buffer> {
   total('Subtotal', inv.subtotal);
   total(`Tax (${inv.taxRate})`, inv.tax);
   total(`Total (${inv.currency})`, inv.total, true);
+  if (inv.creditApplied !== undefined && inv.amountDue !== undefined && inv.amountDue !== inv.total) {
+    total('Credit applied', `-${inv.creditApplied}`);
+    total(`Amount due (${inv.currency})`, inv.amountDue, true);
+  }
   doc.end();
   return done;
 }

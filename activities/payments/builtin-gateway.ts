@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DatabasePool } from 'slonik';
 import { withTenant } from '../../db/postgres/tenant-scope.ts';
 import { paymentsRepository } from '../../db/postgres/payments-repository.ts';
@@ -6,22 +7,24 @@ import { TransientGatewayError, type ChargeRequest, type ChargeResult, type Paym
 
 /**
  * The built-in deterministic gateway for development and tests. It moves no money; it keeps a
- * ledger (builtin_gateway_charges) like a provider's records, scripted per tenant through
- * tenant_payment_settings:
+ * ledger (builtin_gateway_charges) like a provider's records, in PostgreSQL so that every worker
+ * process sees the same one, scripted per tenant through tenant_payment_settings:
  * - decline_first_attempts = N: the first N distinct charge requests of each invoice are declined,
  *   later ones succeed;
  * - transient_failures_per_attempt = M: each new request first fails M times with a transient
- *   error (counted in this process), to exercise the activity retry policy.
- * A request with a key it has answered gets the same answer again and charges nothing.
+ *   error (counted in this process), to exercise the activity retry policy;
+ * - charge_delay_ms = D: a new charge is recorded at once, and answered D ms later, so a test
+ *   can act (or kill the worker) while the charge is in flight.
+ * A request with a key it has answered gets the same answer again, at once, and charges nothing.
  */
 export function createBuiltinGateway(pg: DatabasePool): PaymentGateway {
   const transientFailures = new Map<string, number>();
   return {
     name: 'builtin',
     async charge(request: ChargeRequest): Promise<ChargeResult> {
-      return withTenant(pg, request.tenantId, async (tx) => {
+      const { result, delayMs } = await withTenant(pg, request.tenantId, async (tx) => {
         const answered = await paymentsRepository.gatewayCharge(tx, request.idempotencyKey);
-        if (answered) return resultOf(answered);
+        if (answered) return { result: resultOf(answered), delayMs: 0 };
         const settings = await paymentsRepository.settings(tx, request.tenantId);
         const failures = transientFailures.get(request.idempotencyKey) ?? 0;
         if (failures < (settings?.transient_failures_per_attempt ?? 0)) {
@@ -41,8 +44,16 @@ export function createBuiltinGateway(pg: DatabasePool): PaymentGateway {
           reference,
           decline_reason: declined ? 'card_declined' : null,
         });
-        return resultOf(recorded);
+        return { result: resultOf(recorded), delayMs: settings?.charge_delay_ms ?? 0 };
       });
+      // The charge is committed: from here on, whatever happens to this process, it has happened.
+      if (delayMs > 0) await sleep(delayMs);
+      return result;
+    },
+
+    async outcome({ tenantId, idempotencyKey }) {
+      const answered = await withTenant(pg, tenantId, (tx) => paymentsRepository.gatewayCharge(tx, idempotencyKey));
+      return answered ? resultOf(answered) : null;
     },
   };
 }

@@ -15,11 +15,16 @@ export type ChargeResult =
 /**
  * A payment provider. `charge` answers succeeded or declined (a decline is final for that
  * attempt); anything else it throws is transient and retried by the activity's retry policy.
- * Implementations must honour the idempotency key: the same key never charges twice.
+ * Implementations must honour the idempotency key: the same key never charges twice, and a
+ * repeated key is answered with the first outcome.
+ * `outcome` asks what became of a key without charging: the answer the gateway gave it, or null
+ * when the gateway never received it. It reconciles an attempt whose answer was lost (the worker
+ * died between the charge and its record).
  */
 export interface PaymentGateway {
   readonly name: string;
   charge(request: ChargeRequest): Promise<ChargeResult>;
+  outcome(query: { tenantId: string; idempotencyKey: string }): Promise<ChargeResult | null>;
 }
 
 /** A failure worth retrying (timeouts, 5xx): thrown by gateways, retried by Temporal. */

@@ -1,111 +1,187 @@
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { ActivityDeps } from '../deps.ts';
-import { withTenant } from '../../db/postgres/tenant-scope.ts';
-import { invoicesRepository } from '../../db/postgres/invoices-repository.ts';
+import { withTenant, type Tx } from '../../db/postgres/tenant-scope.ts';
+import { invoicesRepository, type InvoiceRow, type InvoiceStatus } from '../../db/postgres/invoices-repository.ts';
 import { paymentsRepository, type PaymentAttemptRow } from '../../db/postgres/payments-repository.ts';
+import { invoiceFacts, writeInvoiceDecision } from '../../db/postgres/invoice-decisions.ts';
 import { createBuiltinGateway } from './builtin-gateway.ts';
 import { raiseAlert } from '../alerts/raise-alert.ts';
 import { createWebhookActivities } from '../webhooks/webhook-activities.ts';
 import { formatAmount, fromMinorUnits } from '../../domain/money/index.ts';
 import { alertCreatedEvent } from '../../domain/webhooks/events.ts';
-import type { PaymentGateway } from './gateway.ts';
-
-import { PAYMENT_DECLINED } from '../../domain/billing/index.ts';
+import { PAYMENT_DECLINED, decideInvoice, remainingMinor } from '../../domain/billing/index.ts';
+import type { ChargeResult, PaymentGateway } from './gateway.ts';
 
 export type CollectResult = { outcome: 'succeeded' | 'settled'; invoiceStatus: string; attempt: number };
 
 /** The idempotency key of an attempt: the same invoice and attempt number never charge twice. */
 export const paymentIdempotencyKey = (invoiceId: string, attempt: number) => `${invoiceId}:${attempt}`;
 
+/**
+ * What the first transaction of a charge found, under the invoice's row lock:
+ * - settled: the invoice takes no charge (paid, void, uncollectible, nothing due);
+ * - recorded: this attempt already has its outcome (the activity is re-run after it was recorded);
+ * - reconcile: an attempt is pending (this one, left by a worker that died, or an earlier one):
+ *   its outcome must be settled with the gateway before anything else;
+ * - charge: a new pending attempt, the invoice's lock until its outcome is recorded.
+ */
+type Start =
+  | { kind: 'settled'; status: InvoiceStatus }
+  | { kind: 'recorded'; attempt: PaymentAttemptRow; status: InvoiceStatus }
+  | { kind: 'reconcile' | 'charge'; attempt: PaymentAttemptRow; currency: string };
+
+const notFound = (invoiceId: string) => ApplicationFailure.nonRetryable(`invoice ${invoiceId} not found`, 'InvoiceNotFound');
+
+async function lockInvoice(tx: Tx, invoiceId: string): Promise<InvoiceRow> {
+  const invoice = await invoicesRepository.lockById(tx, invoiceId);
+  if (!invoice) throw notFound(invoiceId);
+  return invoice;
+}
+
 export function createPaymentActivities(deps: ActivityDeps) {
   const { pg } = deps;
   const gateways: Readonly<Record<string, PaymentGateway>> = deps.paymentGateways ?? { builtin: createBuiltinGateway(pg) };
   const webhooks = createWebhookActivities(deps);
 
+  const gatewayOf = (name: string) => {
+    const gateway = gateways[name];
+    if (!gateway) throw ApplicationFailure.nonRetryable(`payment gateway ${name} is not configured`, 'NoGateway');
+    return gateway;
+  };
+
+  /** Transaction 1 of a charge: lock the invoice, then find or take the lock of an attempt. */
+  function start(input: { invoiceId: string; tenantId: string; attempt: number }): Promise<Start> {
+    return withTenant(pg, input.tenantId, async (tx): Promise<Start> => {
+      const invoice = await lockInvoice(tx, input.invoiceId);
+      const own = await paymentsRepository.attemptOf(tx, input.invoiceId, input.attempt);
+      if (own && own.status !== 'pending') return { kind: 'recorded', attempt: own, status: invoice.status };
+      const pending = await paymentsRepository.pendingAttempt(tx, input.invoiceId);
+      if (pending) return { kind: 'reconcile', attempt: pending, currency: invoice.currency };
+      const decision = decideInvoice(invoiceFacts(invoice, null), { action: 'charge_started', actor: 'system' });
+      if (!decision.ok) return { kind: 'settled', status: invoice.status };
+      const settings = await paymentsRepository.settings(tx, input.tenantId);
+      const attempt = await paymentsRepository.insertPendingAttempt(tx, {
+        tenantId: input.tenantId,
+        invoiceId: input.invoiceId,
+        attempt: input.attempt,
+        idempotencyKey: paymentIdempotencyKey(input.invoiceId, input.attempt),
+        gateway: settings?.gateway ?? 'builtin',
+        amountMinor: remainingMinor(invoiceFacts(invoice, null)),
+      });
+      return { kind: 'charge', attempt, currency: invoice.currency };
+    });
+  }
+
+  /**
+   * Asks the gateway, by the attempt's idempotency key. A pending attempt found again is first
+   * looked up: if the gateway answered it (the worker died before recording the answer), that
+   * answer is the outcome, and nothing is charged. If the gateway never received it, it is sent
+   * now, with the same key, so it can still be charged only once.
+   */
+  async function ask(attempt: PaymentAttemptRow, currency: string, reconcile: boolean): Promise<ChargeResult> {
+    const gateway = gatewayOf(attempt.gateway);
+    if (reconcile) {
+      const known = await gateway.outcome({ tenantId: attempt.tenant_id, idempotencyKey: attempt.idempotency_key });
+      if (known) return known;
+    }
+    return gateway.charge({ idempotencyKey: attempt.idempotency_key, tenantId: attempt.tenant_id, invoiceId: attempt.invoice_id, amountMinor: attempt.amount_minor, currency });
+  }
+
+  /**
+   * Transaction 2: records the outcome through the state machine (once: an attempt recorded
+   * meanwhile by another execution is left as it is). A success is a payment; what the invoice
+   * no longer owed becomes tenant credit.
+   */
+  function record(attempt: PaymentAttemptRow, result: ChargeResult, at: Date): Promise<InvoiceStatus> {
+    return withTenant(pg, attempt.tenant_id, async (tx) => {
+      const invoice = await lockInvoice(tx, attempt.invoice_id);
+      const current = await paymentsRepository.attemptById(tx, attempt.id);
+      if (current.status !== 'pending') return invoice.status;
+      const facts = invoiceFacts(invoice, current);
+      const decision =
+        result.outcome === 'succeeded'
+          ? decideInvoice(facts, { action: 'charge_succeeded', actor: 'system', attemptId: current.id, amountMinor: current.amount_minor })
+          : decideInvoice(facts, { action: 'charge_declined', actor: 'system', attemptId: current.id });
+      // Cannot happen for an attempt that is pending on a finalized invoice; never write around it.
+      if (!decision.ok) throw ApplicationFailure.nonRetryable(`attempt ${current.id}: ${decision.message}`, 'InvoiceStateRefused');
+      await paymentsRepository.completeAttempt(tx, current.id, {
+        status: result.outcome,
+        reference: result.reference,
+        failureReason: result.outcome === 'declined' ? result.reason : undefined,
+        at,
+      });
+      const received = result.outcome === 'succeeded' ? { method: 'gateway' as const, amountMinor: current.amount_minor, reference: result.reference, attemptId: current.id } : undefined;
+      return (await writeInvoiceDecision(tx, invoice, decision, { at, received })).invoice.status;
+    });
+  }
+
+  /** Settles a pending attempt found by `markInvoiceUncollectible`; returns the invoice's status. */
+  async function reconcile(attempt: PaymentAttemptRow, currency: string, at: Date): Promise<InvoiceStatus> {
+    return record(attempt, await ask(attempt, currency, true), at);
+  }
+
+  const declinedFailure = (attempt: number, reason: string) =>
+    // BENIGN: a decline is an expected business outcome, not an error worth logging as one.
+    ApplicationFailure.create({ type: PAYMENT_DECLINED, message: `attempt ${attempt} declined: ${reason}`, nonRetryable: true, category: ApplicationFailureCategory.BENIGN });
+
   return {
     /**
-     * One collection attempt of an invoice's amount due. Idempotent per (invoice, attempt): the
-     * attempt row and the gateway's idempotency key make a retried or re-run activity answer with
-     * the first outcome. A decline is recorded, moves a finalized invoice to payment_failed, and
-     * fails non-retryably (PaymentDeclined); gateway errors are thrown and retried.
-     * An invoice that is already paid, void or uncollectible is 'settled': nothing is charged.
+     * One collection attempt of what an invoice still owes (its amount due less what was paid).
+     * Idempotent per (invoice, attempt): the attempt row and the gateway's idempotency key make a
+     * retried or re-run activity answer with the first outcome. A decline is recorded, moves an
+     * open invoice to payment_failed, and fails non-retryably (PaymentDeclined); gateway errors
+     * are thrown and retried. An invoice that is already paid, void or uncollectible is
+     * 'settled': nothing is charged.
+     *
+     * The pending attempt is the invoice's lock: while it is in flight, manual payments and voids
+     * are refused. If one is found pending (a worker died between the charge and its record, or
+     * an earlier attempt gave up), it is reconciled with the gateway by its key first; only if it
+     * was declined does this attempt charge.
      */
     async collectPayment(input: { invoiceId: string; tenantId: string; attempt: number; at: string }): Promise<CollectResult> {
       const at = new Date(input.at);
-      type Started = { settled: string } | { attempt: PaymentAttemptRow; currency: string };
-      const started = await withTenant(pg, input.tenantId, async (tx): Promise<Started> => {
-        const invoice = await invoicesRepository.findById(tx, input.invoiceId);
-        if (!invoice) throw ApplicationFailure.nonRetryable(`invoice ${input.invoiceId} not found`, 'InvoiceNotFound');
-        if (!['finalized', 'payment_failed'].includes(invoice.status)) return { settled: invoice.status };
-        const due = invoice.total_minor! - invoice.amount_paid_minor;
-        if (due <= 0n) return { settled: invoice.status };
-        const settings = await paymentsRepository.settings(tx, input.tenantId);
-        const gateway = settings?.gateway ?? 'builtin';
-        const attempt = await paymentsRepository.beginAttempt(tx, {
-          tenantId: input.tenantId,
-          invoiceId: input.invoiceId,
-          attempt: input.attempt,
-          idempotencyKey: paymentIdempotencyKey(input.invoiceId, input.attempt),
-          gateway,
-          amountMinor: due,
-        });
-        return { attempt, currency: invoice.currency };
-      });
-      if ('settled' in started) return { outcome: 'settled', invoiceStatus: started.settled, attempt: input.attempt };
-      const { attempt, currency } = started;
-      const gateway = gateways[attempt.gateway];
-      if (!gateway) throw ApplicationFailure.nonRetryable(`payment gateway ${attempt.gateway} is not configured`, 'NoGateway');
-
-      // A completed attempt is answered from its record; a pending one (a crash after the charge
-      // request) asks the gateway again with the same key, which answers without charging twice.
-      const result =
-        attempt.status === 'pending'
-          ? await gateway.charge({ idempotencyKey: attempt.idempotency_key, tenantId: input.tenantId, invoiceId: input.invoiceId, amountMinor: attempt.amount_minor, currency })
-          : attempt.status === 'succeeded'
-            ? { outcome: 'succeeded' as const, reference: attempt.gateway_reference! }
-            : { outcome: 'declined' as const, reference: attempt.gateway_reference!, reason: attempt.failure_reason ?? 'declined' };
-
-      const status = await withTenant(pg, input.tenantId, async (tx) => {
-        const done = await paymentsRepository.completeAttempt(tx, attempt.id, {
-          status: result.outcome,
-          reference: result.reference,
-          failureReason: result.outcome === 'declined' ? result.reason : undefined,
-          at,
-        });
-        if (result.outcome === 'succeeded') {
-          const payment = await paymentsRepository.insertPayment(tx, {
-            tenantId: input.tenantId,
-            invoiceId: input.invoiceId,
-            method: 'gateway',
-            amountMinor: done.amount_minor,
-            reference: result.reference,
-            attemptId: done.id,
-            receivedAt: at,
-          });
-          if (payment) return (await invoicesRepository.addPayment(tx, input.invoiceId, payment.amount_minor, at)).status;
-          return (await invoicesRepository.findById(tx, input.invoiceId))!.status;
+      // At most: reconcile an earlier attempt, then reconcile or charge this one.
+      for (let step = 0; step < 3; step += 1) {
+        const started = await start(input);
+        if (started.kind === 'settled') return { outcome: 'settled', invoiceStatus: started.status, attempt: input.attempt };
+        if (started.kind === 'recorded') {
+          if (started.attempt.status === 'declined') throw declinedFailure(input.attempt, started.attempt.failure_reason ?? 'declined');
+          return { outcome: 'succeeded', invoiceStatus: started.status, attempt: input.attempt };
         }
-        await invoicesRepository.transition(tx, input.invoiceId, ['finalized'], 'payment_failed');
-        return 'payment_failed';
-      });
-      if (result.outcome === 'declined') {
-        // BENIGN: a decline is an expected business outcome, not an error worth logging as one.
-        throw ApplicationFailure.create({ type: PAYMENT_DECLINED, message: `attempt ${input.attempt} declined: ${result.reason}`, nonRetryable: true, category: ApplicationFailureCategory.BENIGN });
+        const { attempt, currency } = started;
+        const result = await ask(attempt, currency, started.kind === 'reconcile');
+        const status = await record(attempt, result, at);
+        // An earlier attempt, settled now: if it collected, there is nothing left for this one.
+        if (attempt.attempt !== input.attempt && result.outcome === 'declined') continue;
+        if (result.outcome === 'declined') throw declinedFailure(input.attempt, result.reason);
+        return { outcome: 'succeeded', invoiceStatus: status, attempt: input.attempt };
       }
-      return { outcome: 'succeeded', invoiceStatus: status, attempt: input.attempt };
+      throw new Error(`invoice ${input.invoiceId}: a payment attempt is still pending after reconciling; retrying`);
     },
 
-    /** After the last declined attempt: the invoice is uncollectible (unless it was settled meanwhile). */
     /**
      * Ends dunning without payment: the invoice becomes uncollectible and an alert is raised
-     * (pushed live and sent as `alert.created`). The alert's dedup key (tenant, kind, the
-     * invoice's period) makes a retried activity raise it once.
+     * (pushed live and sent as `alert.created`). An attempt still pending is reconciled first; if
+     * it collected, the invoice is paid, not uncollectible. An invoice settled meanwhile keeps its
+     * status. The alert's dedup key (tenant, kind, the invoice's period) makes a retried activity
+     * raise it once.
      */
     async markInvoiceUncollectible(input: { invoiceId: string; tenantId: string }): Promise<{ invoiceStatus: string }> {
-      const invoice = await withTenant(pg, input.tenantId, async (tx) => {
-        await invoicesRepository.transition(tx, input.invoiceId, ['finalized', 'payment_failed'], 'uncollectible');
-        return (await invoicesRepository.findById(tx, input.invoiceId))!;
-      });
+      let invoice: InvoiceRow | undefined;
+      for (let step = 0; step < 3 && !invoice; step += 1) {
+        const found = await withTenant(pg, input.tenantId, async (tx) => {
+          const locked = await lockInvoice(tx, input.invoiceId);
+          const pending = await paymentsRepository.pendingAttempt(tx, input.invoiceId);
+          if (pending) return { kind: 'pending' as const, pending, currency: locked.currency };
+          const decision = decideInvoice(invoiceFacts(locked, null), { action: 'mark_uncollectible', actor: 'system' });
+          // Refused: settled meanwhile (paid or void), so it keeps its status.
+          if (!decision.ok) return { kind: 'done' as const, invoice: locked };
+          return { kind: 'done' as const, invoice: (await writeInvoiceDecision(tx, locked, decision, { at: new Date() })).invoice };
+        });
+        if (found.kind === 'pending') await reconcile(found.pending, found.currency, new Date());
+        else invoice = found.invoice;
+      }
+      if (!invoice) throw new Error(`invoice ${input.invoiceId}: a payment attempt is still pending after reconciling; retrying`);
       if (invoice.status === 'uncollectible') {
         const total = formatAmount(fromMinorUnits(invoice.total_minor ?? 0n, invoice.currency), invoice.currency);
         const alert = await raiseAlert(pg, {

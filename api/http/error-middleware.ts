@@ -30,7 +30,7 @@ export function errorMiddleware(logger: Logger): Middleware {
       ctx.status = problem.status;
       for (const [k, v] of Object.entries(problem.headers)) ctx.set(k, v);
       ctx.type = 'application/problem+json';
-      ctx.body = problemBody(problem.status, problem.message, problem.errors, ctx.state.requestId as string | undefined);
+      ctx.body = problemBody(problem.status, problem.message, problem.errors, ctx.state.requestId as string | undefined, problem.extensions);
     }
   };
 }

@@ -26,15 +26,18 @@ export class HttpProblem extends Error {
   readonly status: number;
   readonly errors: FieldError[] | undefined;
   readonly headers: Record<string, string>;
-  constructor(status: number, detail: string, opts: { errors?: FieldError[]; headers?: Record<string, string> } = {}) {
+  /** RFC 9457 extension members, declared by the route's response schema (e.g. pendingAttemptId). */
+  readonly extensions: Record<string, unknown>;
+  constructor(status: number, detail: string, opts: { errors?: FieldError[]; headers?: Record<string, string>; extensions?: Record<string, unknown> } = {}) {
     super(detail);
     this.status = status;
     this.errors = opts.errors;
     this.headers = opts.headers ?? {};
+    this.extensions = opts.extensions ?? {};
   }
 }
 
-export function problemBody(status: number, detail: string, errors?: FieldError[], instance?: string): Problem {
+export function problemBody(status: number, detail: string, errors?: FieldError[], instance?: string, extensions: Record<string, unknown> = {}): Problem {
   const title = TITLES[status] ?? 'Error';
   return {
     type: `https://meterplane.dev/problems/${title.toLowerCase().replace(/[^a-z]+/g, '-')}`,
@@ -43,6 +46,7 @@ export function problemBody(status: number, detail: string, errors?: FieldError[
     detail,
     ...(instance ? { instance } : {}),
     ...(errors?.length ? { errors } : {}),
+    ...extensions,
   };
 }
 

@@ -2,13 +2,16 @@ import { z } from 'zod';
 import { formatAmount, fromMinorUnits, toDecimal, toDecimalString } from '../../domain/money/index.ts';
 import type { InvoiceLineRow, InvoiceRow } from '../../db/postgres/invoices-repository.ts';
 import { INVOICE_STATUSES } from '../../db/postgres/invoices-repository.ts';
+import { CREDIT_ENTRY_KINDS } from '../../db/postgres/credits-repository.ts';
+import { INVOICE_LINE_TYPES, amountDue } from '../../domain/billing/index.ts';
+import { problemSchema } from '../http/problem.ts';
 
 const tierSchema = z.object({ tier: z.number().int(), upTo: z.string().nullable(), quantity: z.string(), unitPrice: z.string(), flatFee: z.string(), amount: z.string() });
 
 export const invoiceLineSchema = z
   .object({
     position: z.number().int().describe('the line number, 1-based; ?line= of the usage drill-down'),
-    type: z.enum(['base_fee', 'usage', 'proration', 'adjustment']),
+    type: z.enum(INVOICE_LINE_TYPES).describe('credit: tenant credit applied after tax (negative; not part of subtotal)'),
     description: z.string(),
     meter: z.string().optional(),
     quantity: z.string().optional(),
@@ -36,11 +39,13 @@ export const invoiceSchema = z
     periodStart: z.iso.datetime(),
     periodEnd: z.iso.datetime(),
     lines: z.array(invoiceLineSchema),
-    subtotal: z.string().describe('the sum of the lines'),
+    subtotal: z.string().describe('the sum of the lines other than credit lines'),
     taxRate: z.string().nullable(),
     tax: z.string().nullable().describe('round(subtotal × the tenant taxRate) at finalization; null while draft'),
     total: z.string().nullable().describe('subtotal + tax; null while draft'),
-    amountPaid: z.string(),
+    creditApplied: z.string().describe("the tenant's credit applied after tax (the credit lines, as a positive amount)"),
+    amountDue: z.string().nullable().describe('total − creditApplied: what is collected; null while draft'),
+    amountPaid: z.string().describe('received against amountDue (money beyond it became tenant credit)'),
     issuedAt: z.iso.datetime().nullable(),
     dueAt: z.iso.datetime().nullable(),
     paidAt: z.iso.datetime().optional(),
@@ -80,6 +85,8 @@ export function toInvoice(row: InvoiceRow, lines: readonly InvoiceLineRow[]): In
     taxRate: row.tax_rate === null ? null : exact(row.tax_rate),
     tax: row.tax_minor === null ? null : money(row.tax_minor),
     total: row.total_minor === null ? null : money(row.total_minor),
+    creditApplied: money(row.credit_applied_minor),
+    amountDue: row.total_minor === null ? null : money(amountDue(row.total_minor, row.credit_applied_minor)),
     amountPaid: money(row.amount_paid_minor),
     issuedAt: row.issued_at?.toISOString() ?? null,
     dueAt: row.due_at?.toISOString() ?? null,
@@ -87,3 +94,28 @@ export function toInvoice(row: InvoiceRow, lines: readonly InvoiceLineRow[]): In
     ...(row.voided_at ? { voidedAt: row.voided_at.toISOString() } : {}),
   };
 }
+
+/** 409 of a payment or a void: the problem, and the attempt in flight when that is the reason. */
+export const paymentConflictSchema = problemSchema
+  .extend({ pendingAttemptId: z.uuid().optional().describe('the payment attempt in flight at the gateway; retry once it has an outcome') })
+  .meta({ id: 'PaymentConflict' });
+
+export const creditsSchema = z
+  .object({
+    tenantId: z.uuid(),
+    balances: z.array(z.object({ currency: z.string(), balance: z.string() })),
+    entries: z
+      .array(
+        z.object({
+          id: z.uuid(),
+          kind: z.enum(CREDIT_ENTRY_KINDS).describe('overpayment: paid beyond what an invoice owed; voided: paid on an invoice later voided; applied: taken by an invoice'),
+          amount: z.string().describe('positive: credit granted; negative: credit applied to invoiceId'),
+          currency: z.string(),
+          invoiceId: z.uuid(),
+          paymentId: z.uuid().optional(),
+          createdAt: z.iso.datetime(),
+        }),
+      )
+      .describe('the newest 100 first'),
+  })
+  .meta({ id: 'TenantCredits' });

@@ -8,7 +8,9 @@ import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import type { InvoicesService } from './invoices-service.ts';
 import type { SubscriptionsService } from '../subscriptions/subscriptions-service.ts';
-import { invoiceSchema } from './invoice-schemas.ts';
+import { creditsSchema, invoiceSchema, paymentConflictSchema } from './invoice-schemas.ts';
+import type { InvoiceActor } from '../../domain/billing/index.ts';
+import type { Principal } from '../http/route.ts';
 import type { DatabasePool } from 'slonik';
 
 const FINANCE = ['admin', 'finance'] as const;
@@ -28,7 +30,14 @@ const listQuery = z.strictObject({
 const paymentBody = z.strictObject({
   amount: z.string({ error: 'must be a decimal string such as "12.50"' }).max(40).describe("in the invoice's currency, at most the amount due"),
   reference: z.string().trim().min(1, 'must not be empty').max(200),
+  overpayment: z
+    .enum(['refuse', 'credit'])
+    .default('refuse')
+    .describe("money beyond what the invoice still owes (or on a paid invoice): refuse it (400 / 409), or keep it as the tenant's credit"),
 });
+
+/** Who changes an invoice, in the invoice state machine's terms. */
+const actorOf = (principal: Principal | null): InvoiceActor => (principal?.kind === 'user' ? principal.role : 'customer');
 
 const generateBody = z.strictObject({ subscriptionId: z.uuid('must be a subscription id (uuid)') });
 const pendingSchema = z.object({ invoiceId: z.uuid(), status: z.literal('pending') }).meta({ id: 'PendingInvoice' });
@@ -41,11 +50,28 @@ const drillDownSchema = z
   })
   .meta({ id: 'InvoiceLineUsage' });
 
-const settingsSchema = z.object({ tenantId: z.uuid(), gateway: z.string(), declineFirstAttempts: z.number().int(), transientFailuresPerAttempt: z.number().int() }).meta({ id: 'PaymentSettings' });
+const settingsSchema = z
+  .object({ tenantId: z.uuid(), gateway: z.string(), declineFirstAttempts: z.number().int(), transientFailuresPerAttempt: z.number().int(), chargeDelayMs: z.number().int() })
+  .meta({ id: 'PaymentSettings' });
 const settingsBody = z.strictObject({
   gateway: z.enum(['builtin']).default('builtin'),
   declineFirstAttempts: z.number().int().min(0).max(100).default(0).describe('built-in gateway: decline the first N attempts of each invoice'),
   transientFailuresPerAttempt: z.number().int().min(0).max(10).default(0).describe('built-in gateway: fail each attempt transiently M times first'),
+  chargeDelayMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(60_000)
+    .default(0)
+    .describe('built-in gateway (a test hook): record each new charge at once, answer it this many ms later, so a charge can be held in flight'),
+});
+
+const settingsJson = (row: { tenant_id: string; gateway: string; decline_first_attempts: number; transient_failures_per_attempt: number; charge_delay_ms: number }) => ({
+  tenantId: row.tenant_id,
+  gateway: row.gateway,
+  declineFirstAttempts: row.decline_first_attempts,
+  transientFailuresPerAttempt: row.transient_failures_per_attempt,
+  chargeDelayMs: row.charge_delay_ms,
 });
 
 /** Invoices, manual payments, voids, invoice-now, the usage drill-down, and payment settings. */
@@ -114,20 +140,44 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
     defineRoute({
       method: 'post', path: '/invoices/:id/void', operationId: 'voidInvoice', tag: 'invoices', access: { roles: FINANCE },
       summary: 'Void a finalized or payment_failed invoice; dunning stops',
+      description: 'What was already paid on it becomes tenant credit. Refused while a payment attempt is in flight at the gateway.',
       params: invoiceIdParams,
-      responses: { 200: { description: 'The voided invoice', schema: invoiceSchema }, 404: { description: 'No such invoice' }, 409: { description: 'Not voidable in its status' } },
-      handler: async ({ params }) => ({ status: 200, body: await invoices.void(params.id) }),
+      responses: {
+        200: { description: 'The voided invoice', schema: invoiceSchema },
+        404: { description: 'No such invoice' },
+        409: { description: 'Not voidable in its status, or a payment attempt is in flight (pendingAttemptId names it)', schema: paymentConflictSchema },
+      },
+      handler: async ({ params, principal }) => ({ status: 200, body: await invoices.void(params.id, actorOf(principal)) }),
     }),
     defineRoute({
       method: 'post', path: '/invoices/:id/payments', operationId: 'recordInvoicePayment', tag: 'invoices', access: { roles: FINANCE },
       summary: 'Record a manual payment; a fully paid invoice is paid and dunning stops',
+      description:
+        'At most the amount still due, unless overpayment is "credit": then what the invoice no longer owes (all of it on a paid invoice) ' +
+        "becomes the tenant's credit, applied to its next invoice. Refused while a payment attempt is in flight at the gateway.",
       params: invoiceIdParams,
       body: { schema: paymentBody },
-      responses: { 200: { description: 'The invoice after the payment', schema: invoiceSchema }, 400: { description: 'Invalid amount' }, 404: { description: 'No such invoice' }, 409: { description: 'The invoice takes no payment' } },
+      responses: {
+        200: { description: 'The invoice after the payment', schema: invoiceSchema },
+        400: { description: 'Invalid amount, or more than the amount due' },
+        404: { description: 'No such invoice' },
+        409: { description: 'The invoice takes no payment (draft, void, or already paid), or a payment attempt is in flight (pendingAttemptId names it)', schema: paymentConflictSchema },
+      },
       handler: async ({ params, body, principal }) => ({
         status: 200,
-        body: await invoices.recordPayment(params.id, { ...body, recordedBy: principal?.kind === 'user' ? principal.userId : null }),
+        body: await invoices.recordPayment(params.id, { ...body, actor: actorOf(principal), recordedBy: principal?.kind === 'user' ? principal.userId : null }),
       }),
+    }),
+    defineRoute({
+      method: 'get', path: '/tenants/:tenantId/credits', operationId: 'getTenantCredits', tag: 'invoices', access: { roles: ROLES },
+      summary: "A tenant's credit balance (overpayments, payments of voided invoices) and its entries",
+      params: z.strictObject({ tenantId: z.uuid() }),
+      responses: { 200: { description: 'The balances and the newest entries', schema: creditsSchema }, 404: { description: 'No such tenant (or not yours)' } },
+      handler: async ({ params, principal }) => {
+        if (!isOperator(principal) && principal!.tenantId !== params.tenantId) throw notFound('tenant');
+        if (!(await withOperator(deps.pg, (tx) => tenantsRepository.findById(tx, params.tenantId)))) throw notFound('tenant');
+        return { status: 200, body: await invoices.credits(params.tenantId) };
+      },
     }),
     defineRoute({
       method: 'get', path: '/tenants/:tenantId/payment-settings', operationId: 'getPaymentSettings', tag: 'invoices', access: { roles: ROLES },
@@ -137,7 +187,7 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
       handler: async ({ params, principal }) => {
         if (!isOperator(principal) && principal!.tenantId !== params.tenantId) throw notFound('tenant');
         const row = await invoices.paymentSettings(params.tenantId);
-        return { status: 200, body: { tenantId: params.tenantId, gateway: row?.gateway ?? 'builtin', declineFirstAttempts: row?.decline_first_attempts ?? 0, transientFailuresPerAttempt: row?.transient_failures_per_attempt ?? 0 } };
+        return { status: 200, body: row ? settingsJson(row) : { tenantId: params.tenantId, gateway: 'builtin', declineFirstAttempts: 0, transientFailuresPerAttempt: 0, chargeDelayMs: 0 } };
       },
     }),
     defineRoute({
@@ -145,11 +195,11 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
       summary: "Set a tenant's payment settings; its open invoices are retried at once (payment method updated)",
       params: z.strictObject({ tenantId: z.uuid() }),
       body: { schema: settingsBody },
-      responses: { 200: { description: 'The settings', schema: settingsSchema }, 404: { description: 'No such tenant' } },
+      responses: { 200: { description: 'The settings', schema: settingsSchema }, 400: { description: 'An invalid setting (errors name it)' }, 404: { description: 'No such tenant' } },
       handler: async ({ params, body }) => {
         if (!(await withOperator(deps.pg, (tx) => tenantsRepository.findById(tx, params.tenantId)))) throw notFound('tenant');
         const { row } = await invoices.updatePaymentSettings(params.tenantId, body);
-        return { status: 200, body: { tenantId: row.tenant_id, gateway: row.gateway, declineFirstAttempts: row.decline_first_attempts, transientFailuresPerAttempt: row.transient_failures_per_attempt } };
+        return { status: 200, body: settingsJson(row) };
       },
     }),
   ];

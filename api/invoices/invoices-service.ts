@@ -4,14 +4,39 @@ import type { Client as TemporalClient } from '@temporalio/client';
 import { withOperator, withScope, withTenant, type Scope } from '../../db/postgres/tenant-scope.ts';
 import { invoicesRepository, type InvoiceFilter, type InvoiceRow } from '../../db/postgres/invoices-repository.ts';
 import { paymentsRepository } from '../../db/postgres/payments-repository.ts';
+import { creditsRepository } from '../../db/postgres/credits-repository.ts';
+import { invoiceFacts, writeInvoiceDecision, type ReceivedMoney } from '../../db/postgres/invoice-decisions.ts';
+import { decideInvoice, type InvoiceActor, type InvoiceCommand, type InvoiceRefusal, type Overpayment } from '../../domain/billing/index.ts';
 import { metersRepository } from '../../db/postgres/meters-repository.ts';
 import { listMeterEvents } from '../../db/clickhouse/usage-reader.ts';
 import { decimalStringProblem, fromMinorUnits, formatAmount, minorUnitDigits, toDecimal, toMinorUnits } from '../../domain/money/index.ts';
+import type { Tx } from '../../db/postgres/tenant-scope.ts';
 import { dunningWorkflowId, invoiceSettledSignal, paymentMethodUpdatedSignal, stopDunningSignal, subscriptionWorkflowId } from '../../workflows/contract.ts';
-import { HttpProblem, badRequest, notFound } from '../http/problem.ts';
+import { HttpProblem, badRequest, forbidden, notFound } from '../http/problem.ts';
 import { toInvoice, type InvoiceJson } from './invoice-schemas.ts';
 
 export const MAX_DRILL_DOWN_EVENTS = 1000;
+const CREDIT_ENTRIES_SHOWN = 100;
+
+/**
+ * The answer to a refused change. A payment attempt in flight is 409 naming it: the caller may
+ * retry once it has an outcome (a charge is held at most as long as the gateway takes to answer).
+ */
+function refusalProblem(refusal: InvoiceRefusal, currency: string): HttpProblem {
+  const money = (minor: bigint) => formatAmount(fromMinorUnits(minor, currency), currency);
+  switch (refusal.code) {
+    case 'charge_pending':
+      return new HttpProblem(409, refusal.message, { extensions: { pendingAttemptId: refusal.pendingAttemptId } });
+    case 'exceeds_amount_due':
+      return badRequest('amount', `is more than the amount due (${money(refusal.remainingMinor ?? 0n)})`);
+    case 'invalid_amount':
+      return badRequest('amount', refusal.message);
+    case 'not_permitted':
+      return forbidden(refusal.message);
+    default:
+      return new HttpProblem(409, refusal.message);
+  }
+}
 
 export function createInvoicesService(deps: { pg: DatabasePool; clickhouse: ClickHouseClient; temporal: TemporalClient }) {
   const { pg } = deps;
@@ -29,6 +54,14 @@ export function createInvoicesService(deps: { pg: DatabasePool; clickhouse: Clic
   async function settled(invoice: InvoiceRow, reason: 'paid' | 'void') {
     await tell(dunningWorkflowId(invoice.id), (h) => h.signal(stopDunningSignal, { reason }));
     await tell(subscriptionWorkflowId(invoice.subscription_id), (h) => h.signal(invoiceSettledSignal, { invoiceId: invoice.id, status: reason }));
+  }
+
+  /** Asks the state machine about a locked invoice and writes its decision, or answers its refusal. */
+  async function decideAndWrite(tx: Tx, invoice: InvoiceRow, command: InvoiceCommand, at: Date, received?: ReceivedMoney) {
+    const pending = await paymentsRepository.pendingAttempt(tx, invoice.id);
+    const decision = decideInvoice(invoiceFacts(invoice, pending), command);
+    if (!decision.ok) throw refusalProblem(decision, invoice.currency);
+    return writeInvoiceDecision(tx, invoice, decision, { at, received });
   }
 
   async function one(scope: Scope, id: string): Promise<InvoiceJson> {
@@ -60,47 +93,70 @@ export function createInvoicesService(deps: { pg: DatabasePool; clickhouse: Clic
       });
     },
 
-    /** finalized | payment_failed → void (finance). Dunning stops. */
-    async void(id: string, at = new Date()): Promise<InvoiceJson> {
+    /**
+     * finalized | payment_failed → void (finance, admin), through the invoice state machine.
+     * Dunning stops. Refused (409, naming the attempt) while a charge is in flight; what was
+     * already paid on the invoice becomes tenant credit.
+     */
+    async void(id: string, actor: InvoiceActor, at = new Date()): Promise<InvoiceJson> {
       const row = await withOperator(pg, async (tx) => {
         const invoice = await invoicesRepository.lockById(tx, id);
         if (!invoice) throw notFound('invoice');
-        if (!(await invoicesRepository.transition(tx, id, ['finalized', 'payment_failed'], 'void', at))) {
-          throw new HttpProblem(409, `an invoice that is ${invoice.status} cannot be voided (only finalized or payment_failed ones)`);
-        }
-        return invoice;
+        return (await decideAndWrite(tx, invoice, { action: 'void', actor }, at)).invoice;
       });
       await settled(row, 'void');
       return one({ kind: 'operator' }, id);
     },
 
     /**
-     * Records money received outside the gateway (finance). The amount is a decimal string in the
-     * invoice's currency, at most the amount due; once the invoice is fully paid it is paid and
-     * dunning stops.
+     * Records money received outside the gateway (finance, admin): a decimal string in the
+     * invoice's currency. By default at most what the invoice still owes, and refused on a paid
+     * invoice; with overpayment 'credit', what it no longer owes becomes tenant credit. Refused
+     * (409, naming the attempt) while a charge is in flight. Once fully paid, the invoice is paid
+     * and dunning stops.
      */
-    async recordPayment(id: string, p: { amount: string; reference: string; recordedBy: string | null }, at = new Date()): Promise<InvoiceJson> {
+    async recordPayment(
+      id: string,
+      p: { amount: string; reference: string; recordedBy: string | null; actor: InvoiceActor; overpayment?: Overpayment },
+      at = new Date(),
+    ): Promise<InvoiceJson> {
       const { row, nowPaid } = await withOperator(pg, async (tx) => {
         const invoice = await invoicesRepository.lockById(tx, id);
         if (!invoice) throw notFound('invoice');
-        if (!['finalized', 'payment_failed', 'uncollectible'].includes(invoice.status)) {
-          throw new HttpProblem(409, `an invoice that is ${invoice.status} takes no payment`);
-        }
         const digits = minorUnitDigits(invoice.currency);
         const problem = decimalStringProblem(p.amount, { nonNegative: true });
         if (problem) throw badRequest('amount', problem);
         const amount = toDecimal(p.amount);
         if (amount.lte(0)) throw badRequest('amount', 'must be greater than 0');
         if (amount.decimalPlaces() > digits) throw badRequest('amount', `must have at most ${digits} decimals in ${invoice.currency}`);
-        const minor = toMinorUnits(amount, invoice.currency);
-        const due = invoice.total_minor! - invoice.amount_paid_minor;
-        if (minor > due) throw badRequest('amount', `is more than the amount due (${formatAmount(fromMinorUnits(due, invoice.currency), invoice.currency)})`);
-        await paymentsRepository.insertPayment(tx, { tenantId: invoice.tenant_id, invoiceId: id, method: 'manual', amountMinor: minor, reference: p.reference, recordedBy: p.recordedBy, receivedAt: at });
-        const updated = await invoicesRepository.addPayment(tx, id, minor, at);
-        return { row: updated, nowPaid: updated.status === 'paid' };
+        const amountMinor = toMinorUnits(amount, invoice.currency);
+        const command: InvoiceCommand = { action: 'manual_payment', actor: p.actor, amountMinor, overpayment: p.overpayment ?? 'refuse' };
+        const { invoice: written } = await decideAndWrite(tx, invoice, command, at, { method: 'manual', amountMinor, reference: p.reference, recordedBy: p.recordedBy });
+        return { row: written, nowPaid: invoice.status !== 'paid' && written.status === 'paid' };
       });
       if (nowPaid) await settled(row, 'paid');
       return one({ kind: 'operator' }, id);
+    },
+
+    /** A tenant's credit balances and its newest entries. */
+    async credits(tenantId: string) {
+      return withOperator(pg, async (tx) => {
+        const [balances, entries] = await Promise.all([creditsRepository.balances(tx, tenantId), creditsRepository.entries(tx, tenantId, CREDIT_ENTRIES_SHOWN)]);
+        const money = (minor: bigint, currency: string) => formatAmount(fromMinorUnits(minor, currency), currency);
+        return {
+          tenantId,
+          balances: balances.map((b) => ({ currency: b.currency, balance: money(b.balance_minor, b.currency) })),
+          entries: entries.map((e) => ({
+            id: e.id,
+            kind: e.kind,
+            amount: money(e.amount_minor, e.currency),
+            currency: e.currency,
+            invoiceId: e.invoice_id,
+            ...(e.payment_id ? { paymentId: e.payment_id } : {}),
+            createdAt: e.created_at.toISOString(),
+          })),
+        };
+      });
     },
 
     /** Up to 1,000 of the deduplicated events behind a usage or adjustment line. */
@@ -133,7 +189,7 @@ export function createInvoicesService(deps: { pg: DatabasePool; clickhouse: Clic
     },
 
     /** Stores a tenant's payment settings and retries every open invoice of the tenant at once. */
-    async updatePaymentSettings(tenantId: string, s: { gateway: string; declineFirstAttempts: number; transientFailuresPerAttempt: number }) {
+    async updatePaymentSettings(tenantId: string, s: { gateway: string; declineFirstAttempts: number; transientFailuresPerAttempt: number; chargeDelayMs: number }) {
       const row = await withTenant(pg, tenantId, async (tx) => paymentsRepository.upsertSettings(tx, tenantId, s));
       const open = await withTenant(pg, tenantId, async (tx) => [
         ...(await invoicesRepository.list(tx, { tenantId, status: 'finalized', limit: 200, offset: 0 })),

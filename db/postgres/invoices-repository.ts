@@ -1,11 +1,13 @@
 import { sql } from 'slonik';
 import { z } from 'zod';
 import type { Tx } from './tenant-scope.ts';
+import { INVOICE_LINE_TYPES, INVOICE_STATES, type InvoiceTransition } from '../../domain/billing/index.ts';
 
 // Invoices and their lines (tenant-owned, RLS). Amounts are bigint minor units of the invoice's
-// currency; quantities and unit prices are exact numerics read as text.
+// currency; quantities and unit prices are exact numerics read as text. Status changes are
+// decided by domain/billing's invoice state machine; this file only writes its decisions.
 
-export const INVOICE_STATUSES = ['draft', 'finalized', 'paid', 'payment_failed', 'uncollectible', 'void'] as const;
+export const INVOICE_STATUSES = INVOICE_STATES;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 export type InvoiceReason = 'period_end' | 'invoice_now' | 'cancel';
 
@@ -24,6 +26,7 @@ export const invoiceRow = z.object({
   tax_minor: z.bigint().nullable(),
   total_minor: z.bigint().nullable(),
   amount_paid_minor: z.bigint(),
+  credit_applied_minor: z.bigint(),
   issued_at: z.date().nullable(),
   due_at: z.date().nullable(),
   paid_at: z.date().nullable(),
@@ -37,7 +40,7 @@ export const invoiceLineRow = z.object({
   id: z.string(),
   invoice_id: z.string(),
   position: z.number(),
-  type: z.enum(['base_fee', 'usage', 'proration', 'adjustment']),
+  type: z.enum(INVOICE_LINE_TYPES),
   description: z.string(),
   meter: z.string().nullable(),
   model: z.string().nullable(),
@@ -56,7 +59,7 @@ export type InvoiceLineRow = z.infer<typeof invoiceLineRow>;
 
 const invoiceColumns = sql.fragment`
   id, tenant_id, subscription_id, number, status, reason, currency, period_start, period_end, subtotal_minor,
-  tax_rate::text AS tax_rate, tax_minor, total_minor, amount_paid_minor, issued_at, due_at, paid_at, voided_at,
+  tax_rate::text AS tax_rate, tax_minor, total_minor, amount_paid_minor, credit_applied_minor, issued_at, due_at, paid_at, voided_at,
   pdf IS NOT NULL AS has_pdf, created_at`;
 
 const lineColumns = sql.fragment`
@@ -99,6 +102,24 @@ export type NewInvoice = {
   subtotalMinor: bigint;
   lines: readonly NewInvoiceLine[];
 };
+
+/** A decision was written against an invoice whose status had changed: a bug in the caller's locking. */
+export class InvoiceChangedError extends Error {
+  override name = 'InvoiceChangedError';
+  constructor(id: string, t: InvoiceTransition) {
+    super(`invoice ${id} is no longer ${t.from}: ${t.action} was not written`);
+  }
+}
+
+function insertLine(tx: Tx, tenantId: string, invoiceId: string, position: number, l: NewInvoiceLine) {
+  return tx.query(sql.unsafe`
+    INSERT INTO invoice_lines (tenant_id, invoice_id, position, type, description, meter, model, quantity, unit_price, tiers,
+                               amount_minor, plan_id, plan_version, usage_from, usage_to, event_count, rating)
+    VALUES (${tenantId}, ${invoiceId}, ${position}, ${l.type}, ${l.description}, ${l.meter ?? null}, ${l.model ?? null},
+            ${l.quantity ?? null}, ${l.unitPrice ?? null}, ${l.tiers === undefined ? null : sql.jsonb(l.tiers as never)},
+            ${l.amountMinor}, ${l.planId ?? null}, ${l.planVersion ?? null}, ${tsOrNull(l.usageFrom)}, ${tsOrNull(l.usageTo)},
+            ${l.eventCount ?? null}, ${l.rating === undefined ? null : sql.jsonb(l.rating as never)})`);
+}
 
 export type InvoiceFilter = { tenantId?: string; status?: InvoiceStatus; subscriptionId?: string };
 
@@ -154,15 +175,16 @@ export const invoicesRepository = {
     let position = 0;
     for (const l of inv.lines) {
       position += 1;
-      await tx.query(sql.unsafe`
-        INSERT INTO invoice_lines (tenant_id, invoice_id, position, type, description, meter, model, quantity, unit_price, tiers,
-                                   amount_minor, plan_id, plan_version, usage_from, usage_to, event_count, rating)
-        VALUES (${inv.tenantId}, ${inv.id}, ${position}, ${l.type}, ${l.description}, ${l.meter ?? null}, ${l.model ?? null},
-                ${l.quantity ?? null}, ${l.unitPrice ?? null}, ${l.tiers === undefined ? null : sql.jsonb(l.tiers as never)},
-                ${l.amountMinor}, ${l.planId ?? null}, ${l.planVersion ?? null}, ${tsOrNull(l.usageFrom)}, ${tsOrNull(l.usageTo)},
-                ${l.eventCount ?? null}, ${l.rating === undefined ? null : sql.jsonb(l.rating as never)})`);
+      await insertLine(tx, inv.tenantId, inv.id, position, l);
     }
     return { invoice: (await invoicesRepository.findById(tx, inv.id))!, created: true };
+  },
+
+  /** Adds a line after the last one (the credit line, written at finalization). */
+  appendLine: async (tx: Tx, invoice: { id: string; tenant_id: string }, line: NewInvoiceLine) => {
+    const last = await tx.oneFirst(sql.type(z.object({ n: z.number() }))`
+      SELECT coalesce(max(position), 0)::int AS n FROM invoice_lines WHERE invoice_id = ${invoice.id}`);
+    await insertLine(tx, invoice.tenant_id, invoice.id, last + 1, line);
   },
 
   /**
@@ -197,12 +219,15 @@ export const invoicesRepository = {
     return `INV-${year}-${String(n).padStart(6, '0')}`;
   },
 
-  markFinalized: (tx: Tx, id: string, f: { number: string; status: 'finalized' | 'paid'; taxRate: string; taxMinor: bigint; totalMinor: bigint; issuedAt: Date; dueAt: Date }) =>
-    tx.query(sql.unsafe`
-      UPDATE invoices SET number = ${f.number}, status = ${f.status}, tax_rate = ${f.taxRate}, tax_minor = ${f.taxMinor},
-        total_minor = ${f.totalMinor}, issued_at = ${ts(f.issuedAt)}, due_at = ${ts(f.dueAt)},
-        paid_at = ${f.status === 'paid' ? ts(f.issuedAt) : sql.fragment`NULL`}, updated_at = now()
-      WHERE id = ${id} AND status = 'draft'`),
+  /** Writes a `finalize` decision of the state machine (from draft), with the numbers it was decided on. */
+  markFinalized: async (tx: Tx, id: string, t: InvoiceTransition, f: { number: string; taxRate: string; taxMinor: bigint; totalMinor: bigint; creditAppliedMinor: bigint; issuedAt: Date; dueAt: Date }) => {
+    const result = await tx.query(sql.unsafe`
+      UPDATE invoices SET number = ${f.number}, status = ${t.to}, tax_rate = ${f.taxRate}, tax_minor = ${f.taxMinor},
+        total_minor = ${f.totalMinor}, credit_applied_minor = ${f.creditAppliedMinor}, issued_at = ${ts(f.issuedAt)}, due_at = ${ts(f.dueAt)},
+        paid_at = ${t.to === 'paid' ? ts(f.issuedAt) : sql.fragment`NULL`}, updated_at = now()
+      WHERE id = ${id} AND status = ${t.from}`);
+    if (result.rowCount !== 1) throw new InvoiceChangedError(id, t);
+  },
 
   /** Stores the rendered PDF once (a repeat keeps the first). */
   storePdf: (tx: Tx, id: string, pdf: Buffer) =>
@@ -210,23 +235,21 @@ export const invoicesRepository = {
 
   pdf: (tx: Tx, id: string) => tx.maybeOneFirst(sql.type(z.object({ pdf: z.instanceof(Buffer).nullable() }))`SELECT pdf FROM invoices WHERE id = ${id}`),
 
-  /** Moves an invoice from one of `from` to `to`; false when it was in another status. */
-  transition: async (tx: Tx, id: string, from: readonly InvoiceStatus[], to: InvoiceStatus, at?: Date): Promise<boolean> => {
-    const stamp =
-      to === 'void' ? sql.fragment`, voided_at = ${tsOrNull(at)}` : to === 'paid' ? sql.fragment`, paid_at = ${tsOrNull(at)}` : sql.fragment``;
-    const result = await tx.query(sql.unsafe`
-      UPDATE invoices SET status = ${to}, updated_at = now() ${stamp}
-      WHERE id = ${id} AND status = ANY(${sql.array([...from], 'text')})`);
-    return result.rowCount === 1;
-  },
-
-  /** Adds a received amount; the invoice becomes paid once fully paid. Returns the new row. */
-  addPayment: async (tx: Tx, id: string, amountMinor: bigint, at: Date) =>
-    tx.one(sql.type(invoiceRow)`
-      UPDATE invoices SET amount_paid_minor = amount_paid_minor + ${amountMinor},
-        status = CASE WHEN amount_paid_minor + ${amountMinor} >= total_minor THEN 'paid' ELSE status END,
-        paid_at = CASE WHEN amount_paid_minor + ${amountMinor} >= total_minor THEN ${ts(at)} ELSE paid_at END,
+  /**
+   * Writes a decision of the invoice state machine: the new status, the amount applied, and the
+   * paid or voided instant. The WHERE clause expects the status the decision was taken from, so a
+   * change made meanwhile by another transaction fails the write (InvoiceChangedError) instead of
+   * being overwritten. Returns the row as written.
+   */
+  applyTransition: async (tx: Tx, id: string, t: InvoiceTransition, at: Date): Promise<InvoiceRow> => {
+    const row = await tx.maybeOne(sql.type(invoiceRow)`
+      UPDATE invoices SET status = ${t.to}, amount_paid_minor = amount_paid_minor + ${t.appliedMinor},
+        paid_at = ${t.to === 'paid' && t.from !== 'paid' ? ts(at) : sql.fragment`paid_at`},
+        voided_at = ${t.to === 'void' && t.from !== 'void' ? ts(at) : sql.fragment`voided_at`},
         updated_at = now()
-      WHERE id = ${id}
-      RETURNING ${invoiceColumns}`),
+      WHERE id = ${id} AND status = ${t.from}
+      RETURNING ${invoiceColumns}`);
+    if (!row) throw new InvoiceChangedError(id, t);
+    return row;
+  },
 };

@@ -10,6 +10,7 @@ export const paymentSettingsRow = z.object({
   gateway: z.string(),
   decline_first_attempts: z.number(),
   transient_failures_per_attempt: z.number(),
+  charge_delay_ms: z.number(),
   updated_at: z.date(),
 });
 export type PaymentSettingsRow = z.infer<typeof paymentSettingsRow>;
@@ -56,38 +57,48 @@ export const gatewayChargeRow = z.object({
 export type GatewayChargeRow = z.infer<typeof gatewayChargeRow>;
 
 const ts = (d: Date) => sql.fragment`${d.toISOString()}::timestamptz`;
+const settingsColumns = sql.fragment`tenant_id, gateway, decline_first_attempts, transient_failures_per_attempt, charge_delay_ms, updated_at`;
 
 const attemptColumns = sql.fragment`id, tenant_id, invoice_id, attempt, idempotency_key, gateway, amount_minor, status, gateway_reference, failure_reason, created_at, completed_at`;
 const paymentColumns = sql.fragment`id, tenant_id, invoice_id, method, amount_minor, reference, payment_attempt_id, recorded_by, received_at`;
 
 export const paymentsRepository = {
   settings: (tx: Tx, tenantId: string) =>
-    tx.maybeOne(sql.type(paymentSettingsRow)`
-      SELECT tenant_id, gateway, decline_first_attempts, transient_failures_per_attempt, updated_at
-      FROM tenant_payment_settings WHERE tenant_id = ${tenantId}`),
+    tx.maybeOne(sql.type(paymentSettingsRow)`SELECT ${settingsColumns} FROM tenant_payment_settings WHERE tenant_id = ${tenantId}`),
 
-  upsertSettings: (tx: Tx, tenantId: string, s: { gateway: string; declineFirstAttempts: number; transientFailuresPerAttempt: number }) =>
+  upsertSettings: (tx: Tx, tenantId: string, s: { gateway: string; declineFirstAttempts: number; transientFailuresPerAttempt: number; chargeDelayMs?: number }) =>
     tx.one(sql.type(paymentSettingsRow)`
-      INSERT INTO tenant_payment_settings (tenant_id, gateway, decline_first_attempts, transient_failures_per_attempt)
-      VALUES (${tenantId}, ${s.gateway}, ${s.declineFirstAttempts}, ${s.transientFailuresPerAttempt})
+      INSERT INTO tenant_payment_settings (tenant_id, gateway, decline_first_attempts, transient_failures_per_attempt, charge_delay_ms)
+      VALUES (${tenantId}, ${s.gateway}, ${s.declineFirstAttempts}, ${s.transientFailuresPerAttempt}, ${s.chargeDelayMs ?? 0})
       ON CONFLICT (tenant_id) DO UPDATE SET gateway = EXCLUDED.gateway, decline_first_attempts = EXCLUDED.decline_first_attempts,
-        transient_failures_per_attempt = EXCLUDED.transient_failures_per_attempt, updated_at = now()
-      RETURNING tenant_id, gateway, decline_first_attempts, transient_failures_per_attempt, updated_at`),
+        transient_failures_per_attempt = EXCLUDED.transient_failures_per_attempt, charge_delay_ms = EXCLUDED.charge_delay_ms, updated_at = now()
+      RETURNING ${settingsColumns}`),
 
-  /** Records an attempt as pending, once per (invoice, attempt); returns the row either way. */
-  beginAttempt: async (tx: Tx, a: { tenantId: string; invoiceId: string; attempt: number; idempotencyKey: string; gateway: string; amountMinor: bigint }) => {
-    await tx.query(sql.unsafe`
+  /** The attempt of an invoice in flight at its gateway, if any (at most one: a partial unique index). */
+  pendingAttempt: (tx: Tx, invoiceId: string) =>
+    tx.maybeOne(sql.type(paymentAttemptRow)`SELECT ${attemptColumns} FROM payment_attempts WHERE invoice_id = ${invoiceId} AND status = 'pending'`),
+
+  attemptOf: (tx: Tx, invoiceId: string, attempt: number) =>
+    tx.maybeOne(sql.type(paymentAttemptRow)`SELECT ${attemptColumns} FROM payment_attempts WHERE invoice_id = ${invoiceId} AND attempt = ${attempt}`),
+
+  attemptById: (tx: Tx, id: string) => tx.one(sql.type(paymentAttemptRow)`SELECT ${attemptColumns} FROM payment_attempts WHERE id = ${id}`),
+
+  /**
+   * Records an attempt as pending: the lock of its invoice until its outcome is recorded. A second
+   * pending attempt of the same invoice violates payment_attempts_one_pending.
+   */
+  insertPendingAttempt: (tx: Tx, a: { tenantId: string; invoiceId: string; attempt: number; idempotencyKey: string; gateway: string; amountMinor: bigint }) =>
+    tx.one(sql.type(paymentAttemptRow)`
       INSERT INTO payment_attempts (tenant_id, invoice_id, attempt, idempotency_key, gateway, amount_minor, status)
       VALUES (${a.tenantId}, ${a.invoiceId}, ${a.attempt}, ${a.idempotencyKey}, ${a.gateway}, ${a.amountMinor}, 'pending')
-      ON CONFLICT (invoice_id, attempt) DO NOTHING`);
-    return tx.one(sql.type(paymentAttemptRow)`SELECT ${attemptColumns} FROM payment_attempts WHERE invoice_id = ${a.invoiceId} AND attempt = ${a.attempt}`);
-  },
+      RETURNING ${attemptColumns}`),
 
+  /** Records the outcome of a pending attempt (and only of a pending one). */
   completeAttempt: (tx: Tx, id: string, r: { status: 'succeeded' | 'declined'; reference: string; failureReason?: string; at: Date }) =>
     tx.one(sql.type(paymentAttemptRow)`
       UPDATE payment_attempts SET status = ${r.status}, gateway_reference = ${r.reference}, failure_reason = ${r.failureReason ?? null},
         completed_at = ${ts(r.at)}
-      WHERE id = ${id}
+      WHERE id = ${id} AND status = 'pending'
       RETURNING ${attemptColumns}`),
 
   attempts: (tx: Tx, invoiceId: string) =>

@@ -12,3 +12,17 @@ export {
 export type { InvoiceLineDraft, InvoiceLineType, InvoiceSegment, LineRatingContext, MeteredUsage, TierBreakdown } from './invoice-lines.ts';
 export { PAYMENT_DECLINED } from './payment-failure.ts';
 export { INVOICE_AMOUNT_OUT_OF_RANGE } from './billing-failure.ts';
+export { INVOICE_ACTIONS, INVOICE_ACTORS, INVOICE_RULES, INVOICE_STATES, REFUSAL_CODES, decideInvoice, remainingMinor } from './invoice-state.ts';
+export type {
+  InvoiceAction,
+  InvoiceActor,
+  InvoiceCommand,
+  InvoiceDecision,
+  InvoiceFacts,
+  InvoiceRefusal,
+  InvoiceState,
+  InvoiceTransition,
+  Overpayment,
+  RefusalCode,
+} from './invoice-state.ts';
+export { amountDue, creditToApply } from './credit.ts';

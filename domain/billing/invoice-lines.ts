@@ -7,7 +7,7 @@ export type { TierBreakdown } from '../pricing/index.ts';
 import { prorateForPart } from '../proration/index.ts';
 import type { Period } from '../periods/index.ts';
 
-export const INVOICE_LINE_TYPES = ['base_fee', 'usage', 'proration', 'adjustment'] as const;
+export const INVOICE_LINE_TYPES = ['base_fee', 'usage', 'proration', 'adjustment', 'credit'] as const;
 export type InvoiceLineType = (typeof INVOICE_LINE_TYPES)[number];
 
 /** A meter's usage inside one window, as the usage reader measured it (deduplicated). */

@@ -102,7 +102,7 @@ describe('invoices API', () => {
     // The tenant's card declines, so the invoice stays open for the manual payments below.
     const settings = await call('put', `/api/tenants/${api.tenants.a.id}/payment-settings`, api.tokens.finance, { declineFirstAttempts: 100 });
     expectResponseMatchesSpec('PUT', `/api/tenants/${api.tenants.a.id}/payment-settings`, settings);
-    expect(settings.body).toEqual({ tenantId: api.tenants.a.id, gateway: 'builtin', declineFirstAttempts: 100, transientFailuresPerAttempt: 0 });
+    expect(settings.body).toEqual({ tenantId: api.tenants.a.id, gateway: 'builtin', declineFirstAttempts: 100, transientFailuresPerAttempt: 0, chargeDelayMs: 0 });
     expect((await call('get', `/api/tenants/${api.tenants.a.id}/payment-settings`, api.tokens.customerB)).status).toBe(404);
     const now = await env.currentTimeMs();
     await h.sendEvents(api.tenants.a.id, Array.from({ length: 7 }, (_, i) => ({ id: `c-${i}`, type: 'call', time: new Date(now - DAY + i * 1000) })));

@@ -82,9 +82,15 @@ export async function createBillingHarness(opts: { searchAttributes?: boolean; d
     async createPlan(plan: PlanInput) {
       return withOperator(db.pool, (tx) => plansRepository.insert(tx, planSchema.parse(plan)));
     },
-    async setPayments(tenantId: string, s: { declineFirstAttempts?: number; transientFailuresPerAttempt?: number }) {
+    /** The built-in gateway's script for a tenant (every field not given is 0). */
+    async setPayments(tenantId: string, s: { declineFirstAttempts?: number; transientFailuresPerAttempt?: number; chargeDelayMs?: number }) {
       await withOperator(db.pool, (tx) =>
-        paymentsRepository.upsertSettings(tx, tenantId, { gateway: 'builtin', declineFirstAttempts: s.declineFirstAttempts ?? 0, transientFailuresPerAttempt: s.transientFailuresPerAttempt ?? 0 }),
+        paymentsRepository.upsertSettings(tx, tenantId, {
+          gateway: 'builtin',
+          declineFirstAttempts: s.declineFirstAttempts ?? 0,
+          transientFailuresPerAttempt: s.transientFailuresPerAttempt ?? 0,
+          chargeDelayMs: s.chargeDelayMs ?? 0,
+        }),
       );
     },
     /** Writes events through the ingest path's writer; each call is one accepted batch, later than the previous. */

@@ -86,7 +86,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
   }
 }
 
-async function subscribeBackDated(name: string, payments: { declineFirstAttempts: number; transientFailuresPerAttempt: number }) {
+async function subscribeBackDated(name: string, payments: { declineFirstAttempts: number; transientFailuresPerAttempt: number; chargeDelayMs?: number }) {
   const tenant = await withOperator(db.pool, (tx) => tenantsRepository.insert(tx, { name, taxRate: '0.2' }));
   await withOperator(db.pool, (tx) => paymentsRepository.upsertSettings(tx, tenant.id, { gateway: 'builtin', ...payments }));
   const plan = await withOperator(db.pool, (tx) => plansRepository.insert(tx, planSchema.parse({
@@ -136,6 +136,27 @@ describe('a worker killed with SIGKILL while closing a period', () => {
       'SELECT a.attempt, a.idempotency_key FROM payment_attempts a JOIN invoices i ON i.id = a.invoice_id WHERE i.subscription_id = $1', [sub.id]);
     expect(attempts).toHaveLength(1);
     expect(attempts[0]!.idempotency_key).toMatch(/:1$/);
+  });
+});
+
+describe('a worker killed with SIGKILL between the gateway charge and its record', () => {
+  it('the retried attempt reconciles the pending charge by its key: one charge at the gateway, the invoice paid once', async () => {
+    if (workers.every((w) => w.exitCode !== null || w.signalCode !== null)) await startWorker();
+    const first = workers.at(-1)!;
+    // The gateway records the charge at once and answers 20 s later: the worker dies waiting.
+    const sub = await subscribeBackDated('killed-after-charge', { declineFirstAttempts: 0, transientFailuresPerAttempt: 0, chargeDelayMs: 20_000 });
+    const charged = await until('a charge made at the gateway whose attempt is still pending', async () =>
+      (await rows<{ id: string; idempotency_key: string }>(
+        `SELECT a.id, a.idempotency_key FROM payment_attempts a JOIN invoices i ON i.id = a.invoice_id
+         JOIN builtin_gateway_charges g ON g.idempotency_key = a.idempotency_key
+         WHERE i.subscription_id = $1 AND a.status = 'pending'`, [sub.id]))[0], 60_000, 5);
+    await kill(first);
+    await startWorker();
+    await expectOneInvoiceChargedOnce(sub.id, sub.tenant.id);
+    // The same attempt, completed by the new worker; the gateway was charged once, and only asked about the key again.
+    expect(await rows('SELECT id, status FROM payment_attempts WHERE idempotency_key = $1', [charged.idempotency_key])).toEqual([{ id: charged.id, status: 'succeeded' }]);
+    expect(await rows('SELECT count(*)::int AS n FROM payment_attempts a JOIN invoices i ON i.id = a.invoice_id WHERE i.subscription_id = $1', [sub.id])).toEqual([{ n: 1 }]);
+    expect(await rows('SELECT count(*)::int AS n FROM builtin_gateway_charges WHERE tenant_id = $1', [sub.tenant.id])).toEqual([{ n: 1 }]);
   });
 });
 

@@ -79,7 +79,7 @@ describe('dunning', () => {
 
     // Finance records the money received by wire: the invoice is paid, the subscription active again.
     const invoices = createInvoicesService({ pg: s.h.db.pool, clickhouse: s.h.ch.client, temporal: s.env.client });
-    const paid = await invoices.recordPayment(invoice.id, { amount: '125.00', reference: 'wire 42', recordedBy: null });
+    const paid = await invoices.recordPayment(invoice.id, { amount: '125.00', reference: 'wire 42', recordedBy: null, actor: 'finance' });
     expect(paid).toMatchObject({ status: 'paid', amountPaid: '125.00' });
     for (let i = 0; i < 50 && state !== 'active'; i += 1) {
       await new Promise((r) => setTimeout(r, 100));

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, condition, getExternalWorkflowHandle, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, getExternalWorkflowHandle, log, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
 import { PAYMENT_DECLINED } from '../../domain/billing/index.ts';
 import {
@@ -100,7 +100,19 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
     }
   }
 
-  await payments.markInvoiceUncollectible({ invoiceId: input.invoiceId, tenantId: input.tenantId });
+  const marked = await payments.markInvoiceUncollectible({ invoiceId: input.invoiceId, tenantId: input.tenantId });
+  // Patch 'dunning-uncollectible-only-when-marked' (deploy/README.md, "patched(), step by step":
+  // retire at step 5 once step 4 counts no dunning run started before its deploy). The invoice
+  // may have been settled meanwhile: a pending charge reconciled as paid, or a manual payment or
+  // void between the last attempt and this step. Only an invoice that is uncollectible is said to be.
+  if (patched('dunning-uncollectible-only-when-marked') && marked.invoiceStatus !== 'uncollectible') {
+    if (marked.invoiceStatus === 'paid') {
+      await emit('invoice.paid', `invoice.paid:${input.invoiceId}`, { status: 'paid', attempt: null });
+      await tell(invoiceSettledSignal);
+      return { invoiceId: input.invoiceId, outcome: 'paid', attempts };
+    }
+    return { invoiceId: input.invoiceId, outcome: 'stopped', attempts };
+  }
   await emit('invoice.uncollectible', `invoice.uncollectible:${input.invoiceId}`, { status: 'uncollectible', attempts });
   await tell(invoiceUncollectibleSignal);
   return { invoiceId: input.invoiceId, outcome: 'uncollectible', attempts };

@@ -43,7 +43,7 @@ export function billingOverview(invoices: readonly Invoice[], subscriptions: rea
     revenueLastMonth: total(live.filter((i) => issued(i) >= lastMonthStart && issued(i) < monthStart)),
     mrr: total(live.filter((i) => issued(i) >= now.getTime() - 30 * DAY)),
     byStatus: [...byStatus.entries()].map(([status, v]) => ({ status, ...v })),
-    overdue: { count: overdueList.length, amount: sumDecimals(overdueList.map((i) => subtractDecimals(i.total, i.amountPaid))) },
+    overdue: { count: overdueList.length, amount: sumDecimals(overdueList.map((i) => subtractDecimals(i.amountDue, i.amountPaid))) },
     uncollectible: byStatus.get('uncollectible') ?? { count: 0, amount: '0' },
     subscriptions: {
       active: subscriptions.filter((s) => s.status === 'active').length,

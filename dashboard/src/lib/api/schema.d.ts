@@ -247,7 +247,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record a manual payment; a fully paid invoice is paid and dunning stops */
+        /**
+         * Record a manual payment; a fully paid invoice is paid and dunning stops
+         * @description At most the amount still due, unless overpayment is "credit": then what the invoice no longer owes (all of it on a paid invoice) becomes the tenant's credit, applied to its next invoice. Refused while a payment attempt is in flight at the gateway.
+         */
         post: operations["recordInvoicePayment"];
         delete?: never;
         options?: never;
@@ -298,7 +301,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Void a finalized or payment_failed invoice; dunning stops */
+        /**
+         * Void a finalized or payment_failed invoice; dunning stops
+         * @description What was already paid on it becomes tenant credit. Refused while a payment attempt is in flight at the gateway.
+         */
         post: operations["voidInvoice"];
         delete?: never;
         options?: never;
@@ -615,6 +621,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tenants/{tenantId}/credits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant's credit balance (overpayments, payments of voided invoices) and its entries */
+        get: operations["getTenantCredits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tenants/{tenantId}/payment-settings": {
         parameters: {
             query?: never;
@@ -905,7 +928,7 @@ export interface components {
             /** @description INV-<year>-<six digits>, assigned at finalization; null while draft */
             number: string | null;
             /** @enum {string} */
-            status: "draft" | "finalized" | "paid" | "payment_failed" | "uncollectible" | "void";
+            status: "draft" | "finalized" | "payment_failed" | "paid" | "uncollectible" | "void";
             /** @enum {string} */
             reason: "period_end" | "invoice_now" | "cancel";
             /** Format: uuid */
@@ -918,13 +941,18 @@ export interface components {
             /** Format: date-time */
             periodEnd: string;
             lines: components["schemas"]["InvoiceLine"][];
-            /** @description the sum of the lines */
+            /** @description the sum of the lines other than credit lines */
             subtotal: string;
             taxRate: string | null;
             /** @description round(subtotal × the tenant taxRate) at finalization; null while draft */
             tax: string | null;
             /** @description subtotal + tax; null while draft */
             total: string | null;
+            /** @description the tenant's credit applied after tax (the credit lines, as a positive amount) */
+            creditApplied: string;
+            /** @description total − creditApplied: what is collected; null while draft */
+            amountDue: string | null;
+            /** @description received against amountDue (money beyond it became tenant credit) */
             amountPaid: string;
             issuedAt: string | null;
             dueAt: string | null;
@@ -936,8 +964,11 @@ export interface components {
         InvoiceLine: {
             /** @description the line number, 1-based; ?line= of the usage drill-down */
             position: number;
-            /** @enum {string} */
-            type: "base_fee" | "usage" | "proration" | "adjustment";
+            /**
+             * @description credit: tenant credit applied after tax (negative; not part of subtotal)
+             * @enum {string}
+             */
+            type: "base_fee" | "usage" | "proration" | "adjustment" | "credit";
             description: string;
             meter?: string;
             quantity?: string;
@@ -1016,12 +1047,30 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
         };
+        PaymentConflict: {
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            instance?: string;
+            errors?: {
+                field: string;
+                message: string;
+                index?: number;
+            }[];
+            /**
+             * Format: uuid
+             * @description the payment attempt in flight at the gateway; retry once it has an outcome
+             */
+            pendingAttemptId?: string;
+        };
         PaymentSettings: {
             /** Format: uuid */
             tenantId: string;
             gateway: string;
             declineFirstAttempts: number;
             transientFailuresPerAttempt: number;
+            chargeDelayMs: number;
         };
         PendingInvoice: {
             /** Format: uuid */
@@ -1208,6 +1257,33 @@ export interface components {
             budget: string | null;
             /** Format: date-time */
             createdAt: string;
+        };
+        TenantCredits: {
+            /** Format: uuid */
+            tenantId: string;
+            balances: {
+                currency: string;
+                balance: string;
+            }[];
+            /** @description the newest 100 first */
+            entries: {
+                /** Format: uuid */
+                id: string;
+                /**
+                 * @description overpayment: paid beyond what an invoice owed; voided: paid on an invoice later voided; applied: taken by an invoice
+                 * @enum {string}
+                 */
+                kind: "overpayment" | "voided" | "applied";
+                /** @description positive: credit granted; negative: credit applied to invoiceId */
+                amount: string;
+                currency: string;
+                /** Format: uuid */
+                invoiceId: string;
+                /** Format: uuid */
+                paymentId?: string;
+                /** Format: date-time */
+                createdAt: string;
+            }[];
         };
         UsageEvent: {
             /**
@@ -1966,7 +2042,7 @@ export interface operations {
             query?: {
                 /** @description operators: one tenant; customers: only their own */
                 tenantId?: string;
-                status?: "draft" | "finalized" | "paid" | "payment_failed" | "uncollectible" | "void";
+                status?: "draft" | "finalized" | "payment_failed" | "paid" | "uncollectible" | "void";
                 subscriptionId?: string;
                 limit?: number;
                 offset?: number;
@@ -2084,6 +2160,12 @@ export interface operations {
                     /** @description in the invoice's currency, at most the amount due */
                     amount: string;
                     reference: string;
+                    /**
+                     * @description money beyond what the invoice still owes (or on a paid invoice): refuse it (400 / 409), or keep it as the tenant's credit
+                     * @default refuse
+                     * @enum {string}
+                     */
+                    overpayment?: "refuse" | "credit";
                 };
             };
         };
@@ -2097,7 +2179,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Invalid amount */
+            /** @description Invalid amount, or more than the amount due */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2133,13 +2215,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The invoice takes no payment */
+            /** @description The invoice takes no payment (draft, void, or already paid), or a payment attempt is in flight (pendingAttemptId names it) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["PaymentConflict"];
                 };
             };
         };
@@ -2310,13 +2392,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not voidable in its status */
+            /** @description Not voidable in its status, or a payment attempt is in flight (pendingAttemptId names it) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["PaymentConflict"];
                 };
             };
         };
@@ -3812,6 +3894,55 @@ export interface operations {
             };
         };
     };
+    getTenantCredits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The balances and the newest entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantCredits"];
+                };
+            };
+            /** @description No credential, or an invalid, expired or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such tenant (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getPaymentSettings: {
         parameters: {
             query?: never;
@@ -3888,6 +4019,11 @@ export interface operations {
                      * @default 0
                      */
                     transientFailuresPerAttempt?: number;
+                    /**
+                     * @description built-in gateway (a test hook): record each new charge at once, answer it this many ms later, so a charge can be held in flight
+                     * @default 0
+                     */
+                    chargeDelayMs?: number;
                 };
             };
         };
@@ -3899,6 +4035,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaymentSettings"];
+                };
+            };
+            /** @description An invalid setting (errors name it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No credential, or an invalid, expired or revoked one */

@@ -1,0 +1,47 @@
+import type { InvoiceFacts, InvoiceTransition } from '../../domain/billing/index.ts';
+import { amountDue } from '../../domain/billing/index.ts';
+import type { Tx } from './tenant-scope.ts';
+import { invoicesRepository, type InvoiceRow } from './invoices-repository.ts';
+import { paymentsRepository, type PaymentAttemptRow, type PaymentRow } from './payments-repository.ts';
+import { creditsRepository } from './credits-repository.ts';
+
+// The one writer of an invoice's status after finalization: every caller (the charge of a dunning
+// attempt, a manual payment, a void, the end of dunning) locks the invoice, asks the state
+// machine (domain/billing decideInvoice) and writes its decision here, in the same transaction.
+
+/** What the state machine needs to know of a locked invoice and the attempt in flight, if any. */
+export function invoiceFacts(invoice: InvoiceRow, pending: PaymentAttemptRow | null): InvoiceFacts {
+  return {
+    state: invoice.status,
+    amountDueMinor: invoice.total_minor === null ? null : amountDue(invoice.total_minor, invoice.credit_applied_minor),
+    amountPaidMinor: invoice.amount_paid_minor,
+    pendingAttemptId: pending?.id ?? null,
+  };
+}
+
+export type ReceivedMoney = { method: 'gateway' | 'manual'; amountMinor: bigint; reference: string; attemptId?: string; recordedBy?: string | null };
+
+/**
+ * Writes a decision with what comes with it: the money received (a payments row for the whole
+ * amount), the new status and amount paid, and the part not owed as tenant credit.
+ */
+export async function writeInvoiceDecision(tx: Tx, invoice: InvoiceRow, t: InvoiceTransition, x: { at: Date; received?: ReceivedMoney }): Promise<{ invoice: InvoiceRow; payment: PaymentRow | null }> {
+  let payment: PaymentRow | null = null;
+  if (x.received) {
+    payment = await paymentsRepository.insertPayment(tx, { tenantId: invoice.tenant_id, invoiceId: invoice.id, ...x.received, receivedAt: x.at });
+    // Unique per attempt: an attempt's money is recorded once, when its pending row completes.
+    if (!payment) throw new Error(`attempt ${x.received.attemptId} already has a payment`);
+  }
+  const written = await invoicesRepository.applyTransition(tx, invoice.id, t, x.at);
+  if (t.creditMinor > 0n) {
+    await creditsRepository.addEntry(tx, {
+      tenantId: invoice.tenant_id,
+      currency: invoice.currency,
+      kind: t.action === 'void' ? 'voided' : 'overpayment',
+      amountMinor: t.creditMinor,
+      invoiceId: invoice.id,
+      paymentId: payment?.id,
+    });
+  }
+  return { invoice: written, payment };
+}
