@@ -18,6 +18,15 @@ async function firstInvoice(tenantName: string, payments: { declineFirstAttempts
   const plan = await s.h.createPlan({ code: `flat-${tenantName}`, name: 'Flat', currency: 'USD', interval: 'month', baseFee: '100', gracePeriodSeconds: 0, charges: [] });
   const sub = await s.h.subscriptions.create({ tenantId: tenant.id, planId: plan.id, startAt: d('2027-01-01T00:00:00Z') });
   await s.sleepUntil('2027-02-01T00:00:01Z');
+  // The day-0 attempt runs once the invoice is issued; sleeping to the instant does not wait
+  // for the activity to finish, so wait (in real time, the workflow clock stands still) for
+  // its outcome to be recorded before reading the invoice.
+  for (let i = 0; i < 200; i += 1) {
+    const [first] = await s.h.ownerQuery<{ status: string }>(
+      'SELECT a.status FROM payment_attempts a JOIN invoices i ON i.id = a.invoice_id WHERE i.subscription_id = $1 AND a.attempt = 1', [sub.id]);
+    if (first && first.status !== 'pending') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const [invoice] = await s.h.invoicesOf(sub.id);
   return { tenant, sub, invoice: invoice!, dunning: s.env.client.workflow.getHandle(dunningWorkflowId(invoice!.id)) };
 }
