@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { nonPublicRange, urlRefusal, vetDestination, type Resolve, type ResolvedAddress } from './destination.ts';
+import { nonPublicRange, urlRefusal, vetDestination } from './destination.ts';
+import { stubDns } from '../../test/harness/stub-dns.ts';
 
 const closed = { allowPrivate: false, requireHttps: false };
 const production = { allowPrivate: false, requireHttps: true };
 const open = { allowPrivate: true, requireHttps: false };
 
 /** A resolver that answers from a table and records what it was asked. */
-function table(answers: Record<string, ResolvedAddress[]>) {
-  const asked: string[] = [];
-  const resolve: Resolve = async (hostname) => {
-    asked.push(hostname);
-    const found = answers[hostname];
-    if (!found) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
-    return found;
-  };
-  return { resolve, asked };
-}
 const v4 = (address: string) => ({ address, family: 4 });
 const v6 = (address: string) => ({ address, family: 6 });
 
@@ -108,7 +99,7 @@ describe('urlRefusal', () => {
 
 describe('vetDestination', () => {
   it('returns every address of a public name, to connect to', async () => {
-    const dns = table({ 'hooks.example.com': [v4('93.184.215.14'), v6('2606:2800:21f:cb07:6820:80da:af6b:8b2c')] });
+    const dns = stubDns({ 'hooks.example.com': [v4('93.184.215.14'), v6('2606:2800:21f:cb07:6820:80da:af6b:8b2c')] });
     await expect(vetDestination(new URL('https://hooks.example.com/x'), production, dns.resolve)).resolves.toEqual({
       ok: true, hostname: 'hooks.example.com', addresses: [v4('93.184.215.14'), v6('2606:2800:21f:cb07:6820:80da:af6b:8b2c')],
     });
@@ -116,32 +107,32 @@ describe('vetDestination', () => {
   });
 
   it('refuses a name with one private address among public ones', async () => {
-    const dns = table({ 'mixed.example.com': [v4('93.184.215.14'), v4('169.254.169.254')] });
+    const dns = stubDns({ 'mixed.example.com': [v4('93.184.215.14'), v4('169.254.169.254')] });
     await expect(vetDestination(new URL('http://mixed.example.com/'), closed, dns.resolve)).resolves.toEqual({
       ok: false, reason: 'mixed.example.com resolves to 169.254.169.254, which is not publicly reachable (link-local)',
     });
   });
 
   it('refuses a name resolving to loopback (as localhost does) or to a mapped loopback', async () => {
-    const dns = table({ localhost: [v6('::1'), v4('127.0.0.1')], sneaky: [v6('::ffff:127.0.0.1')] });
+    const dns = stubDns({ localhost: [v6('::1'), v4('127.0.0.1')], sneaky: [v6('::ffff:127.0.0.1')] });
     expect(await vetDestination(new URL('http://localhost:4000/'), closed, dns.resolve)).toMatchObject({ ok: false, reason: expect.stringContaining('localhost resolves to ::1, which is not publicly reachable (loopback)') });
     expect(await vetDestination(new URL('http://sneaky/'), closed, dns.resolve)).toMatchObject({ ok: false, reason: expect.stringContaining('::ffff:127.0.0.1, which is not publicly reachable (loopback)') });
   });
 
   it('allows private answers when told to, and still pins what it resolved', async () => {
-    const dns = table({ localhost: [v4('127.0.0.1')] });
+    const dns = stubDns({ localhost: [v4('127.0.0.1')] });
     await expect(vetDestination(new URL('http://localhost:4000/'), open, dns.resolve)).resolves.toEqual({ ok: true, hostname: 'localhost', addresses: [v4('127.0.0.1')] });
   });
 
   it('does not resolve an IP address, and refuses before resolving a refused URL', async () => {
-    const dns = table({});
+    const dns = stubDns({});
     await expect(vetDestination(new URL('http://[2606:4700:4700::1111]/'), closed, dns.resolve)).resolves.toEqual({ ok: true, hostname: '2606:4700:4700::1111', addresses: [v6('2606:4700:4700::1111')] });
     await expect(vetDestination(new URL('http://hooks.example.com/'), production, dns.resolve)).resolves.toEqual({ ok: false, reason: 'must use https' });
     expect(dns.asked).toEqual([]);
   });
 
   it('lets a resolution failure through as an error (a network failure, not a refusal)', async () => {
-    await expect(vetDestination(new URL('http://nowhere.example.com/'), closed, table({}).resolve)).rejects.toMatchObject({ code: 'ENOTFOUND' });
-    await expect(vetDestination(new URL('http://empty.example.com/'), closed, table({ 'empty.example.com': [] }).resolve)).resolves.toEqual({ ok: false, reason: 'empty.example.com resolves to no address' });
+    await expect(vetDestination(new URL('http://nowhere.example.com/'), closed, stubDns({}).resolve)).rejects.toMatchObject({ code: 'ENOTFOUND' });
+    await expect(vetDestination(new URL('http://empty.example.com/'), closed, stubDns({ 'empty.example.com': [] }).resolve)).resolves.toEqual({ ok: false, reason: 'empty.example.com resolves to no address' });
   });
 });

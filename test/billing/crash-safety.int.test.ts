@@ -1,3 +1,4 @@
+import { until } from '../harness/until.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -76,15 +77,6 @@ const rows = async <T>(text: string, values: unknown[]): Promise<T[]> => {
   }
 };
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs: number, everyMs = 10): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 async function subscribeBackDated(name: string, payments: { declineFirstAttempts: number; transientFailuresPerAttempt: number; chargeDelayMs?: number }) {
   const tenant = await withOperator(db.pool, (tx) => tenantsRepository.insert(tx, { name, taxRate: '0.2' }));

@@ -1,3 +1,4 @@
+import { until } from '../harness/until.ts';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -36,15 +37,6 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, everyMs = 20): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 type Attempt = { id: string; attempt: number; status: string; amount_minor: string };
 const attemptsOf = (invoiceId: string) => h.ownerQuery<Attempt>('SELECT id, attempt, status, amount_minor FROM payment_attempts WHERE invoice_id = $1 ORDER BY attempt', [invoiceId]);

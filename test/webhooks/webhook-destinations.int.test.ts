@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { useTestEnvironment } from '../harness/environment.ts';
+import { stubDns } from '../harness/stub-dns.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver.ts';
 import { timeSkippingEnvironment } from '../harness/temporal.ts';
 import { createTestApi, type TestApi } from '../harness/api.ts';
@@ -9,7 +10,6 @@ import { createActivities, type ActivityDeps } from '../../activities/index.ts';
 import { deliveryWorkflowId } from '../../activities/webhooks/webhook-activities.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { webhooksRepository } from '../../db/postgres/webhooks-repository.ts';
-import type { Resolve, ResolvedAddress } from '../../domain/webhooks/destination.ts';
 import type { WebhookEvent } from '../../domain/webhooks/events.ts';
 
 // Webhook destinations (SSRF): with private destinations refused, an endpoint may not point
@@ -27,17 +27,6 @@ let closedStubbed: TestApi;
 /** Production: https required (private allowed here, so the https rule is what refuses). */
 let httpsOnly: TestApi;
 
-/** A resolver that answers from a table and records what it was asked. */
-function stubDns(answers: Record<string, ResolvedAddress[]>) {
-  const asked: string[] = [];
-  const resolve: Resolve = async (hostname) => {
-    asked.push(hostname);
-    const found = answers[hostname];
-    if (!found) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
-    return found;
-  };
-  return { resolve, asked };
-}
 const publicDns = stubDns({ 'rebind.test': [{ address: '93.184.215.14', family: 4 }] });
 
 beforeAll(async () => {
