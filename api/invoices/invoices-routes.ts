@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineRoute, ROLES, type RouteDef } from '../http/route.ts';
 import { pageOf } from '../http/pagination.ts';
+import { positiveIntegerText } from '../http/integer-schemas.ts';
 import { notFound } from '../http/problem.ts';
 import { isOperator, resolveTenantFilter, scopeOf } from '../auth/tenant-access.ts';
 import { INVOICE_STATUSES } from '../../db/postgres/invoices-repository.ts';
@@ -101,7 +102,7 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
       method: 'get', path: '/invoices/:id/usage', operationId: 'getInvoiceLineUsage', tag: 'invoices', access: { roles: ROLES },
       summary: 'The deduplicated events behind a usage line (up to 1,000)',
       params: invoiceIdParams,
-      query: z.strictObject({ line: z.coerce.number().int().min(1).describe('the line position') }),
+      query: z.strictObject({ line: positiveIntegerText().describe('the line position') }),
       responses: { 200: { description: 'The events', schema: drillDownSchema }, 400: { description: 'Not a usage line' }, 404: { description: 'No such invoice or line' } },
       handler: async ({ params, query, principal }) => ({ status: 200, body: await invoices.usageEvents(scopeOf(principal!), params.id, query.line) }),
     }),
