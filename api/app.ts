@@ -9,6 +9,7 @@ import type { Client as TemporalClient } from '@temporalio/client';
 import { errorMiddleware } from './http/error-middleware.ts';
 import { requestContext } from './http/request-context.ts';
 import { registerRoutes, type Authorize } from './http/register-routes.ts';
+import { methodNotAllowed } from './http/method-not-allowed.ts';
 import { healthRouter } from './health/health-routes.ts';
 import { dependencyChecks } from './health/dependency-checks.ts';
 import { buildRoutes } from './routes.ts';
@@ -56,8 +57,8 @@ export function createApp(deps: AppDeps): App {
   const routes = buildRoutes({ ...deps, metering });
   const apiRouter = new Router({ prefix: '/api' });
   registerRoutes(apiRouter, routes, deps.authorize ?? createAuthorize(deps.auth, deps.pg));
+  koa.use(methodNotAllowed(apiRouter));
   koa.use(apiRouter.routes());
-  koa.use(apiRouter.allowedMethods());
   if (deps.fallback) koa.use(deps.fallback);
   return { koa, routes, apiRouter };
 }

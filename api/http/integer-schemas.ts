@@ -7,12 +7,21 @@ import { z } from 'zod';
  */
 export const PG_INTEGER_MAX = 2_147_483_647;
 
-const messages = { error: 'must be a whole number' };
+const wholeNumber = { error: 'must be a whole number' };
+const bounded = (n: z.ZodNumber, min: number, max: number) => n.int(wholeNumber).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+
+/** A whole number in [min, max] sent as a JSON number. */
+export const integer = (min: number, max: number) => bounded(z.number(wholeNumber), min, max);
+
+/**
+ * A whole number in [min, max] read from text (a query string or a path segment). Only digits
+ * count: '', ' 5', '1e1' and '0x10', which Number() would read, are refused.
+ */
+export const integerText = (min: number, max: number) =>
+  z.preprocess((v) => (typeof v === 'string' && !/^-?\d+$/.test(v) ? Number.NaN : v), bounded(z.coerce.number(wholeNumber), min, max));
 
 /** A whole number in [1, PG_INTEGER_MAX], sent as a JSON number. */
-export const positiveInteger = () =>
-  z.number(messages).int(messages).min(1, 'must be at least 1').max(PG_INTEGER_MAX, `must be at most ${PG_INTEGER_MAX}`);
+export const positiveInteger = () => integer(1, PG_INTEGER_MAX);
 
-/** The same, read from a query string or path segment. */
-export const positiveIntegerText = () =>
-  z.coerce.number(messages).int(messages).min(1, 'must be at least 1').max(PG_INTEGER_MAX, `must be at most ${PG_INTEGER_MAX}`);
+/** The same, read from text. */
+export const positiveIntegerText = () => integerText(1, PG_INTEGER_MAX);

@@ -3,6 +3,8 @@ import type { Context } from 'koa';
 import type { RouteDef, Principal } from './route.ts';
 import { readJsonBody } from './read-body.ts';
 import { validationProblem } from './zod-errors.ts';
+import { badRequest } from './problem.ts';
+import { nulCharacterPath } from './nul-character.ts';
 
 /** Resolves the caller for a route's access rule, throwing 401/403 problems. */
 export type Authorize = (ctx: Context, route: RouteDef) => Promise<Principal | null>;
@@ -22,6 +24,8 @@ export function registerRoutes(router: Router, routes: readonly RouteDef[], auth
       const principal = await authorize(ctx, route);
       const parse = (schema: RouteDef['params'], value: unknown, where: string) => {
         if (!schema) return value;
+        const nul = nulCharacterPath(value);
+        if (nul) throw badRequest([where, ...nul].filter(Boolean).join('.') || 'body', 'must not contain the NUL character (U+0000)');
         const result = schema.safeParse(value);
         if (!result.success) throw validationProblem(result.error, where);
         return result.data;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRoute, ROLES, type RouteDef } from '../http/route.ts';
-import { pageOf } from '../http/pagination.ts';
+import { pageOf, paginationQuery } from '../http/pagination.ts';
 import { positiveIntegerText } from '../http/integer-schemas.ts';
 import { notFound } from '../http/problem.ts';
 import { isOperator, resolveTenantFilter, scopeOf } from '../auth/tenant-access.ts';
@@ -19,8 +19,7 @@ const listQuery = z.strictObject({
   tenantId: z.uuid().optional().describe('operators: one tenant; customers: only their own'),
   status: z.enum(INVOICE_STATUSES).optional(),
   subscriptionId: z.uuid().optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  ...paginationQuery,
 });
 
 const paymentBody = z.strictObject({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { RouteDef } from '../http/route.ts';
 import { problemSchema } from '../http/problem.ts';
+import { frameResponses } from '../http/frame-responses.ts';
 
 type JsonSchema = Record<string, unknown>;
 type Operation = Record<string, unknown>;
@@ -76,7 +77,7 @@ export function buildOpenApiDocument(routes: readonly RouteDef[], info: { versio
       security: security(route),
       parameters: parameters(route, components),
       responses: Object.fromEntries(
-        Object.entries(route.responses).map(([status, r]) => {
+        Object.entries({ ...frameResponses(route), ...route.responses }).sort(([a], [b]) => Number(a) - Number(b)).map(([status, r]) => {
           const isProblem = Number(status) >= 400;
           const contentType = r.contentType ?? (isProblem ? 'application/problem+json' : 'application/json');
           const schema = r.schema ? toSchema(r.schema, 'output', components) : isProblem ? { $ref: '#/components/schemas/Problem' } : undefined;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DatabasePool } from 'slonik';
 import { UniqueIntegrityConstraintViolationError, ForeignKeyIntegrityConstraintViolationError } from 'slonik';
-import { defineRoute, type RouteDef } from '../http/route.ts';
+import { defineRoute, ROLES, type RouteDef } from '../http/route.ts';
 import { badRequest, conflict } from '../http/problem.ts';
 import { paginationQuery, pageOf } from '../http/pagination.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
@@ -15,6 +15,13 @@ const createUserBody = z
   .superRefine((b, ctx) => {
     if (b.role === 'customer' && !b.tenantId) ctx.addIssue({ code: 'custom', path: ['tenantId'], message: 'is required for the customer role' });
     if (b.role !== 'customer' && b.tenantId) ctx.addIssue({ code: 'custom', path: ['tenantId'], message: `must not be given for the ${b.role} role` });
+  })
+  .meta({
+    // The same rule as JSON Schema states it.
+    anyOf: [
+      { properties: { role: { const: 'customer' } }, required: ['tenantId'] },
+      { properties: { role: { enum: ROLES.filter((r) => r !== 'customer') } }, not: { required: ['tenantId'] } },
+    ],
   });
 
 export function usersRoutes(deps: { pg: DatabasePool }): RouteDef[] {

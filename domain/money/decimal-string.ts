@@ -35,6 +35,15 @@ export function decimalStringProblem(text: string, rules: DecimalStringRules = {
   return null;
 }
 
+/**
+ * The same rules as decimalStringProblem, as one regular expression, for documents (JSON Schema)
+ * that cannot run code: a string matching it is a string decimalStringProblem accepts.
+ */
+export function decimalStringPattern(rules: DecimalStringRules = {}): string {
+  const fraction = rules.maxFractionDigits ?? MAX_FRACTION_DIGITS;
+  return `^${rules.nonNegative === true ? '' : '-?'}0*\\d{1,${MAX_INTEGER_DIGITS}}${fraction > 0 ? `(\\.\\d{1,${fraction}})?` : ''}$`;
+}
+
 export class DecimalFormatError extends Error {
   override name = 'DecimalFormatError';
 }
