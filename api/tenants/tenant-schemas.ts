@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { currencyCode, Decimal, nonNegativeDecimalString } from '../../domain/money/index.ts';
+import { currencyCode, Decimal, decimalStringSchema, nonNegativeDecimalString } from '../../domain/money/index.ts';
 import type { TenantRow } from '../../db/postgres/tenants-repository.ts';
 import { emailAddress } from '../auth/auth-schemas.ts';
 
@@ -26,6 +26,8 @@ const timezone = z
 const taxRate = nonNegativeDecimalString
   .refine((r) => new Decimal(r).lt(1) && /^\d+(\.\d{1,6})?$/.test(r), 'must be a fraction below 1 with at most 6 decimals, e.g. "0.2"')
   .meta({ pattern: '^0+(\\.\\d{1,6})?$' });
+// numeric(30, 12), as the tenants table has it: 18 digits before the point.
+const budget = decimalStringSchema({ nonNegative: true, maxIntegerDigits: 18 });
 const externalId = z.string().min(1).max(256).regex(/^[A-Za-z0-9._:@-]+$/, 'may contain letters, digits and . _ : @ - only');
 
 export const tenantSchema = z
@@ -49,7 +51,7 @@ export const createTenantBody = z.strictObject({
   currency: currencyCode.optional(),
   timezone: timezone.optional(),
   taxRate: taxRate.optional(),
-  budget: nonNegativeDecimalString.optional(),
+  budget: budget.optional(),
 });
 
 export const patchTenantBody = z
@@ -60,7 +62,7 @@ export const patchTenantBody = z
     currency: currencyCode.optional(),
     timezone: timezone.optional(),
     taxRate: taxRate.optional(),
-    budget: nonNegativeDecimalString.nullable().optional(),
+    budget: budget.nullable().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
   .meta({ minProperties: 1 });
