@@ -10,6 +10,7 @@ import { errorMiddleware } from './http/error-middleware.ts';
 import { API_CSP } from './http/content-security-policy.ts';
 import { requestContext } from './http/request-context.ts';
 import { registerRoutes, type Authorize } from './http/register-routes.ts';
+import { methodNotAllowed } from './http/method-not-allowed.ts';
 import { healthRouter } from './health/health-routes.ts';
 import { dependencyChecks } from './health/dependency-checks.ts';
 import { buildRoutes } from './routes.ts';
@@ -85,8 +86,8 @@ export function createApp(deps: AppDeps): App {
   const apiRouter = new Router({ prefix: '/api' });
   const principalOfHeaders = deps.principalOfHeaders ?? createPrincipalResolver(deps.auth, deps.pg);
   registerRoutes(apiRouter, routes, deps.authorize ?? createAuthorize(principalOfHeaders, { allowedOrigins: originSet([deps.corsOrigin]) }));
+  koa.use(methodNotAllowed(apiRouter));
   koa.use(apiRouter.routes());
-  koa.use(apiRouter.allowedMethods());
   if (deps.fallback) koa.use(deps.fallback);
   return { koa, routes, apiRouter };
 }

@@ -2,7 +2,18 @@ import { z } from 'zod';
 import { MIN_PASSWORD_LENGTH } from './passwords.ts';
 import { ROLES } from '../http/route.ts';
 
-export const emailSchema = z.email('must be an email address').max(254).transform((e) => e.toLowerCase());
+// RFC 5321 limits that zod's email pattern leaves out: 64 characters before the @, 63 per
+// domain label, no label ending in "-". The document's `format: email` holds clients to them too.
+const withinMailLimits = (address: string) => {
+  const at = address.lastIndexOf('@');
+  return at <= 64 && address.slice(at + 1).split('.').every((label) => label.length <= 63 && !label.endsWith('-'));
+};
+
+/** An email address as sent: at most 254 characters, within the limits mail servers keep. */
+export const emailAddress = z.email('must be an email address').max(254).refine(withinMailLimits, 'must be an email address (at most 64 characters before the @ and 63 per domain label)');
+
+/** An email address as it identifies a user: lower-cased. */
+export const emailSchema = emailAddress.transform((e) => e.toLowerCase());
 export const passwordSchema = z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(200);
 export const roleSchema = z.enum(ROLES);
 

@@ -15,9 +15,6 @@ export function errorMiddleware(logger: Logger): Middleware {
       if (ctx.status === 404 && ctx.body === undefined) {
         throw new HttpProblem(404, `no route for ${ctx.method} ${ctx.path}`);
       }
-      if (ctx.status === 405 && ctx.body === undefined) {
-        throw new HttpProblem(405, `${ctx.method} is not allowed on ${ctx.path}`);
-      }
     } catch (err) {
       let problem: HttpProblem;
       if (err instanceof HttpProblem) problem = err;

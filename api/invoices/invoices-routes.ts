@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineRoute, ROLES, type RouteDef } from '../http/route.ts';
-import { pageOf } from '../http/pagination.ts';
+import { pageOf, paginationQuery } from '../http/pagination.ts';
+import { positiveIntegerText } from '../http/integer-schemas.ts';
 import { HttpProblem, notFound } from '../http/problem.ts';
 import { isOperator, resolveTenantFilter, scopeOf } from '../auth/tenant-access.ts';
 import { INVOICE_STATUSES } from '../../db/postgres/invoices-repository.ts';
@@ -23,8 +24,7 @@ const listQuery = z.strictObject({
   tenantId: z.uuid().optional().describe('operators: one tenant; customers: only their own'),
   status: z.enum(INVOICE_STATUSES).optional(),
   subscriptionId: z.uuid().optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  ...paginationQuery,
 });
 
 const paymentBody = z.strictObject({
@@ -133,7 +133,7 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
       method: 'get', path: '/invoices/:id/usage', operationId: 'getInvoiceLineUsage', tag: 'invoices', access: INVOICE_READERS,
       summary: 'The deduplicated events behind a usage line (up to 1,000)',
       params: invoiceIdParams,
-      query: z.strictObject({ line: z.coerce.number().int().min(1).describe('the line position') }),
+      query: z.strictObject({ line: positiveIntegerText().describe('the line position') }),
       responses: { 200: { description: 'The events', schema: drillDownSchema }, 400: { description: 'Not a usage line' }, ...noReadScope, 404: { description: 'No such invoice or line' } },
       handler: async ({ params, query, principal }) => ({ status: 200, body: await invoices.usageEvents(scopeOf(principal!), params.id, query.line) }),
     }),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { RouteDef } from '../http/route.ts';
 import { problemSchema } from '../http/problem.ts';
+import { frameResponses } from '../http/frame-responses.ts';
 
 type JsonSchema = Record<string, unknown>;
 type Operation = Record<string, unknown>;
@@ -65,19 +66,6 @@ function security(route: RouteDef) {
   return [{ bearerJwt: [] }, ...scopes.flatMap((scope) => [{ apiKeyHeader: [scope] }, { apiKeyBearer: [scope] }])];
 }
 
-/**
- * The answers the frame gives before any handler runs (authorize.ts), declared for every
- * route that needs a caller unless the route describes them itself.
- */
-const AUTH_RESPONSES: Record<number, { description: string }> = {
-  401: { description: 'No credential, or an invalid, expired or revoked one' },
-  403: { description: 'The caller may not do this (role, API key), or a cross-site page used the session cookie for a change' },
-};
-
-function responsesOf(route: RouteDef): RouteDef['responses'] {
-  return 'public' in route.access ? route.responses : { ...AUTH_RESPONSES, ...route.responses };
-}
-
 export function buildOpenApiDocument(routes: readonly RouteDef[], info: { version: string }) {
   const components: Record<string, JsonSchema> = {};
   // Registers the Problem component (the schema carries its id) for every error response.
@@ -94,7 +82,7 @@ export function buildOpenApiDocument(routes: readonly RouteDef[], info: { versio
       security: security(route),
       parameters: parameters(route, components),
       responses: Object.fromEntries(
-        Object.entries(responsesOf(route)).map(([status, r]) => {
+        Object.entries({ ...frameResponses(route), ...route.responses }).sort(([a], [b]) => Number(a) - Number(b)).map(([status, r]) => {
           const isProblem = Number(status) >= 400;
           const contentType = r.contentType ?? (isProblem ? 'application/problem+json' : 'application/json');
           const schema = r.schema ? toSchema(r.schema, 'output', components) : isProblem ? { $ref: '#/components/schemas/Problem' } : undefined;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PLAN_VISIBILITIES, chargeSchema, planSchema, planVisibilitySchema } from '../../domain/pricing/index.ts';
 import { nonNegativeDecimalString } from '../../domain/money/index.ts';
 import type { PlanRecord } from '../../db/postgres/plans-repository.ts';
+import { positiveInteger, positiveIntegerText } from '../http/integer-schemas.ts';
 
 /** What POST and PUT /pricing/plans accept: domain/pricing's plan schema, plus who may read the plan. */
 export const planBody = planSchema.extend({
@@ -13,7 +14,7 @@ export const planBody = planSchema.extend({
 export const planIdParams = z.strictObject({ id: z.uuid('must be a plan id (uuid)') });
 
 export const planVersionQuery = z.strictObject({
-  version: z.coerce.number().int().min(1).optional().describe('a specific version (default: the latest)'),
+  version: positiveIntegerText().optional().describe('a specific version (default: the latest)'),
 });
 
 export const planResponse = z
@@ -54,7 +55,7 @@ const meterCode = z.string().min(1).max(200);
 export const quoteBody = z.strictObject({
   usage: z.record(meterCode, nonNegativeDecimalString).default({}).describe('usage per meter code for one period, as decimal strings'),
   tenantId: z.uuid('must be a tenant id (uuid)').optional().describe("tax comes from this tenant's taxRate; customers may only name their own tenant"),
-  version: z.number().int().min(1).optional().describe('quote a specific plan version (default: the latest)'),
+  version: positiveInteger().optional().describe('quote a specific plan version (default: the latest)'),
 });
 
 const quoteTier = z.object({ tier: z.number().int(), upTo: z.string().nullable(), quantity: z.string(), unitPrice: z.string(), flatFee: z.string(), amount: z.string() });

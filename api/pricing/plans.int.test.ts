@@ -109,6 +109,17 @@ describe('plans', () => {
     const created = (await createPlan({ ...apiCalls, code: 'one-version' })).body;
     expect((await env.api.request.get(`/api/pricing/plans/${created.id}?version=2`).set(auth(env.api.tokens.admin))).status).toBe(404);
   });
+
+  it('refuses a version beyond the database integer range with 400 naming it, at the edge and past it', async () => {
+    const created = (await createPlan({ ...apiCalls, code: 'int-range' })).body;
+    for (const version of ['9999999999', '2147483648']) {
+      const res = await env.api.request.get(`/api/pricing/plans/${created.id}?version=${version}`).set(auth(env.api.tokens.admin));
+      expect(res.status, version).toBe(400);
+      expect(res.body.errors).toEqual([{ field: 'query.version', message: 'must be at most 2147483647' }]);
+    }
+    // The largest value the schema allows reaches the database and is simply not there.
+    expect((await env.api.request.get(`/api/pricing/plans/${created.id}?version=2147483647`).set(auth(env.api.tokens.admin))).status).toBe(404);
+  });
 });
 
 describe('quotes', () => {
@@ -209,5 +220,20 @@ describe('quotes', () => {
     const taxed = await quote({ calls: '92233720368547.75807' }, env.api.tenants.a.id);
     expect(taxed.status).toBe(400);
     expect(taxed.body.errors).toEqual([{ field: 'usage', message: expect.stringMatching(/^the total of 110680464442257309\.68 USD is more than an invoice can hold/) }]);
+  });
+
+  it('refuses a quote version beyond the database integer range with 400, and later quotes still work', async () => {
+    const plan = (await env.api.request.get('/api/pricing/plans').set(auth(env.api.tokens.admin))).body.items.find((p: { code: string }) => p.code === 'api-pro');
+    const quote = (body: object, token = env.api.tokens.admin) => env.api.request.post(`/api/pricing/plans/${plan.id}/quote`).set(auth(token)).send(body);
+    // Given quotes that name a tenant (two lookups in one transaction) with out-of-range versions, at once,
+    const refused = await Promise.all([87254033310, 2147483648, 87254033310].map((version) => quote({ usage: {}, version, tenantId: env.api.tenants.a.id })));
+    for (const res of refused) {
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual([{ field: 'version', message: 'must be at most 2147483647' }]);
+    }
+    // then the largest allowed version is an honest 404, and every later quote answers as before.
+    expect((await quote({ usage: {}, version: 2147483647, tenantId: env.api.tenants.a.id })).status).toBe(404);
+    const later = await Promise.all(Array.from({ length: 6 }, () => quote({ usage: {}, tenantId: env.api.tenants.a.id }, env.api.tokens.customerA)));
+    expect(later.map((r) => [r.status, r.body.total])).toEqual(Array.from({ length: 6 }, () => [200, '95.99']));
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { paginationQuery } from '../http/pagination.ts';
 import { SUBSCRIPTION_STATES } from '../../db/postgres/subscriptions-repository.ts';
 
 export const subscriptionIdParams = z.strictObject({ id: z.uuid('must be a subscription id (uuid)') });
@@ -20,8 +21,7 @@ export const cancelBody = z.strictObject({ at: z.enum(['immediate', 'period_end'
 export const listSubscriptionsQuery = z.strictObject({
   tenantId: z.uuid().optional().describe('operators: one tenant; customers: only their own'),
   status: z.enum(SUBSCRIPTION_STATES).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  ...paginationQuery,
 });
 
 const lastInvoice = z.object({

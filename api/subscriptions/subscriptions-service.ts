@@ -262,7 +262,11 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
         timer = setTimeout(() => resolve(null), waitMs);
       });
       try {
-        const result = await Promise.race([update.result(), timeout]);
+        // The validator's refusal (in trial, just started, ended) surfaces here, from the outcome.
+        const outcome = update.result().catch((err: unknown) => {
+          throw updateProblem(err);
+        });
+        const result = await Promise.race([outcome, timeout]);
         if (result === null) return { invoiceId, pending: true };
         return { invoiceId, pending: false, result };
       } finally {

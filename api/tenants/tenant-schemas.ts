@@ -1,17 +1,33 @@
 import { z } from 'zod';
-import { currencyCode, Decimal, nonNegativeDecimalString } from '../../domain/money/index.ts';
+import { currencyCode, Decimal, decimalStringSchema, nonNegativeDecimalString } from '../../domain/money/index.ts';
 import type { TenantRow } from '../../db/postgres/tenants-repository.ts';
+import { emailAddress } from '../auth/auth-schemas.ts';
 
-const timezone = z.string().max(64).refine((tz) => {
+const isTimeZone = (tz: string) => {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
     return true;
   } catch {
     return false;
   }
-}, 'must be an IANA time zone such as Europe/Paris');
+};
 
-const taxRate = nonNegativeDecimalString.refine((r) => new Decimal(r).lt(1) && /^\d+(\.\d{1,6})?$/.test(r), 'must be a fraction below 1 with at most 6 decimals, e.g. "0.2"');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+// The document's pattern lists the canonical zones (the refinement also takes aliases such as
+// US/Eastern); a pattern rather than an enum keeps generated client types a plain string.
+const timezone = z
+  .string()
+  .max(64)
+  .refine(isTimeZone, 'must be an IANA time zone such as Europe/Paris')
+  .meta({ pattern: `^(${['UTC', ...Intl.supportedValuesOf('timeZone')].filter((tz) => tz.length <= 64 && isTimeZone(tz)).map(escapeRegExp).join('|')})$` });
+
+// numeric(9, 6) below 1, as the tenants CHECK constraint has it.
+const taxRate = nonNegativeDecimalString
+  .refine((r) => new Decimal(r).lt(1) && /^\d+(\.\d{1,6})?$/.test(r), 'must be a fraction below 1 with at most 6 decimals, e.g. "0.2"')
+  .meta({ pattern: '^0+(\\.\\d{1,6})?$' });
+// numeric(30, 12), as the tenants table has it: 18 digits before the point.
+const budget = decimalStringSchema({ nonNegative: true, maxIntegerDigits: 18 });
 const externalId = z.string().min(1).max(256).regex(/^[A-Za-z0-9._:@-]+$/, 'may contain letters, digits and . _ : @ - only');
 
 export const tenantSchema = z
@@ -31,24 +47,25 @@ export const tenantSchema = z
 export const createTenantBody = z.strictObject({
   name: z.string().min(1).max(200),
   externalId: externalId.optional(),
-  email: z.email().max(254).optional(),
+  email: emailAddress.optional(),
   currency: currencyCode.optional(),
   timezone: timezone.optional(),
   taxRate: taxRate.optional(),
-  budget: nonNegativeDecimalString.optional(),
+  budget: budget.optional(),
 });
 
 export const patchTenantBody = z
   .strictObject({
     name: z.string().min(1).max(200).optional(),
     externalId: externalId.nullable().optional(),
-    email: z.email().max(254).nullable().optional(),
+    email: emailAddress.nullable().optional(),
     currency: currencyCode.optional(),
     timezone: timezone.optional(),
     taxRate: taxRate.optional(),
-    budget: nonNegativeDecimalString.nullable().optional(),
+    budget: budget.nullable().optional(),
   })
-  .refine((b) => Object.keys(b).length > 0, 'give at least one field to change');
+  .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
+  .meta({ minProperties: 1 });
 
 export const tenantIdParams = z.strictObject({ id: z.uuid('must be a tenant id (uuid)') });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GRANULARITIES, meterCodeSchema, parseRfc3339 } from '../../domain/metering/index.ts';
+import { integerText } from '../http/integer-schemas.ts';
 
 export const MAX_SUMMARY_DAYS = 400;
 export const MAX_POINTS = 10_000;
@@ -47,7 +48,7 @@ export const timeseriesQuery = z
   .superRefine(ordered);
 
 export const eventsQuery = z
-  .strictObject({ ...window, meter: meterCodeSchema, limit: z.coerce.number().int().min(1).max(MAX_EVENTS_LIMIT).default(100) })
+  .strictObject({ ...window, meter: meterCodeSchema, limit: integerText(1, MAX_EVENTS_LIMIT).default(100) })
   .superRefine(ordered);
 
 const groupSchema = z.object({ key: z.record(z.string(), z.string().nullable()), value: z.string(), events: z.number().int() });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { UserRow } from '../../db/postgres/users-repository.ts';
 import { emailSchema, passwordSchema, roleSchema, userSchema } from '../auth/auth-schemas.ts';
 import { publicUser } from '../auth/auth-service.ts';
-import type { Role } from '../http/route.ts';
+import { ROLES, type Role } from '../http/route.ts';
 
 /** A user as the admin's user management sees it: the session's User plus whether they may sign in. */
 export const userAccountSchema = userSchema
@@ -22,7 +22,14 @@ function checkTenantForRole(b: { role?: Role; tenantId?: string }, ctx: z.Refine
 
 export const createUserBody = z
   .strictObject({ email: emailSchema, password: passwordSchema, role: roleSchema, tenantId: z.uuid().optional() })
-  .superRefine(checkTenantForRole);
+  .superRefine(checkTenantForRole)
+  .meta({
+    // The same rule as JSON Schema states it, so clients and the fuzzer know it.
+    anyOf: [
+      { properties: { role: { const: 'customer' } }, required: ['tenantId'] },
+      { properties: { role: { enum: ROLES.filter((r) => r !== 'customer') } }, not: { required: ['tenantId'] } },
+    ],
+  });
 
 export const patchUserBody = z
   .strictObject({

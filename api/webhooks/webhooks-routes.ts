@@ -4,6 +4,8 @@ import { z } from 'zod';
 import type { DatabasePool } from 'slonik';
 import { defineRoute, type RouteDef } from '../http/route.ts';
 import { badRequest, notFound } from '../http/problem.ts';
+import { integerText } from '../http/integer-schemas.ts';
+import { MAX_PAGE_SIZE } from '../http/pagination.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { webhooksRepository, type EndpointRow, type DeliveryRow, type AttemptRow } from '../../db/postgres/webhooks-repository.ts';
 import { WEBHOOK_EVENT_TYPES } from '../../domain/webhooks/events.ts';
@@ -99,7 +101,7 @@ export function webhooksRoutes(deps: WebhooksDeps): RouteDef[] {
     defineRoute({
       method: 'get', path: '/webhooks/:id/deliveries', operationId: 'listWebhookDeliveries', tag: 'webhooks', access: admin,
       summary: 'Recent deliveries to an endpoint, with every attempt', params: idParams,
-      query: z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
+      query: z.strictObject({ limit: integerText(1, MAX_PAGE_SIZE).default(50) }),
       responses: { 200: { description: 'Deliveries, newest first', schema: z.object({ items: z.array(deliverySchema) }) }, 404: { description: 'No such endpoint' } },
       handler: async ({ params, query }) => {
         const result = await withOperator(deps.pg, async (tx) => {

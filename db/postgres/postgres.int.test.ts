@@ -61,6 +61,36 @@ describe('tenant scope', () => {
       withTenant(db.pool, a, (tx) => tx.query(sql.unsafe`INSERT INTO tenants (name) VALUES ('sneaky')`)),
     ).rejects.toThrow(/row-level security/);
   });
+
+  it('statements started together in one transaction run one after another', async () => {
+    const values = await withOperator(db.pool, (tx) =>
+      Promise.all(Array.from({ length: 20 }, (_, i) => tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT ${i}::int + (random() * 0)::int AS n`))),
+    );
+    expect(values).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it('a statement that fails beside a sibling surfaces its own error, writes nothing, and leaves the pool usable', async () => {
+    // Given a transaction where an out-of-range value fails while a sibling write is in flight,
+    const attempt = withOperator(db.pool, (tx) =>
+      Promise.all([
+        tx.oneFirst(sql.type(z.object({ v: z.number() }))`SELECT ${'9999999999'}::int AS v`),
+        tx.query(sql.unsafe`INSERT INTO tenants (name) VALUES ('sibling of a failure')`),
+      ]),
+    );
+    // then the caller sees the database's error, not slonik's bookkeeping,
+    await expect(attempt).rejects.toThrow(/out of range for type integer/);
+    // the sibling's write is rolled back,
+    const owner = await db.owner();
+    try {
+      expect((await owner.query(`SELECT count(*)::int AS n FROM tenants WHERE name = 'sibling of a failure'`)).rows[0].n).toBe(0);
+    } finally {
+      await owner.end();
+    }
+    // and every later transaction on the pool works.
+    for (let i = 0; i < 12; i++) {
+      expect(await withOperator(db.pool, (tx) => tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT ${i}::int AS n`))).toBe(i);
+    }
+  });
 });
 
 describe('tenancy audit', () => {

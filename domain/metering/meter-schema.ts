@@ -42,8 +42,8 @@ const meterFields = {
   filters: z
     .record(propertyPathSchema, z.array(filterValue).min(1, 'must list at least one allowed value').max(MAX_FILTER_VALUES))
     .optional()
-    .meta({ description: 'Property path → allowed values; only matching events count', example: { region: ['eu', 'us'] } }),
-  groupBy: z.array(propertyPathSchema).max(MAX_GROUP_BY).optional().meta({ description: 'Properties usage can be broken down by', example: ['model'] }),
+    .meta({ description: 'Property path → allowed values; only matching events count', example: { region: ['eu', 'us'] }, maxProperties: MAX_FILTERS }),
+  groupBy: z.array(propertyPathSchema).max(MAX_GROUP_BY).optional().meta({ description: 'Properties usage can be broken down by', example: ['model'], uniqueItems: true }),
   allowNegative: z
     .boolean({ error: 'must be true or false' })
     .optional()
@@ -68,6 +68,12 @@ export const meterInputSchema = z.strictObject(meterFields).superRefine((m, ctx)
   if (m.groupBy && new Set(m.groupBy).size !== m.groupBy.length) {
     ctx.addIssue({ code: 'custom', path: ['groupBy'], message: 'must not repeat a property' });
   }
+}).meta({
+  // The valueProperty rule above, as JSON Schema states it.
+  anyOf: [
+    { properties: { aggregation: { const: 'count' } }, not: { required: ['valueProperty'] } },
+    { properties: { aggregation: { enum: AGGREGATIONS.filter((a) => a !== 'count') } }, required: ['valueProperty'] },
+  ],
 });
 export type MeterInput = z.input<typeof meterInputSchema>;
 

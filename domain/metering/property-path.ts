@@ -6,7 +6,8 @@ import { z } from 'zod';
  * a query; a key that itself contains a dot cannot be addressed.
  */
 export const MAX_PATH_DEPTH = 8;
-const SEGMENT = /^[A-Za-z0-9_$@:-]{1,64}$/;
+const SEGMENT_TEXT = '[A-Za-z0-9_$@:-]{1,64}';
+const SEGMENT = new RegExp(`^${SEGMENT_TEXT}$`);
 
 export const propertyPathSchema = z
   .string()
@@ -19,7 +20,11 @@ export const propertyPathSchema = z
       ctx.issues.push({ code: 'custom', message: 'must be a dotted path of names made of letters, digits, _ $ @ : - (e.g. usage.input_tokens)', input: ctx.value });
     }
   })
-  .meta({ description: 'Dotted path into the event data, e.g. usage.input_tokens', example: 'tokens' });
+  .meta({
+    description: 'Dotted path into the event data, e.g. usage.input_tokens',
+    example: 'tokens',
+    pattern: `^${SEGMENT_TEXT}(\\.${SEGMENT_TEXT}){0,${MAX_PATH_DEPTH - 1}}$`,
+  });
 
 export function pathSegments(path: string): string[] {
   return path.split('.');

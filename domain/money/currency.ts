@@ -31,4 +31,7 @@ export function minorUnitDigits(currency: CurrencyCode): number {
 
 export const currencyCode = z
   .string({ error: 'must be an ISO 4217 currency code such as "USD"' })
-  .refine(isCurrencyCode, { error: 'must be an ISO 4217 currency code in upper case, such as "USD"' });
+  .refine(isCurrencyCode, { error: 'must be an ISO 4217 currency code in upper case, such as "USD"' })
+  // The codes the refinement accepts, as a pattern (an enum would make every generated client
+  // type a union of 160 literals), so a client can tell before sending.
+  .meta({ pattern: `^(${[...SUPPORTED].filter(isCurrencyCode).sort().join('|')})$` });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decimalStringProblem } from './decimal-string.ts';
+import { decimalStringPattern, decimalStringProblem } from './decimal-string.ts';
 import type { DecimalStringRules } from './decimal-string.ts';
 
 /**
@@ -12,7 +12,8 @@ export function decimalStringSchema(rules: DecimalStringRules = {}) {
     .check((ctx) => {
       const problem = decimalStringProblem(ctx.value, rules);
       if (problem !== null) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
-    });
+    })
+    .meta({ pattern: decimalStringPattern(rules) });
 }
 
 /** A signed decimal string with at most 12 fractional digits. */

@@ -15,6 +15,8 @@ export interface DecimalStringRules {
   maxFractionDigits?: number;
   /** Reject a leading minus sign (default false). */
   nonNegative?: boolean;
+  /** Reject more digits before the point than this, leading zeros aside (default MAX_INTEGER_DIGITS). */
+  maxIntegerDigits?: number;
 }
 
 /** Why a decimal string was rejected, or null when it is acceptable. */
@@ -29,10 +31,21 @@ export function decimalStringProblem(text: string, rules: DecimalStringRules = {
   if (fractionDigits.length > maxFractionDigits) {
     return `must have at most ${maxFractionDigits} digits after the decimal point`;
   }
-  if (integerDigits.replace(/^0+/, '').length > MAX_INTEGER_DIGITS) {
-    return `must have at most ${MAX_INTEGER_DIGITS} digits before the decimal point`;
+  const maxIntegerDigits = rules.maxIntegerDigits ?? MAX_INTEGER_DIGITS;
+  if (integerDigits.replace(/^0+/, '').length > maxIntegerDigits) {
+    return `must have at most ${maxIntegerDigits} digits before the decimal point`;
   }
   return null;
+}
+
+/**
+ * The same rules as decimalStringProblem, as one regular expression, for documents (JSON Schema)
+ * that cannot run code: a string matching it is a string decimalStringProblem accepts.
+ */
+export function decimalStringPattern(rules: DecimalStringRules = {}): string {
+  const fraction = rules.maxFractionDigits ?? MAX_FRACTION_DIGITS;
+  const integer = rules.maxIntegerDigits ?? MAX_INTEGER_DIGITS;
+  return `^${rules.nonNegative === true ? '' : '-?'}0*\\d{1,${integer}}${fraction > 0 ? `(\\.\\d{1,${fraction}})?` : ''}$`;
 }
 
 export class DecimalFormatError extends Error {

@@ -4,6 +4,7 @@ export {
   MAX_FRACTION_DIGITS,
   MAX_INTEGER_DIGITS,
   DecimalFormatError,
+  decimalStringPattern,
   decimalStringProblem,
   parseDecimal,
   toDecimal,

@@ -16,7 +16,7 @@ const meterCode = z
 const PACKAGE_SIZE_MESSAGE = 'must be a positive whole number, as a JSON number or a numeric string such as "100"';
 export const packageSizeSchema = z.union(
   [
-    z.number().refine((size) => Number.isSafeInteger(size) && size > 0, { error: PACKAGE_SIZE_MESSAGE }),
+    z.number({ error: PACKAGE_SIZE_MESSAGE }).int({ error: PACKAGE_SIZE_MESSAGE }).min(1, { error: PACKAGE_SIZE_MESSAGE }).max(Number.MAX_SAFE_INTEGER, { error: PACKAGE_SIZE_MESSAGE }),
     z.string().regex(/^[1-9]\d{0,17}$/, { error: PACKAGE_SIZE_MESSAGE }),
   ],
   { error: PACKAGE_SIZE_MESSAGE },

@@ -224,6 +224,19 @@ describe('invoices API', () => {
     }
   });
 
+  it('refuses invoice-now during a trial with 409 and the workflow\'s reason, not a 500', async () => {
+    const trialPlan = (await call('post', '/api/pricing/plans', api.tokens.admin, {
+      code: 'api-calls-trial', name: 'API calls with a trial', currency: 'USD', interval: 'month', baseFee: '0', trialDays: 14,
+      charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.25' }],
+    })).body.id;
+    const sub = await call('post', '/api/subscriptions', api.tokens.admin, { tenantId: api.tenants.b.id, planId: trialPlan });
+    expect(sub.status).toBe(201);
+    const res = await call('post', '/api/invoices/generate', api.tokens.finance, { subscriptionId: sub.body.id });
+    expectResponseMatchesSpec('POST', '/api/invoices/generate', res);
+    expect(res.status).toBe(409);
+    expect(res.body.detail).toMatch(/trial/);
+  });
+
   it('cancels immediately; the subscription then refuses changes', async () => {
     const res = await call('post', `/api/subscriptions/${subscriptionId}/cancel`, api.tokens.admin, { at: 'immediate' });
     expectResponseMatchesSpec('POST', `/api/subscriptions/${subscriptionId}/cancel`, res);

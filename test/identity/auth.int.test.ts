@@ -133,6 +133,9 @@ describe('malformed input is 400 naming the field, never 500, and writes nothing
     ['bad time zone', { name: 'ok', timezone: 'Mars/Olympus' }, 'timezone'],
     ['float tax rate', { name: 'ok', taxRate: 0.2 }, 'taxRate'],
     ['tax rate of 100%', { name: 'ok', taxRate: '1' }, 'taxRate'],
+    ['budget past numeric(30, 12)', { name: 'ok', budget: '1429853861904914897' }, 'budget'],
+    ['email with 65 characters before the @', { name: 'ok', email: `${'a'.repeat(65)}@example.test` }, 'email'],
+    ['NUL in a name', { name: 'a\u0000b' }, 'name'],
   ])('%s', async (_name, body, field) => {
     const before = await count('tenants');
     const res = await env.api.request.post('/api/tenants').set(admin()).send(body);
@@ -140,6 +143,12 @@ describe('malformed input is 400 naming the field, never 500, and writes nothing
     expect(res.body.detail).toContain(field);
     expect(res.body.errors.map((e: { field: string }) => e.field).join(' ')).toContain(field);
     expect(await count('tenants')).toBe(before);
+  });
+
+  it('the largest budget the column holds is accepted as sent', async () => {
+    const res = await env.api.request.post('/api/tenants').set(admin()).send({ name: 'big budget', budget: '999999999999999999.999999999999' });
+    expect(res.status).toBe(201);
+    expect(res.body.budget).toBe('999999999999999999.999999999999');
   });
 
   it('a body over the limit is 413', async () => {

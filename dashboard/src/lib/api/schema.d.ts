@@ -1524,6 +1524,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than this operation accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one this operation accepts */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     deleteAlertRule: {
@@ -1543,6 +1561,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Not signed in */
             401: {
@@ -1662,6 +1689,15 @@ export interface operations {
                     "application/json": components["schemas"]["Alert"];
                 };
             };
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in */
             401: {
                 headers: {
@@ -1709,6 +1745,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Alert"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in */
@@ -1783,6 +1828,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than this operation accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one this operation accepts */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many failures for this email or address; see Retry-After */
             429: {
                 headers: {
@@ -1823,7 +1886,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1880,6 +1943,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than this operation accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one this operation accepts */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many sign-ups from this address this hour; see Retry-After */
             429: {
                 headers: {
@@ -1929,6 +2010,15 @@ export interface operations {
                 };
                 content: {
                     "application/octet-stream": unknown;
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such asset */
@@ -2067,7 +2157,16 @@ export interface operations {
                     };
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2116,7 +2215,16 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2188,7 +2296,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2197,7 +2305,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key or the customer role or a cross-site page using the session cookie */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2224,6 +2332,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["PaymentConflict"];
                 };
             };
+            /** @description The body is larger than this operation accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one this operation accepts */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getInvoicePdf: {
@@ -2246,7 +2372,16 @@ export interface operations {
                     "application/pdf": string;
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2316,7 +2451,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2365,7 +2500,16 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2374,7 +2518,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key or the customer role or a cross-site page using the session cookie */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2437,7 +2581,16 @@ export interface operations {
                     "application/json": components["schemas"]["PendingInvoice"];
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2446,7 +2599,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key or the customer role or a cross-site page using the session cookie */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2466,6 +2619,24 @@ export interface operations {
             };
             /** @description Nothing to invoice (trial, just started, ended), or the invoice could not be issued (amounts out of range) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this operation accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one this operation accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2495,7 +2666,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2504,7 +2675,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2565,6 +2736,12 @@ export interface operations {
                     groupBy?: string[];
                     /** @description Accept negative values (sum, max, latest only; default false): a sum can then go down, e.g. for refunds */
                     allowNegative?: boolean;
+                } | {
+                    /** @constant */
+                    aggregation?: "count";
+                } | {
+                    /** @enum {unknown} */
+                    aggregation?: "sum" | "max" | "unique_count" | "latest";
                 };
             };
         };
@@ -2587,7 +2764,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2596,7 +2773,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key or the finance role or the customer role or a cross-site page using the session cookie */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2607,6 +2784,24 @@ export interface operations {
             };
             /** @description The code is taken */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this operation accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one this operation accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2636,7 +2831,16 @@ export interface operations {
                     "application/json": components["schemas"]["MeterRecord"];
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2645,7 +2849,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2713,7 +2917,16 @@ export interface operations {
                     };
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2722,7 +2935,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2826,7 +3039,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2835,7 +3048,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key or the finance role or the customer role or a cross-site page using the session cookie */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2846,6 +3059,24 @@ export interface operations {
             };
             /** @description code taken */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this operation accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one this operation accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2878,7 +3109,16 @@ export interface operations {
                     "application/json": components["schemas"]["Plan"];
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2887,7 +3127,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3002,7 +3242,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3011,7 +3251,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key or the finance role or the customer role or a cross-site page using the session cookie */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3022,6 +3262,24 @@ export interface operations {
             };
             /** @description No such plan */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this operation accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one this operation accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3079,7 +3337,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3088,7 +3346,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key or a cross-site page using the session cookie */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3099,6 +3357,24 @@ export interface operations {
             };
             /** @description No such plan or version (or a private plan or version your tenant does not use), or no such tenant */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this operation accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one this operation accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3130,7 +3406,16 @@ export interface operations {
                     };
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3139,7 +3424,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3188,7 +3473,16 @@ export interface operations {
                     };
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3197,7 +3491,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3263,7 +3557,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3272,7 +3566,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key or the finance role or the customer role or a cross-site page using the session cookie */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3292,6 +3586,24 @@ export interface operations {
             };
             /** @description Already subscribed to this plan */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this operation accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one this operation accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3321,7 +3633,16 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3330,7 +3651,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3377,7 +3698,16 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3386,7 +3716,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key or the finance role or the customer role or a cross-site page using the session cookie */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3406,6 +3736,24 @@ export interface operations {
             };
             /** @description Already ended */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this operation accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one this operation accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3444,7 +3792,16 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3453,7 +3810,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key or the finance role or the customer role or a cross-site page using the session cookie */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3473,6 +3830,24 @@ export interface operations {
             };
             /** @description Refused by the workflow */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this operation accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one this operation accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3510,7 +3885,16 @@ export interface operations {
                     };
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3519,7 +3903,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key or the customer role */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3570,7 +3954,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3579,7 +3963,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key or the finance role or the customer role or a cross-site page using the session cookie */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3590,6 +3974,24 @@ export interface operations {
             };
             /** @description externalId taken */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this operation accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one this operation accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3619,7 +4021,16 @@ export interface operations {
                     "application/json": components["schemas"]["Tenant"];
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3628,7 +4039,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3689,7 +4100,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3698,7 +4109,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key or the finance role or the customer role or a cross-site page using the session cookie */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3718,6 +4129,24 @@ export interface operations {
             };
             /** @description externalId taken */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this operation accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one this operation accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3747,6 +4176,15 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["ApiKey"][];
                     };
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in */
@@ -3842,6 +4280,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than this operation accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one this operation accepts */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     revokeApiKey: {
@@ -3863,6 +4319,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApiKey"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in */
@@ -3914,7 +4379,16 @@ export interface operations {
                     "application/json": components["schemas"]["TenantCredits"];
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3923,7 +4397,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3963,7 +4437,16 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentSettings"];
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3972,7 +4455,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4046,7 +4529,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4055,7 +4538,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key or the customer role or a cross-site page using the session cookie */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4066,6 +4549,24 @@ export interface operations {
             };
             /** @description No such tenant */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this operation accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one this operation accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4114,15 +4615,6 @@ export interface operations {
             };
             /** @description Not signed in */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4283,15 +4775,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description No such tenant (or another tenant's) or meter */
             404: {
                 headers: {
@@ -4351,15 +4834,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description No such tenant (or another tenant's) or meter */
             404: {
                 headers: {
@@ -4397,7 +4871,16 @@ export interface operations {
                     };
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4406,7 +4889,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key or the finance role or the customer role */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4434,6 +4917,12 @@ export interface operations {
                     role: "admin" | "finance" | "customer";
                     /** Format: uuid */
                     tenantId?: string;
+                } | {
+                    /** @constant */
+                    role?: "customer";
+                } | {
+                    /** @enum {unknown} */
+                    role?: "admin" | "finance";
                 };
             };
         };
@@ -4456,7 +4945,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4465,7 +4954,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key or the finance role or the customer role or a cross-site page using the session cookie */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4476,6 +4965,24 @@ export interface operations {
             };
             /** @description Email taken */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this operation accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one this operation accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4564,6 +5071,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than this operation accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one this operation accepts */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listWebhookEndpoints: {
@@ -4586,7 +5111,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4595,7 +5120,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key or the finance role or the customer role */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4642,7 +5167,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4651,8 +5176,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key or the finance role or the customer role or a cross-site page using the session cookie */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this operation accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one this operation accepts */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4682,7 +5225,16 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4691,7 +5243,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key or the finance role or the customer role */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4729,7 +5281,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4738,7 +5299,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key or the finance role or the customer role or a cross-site page using the session cookie */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4782,7 +5343,16 @@ export interface operations {
                     };
                 };
             };
-            /** @description No credential, or an invalid, expired or revoked one */
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4791,7 +5361,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller may not do this (role, API key), or a cross-site page used the session cookie for a change */
+            /** @description Not allowed for an API key or the finance role or the customer role */
             403: {
                 headers: {
                     [name: string]: unknown;
