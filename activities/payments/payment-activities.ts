@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { ActivityDeps } from '../deps.ts';
 import { withTenant, type Tx } from '../../db/postgres/tenant-scope.ts';
@@ -9,7 +10,7 @@ import { raiseAlert } from '../alerts/raise-alert.ts';
 import { createWebhookActivities } from '../webhooks/webhook-activities.ts';
 import { formatAmount, fromMinorUnits } from '../../domain/money/index.ts';
 import { alertCreatedEvent } from '../../domain/webhooks/events.ts';
-import { PAYMENT_DECLINED, decideInvoice, remainingMinor } from '../../domain/billing/index.ts';
+import { GATEWAY_TRIES_PER_ATTEMPT, GATEWAY_UNAVAILABLE, PAYMENT_DECLINED, decideInvoice, remainingMinor } from '../../domain/billing/index.ts';
 import type { ChargeResult, PaymentGateway } from './gateway.ts';
 
 export type CollectResult = { outcome: 'succeeded' | 'settled'; invoiceStatus: string; attempt: number };
@@ -29,6 +30,29 @@ type Start =
   | { kind: 'settled'; status: InvoiceStatus }
   | { kind: 'recorded'; attempt: PaymentAttemptRow; status: InvoiceStatus }
   | { kind: 'reconcile' | 'charge'; attempt: PaymentAttemptRow; currency: string };
+
+/** Which execution of the activity this is (1 when called outside a worker, as tests do). */
+function executionNumber(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
+
+/**
+ * A gateway error is retried by the activity's retry policy; once an attempt has seen it through
+ * GATEWAY_TRIES_PER_ATTEMPT executions, it gives up as GatewayUnavailable, which is not a decline:
+ * the card was never asked, and dunning tries the same attempt again later.
+ */
+async function gatewayCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof ApplicationFailure || executionNumber() < GATEWAY_TRIES_PER_ATTEMPT) throw err;
+    throw ApplicationFailure.create({ type: GATEWAY_UNAVAILABLE, message: `the payment gateway did not answer: ${String(err)}`, nonRetryable: true, cause: err instanceof Error ? err : undefined });
+  }
+}
 
 const notFound = (invoiceId: string) => ApplicationFailure.nonRetryable(`invoice ${invoiceId} not found`, 'InvoiceNotFound');
 
@@ -81,10 +105,12 @@ export function createPaymentActivities(deps: ActivityDeps) {
   async function ask(attempt: PaymentAttemptRow, currency: string, reconcile: boolean): Promise<ChargeResult> {
     const gateway = gatewayOf(attempt.gateway);
     if (reconcile) {
-      const known = await gateway.outcome({ tenantId: attempt.tenant_id, idempotencyKey: attempt.idempotency_key });
+      const known = await gatewayCall(() => gateway.outcome({ tenantId: attempt.tenant_id, idempotencyKey: attempt.idempotency_key }));
       if (known) return known;
     }
-    return gateway.charge({ idempotencyKey: attempt.idempotency_key, tenantId: attempt.tenant_id, invoiceId: attempt.invoice_id, amountMinor: attempt.amount_minor, currency });
+    return gatewayCall(() =>
+      gateway.charge({ idempotencyKey: attempt.idempotency_key, tenantId: attempt.tenant_id, invoiceId: attempt.invoice_id, amountMinor: attempt.amount_minor, currency }),
+    );
   }
 
   /**
@@ -130,7 +156,9 @@ export function createPaymentActivities(deps: ActivityDeps) {
      * Idempotent per (invoice, attempt): the attempt row and the gateway's idempotency key make a
      * retried or re-run activity answer with the first outcome. A decline is recorded, moves an
      * open invoice to payment_failed, and fails non-retryably (PaymentDeclined); gateway errors
-     * are thrown and retried. An invoice that is already paid, void or uncollectible is
+     * are thrown and retried, and after GATEWAY_TRIES_PER_ATTEMPT executions fail non-retryably
+     * as GatewayUnavailable (the attempt stays pending and is reconciled when it is tried again).
+     * Bookkeeping errors (PostgreSQL) are always thrown as retryable. An invoice that is already paid, void or uncollectible is
      * 'settled': nothing is charged.
      *
      * The pending attempt is the invoice's lock: while it is in flight, manual payments and voids

@@ -9,11 +9,15 @@ export const createSubscriptionBody = z.strictObject({
   planId: z.uuid('must be a plan id (uuid)'),
   startAt: z.iso.datetime({ offset: true, error: 'must be an RFC 3339 date-time' }).optional().describe('default now; may lie in the past (the periods already ended are invoiced at once, in order)'),
   billingAnchor: z.iso.datetime({ offset: true, error: 'must be an RFC 3339 date-time' }).optional().describe('default startAt; monthly periods keep its day, clamped to the month end'),
+  allowSharedMeters: z.boolean({ error: 'must be true or false' }).optional().describe(
+    "default false: 409 when the plan bills a meter another live subscription of the tenant bills. true for an add-on that is meant to bill the same events again"),
 });
 
 export const changePlanBody = z.strictObject({
   planId: z.uuid('must be a plan id (uuid)'),
   effective: z.enum(['immediate', 'period_end'], { error: 'must be immediate or period_end' }),
+  allowSharedMeters: z.boolean({ error: 'must be true or false' }).optional().describe(
+    "default false: 409 when the plan bills a meter another live subscription of the tenant bills. true for an add-on that is meant to bill the same events again"),
 });
 
 export const cancelBody = z.strictObject({ at: z.enum(['immediate', 'period_end'], { error: 'must be immediate or period_end' }) });

@@ -13,15 +13,17 @@ export function subscriptionsRoutes(service: SubscriptionsService): RouteDef[] {
       summary: 'Subscribe a tenant to a plan (starts its billing workflow)',
       description:
         "Uses the plan's latest version, which is then frozen. The tenant's currency must be the plan's (400); a tenant has at " +
-        'most one live subscription per plan (409). A startAt in the past is billed period by period at once.',
+        'most one live subscription per plan (409), and no two live subscriptions bill the same meter unless allowSharedMeters is true (409 naming the meters). ' +
+        'A startAt in the past is billed period by period at once.',
       body: { schema: createSubscriptionBody },
-      responses: { 201: { description: 'Created', schema: subscriptionSchema }, 400: { description: 'Invalid input or currency mismatch' }, 404: { description: 'No such tenant or plan' }, 409: { description: 'Already subscribed to this plan' } },
+      responses: { 201: { description: 'Created', schema: subscriptionSchema }, 400: { description: 'Invalid input or currency mismatch' }, 404: { description: 'No such tenant or plan' }, 409: { description: 'Already subscribed to this plan, or a meter another live subscription bills' } },
       handler: async ({ body }) => {
         const view = await service.create({
           tenantId: body.tenantId,
           planId: body.planId,
           ...(body.startAt ? { startAt: new Date(body.startAt) } : {}),
           ...(body.billingAnchor ? { billingAnchor: new Date(body.billingAnchor) } : {}),
+          ...(body.allowSharedMeters ? { allowSharedMeters: true } : {}),
         });
         return { status: 201, body: view, headers: { Location: `/api/subscriptions/${view.id}` } };
       },
@@ -47,10 +49,10 @@ export function subscriptionsRoutes(service: SubscriptionsService): RouteDef[] {
     defineRoute({
       method: 'post', path: '/subscriptions/:id/change-plan', operationId: 'changeSubscriptionPlan', tag: 'subscriptions', access: { roles: ['admin'] },
       summary: 'Change the plan, now (prorated) or at the period end',
-      description: 'A Temporal Update: its validator refuses, with 409 and nothing recorded, what the subscription cannot do (it has ended, same plan version, another currency, another interval at once).',
+      description: 'A Temporal Update: its validator refuses, with 409 and nothing recorded, what the subscription cannot do (it has ended, same plan version, another currency, another interval at once). The target version is frozen first. A plan billing a meter another live subscription of the tenant bills is 409 unless allowSharedMeters is true.',
       params: subscriptionIdParams,
       body: { schema: changePlanBody },
-      responses: { 200: { description: 'The subscription after the change', schema: subscriptionSchema }, 404: { description: 'No such subscription or plan' }, 409: { description: 'Refused by the workflow' } },
+      responses: { 200: { description: 'The subscription after the change', schema: subscriptionSchema }, 404: { description: 'No such subscription or plan' }, 409: { description: 'Refused by the workflow, or a meter another live subscription of the tenant bills' } },
       handler: async ({ params, body, principal }) => ({ status: 200, body: await service.changePlan(scopeOf(principal!), params.id, body) }),
     }),
     defineRoute({

@@ -120,6 +120,23 @@ function updateProblem(err: unknown): unknown {
   return err;
 }
 
+/**
+ * Refuses (409) a plan whose charges bill a meter that another live subscription of the tenant
+ * bills already: both would invoice the same events. Called under subscriptionsRepository.lockTenant.
+ */
+async function refuseSharedMeters(tx: Parameters<typeof subscriptionsRepository.liveMeters>[0], tenantId: string, plan: PlanRecord, exceptId?: string) {
+  const wanted = new Set(plan.plan.charges.map((c) => c.meter));
+  const shared = (await subscriptionsRepository.liveMeters(tx, tenantId, exceptId)).filter((r) => wanted.has(r.meter));
+  if (shared.length === 0) return;
+  const meters = [...new Set(shared.map((r) => r.meter))];
+  const subscriptions = [...new Set(shared.map((r) => r.subscription_id))];
+  throw conflict(
+    'planId',
+    `the plan bills meter${meters.length > 1 ? 's' : ''} ${meters.join(', ')}, which the tenant's live subscription${subscriptions.length > 1 ? 's' : ''} ` +
+      `${subscriptions.join(', ')} already bill${subscriptions.length > 1 ? '' : 's'}: the same events would be invoiced twice (send allowSharedMeters: true if that is intended, as for an add-on)`,
+  );
+}
+
 export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
   const { pg, temporal } = deps;
   const handleOf = (row: SubscriptionRow) => temporal.workflow.getHandle(row.workflow_id);
@@ -145,7 +162,7 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
      * (in use), the tenant's currency must be the plan's (400), and a tenant has at most one live
      * subscription per plan (409). startAt may lie in the past: the workflow catches up.
      */
-    async create(input: { tenantId: string; planId: string; startAt?: Date; billingAnchor?: Date }, now = new Date()): Promise<SubscriptionView> {
+    async create(input: { tenantId: string; planId: string; startAt?: Date; billingAnchor?: Date; allowSharedMeters?: boolean }, now = new Date()): Promise<SubscriptionView> {
       const id = randomUUID();
       const startAt = input.startAt ?? now;
       const billingAnchor = input.billingAnchor ?? startAt;
@@ -154,7 +171,9 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
       const row = await withOperator(pg, async (tx) => {
         const tenant = await tenantsRepository.findById(tx, input.tenantId);
         if (!tenant) throw notFound('tenant');
-        const plan = await plansRepository.findById(tx, input.planId);
+        await subscriptionsRepository.lockTenant(tx, input.tenantId);
+        // Frozen here, before the workflow starts, so that the terms it gets are the version's for good.
+        const plan = await plansRepository.freezeForUse(tx, input.planId, undefined, now);
         if (!plan) throw notFound('plan');
         if (tenant.currency.trim() !== plan.plan.currency) {
           throw badRequest('planId', `the plan is priced in ${plan.plan.currency} but the tenant pays in ${tenant.currency.trim()}`);
@@ -162,9 +181,9 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
         if (await subscriptionsRepository.findLive(tx, input.tenantId, input.planId)) {
           throw conflict('planId', 'the tenant already has a live subscription to this plan');
         }
+        if (!input.allowSharedMeters) await refuseSharedMeters(tx, input.tenantId, plan);
         terms = planTermsOf(plan);
         const first = firstCyclePeriod({ startAt, billingAnchor, terms });
-        await plansRepository.markInUse(tx, plan.id, plan.version, now);
         const inserted = await subscriptionsRepository
           .insert(tx, {
             id,
@@ -216,14 +235,19 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
     },
 
     /** A Temporal Update: its validator refuses what the subscription's state does not allow (409). */
-    async changePlan(scope: Scope, id: string, req: { planId: string; effective: 'immediate' | 'period_end' }): Promise<SubscriptionView> {
+    async changePlan(scope: Scope, id: string, req: { planId: string; effective: 'immediate' | 'period_end'; allowSharedMeters?: boolean }): Promise<SubscriptionView> {
       const row = await load(scope, id);
+      // The version is frozen and committed before the Update: the workflow only ever receives
+      // terms that can no longer change, a period-end change included. If the Update is then
+      // refused, the version stays frozen (an edit of it makes a new version; nothing is lost).
       const plan = await withOperator(pg, async (tx) => {
-        const record = await plansRepository.findById(tx, req.planId);
+        await subscriptionsRepository.lockTenant(tx, row.tenant_id);
+        const record = await plansRepository.freezeForUse(tx, req.planId, undefined);
         if (!record) throw notFound('plan');
         if (req.planId !== row.plan_id && (await subscriptionsRepository.findLive(tx, row.tenant_id, req.planId, row.id))) {
           throw conflict('planId', 'the tenant already has a live subscription to this plan');
         }
+        if (!req.allowSharedMeters) await refuseSharedMeters(tx, row.tenant_id, record, row.id);
         return record;
       });
       const status = await handleOf(row)
@@ -231,7 +255,6 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
         .catch((err: unknown) => {
           throw updateProblem(err);
         });
-      await withOperator(pg, (tx) => plansRepository.markInUse(tx, plan.id, plan.version));
       return viewOfStatus(row, status);
     },
 

@@ -157,8 +157,14 @@ export const plansRepository = {
    * is when not given.
    */
   update: async (tx: Tx, id: string, plan: Plan, visibility?: PlanVisibility): Promise<PlanChange | null> => {
+    // In use: frozen by a subscription that started on it or is scheduled to move to it, or still
+    // referenced by one (a guard for a version referenced without having been frozen).
     const latest = await tx.maybeOne(sql.type(z.object({ version: z.number(), in_use: z.boolean() }))`
-      SELECT v.version, v.in_use_since IS NOT NULL AS in_use
+      SELECT v.version, (v.in_use_since IS NOT NULL OR EXISTS (
+        SELECT 1 FROM subscriptions s
+        WHERE (s.plan_id = p.id AND s.plan_version = v.version)
+          OR (s.pending_change ->> 'type' = 'change_plan' AND s.pending_change ->> 'planId' = p.id::text
+              AND s.pending_change ->> 'version' = v.version::text))) AS in_use
       FROM plans p JOIN plan_versions v ON v.plan_id = p.id AND v.version = p.latest_version
       WHERE p.id = ${id}
       FOR UPDATE OF p, v`);
@@ -180,6 +186,24 @@ export const plansRepository = {
       WHERE plan_id = ${id} AND version = ${latest.version}`);
     await tx.query(sql.unsafe`UPDATE plans SET updated_at = now() WHERE id = ${id}`);
     return { record: (await plansRepository.findById(tx, id, latest.version))!, newVersion: false };
+  },
+
+  /**
+   * Reads a version (the latest when none is given) for a subscription that is about to use it,
+   * and freezes it, in the caller's transaction, which must start or update the workflow before
+   * it commits or after. The read is FOR SHARE: an edit in place (update, which locks the row FOR
+   * UPDATE) either committed first, and its terms are the ones read, or waits for this
+   * transaction, then finds the version in use and creates a new one. Null when there is none.
+   */
+  freezeForUse: async (tx: Tx, id: string, version: number | undefined, at: Date = new Date()): Promise<PlanRecord | null> => {
+    const row = await tx.maybeOne(sql.type(versionRow)`
+      SELECT ${columns} FROM plans p JOIN plan_versions v ON v.plan_id = p.id
+      WHERE p.id = ${id} AND ${version === undefined ? sql.fragment`TRUE` : sql.fragment`v.version = ${version}`}
+      ORDER BY v.version DESC LIMIT 1
+      FOR SHARE OF v`);
+    if (!row) return null;
+    await plansRepository.markInUse(tx, id, row.version, at);
+    return toRecord(row);
   },
 
   /** Freezes a version: called when a subscription starts using it. Idempotent. */

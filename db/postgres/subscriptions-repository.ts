@@ -86,6 +86,30 @@ export const subscriptionsRepository = {
   findById: (tx: Tx, id: string) => tx.maybeOne(sql.type(subscriptionRow)`SELECT ${columns} FROM subscriptions WHERE id = ${id}`),
 
   /** The tenant's live (not canceled) subscription of a plan, other than `exceptId`. */
+  /**
+   * Serializes, until the transaction ends, whatever creates or changes a tenant's live
+   * subscriptions, so that two requests cannot both pass the checks that compare them.
+   */
+  lockTenant: async (tx: Tx, tenantId: string): Promise<void> => {
+    await tx.query(sql.unsafe`SELECT pg_advisory_xact_lock(hashtextextended(${`subscriptions:${tenantId}`}, 0))`);
+  },
+
+  /**
+   * The meters a tenant's live subscriptions bill: those of the version each is on and of the
+   * version a period-end change will move it to. One row per (subscription, meter).
+   */
+  liveMeters: (tx: Tx, tenantId: string, exceptId?: string) =>
+    tx.any(sql.type(z.object({ subscription_id: z.string(), meter: z.string() }))`
+      SELECT DISTINCT s.id AS subscription_id, c ->> 'meter' AS meter
+      FROM subscriptions s
+      JOIN plan_versions v ON (v.plan_id = s.plan_id AND v.version = s.plan_version)
+        OR (s.pending_change ->> 'type' = 'change_plan' AND v.plan_id::text = s.pending_change ->> 'planId'
+            AND v.version::text = s.pending_change ->> 'version')
+      CROSS JOIN LATERAL jsonb_array_elements(v.charges) c
+      WHERE s.tenant_id = ${tenantId} AND s.status <> 'canceled'
+        AND ${exceptId ? sql.fragment`s.id <> ${exceptId}` : sql.fragment`true`}
+      ORDER BY meter, subscription_id`),
+
   findLive: (tx: Tx, tenantId: string, planId: string, exceptId?: string) =>
     tx.maybeOne(sql.type(subscriptionRow)`
       SELECT ${columns} FROM subscriptions

@@ -10,7 +10,7 @@ export {
   rateChargeForWindow,
 } from './invoice-lines.ts';
 export type { InvoiceLineDraft, InvoiceLineType, InvoiceSegment, LineRatingContext, MeteredUsage, TierBreakdown } from './invoice-lines.ts';
-export { PAYMENT_DECLINED } from './payment-failure.ts';
+export { GATEWAY_TRIES_PER_ATTEMPT, GATEWAY_UNAVAILABLE, PAYMENT_DECLINED } from './payment-failure.ts';
 export { INVOICE_AMOUNT_OUT_OF_RANGE } from './billing-failure.ts';
 export { INVOICE_ACTIONS, INVOICE_ACTORS, INVOICE_RULES, INVOICE_STATES, REFUSAL_CODES, decideInvoice, remainingMinor } from './invoice-state.ts';
 export type {

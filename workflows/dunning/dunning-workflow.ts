@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, condition, getExternalWorkflowHandle, log, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, getExternalWorkflowHandle, log, patched, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
 import { PAYMENT_DECLINED } from '../../domain/billing/index.ts';
 import {
@@ -13,12 +13,25 @@ import type { DunningInput, DunningResult } from '../contract.ts';
 
 const DAY_MS = 86_400_000;
 
-// A decline is a non-retryable failure of one attempt; gateway outages are retried here, and an
-// attempt that still fails after them is treated like a decline: the schedule decides what follows.
+// A decline is a non-retryable failure of one attempt. Before 'dunning-survives-outages', gateway
+// and PostgreSQL outages were retried here 10 times, and an attempt that still failed was treated
+// like a decline: the schedule decided what followed. Runs started before that patch keep this.
 const payments = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
 });
+
+// Behind 'dunning-survives-outages': bookkeeping (PostgreSQL) is retried until it works, however
+// long an outage lasts, because giving up would turn an outage into a decline. A gateway that
+// keeps failing is bounded by the activity itself: it gives up with GatewayUnavailable, and the
+// attempt is tried again later. (A gateway that hangs past the timeout is retried like an outage.)
+const bookkeeping = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+/** How long an attempt the gateway did not answer waits before it is tried again. */
+const GATEWAY_RETRY_MS = 3_600_000;
 
 /**
  * Collects one invoice (workflow ID dunning-<invoiceId>): an attempt at each offset of the
@@ -28,7 +41,16 @@ const payments = proxyActivities<Activities>({
  * continues afterwards); `stopDunning` (a manual payment or a void) ends it.
  */
 export async function dunningWorkflow(input: DunningInput): Promise<DunningResult> {
+  // Patch 'dunning-survives-outages' (deploy/README.md, "patched(), step by step"): only a
+  // gateway decline counts as a decline; an attempt the gateway did not answer is tried again
+  // (same attempt number, so the same idempotency key) an hour later, without limit; bookkeeping
+  // is retried without limit; a webhook that cannot be emitted is logged and dunning goes on.
+  // Decided once, at the start, so that a run keeps one behaviour from its first to last step.
+  const outageSafe = patched('dunning-survives-outages');
+  const collect = outageSafe ? bookkeeping : payments;
   const started = Date.now();
+  // Set while an attempt the gateway did not answer waits to be tried again.
+  let retryAt: number | null = null;
   let attempts = 0;
   let retryNow = false;
   let stopped: 'paid' | 'void' | null = null;
@@ -43,7 +65,7 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   setHandler(dunningStatusQuery, () => ({
     invoiceId: input.invoiceId,
     attempts,
-    nextAttemptAt: next < input.scheduleDays.length ? new Date(started + input.scheduleDays[next]! * DAY_MS).toISOString() : null,
+    nextAttemptAt: retryAt !== null ? new Date(retryAt).toISOString() : next < input.scheduleDays.length ? new Date(started + input.scheduleDays[next]! * DAY_MS).toISOString() : null,
     outcome: null,
   }));
 
@@ -57,17 +79,41 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
     }
   };
 
-  const emit = (type: 'invoice.paid' | 'invoice.payment_failed' | 'invoice.uncollectible', id: string, data: Record<string, unknown>) =>
-    payments.emitWebhookEvent({
+  const emit = async (type: 'invoice.paid' | 'invoice.payment_failed' | 'invoice.uncollectible', id: string, data: Record<string, unknown>) => {
+    const emitted = payments.emitWebhookEvent({
       id,
       type,
       tenantId: input.tenantId,
       occurredAt: new Date(Date.now()).toISOString(),
       data: { invoice: { invoiceId: input.invoiceId, subscriptionId: input.subscriptionId, ...data } },
     });
+    if (!outageSafe) return void (await emitted);
+    try {
+      await emitted;
+    } catch (err) {
+      // A notification is not worth more than collecting the invoice: the money state is already
+      // recorded, and the event can be replayed from it.
+      if (!(err instanceof ActivityFailure)) throw err;
+      log.warn('webhook event not emitted', { invoiceId: input.invoiceId, eventId: id, error: String(err.cause ?? err) });
+    }
+  };
 
-  while (next < input.scheduleDays.length) {
-    const dueAt = started + input.scheduleDays[next]! * DAY_MS;
+  // A pending attempt found here is reconciled with the gateway first; if the gateway does not
+  // answer, the invoice is neither paid nor uncollectible yet, so this is tried again later.
+  const markUncollectible = async () => {
+    for (;;) {
+      try {
+        return await collect.markInvoiceUncollectible({ invoiceId: input.invoiceId, tenantId: input.tenantId });
+      } catch (err) {
+        if (!outageSafe || !(err instanceof ActivityFailure)) throw err;
+        log.warn('invoice not marked uncollectible yet; trying again later', { invoiceId: input.invoiceId, error: String(err.cause ?? err) });
+        await sleep(GATEWAY_RETRY_MS);
+      }
+    }
+  };
+
+  while (next < input.scheduleDays.length || retryAt !== null) {
+    const dueAt = retryAt ?? started + input.scheduleDays[next]! * DAY_MS;
     const wait = dueAt - Date.now();
     if (wait > 0 && !retryNow) await condition(() => retryNow || stopped !== null, wait);
     if (stopped !== null) {
@@ -75,11 +121,17 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
       if (stopped === 'paid') await emit('invoice.paid', `invoice.paid:${input.invoiceId}`, { status: 'paid', attempt: null });
       return { invoiceId: input.invoiceId, outcome: 'stopped', attempts };
     }
-    if (retryNow) retryNow = false;
-    else next += 1;
-    attempts += 1;
+    if (retryAt !== null) {
+      // The same attempt again: the gateway never answered it.
+      retryAt = null;
+      retryNow = false;
+    } else {
+      if (retryNow) retryNow = false;
+      else next += 1;
+      attempts += 1;
+    }
     try {
-      const result = await payments.collectPayment({ invoiceId: input.invoiceId, tenantId: input.tenantId, attempt: attempts, at: new Date(Date.now()).toISOString() });
+      const result = await collect.collectPayment({ invoiceId: input.invoiceId, tenantId: input.tenantId, attempt: attempts, at: new Date(Date.now()).toISOString() });
       if (result.outcome === 'succeeded' || result.invoiceStatus === 'paid') {
         await emit('invoice.paid', `invoice.paid:${input.invoiceId}`, { status: 'paid', attempt: attempts });
         await tell(invoiceSettledSignal);
@@ -90,17 +142,22 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
       const declined = err.cause instanceof ApplicationFailure && err.cause.type === PAYMENT_DECLINED;
+      if (outageSafe && !declined) {
+        log.warn('payment attempt not answered; trying it again later', { invoiceId: input.invoiceId, attempt: attempts, error: String(err.cause ?? err) });
+        retryAt = Date.now() + GATEWAY_RETRY_MS;
+        continue;
+      }
       log.info(declined ? 'payment declined' : 'payment attempt failed', { invoiceId: input.invoiceId, attempt: attempts });
       await emit('invoice.payment_failed', `invoice.payment_failed:${input.invoiceId}:${attempts}`, {
         status: 'payment_failed',
         attempt: attempts,
         reason: declined ? err.cause.message : 'the payment gateway did not answer',
-        nextAttemptAt: next < input.scheduleDays.length ? new Date(started + input.scheduleDays[next]! * DAY_MS).toISOString() : null,
+        nextAttemptAt: retryAt !== null ? new Date(retryAt).toISOString() : next < input.scheduleDays.length ? new Date(started + input.scheduleDays[next]! * DAY_MS).toISOString() : null,
       });
     }
   }
 
-  const marked = await payments.markInvoiceUncollectible({ invoiceId: input.invoiceId, tenantId: input.tenantId });
+  const marked = await markUncollectible();
   // Patch 'dunning-uncollectible-only-when-marked' (deploy/README.md, "patched(), step by step":
   // retire at step 5 once step 4 counts no dunning run started before its deploy). The invoice
   // may have been settled meanwhile: a pending charge reconciled as paid, or a manual payment or

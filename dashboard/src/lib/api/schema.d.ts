@@ -481,7 +481,7 @@ export interface paths {
         put?: never;
         /**
          * Subscribe a tenant to a plan (starts its billing workflow)
-         * @description Uses the plan's latest version, which is then frozen. The tenant's currency must be the plan's (400); a tenant has at most one live subscription per plan (409). A startAt in the past is billed period by period at once.
+         * @description Uses the plan's latest version, which is then frozen. The tenant's currency must be the plan's (400); a tenant has at most one live subscription per plan (409), and no two live subscriptions bill the same meter unless allowSharedMeters is true (409 naming the meters). A startAt in the past is billed period by period at once.
          */
         post: operations["createSubscription"];
         delete?: never;
@@ -535,7 +535,7 @@ export interface paths {
         put?: never;
         /**
          * Change the plan, now (prorated) or at the period end
-         * @description A Temporal Update: its validator refuses, with 409 and nothing recorded, what the subscription cannot do (it has ended, same plan version, another currency, another interval at once).
+         * @description A Temporal Update: its validator refuses, with 409 and nothing recorded, what the subscription cannot do (it has ended, same plan version, another currency, another interval at once). The target version is frozen first. A plan billing a meter another live subscription of the tenant bills is 409 unless allowSharedMeters is true.
          */
         post: operations["changeSubscriptionPlan"];
         delete?: never;
@@ -3535,6 +3535,8 @@ export interface operations {
                      * @description default startAt; monthly periods keep its day, clamped to the month end
                      */
                     billingAnchor?: string;
+                    /** @description default false: 409 when the plan bills a meter another live subscription of the tenant bills. true for an add-on that is meant to bill the same events again */
+                    allowSharedMeters?: boolean;
                 };
             };
         };
@@ -3584,7 +3586,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Already subscribed to this plan */
+            /** @description Already subscribed to this plan, or a meter another live subscription bills */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3779,6 +3781,8 @@ export interface operations {
                     planId: string;
                     /** @enum {string} */
                     effective: "immediate" | "period_end";
+                    /** @description default false: 409 when the plan bills a meter another live subscription of the tenant bills. true for an add-on that is meant to bill the same events again */
+                    allowSharedMeters?: boolean;
                 };
             };
         };
@@ -3828,7 +3832,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Refused by the workflow */
+            /** @description Refused by the workflow, or a meter another live subscription of the tenant bills */
             409: {
                 headers: {
                     [name: string]: unknown;
