@@ -141,11 +141,12 @@ export function createInvoiceActivities(deps: ActivityDeps) {
    * invoice-now of the same period under the same version): where it started, and per charge what
    * the earlier parts measured (read again now, late events included) and what stored invoices billed.
    */
-  async function continuedRunOf(tx: Tx, input: WriteInvoiceInput, period: { start: Date; end: Date }, plan: Plan): Promise<{ run: PartRun; earlier: NonNullable<PartRun['earlier']> } | null> {
+  async function continuedRunOf(input: WriteInvoiceInput, period: { start: Date; end: Date }): Promise<{ run: PartRun; earlier: NonNullable<PartRun['earlier']> } | null> {
     const segment = input.segments[0]!;
     const start = new Date(segment.from);
     if (start.getTime() === period.start.getTime()) return null;
-    const stored = await invoicesRepository.cumulativeLinesOfPeriod(tx, input.subscriptionId, period.start, start);
+    const [plan, stored] = await withTenant(pg, input.tenantId, (tx) =>
+      Promise.all([loadPlan(tx, segment.planId, segment.version), invoicesRepository.cumulativeLinesOfPeriod(tx, input.subscriptionId, period.start, start)]));
     const found = continuedRun(
       stored.map((l) => ({
         meter: l.meter!,
@@ -276,50 +277,53 @@ export function createInvoiceActivities(deps: ActivityDeps) {
      */
     async writeInvoice(input: WriteInvoiceInput): Promise<InvoiceSummary & { created: boolean }> {
       const failure = { tenantId: input.tenantId, window: { start: new Date(input.serviceFrom), end: new Date(input.serviceEnd) }, step: 'rating', invoiceId: input.invoiceId, subscriptionId: input.subscriptionId } as const;
-      return failingOutOfRange(deps, failure, () => withTenant(pg, input.tenantId, async (tx) => {
-        const existing = await invoicesRepository.findBySubscriptionPeriod(tx, input.subscriptionId, new Date(input.serviceFrom));
-        if (existing) return { ...summary(existing), created: false };
-        const plans = await Promise.all(input.segments.map((s) => loadPlan(tx, s.planId, s.version)));
-        const period = { start: new Date(input.period.start), end: new Date(input.period.end) };
-        const windows = input.segments.map((s) => ({ start: new Date(s.from), end: new Date(s.to) }));
-        const first = await continuedRunOf(tx, input, period, plans[0]!);
-        const runs = partRuns(period, windows, first?.run.from ?? null);
-        const drafts = invoiceLines({
-          currency: input.currency,
-          period,
-          segments: input.segments.map((s, i) => ({
-            window: windows[i]!,
-            plan: plans[i]!,
-            planRef: { planId: s.planId, version: s.version },
-            usage: input.usage[i] ?? {},
-            run: i === 0 && first ? { ...runs[0]!, earlier: first.earlier } : runs[i]!,
-          })),
+      const period = { start: new Date(input.period.start), end: new Date(input.period.end) };
+      return failingOutOfRange(deps, failure, async () => {
+        // Read before the write's transaction: the usage source has its own connections.
+        const first = await continuedRunOf(input, period);
+        return withTenant(pg, input.tenantId, async (tx) => {
+          const existing = await invoicesRepository.findBySubscriptionPeriod(tx, input.subscriptionId, new Date(input.serviceFrom));
+          if (existing) return { ...summary(existing), created: false };
+          const plans = await Promise.all(input.segments.map((s) => loadPlan(tx, s.planId, s.version)));
+          const windows = input.segments.map((s) => ({ start: new Date(s.from), end: new Date(s.to) }));
+          const runs = partRuns(period, windows, first?.run.from ?? null);
+          const drafts = invoiceLines({
+            currency: input.currency,
+            period,
+            segments: input.segments.map((s, i) => ({
+              window: windows[i]!,
+              plan: plans[i]!,
+              planRef: { planId: s.planId, version: s.version },
+              usage: input.usage[i] ?? {},
+              run: i === 0 && first ? { ...runs[0]!, earlier: first.earlier } : runs[i]!,
+            })),
+          });
+          // Late usage in the run this invoice continues is in its cumulative lines already.
+          const absorbed = (l: WireLine) =>
+            first !== null && l.rating?.from === first.run.from.toISOString() && l.rating.period.start === period.start.toISOString() &&
+            l.planRef?.planId === input.segments[0]!.planId && l.planRef.version === input.segments[0]!.version;
+          const lines = [...drafts.map(toWire), ...input.adjustments.filter((l) => !absorbed(l))];
+          // Each line first (one too large names itself), then the totals. The total is checked with
+          // the tenant's tax rate now, so that finalizing (which taxes the draft) does not fail on a
+          // total too large with the draft already written.
+          const stored = lines.map((l) => storedLine(l, input.currency));
+          const tenant = await tenantsRepository.findById(tx, input.tenantId);
+          const { subtotal, total } = invoiceTotals(lines.map((l) => l.amount), toDecimalString(toDecimal(tenant?.tax_rate ?? '0')), input.currency);
+          toStoredMinorUnits(total, input.currency, 'the total with tax');
+          const { invoice, created } = await invoicesRepository.insertDraft(tx, {
+            id: input.invoiceId,
+            tenantId: input.tenantId,
+            subscriptionId: input.subscriptionId,
+            reason: input.reason,
+            currency: input.currency,
+            periodStart: new Date(input.serviceFrom),
+            periodEnd: new Date(input.serviceEnd),
+            subtotalMinor: toStoredMinorUnits(subtotal, input.currency, 'the subtotal'),
+            lines: stored,
+          });
+          return { ...summary(invoice), created };
         });
-        // Late usage in the run this invoice continues is in its cumulative lines already.
-        const absorbed = (l: WireLine) =>
-          first !== null && l.rating?.from === first.run.from.toISOString() && l.rating.period.start === period.start.toISOString() &&
-          l.planRef?.planId === input.segments[0]!.planId && l.planRef.version === input.segments[0]!.version;
-        const lines = [...drafts.map(toWire), ...input.adjustments.filter((l) => !absorbed(l))];
-        // Each line first (one too large names itself), then the totals. The total is checked with
-        // the tenant's tax rate now, so that finalizing (which taxes the draft) does not fail on a
-        // total too large with the draft already written.
-        const stored = lines.map((l) => storedLine(l, input.currency));
-        const tenant = await tenantsRepository.findById(tx, input.tenantId);
-        const { subtotal, total } = invoiceTotals(lines.map((l) => l.amount), toDecimalString(toDecimal(tenant?.tax_rate ?? '0')), input.currency);
-        toStoredMinorUnits(total, input.currency, 'the total with tax');
-        const { invoice, created } = await invoicesRepository.insertDraft(tx, {
-          id: input.invoiceId,
-          tenantId: input.tenantId,
-          subscriptionId: input.subscriptionId,
-          reason: input.reason,
-          currency: input.currency,
-          periodStart: new Date(input.serviceFrom),
-          periodEnd: new Date(input.serviceEnd),
-          subtotalMinor: toStoredMinorUnits(subtotal, input.currency, 'the subtotal'),
-          lines: stored,
-        });
-        return { ...summary(invoice), created };
-      }));
+      });
     },
 
     /**
