@@ -323,7 +323,7 @@ export interface paths {
         put?: never;
         /**
          * Close the current period now and invoice it
-         * @description The base fee is prorated and usage is counted up to now; the next period starts now. Answers 201 with the finalized invoice when it is ready within 30 s, otherwise 202 with its id and a Location to poll.
+         * @description The base fee is prorated and usage is counted up to now; the next period starts now. Answers 201 with the finalized invoice when it is ready within 30 s, otherwise 202 with its id and a Location to poll. With an `Idempotency-Key` header (1 to 255 printable ASCII characters), a repeat of the request gives the same invoice, never a second one.
          */
         post: operations["generateInvoice"];
         delete?: never;
@@ -2419,7 +2419,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The finalized invoice */
+            /** @description The finalized invoice (for a repeated Idempotency-Key: the first request's invoice) */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2435,6 +2435,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PendingInvoice"];
+                };
+            };
+            /** @description A malformed body or Idempotency-Key header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No credential, or an invalid, expired or revoked one */
@@ -2466,6 +2475,15 @@ export interface operations {
             };
             /** @description Nothing to invoice (trial, just started, ended), or the invoice could not be issued (amounts out of range) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was already used for another subscription */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
