@@ -135,6 +135,26 @@ describe('a plan change prorates each plan\'s fixed amounts and free units', () 
   });
 });
 
+describe('a single part of a period', () => {
+  const minimumPlan = planSchema.parse({
+    code: 'm', name: 'M', currency: 'USD', interval: 'month', baseFee: '0',
+    charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.1', freeUnits: '300', minimum: '30' }],
+  } satisfies PlanInput);
+  const calls = { calls: { quantity: '600', eventCount: '1' } };
+
+  it('an immediate cancellation on day 10 bills the period\'s terms in full: 300 free, then 300 × 0.1 = 30.00, the minimum 30', () => {
+    const lines = invoiceLines({ currency: 'USD', period: april, segments: [{ window: { start: april.start, end: at(10) }, plan: minimumPlan, planRef: ref('m'), usage: calls }] });
+    expect(lines.map((l) => l.amount)).toEqual(['30.00']);
+    const low = invoiceLines({ currency: 'USD', period: april, segments: [{ window: { start: april.start, end: at(10) }, plan: minimumPlan, planRef: ref('m'), usage: { calls: { quantity: '0', eventCount: '0' } } }] });
+    expect(low.map((l) => l.amount)).toEqual(['30.00']); // the whole minimum, not 10.00
+  });
+
+  it('a first period starting on day 20 prorates: 100 free (300 × 10/30), 500 × 0.1 = 50.00 above the minimum 10.00', () => {
+    const lines = invoiceLines({ currency: 'USD', period: april, segments: [{ window: { start: at(20), end: april.end }, plan: minimumPlan, planRef: ref('m'), usage: calls }] });
+    expect(lines.map((l) => l.amount)).toEqual(['50.00']);
+  });
+});
+
 describe('late usage in a cumulative run', () => {
   it('re-rates the run from its start and subtracts every line of it', () => {
     // Billed 100.00 + 505.00 for 1,500 calls; 10 more arrive for the first part: 100 + 510 × 1.01 = 615.10 → +10.10.
