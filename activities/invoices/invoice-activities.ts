@@ -6,7 +6,7 @@ import { invoicesRepository, type InvoiceReason, type InvoiceRow, type NewInvoic
 import { plansRepository } from '../../db/postgres/plans-repository.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import { OutOfRangeError, formatAmount, fromMinorUnits, toDecimal, toDecimalString, toStoredDecimal, toStoredMinorUnits } from '../../domain/money/index.ts';
-import { amountDue, invoiceLines, invoiceTotals, lateUsageAdjustment, type InvoiceLineDraft, type LineRatingContext, type MeteredUsage } from '../../domain/billing/index.ts';
+import { amountDue, continuedRun, invoiceLines, invoiceTotals, lateUsageAdjustment, partRuns, type InvoiceLineDraft, type LineRatingContext, type MeteredUsage, type PartRun } from '../../domain/billing/index.ts';
 import type { Plan } from '../../domain/pricing/index.ts';
 import { renderInvoicePdf } from './invoice-pdf.ts';
 import { decideFinalization } from './finalization.ts';
@@ -136,6 +136,40 @@ export function createInvoiceActivities(deps: ActivityDeps) {
   // Meters are operator-owned (the same definition for every tenant): looked up by code.
   const defaultSource = meteringUsageSource({ clickhouse: deps.clickhouse, findMeter: (_tenantId, code) => metersRepository.findByCode(pg, code) });
   const usageSource = (): UsageSource => deps.usage ?? defaultSource;
+  /**
+   * The run of parts under one plan version that the window's first part continues (an earlier
+   * invoice-now of the same period under the same version): where it started, and per charge what
+   * the earlier parts measured (read again now, late events included) and what stored invoices billed.
+   */
+  async function continuedRunOf(input: WriteInvoiceInput, period: { start: Date; end: Date }): Promise<{ run: PartRun; earlier: NonNullable<PartRun['earlier']> } | null> {
+    const segment = input.segments[0]!;
+    const start = new Date(segment.from);
+    if (start.getTime() === period.start.getTime()) return null;
+    const [plan, stored] = await withTenant(pg, input.tenantId, (tx) =>
+      Promise.all([loadPlan(tx, segment.planId, segment.version), invoicesRepository.cumulativeLinesOfPeriod(tx, input.subscriptionId, period.start, start)]));
+    const found = continuedRun(
+      stored.map((l) => ({
+        meter: l.meter!,
+        planRef: l.plan_id && l.plan_version ? { planId: l.plan_id, version: l.plan_version } : undefined,
+        from: new Date((l.rating as LineRatingContext).from!),
+        to: new Date((l.rating as LineRatingContext).to!),
+        amount: fromMinorUnits(l.amount_minor, input.currency),
+      })),
+      { planId: segment.planId, version: segment.version },
+      start,
+    );
+    if (!found) return null;
+    const source = usageSource();
+    const earlier: Record<string, { usage: MeteredUsage; billed: string }> = {};
+    for (const charge of plan.charges) {
+      if (earlier[charge.meter]) continue;
+      const usage = charge.model === 'flat'
+        ? { quantity: '0', eventCount: '0' }
+        : await source.read({ tenantId: input.tenantId, meter: charge.meter, from: found.from, to: start });
+      earlier[charge.meter] = { usage, billed: toDecimalString(found.billed.get(charge.meter) ?? toDecimal('0')) };
+    }
+    return { run: { from: found.from, prorated: false }, earlier };
+  }
   const renderAndStorePdf = (tenantId: string, invoice: InvoiceRow) =>
     withTenant(pg, tenantId, async (tx) => {
       await invoicesRepository.storePdf(tx, invoice.id, await renderPdf(tx, invoice));
@@ -169,12 +203,34 @@ export function createInvoiceActivities(deps: ActivityDeps) {
       const before = new Date(input.before);
       const lines = await withTenant(pg, input.tenantId, async (tx) => {
         const since = await invoicesRepository.recentPeriodsSince(tx, input.subscriptionId, before, deps.lateUsageInvoices ?? DEFAULT_LATE_USAGE_INVOICES);
-        return since ? invoicesRepository.usageLinesBefore(tx, input.subscriptionId, since, before) : [];
+        const recent = since ? await invoicesRepository.usageLinesBefore(tx, input.subscriptionId, since, before) : [];
+        // A cumulative run is re-rated as a whole, so every line of it counts, even one billed
+        // before the recent invoices.
+        const runPeriods = [...new Set(recent.map((l) => l.rating as LineRatingContext | null).filter((r) => r?.from !== undefined).map((r) => r!.period.start))];
+        const runLines = await Promise.all(runPeriods.map((p) => invoicesRepository.cumulativeLinesOfPeriod(tx, input.subscriptionId, new Date(p), before)));
+        return [...recent.filter((l) => (l.rating as LineRatingContext | null)?.from === undefined), ...runLines.flat().filter((l) => l.type !== 'proration' && l.usage_from !== null)];
       });
       // One group per billed (window, plan version, charge): the usage line and its later adjustments.
+      // A cumulative line's group is its run: (period, run start, plan version, meter), over
+      // [run start, the run's last billed end), rated with the terms of its latest line.
       type Group = { rating: LineRatingContext; window: { start: Date; end: Date }; planRef?: { planId: string; version: number }; billedMinor: bigint };
       const groups = new Map<string, Group>();
       for (const line of lines) {
+        const rating = line.rating as LineRatingContext | null;
+        if (rating?.from === undefined) continue;
+        const key = JSON.stringify(['run', rating.period.start, rating.from, line.plan_id, line.plan_version, line.meter]);
+        const group = groups.get(key);
+        const end = new Date(rating.to!);
+        const latest = !group || end.getTime() > group.window.end.getTime();
+        groups.set(key, {
+          rating: latest ? rating : group.rating,
+          window: { start: new Date(rating.from), end: latest ? end : group.window.end },
+          planRef: line.plan_id && line.plan_version ? { planId: line.plan_id, version: line.plan_version } : undefined,
+          billedMinor: (group?.billedMinor ?? 0n) + line.amount_minor,
+        });
+      }
+      for (const line of lines) {
+        if ((line.rating as LineRatingContext | null)?.from !== undefined) continue;
         const key = JSON.stringify([line.usage_from!.toISOString(), line.usage_to!.toISOString(), line.plan_id, line.plan_version, (line.rating as LineRatingContext | null)?.charge]);
         const group = groups.get(key);
         if (group) {
@@ -221,41 +277,53 @@ export function createInvoiceActivities(deps: ActivityDeps) {
      */
     async writeInvoice(input: WriteInvoiceInput): Promise<InvoiceSummary & { created: boolean }> {
       const failure = { tenantId: input.tenantId, window: { start: new Date(input.serviceFrom), end: new Date(input.serviceEnd) }, step: 'rating', invoiceId: input.invoiceId, subscriptionId: input.subscriptionId } as const;
-      return failingOutOfRange(deps, failure, () => withTenant(pg, input.tenantId, async (tx) => {
-        const existing = await invoicesRepository.findBySubscriptionPeriod(tx, input.subscriptionId, new Date(input.serviceFrom));
-        if (existing) return { ...summary(existing), created: false };
-        const plans = await Promise.all(input.segments.map((s) => loadPlan(tx, s.planId, s.version)));
-        const drafts = invoiceLines({
-          currency: input.currency,
-          period: { start: new Date(input.period.start), end: new Date(input.period.end) },
-          segments: input.segments.map((s, i) => ({
-            window: { start: new Date(s.from), end: new Date(s.to) },
-            plan: plans[i]!,
-            planRef: { planId: s.planId, version: s.version },
-            usage: input.usage[i] ?? {},
-          })),
+      const period = { start: new Date(input.period.start), end: new Date(input.period.end) };
+      return failingOutOfRange(deps, failure, async () => {
+        // Read before the write's transaction: the usage source has its own connections.
+        const first = await continuedRunOf(input, period);
+        return withTenant(pg, input.tenantId, async (tx) => {
+          const existing = await invoicesRepository.findBySubscriptionPeriod(tx, input.subscriptionId, new Date(input.serviceFrom));
+          if (existing) return { ...summary(existing), created: false };
+          const plans = await Promise.all(input.segments.map((s) => loadPlan(tx, s.planId, s.version)));
+          const windows = input.segments.map((s) => ({ start: new Date(s.from), end: new Date(s.to) }));
+          const runs = partRuns(period, windows, first?.run.from ?? null);
+          const drafts = invoiceLines({
+            currency: input.currency,
+            period,
+            segments: input.segments.map((s, i) => ({
+              window: windows[i]!,
+              plan: plans[i]!,
+              planRef: { planId: s.planId, version: s.version },
+              usage: input.usage[i] ?? {},
+              run: i === 0 && first ? { ...runs[0]!, earlier: first.earlier } : runs[i]!,
+            })),
+          });
+          // Late usage in the run this invoice continues is in its cumulative lines already.
+          const absorbed = (l: WireLine) =>
+            first !== null && l.rating?.from === first.run.from.toISOString() && l.rating.period.start === period.start.toISOString() &&
+            l.planRef?.planId === input.segments[0]!.planId && l.planRef.version === input.segments[0]!.version;
+          const lines = [...drafts.map(toWire), ...input.adjustments.filter((l) => !absorbed(l))];
+          // Each line first (one too large names itself), then the totals. The total is checked with
+          // the tenant's tax rate now, so that finalizing (which taxes the draft) does not fail on a
+          // total too large with the draft already written.
+          const stored = lines.map((l) => storedLine(l, input.currency));
+          const tenant = await tenantsRepository.findById(tx, input.tenantId);
+          const { subtotal, total } = invoiceTotals(lines.map((l) => l.amount), toDecimalString(toDecimal(tenant?.tax_rate ?? '0')), input.currency);
+          toStoredMinorUnits(total, input.currency, 'the total with tax');
+          const { invoice, created } = await invoicesRepository.insertDraft(tx, {
+            id: input.invoiceId,
+            tenantId: input.tenantId,
+            subscriptionId: input.subscriptionId,
+            reason: input.reason,
+            currency: input.currency,
+            periodStart: new Date(input.serviceFrom),
+            periodEnd: new Date(input.serviceEnd),
+            subtotalMinor: toStoredMinorUnits(subtotal, input.currency, 'the subtotal'),
+            lines: stored,
+          });
+          return { ...summary(invoice), created };
         });
-        const lines = [...drafts.map(toWire), ...input.adjustments];
-        // Each line first (one too large names itself), then the totals. The total is checked with
-        // the tenant's tax rate now, so that finalizing (which taxes the draft) does not fail on a
-        // total too large with the draft already written.
-        const stored = lines.map((l) => storedLine(l, input.currency));
-        const tenant = await tenantsRepository.findById(tx, input.tenantId);
-        const { subtotal, total } = invoiceTotals(lines.map((l) => l.amount), toDecimalString(toDecimal(tenant?.tax_rate ?? '0')), input.currency);
-        toStoredMinorUnits(total, input.currency, 'the total with tax');
-        const { invoice, created } = await invoicesRepository.insertDraft(tx, {
-          id: input.invoiceId,
-          tenantId: input.tenantId,
-          subscriptionId: input.subscriptionId,
-          reason: input.reason,
-          currency: input.currency,
-          periodStart: new Date(input.serviceFrom),
-          periodEnd: new Date(input.serviceEnd),
-          subtotalMinor: toStoredMinorUnits(subtotal, input.currency, 'the subtotal'),
-          lines: stored,
-        });
-        return { ...summary(invoice), created };
-      }));
+      });
     },
 
     /**

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineRoute, ROLES, type RouteDef } from '../http/route.ts';
 import { pageOf, paginationQuery } from '../http/pagination.ts';
 import { positiveIntegerText } from '../http/integer-schemas.ts';
-import { HttpProblem, notFound } from '../http/problem.ts';
+import { HttpProblem, badRequest, notFound } from '../http/problem.ts';
 import { isOperator, resolveTenantFilter, scopeOf } from '../auth/tenant-access.ts';
 import { INVOICE_STATUSES } from '../../db/postgres/invoices-repository.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
@@ -38,6 +38,16 @@ const paymentBody = z.strictObject({
 
 /** Who changes an invoice, in the invoice state machine's terms. */
 const actorOf = (principal: Principal | null): InvoiceActor => (principal?.kind === 'user' ? principal.role : 'customer');
+
+// HTTP drops the spaces around a header value, so only what lies between them is the key.
+const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
+
+/** The Idempotency-Key header's value; null without one (Koa reads an absent header as ''). */
+function idempotencyKeyOf(header: string): string | null {
+  if (header === '') return null;
+  if (!IDEMPOTENCY_KEY.test(header)) throw badRequest('Idempotency-Key', 'must be 1 to 255 printable ASCII characters');
+  return header;
+}
 
 const generateBody = z.strictObject({ subscriptionId: z.uuid('must be a subscription id (uuid)') });
 const pendingSchema = z.object({ invoiceId: z.uuid(), status: z.literal('pending') }).meta({ id: 'PendingInvoice' });
@@ -94,16 +104,25 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
       summary: 'Close the current period now and invoice it',
       description:
         'The base fee is prorated and usage is counted up to now; the next period starts now. Answers 201 with the finalized ' +
-        'invoice when it is ready within 30 s, otherwise 202 with its id and a Location to poll.',
+        'invoice when it is ready within 30 s, otherwise 202 with its id and a Location to poll. With an `Idempotency-Key` header ' +
+        '(1 to 255 printable ASCII characters), a repeat of the request gives the same invoice, never a second one.',
       body: { schema: generateBody },
       responses: {
-        201: { description: 'The finalized invoice', schema: invoiceSchema },
+        201: { description: 'The finalized invoice (for a repeated Idempotency-Key: the first request\'s invoice)', schema: invoiceSchema },
         202: { description: 'Still being issued: poll Location', schema: pendingSchema },
+        400: { description: 'A malformed body or Idempotency-Key header' },
         404: { description: 'No such subscription' },
         409: { description: 'Nothing to invoice (trial, just started, ended), or the invoice could not be issued (amounts out of range)' },
+        422: { description: 'The Idempotency-Key was already used for another subscription' },
       },
-      handler: async ({ body, principal }) => {
-        const outcome = await deps.subscriptions.invoiceNow(scopeOf(principal!), body.subscriptionId, deps.generateWaitMs);
+      handler: async ({ body, principal, ctx }) => {
+        const scope = scopeOf(principal!);
+        const key = idempotencyKeyOf(ctx.get('Idempotency-Key'));
+        const claim = key === null ? null : await invoices.claimInvoiceNowKey(scope, body.subscriptionId, key);
+        if (claim?.issued && claim.issued.status !== 'draft') {
+          return { status: 201, body: await invoices.get(scope, claim.invoiceId), headers: { Location: `/api/invoices/${claim.invoiceId}` } };
+        }
+        const outcome = await deps.subscriptions.invoiceNow(scope, body.subscriptionId, deps.generateWaitMs, claim?.invoiceId);
         const location = { Location: `/api/invoices/${outcome.invoiceId}` };
         if (outcome.pending) return { status: 202, body: { invoiceId: outcome.invoiceId, status: 'pending' }, headers: location };
         if (outcome.result?.status === 'billing_failed') {

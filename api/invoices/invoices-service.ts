@@ -8,11 +8,14 @@ import { creditsRepository } from '../../db/postgres/credits-repository.ts';
 import { invoiceFacts, writeInvoiceDecision, type ReceivedMoney } from '../../db/postgres/invoice-decisions.ts';
 import { decideInvoice, type InvoiceActor, type InvoiceCommand, type InvoiceRefusal, type Overpayment } from '../../domain/billing/index.ts';
 import { metersRepository } from '../../db/postgres/meters-repository.ts';
+import { invoiceNowKeysRepository } from '../../db/postgres/invoice-now-keys-repository.ts';
+import { subscriptionsRepository } from '../../db/postgres/subscriptions-repository.ts';
 import { listMeterEvents } from '../../db/clickhouse/usage-reader.ts';
 import { decimalStringProblem, fromMinorUnits, formatAmount, minorUnitDigits, toDecimal, toMinorUnits } from '../../domain/money/index.ts';
 import type { Tx } from '../../db/postgres/tenant-scope.ts';
 import { dunningWorkflowId, invoiceSettledSignal, paymentMethodUpdatedSignal, stopDunningSignal, subscriptionWorkflowId } from '../../workflows/contract.ts';
 import { HttpProblem, badRequest, forbidden, notFound } from '../http/problem.ts';
+import { randomUUID } from 'node:crypto';
 import { toInvoice, type InvoiceJson } from './invoice-schemas.ts';
 
 export const MAX_DRILL_DOWN_EVENTS = 1000;
@@ -136,6 +139,23 @@ export function createInvoicesService(deps: { pg: DatabasePool; clickhouse: Clic
       });
       if (nowPaid) await settled(row, 'paid');
       return one({ kind: 'operator' }, id);
+    },
+
+    /**
+     * The invoice id an invoice-now request with an Idempotency-Key stands for: a new one for a new
+     * key, the first request's for a repeat (also when two arrive at once). Keys are per tenant; a
+     * key used for another subscription is 422. `issued` is the invoice once it exists.
+     */
+    async claimInvoiceNowKey(scope: Scope, subscriptionId: string, key: string): Promise<{ invoiceId: string; issued: InvoiceRow | null }> {
+      const subscription = await withScope(pg, scope, (tx) => subscriptionsRepository.findById(tx, subscriptionId));
+      if (!subscription) throw notFound('subscription');
+      return withTenant(pg, subscription.tenant_id, async (tx) => {
+        const claim = await invoiceNowKeysRepository.claim(tx, { tenantId: subscription.tenant_id, key, subscriptionId, invoiceId: randomUUID() });
+        if (claim.subscription_id !== subscriptionId) {
+          throw new HttpProblem(422, 'this Idempotency-Key was already used for another subscription; send a new key for a new request', { errors: [{ field: 'Idempotency-Key', message: 'was used with another request body' }] });
+        }
+        return { invoiceId: claim.invoice_id, issued: await invoicesRepository.findById(tx, claim.invoice_id) };
+      });
     },
 
     /** A tenant's credit balances and its newest entries. */

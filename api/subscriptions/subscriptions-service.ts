@@ -271,12 +271,14 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
     /**
      * Closes the current period now and invoices it. Resolves with the finalized invoice's id when
      * it is ready within `waitMs`; otherwise with `pending: true` (the invoice id is known upfront).
+     * A request repeated with the same `invoiceId` (an Idempotency-Key) is the same update: the
+     * update id makes Temporal answer it with the first one's outcome, and the workflow closes a
+     * period once per invoice id.
      */
-    async invoiceNow(scope: Scope, id: string, waitMs: number): Promise<{ invoiceId: string; pending: boolean; result?: InvoiceNowResult }> {
+    async invoiceNow(scope: Scope, id: string, waitMs: number, invoiceId: string = randomUUID()): Promise<{ invoiceId: string; pending: boolean; result?: InvoiceNowResult }> {
       const row = await load(scope, id);
-      const invoiceId = randomUUID();
       const update = await handleOf(row)
-        .startUpdate(invoiceNowUpdate, { args: [{ invoiceId }], waitForStage: WorkflowUpdateStage.ACCEPTED })
+        .startUpdate(invoiceNowUpdate, { args: [{ invoiceId }], updateId: `invoice-now-${invoiceId}`, waitForStage: WorkflowUpdateStage.ACCEPTED })
         .catch((err: unknown) => {
           throw updateProblem(err);
         });

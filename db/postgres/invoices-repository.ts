@@ -200,6 +200,20 @@ export const invoicesRepository = {
         AND l.usage_from >= ${ts(since)} AND l.usage_from < ${ts(before)}
       ORDER BY l.usage_from, i.period_start, l.position`),
 
+  /**
+   * The lines of a subscription's invoices before `before` that were rated cumulatively within the
+   * schedule period starting at `periodStart` (their rating names a run start): what earlier parts
+   * of that period billed, per charge. Void invoices count, as for late usage.
+   */
+  cumulativeLinesOfPeriod: (tx: Tx, subscriptionId: string, periodStart: Date, before: Date) =>
+    tx.any(sql.type(invoiceLineRow)`
+      SELECT ${qualifiedLineColumns}
+      FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
+      WHERE i.subscription_id = ${subscriptionId} AND i.period_start < ${ts(before)}
+        AND l.type IN ('usage', 'adjustment', 'proration') AND l.meter IS NOT NULL
+        AND l.rating->>'from' IS NOT NULL AND l.rating->'period'->>'start' = ${periodStart.toISOString()}
+      ORDER BY i.period_start, l.position`),
+
   /** The earliest period start among a subscription's last `n` invoices before `before` (null: none). */
   recentPeriodsSince: (tx: Tx, subscriptionId: string, before: Date, n: number) =>
     tx.oneFirst(sql.type(z.object({ since: z.date().nullable() }))`

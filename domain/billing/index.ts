@@ -7,9 +7,10 @@ export {
   invoiceLines,
   invoiceTotals,
   lateUsageAdjustment,
+  rateChargeForRun,
   rateChargeForWindow,
 } from './invoice-lines.ts';
-export type { InvoiceLineDraft, InvoiceLineType, InvoiceSegment, LineRatingContext, MeteredUsage, TierBreakdown } from './invoice-lines.ts';
+export type { InvoiceLineDraft, InvoiceLineType, InvoiceSegment, LineRatingContext, MeteredUsage, PartRun, TierBreakdown } from './invoice-lines.ts';
 export { GATEWAY_TRIES_PER_ATTEMPT, GATEWAY_UNAVAILABLE, PAYMENT_DECLINED } from './payment-failure.ts';
 export { INVOICE_AMOUNT_OUT_OF_RANGE } from './billing-failure.ts';
 export { INVOICE_ACTIONS, INVOICE_ACTORS, INVOICE_RULES, INVOICE_STATES, REFUSAL_CODES, decideInvoice, remainingMinor } from './invoice-state.ts';
@@ -26,3 +27,5 @@ export type {
   RefusalCode,
 } from './invoice-state.ts';
 export { amountDue, creditToApply } from './credit.ts';
+export { continuedRun, partRuns } from './runs.ts';
+export type { BilledRunLine } from './runs.ts';

@@ -6,6 +6,7 @@ import type { Charge, ChargeModel, ChargeRating, Plan, TierBreakdown } from '../
 export type { TierBreakdown } from '../pricing/index.ts';
 import { prorateForPart } from '../proration/index.ts';
 import type { Period } from '../periods/index.ts';
+import { partRuns } from './runs.ts';
 
 export const INVOICE_LINE_TYPES = ['base_fee', 'usage', 'proration', 'adjustment', 'credit'] as const;
 export type InvoiceLineType = (typeof INVOICE_LINE_TYPES)[number];
@@ -24,12 +25,36 @@ export interface InvoiceSegment {
   planRef: { planId: string; version: number };
   /** Usage by meter code inside `window`; a meter that is absent counts as zero. */
   usage: Readonly<Record<string, MeteredUsage>>;
+  /**
+   * The run of parts under this plan version that the part continues (see partRuns): its start,
+   * whether its terms are prorated, and per meter what came before the part in the run. Absent:
+   * the part is its own run (nothing billed before it under this version in the period).
+   */
+  run?: PartRun;
+}
+
+/** Where a part's run starts, how its terms apply, and what earlier parts of the run measured and billed. */
+export interface PartRun {
+  from: Date;
+  prorated: boolean;
+  /** Per meter: the usage in [from, window.start) as known now, and Σ of what stored invoices billed for it. */
+  earlier?: Readonly<Record<string, { usage: MeteredUsage; billed: DecimalLike }>>;
 }
 
 /** What re-rating a usage line needs later (late usage): the charge as billed and the period it prorates against. */
 export interface LineRatingContext {
   charge: Charge;
   period: { start: string; end: string };
+  /**
+   * Set on lines rated cumulatively: the start of the run of parts under one plan version that
+   * the line counts from. Re-rating covers [from, the run's last billed end) and subtracts every
+   * line of the run. Lines without it were rated on their window alone.
+   */
+  from?: string;
+  /** With `from`: the end of the part the line bills (for an adjustment, of the run's last part). */
+  to?: string;
+  /** Whether the run's fixed amounts and free units were prorated by elapsed time. */
+  prorated?: boolean;
 }
 
 export interface InvoiceLineDraft {
@@ -73,6 +98,20 @@ export function rateChargeForWindow(charge: Charge, quantity: DecimalLike, perio
   return { rating, amount: Decimal.max(rating.amount, minimum), prorated: true };
 }
 
+/**
+ * Rates a charge for the usage of [span.start, span.end), a run of parts under one plan version.
+ * A run over the whole period is rateCharge exactly. A run with prorated terms (a plan change
+ * starts or ends it) scales fixed amounts and free units to the run's elapsed time. Otherwise
+ * the period's terms apply in full (free units, tiers, tier flat fees and the minimum count once
+ * per period), except a flat charge, a fixed fee, which is prorated by the run's elapsed time.
+ * Exact; the line rounds it once.
+ */
+export function rateChargeForRun(charge: Charge, quantity: DecimalLike, period: Period, span: Period, prorated: boolean): { rating: ChargeRating; amount: Decimal } {
+  const scaled = !isWhole(period, span) && (prorated || charge.model === 'flat');
+  const rating = rateCharge(charge, quantity, scaled ? (whole) => prorateForPart(whole, period, span) : undefined);
+  return { rating, amount: rating.amount };
+}
+
 /** "2026-01-31" for a midnight instant, else the ISO instant. */
 export function formatInstant(at: Date): string {
   const iso = at.toISOString();
@@ -103,10 +142,14 @@ function unitPriceOf(charge: Charge): string | undefined {
 export function invoiceLines(o: { currency: CurrencyCode; period: Period; segments: readonly InvoiceSegment[] }): InvoiceLineDraft[] {
   const { currency, period } = o;
   const lines: InvoiceLineDraft[] = [];
-  for (const segment of o.segments) {
+  const runs = partRuns(period, o.segments.map((s) => s.window), null);
+  o.segments.forEach((segment, index) => {
     const { window, plan, planRef } = segment;
+    const run = segment.run ?? runs[index]!;
     if (plan.currency !== currency) throw new RangeError(`plan currency ${plan.currency} differs from the invoice currency ${currency}`);
+    if (run.from.getTime() > window.start.getTime() || run.from.getTime() < period.start.getTime()) throw new RangeError('a run must start within the period, at or before its part');
     const whole = isWhole(period, window);
+    const span = { start: run.from, end: window.end };
     const baseFee = toDecimal(plan.baseFee);
     if (!baseFee.isZero()) {
       lines.push(
@@ -123,37 +166,44 @@ export function invoiceLines(o: { currency: CurrencyCode; period: Period; segmen
     }
     for (const charge of plan.charges) {
       const measured = segment.usage[charge.meter] ?? { quantity: '0', eventCount: '0' };
-      const { rating, amount, prorated } = rateChargeForWindow(charge, measured.quantity, period, window);
+      const earlier = run.from.getTime() < window.start.getTime() ? segment.run?.earlier?.[charge.meter] : undefined;
+      if (run.from.getTime() < window.start.getTime() && !earlier) throw new RangeError(`a part that continues a run needs what the run measured and billed for ${charge.meter}`);
+      const quantity = toDecimal(measured.quantity).plus(toDecimal(earlier?.usage.quantity ?? '0'));
+      const { rating, amount } = rateChargeForRun(charge, quantity, period, span, run.prorated);
+      const billed = toDecimal(earlier?.billed ?? '0');
       const isFlat = charge.model === 'flat';
+      const partial = !isWhole(period, span);
       const line: InvoiceLineDraft = {
-        type: isFlat && prorated ? 'proration' : 'usage',
+        type: isFlat && partial ? 'proration' : 'usage',
         description: isFlat
-          ? `${plan.name}: ${charge.meter} (flat)${prorated ? ` for ${formatWindow(window)}, prorated` : ''}`
-          : `${plan.name}: ${charge.meter} (${charge.model.replace('_', ' ')})${whole ? '' : ` for ${formatWindow(window)}`}`,
+          ? `${plan.name}: ${charge.meter} (flat)${partial ? ` for ${formatWindow(window)}, prorated` : ''}`
+          : `${plan.name}: ${charge.meter} (${charge.model.replace('_', ' ')})${whole ? '' : ` for ${formatWindow(window)}`}` +
+            (earlier ? `, rated with the usage since ${formatInstant(run.from)} less what was billed for it` : ''),
         meter: charge.meter,
         model: charge.model,
-        amount: formatAmount(roundToMinor(amount, currency), currency),
+        amount: formatAmount(roundToMinor(amount, currency).minus(billed), currency),
         planRef,
-        rating: { charge, period: { start: period.start.toISOString(), end: period.end.toISOString() } },
+        rating: { charge, period: { start: period.start.toISOString(), end: period.end.toISOString() }, from: run.from.toISOString(), to: window.end.toISOString(), prorated: run.prorated },
       };
       const unitPrice = unitPriceOf(charge);
       if (unitPrice !== undefined) line.unitPrice = unitPrice;
       if (!isFlat) {
-        line.quantity = toDecimalString(rating.quantity);
+        line.quantity = toDecimalString(toDecimal(measured.quantity));
         line.usage = { from: window.start, to: window.end, eventCount: measured.eventCount };
-        const tiers = tierBreakdown(charge, rating);
+        // The breakdown explains the amount only when the line is the run's whole rating.
+        const tiers = earlier ? undefined : tierBreakdown(charge, rating);
         if (tiers) line.tiers = tiers;
       }
       lines.push(line);
     }
-  }
+  });
   return lines;
 }
 
 /**
  * Late usage for a window that was already invoiced: re-rate the window's charge (as it was billed:
- * same plan version, same proration) with every deduplicated event now known, and bill the
- * difference to what was billed for it so far. Exact under tiered pricing, and a redelivered
+ * same plan version, same proration; for cumulative lines the window is the run so far) with
+ * every deduplicated event now known, and bill the difference to what was billed for it so far. Exact under tiered pricing, and a redelivered
  * event that was already counted changes nothing. Null when there is no difference.
  */
 export function lateUsageAdjustment(o: {
@@ -167,7 +217,10 @@ export function lateUsageAdjustment(o: {
   planRef?: { planId: string; version: number };
 }): InvoiceLineDraft | null {
   const period = { start: new Date(o.rating.period.start), end: new Date(o.rating.period.end) };
-  const { rating, amount } = rateChargeForWindow(o.rating.charge, o.usage.quantity, period, o.window);
+  // A cumulative line's window is its run so far, [from, the run's last billed end).
+  const { rating, amount } = o.rating.from === undefined
+    ? rateChargeForWindow(o.rating.charge, o.usage.quantity, period, o.window)
+    : rateChargeForRun(o.rating.charge, o.usage.quantity, period, o.window, o.rating.prorated ?? false);
   const difference = roundToMinor(amount, o.currency).minus(toDecimal(o.billed));
   if (difference.isZero()) return null;
   const charge = o.rating.charge;

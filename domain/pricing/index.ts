@@ -12,6 +12,7 @@ export { pricePackage } from './models/package.ts';
 export { pricePerUnit } from './models/per-unit.ts';
 export { priceVolume } from './models/volume.ts';
 export { rateCharge } from './rate-charge.ts';
+export type { PartShare } from './rate-charge.ts';
 export type { ChargeRating, ModelRating, TierLine } from './rating.ts';
 export { quotePlan, quoteRangeProblem } from './quote-plan.ts';
 export { tierBreakdown, totalsWithTax } from './priced-amounts.ts';

@@ -273,3 +273,74 @@ describe('invoice now over usage out of range', () => {
     expect((await call('get', `/api/subscriptions/${sub.id}`, api.tokens.admin)).body).toMatchObject({ status: 'active', source: 'workflow' });
   });
 });
+
+describe('invoice now with an Idempotency-Key', () => {
+  let subscriptionId: string;
+  let tenantId: string;
+  const generate = (key: string | null, body: object = { subscriptionId }) => {
+    const r = api.request.post('/api/invoices/generate').set(auth(api.tokens.finance));
+    return (key === null ? r : r.set('Idempotency-Key', key)).send(body);
+  };
+  const invoiceIds = async () => (await call('get', `/api/invoices?subscriptionId=${subscriptionId}`, api.tokens.finance)).body.items.map((i: { id: string }) => i.id).sort();
+  const keyRows = async () => h.ownerQuery<{ idempotency_key: string; invoice_id: string }>('SELECT idempotency_key, invoice_id FROM invoice_now_keys WHERE tenant_id = $1 ORDER BY created_at', [tenantId]);
+
+  beforeAll(async () => {
+    tenantId = (await h.createTenant({ name: 'Idempotent' })).id;
+    const startAt = new Date((await env.currentTimeMs()) - 2 * DAY).toISOString();
+    subscriptionId = (await call('post', '/api/subscriptions', api.tokens.admin, { tenantId, planId, startAt })).body.id;
+  });
+
+  it('gives the same invoice for the same key, and a new one for a new key', async () => {
+    await h.sendEvents(tenantId, [{ id: 'idem-1', type: 'call', time: new Date((await env.currentTimeMs()) - 60_000) }]);
+    const first = await generate('click-1');
+    expectResponseMatchesSpec('POST', '/api/invoices/generate', first);
+    expect(first.status).toBe(201);
+    const again = await generate('click-1');
+    expectResponseMatchesSpec('POST', '/api/invoices/generate', again);
+    expect(again.status).toBe(201);
+    expect(again.body.id).toBe(first.body.id);
+    expect(again.headers.location).toBe(`/api/invoices/${first.body.id}`);
+    expect(await invoiceIds()).toEqual([first.body.id]);
+    // A new click is a new request: a second invoice-now is allowed.
+    const next = await generate('click-2');
+    expect(next.status).toBe(201);
+    expect(next.body.id).not.toBe(first.body.id);
+    expect(await invoiceIds()).toEqual([first.body.id, next.body.id].sort());
+  });
+
+  it('issues one invoice for two concurrent requests with one key', async () => {
+    const before = await invoiceIds();
+    const answers = await Promise.all([generate('double-click'), generate('double-click')]);
+    expect(answers.map((r) => r.status)).toEqual([201, 201]);
+    expect(answers[1]!.body.id).toBe(answers[0]!.body.id);
+    expect(await invoiceIds()).toEqual([...before, answers[0]!.body.id].sort());
+    expect((await keyRows()).filter((k) => k.idempotency_key === 'double-click')).toEqual([{ idempotency_key: 'double-click', invoice_id: answers[0]!.body.id }]);
+  });
+
+  it('refuses a key used for another subscription (422 naming the header), writing nothing', async () => {
+    // A second subscription of the same tenant (keys are per tenant).
+    const otherSub = (await call('post', '/api/subscriptions', api.tokens.admin, { tenantId, planId: (await call('post', '/api/pricing/plans', api.tokens.admin, {
+      code: 'idem-other', name: 'Other', currency: 'USD', interval: 'month', baseFee: '0', charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '1' }],
+    })).body.id })).body.id;
+    const before = await invoiceIds();
+    const res = await generate('click-1', { subscriptionId: otherSub });
+    expectResponseMatchesSpec('POST', '/api/invoices/generate', res);
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([expect.objectContaining({ field: 'Idempotency-Key' })]);
+    expect(await invoiceIds()).toEqual(before);
+    expect((await call('get', `/api/invoices?subscriptionId=${otherSub}`, api.tokens.finance)).body.items).toEqual([]);
+    expect((await generate('click-1', { subscriptionId: '00000000-0000-4000-8000-000000000000' })).status).toBe(404);
+  });
+
+  it('refuses a malformed key with 400 naming the header, writing nothing', async () => {
+    const before = await keyRows();
+    for (const key of ['x'.repeat(256), 'tab\there', 'é']) {
+      const res = await generate(key);
+      expect(res.status, key).toBe(400);
+      expectResponseMatchesSpec('POST', '/api/invoices/generate', res);
+      expect(res.body.errors).toEqual([expect.objectContaining({ field: 'Idempotency-Key' })]);
+    }
+    expect((await generate('x'.repeat(255))).status).toBe(201); // the largest key allowed
+    expect((await keyRows()).length).toBe(before.length + 1);
+  });
+});

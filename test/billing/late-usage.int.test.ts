@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cents, useBillingScenarios } from './billing-harness.ts';
+import { until } from '../harness/until.ts';
 import { subscriptionStatusQuery, subscriptionWorkflowId } from '../../workflows/contract.ts';
 
 // Late usage is never lost, and never billed twice; back-dated subscriptions catch up in order.
@@ -84,7 +85,12 @@ describe('a back-dated subscription', () => {
     // Numbered in period order.
     const numbers = invoices.map((i) => Number(i.number!.slice(-6)));
     expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
-    const status = await handle.query(subscriptionStatusQuery);
+    // The workflow records its last invoice just after the invoice is final in PostgreSQL (it
+    // starts dunning first), so the status may lag the table for a moment.
+    const status = await until('the status to show the last invoice', async () => {
+      const st = await handle.query(subscriptionStatusQuery);
+      return st.lastInvoice?.invoiceId === invoices[2]!.id && st;
+    }, 10_000);
     expect(status).toMatchObject({ state: 'active', currentPeriod: { start: month(0).toISOString(), end: month(1).toISOString() }, lastInvoice: { invoiceId: invoices[2]!.id } });
   });
 });

@@ -323,7 +323,7 @@ export interface paths {
         put?: never;
         /**
          * Close the current period now and invoice it
-         * @description The base fee is prorated and usage is counted up to now; the next period starts now. Answers 201 with the finalized invoice when it is ready within 30 s, otherwise 202 with its id and a Location to poll.
+         * @description The base fee is prorated and usage is counted up to now; the next period starts now. Answers 201 with the finalized invoice when it is ready within 30 s, otherwise 202 with its id and a Location to poll. With an `Idempotency-Key` header (1 to 255 printable ASCII characters), a repeat of the request gives the same invoice, never a second one.
          */
         post: operations["generateInvoice"];
         delete?: never;
@@ -2563,7 +2563,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The finalized invoice */
+            /** @description The finalized invoice (for a repeated Idempotency-Key: the first request's invoice) */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2581,7 +2581,7 @@ export interface operations {
                     "application/json": components["schemas"]["PendingInvoice"];
                 };
             };
-            /** @description Invalid input; `errors` names each field */
+            /** @description A malformed body or Idempotency-Key header */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2637,6 +2637,15 @@ export interface operations {
             };
             /** @description The Content-Type is not one this operation accepts */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was already used for another subscription */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

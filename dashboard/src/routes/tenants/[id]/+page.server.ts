@@ -130,8 +130,12 @@ export const actions = {
     return { subscribed: data.id };
   },
   invoiceNow: async ({ request, locals }) => {
-    const subscriptionId = text(await request.formData(), 'subscriptionId');
-    const { data, error, response } = await locals.api.POST('/api/invoices/generate', { body: { subscriptionId } });
+    const form = await request.formData();
+    const subscriptionId = text(form, 'subscriptionId');
+    // The page's key for this click: a repeat of the same click gets the same invoice.
+    const key = text(form, 'idempotencyKey');
+    const headers = key ? { 'Idempotency-Key': key } : undefined;
+    const { data, error, response } = await locals.api.POST('/api/invoices/generate', { body: { subscriptionId }, headers });
     if (!data) return failFrom(error, response, {}, 'invoiceNow');
     if ('number' in data) redirect(303, `/invoices/${data.id}`);
     // 202: the workflow is still issuing it; the invoice list refreshes when it is finalized.

@@ -1,0 +1,49 @@
+import { ZERO, toDecimal } from '../money/index.ts';
+import type { Decimal, DecimalLike } from '../money/index.ts';
+import type { Period } from '../periods/index.ts';
+
+/**
+ * How each part of one invoice is rated. A part continues the run that ended at its start under
+ * the same plan version (`continues`: that run's start, read from stored invoices), or starts its
+ * own run: at the period start, or (after a plan change, or with nothing known before) at its own
+ * start. A run's terms are prorated when a plan change starts it (it starts after the period start)
+ * or ends it (another part follows in the same invoice); otherwise they apply in full.
+ */
+export function partRuns(period: Period, windows: readonly Period[], continues: Date | null): { from: Date; prorated: boolean }[] {
+  return windows.map((window, i) => {
+    const from = i === 0 ? (continues ?? window.start) : window.start;
+    return { from, prorated: from.getTime() > period.start.getTime() || i < windows.length - 1 };
+  });
+}
+
+/** A line an earlier invoice of the same period billed for a charge, rated cumulatively. */
+export interface BilledRunLine {
+  meter: string;
+  planRef?: { planId: string; version: number };
+  /** The run start the line was rated from. */
+  from: Date;
+  /** The end of the part it billed (of the run's last part, for an adjustment). */
+  to: Date;
+  /** Exact, in the currency's digits. */
+  amount: DecimalLike;
+}
+
+const samePlan = (a?: { planId: string; version: number }, b?: { planId: string; version: number }) =>
+  a !== undefined && b !== undefined && a.planId === b.planId && a.version === b.version;
+
+/**
+ * The run that a part starting at `start` under `planRef` continues: the run of a line under the
+ * same plan version whose usage ended exactly at `start`, with Σ of what every line of that run
+ * billed, per meter (usage, its adjustments, a flat charge's share). Null when the part starts a
+ * run: the period's first part, or the first after a plan change.
+ */
+export function continuedRun(lines: readonly BilledRunLine[], planRef: { planId: string; version: number }, start: Date): { from: Date; billed: Map<string, Decimal> } | null {
+  const previous = lines.find((l) => samePlan(l.planRef, planRef) && l.to.getTime() === start.getTime());
+  if (!previous) return null;
+  const billed = new Map<string, Decimal>();
+  for (const l of lines) {
+    if (!samePlan(l.planRef, planRef) || l.from.getTime() !== previous.from.getTime()) continue;
+    billed.set(l.meter, (billed.get(l.meter) ?? ZERO).plus(toDecimal(l.amount)));
+  }
+  return { from: previous.from, billed };
+}
