@@ -1,7 +1,7 @@
 import { sql } from 'slonik';
 import { z } from 'zod';
 import type { Tx } from './tenant-scope.ts';
-import { publishEvent, REALTIME_EVENT_TYPES, type RealtimeEventType } from './realtime-events.ts';
+import { MAX_EVENT_BYTES, publishEvent, REALTIME_EVENT_TYPES, type RealtimeEvent, type RealtimeEventType } from './realtime-events.ts';
 import { webhookPayload, type WebhookEvent } from '../../domain/webhooks/events.ts';
 
 const outboxRow = z.object({ event_id: z.string(), event_type: z.string(), tenant_id: z.string().nullable(), occurred_at: z.date(), payload: z.unknown() });
@@ -23,10 +23,23 @@ export async function recordWebhookEvent(tx: Tx, event: WebhookEvent): Promise<b
     VALUES (${event.id}, ${event.type}, ${event.tenantId}, ${event.occurredAt}, ${sql.jsonb(webhookPayload(event) as never)})
     ON CONFLICT (event_id) DO NOTHING RETURNING event_id`);
   if (inserted === null) return false;
-  if (event.tenantId !== null && LIVE_FROM_OUTBOX.has(event.type)) {
-    await publishEvent(tx, { type: event.type as RealtimeEventType, tenantId: event.tenantId, at: event.occurredAt, eventId: event.id, ...event.data });
-  }
+  if (event.tenantId !== null && LIVE_FROM_OUTBOX.has(event.type)) await publishEvent(tx, liveEventOf(event, event.tenantId));
   return true;
+}
+
+/**
+ * The live form of a webhook event: its data, unless that is too large for NOTIFY (a
+ * subscription with a large pending plan), then only the ids a listener needs to refresh. A
+ * webhook must never fail to record because its live echo is large.
+ */
+function liveEventOf(event: WebhookEvent, tenantId: string): RealtimeEvent {
+  const head = { type: event.type as RealtimeEventType, tenantId, at: event.occurredAt, eventId: event.id };
+  const full = { ...head, ...event.data };
+  if (Buffer.byteLength(JSON.stringify(full)) <= MAX_EVENT_BYTES) return full;
+  const idsOf = (value: unknown) =>
+    value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).filter(([k, v]) => k.endsWith('Id') && typeof v === 'string')) : {};
+  const ids = Object.fromEntries(Object.entries(event.data).map(([key, value]) => [key, idsOf(value)]));
+  return { ...head, ...ids, truncated: true };
 }
 
 const columns = sql.fragment`event_id, event_type, tenant_id, occurred_at, payload`;

@@ -10,9 +10,11 @@ import { timeSkippingEnvironment } from '../harness/temporal.ts';
 import { createTestApi, TEST_AUTH, type TestApi } from '../harness/api.ts';
 import { WsTestClient } from '../harness/ws-client.ts';
 import { pdfText } from '../harness/pdf-text.ts';
+import { until } from '../harness/until.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver.ts';
 import { createBillingHarness, type BillingHarness } from './billing-harness.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
+import { recordWebhookEvent } from '../../db/postgres/webhook-outbox.ts';
 import { webhooksRepository } from '../../db/postgres/webhooks-repository.ts';
 import { createRealtimeHub, type RealtimeHub } from '../../api/realtime/index.ts';
 import { createPrincipalResolver } from '../../api/auth/principal.ts';
@@ -90,12 +92,10 @@ async function declinedInvoice(tenantId: string, eventId: string) {
   const sub = (await call('post', '/api/subscriptions', api.tokens.admin, { tenantId, planId, startAt }).expect(201)).body;
   await h.sendEvents(tenantId, [{ id: eventId, type: 'call', time: new Date((await env.currentTimeMs()) - 1000) }]);
   const generated = await call('post', '/api/invoices/generate', api.tokens.admin, { subscriptionId: sub.id }).expect(201);
-  let invoice = generated.body;
-  for (let i = 0; i < 50 && invoice.status !== 'payment_failed'; i += 1) {
-    await new Promise((r) => setTimeout(r, 100));
-    invoice = (await call('get', `/api/invoices/${generated.body.id}`, api.tokens.finance)).body;
-  }
-  expect(invoice.status).toBe('payment_failed');
+  const invoice = await until('the declined day-0 attempt', async () => {
+    const body = (await call('get', `/api/invoices/${generated.body.id}`, api.tokens.finance)).body;
+    return body.status === 'payment_failed' && body;
+  }, 10_000);
   return { sub, invoice };
 }
 
@@ -155,7 +155,7 @@ describe('live events and the outbox', () => {
     const dispatcher = createWebhookActivities({ pg: h.db.pool, clickhouse: h.ch.client, temporal: env.client, taskQueue: TASK_QUEUE });
     await Promise.all([dispatcher.dispatchWebhookOutbox(), dispatcher.dispatchWebhookOutbox()]);
     expect(await outboxRows(`invoice.voided:${invoice.id}`)).toEqual([{ dispatched_at: expect.any(Date) }]);
-    for (let i = 0; i < 100 && receiver.received.length === before; i += 1) await new Promise((r) => setTimeout(r, 50));
+    await until('the invoice.voided delivery', async () => receiver.received.length > before, 5_000);
     await new Promise((r) => setTimeout(r, 300));
     const hooks = receiver.received.slice(before).map((r) => new Webhook(secret).verify(r.body, r.headers as Record<string, string>) as { type: string; data: Record<string, unknown> });
     expect(hooks).toEqual([{ type: 'invoice.voided', timestamp: expect.any(String), data: { tenantId: api.tenants.b.id, invoice: expect.objectContaining({ invoiceId: invoice.id, status: 'void' }) } }]);
@@ -180,11 +180,31 @@ describe('live events and the outbox', () => {
     expect(await outboxRows(`alert.created:${alert!.id}`)).toEqual([{ dispatched_at: null }]);
 
     await createWebhookActivities({ pg: h.db.pool, clickhouse: h.ch.client, temporal: env.client, taskQueue: TASK_QUEUE }).dispatchWebhookOutbox();
-    for (let i = 0; i < 100 && receiver.received.length === before; i += 1) await new Promise((r) => setTimeout(r, 50));
+    await until('the alert.created delivery', async () => receiver.received.length > before, 5_000);
     await new Promise((r) => setTimeout(r, 300));
     const hooks = receiver.received.slice(before).map((r) => ({ id: r.headers['webhook-id'], payload: JSON.parse(r.body) as { type: string; data: { alert: { id: string } } } }));
     expect(hooks.map((x) => [x.payload.type, x.payload.data.alert.id])).toEqual([['alert.created', alert!.id]]);
     const deliveries = await h.ownerQuery('SELECT status FROM webhook_deliveries WHERE event_id = $1', [`alert.created:${alert!.id}`]);
     expect(deliveries).toEqual([{ status: 'succeeded' }]);
+  });
+
+  it('an event too large for NOTIFY is still recorded, and goes live as its ids only', async () => {
+    const a = await connect(api.tokens.customerA);
+    const event = {
+      id: `subscription.updated:large-${randomBytes(4).toString('hex')}`,
+      type: 'subscription.updated' as const,
+      tenantId: api.tenants.a.id,
+      occurredAt: new Date().toISOString(),
+      data: { subscription: { subscriptionId: 'sub-large', state: 'active', pendingChange: { note: 'x'.repeat(9_000) } } },
+    };
+    expect(await withOperator(h.db.pool, (tx) => recordWebhookEvent(tx, event))).toBe(true);
+    const live = await a.next((m) => m.eventId === event.id);
+    expect(live).toEqual({ type: 'subscription.updated', tenantId: api.tenants.a.id, at: event.occurredAt, eventId: event.id, subscription: { subscriptionId: 'sub-large' }, truncated: true, receivedAt: expect.any(Number) });
+    // The webhook keeps the whole body; a second record of the same id is a no-op (and not live again).
+    const [row] = await h.ownerQuery<{ payload: { data: { subscription: { pendingChange: { note: string } } } } }>('SELECT payload FROM webhook_outbox WHERE event_id = $1', [event.id]);
+    expect(row!.payload.data.subscription.pendingChange.note).toHaveLength(9_000);
+    expect(await withOperator(h.db.pool, (tx) => recordWebhookEvent(tx, event))).toBe(false);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(a.messages.filter((m) => m.eventId === event.id)).toHaveLength(1);
   });
 });
