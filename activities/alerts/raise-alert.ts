@@ -2,11 +2,15 @@ import type { DatabasePool } from 'slonik';
 import { withTenant, type Tx } from '../../db/postgres/tenant-scope.ts';
 import { alertsRepository, toAlertView, type AlertView, type NewAlert } from '../../db/postgres/alerts-repository.ts';
 import { publishEvent } from '../../db/postgres/realtime-events.ts';
+import { recordWebhookEvent } from '../../db/postgres/webhook-outbox.ts';
+import { alertCreatedEvent } from '../../domain/webhooks/events.ts';
 
 /**
  * Inserts the alert unless its dedup key exists, and in the same transaction publishes
- * `alert.created` (NOTIFY, delivered on commit). A retried activity finds
- * the row and publishes nothing twice. Returns the new alert, or null for a duplicate.
+ * `alert.created` (NOTIFY, delivered on commit) and records its webhook in the outbox. A retried
+ * activity finds the row and publishes nothing twice, and the webhook recorded by the first
+ * try is still dispatched (by the caller, or by the outbox sweep if the caller never got
+ * there). Returns the new alert, or null for a duplicate.
  */
 export async function raiseAlert(pg: DatabasePool, alert: NewAlert): Promise<AlertView | null> {
   return withTenant(pg, alert.tenantId, (tx) => raiseAlertIn(tx, alert));
@@ -18,5 +22,6 @@ export async function raiseAlertIn(tx: Tx, alert: NewAlert): Promise<AlertView |
   if (!row) return null;
   const view = toAlertView(row);
   await publishEvent(tx, { type: 'alert.created', tenantId: view.tenantId, at: view.createdAt, alert: view });
+  await recordWebhookEvent(tx, alertCreatedEvent(view));
   return view;
 }

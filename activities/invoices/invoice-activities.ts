@@ -8,7 +8,7 @@ import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import { OutOfRangeError, formatAmount, fromMinorUnits, toDecimal, toDecimalString, toStoredDecimal, toStoredMinorUnits } from '../../domain/money/index.ts';
 import { amountDue, continuedRun, invoiceLines, invoiceTotals, lateUsageAdjustment, partRuns, type InvoiceLineDraft, type LineRatingContext, type MeteredUsage, type PartRun } from '../../domain/billing/index.ts';
 import type { Plan } from '../../domain/pricing/index.ts';
-import { renderInvoicePdf } from './invoice-pdf.ts';
+import { renderStoredInvoicePdf as renderPdf } from './invoice-pdf.ts';
 import { decideFinalization } from './finalization.ts';
 import { meteringUsageSource } from './metering-usage-source.ts';
 import { metersRepository } from '../../db/postgres/meters-repository.ts';
@@ -98,37 +98,6 @@ function storedLine(line: WireLine, currency: string): NewInvoiceLine {
     eventCount: line.usage ? BigInt(line.usage.eventCount) : undefined,
     rating: line.rating,
   };
-}
-
-/** Renders a numbered invoice with pdfkit (dates from the invoice, so a re-render is the same document). */
-async function renderPdf(tx: Tx, invoice: InvoiceRow): Promise<Buffer> {
-  const tenant = await tenantsRepository.findById(tx, invoice.tenant_id);
-  const lines = await invoicesRepository.lines(tx, invoice.id);
-  const { currency } = invoice;
-  const money = (minor: bigint) => formatAmount(fromMinorUnits(minor, currency), currency);
-  return renderInvoicePdf({
-    number: invoice.number!,
-    status: invoice.status,
-    issuedAt: invoice.issued_at!,
-    dueAt: invoice.due_at!,
-    tenant: { name: tenant?.name ?? invoice.tenant_id, email: tenant?.email ?? null },
-    currency,
-    periodStart: invoice.period_start,
-    periodEnd: invoice.period_end,
-    // Credit is applied after tax: it is shown below the total, not among the charges.
-    lines: lines.filter((l) => l.type !== 'credit').map((l) => ({
-      description: l.description,
-      quantity: l.quantity === null ? null : toDecimalString(toDecimal(l.quantity)),
-      unitPrice: l.unit_price === null ? null : toDecimalString(toDecimal(l.unit_price)),
-      amount: money(l.amount_minor),
-    })),
-    subtotal: money(invoice.subtotal_minor),
-    taxRate: `${toDecimalString(toDecimal(invoice.tax_rate ?? '0').times(100))} %`,
-    tax: money(invoice.tax_minor ?? 0n),
-    total: money(invoice.total_minor ?? 0n),
-    creditApplied: money(invoice.credit_applied_minor),
-    amountDue: money(amountDue(invoice.total_minor ?? 0n, invoice.credit_applied_minor)),
-  });
 }
 
 export function createInvoiceActivities(deps: ActivityDeps) {

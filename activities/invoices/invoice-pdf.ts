@@ -1,4 +1,9 @@
 import PDFDocument from 'pdfkit';
+import type { Tx } from '../../db/postgres/tenant-scope.ts';
+import { invoicesRepository, type InvoiceRow } from '../../db/postgres/invoices-repository.ts';
+import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
+import { formatAmount, fromMinorUnits, toDecimal, toDecimalString } from '../../domain/money/index.ts';
+import { amountDue } from '../../domain/billing/index.ts';
 
 export type InvoiceDocument = {
   number: string;
@@ -21,10 +26,16 @@ export type InvoiceDocument = {
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
+/** A settled invoice is stamped across its header, so a copy of it is never taken for a bill to pay. */
+const STAMPS: Readonly<Record<string, { text: string; color: string }>> = {
+  paid: { text: 'PAID', color: '#1a7f37' },
+  void: { text: 'VOID', color: '#cf222e' },
+};
+
 /**
  * Renders an invoice with pdfkit: header, bill-to, the lines with quantity, unit price and amount,
  * then subtotal, tax (a row, not a line) and total, and below it any credit applied and the
- * amount due. The document's dates come from the invoice,
+ * amount due; a paid or void invoice carries a PAID or VOID stamp. The document's dates come from the invoice,
  * not the clock, so the same invoice renders the same content.
  */
 export function renderInvoicePdf(inv: InvoiceDocument): Promise<Buffer> {
@@ -43,6 +54,12 @@ export function renderInvoicePdf(inv: InvoiceDocument): Promise<Buffer> {
   const left = 50;
   const right = doc.page.width - 50;
   doc.font('Helvetica-Bold').fontSize(20).text('Invoice', left, 50);
+  const stamp = STAMPS[inv.status];
+  if (stamp) {
+    doc.save().rotate(-15, { origin: [right - 90, 75] });
+    doc.font('Helvetica-Bold').fontSize(36).fillColor(stamp.color).text(stamp.text, right - 160, 55, { width: 140, align: 'center', lineBreak: false });
+    doc.restore().fillColor('black');
+  }
   doc.font('Helvetica').fontSize(10);
   doc.text(`Number: ${inv.number}`, left, 80);
   doc.text(`Status: ${inv.status}`);
@@ -91,4 +108,35 @@ export function renderInvoicePdf(inv: InvoiceDocument): Promise<Buffer> {
   }
   doc.end();
   return done;
+}
+
+/** Renders a numbered invoice with pdfkit (dates from the invoice, so a re-render is the same document). */
+export async function renderStoredInvoicePdf(tx: Tx, invoice: InvoiceRow): Promise<Buffer> {
+  const tenant = await tenantsRepository.findById(tx, invoice.tenant_id);
+  const lines = await invoicesRepository.lines(tx, invoice.id);
+  const { currency } = invoice;
+  const money = (minor: bigint) => formatAmount(fromMinorUnits(minor, currency), currency);
+  return renderInvoicePdf({
+    number: invoice.number!,
+    status: invoice.status,
+    issuedAt: invoice.issued_at!,
+    dueAt: invoice.due_at!,
+    tenant: { name: tenant?.name ?? invoice.tenant_id, email: tenant?.email ?? null },
+    currency,
+    periodStart: invoice.period_start,
+    periodEnd: invoice.period_end,
+    // Credit is applied after tax: it is shown below the total, not among the charges.
+    lines: lines.filter((l) => l.type !== 'credit').map((l) => ({
+      description: l.description,
+      quantity: l.quantity === null ? null : toDecimalString(toDecimal(l.quantity)),
+      unitPrice: l.unit_price === null ? null : toDecimalString(toDecimal(l.unit_price)),
+      amount: money(l.amount_minor),
+    })),
+    subtotal: money(invoice.subtotal_minor),
+    taxRate: `${toDecimalString(toDecimal(invoice.tax_rate ?? '0').times(100))} %`,
+    tax: money(invoice.tax_minor ?? 0n),
+    total: money(invoice.total_minor ?? 0n),
+    creditApplied: money(invoice.credit_applied_minor),
+    amountDue: money(amountDue(invoice.total_minor ?? 0n, invoice.credit_applied_minor)),
+  });
 }

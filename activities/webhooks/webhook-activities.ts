@@ -5,7 +5,8 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@te
 import type { ActivityDeps } from '../deps.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { webhooksRepository } from '../../db/postgres/webhooks-repository.ts';
-import { webhookPayload, type WebhookEvent } from '../../domain/webhooks/events.ts';
+import type { WebhookEvent } from '../../domain/webhooks/events.ts';
+import { recordWebhookEvent, webhookOutboxRepository } from '../../db/postgres/webhook-outbox.ts';
 import { OPEN_DESTINATIONS, vetDestination } from '../../domain/webhooks/destination.ts';
 import { postPinned } from './pinned-post.ts';
 
@@ -16,28 +17,52 @@ export const deliveryWorkflowId = (deliveryId: string) => `webhook-${deliveryId}
 export function createWebhookActivities({ pg, temporal, taskQueue, webhookDestinations }: ActivityDeps) {
   const policy = webhookDestinations ?? OPEN_DESTINATIONS;
   const resolve = webhookDestinations?.resolve ?? lookup;
+  /**
+   * One delivery per subscribed endpoint, a delivery workflow for each, then the outbox row is
+   * marked dispatched. A crash in between leaves it undispatched, and the next dispatch redoes
+   * the idempotent steps.
+   */
+  async function dispatch(eventId: string): Promise<string[]> {
+    const deliveries = await withOperator(pg, async (tx) => {
+      const row = await webhookOutboxRepository.find(tx, eventId);
+      if (!row) return [];
+      const endpoints = await webhooksRepository.subscribedTo(tx, row.event_type);
+      return Promise.all(
+        endpoints.map((e) => webhooksRepository.enqueue(tx, { endpointId: e.id, eventId, eventType: row.event_type, tenantId: row.tenant_id, payload: row.payload })),
+      );
+    });
+    for (const d of deliveries.filter((d) => d.status === 'pending')) {
+      if (!temporal) throw new Error('dispatching webhooks needs a Temporal client in the activity dependencies');
+      try {
+        await temporal.workflow.start(WEBHOOK_DELIVERY_WORKFLOW, { taskQueue: taskQueue ?? 'billing', workflowId: deliveryWorkflowId(d.id), args: [d.id], workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+    }
+    await withOperator(pg, (tx) => webhookOutboxRepository.markDispatched(tx, eventId));
+    return deliveries.map((d) => d.id);
+  }
+
   return {
     /**
-     * Records one delivery per subscribed endpoint and starts a delivery workflow for each.
-     * Both steps are idempotent (unique delivery per endpoint and event; deterministic
-     * workflow id), so a retried or replayed emit delivers once.
+     * Records the event in the outbox (live on the dashboard the first time) and dispatches it
+     * at once. Every step is idempotent (one outbox row per event id, one delivery per endpoint
+     * and event, deterministic workflow ids), so a retried or replayed emit delivers once.
      */
     async emitWebhookEvent(event: WebhookEvent): Promise<string[]> {
-      const deliveries = await withOperator(pg, async (tx) => {
-        const endpoints = await webhooksRepository.subscribedTo(tx, event.type);
-        return Promise.all(
-          endpoints.map((e) => webhooksRepository.enqueue(tx, { endpointId: e.id, eventId: event.id, eventType: event.type, tenantId: event.tenantId, payload: webhookPayload(event) })),
-        );
-      });
-      for (const d of deliveries.filter((d) => d.status === 'pending')) {
-        if (!temporal) throw new Error('emitWebhookEvent needs a Temporal client in the activity dependencies');
-        try {
-          await temporal.workflow.start(WEBHOOK_DELIVERY_WORKFLOW, { taskQueue: taskQueue ?? 'billing', workflowId: deliveryWorkflowId(d.id), args: [d.id], workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE });
-        } catch (err) {
-          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        }
-      }
-      return deliveries.map((d) => d.id);
+      await withOperator(pg, (tx) => recordWebhookEvent(tx, event));
+      return dispatch(event.id);
+    },
+
+    /**
+     * Dispatches what the outbox holds undispatched: events recorded in a transaction whose
+     * writer could not dispatch them (no Temporal client at hand, or a crash after commit).
+     * Returns how many events it dispatched.
+     */
+    async dispatchWebhookOutbox(limit = 100): Promise<number> {
+      const rows = await withOperator(pg, (tx) => webhookOutboxRepository.undispatched(tx, limit));
+      for (const row of rows) await dispatch(row.event_id);
+      return rows.length;
     },
 
     /**

@@ -5,7 +5,7 @@
  * Client → server: `auth` (first message, within 5 s, when the upgrade carried no credential),
  * `subscribe` (narrow to some tenants; null for everything the role may see), `ping`.
  * Server → client: `ready` once authenticated, `subscribed`, `pong`, `error`, and the live
- * events: `usage.tick`, `alert.created`, `invoice.finalized`, `invoice.paid`,
+ * events: `usage.tick`, `alert.created`, `invoice.finalized`, `invoice.paid`, `invoice.voided`,
  * `subscription.updated`.
  */
 import { z } from 'zod';

@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../../test/harness/postgr
 import { createTestClickHouse } from '../../test/harness/clickhouse.ts';
 import { createTestApi, TEST_AUTH, type TestApi } from '../../test/harness/api.ts';
 import { raiseAlert } from '../../activities/alerts/raise-alert.ts';
+import { WsTestClient as Client } from '../../test/harness/ws-client.ts';
 import { publishEvent } from '../../db/postgres/realtime-events.ts';
 import { createPrincipalResolver } from '../auth/principal.ts';
 import { createRealtimeHub, createUsageTickPublisher, type RealtimeHub, type RealtimeHubOptions, type UsageTickPublisher } from './index.ts';
@@ -15,43 +16,6 @@ let ch: Awaited<ReturnType<typeof createTestClickHouse>>;
 let api: TestApi;
 let ticks: UsageTickPublisher;
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-
-type Message = { type: string; tenantId?: string; receivedAt: number; [k: string]: unknown };
-
-/** A WebSocket client that records everything it receives, and how it was closed. */
-class Client {
-  readonly ws: WebSocket;
-  readonly messages: Message[] = [];
-  readonly closed: Promise<{ code: number; reason: string }>;
-  constructor(url: string, options: ConstructorParameters<typeof WebSocket>[2] = {}) {
-    this.ws = new WebSocket(url, options);
-    this.ws.on('message', (data) => this.messages.push({ ...(JSON.parse(data.toString()) as Message), receivedAt: Date.now() }));
-    this.ws.on('error', () => {});
-    this.closed = new Promise((resolve) => this.ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-  }
-  opened(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.ws.readyState === WebSocket.OPEN) return resolve();
-      this.ws.once('open', () => resolve());
-      this.ws.once('error', reject);
-    });
-  }
-  async next(match: (m: Message) => boolean, withinMs = 2_000): Promise<Message> {
-    const deadline = Date.now() + withinMs;
-    for (;;) {
-      const found = this.messages.find(match);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no matching message within ${withinMs} ms; got ${JSON.stringify(this.messages.map((m) => m.type))}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-  send(message: unknown) {
-    this.ws.send(JSON.stringify(message));
-  }
-  close() {
-    this.ws.terminate();
-  }
-}
 
 async function serve(options: Partial<RealtimeHubOptions> = {}): Promise<{ server: Server; hub: RealtimeHub; url: string; origin: string; stop: () => Promise<void> }> {
   const server = createServer(api.app.koa.callback());

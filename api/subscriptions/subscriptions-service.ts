@@ -9,10 +9,6 @@ import { subscriptionsRepository, type SubscriptionRow } from '../../db/postgres
 import { firstCyclePeriod } from '../../domain/billing/index.ts';
 import { trialEnd } from '../../domain/periods/index.ts';
 import {
-  SUBSCRIPTION_WORKFLOW,
-  SubscriptionStatusSearchAttribute,
-  TASK_QUEUE,
-  TenantIdSearchAttribute,
   cancelUpdate,
   changePlanUpdate,
   invoiceNowUpdate,
@@ -21,6 +17,8 @@ import {
 } from '../../workflows/contract.ts';
 import type { CancelRequest, InvoiceNowResult, PlanTerms, SubscriptionStatus, SubscriptionWorkflowInput } from '../../workflows/contract.ts';
 import { HttpProblem, badRequest, conflict, notFound } from '../http/problem.ts';
+import { workflowStartsRepository } from '../../db/postgres/workflow-starts-repository.ts';
+import { startSubscriptionWorkflow } from './workflow-start.ts';
 
 export type SubscriptionsServiceDeps = {
   pg: DatabasePool;
@@ -168,6 +166,7 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
       const billingAnchor = input.billingAnchor ?? startAt;
       const workflowId = subscriptionWorkflowId(id);
       let terms: PlanTerms | undefined;
+      let pending: Parameters<typeof startSubscriptionWorkflow>[1] | undefined;
       const row = await withOperator(pg, async (tx) => {
         const tenant = await tenantsRepository.findById(tx, input.tenantId);
         if (!tenant) throw notFound('tenant');
@@ -203,7 +202,8 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
             if (err instanceof UniqueIntegrityConstraintViolationError) throw conflict('planId', 'the tenant already has a live subscription to this plan');
             throw err;
           });
-        // Started inside the transaction: if Temporal refuses, nothing is recorded.
+        // The workflow is started after commit (a failed commit must leave no workflow); what
+        // to start is recorded with the row, for the reconciler should the start not happen.
         const workflowInput: SubscriptionWorkflowInput = {
           subscriptionId: id,
           tenantId: input.tenantId,
@@ -212,16 +212,18 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
           billingAnchor: billingAnchor.toISOString(),
           ...(deps.dunningScheduleDays ? { dunningScheduleDays: deps.dunningScheduleDays } : {}),
         };
-        await temporal.workflow.start(SUBSCRIPTION_WORKFLOW, {
-          taskQueue: TASK_QUEUE,
-          workflowId,
-          args: [workflowInput],
-          ...(deps.searchAttributes === false
-            ? {}
-            : { typedSearchAttributes: [{ key: TenantIdSearchAttribute, value: input.tenantId }, { key: SubscriptionStatusSearchAttribute, value: first.kind === 'trial' ? 'trialing' : 'active' }] }),
-        });
+        pending = {
+          subscription_id: id,
+          workflow_id: workflowId,
+          input: workflowInput,
+          search_attributes: deps.searchAttributes === false ? null : { tenantId: input.tenantId, status: first.kind === 'trial' ? 'trialing' : 'active' },
+        };
+        await workflowStartsRepository.record(tx, { subscriptionId: id, tenantId: input.tenantId, workflowId, input: workflowInput, searchAttributes: pending.search_attributes });
         return inserted;
       });
+      // Committed: the subscription exists whatever Temporal answers now. A start that fails
+      // here is retried by the reconciler (startPendingSubscriptionWorkflows).
+      await startSubscriptionWorkflow(deps, pending!).catch(() => {});
       return { ...viewOfRow(row), planCode: terms!.code };
     },
 

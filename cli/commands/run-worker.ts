@@ -8,23 +8,25 @@ import { anomalySettingsOf, ensureAnomalyScanSchedule } from '../temporal/schedu
 import { meteringUsageSource } from '../../activities/invoices/metering-usage-source.ts';
 import { metersRepository } from '../../db/postgres/meters-repository.ts';
 import { webhookDestinationsOf } from '../config/webhook-destinations.ts';
+import { startOutboxSweep } from '../temporal/outbox-sweep.ts';
 
 /** Starts the billing worker on the stack and registers its shutdown. */
 export async function runWorker(config: Config, stack: Stack, logger: Logger, life: Lifecycle): Promise<void> {
   const connection = await connectTemporalWorker(stack.temporal.target);
   life.add('Temporal worker connection', () => connection.close());
+  const deps = {
+    pg: stack.pg,
+    clickhouse: stack.clickhouse.client,
+    temporal: stack.temporal.client,
+    // Invoicing and budget alerts read usage through the metering reader.
+    usage: meteringUsageSource({ clickhouse: stack.clickhouse.client, findMeter: (_tenantId: string, code: string) => metersRepository.findByCode(stack.pg, code) }),
+    webhookDestinations: webhookDestinationsOf(config),
+  };
   const worker = await createBillingWorker({
     connection,
     namespace: stack.temporal.target.namespace,
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
-    deps: {
-      pg: stack.pg,
-      clickhouse: stack.clickhouse.client,
-      temporal: stack.temporal.client,
-      // Invoicing and budget alerts read usage through the metering reader.
-      usage: meteringUsageSource({ clickhouse: stack.clickhouse.client, findMeter: (_tenantId, code) => metersRepository.findByCode(stack.pg, code) }),
-      webhookDestinations: webhookDestinationsOf(config),
-    },
+    deps,
   });
   const running = worker.run().catch((err: unknown) => {
     logger.error({ err }, 'Temporal worker stopped with an error');
@@ -33,5 +35,6 @@ export async function runWorker(config: Config, stack: Stack, logger: Logger, li
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await running;
   });
+  life.add('webhook outbox sweep', startOutboxSweep(deps, logger));
   await ensureAnomalyScanSchedule(stack.temporal.client, anomalySettingsOf(config), logger);
 }

@@ -4,6 +4,9 @@ import type { Tx } from './tenant-scope.ts';
 import { invoicesRepository, type InvoiceRow } from './invoices-repository.ts';
 import { paymentsRepository, type PaymentAttemptRow, type PaymentRow } from './payments-repository.ts';
 import { creditsRepository } from './credits-repository.ts';
+import { recordWebhookEvent } from './webhook-outbox.ts';
+import { invoiceVoidedEvent } from '../../domain/webhooks/events.ts';
+import { renderStoredInvoicePdf } from '../../activities/invoices/invoice-pdf.ts';
 
 // The one writer of an invoice's status after finalization: every caller (the charge of a dunning
 // attempt, a manual payment, a void, the end of dunning) locks the invoice, asks the state
@@ -42,6 +45,13 @@ export async function writeInvoiceDecision(tx: Tx, invoice: InvoiceRow, t: Invoi
       invoiceId: invoice.id,
       paymentId: payment?.id,
     });
+  }
+  // The stored PDF shows the status it was rendered with: a paid or voided invoice must not go
+  // on downloading as a bill to pay. Dates come from the invoice, so only the status changes.
+  if (t.to !== t.from && written.has_pdf) await invoicesRepository.replacePdf(tx, written.id, await renderStoredInvoicePdf(tx, written));
+  // Reported in this transaction, so the event exists exactly when the void does.
+  if (t.to === 'void' && t.from !== 'void') {
+    await recordWebhookEvent(tx, invoiceVoidedEvent({ id: written.id, tenantId: written.tenant_id, subscriptionId: written.subscription_id, number: written.number, voidedAt: (written.voided_at ?? x.at).toISOString() }));
   }
   return { invoice: written, payment };
 }

@@ -247,6 +247,9 @@ export const invoicesRepository = {
   storePdf: (tx: Tx, id: string, pdf: Buffer) =>
     tx.query(sql.unsafe`UPDATE invoices SET pdf = ${sql.binary(pdf)} WHERE id = ${id} AND pdf IS NULL`),
 
+  /** The PDF re-rendered after a change of status (a stamp), replacing the stored one. */
+  replacePdf: (tx: Tx, id: string, pdf: Buffer) => tx.query(sql.unsafe`UPDATE invoices SET pdf = ${sql.binary(pdf)} WHERE id = ${id} AND pdf IS NOT NULL`),
+
   pdf: (tx: Tx, id: string) => tx.maybeOneFirst(sql.type(z.object({ pdf: z.instanceof(Buffer).nullable() }))`SELECT pdf FROM invoices WHERE id = ${id}`),
 
   /**

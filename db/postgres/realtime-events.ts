@@ -13,7 +13,7 @@ import { z } from 'zod';
  */
 export const REALTIME_CHANNEL = 'meterplane_events';
 
-export const REALTIME_EVENT_TYPES = ['usage.tick', 'alert.created', 'invoice.finalized', 'invoice.paid', 'subscription.updated'] as const;
+export const REALTIME_EVENT_TYPES = ['usage.tick', 'alert.created', 'invoice.finalized', 'invoice.paid', 'invoice.voided', 'subscription.updated'] as const;
 export type RealtimeEventType = (typeof REALTIME_EVENT_TYPES)[number];
 
 /**

@@ -4,6 +4,7 @@ import { z } from 'zod';
 export const WEBHOOK_EVENT_TYPES = [
   'invoice.finalized',
   'invoice.paid',
+  'invoice.voided',
   'invoice.payment_failed',
   'invoice.uncollectible',
   'subscription.created',
@@ -32,4 +33,15 @@ export const DELIVERY_RETRY = { initialInterval: '5 seconds', backoffCoefficient
 /** The `alert.created` event of a new alert; its id is deterministic, so it is delivered once. */
 export function alertCreatedEvent(alert: { id: string; tenantId: string; createdAt: string }): WebhookEvent {
   return { id: `alert.created:${alert.id}`, type: 'alert.created', tenantId: alert.tenantId, occurredAt: alert.createdAt, data: { alert } };
+}
+
+/** The `invoice.voided` event of a voided invoice (an invoice is voided once). */
+export function invoiceVoidedEvent(invoice: { id: string; tenantId: string; subscriptionId: string; number: string | null; voidedAt: string }): WebhookEvent {
+  return {
+    id: `invoice.voided:${invoice.id}`,
+    type: 'invoice.voided',
+    tenantId: invoice.tenantId,
+    occurredAt: invoice.voidedAt,
+    data: { invoice: { invoiceId: invoice.id, subscriptionId: invoice.subscriptionId, number: invoice.number, status: 'void' } },
+  };
 }

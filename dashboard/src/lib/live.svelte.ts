@@ -5,7 +5,8 @@
  *
  * Messages are JSON objects with a `type` (DESIGN.md §8): `usage.tick`
  * `{type, tenantId, at, counts: {<eventType>: n}}`, `alert.created`, `invoice.finalized`,
- * `invoice.paid`, `subscription.updated`. Each listener narrows what it reads.
+ * `invoice.paid`, `invoice.voided`, `subscription.updated` (invoice events carry
+ * `invoice.invoiceId`). Each listener narrows what it reads.
  */
 export type LiveMessage = { type: string; tenantId?: string; [key: string]: unknown };
 type Listener = (message: LiveMessage) => void;

@@ -5157,7 +5157,7 @@ export interface operations {
                     /** Format: uri */
                     url: string;
                     /** @description event types, or "*" for all */
-                    events: ("invoice.finalized" | "invoice.paid" | "invoice.payment_failed" | "invoice.uncollectible" | "subscription.created" | "subscription.updated" | "subscription.canceled" | "alert.created" | "*")[];
+                    events: ("invoice.finalized" | "invoice.paid" | "invoice.voided" | "invoice.payment_failed" | "invoice.uncollectible" | "subscription.created" | "subscription.updated" | "subscription.canceled" | "alert.created" | "*")[];
                 };
             };
         };

@@ -1,0 +1,22 @@
+import { inflateSync } from 'node:zlib';
+
+/**
+ * The text a PDF shows, one string per text-showing operator, from its (Flate) content streams:
+ * enough to read what pdfkit wrote with a standard font (hex strings, split by kerning).
+ */
+export function pdfText(pdf: Buffer): string[] {
+  const shown: string[] = [];
+  for (const m of pdf.toString('latin1').matchAll(/stream\r?\n([\s\S]*?)\r?\nendstream/g)) {
+    let content: string;
+    try {
+      content = inflateSync(Buffer.from(m[1]!, 'latin1')).toString('latin1');
+    } catch {
+      continue;
+    }
+    for (const op of content.matchAll(/\[([^\]]*)\]\s*TJ|<([0-9a-fA-F]*)>\s*Tj/g)) {
+      const parts = op[1] !== undefined ? [...op[1].matchAll(/<([0-9a-fA-F]*)>/g)].map((p) => p[1]!) : [op[2]!];
+      shown.push(parts.map((hex) => Buffer.from(hex, 'hex').toString('latin1')).join(''));
+    }
+  }
+  return shown;
+}
