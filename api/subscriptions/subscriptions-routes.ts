@@ -13,9 +13,9 @@ export function subscriptionsRoutes(service: SubscriptionsService): RouteDef[] {
       summary: 'Subscribe a tenant to a plan (starts its billing workflow)',
       description:
         "Uses the plan's latest version, which is then frozen. The tenant's currency must be the plan's (400); a tenant has at " +
-        'most one live subscription per plan (409). A startAt in the past is billed period by period at once.',
+        'most one live subscription per plan (409). A startAt in the past (at most 400 days back, else 400) is billed period by period at once.',
       body: { schema: createSubscriptionBody },
-      responses: { 201: { description: 'Created', schema: subscriptionSchema }, 400: { description: 'Invalid input or currency mismatch' }, 404: { description: 'No such tenant or plan' }, 409: { description: 'Already subscribed to this plan' } },
+      responses: { 201: { description: 'Created', schema: subscriptionSchema }, 400: { description: 'Invalid input, currency mismatch, or startAt more than 400 days back' }, 404: { description: 'No such tenant or plan' }, 409: { description: 'Already subscribed to this plan' } },
       handler: async ({ body }) => {
         const view = await service.create({
           tenantId: body.tenantId,

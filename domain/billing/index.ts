@@ -26,3 +26,4 @@ export type {
   RefusalCode,
 } from './invoice-state.ts';
 export { amountDue, creditToApply } from './credit.ts';
+export { MAX_BACKDATE_DAYS, backdatingProblem } from './backdating.ts';
