@@ -102,6 +102,8 @@ export type SubscriptionWorkflowInput = {
   billingAnchor: string;
   /** Dunning schedule for this subscription's invoices, in days after issue (default 0, 3, 5, 7). */
   dunningScheduleDays?: number[];
+  /** Closes a run invoices before it continues as new (default 12); tests set it lower. */
+  maxClosesPerRun?: number;
   carried?: CarriedSubscriptionState;
 };
 

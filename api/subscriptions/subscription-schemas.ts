@@ -7,7 +7,7 @@ export const subscriptionIdParams = z.strictObject({ id: z.uuid('must be a subsc
 export const createSubscriptionBody = z.strictObject({
   tenantId: z.uuid('must be a tenant id (uuid)'),
   planId: z.uuid('must be a plan id (uuid)'),
-  startAt: z.iso.datetime({ offset: true, error: 'must be an RFC 3339 date-time' }).optional().describe('default now; may lie in the past (the periods already ended are invoiced at once, in order)'),
+  startAt: z.iso.datetime({ offset: true, error: 'must be an RFC 3339 date-time' }).optional().describe('default now; may lie up to 400 days in the past (the periods already ended are invoiced at once, in order); further back is 400'),
   billingAnchor: z.iso.datetime({ offset: true, error: 'must be an RFC 3339 date-time' }).optional().describe('default startAt; monthly periods keep its day, clamped to the month end'),
   allowSharedMeters: z.boolean({ error: 'must be true or false' }).optional().describe(
     "default false: 409 when the plan bills a meter another live subscription of the tenant bills. true for an add-on that is meant to bill the same events again"),

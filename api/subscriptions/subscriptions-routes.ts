@@ -14,9 +14,9 @@ export function subscriptionsRoutes(service: SubscriptionsService): RouteDef[] {
       description:
         "Uses the plan's latest version, which is then frozen. The tenant's currency must be the plan's (400); a tenant has at " +
         'most one live subscription per plan (409), and no two live subscriptions bill the same meter unless allowSharedMeters is true (409 naming the meters). ' +
-        'A startAt in the past is billed period by period at once.',
+        'A startAt in the past (at most 400 days back, else 400) is billed period by period at once.',
       body: { schema: createSubscriptionBody },
-      responses: { 201: { description: 'Created', schema: subscriptionSchema }, 400: { description: 'Invalid input or currency mismatch' }, 404: { description: 'No such tenant or plan' }, 409: { description: 'Already subscribed to this plan, or a meter another live subscription bills' } },
+      responses: { 201: { description: 'Created', schema: subscriptionSchema }, 400: { description: 'Invalid input, currency mismatch, or startAt more than 400 days back' }, 404: { description: 'No such tenant or plan' }, 409: { description: 'Already subscribed to this plan, or a meter another live subscription bills' } },
       handler: async ({ body }) => {
         const view = await service.create({
           tenantId: body.tenantId,

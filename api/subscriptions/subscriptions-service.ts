@@ -6,7 +6,7 @@ import { withOperator, withScope, type Scope } from '../../db/postgres/tenant-sc
 import { plansRepository, type PlanRecord } from '../../db/postgres/plans-repository.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import { subscriptionsRepository, type SubscriptionRow } from '../../db/postgres/subscriptions-repository.ts';
-import { firstCyclePeriod } from '../../domain/billing/index.ts';
+import { backdatingProblem, firstCyclePeriod } from '../../domain/billing/index.ts';
 import { trialEnd } from '../../domain/periods/index.ts';
 import {
   cancelUpdate,
@@ -27,6 +27,8 @@ export type SubscriptionsServiceDeps = {
   searchAttributes?: boolean;
   /** Days after issue of each payment attempt (default 0, 3, 5, 7). */
   dunningScheduleDays?: number[];
+  /** Closes one workflow run invoices before it continues as new (default 12; tests set it lower). */
+  maxClosesPerRun?: number;
 };
 
 /** What the API answers for a subscription (live from the workflow, else the read model). */
@@ -158,11 +160,14 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
     /**
      * Creates a subscription and starts subscription-<id>. The plan's latest version is frozen
      * (in use), the tenant's currency must be the plan's (400), and a tenant has at most one live
-     * subscription per plan (409). startAt may lie in the past: the workflow catches up.
+     * subscription per plan (409). startAt may lie up to 400 days in the past (else 400): the workflow catches up.
      */
     async create(input: { tenantId: string; planId: string; startAt?: Date; billingAnchor?: Date; allowSharedMeters?: boolean }, now = new Date()): Promise<SubscriptionView> {
       const id = randomUUID();
       const startAt = input.startAt ?? now;
+      // Every period already ended is invoiced at once: the bound keeps that catch-up finite.
+      const tooFarBack = backdatingProblem(startAt, now);
+      if (tooFarBack) throw badRequest('startAt', tooFarBack);
       const billingAnchor = input.billingAnchor ?? startAt;
       const workflowId = subscriptionWorkflowId(id);
       let terms: PlanTerms | undefined;
@@ -211,6 +216,7 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
           startAt: startAt.toISOString(),
           billingAnchor: billingAnchor.toISOString(),
           ...(deps.dunningScheduleDays ? { dunningScheduleDays: deps.dunningScheduleDays } : {}),
+          ...(deps.maxClosesPerRun ? { maxClosesPerRun: deps.maxClosesPerRun } : {}),
         };
         pending = {
           subscription_id: id,

@@ -29,3 +29,4 @@ export type {
 export { amountDue, creditToApply } from './credit.ts';
 export { continuedRun, partRuns } from './runs.ts';
 export type { BilledRunLine } from './runs.ts';
+export { MAX_BACKDATE_DAYS, backdatingProblem } from './backdating.ts';

@@ -344,3 +344,26 @@ describe('invoice now with an Idempotency-Key', () => {
     expect((await keyRows()).length).toBe(before.length + 1);
   });
 });
+
+describe('back-dating', () => {
+  it('accepts a startAt 400 days back (201) and refuses 401 days back (400 naming startAt, nothing written)', async () => {
+    // A yearly plan: 400 days back is one ended period, so the catch-up stays small.
+    const yearly = (await api.request.post('/api/pricing/plans').set(auth(api.tokens.admin)).send({
+      code: 'yearly-backdated', name: 'Yearly', currency: 'USD', interval: 'year', baseFee: '0',
+      charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.25' }],
+    })).body.id;
+    const before = (await call('get', `/api/subscriptions?tenantId=${api.tenants.a.id}`, api.tokens.admin)).body.total;
+
+    const tooFar = await call('post', '/api/subscriptions', api.tokens.admin, { tenantId: api.tenants.a.id, planId: yearly, allowSharedMeters: true, startAt: new Date(Date.now() - 401 * DAY).toISOString() });
+    expectResponseMatchesSpec('POST', '/api/subscriptions', tooFar);
+    expect(tooFar.status).toBe(400);
+    expect(tooFar.headers['content-type']).toContain('application/problem+json');
+    expect(tooFar.body.errors[0]).toEqual({ field: 'startAt', message: 'must be at most 400 days in the past (it is 401 days back)' });
+    expect((await call('get', `/api/subscriptions?tenantId=${api.tenants.a.id}`, api.tokens.admin)).body.total).toBe(before);
+
+    const limit = await call('post', '/api/subscriptions', api.tokens.admin, { tenantId: api.tenants.a.id, planId: yearly, allowSharedMeters: true, startAt: new Date(Date.now() - 400 * DAY).toISOString() });
+    expectResponseMatchesSpec('POST', '/api/subscriptions', limit);
+    expect(limit.status).toBe(201);
+    expect((await call('get', `/api/subscriptions?tenantId=${api.tenants.a.id}`, api.tokens.admin)).body.total).toBe(before + 1);
+  });
+});

@@ -34,16 +34,20 @@ import type { CarriedSubscriptionState, InvoiceNowResult, PendingClose, Subscrip
 import type { WebhookEvent } from '../../domain/webhooks/events.ts';
 import { dunningWorkflow } from '../dunning/dunning-workflow.ts';
 import {
+  MAX_CLOSES_PER_RUN,
+  afterRolls,
   applyChangePlan,
   cancelProblem,
   changePlanProblem,
   closeNow,
+  closesToInvoice,
   currentPlan,
   dueCloses,
   initialState,
   invoiceNowProblem,
   nextWake,
   periodEnded,
+  rollAllEnded,
   rollIfEnded,
   statusOf,
 } from './timeline.ts';
@@ -65,6 +69,14 @@ const REMEMBERED_BILLING_FAILURES = 12;
  * skipped, and the subscription bills on. Before it, that failure failed the whole workflow.
  */
 const SKIP_OUT_OF_RANGE_INVOICE = 'skip-invoice-amount-out-of-range';
+/**
+ * Patch: an update (or a queued invoice-now) handled once the period has ended first rolls the
+ * period. Before it, one handled in the same task as the period's timer, or while the loop sat in
+ * an activity across the boundary, acted on the ended period and stretched its window past its end.
+ */
+const ROLL_BEFORE_REQUESTS = 'roll-period-before-requests';
+/** Patch: at most maxClosesPerRun closes per run, then continue-as-new. Before it, a run invoiced every due close. */
+const BOUNDED_CLOSES_PER_RUN = 'bounded-closes-per-run';
 
 /**
  * One subscription, for its whole life (workflow ID subscription-<id>). Each run waits for the
@@ -90,17 +102,19 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   setHandler(
     changePlanUpdate,
     (req) => {
+      rollBeforeRequest();
       applyChangePlan(s, req, Date.now());
       report = true;
       notify('subscription.updated');
       return statusOf(input, s);
     },
-    { validator: (req) => reject(changePlanProblem(s, req)) },
+    { validator: (req) => reject(changePlanProblem(afterRolls(s, Date.now()), req)) },
   );
 
   setHandler(
     cancelUpdate,
     (req) => {
+      rollBeforeRequest();
       // Immediate: the period closes now (its final invoice is queued, due at once) and the
       // subscription is canceled; the main loop invoices it.
       if (req.at === 'period_end') s.cancelAtPeriodEnd = true;
@@ -109,7 +123,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       notify(s.state === 'canceled' ? 'subscription.canceled' : 'subscription.updated');
       return statusOf(input, s);
     },
-    { validator: (req) => reject(cancelProblem(s, req.at)) },
+    { validator: (req) => reject(cancelProblem(afterRolls(s, Date.now()), req.at)) },
   );
 
   setHandler(
@@ -123,7 +137,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       validator: (req) => {
         if (typeof req?.invoiceId !== 'string' || req.invoiceId.length === 0) throw new Error('invoiceId is required');
         if (results.has(req.invoiceId) || invoiceNowRequests.includes(req.invoiceId)) return;
-        reject(invoiceNowProblem(s, Date.now()));
+        reject(invoiceNowProblem(afterRolls(s, Date.now()), Date.now()));
       },
     },
   );
@@ -153,6 +167,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   // Dunning children started by this run and still collecting.
   const collecting = new Set<string>();
   let invoicedInThisRun = false;
+  let closesInThisRun = 0;
 
   for (;;) {
     // Continue as new lazily: once this run has invoiced a period, the next piece of work (the
@@ -167,6 +182,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     }
 
     let changed = false;
+    // A request waits for the roll: the period it closes is the current one, not one that has ended.
+    if (invoiceNowRequests.length > 0 && periodEnded(s, Date.now()) && patched(ROLL_BEFORE_REQUESTS)) changed = rollEnded() || changed;
     // Requests close the current period now; they come before the timer so an invoice-now that
     // arrives with the period's end still bills what it asked for.
     while (invoiceNowRequests.length > 0) {
@@ -176,17 +193,22 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     }
     while (rollIfEnded(s, Date.now(), uuid4)) {
       changed = true;
-      // A roll ends a trial, applies a scheduled plan change, or ends a canceled subscription.
-      const before = s.lastNotified;
-      if (s.state === 'canceled') notify('subscription.canceled');
-      else if (before !== snapshot()) notify('subscription.updated');
+      notifyRoll();
     }
 
     // Closes go in order; one that is ready releases every earlier one still in its grace period.
-    const due = dueCloses(s, Date.now());
+    // A run invoices a bounded number (a back-dated start may owe hundreds), so its history stays
+    // small; the rest go to the next run, which the loop starts next. Not while a handler waits
+    // (an invoice-now for a close further on): a run cannot continue as new until it has answered.
+    // patched() is asked only when the bound bites.
+    let due = dueCloses(s, Date.now());
+    const maxCloses = Math.max(1, input.maxClosesPerRun ?? MAX_CLOSES_PER_RUN);
+    const bounded = closesToInvoice(due, closesInThisRun, maxCloses);
+    if (bounded < due && allHandlersFinished() && patched(BOUNDED_CLOSES_PER_RUN)) due = bounded;
     for (let i = 0; i < due; i += 1) {
       const close = s.closes[0]!;
       let invoice: InvoiceSummary;
+      closesInThisRun += 1;
       try {
         invoice = await invoicePeriod(input, close, collecting);
       } catch (err) {
@@ -231,6 +253,23 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       if (wait === null) await condition(woken);
       else await condition(woken, wait);
     }
+  }
+
+  /** Reports one roll: it ends a trial, applies a scheduled plan change, or ends a canceled subscription. */
+  function notifyRoll() {
+    const before = s.lastNotified;
+    if (s.state === 'canceled') notify('subscription.canceled');
+    else if (before !== snapshot()) notify('subscription.updated');
+  }
+
+  /** Rolls every ended period (reporting each); true when one rolled. */
+  function rollEnded(): boolean {
+    return rollAllEnded(s, Date.now(), uuid4, notifyRoll) > 0;
+  }
+
+  /** In an update handler: act on the current period, never on one that has just ended. */
+  function rollBeforeRequest() {
+    if (periodEnded(s, Date.now()) && patched(ROLL_BEFORE_REQUESTS) && rollEnded()) report = true;
   }
 
   /** What subscription webhooks report; a change of it is a subscription.updated. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PlanTerms, SubscriptionWorkflowInput } from '../contract.ts';
-import { applyChangePlan, changePlanProblem, closeNow, dueCloses, initialState, invoiceNowProblem, nextWake, rollIfEnded, statusOf } from './timeline.ts';
+import { MAX_CLOSES_PER_RUN, afterRolls, applyChangePlan, cancelProblem, changePlanProblem, closeNow, closesToInvoice, dueCloses, initialState, invoiceNowProblem, nextWake, rollAllEnded, rollIfEnded, statusOf } from './timeline.ts';
+import { prorateForPart } from '../../domain/proration/index.ts';
 
 const monthly: PlanTerms = { planId: 'p1', version: 1, code: 'basic', name: 'Basic', currency: 'USD', interval: 'month', intervalCount: 1, trialDays: 0, gracePeriodSeconds: 3600 };
 const input = (plan: PlanTerms, startAt = '2027-01-31T00:00:00.000Z'): SubscriptionWorkflowInput => ({ subscriptionId: 's1', tenantId: 't1', plan, startAt, billingAnchor: startAt });
@@ -96,5 +97,65 @@ describe('dueCloses', () => {
     ];
     expect(dueCloses(s, t('2027-03-01T00:09:00Z'))).toBe(0);
     expect(dueCloses(s, t('2027-03-01T00:10:00Z'))).toBe(2);
+  });
+});
+
+describe('a request handled after the period has ended', () => {
+  const closeWindow = (c: { period: { start: string; end: string }; serviceFrom: string; serviceEnd: string }) =>
+    prorateForPart('30', { start: new Date(c.period.start), end: new Date(c.period.end) }, { start: new Date(c.serviceFrom), end: new Date(c.serviceEnd) });
+
+  it('without the roll, closes a window past the period end, which proration refuses (the wedge)', () => {
+    const s = initialState(input(monthly));
+    const close = closeNow(s, t('2027-02-28T00:00:05Z'), 'late', 'cancel')!;
+    expect(close.serviceEnd).toBe('2027-02-28T00:00:05.000Z');
+    expect(() => closeWindow(close)).toThrow(RangeError);
+  });
+
+  it('rolls first: the ended period gets its own close, and the request closes a window of the current one', () => {
+    const s = initialState(input(monthly));
+    const now = t('2027-02-28T00:00:05Z');
+    let rolls = 0;
+    expect(rollAllEnded(s, now, ids, () => (rolls += 1))).toBe(1);
+    expect(rolls).toBe(1);
+    const close = closeNow(s, now, 'cancel-1', 'cancel')!;
+    expect(s.closes.map((c) => [c.reason, c.serviceFrom, c.serviceEnd])).toEqual([
+      ['period_end', '2027-01-31T00:00:00.000Z', '2027-02-28T00:00:00.000Z'],
+      ['cancel', '2027-02-28T00:00:00.000Z', '2027-02-28T00:00:05.000Z'],
+    ]);
+    for (const c of s.closes) expect(() => closeWindow(c)).not.toThrow();
+    expect(close.period).toEqual({ start: '2027-02-28T00:00:00.000Z', end: '2027-03-31T00:00:00.000Z' });
+  });
+
+  it('rolls every ended period, and none when the period is current', () => {
+    const s = initialState(input(monthly));
+    expect(rollAllEnded(s, t('2027-05-01T00:00:00Z'), ids)).toBe(3);
+    expect(s.period).toMatchObject({ start: '2027-04-30T00:00:00.000Z' });
+    expect(rollAllEnded(s, t('2027-05-01T00:00:00Z'), ids)).toBe(0);
+  });
+
+  it('validates against the rolled state without changing the real one', () => {
+    const s = initialState(input(monthly));
+    s.cancelAtPeriodEnd = true;
+    const frozen = JSON.stringify(s);
+    const now = t('2027-02-28T00:00:00Z');
+    // The period ended with a cancellation at its end: the subscription has ended, whatever the handler would see.
+    expect(cancelProblem(afterRolls(s, now), 'immediate')).toBe('the subscription has already ended');
+    expect(cancelProblem(s, 'immediate')).toBeNull();
+    expect(JSON.stringify(s)).toBe(frozen);
+    // At the boundary the new period has not begun to elapse: nothing to invoice yet.
+    const active = initialState(input(monthly));
+    expect(invoiceNowProblem(afterRolls(active, now), now)).toMatch(/just started/);
+    expect(afterRolls(active, t('2027-02-27T00:00:00Z'))).toBe(active);
+  });
+});
+
+describe('closesToInvoice', () => {
+  it('bounds the closes of one run', () => {
+    expect(MAX_CLOSES_PER_RUN).toBe(12);
+    expect(closesToInvoice(3, 0, 12)).toBe(3);
+    expect(closesToInvoice(40, 0, 12)).toBe(12);
+    expect(closesToInvoice(40, 10, 12)).toBe(2);
+    expect(closesToInvoice(40, 12, 12)).toBe(0);
+    expect(closesToInvoice(0, 12, 12)).toBe(0);
   });
 });

@@ -226,3 +226,35 @@ export function statusOf(input: SubscriptionWorkflowInput, s: CarriedSubscriptio
     ...(s.billingFailures?.length ? { billingFailures: s.billingFailures } : {}),
   };
 }
+
+/**
+ * Closes one run invoices before it continues as new. Each close adds a few dozen events to the
+ * history (activities, a dunning child, webhooks); twelve keep a run far below Temporal's limits
+ * (50 000 events, 50 MB) while a year of monthly periods still fits in one run.
+ */
+export const MAX_CLOSES_PER_RUN = 12;
+
+/** How many of the `due` closes to invoice now, when this run has already invoiced `done` of at most `max`. */
+export const closesToInvoice = (due: number, done: number, max: number): number => Math.max(0, Math.min(due, max - done));
+
+/**
+ * Moves every period that has ended at `now` through `rollIfEnded` and reports each roll, so a
+ * request handled at (or after) a boundary acts on the period that is current, never on the one
+ * that has just ended (whose window it would stretch past its end). Returns how many rolled.
+ */
+export function rollAllEnded(s: CarriedSubscriptionState, now: number, newInvoiceId: () => string, onRoll: () => void = () => {}): number {
+  let rolls = 0;
+  while (rollIfEnded(s, now, newInvoiceId)) {
+    rolls += 1;
+    onRoll();
+  }
+  return rolls;
+}
+
+/** The state as it will be once the ended periods have rolled, without changing `s` (for validators, which must not). */
+export function afterRolls(s: CarriedSubscriptionState, now: number): CarriedSubscriptionState {
+  if (!periodEnded(s, now)) return s;
+  const copy: CarriedSubscriptionState = JSON.parse(JSON.stringify(s));
+  rollAllEnded(copy, now, () => 'preview');
+  return copy;
+}

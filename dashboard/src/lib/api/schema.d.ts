@@ -481,7 +481,7 @@ export interface paths {
         put?: never;
         /**
          * Subscribe a tenant to a plan (starts its billing workflow)
-         * @description Uses the plan's latest version, which is then frozen. The tenant's currency must be the plan's (400); a tenant has at most one live subscription per plan (409), and no two live subscriptions bill the same meter unless allowSharedMeters is true (409 naming the meters). A startAt in the past is billed period by period at once.
+         * @description Uses the plan's latest version, which is then frozen. The tenant's currency must be the plan's (400); a tenant has at most one live subscription per plan (409), and no two live subscriptions bill the same meter unless allowSharedMeters is true (409 naming the meters). A startAt in the past (at most 400 days back, else 400) is billed period by period at once.
          */
         post: operations["createSubscription"];
         delete?: never;
@@ -3536,7 +3536,7 @@ export interface operations {
                     planId: string;
                     /**
                      * Format: date-time
-                     * @description default now; may lie in the past (the periods already ended are invoiced at once, in order)
+                     * @description default now; may lie up to 400 days in the past (the periods already ended are invoiced at once, in order); further back is 400
                      */
                     startAt?: string;
                     /**
@@ -3559,7 +3559,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid input or currency mismatch */
+            /** @description Invalid input, currency mismatch, or startAt more than 400 days back */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { cents, createBillingHarness, type BillingHarness } from './billing-harness.ts';
+import { timeSkippingEnvironment } from '../harness/temporal.ts';
+import { createActivities } from '../../activities/index.ts';
+import { createSubscriptionsService } from '../../api/subscriptions/subscriptions-service.ts';
+import { TASK_QUEUE, cancelUpdate, invoiceNowUpdate, subscriptionStatusQuery, subscriptionWorkflowId } from '../../workflows/contract.ts';
+
+// A request handled at a period boundary acts on the current period, never on the one that has
+// just ended. Before, a cancel (or invoice-now) handled in the same workflow task as the period's
+// timer closed a window running past
+// its period's end: proration refused it (RangeError) and writeInvoice retried forever, so the
+// subscription never billed again.
+
+let h: BillingHarness;
+let env: TestWorkflowEnvironment;
+
+beforeAll(async () => {
+  h = await createBillingHarness();
+  await h.defineMeter({ code: 'bytes', name: 'Bytes', eventType: 'transfer', aggregation: 'sum', valueProperty: 'bytes' });
+});
+afterAll(async () => h?.dispose());
+/** Workers still running when a test ends (it failed midway): stopped before the server goes. */
+const running = new Set<{ detach: () => Promise<void> }>();
+beforeEach(async () => {
+  env = await timeSkippingEnvironment();
+  return async () => {
+    for (const w of running) await w.detach();
+    await env.teardown();
+  };
+});
+
+const sleepUntil = async (at: string) => env.sleep(new Date(at).getTime() - (await env.currentTimeMs()));
+/** Lets a request sent without awaiting reach the server before a worker is there to take it. */
+const settle = () => new Promise((r) => setTimeout(r, 1000));
+
+/** A billing worker without a workflow cache, so no task waits on the sticky queue of a worker that is gone. */
+async function startWorker() {
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue: TASK_QUEUE,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+    maxCachedWorkflows: 0,
+    activities: createActivities({ pg: h.db.pool, clickhouse: h.ch.client, temporal: env.client, taskQueue: TASK_QUEUE }),
+  });
+  const run = worker.run();
+  const handle = { async detach() { running.delete(handle); worker.shutdown(); await run.catch(() => {}); } };
+  running.add(handle);
+  return handle;
+}
+const subscriptions = () => createSubscriptionsService({ pg: h.db.pool, temporal: env.client, searchAttributes: false });
+
+type Event = { eventType?: unknown; timerFiredEventAttributes?: unknown; workflowExecutionUpdateAcceptedEventAttributes?: unknown; workflowTaskCompletedEventAttributes?: unknown };
+
+const monthlyPlan = (code: string, gracePeriodSeconds: number) =>
+  h.createPlan({ code, name: code, currency: 'USD', interval: 'month', baseFee: '31', gracePeriodSeconds, charges: [{ meter: 'bytes', model: 'per_unit', unitPrice: '1' }] });
+
+/** The period timer's firing and the update's acceptance were handled by one workflow task (the run's first timer and update). */
+async function expectTimerAndUpdateInOneTask(workflowId: string, runId: string) {
+  const events = (await env.client.workflow.getHandle(workflowId, runId).fetchHistory()).events as Event[];
+  const fired = events.findIndex((e) => e.timerFiredEventAttributes);
+  const accepted = events.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+  expect(fired).toBeGreaterThan(0);
+  expect(accepted).toBeGreaterThan(fired);
+  expect(events.slice(fired, accepted).filter((e) => e.workflowTaskCompletedEventAttributes)).toHaveLength(1);
+}
+
+const windows = async (subscriptionId: string) =>
+  (await h.invoicesOf(subscriptionId)).map((i) => [i.reason, i.period_start.toISOString(), i.period_end.toISOString(), i.status === 'draft' ? 'draft' : 'issued']);
+const alertsOf = (tenantId: string) => h.ownerQuery<{ kind: string }>('SELECT kind FROM alerts WHERE tenant_id = $1', [tenantId]);
+
+describe('an update at a period boundary', () => {
+  it('handled in the same workflow task as the period timer: the ended period is invoiced whole, the cancel closes the new one', async () => {
+    let worker = await startWorker();
+    const tenant = await h.createTenant({ name: 'Same task' });
+    // An hour's grace: the ended period's invoice is not yet due when the cancel comes.
+    const plan = await monthlyPlan('same-task', 3600);
+    const sub = await subscriptions().create({ tenantId: tenant.id, planId: plan.id, startAt: new Date('2027-01-01T00:00:00Z') });
+    const handle = env.client.workflow.getHandle(subscriptionWorkflowId(sub.id));
+    const runId = (await handle.describe()).runId;
+    await sleepUntil('2027-01-31T23:00:00Z');
+    expect(await handle.query(subscriptionStatusQuery)).toMatchObject({ currentPeriod: { end: '2027-02-01T00:00:00.000Z' } });
+
+    // No worker while the period ends: the timer fires, and the cancel joins the task it scheduled.
+    await worker.detach();
+    await sleepUntil('2027-02-01T00:00:05Z');
+    const canceled = handle.executeUpdate(cancelUpdate, { args: [{ at: 'immediate' }] });
+    await settle();
+    worker = await startWorker();
+    // The server's clock runs on while it waits for the worker: the cancel's instant is a few seconds on.
+    const { state, canceledAt } = await canceled;
+    expect(state).toBe('canceled');
+    expect(Date.parse(canceledAt!)).toBeGreaterThanOrEqual(Date.parse('2027-02-01T00:00:05Z'));
+    await handle.result();
+
+    await expectTimerAndUpdateInOneTask(handle.workflowId, runId);
+
+    expect(await windows(sub.id)).toEqual([
+      ['period_end', '2027-01-01T00:00:00.000Z', '2027-02-01T00:00:00.000Z', 'issued'],
+      ['cancel', '2027-02-01T00:00:00.000Z', canceledAt, 'issued'],
+    ]);
+    const [january] = await h.invoicesOf(sub.id);
+    expect(cents(january!.total_minor)).toBe('31.00');
+    expect(await alertsOf(tenant.id)).toEqual([]);
+    await worker.detach();
+  });
+
+  it('a queued invoice-now drained with the period timer invoices the current period, not a window past the ended one', async () => {
+    let worker = await startWorker();
+    const tenant = await h.createTenant({ name: 'Invoice now at the boundary' });
+    const plan = await monthlyPlan('invoice-now-boundary', 3600);
+    const sub = await subscriptions().create({ tenantId: tenant.id, planId: plan.id, startAt: new Date('2027-01-01T00:00:00Z') });
+    const handle = env.client.workflow.getHandle(subscriptionWorkflowId(sub.id));
+    const runId = (await handle.describe()).runId;
+    await sleepUntil('2027-01-31T23:00:00Z');
+    await worker.detach();
+    await sleepUntil('2027-02-01T00:00:05Z');
+    const invoiced = handle.executeUpdate(invoiceNowUpdate, { args: [{ invoiceId: '11111111-1111-4111-8111-111111111111' }] });
+    await settle();
+    worker = await startWorker();
+    const answer = await invoiced;
+    await expectTimerAndUpdateInOneTask(handle.workflowId, runId);
+    expect(answer.invoiceId).toBe('11111111-1111-4111-8111-111111111111');
+    expect(['finalized', 'paid', 'payment_failed']).toContain(answer.status);
+    await sleepUntil('2027-02-01T00:30:00Z');
+    const [, now] = (await h.invoicesOf(sub.id)).map((i) => i.period_end.toISOString());
+    expect(Date.parse(now!)).toBeGreaterThanOrEqual(Date.parse('2027-02-01T00:00:05Z'));
+    expect(await windows(sub.id)).toEqual([
+      ['period_end', '2027-01-01T00:00:00.000Z', '2027-02-01T00:00:00.000Z', 'issued'],
+      ['invoice_now', '2027-02-01T00:00:00.000Z', now, 'issued'],
+    ]);
+    expect((await handle.query(subscriptionStatusQuery)).billingFailures).toBeUndefined();
+    expect(await alertsOf(tenant.id)).toEqual([]);
+    await worker.detach();
+  });
+});
+
