@@ -6,7 +6,7 @@ import { invoicesRepository, type InvoiceReason, type InvoiceRow, type NewInvoic
 import { plansRepository } from '../../db/postgres/plans-repository.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import { OutOfRangeError, formatAmount, fromMinorUnits, toDecimal, toDecimalString, toStoredDecimal, toStoredMinorUnits } from '../../domain/money/index.ts';
-import { amountDue, continuedRun, invoiceLines, invoiceTotals, lateUsageAdjustment, partRuns, type InvoiceLineDraft, type LineRatingContext, type MeteredUsage, type PartRun } from '../../domain/billing/index.ts';
+import { continuedRun, invoiceLines, invoiceTotals, lateUsageAdjustment, partRuns, type InvoiceLineDraft, type LineRatingContext, type MeteredUsage, type PartRun } from '../../domain/billing/index.ts';
 import type { Plan } from '../../domain/pricing/index.ts';
 import { renderStoredInvoicePdf as renderPdf } from './invoice-pdf.ts';
 import { decideFinalization } from './finalization.ts';
