@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import request from 'supertest';
-import { timeSkippingEnvironment } from '../harness/temporal.ts';
-import { createTestApi, type TestApi } from '../harness/api.ts';
+import type { TestApi } from '../harness/api.ts';
 import { expectResponseMatchesSpec } from '../harness/openapi-responses.ts';
-import { createBillingHarness, type BillingHarness } from './billing-harness.ts';
+import { startBillingApi, stopBillingApi, type BillingHarness } from './billing-harness.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import { createApp } from '../../api/app.ts';
@@ -24,11 +23,7 @@ const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 const DAY = 86_400_000;
 
 beforeAll(async () => {
-  env = await timeSkippingEnvironment();
-  h = await createBillingHarness();
-  await h.attach(env);
-  await h.defineMeter({ code: 'calls', name: 'API calls', eventType: 'call', aggregation: 'count' });
-  api = await createTestApi({ db: h.db, clickhouse: h.ch.client, temporal: env.client, deps: { billing: { searchAttributes: false } } });
+  ({ env, h, api } = await startBillingApi([{ code: 'calls', name: 'API calls', eventType: 'call', aggregation: 'count' }]));
   await withOperator(h.db.pool, (tx) => tenantsRepository.update(tx, api.tenants.a.id, { taxRate: '0.1' }));
   // Usage-only prices, so invoice-now amounts do not depend on the instant it runs.
   planId = (await api.request.post('/api/pricing/plans').set(auth(api.tokens.admin)).send({
@@ -36,10 +31,7 @@ beforeAll(async () => {
     charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.25' }],
   })).body.id;
 });
-afterAll(async () => {
-  await h?.dispose();
-  await env?.teardown();
-});
+afterAll(async () => stopBillingApi({ env, h }));
 
 const call = (method: 'get' | 'post' | 'put', path: string, token: string, body?: object) => {
   const r = api.request[method](path).set(auth(token));
@@ -229,7 +221,8 @@ describe('invoices API', () => {
       code: 'api-calls-trial', name: 'API calls with a trial', currency: 'USD', interval: 'month', baseFee: '0', trialDays: 14,
       charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.25' }],
     })).body.id;
-    const sub = await call('post', '/api/subscriptions', api.tokens.admin, { tenantId: api.tenants.b.id, planId: trialPlan });
+    // Tenant B already has a live subscription billing calls: this one is an add-on on purpose.
+    const sub = await call('post', '/api/subscriptions', api.tokens.admin, { tenantId: api.tenants.b.id, planId: trialPlan, allowSharedMeters: true });
     expect(sub.status).toBe(201);
     const res = await call('post', '/api/invoices/generate', api.tokens.finance, { subscriptionId: sub.body.id });
     expectResponseMatchesSpec('POST', '/api/invoices/generate', res);
@@ -319,9 +312,10 @@ describe('invoice now with an Idempotency-Key', () => {
 
   it('refuses a key used for another subscription (422 naming the header), writing nothing', async () => {
     // A second subscription of the same tenant (keys are per tenant).
-    const otherSub = (await call('post', '/api/subscriptions', api.tokens.admin, { tenantId, planId: (await call('post', '/api/pricing/plans', api.tokens.admin, {
+    const otherSub = (await call('post', '/api/subscriptions', api.tokens.admin, { tenantId, allowSharedMeters: true, planId: (await call('post', '/api/pricing/plans', api.tokens.admin, {
       code: 'idem-other', name: 'Other', currency: 'USD', interval: 'month', baseFee: '0', charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '1' }],
     })).body.id })).body.id;
+    expect(otherSub).toEqual(expect.any(String));
     const before = await invoiceIds();
     const res = await generate('click-1', { subscriptionId: otherSub });
     expectResponseMatchesSpec('POST', '/api/invoices/generate', res);

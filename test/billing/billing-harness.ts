@@ -16,6 +16,7 @@ import { createUsageEventWriter, serializeUsageRow } from '../../db/clickhouse/u
 import { clickhouseTime, parseMeter, type Meter, type MeterInput } from '../../domain/metering/index.ts';
 import { planSchema, type PlanInput } from '../../domain/pricing/index.ts';
 import { TASK_QUEUE } from '../../workflows/contract.ts';
+import { createTestApi, type TestApi } from '../harness/api.ts';
 
 export type UsageEventInput = { id: string; type: string; time: string | Date; data?: Record<string, unknown> };
 export type InvoiceWithLines = InvoiceRow & { lines: readonly InvoiceLineRow[] };
@@ -177,4 +178,25 @@ export function useBillingScenarios(setup?: (h: BillingHarness) => Promise<unkno
     };
   });
   return s;
+}
+
+export type BillingApi = { env: TestWorkflowEnvironment; h: BillingHarness; api: TestApi };
+
+/**
+ * One time-skipping server for a whole file, the billing worker on it, and the real app over
+ * the harness's database and ClickHouse, driving that server (search attributes off: the
+ * test server has none registered). `meters` are defined before the app's caches start.
+ */
+export async function startBillingApi(meters: MeterInput[] = []): Promise<BillingApi> {
+  const env = await timeSkippingEnvironment();
+  const h = await createBillingHarness();
+  await h.attach(env);
+  for (const meter of meters) await h.defineMeter(meter);
+  const api = await createTestApi({ db: h.db, clickhouse: h.ch.client, temporal: env.client, deps: { billing: { searchAttributes: false } } });
+  return { env, h, api };
+}
+
+export async function stopBillingApi(b: Partial<BillingApi>): Promise<void> {
+  await b.h?.dispose();
+  await b.env?.teardown();
 }

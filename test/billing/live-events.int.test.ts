@@ -6,13 +6,12 @@ import type { Client as TemporalClient } from '@temporalio/client';
 import { PDFDocument } from 'pdf-lib';
 import { pino } from 'pino';
 import { Webhook } from 'standardwebhooks';
-import { timeSkippingEnvironment } from '../harness/temporal.ts';
-import { createTestApi, TEST_AUTH, type TestApi } from '../harness/api.ts';
+import { TEST_AUTH, type TestApi } from '../harness/api.ts';
 import { WsTestClient } from '../harness/ws-client.ts';
 import { pdfText } from '../harness/pdf-text.ts';
 import { until } from '../harness/until.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver.ts';
-import { createBillingHarness, type BillingHarness } from './billing-harness.ts';
+import { startBillingApi, stopBillingApi, type BillingHarness } from './billing-harness.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { recordWebhookEvent } from '../../db/postgres/webhook-outbox.ts';
 import { webhooksRepository } from '../../db/postgres/webhooks-repository.ts';
@@ -41,11 +40,7 @@ const DAY = 86_400_000;
 const clients: WsTestClient[] = [];
 
 beforeAll(async () => {
-  env = await timeSkippingEnvironment();
-  h = await createBillingHarness();
-  await h.attach(env);
-  await h.defineMeter({ code: 'calls', name: 'API calls', eventType: 'call', aggregation: 'count' });
-  api = await createTestApi({ db: h.db, clickhouse: h.ch.client, temporal: env.client, deps: { billing: { searchAttributes: false } } });
+  ({ env, h, api } = await startBillingApi([{ code: 'calls', name: 'API calls', eventType: 'call', aggregation: 'count' }]));
   planId = (await api.request.post('/api/pricing/plans').set(auth(api.tokens.admin)).send({
     code: 'live', name: 'Live', currency: 'USD', interval: 'month', baseFee: '0',
     charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.25' }],
@@ -69,8 +64,7 @@ afterEach(() => {
 afterAll(async () => {
   await stopServer?.();
   await receiver?.close();
-  await h?.dispose();
-  await env?.teardown();
+  await stopBillingApi({ env, h });
 });
 
 const call = (method: 'get' | 'post' | 'put', path: string, token: string, body?: object) => {

@@ -2,10 +2,9 @@ import { until } from '../harness/until.ts';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { timeSkippingEnvironment } from '../harness/temporal.ts';
-import { createTestApi, type TestApi } from '../harness/api.ts';
+import type { TestApi } from '../harness/api.ts';
 import { expectResponseMatchesSpec } from '../harness/openapi-responses.ts';
-import { createBillingHarness, type BillingHarness } from './billing-harness.ts';
+import { startBillingApi, stopBillingApi, type BillingHarness } from './billing-harness.ts';
 import { createSubscriptionsService } from '../../api/subscriptions/subscriptions-service.ts';
 import { createActivities } from '../../activities/index.ts';
 import { createBuiltinGateway } from '../../activities/payments/builtin-gateway.ts';
@@ -27,15 +26,9 @@ const DAY = 86_400_000;
 const finance = () => ({ Authorization: `Bearer ${api.tokens.finance}` });
 
 beforeAll(async () => {
-  env = await timeSkippingEnvironment();
-  h = await createBillingHarness();
-  await h.attach(env);
-  api = await createTestApi({ db: h.db, clickhouse: h.ch.client, temporal: env.client, deps: { billing: { searchAttributes: false } } });
+  ({ env, h, api } = await startBillingApi());
 });
-afterAll(async () => {
-  await h?.dispose();
-  await env?.teardown();
-});
+afterAll(async () => stopBillingApi({ env, h }));
 
 
 type Attempt = { id: string; attempt: number; status: string; amount_minor: string };

@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Decimal } from 'decimal.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { timeSkippingEnvironment } from '../harness/temporal.ts';
-import { createTestApi, type TestApi } from '../harness/api.ts';
+import type { TestApi } from '../harness/api.ts';
 import { expectResponseMatchesSpec } from '../harness/openapi-responses.ts';
 import { until } from '../harness/until.ts';
-import { createBillingHarness, type BillingHarness } from './billing-harness.ts';
+import { startBillingApi, stopBillingApi, type BillingHarness } from './billing-harness.ts';
 import { subscriptionWorkflowId } from '../../workflows/contract.ts';
 
 // Prices nobody agreed to, and no double billing across subscriptions: a plan version is frozen
@@ -20,15 +19,9 @@ let api: TestApi;
 const admin = () => ({ Authorization: `Bearer ${api.tokens.admin}` });
 
 beforeAll(async () => {
-  env = await timeSkippingEnvironment();
-  h = await createBillingHarness();
-  await h.attach(env);
-  api = await createTestApi({ db: h.db, clickhouse: h.ch.client, temporal: env.client, deps: { billing: { searchAttributes: false } } });
+  ({ env, h, api } = await startBillingApi());
 });
-afterAll(async () => {
-  await h?.dispose();
-  await env?.teardown();
-});
+afterAll(async () => stopBillingApi({ env, h }));
 
 const planBody = (code: string, baseFee: string, meters: string[], name = code, trialDays = 0) => ({
   code, name, currency: 'USD', interval: 'month', baseFee, trialDays,
