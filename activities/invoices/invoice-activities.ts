@@ -8,7 +8,7 @@ import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import { OutOfRangeError, formatAmount, fromMinorUnits, toDecimal, toDecimalString, toStoredDecimal, toStoredMinorUnits } from '../../domain/money/index.ts';
 import { continuedRun, invoiceLines, invoiceTotals, lateUsageAdjustment, partRuns, type InvoiceLineDraft, type LineRatingContext, type MeteredUsage, type PartRun } from '../../domain/billing/index.ts';
 import type { Plan } from '../../domain/pricing/index.ts';
-import { renderStoredInvoicePdf as renderPdf } from './invoice-pdf.ts';
+import { renderStoredInvoicePdf as renderPdf } from '../../db/postgres/stored-invoice-pdf.ts';
 import { decideFinalization } from './finalization.ts';
 import { meteringUsageSource } from './metering-usage-source.ts';
 import { metersRepository } from '../../db/postgres/meters-repository.ts';

@@ -6,7 +6,7 @@ import { paymentsRepository, type PaymentAttemptRow, type PaymentRow } from './p
 import { creditsRepository } from './credits-repository.ts';
 import { recordWebhookEvent } from './webhook-outbox.ts';
 import { invoiceVoidedEvent } from '../../domain/webhooks/events.ts';
-import { renderStoredInvoicePdf } from '../../activities/invoices/invoice-pdf.ts';
+import { renderStoredInvoicePdf } from './stored-invoice-pdf.ts';
 
 // The one writer of an invoice's status after finalization: every caller (the charge of a dunning
 // attempt, a manual payment, a void, the end of dunning) locks the invoice, asks the state
