@@ -16,7 +16,7 @@ const st = process.argv[2];
 if (!st) throw new Error('usage: node test/fuzz/run.ts <path of the schemathesis `st` binary>');
 
 /** Cases per operation and phase; with the stateful phase this gives each run over 3,000 cases. */
-const MAX_EXAMPLES = Number(process.env.FUZZ_MAX_EXAMPLES ?? 20);
+const MAX_EXAMPLES = Number(process.env.FUZZ_MAX_EXAMPLES ?? 16);
 const ADMIN = { email: 'fuzz-admin@example.test', password: 'fuzz admin password' };
 const CUSTOMER = { email: 'fuzz-customer@example.test', password: 'fuzz customer password', tenantName: 'Fuzz customer' };
 
