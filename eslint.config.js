@@ -6,8 +6,77 @@ import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
+// Who may import whom (each folder's README states it; these rules hold what lint can check).
+// Tests beside the code (*.test.ts, *.fixture.ts, domain/testing/) keep their folder's layer
+// rules but may import test/ (the harness); domain/ tests may use Node built-ins (as an
+// oracle, say), and api/ tests may import activities/ to set up what the worker would have written.
+const testFiles = (folder) => [`${folder}/**/*.test.ts`, `${folder}/**/*.fixture.ts`, ...(folder === 'domain' ? ['domain/testing/**'] : [])];
+
+const noTest = { group: ['**/test/**'], message: 'Production code never imports test/: test support lives in test/harness/ or beside the code as *.test.ts.' };
+const noBuiltins = (message) => nodeBuiltins.map((name) => ({ name, message }));
+
+/** One `no-restricted-imports` per file: a later config object replaces an earlier one's lists, it does not extend them. */
+const restrict = ({ paths = [], patterns = [] }) => ({ 'no-restricted-imports': ['error', { paths, patterns }] });
+
+/** Per folder: `layers` hold for every file in it, `production` only for the code outside its tests. */
+const folders = {
+  // Workflow code is replayed deterministically inside Temporal's sandbox: no Node
+  // built-ins, no database access, only domain/ and activity *types*.
+  workflows: {
+    layers: {
+      paths: noBuiltins('Workflows must not import Node built-ins.'),
+      patterns: [
+        { group: ['**/db/**', '**/api/**'], message: 'Workflows must not import db/ or api/.' },
+        { group: ['**/activities/**'], allowTypeImports: true, message: 'Workflows import activities as types only.' },
+      ],
+    },
+  },
+  // domain/ is pure: libraries only. Workflows run it inside the sandbox, so no Node built-ins either.
+  domain: {
+    layers: { patterns: [{ group: ['**/db/**', '**/api/**', '**/activities/**', '**/workflows/**', '**/cli/**'], message: 'domain/ is pure and imports only libraries.' }] },
+    production: { paths: noBuiltins('domain/ is pure: no Node built-ins.') },
+  },
+  activities: {
+    layers: { patterns: [{ group: ['**/api/**', '**/workflows/**'], message: 'activities/ may import domain/ and db/ only.' }] },
+  },
+  // The API starts and asks workflows through the Temporal client; the contract is all it shares with them.
+  api: {
+    production: {
+      patterns: [
+        { group: ['**/workflows/**', '!**/workflows/contract.ts'], message: 'api/ imports from workflows/ only workflows/contract.ts.' },
+        { group: ['**/activities/**'], message: 'api/ never imports activities/.' },
+      ],
+    },
+  },
+  db: {},
+  cli: {},
+  // The dashboard talks to the API over HTTP and WebSocket; it imports nothing else of the repository.
+  'dashboard/src': {
+    layers: {
+      patterns: [{ regex: '^(\\.\\./)+(api|activities|workflows|domain|db|cli|test|bench|deploy)(/|$)', message: 'The dashboard imports nothing outside dashboard/: it talks to the API over HTTP.' }],
+    },
+  },
+};
+
+const boundaries = Object.entries(folders).flatMap(([folder, { layers = {}, production = {} }]) => [
+  {
+    files: [`${folder}/**/*.ts`],
+    ignores: testFiles(folder),
+    rules: restrict({
+      paths: [...(layers.paths ?? []), ...(production.paths ?? [])],
+      patterns: [...(layers.patterns ?? []), ...(production.patterns ?? []), noTest],
+    }),
+  },
+  { files: testFiles(folder), rules: layers.paths || layers.patterns ? restrict(layers) : { 'no-restricted-imports': 'off' } },
+]);
+
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dashboard/**', 'bench/results/**', '.data/**', 'api/openapi.json', 'deploy/k8s/**'] },
+  {
+    ignores: [
+      'node_modules/**', 'dashboard/node_modules/**', 'dashboard/build/**', 'dashboard/.svelte-kit/**', 'dashboard/static/**',
+      'dashboard/src/lib/api/schema.d.ts', 'bench/results/**', '.data/**', 'api/openapi.json', 'deploy/k8s/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { files: ['**/*.{js,mjs,cjs}'], languageOptions: { globals: { ...globals.node } } },
@@ -24,35 +93,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  {
-    // Workflow code is replayed deterministically inside Temporal's sandbox: no Node
-    // built-ins, no database access, only domain/ and activity *types*.
-    files: ['workflows/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        paths: nodeBuiltins.map((name) => ({ name, message: 'Workflows must not import Node built-ins.' })),
-        patterns: [
-          { group: ['**/db/**', '**/api/**'], message: 'Workflows must not import db/ or api/.' },
-          { group: ['**/activities/**'], allowTypeImports: true, message: 'Workflows import activities as types only.' },
-        ],
-      }],
-    },
-  },
-  {
-    // domain/ is pure: libraries only.
-    files: ['domain/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [{ group: ['**/db/**', '**/api/**', '**/activities/**', '**/workflows/**'], message: 'domain/ is pure and imports only libraries.' }],
-      }],
-    },
-  },
-  {
-    files: ['activities/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [{ group: ['**/api/**', '**/workflows/**'], message: 'activities/ may import domain/ and db/ only.' }],
-      }],
-    },
-  },
+  // The dashboard's own tsconfig (dashboard/tsconfig.json) types its files; the browser's globals as well as Node's.
+  { files: ['dashboard/**/*.ts'], languageOptions: { globals: { ...globals.node, ...globals.browser } } },
+  ...boundaries,
 );

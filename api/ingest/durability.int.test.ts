@@ -10,12 +10,12 @@ import { createTestDatabase, type TestDatabase } from '../../test/harness/postgr
 import { createTestApi } from '../../test/harness/api.ts';
 import { connectClickHouse } from '../../db/clickhouse/client.ts';
 
-// An acknowledged event is durable (DESIGN §7): a real API process on the embedded engine
+// An acknowledged event is durable (an event is acknowledged only once ClickHouse accepted it, see api/README.md): a real API process on the embedded engine
 // is killed with SIGKILL while clients are posting; after a restart on the same data
 // directory, every event that got a 202 is there. This file never opens ClickHouse itself
 // until the end: the engine binds one data directory per process.
 
-const SERVER = join(import.meta.dirname, 'testing/ingest-server.ts');
+const SERVER = join(import.meta.dirname, '../../test/harness/ingest-server.ts');
 let db: TestDatabase;
 let dir: string;
 let apiKey: string;

@@ -38,7 +38,7 @@ import { createMeteringRuntime } from '../../api/ingest/metering-runtime.ts';
 import { renderReport } from './report.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
-const SERVER = join(ROOT, 'api/ingest/testing/ingest-server.ts');
+const SERVER = join(ROOT, 'test/harness/ingest-server.ts');
 const CEILING = join(import.meta.dirname, 'engine-ceiling.ts');
 const BATCH_EVENTS = 1_000;
 const BATCH_REQUESTS = Number(process.env.BENCH_BATCH_REQUESTS ?? 2_000);

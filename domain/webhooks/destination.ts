@@ -1,4 +1,4 @@
-import { BlockList, isIP } from 'node:net';
+import { inRange, parseIp, parseRange, type IpAddress, type IpRange } from './ip-address.ts';
 
 /**
  * Where a webhook may be sent. An endpoint URL comes from an admin, but the request leaves
@@ -24,8 +24,7 @@ export type Resolve = (hostname: string, options: { all: true; verbatim: true })
 
 // Ranges that are not globally reachable, or that reach this host or its own network, in
 // the order a refusal names them (a narrower name before a wider one). IPv4 ranges also
-// match IPv4-mapped IPv6 addresses (::ffff:127.0.0.1): node's BlockList compares those as
-// IPv4. Sources: the IANA IPv4 and IPv6 special-purpose address registries.
+// match IPv4-mapped IPv6 addresses (::ffff:127.0.0.1), which ip-address.ts compares as IPv4. Sources: the IANA IPv4 and IPv6 special-purpose address registries.
 const RANGES: readonly (readonly [name: string, cidrs: readonly string[]])[] = [
   ['unspecified', ['0.0.0.0/8', '::/128']], // 0.0.0.0 and :: reach the local host on Linux
   ['loopback', ['127.0.0.0/8', '::1/128']],
@@ -48,17 +47,9 @@ const RANGES: readonly (readonly [name: string, cidrs: readonly string[]])[] = [
   ['discard-only', ['100::/64']],
 ];
 
-function blockList(cidrs: readonly string[]): BlockList {
-  const list = new BlockList();
-  for (const cidr of cidrs) {
-    const [network, prefix] = cidr.split('/') as [string, string];
-    list.addSubnet(network, Number(prefix), isIP(network) === 4 ? 'ipv4' : 'ipv6');
-  }
-  return list;
-}
-
-const LISTS = RANGES.map(([name, cidrs]) => [name, blockList(cidrs)] as const);
-const GLOBAL_UNICAST_V6 = blockList(['2000::/3']);
+const LISTS = RANGES.map(([name, cidrs]) => [name, cidrs.map(parseRange)] as const);
+const GLOBAL_UNICAST_V6 = parseRange('2000::/3');
+const inAny = (address: IpAddress, ranges: readonly IpRange[]) => ranges.some((r) => inRange(address, r));
 
 /** An address without URL brackets or a zone id (fe80::1%eth0). */
 const bare = (address: string) => address.replace(/^\[(.*)\]$/, '$1').split('%')[0]!;
@@ -69,12 +60,10 @@ const bare = (address: string) => address.replace(/^\[(.*)\]$/, '$1').split('%')
  * address is refused as such.
  */
 export function nonPublicRange(address: string): string | undefined {
-  const ip = bare(address);
-  const family = isIP(ip);
-  if (family === 0) return 'not an IP address';
-  const type = family === 4 ? 'ipv4' : 'ipv6';
-  for (const [name, list] of LISTS) if (list.check(ip, type)) return name;
-  if (type === 'ipv6' && !GLOBAL_UNICAST_V6.check(ip, 'ipv6')) return 'non-global IPv6';
+  const ip = parseIp(bare(address));
+  if (!ip) return 'not an IP address';
+  for (const [name, ranges] of LISTS) if (inAny(ip, ranges)) return name;
+  if (ip.family === 6 && !inRange(ip, GLOBAL_UNICAST_V6)) return 'non-global IPv6';
   return undefined;
 }
 
@@ -83,7 +72,7 @@ export function urlRefusal(url: URL, policy: DestinationPolicy): string | undefi
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an http(s) URL';
   if (policy.requireHttps && url.protocol !== 'https:') return 'must use https';
   const host = bare(url.hostname);
-  if (!policy.allowPrivate && isIP(host)) {
+  if (!policy.allowPrivate && parseIp(host)) {
     const range = nonPublicRange(host);
     if (range) return `${host} is not publicly reachable (${range})`;
   }
@@ -102,8 +91,8 @@ export async function vetDestination(url: URL, policy: DestinationPolicy, resolv
   const refused = urlRefusal(url, policy);
   if (refused) return { ok: false, reason: refused };
   const hostname = bare(url.hostname);
-  const family = isIP(hostname);
-  const addresses = family ? [{ address: hostname, family }] : await resolve(hostname, { all: true, verbatim: true });
+  const ip = parseIp(hostname);
+  const addresses = ip ? [{ address: hostname, family: ip.family }] : await resolve(hostname, { all: true, verbatim: true });
   if (addresses.length === 0) return { ok: false, reason: `${hostname} resolves to no address` };
   if (!policy.allowPrivate) {
     for (const { address } of addresses) {

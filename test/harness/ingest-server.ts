@@ -5,13 +5,13 @@
 import { createServer } from 'node:http';
 import { pino } from 'pino';
 import type { Client as TemporalClient } from '@temporalio/client';
-import { createApp } from '../../app.ts';
-import { connectClickHouse } from '../../../db/clickhouse/client.ts';
-import { migrateClickHouse } from '../../../db/clickhouse/migrate.ts';
-import { createPgPool } from '../../../db/postgres/pool.ts';
-import { createMeteringRuntime, DEFAULT_INGEST_OPTIONS } from '../metering-runtime.ts';
-import { createMetrics } from '../../metrics/metrics.ts';
-import { TEST_AUTH } from '../../../test/harness/api.ts';
+import { createApp } from '../../api/app.ts';
+import { connectClickHouse } from '../../db/clickhouse/client.ts';
+import { migrateClickHouse } from '../../db/clickhouse/migrate.ts';
+import { createPgPool } from '../../db/postgres/pool.ts';
+import { createMeteringRuntime, DEFAULT_INGEST_OPTIONS } from '../../api/ingest/metering-runtime.ts';
+import { createMetrics } from '../../api/metrics/metrics.ts';
+import { TEST_AUTH } from './api.ts';
 
 const env = (name: string, fallback?: string) => {
   const v = process.env[name] ?? fallback;
