@@ -1,5 +1,4 @@
 import {
-  clickhouseTime,
   meteredValueErrors,
   validateEvent,
   type EventFieldError,
@@ -7,6 +6,7 @@ import {
   type UsageEvent,
 } from '../../domain/metering/index.ts';
 import { serializeUsageRow } from '../../db/clickhouse/usage-writer.ts';
+import { clickhouseMicroTime, clickhouseTime } from '../../db/clickhouse/time.ts';
 import type { Principal } from '../http/route.ts';
 import { HttpProblem, forbidden } from '../http/problem.ts';
 import { IngestUnavailableError } from './batcher.ts';
@@ -27,16 +27,9 @@ const MAX_LISTED_ERRORS = 100;
  */
 function createIngestClock(now: () => number) {
   let lastUs = 0;
-  let msText = '';
-  let msTextOf = -1;
   return () => {
     lastUs = Math.max(lastUs + 1, now() * 1000);
-    const ms = Math.floor(lastUs / 1000);
-    if (ms !== msTextOf) {
-      msTextOf = ms;
-      msText = clickhouseTime(ms);
-    }
-    return `${msText}${String(lastUs % 1000).padStart(3, '0')}`;
+    return clickhouseMicroTime(lastUs);
   };
 }
 

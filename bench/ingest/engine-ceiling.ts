@@ -5,7 +5,7 @@
 import { connectClickHouse } from '../../db/clickhouse/client.ts';
 import { migrateClickHouse } from '../../db/clickhouse/migrate.ts';
 import { createUsageEventWriter, serializeUsageRow } from '../../db/clickhouse/usage-writer.ts';
-import { clickhouseTime } from '../../domain/metering/index.ts';
+import { clickhouseTime } from '../../db/clickhouse/time.ts';
 
 const [dir, totalText, batchText, concurrencyText] = process.argv.slice(2);
 const total = Number(totalText);

@@ -28,7 +28,8 @@ import { metersRepository } from '../../db/postgres/meters-repository.ts';
 import { connectClickHouse } from '../../db/clickhouse/client.ts';
 import { migrateClickHouse } from '../../db/clickhouse/migrate.ts';
 import { createUsageEventWriter, serializeUsageRow } from '../../db/clickhouse/usage-writer.ts';
-import { clickhouseTime, parseMeter } from '../../domain/metering/index.ts';
+import { parseMeter } from '../../domain/metering/index.ts';
+import { clickhouseMicroTime, clickhouseTime } from '../../db/clickhouse/time.ts';
 import { planSchema } from '../../domain/pricing/index.ts';
 import { startTemporalDevServer } from '../../cli/temporal/dev-server.ts';
 import { createBillingWorker } from '../../cli/temporal/create-worker.ts';
@@ -84,7 +85,7 @@ const startAt = new Date(T - DAY);
 const micros = Date.now() * 1000;
 await createUsageEventWriter(ch.client)(tenantIds.map((tenantId, i) => serializeUsageRow({
   tenantId, eventId: `e-${i}`, eventType: 'call', eventTime: clickhouseTime(T - 3_600_000), subject: '', source: 'bench', data: '{}',
-  ingestedAt: `${clickhouseTime(Math.floor((micros + i) / 1000))}${String((micros + i) % 1000).padStart(3, '0')}`,
+  ingestedAt: clickhouseMicroTime(micros + i),
 })));
 
 log(`creating ${N} subscriptions (periods end at ${new Date(T).toISOString()})`);

@@ -1,5 +1,5 @@
 import { pathSegments, type Aggregation, type Meter } from '../../domain/metering/index.ts';
-import { clickhouseTime } from '../../domain/metering/index.ts';
+import { clickhouseTime } from './time.ts';
 
 /**
  * Pure builders of the usage queries: each returns `{query, query_params}` and never puts

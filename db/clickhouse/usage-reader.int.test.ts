@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClickHouse } from '../../test/harness/clickhouse.ts';
-import { aggregateUsage, clickhouseTime, parseJsonLossless, parseMeter, type Delivery, type Meter } from '../../domain/metering/index.ts';
+import { aggregateUsage, parseJsonLossless, parseMeter, type Delivery, type Meter } from '../../domain/metering/index.ts';
 import { createUsageEventWriter, serializeUsageRow } from './usage-writer.ts';
+import { clickhouseMicroTime, clickhouseTime } from './time.ts';
 import { listMeterEvents, readMeterTimeseries, readMeterUsage } from './usage-reader.ts';
 
 // The usage-reader contract: on the same deliveries, the ClickHouse reader answers what
@@ -27,7 +28,7 @@ async function write(batch: (Delivery & { tenantId: string })[]) {
       serializeUsageRow({
         tenantId: d.tenantId, eventId: d.id, eventType: d.type, eventTime: clickhouseTime(d.timeMs), subject: '', source: 'test',
         data: JSON.stringify(d.data),
-        ingestedAt: `${clickhouseTime(base + Number(d.ingestedAt / 1000n))}${String(d.ingestedAt % 1000n).padStart(3, '0')}`,
+        ingestedAt: clickhouseMicroTime(base * 1000 + Number(d.ingestedAt)),
       }),
     ),
   );

@@ -3,8 +3,9 @@
  * (`+02:00`). Calendar fields are range-checked (no Feb 30, no leap second 60) and
  * fractions below the millisecond are truncated, because events are stored to the ms.
  *
- * Both functions sit on ingest's per-event path, so they avoid Date objects and remember
- * their last answer (the events of one batch very often share a time).
+ * It sits on ingest's per-event path, so it avoids Date objects and remembers its last
+ * answer (the events of one batch very often share a time). The text ClickHouse stores is
+ * written by db/clickhouse/time.ts.
  */
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -42,25 +43,4 @@ function parse(text: string): number | null {
   }
   // Date.UTC maps years 0–99 to 1900–1999; those are refused by the caller's range anyway.
   return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMinutes * 60_000;
-}
-
-const TWO = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
-const THREE = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
-let dayOf = Number.NaN;
-let dayText = '';
-
-/** `YYYY-MM-DD hh:mm:ss.sss` in UTC: the text ClickHouse's basic DateTime64(3) parser reads. */
-export function clickhouseTime(ms: number): string {
-  const day = Math.floor(ms / 86_400_000);
-  if (day !== dayOf) {
-    dayOf = day;
-    dayText = new Date(day * 86_400_000).toISOString().slice(0, 10);
-  }
-  let rest = ms - day * 86_400_000;
-  const h = Math.floor(rest / 3_600_000);
-  rest -= h * 3_600_000;
-  const m = Math.floor(rest / 60_000);
-  rest -= m * 60_000;
-  const s = Math.floor(rest / 1000);
-  return `${dayText} ${TWO[h]}:${TWO[m]}:${TWO[s]}.${THREE[rest - s * 1000]}`;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateEvent } from './event-validation.ts';
-import { clickhouseTime, parseRfc3339 } from './event-time.ts';
+import { parseRfc3339 } from './event-time.ts';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const ok = { id: 'e1', type: 'api_call', time: '2026-01-15T11:00:00Z', data: { tokens: 5 } };
@@ -67,17 +67,4 @@ describe('parseRfc3339', () => {
     'refuses %s',
     (text) => expect(parseRfc3339(text)).toBeNull(),
   );
-
-  it('formats times the way ClickHouse reads them', () => {
-    expect(clickhouseTime(Date.UTC(2026, 0, 2, 3, 4, 5, 6))).toBe('2026-01-02 03:04:05.006');
-  });
-});
-
-describe('clickhouseTime', () => {
-  it('matches toISOString for instants across years, days and milliseconds', () => {
-    for (let ms = 0; ms < Date.UTC(2100, 0, 1); ms += 7_919_999_999) {
-      const iso = new Date(ms).toISOString();
-      expect(clickhouseTime(ms)).toBe(`${iso.slice(0, 10)} ${iso.slice(11, 23)}`);
-    }
-  });
 });

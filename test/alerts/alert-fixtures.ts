@@ -2,11 +2,10 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import type { TestApi } from '../harness/api.ts';
+import { clickhouseTime } from '../../db/clickhouse/time.ts';
 
 export const MINUTE = 60_000;
 export const DAY = 86_400_000;
-
-const chTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 23);
 
 export type EventRow = { tenant_id: string; event_id: string; event_type: string; event_time: string; subject: string; source: string; data: string };
 
@@ -16,7 +15,7 @@ export function eventsIn(tenantId: string, type: string, fromMs: number, spanMs:
     tenant_id: tenantId,
     event_id: `${idPrefix}-${i}`,
     event_type: type,
-    event_time: chTime(fromMs + Math.floor((i * spanMs) / n)),
+    event_time: clickhouseTime(fromMs + Math.floor((i * spanMs) / n)),
     subject: tenantId,
     source: 'test',
     data: '{}',

@@ -13,7 +13,8 @@ import { plansRepository } from '../../db/postgres/plans-repository.ts';
 import { invoicesRepository, type InvoiceLineRow, type InvoiceRow } from '../../db/postgres/invoices-repository.ts';
 import { paymentsRepository } from '../../db/postgres/payments-repository.ts';
 import { createUsageEventWriter, serializeUsageRow } from '../../db/clickhouse/usage-writer.ts';
-import { clickhouseTime, parseMeter, type Meter, type MeterInput } from '../../domain/metering/index.ts';
+import { parseMeter, type Meter, type MeterInput } from '../../domain/metering/index.ts';
+import { clickhouseMicroTime, clickhouseTime } from '../../db/clickhouse/time.ts';
 import { planSchema, type PlanInput } from '../../domain/pricing/index.ts';
 import { TASK_QUEUE } from '../../workflows/contract.ts';
 import { createTestApi, type TestApi } from '../harness/api.ts';
@@ -109,7 +110,7 @@ export async function createBillingHarness(opts: { searchAttributes?: boolean; d
             subject: '',
             source: 'test',
             data: JSON.stringify(e.data ?? {}),
-            ingestedAt: `${clickhouseTime(Math.floor(micros / 1000))}${String(micros % 1000).padStart(3, '0')}`,
+            ingestedAt: clickhouseMicroTime(micros),
           });
         }),
       );
