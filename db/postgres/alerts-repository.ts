@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { Decimal, formatAmount, isCurrencyCode } from '../../domain/money/index.ts';
 import { ALERT_KINDS, ALERT_SEVERITIES, type AlertKind, type AlertRule, type AlertSeverity } from '../../domain/anomaly/index.ts';
 import type { Tx } from './tenant-scope.ts';
+import { allOf, ts } from './sql.ts';
 
 // Alerts and alert rules (tenant-owned, RLS; see migration 0008 for the dedup key).
 
@@ -95,15 +96,12 @@ const columns = sql.fragment`
   id, tenant_id, meter, kind, severity, window_start, window_end, level, observed::text AS observed,
   expected::text AS expected, currency, message, details, created_at, acknowledged_at, acknowledged_by`;
 
-const ts = (d: Date) => sql.fragment`${d.toISOString()}::timestamptz`;
-
 function where(f: AlertFilter) {
-  const conditions = [
+  return allOf([
     f.tenantId ? sql.fragment`tenant_id = ${f.tenantId}` : null,
     f.kind ? sql.fragment`kind = ${f.kind}` : null,
     f.since ? sql.fragment`created_at >= ${ts(f.since)}` : null,
-  ].filter((c) => c !== null);
-  return conditions.length ? sql.join(conditions, sql.fragment` AND `) : sql.fragment`true`;
+  ]);
 }
 
 export const ruleRow = z.object({

@@ -2,6 +2,7 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import type { AnomalyKind } from '../../domain/anomaly/index.ts';
 import type { Tx } from './tenant-scope.ts';
+import { ts } from './sql.ts';
 
 // Anomaly episodes (tenant-owned, RLS; migration 0011): at most one open per tenant, event type and kind.
 
@@ -20,7 +21,6 @@ export const episodeRow = z.object({
 export type EpisodeRow = z.infer<typeof episodeRow>;
 
 const columns = sql.fragment`id, tenant_id, event_type, kind, alert_id, opened_window_end, last_seen_window_end, closed_window_end, opened_at, closed_at`;
-const ts = (d: Date) => sql.fragment`${d.toISOString()}::timestamptz`;
 
 export type NewEpisode = { tenantId: string; eventType: string; kind: AnomalyKind; windowEnd: Date };
 

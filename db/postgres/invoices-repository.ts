@@ -1,6 +1,7 @@
 import { sql } from 'slonik';
 import { z } from 'zod';
 import type { Tx } from './tenant-scope.ts';
+import { allOf, ts, tsOrNull } from './sql.ts';
 import { INVOICE_LINE_TYPES, INVOICE_STATES, type InvoiceTransition } from '../../domain/billing/index.ts';
 
 // Invoices and their lines (tenant-owned, RLS). Amounts are bigint minor units of the invoice's
@@ -71,9 +72,6 @@ const qualifiedLineColumns = sql.fragment`
   l.unit_price::text AS unit_price, l.tiers, l.amount_minor, l.plan_id, l.plan_version, l.usage_from, l.usage_to,
   l.event_count, l.rating`;
 
-const ts = (d: Date) => sql.fragment`${d.toISOString()}::timestamptz`;
-const tsOrNull = (d: Date | undefined | null) => (d ? ts(d) : sql.fragment`NULL`);
-
 export type NewInvoiceLine = {
   type: InvoiceLineRow['type'];
   description: string;
@@ -124,12 +122,11 @@ function insertLine(tx: Tx, tenantId: string, invoiceId: string, position: numbe
 export type InvoiceFilter = { tenantId?: string; status?: InvoiceStatus; subscriptionId?: string };
 
 function where(f: InvoiceFilter) {
-  const conditions = [
+  return allOf([
     f.tenantId ? sql.fragment`tenant_id = ${f.tenantId}` : null,
     f.status ? sql.fragment`status = ${f.status}` : null,
     f.subscriptionId ? sql.fragment`subscription_id = ${f.subscriptionId}` : null,
-  ].filter((c) => c !== null);
-  return conditions.length ? sql.join(conditions, sql.fragment` AND `) : sql.fragment`true`;
+  ]);
 }
 
 export const invoicesRepository = {

@@ -1,6 +1,6 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import type { Meter } from '../../domain/metering/index.ts';
+import { AGGREGATIONS, type Meter } from '../../domain/metering/index.ts';
 
 // Meters are operator-owned (no RLS): these queries run on the pool or in any scope.
 
@@ -9,7 +9,7 @@ const meterRow = z.object({
   name: z.string(),
   description: z.string().nullable(),
   event_type: z.string(),
-  aggregation: z.enum(['count', 'sum', 'max', 'unique_count', 'latest']),
+  aggregation: z.enum(AGGREGATIONS),
   value_property: z.string().nullable(),
   filters: z.record(z.string(), z.array(z.string())),
   group_by: z.array(z.string()),

@@ -1,6 +1,7 @@
 import { sql } from 'slonik';
 import { z } from 'zod';
 import type { Tx } from './tenant-scope.ts';
+import { ts } from './sql.ts';
 
 // Payment settings, attempts, received payments and the built-in gateway's ledger
 // (all tenant-owned, RLS). Amounts are bigint minor units.
@@ -56,7 +57,6 @@ export const gatewayChargeRow = z.object({
 });
 export type GatewayChargeRow = z.infer<typeof gatewayChargeRow>;
 
-const ts = (d: Date) => sql.fragment`${d.toISOString()}::timestamptz`;
 const settingsColumns = sql.fragment`tenant_id, gateway, decline_first_attempts, transient_failures_per_attempt, charge_delay_ms, updated_at`;
 
 const attemptColumns = sql.fragment`id, tenant_id, invoice_id, attempt, idempotency_key, gateway, amount_minor, status, gateway_reference, failure_reason, created_at, completed_at`;

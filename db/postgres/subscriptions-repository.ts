@@ -1,6 +1,7 @@
 import { sql } from 'slonik';
 import { z } from 'zod';
 import type { Tx } from './tenant-scope.ts';
+import { allOf, ts, tsOrNull } from './sql.ts';
 
 // The subscriptions read model (tenant-owned, RLS). The workflow subscription-<id> is the source
 // of truth; activities copy its status here so lists need no Temporal query per subscription.
@@ -34,9 +35,6 @@ const columns = sql.fragment`
   id, tenant_id, plan_id, plan_version, status, start_at, billing_anchor, trial_end, current_period_start,
   current_period_end, next_invoice_at, last_invoice_id, pending_change, canceled_at, workflow_id, status_seq, created_at, updated_at`;
 
-const ts = (d: Date) => sql.fragment`${d.toISOString()}::timestamptz`;
-const tsOrNull = (d: Date | null | undefined) => (d ? ts(d) : sql.fragment`NULL`);
-
 export type NewSubscription = {
   id: string;
   tenantId: string;
@@ -69,8 +67,7 @@ export type SubscriptionStatusReport = {
 export type SubscriptionFilter = { tenantId?: string; status?: SubscriptionState };
 
 function where(f: SubscriptionFilter) {
-  const conditions = [f.tenantId ? sql.fragment`tenant_id = ${f.tenantId}` : null, f.status ? sql.fragment`status = ${f.status}` : null].filter((c) => c !== null);
-  return conditions.length ? sql.join(conditions, sql.fragment` AND `) : sql.fragment`true`;
+  return allOf([f.tenantId ? sql.fragment`tenant_id = ${f.tenantId}` : null, f.status ? sql.fragment`status = ${f.status}` : null]);
 }
 
 export const subscriptionsRepository = {
