@@ -15,7 +15,8 @@ export function isOperator(principal: Principal | null): boolean {
 /**
  * The tenant a request is about. Operators name it (required unless `optional`);
  * customers and API keys are their own tenant, and naming another one is a 404, the
- * same answer as for a missing resource, so existence does not leak (DESIGN §8).
+ * same answer as for a missing resource, so existence does not leak (README.md, *Roles and
+ * authentication*).
  */
 export function resolveTenant(principal: Principal, requested: string | undefined, field = 'tenantId'): string {
   if (isOperator(principal)) {

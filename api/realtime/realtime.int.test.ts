@@ -142,7 +142,7 @@ describe('/api/ws: live updates per role', () => {
   });
 });
 
-describe('/api/ws: authentication (DESIGN §8)', () => {
+describe('/api/ws: authentication (cookie, bearer header or first message; api/README.md, Live updates)', () => {
   let s: Awaited<ReturnType<typeof serve>>;
   beforeAll(async () => {
     s = await serve();

@@ -19,7 +19,7 @@ const problems = {
 
 /**
  * Usage reads (decode → read → encode). Every read is for one tenant: operators name it,
- * customers and API keys are their own tenant and get 404 for any other (DESIGN §8).
+ * customers and API keys are their own tenant and get 404 for any other (api/README.md, *Usage reads*).
  * Values are exact decimal strings, deduplicated (first accepted delivery wins).
  */
 export function usageRoutes(deps: { pg: DatabasePool; clickhouse: ClickHouseClient; metering: MeteringRuntime }): RouteDef[] {

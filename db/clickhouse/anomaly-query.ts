@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 
 /**
  * OPERATOR AGGREGATE, ACROSS ALL TENANTS. Every other ClickHouse builder takes one tenantId
- * (DESIGN §4); this one deliberately does not, because the anomaly scan compares every
+ * (db/README.md, *clickhouse/*); this one deliberately does not, because the anomaly scan compares every
  * tenant's every event type with its own baseline in ONE query every scan interval. It is
  * run only by the anomaly-scan activity, never for a request, and its result is split per
  * tenant before anything else sees it. Values are bound parameters, never SQL text.

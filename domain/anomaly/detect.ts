@@ -9,13 +9,13 @@ import { MAD_TO_SIGMA, mad, median } from './robust.ts';
 export type BucketGrid = readonly (readonly number[] | undefined)[];
 
 export type DetectionParams = {
-  /** The window, in buckets (scan intervals). DESIGN §8: the window is the scan interval. */
+  /** The window, in buckets (scan intervals); by default one scan interval (ANOMALY_SCAN_INTERVAL_MINUTES). */
   windowBuckets: number;
-  /** Days of same-time-of-day baseline (DESIGN §8: 7). */
+  /** Days of same-time-of-day baseline (ANOMALY_BASELINE_DAYS, default 7). */
   baselineDays: number;
-  /** A spike needs at least this many events in the window (DESIGN §8: 100). */
+  /** A spike needs at least this many events in the window (ANOMALY_MIN_VOLUME, default 100). */
   minVolume: number;
-  /** Robust z-score a spike must exceed, and a drop fall below the negative of (DESIGN §8: 6). */
+  /** Robust z-score a spike must exceed, and a drop fall below the negative of (ANOMALY_SENSITIVITY, default 6). */
   sensitivity: number;
   /** A drop must last this many windows ("sustained"). */
   dropWindows: number;

@@ -3,7 +3,7 @@ import { propertyPathSchema } from './property-path.ts';
 import { MAX_TYPE_LENGTH } from './event-validation.ts';
 
 /**
- * Aggregations a meter can apply to its events (DESIGN §5). What each one means is
+ * Aggregations a meter can apply to its events (metering/README.md, *Meter*). What each one means is
  * fixed in aggregate.ts; the ClickHouse builders implement the same meaning.
  */
 export const AGGREGATIONS = ['count', 'sum', 'max', 'unique_count', 'latest'] as const;

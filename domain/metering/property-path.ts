@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * A dotted path into an event's `data` (DESIGN §8): `tokens`, `usage.input_tokens`.
+ * A dotted path into an event's `data` (metering/README.md, *Property path*): `tokens`, `usage.input_tokens`.
  * Segments are plain names, so a path can never smuggle quoting or JSONPath syntax into
  * a query; a key that itself contains a dot cannot be addressed.
  */

@@ -1,7 +1,7 @@
 import { Decimal } from './decimal.ts';
 import type { DecimalLike } from './decimal.ts';
 
-/** Quantities and unit prices keep up to 12 decimal places (DESIGN.md §5). */
+/** Quantities and unit prices keep up to 12 decimal places (domain/README.md, *Decimal string*). */
 export const MAX_FRACTION_DIGITS = 12;
 /** Bounds the size of accepted numbers so pricing arithmetic stays exact (see decimal.ts). */
 export const MAX_INTEGER_DIGITS = 30;

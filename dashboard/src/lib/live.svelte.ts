@@ -3,7 +3,7 @@
  * The browser sends the httpOnly session cookie with the upgrade request (same origin),
  * so no token ever passes through JavaScript. Reconnects with backoff.
  *
- * Messages are JSON objects with a `type` (DESIGN.md §8): `usage.tick`
+ * Messages are JSON objects with a `type` (api/README.md, *Live updates*): `usage.tick`
  * `{type, tenantId, at, counts: {<eventType>: n}}`, `alert.created`, `invoice.finalized`,
  * `invoice.paid`, `invoice.voided`, `subscription.updated` (invoice events carry
  * `invoice.invoiceId`). Each listener narrows what it reads.
