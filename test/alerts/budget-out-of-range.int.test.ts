@@ -11,6 +11,7 @@ import { plansRepository } from '../../db/postgres/plans-repository.ts';
 import { subscriptionsRepository } from '../../db/postgres/subscriptions-repository.ts';
 import { metersRepository } from '../../db/postgres/meters-repository.ts';
 import { alertsRepository } from '../../db/postgres/alerts-repository.ts';
+import { clickhouseTime } from '../../db/clickhouse/time.ts';
 import { DAY, insertEvents, type EventRow } from './alert-fixtures.ts';
 
 // One tenant's numbers too large to store must not stop the budget check of every tenant.
@@ -30,7 +31,7 @@ const OLD_LARGEST = '99999999999999999999999999';
 const rows = (tenantId: string, n: number, bytes: string): EventRow[] =>
   Array.from({ length: n }, (_, i) => ({
     tenant_id: tenantId, event_id: `${tenantId}-${i}`, event_type: 'transfer', subject: tenantId, source: 'test',
-    event_time: new Date(periodStart.getTime() + DAY + i).toISOString().replace('T', ' ').slice(0, 23), data: JSON.stringify({ bytes }),
+    event_time: clickhouseTime(periodStart.getTime() + DAY + i), data: JSON.stringify({ bytes }),
   }));
 
 beforeAll(async () => {
