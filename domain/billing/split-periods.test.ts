@@ -215,3 +215,43 @@ describe('invoice-now at any instants', () => {
     );
   });
 });
+
+describe('invoice-now at any instants, base fee included', () => {
+  const invoiceTotal = (lines: readonly InvoiceLineDraft[]) => lines.reduce((s, l) => s.plus(l.amount), ZERO);
+
+  it('the invoices of the parts add up to the unsplit invoice to the minor unit', () => {
+    const length = april.end.getTime() - april.start.getTime();
+    fc.assert(
+      fc.property(
+        fc.constantFrom('USD', 'JPY', 'BHD'),
+        decimalText({ max: 10n ** 7n, maxScale: 4 }),
+        fc.array(anyCharge, { minLength: 1, maxLength: 3 }),
+        fc.array(fc.record({ at: fc.integer({ min: 0, max: length - 1 }), quantity: decimalText({ max: 10n ** 7n, maxScale: 3 }) }), { maxLength: 12 }),
+        fc.uniqueArray(fc.integer({ min: 1, max: length - 1 }), { minLength: 1, maxLength: 6 }),
+        (currency, baseFee, charges, raw, cuts) => {
+          // One meter per charge (what earlier parts billed is kept per meter); every meter sees the same events.
+          const plan = planSchema.parse({
+            code: 'p', name: 'P', currency, interval: 'month', baseFee,
+            charges: charges.map((c, i) => chargeSchema.parse(defined({ ...c, meter: `m${i}` }))),
+          });
+          const events = raw.map((e) => ({ at: april.start.getTime() + e.at, quantity: e.quantity }));
+          const instants = [...cuts].sort((a, b) => a - b).map((c) => april.start.getTime() + c);
+          const [whole] = invoiceInParts(plan, events, []);
+          const parts = invoiceInParts(plan, events, instants);
+          expect(parts.map(invoiceTotal).reduce((s, x) => s.plus(x), ZERO).toFixed()).toBe(invoiceTotal(whole!).toFixed());
+          // The base fee lines alone sum to the whole fee, rounded once.
+          const fees = parts.flat().filter((l) => l.meter === undefined).reduce((s, l) => s.plus(l.amount), ZERO);
+          expect(fees.toFixed()).toBe(invoiceTotal(whole!.filter((l) => l.meter === undefined)).toFixed());
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a base fee of 100.00 in three parts of 10 days bills 33.33, 33.34, 33.33 (not 33.33 three times)', () => {
+    const plan = planSchema.parse({ code: 'f', name: 'F', currency: 'USD', interval: 'month', baseFee: '100', charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '1' }] } satisfies PlanInput);
+    const parts = invoiceInParts(plan, [], [at(10).getTime(), at(20).getTime()]);
+    expect(parts.map((p) => p[0]!.amount)).toEqual(['33.33', '33.34', '33.33']);
+    expect(parts[1]![0]!.description).toBe('F: base fee for 2026-04-11 – 2026-04-21, prorated from 2026-04-01 – 2026-05-01, counted since 2026-04-01 less what was billed for it');
+  });
+});
