@@ -71,6 +71,23 @@ const windows = async (subscriptionId: string) =>
   (await h.invoicesOf(subscriptionId)).map((i) => [i.reason, i.period_start.toISOString(), i.period_end.toISOString(), i.status === 'draft' ? 'draft' : 'issued']);
 const alertsOf = (tenantId: string) => h.ownerQuery<{ kind: string }>('SELECT kind FROM alerts WHERE tenant_id = $1', [tenantId]);
 
+type ActivityEvent = {
+  activityTaskScheduledEventAttributes?: { activityType?: { name?: string } } | null;
+  activityTaskCompletedEventAttributes?: { scheduledEventId?: unknown } | null;
+  eventId?: unknown;
+  workflowExecutionUpdateAcceptedEventAttributes?: unknown;
+};
+
+/** Waits until a statement of the worker waits on a lock of `table` (the activity is held in flight). */
+async function heldOn(table: string) {
+  for (let i = 0; i < 200; i += 1) {
+    const [row] = await h.ownerQuery<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE $1`, [`%${table}%`]);
+    if (row!.n > 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no statement waits on ${table}`);
+}
+
 describe('an update at a period boundary', () => {
   it('handled in the same workflow task as the period timer: the ended period is invoiced whole, the cancel closes the new one', async () => {
     let worker = await startWorker();
@@ -135,5 +152,60 @@ describe('an update at a period boundary', () => {
     expect(await alertsOf(tenant.id)).toEqual([]);
     await worker.detach();
   });
-});
 
+  it('delivered while the loop sits in an activity across the boundary: the ended period is invoiced to its end, the cancel closes the new one', async () => {
+    const worker = await startWorker();
+    const tenant = await h.createTenant({ name: 'In an activity' });
+    const plan = await monthlyPlan('in-activity', 0);
+    const sub = await subscriptions().create({ tenantId: tenant.id, planId: plan.id, startAt: new Date('2027-01-01T00:00:00Z') });
+    const handle = env.client.workflow.getHandle(subscriptionWorkflowId(sub.id));
+    const runId = (await handle.describe()).runId;
+    await h.sendEvents(tenant.id, [{ id: 'jan', type: 'transfer', time: '2027-01-10T00:00:00Z', data: { bytes: '5' } }]);
+    await sleepUntil('2027-01-31T23:59:45Z');
+
+    // Another finalization holds 2027's invoice-number row, so the invoice-now's finalizeInvoice
+    // waits on it, in flight, while the period's end passes.
+    const owner = await h.db.owner();
+    await owner.query('BEGIN');
+    await owner.query('INSERT INTO invoice_number_sequences (year, last_number) VALUES (2027, 0) ON CONFLICT (year) DO UPDATE SET last_number = invoice_number_sequences.last_number');
+    const invoiced = handle.executeUpdate(invoiceNowUpdate, { args: [{ invoiceId: '33333333-3333-4333-8333-333333333333' }] });
+    await heldOn('invoice_number_sequences');
+    await sleepUntil('2027-02-01T00:00:05Z');
+    let canceled;
+    try {
+      canceled = await handle.executeUpdate(cancelUpdate, { args: [{ at: 'immediate' }] });
+    } finally {
+      await owner.query('ROLLBACK');
+      await owner.end();
+    }
+    // The cancel acted on February, the period current when it came, not on January.
+    expect(canceled.state).toBe('canceled');
+    expect(Date.parse(canceled.canceledAt!)).toBeGreaterThanOrEqual(Date.parse('2027-02-01T00:00:05Z'));
+    expect((await invoiced).invoiceId).toBe('33333333-3333-4333-8333-333333333333');
+    await handle.result();
+
+    // The update was accepted while finalizeInvoice was in flight (scheduled, not yet completed).
+    const events = (await env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory()).events as ActivityEvent[];
+    const finalize = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'finalizeInvoice')!;
+    const completed = events.findIndex((e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? '') === String(finalize.eventId));
+    expect(events.indexOf(finalize)).toBeGreaterThan(0);
+    // The invoice-now was accepted before the activity; the cancel, the last update accepted, during it.
+    const lastAccepted = events.findLastIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    expect(lastAccepted).toBeGreaterThan(events.indexOf(finalize));
+    expect(lastAccepted).toBeLessThan(completed);
+
+    // January is invoiced exactly to its end, in two parts that sum to the unsplit month (31 + 5 × 1);
+    // February from its start to the cancel.
+    const invoices = await h.invoicesOf(sub.id);
+    const now = invoices[0]!.period_end.toISOString();
+    expect(await windows(sub.id)).toEqual([
+      ['invoice_now', '2027-01-01T00:00:00.000Z', now, 'issued'],
+      ['period_end', now, '2027-02-01T00:00:00.000Z', 'issued'],
+      ['cancel', '2027-02-01T00:00:00.000Z', canceled.canceledAt, 'issued'],
+    ]);
+    expect(Date.parse(now)).toBeLessThan(Date.parse('2027-02-01T00:00:00Z'));
+    expect(cents(invoices[0]!.total_minor! + invoices[1]!.total_minor!)).toBe('36.00');
+    expect(await alertsOf(tenant.id)).toEqual([]);
+    await worker.detach();
+  });
+});
