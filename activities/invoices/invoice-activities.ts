@@ -118,7 +118,7 @@ export function createInvoiceActivities(deps: ActivityDeps) {
       Promise.all([loadPlan(tx, segment.planId, segment.version), invoicesRepository.cumulativeLinesOfPeriod(tx, input.subscriptionId, period.start, start)]));
     const found = continuedRun(
       stored.map((l) => ({
-        meter: l.meter!,
+        meter: l.meter ?? undefined,
         planRef: l.plan_id && l.plan_version ? { planId: l.plan_id, version: l.plan_version } : undefined,
         from: new Date((l.rating as LineRatingContext).from!),
         to: new Date((l.rating as LineRatingContext).to!),

@@ -11,7 +11,7 @@ export {
   rateChargeForRun,
   rateChargeForWindow,
 } from './invoice-lines.ts';
-export type { InvoiceLineDraft, InvoiceLineType, InvoiceSegment, LineRatingContext, MeteredUsage, PartRun, TierBreakdown } from './invoice-lines.ts';
+export type { BaseFeeRunContext, InvoiceLineDraft, InvoiceLineType, InvoiceSegment, LineRatingContext, MeteredUsage, PartRun, TierBreakdown } from './invoice-lines.ts';
 export { GATEWAY_TRIES_PER_ATTEMPT, GATEWAY_UNAVAILABLE, PAYMENT_DECLINED } from './payment-failure.ts';
 export { BILLING_DOMAIN_ERROR, INVOICE_AMOUNT_OUT_OF_RANGE, billingFailureType } from './billing-failure.ts';
 export type { BillingFailureType } from './billing-failure.ts';

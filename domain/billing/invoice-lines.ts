@@ -57,6 +57,16 @@ export interface LineRatingContext {
   prorated?: boolean;
 }
 
+/**
+ * Set on a prorated base-fee line: the run it counts from (as on a charge's cumulative line), so a
+ * later part of the run finds it even when the plan has no charges.
+ */
+export interface BaseFeeRunContext {
+  period: { start: string; end: string };
+  from: string;
+  to: string;
+}
+
 export interface InvoiceLineDraft {
   type: InvoiceLineType;
   description: string;
@@ -70,7 +80,7 @@ export interface InvoiceLineDraft {
   planRef?: { planId: string; version: number };
   /** The usage window and deduplicated event count behind a usage or adjustment line. */
   usage?: { from: Date; to: Date; eventCount: string };
-  rating?: LineRatingContext;
+  rating?: LineRatingContext | BaseFeeRunContext;
 }
 
 const isWhole = (period: Period, window: Period) =>
@@ -175,6 +185,7 @@ export function invoiceLines(o: { currency: CurrencyCode; period: Period; segmen
               unitPrice: plan.baseFee,
               amount: formatAmount(proratedBaseFee(baseFee, period, run.from, window, currency), currency),
               planRef,
+              rating: { period: { start: period.start.toISOString(), end: period.end.toISOString() }, from: run.from.toISOString(), to: window.end.toISOString() },
             },
       );
     }

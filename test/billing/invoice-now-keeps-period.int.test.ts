@@ -55,17 +55,21 @@ describe('invoice-now keeps the period', () => {
     expect((await handle.query(subscriptionStatusQuery)).currentPeriod).toEqual({ start: '2027-05-01T00:00:00.000Z', end: '2027-06-01T00:00:00.000Z' });
   });
 
-  it('the base fee over three parts sums to the whole fee: 33.33 + 33.34 + 33.33 = 100.00', async () => {
+  it('the base fee over three parts sums to the whole fee: 33.33 + 33.34 + 33.33 = 100.00, with charges or without', async () => {
     const tenant = await s.h.createTenant({ name: 'Thirds' });
     const plan = await s.h.createPlan({ code: 'fee-thirds', name: 'Fee', currency: 'USD', interval: 'month', baseFee: '100', gracePeriodSeconds: 0, charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.5' }] });
     const sub = await s.h.subscriptions.create({ tenantId: tenant.id, planId: plan.id, startAt: new Date('2027-04-01T00:00:00Z') });
+    // A plan of a base fee alone: no charge line to find the run by, its base-fee lines carry it.
+    const feeTenant = await s.h.createTenant({ name: 'Thirds, fee only' });
+    const feeOnly = await s.h.createPlan({ code: 'fee-only-thirds', name: 'Fee only', currency: 'USD', interval: 'month', baseFee: '100', gracePeriodSeconds: 0, charges: [] });
+    const feeSub = await s.h.subscriptions.create({ tenantId: feeTenant.id, planId: feeOnly.id, startAt: new Date('2027-04-01T00:00:00Z') });
     await s.h.sendEvents(tenant.id, [...calls('x', 3, '2027-04-05T00:00:00Z'), ...calls('y', 2, '2027-04-25T00:00:00Z')]);
 
     // Days 10 and 20 of a 30-day month (a few ms later, as the test server's clock runs on).
     await s.sleepUntil('2027-04-11T00:00:00Z');
-    await invoiceNow(sub.id);
+    await Promise.all([invoiceNow(sub.id), invoiceNow(feeSub.id)]);
     await s.sleepUntil('2027-04-21T00:00:00Z');
-    await invoiceNow(sub.id);
+    await Promise.all([invoiceNow(sub.id), invoiceNow(feeSub.id)]);
     await s.sleepUntil('2027-05-01T00:00:05Z');
     const invoices = await eventually(() => s.h.invoicesOf(sub.id), issued(3));
     expect(invoices.map((i) => i.reason)).toEqual(['invoice_now', 'invoice_now', 'period_end']);
@@ -76,5 +80,7 @@ describe('invoice-now keeps the period', () => {
     ]);
     // The unsplit month: 100.00 + 5 × 0.5.
     expect(invoices.reduce((sum, i) => sum + i.total_minor!, 0n)).toBe(10_250n);
+    const feeInvoices = await eventually(() => s.h.invoicesOf(feeSub.id), issued(3));
+    expect(feeInvoices.map((i) => i.lines.map((l) => [l.type, cents(l.amount_minor)]))).toEqual([[['proration', '33.33']], [['proration', '33.34']], [['proration', '33.33']]]);
   });
 });
