@@ -60,7 +60,8 @@ export type PendingClose = {
 
 /**
  * A close whose invoice could not be issued: an amount or quantity was larger than an invoice
- * stores (InvoiceAmountOutOfRange). Its window was not billed; a billing_failed alert says why.
+ * stores (InvoiceAmountOutOfRange), or an invoice step broke a domain rule (BillingDomainError).
+ * Its window was not billed; a billing_failed alert says why.
  */
 export type BillingFailure = { invoiceId: string; periodStart: string; periodEnd: string; reason: string };
 

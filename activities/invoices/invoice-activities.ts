@@ -5,14 +5,14 @@ import { withTenant, type Tx } from '../../db/postgres/tenant-scope.ts';
 import { invoicesRepository, type InvoiceReason, type InvoiceRow, type NewInvoiceLine } from '../../db/postgres/invoices-repository.ts';
 import { plansRepository } from '../../db/postgres/plans-repository.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
-import { OutOfRangeError, formatAmount, fromMinorUnits, toDecimal, toDecimalString, toStoredDecimal, toStoredMinorUnits } from '../../domain/money/index.ts';
-import { continuedRun, invoiceLines, invoiceTotals, lateUsageAdjustment, partRuns, type InvoiceLineDraft, type LineRatingContext, type MeteredUsage, type PartRun } from '../../domain/billing/index.ts';
+import { formatAmount, fromMinorUnits, toDecimal, toDecimalString, toStoredDecimal, toStoredMinorUnits } from '../../domain/money/index.ts';
+import { billingFailureType, continuedRun, invoiceLines, invoiceTotals, lateUsageAdjustment, partRuns, type InvoiceLineDraft, type LineRatingContext, type MeteredUsage, type PartRun } from '../../domain/billing/index.ts';
 import type { Plan } from '../../domain/pricing/index.ts';
 import { renderStoredInvoicePdf as renderPdf } from '../../db/postgres/stored-invoice-pdf.ts';
 import { decideFinalization } from './finalization.ts';
 import { meteringUsageSource } from './metering-usage-source.ts';
 import { metersRepository } from '../../db/postgres/meters-repository.ts';
-import { failingOutOfRange, raiseBillingFailed } from './out-of-range.ts';
+import { failingForGood, raiseBillingFailed } from './out-of-range.ts';
 
 /** A part of an invoiced window under one plan version; instants as ISO strings. */
 export type SegmentRef = { from: string; to: string; planId: string; version: number };
@@ -118,7 +118,7 @@ export function createInvoiceActivities(deps: ActivityDeps) {
       Promise.all([loadPlan(tx, segment.planId, segment.version), invoicesRepository.cumulativeLinesOfPeriod(tx, input.subscriptionId, period.start, start)]));
     const found = continuedRun(
       stored.map((l) => ({
-        meter: l.meter!,
+        meter: l.meter ?? undefined,
         planRef: l.plan_id && l.plan_version ? { planId: l.plan_id, version: l.plan_version } : undefined,
         from: new Date((l.rating as LineRatingContext).from!),
         to: new Date((l.rating as LineRatingContext).to!),
@@ -147,18 +147,18 @@ export function createInvoiceActivities(deps: ActivityDeps) {
   return {
     /** Step 1: the usage of every metered charge in every part of the window. */
     async readPeriodUsage(input: { tenantId: string; segments: SegmentRef[] }): Promise<SegmentUsage[]> {
-      const plans = await withTenant(pg, input.tenantId, (tx) => Promise.all(input.segments.map((s) => loadPlan(tx, s.planId, s.version))));
       const source = usageSource();
       const window = { start: new Date(input.segments[0]!.from), end: new Date(input.segments.at(-1)!.to) };
-      return failingOutOfRange(deps, { tenantId: input.tenantId, window, step: 'usage' }, () => Promise.all(
-        input.segments.map(async (segment, i) => {
+      return failingForGood(deps, { tenantId: input.tenantId, window, step: 'usage' }, async () => {
+        const plans = await withTenant(pg, input.tenantId, (tx) => Promise.all(input.segments.map((s) => loadPlan(tx, s.planId, s.version))));
+        return Promise.all(input.segments.map(async (segment, i) => {
           const meters = [...new Set(plans[i]!.charges.filter((c) => c.model !== 'flat').map((c) => c.meter))];
           const measured = await Promise.all(
             meters.map((meter) => source.read({ tenantId: input.tenantId, meter, from: new Date(segment.from), to: new Date(segment.to) })),
           );
           return Object.fromEntries(meters.map((meter, j) => [meter, measured[j]!]));
-        }),
-      ));
+        }));
+      });
     },
 
     /**
@@ -233,8 +233,8 @@ export function createInvoiceActivities(deps: ActivityDeps) {
             adjustments.push(wire);
           }
         } catch (err) {
-          if (!(err instanceof OutOfRangeError)) throw err;
-          await raiseBillingFailed(deps, { tenantId: input.tenantId, window: group.window, step: 'late_usage', meter, subscriptionId: input.subscriptionId }, err);
+          if (billingFailureType(err) === null) throw err;
+          await raiseBillingFailed(deps, { tenantId: input.tenantId, window: group.window, step: 'late_usage', meter, subscriptionId: input.subscriptionId }, err as Error);
         }
       }
       return adjustments;
@@ -247,7 +247,7 @@ export function createInvoiceActivities(deps: ActivityDeps) {
     async writeInvoice(input: WriteInvoiceInput): Promise<InvoiceSummary & { created: boolean }> {
       const failure = { tenantId: input.tenantId, window: { start: new Date(input.serviceFrom), end: new Date(input.serviceEnd) }, step: 'rating', invoiceId: input.invoiceId, subscriptionId: input.subscriptionId } as const;
       const period = { start: new Date(input.period.start), end: new Date(input.period.end) };
-      return failingOutOfRange(deps, failure, async () => {
+      return failingForGood(deps, failure, async () => {
         // Read before the write's transaction: the usage source has its own connections.
         const first = await continuedRunOf(input, period);
         return withTenant(pg, input.tenantId, async (tx) => {
@@ -307,7 +307,7 @@ export function createInvoiceActivities(deps: ActivityDeps) {
         const draft = await withTenant(pg, input.tenantId, (tx) => invoicesRepository.findById(tx, input.invoiceId));
         return { tenantId: input.tenantId, window: { start: draft!.period_start, end: draft!.period_end }, step: 'finalize', invoiceId: input.invoiceId, subscriptionId: draft!.subscription_id } as const;
       };
-      const finalized = await failingOutOfRange(deps, failure, () => withTenant(pg, input.tenantId, async (tx) => {
+      const finalized = await failingForGood(deps, failure, () => withTenant(pg, input.tenantId, async (tx) => {
         const invoice = await invoicesRepository.lockById(tx, input.invoiceId);
         if (!invoice) throw ApplicationFailure.nonRetryable(`invoice ${input.invoiceId} not found`, 'InvoiceNotFound');
         if (invoice.status !== 'draft') return invoice;

@@ -2,11 +2,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from '../deps.ts';
 import { raiseAlert } from '../alerts/raise-alert.ts';
 import { createWebhookActivities } from '../webhooks/webhook-activities.ts';
-import { OutOfRangeError } from '../../domain/money/index.ts';
-import { INVOICE_AMOUNT_OUT_OF_RANGE } from '../../domain/billing/index.ts';
+import { billingFailureType } from '../../domain/billing/index.ts';
 import { alertCreatedEvent } from '../../domain/webhooks/events.ts';
 
-/** Where an out-of-range figure was met: enough for the alert to point an operator at it. */
+/** Where a billing step failed for good: enough for the alert to point an operator at it. */
 export type OutOfRangeContext = {
   tenantId: string;
   /** The invoiced window (or, for late usage, the earlier window being re-rated). */
@@ -22,7 +21,7 @@ export type OutOfRangeContext = {
  * The alert's dedup key (tenant, kind, meter, window) makes a retried activity, or the next
  * close re-reading the same late window, raise it once.
  */
-export async function raiseBillingFailed(deps: ActivityDeps, ctx: OutOfRangeContext, err: OutOfRangeError): Promise<void> {
+export async function raiseBillingFailed(deps: ActivityDeps, ctx: OutOfRangeContext, err: Error): Promise<void> {
   const what = ctx.step === 'late_usage' ? `Late usage of meter ${ctx.meter} for ${ctx.window.start.toISOString()} – ${ctx.window.end.toISOString()} was not billed` : 'An invoice could not be issued';
   const alert = await raiseAlert(deps.pg, {
     tenantId: ctx.tenantId,
@@ -40,16 +39,20 @@ export async function raiseBillingFailed(deps: ActivityDeps, ctx: OutOfRangeCont
 }
 
 /**
- * Runs one invoice step. An OutOfRangeError cannot be cured by retrying: the tenant gets a
- * critical alert and the step fails non-retryably (InvoiceAmountOutOfRange), so this one invoice
- * stops instead of retrying forever, and nothing else waits for it. Other errors pass unchanged.
+ * Runs one invoice step. An error no retry can cure (an OutOfRangeError, or another domain error:
+ * a RangeError or a domain validation error, see billingFailureType) gives the tenant a critical
+ * billing_failed alert and fails the step non-retryably (InvoiceAmountOutOfRange or
+ * BillingDomainError), so this one invoice stops instead of retrying every minute forever, and
+ * nothing else waits for it. Other errors (a lost connection, a timeout) pass unchanged and are retried.
  */
-export async function failingOutOfRange<T>(deps: ActivityDeps, ctx: OutOfRangeContext | (() => Promise<OutOfRangeContext>), run: () => Promise<T>): Promise<T> {
+export async function failingForGood<T>(deps: ActivityDeps, ctx: OutOfRangeContext | (() => Promise<OutOfRangeContext>), run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    if (!(err instanceof OutOfRangeError)) throw err;
-    await raiseBillingFailed(deps, typeof ctx === 'function' ? await ctx() : ctx, err);
-    throw ApplicationFailure.create({ type: INVOICE_AMOUNT_OUT_OF_RANGE, message: err.message, nonRetryable: true });
+    const type = billingFailureType(err);
+    if (type === null) throw err;
+    const error = err as Error;
+    await raiseBillingFailed(deps, typeof ctx === 'function' ? await ctx() : ctx, error);
+    throw ApplicationFailure.create({ type, message: error.message, nonRetryable: true });
   }
 }

@@ -101,9 +101,10 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
     }),
     defineRoute({
       method: 'post', path: '/invoices/generate', operationId: 'generateInvoice', tag: 'invoices', access: { roles: FINANCE },
-      summary: 'Close the current period now and invoice it',
+      summary: 'Invoice the current period so far',
       description:
-        'The base fee is prorated and usage is counted up to now; the next period starts now. Answers 201 with the finalized ' +
+        'Bills the current period up to now: the base fee prorated and usage rated cumulatively since the period start, less what ' +
+        'earlier invoices of the period billed. The period keeps its start and end; its own invoice bills the rest. Answers 201 with the finalized ' +
         'invoice when it is ready within 30 s, otherwise 202 with its id and a Location to poll. With an `Idempotency-Key` header ' +
         '(1 to 255 printable ASCII characters), a repeat of the request gives the same invoice, never a second one.',
       body: { schema: generateBody },
@@ -112,7 +113,7 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
         202: { description: 'Still being issued: poll Location', schema: pendingSchema },
         400: { description: 'A malformed body or Idempotency-Key header' },
         404: { description: 'No such subscription' },
-        409: { description: 'Nothing to invoice (trial, just started, ended), or the invoice could not be issued (amounts out of range)' },
+        409: { description: 'Nothing to invoice (trial, just started, ended), or the invoice could not be issued (amounts out of range, or a billing rule broken)' },
         422: { description: 'The Idempotency-Key was already used for another subscription' },
       },
       handler: async ({ body, principal, ctx }) => {
@@ -126,7 +127,7 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
         const location = { Location: `/api/invoices/${outcome.invoiceId}` };
         if (outcome.pending) return { status: 202, body: { invoiceId: outcome.invoiceId, status: 'pending' }, headers: location };
         if (outcome.result?.status === 'billing_failed') {
-          throw new HttpProblem(409, 'the invoice could not be issued: its amounts are larger than an invoice can hold; a billing_failed alert was raised and the period was not billed');
+          throw new HttpProblem(409, 'the invoice could not be issued: its amounts are larger than an invoice can hold, or its rating broke a billing rule; the billing_failed alert raised says which, and the window was not billed');
         }
         return { status: 201, body: await invoices.get(scopeOf(principal!), outcome.invoiceId), headers: location };
       },

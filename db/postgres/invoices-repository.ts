@@ -200,14 +200,15 @@ export const invoicesRepository = {
   /**
    * The lines of a subscription's invoices before `before` that were rated cumulatively within the
    * schedule period starting at `periodStart` (their rating names a run start): what earlier parts
-   * of that period billed, per charge. Void invoices count, as for late usage.
+   * of that period billed, per charge, and their prorated base fees (no meter), which name the run
+   * too. Void invoices count, as for late usage.
    */
   cumulativeLinesOfPeriod: (tx: Tx, subscriptionId: string, periodStart: Date, before: Date) =>
     tx.any(sql.type(invoiceLineRow)`
       SELECT ${qualifiedLineColumns}
       FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
       WHERE i.subscription_id = ${subscriptionId} AND i.period_start < ${ts(before)}
-        AND l.type IN ('usage', 'adjustment', 'proration') AND l.meter IS NOT NULL
+        AND l.type IN ('usage', 'adjustment', 'proration') AND (l.meter IS NOT NULL OR l.type = 'proration')
         AND l.rating->>'from' IS NOT NULL AND l.rating->'period'->>'start' = ${periodStart.toISOString()}
       ORDER BY i.period_start, l.position`),
 

@@ -17,8 +17,9 @@ export interface CyclePeriod extends Period {
   /** The anchor of the billing schedule this period belongs to (a trial's is its end). */
   anchor: Date;
   /**
-   * Where service starts inside [start, end): later than `start` only for a first period that
-   * begins mid-period (a start between anchors). The base fee is prorated over the rest.
+   * Where the part not yet invoiced starts inside [start, end): later than `start` for a first
+   * period that begins mid-period (a start between anchors; the base fee is prorated over the
+   * rest), and after an invoice-now, which billed the period up to it.
    */
   serviceFrom: Date;
 }
@@ -44,8 +45,8 @@ export function firstCyclePeriod(o: { startAt: Date; billingAnchor?: Date; terms
 
 /**
  * The paid period that starts where `current` ends (or at `reanchorAt`, which also becomes the new
- * anchor). Re-anchoring happens after an invoice-now or cancellation-free early close (the next
- * period starts now) and when a plan with another interval takes over at a period boundary.
+ * anchor). Re-anchoring happens when a plan with another interval takes over at a period boundary,
+ * and, in subscription runs from before invoice-now kept the period, after an invoice-now.
  */
 export function followingPeriod(current: CyclePeriod, terms: CycleTerms, reanchorAt?: Date): CyclePeriod {
   const from = reanchorAt ?? current.end;

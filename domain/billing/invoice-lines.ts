@@ -57,6 +57,16 @@ export interface LineRatingContext {
   prorated?: boolean;
 }
 
+/**
+ * Set on a prorated base-fee line: the run it counts from (as on a charge's cumulative line), so a
+ * later part of the run finds it even when the plan has no charges.
+ */
+export interface BaseFeeRunContext {
+  period: { start: string; end: string };
+  from: string;
+  to: string;
+}
+
 export interface InvoiceLineDraft {
   type: InvoiceLineType;
   description: string;
@@ -70,7 +80,7 @@ export interface InvoiceLineDraft {
   planRef?: { planId: string; version: number };
   /** The usage window and deduplicated event count behind a usage or adjustment line. */
   usage?: { from: Date; to: Date; eventCount: string };
-  rating?: LineRatingContext;
+  rating?: LineRatingContext | BaseFeeRunContext;
 }
 
 const isWhole = (period: Period, window: Period) =>
@@ -135,6 +145,18 @@ function unitPriceOf(charge: Charge): string | undefined {
 }
 
 /**
+ * A part's base fee, counted cumulatively over its run: round(fee × (part end − run start) / period)
+ * less what the run's earlier parts billed, which by the same rule is round(fee × (part start −
+ * run start) / period). Each part is rounded once and the parts of a run telescope, so they add up
+ * to the run's fee billed at once (the whole fee, for a run over the whole period) to the minor unit.
+ * A part that starts its run is simply its prorated share.
+ */
+export function proratedBaseFee(fee: DecimalLike, period: Period, runFrom: Date, window: Period, currency: CurrencyCode): Decimal {
+  const upTo = (end: Date) => (end.getTime() === runFrom.getTime() ? ZERO : roundToMinor(prorateForPart(fee, period, { start: runFrom, end }), currency));
+  return upTo(window.end).minus(upTo(window.start));
+}
+
+/**
  * The lines of one invoiced period: per part, its base fee (prorated when the part is not the
  * whole period) and one line per charge, in the plan's order. For a single part covering the whole
  * period, the amounts are exactly domain/pricing's quotePlan for the same usage.
@@ -152,15 +174,18 @@ export function invoiceLines(o: { currency: CurrencyCode; period: Period; segmen
     const span = { start: run.from, end: window.end };
     const baseFee = toDecimal(plan.baseFee);
     if (!baseFee.isZero()) {
+      const continues = run.from.getTime() < window.start.getTime();
       lines.push(
         whole
           ? { type: 'base_fee', description: `${plan.name}: base fee`, amount: formatAmount(baseFee, currency), planRef }
           : {
               type: 'proration',
-              description: `${plan.name}: base fee for ${formatWindow(window)}, prorated from ${formatWindow(period)}`,
+              description: `${plan.name}: base fee for ${formatWindow(window)}, prorated from ${formatWindow(period)}` +
+                (continues ? `, counted since ${formatInstant(run.from)} less what was billed for it` : ''),
               unitPrice: plan.baseFee,
-              amount: formatAmount(prorateForPart(baseFee, period, window), currency),
+              amount: formatAmount(proratedBaseFee(baseFee, period, run.from, window, currency), currency),
               planRef,
+              rating: { period: { start: period.start.toISOString(), end: period.end.toISOString() }, from: run.from.toISOString(), to: window.end.toISOString() },
             },
       );
     }

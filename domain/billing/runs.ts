@@ -16,9 +16,9 @@ export function partRuns(period: Period, windows: readonly Period[], continues: 
   });
 }
 
-/** A line an earlier invoice of the same period billed for a charge, rated cumulatively. */
+/** A line an earlier invoice of the same period billed cumulatively: a charge's, or (no meter) a prorated base fee. */
 export interface BilledRunLine {
-  meter: string;
+  meter?: string;
   planRef?: { planId: string; version: number };
   /** The run start the line was rated from. */
   from: Date;
@@ -33,16 +33,17 @@ const samePlan = (a?: { planId: string; version: number }, b?: { planId: string;
 
 /**
  * The run that a part starting at `start` under `planRef` continues: the run of a line under the
- * same plan version whose usage ended exactly at `start`, with Σ of what every line of that run
- * billed, per meter (usage, its adjustments, a flat charge's share). Null when the part starts a
- * run: the period's first part, or the first after a plan change.
+ * same plan version whose part ended exactly at `start` (a charge's line, or a prorated base fee's,
+ * which a plan without charges still has), with Σ of what every charge line of that run billed, per
+ * meter (usage, its adjustments, a flat charge's share). Null when the part starts a run: the
+ * period's first part, or the first after a plan change.
  */
 export function continuedRun(lines: readonly BilledRunLine[], planRef: { planId: string; version: number }, start: Date): { from: Date; billed: Map<string, Decimal> } | null {
   const previous = lines.find((l) => samePlan(l.planRef, planRef) && l.to.getTime() === start.getTime());
   if (!previous) return null;
   const billed = new Map<string, Decimal>();
   for (const l of lines) {
-    if (!samePlan(l.planRef, planRef) || l.from.getTime() !== previous.from.getTime()) continue;
+    if (l.meter === undefined || !samePlan(l.planRef, planRef) || l.from.getTime() !== previous.from.getTime()) continue;
     billed.set(l.meter, (billed.get(l.meter) ?? ZERO).plus(toDecimal(l.amount)));
   }
   return { from: previous.from, billed };

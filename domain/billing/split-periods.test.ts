@@ -45,8 +45,9 @@ function invoiceInParts(plan: Plan, events: readonly Event[], cuts: readonly num
       : undefined;
     const usage = Object.fromEntries(plan.charges.map((c) => [c.meter, usageIn(events, from, end)]));
     const lines = invoiceLines({ currency: plan.currency, period, segments: [{ window, plan, planRef: ref('p'), usage, run: { ...run, earlier } }] });
+    // What the activity reads back: every line rated cumulatively (charges, and prorated base fees).
     for (const l of lines) {
-      if (l.meter) stored.push({ meter: l.meter, planRef: l.planRef, from: new Date(l.rating!.from!), to: new Date(l.rating!.to!), amount: l.amount });
+      if (l.rating?.from !== undefined) stored.push({ meter: l.meter, planRef: l.planRef, from: new Date(l.rating.from), to: new Date(l.rating.to!), amount: l.amount });
     }
     parts.push(lines);
     from = end;
@@ -213,5 +214,48 @@ describe('invoice-now at any instants', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('invoice-now at any instants, base fee included', () => {
+  const invoiceTotal = (lines: readonly InvoiceLineDraft[]) => lines.reduce((s, l) => s.plus(l.amount), ZERO);
+
+  it('the invoices of the parts add up to the unsplit invoice to the minor unit', () => {
+    const length = april.end.getTime() - april.start.getTime();
+    fc.assert(
+      fc.property(
+        fc.constantFrom('USD', 'JPY', 'BHD'),
+        decimalText({ max: 10n ** 7n, maxScale: 4 }),
+        fc.array(anyCharge, { maxLength: 3 }), // none too: a plan of a base fee alone
+        fc.array(fc.record({ at: fc.integer({ min: 0, max: length - 1 }), quantity: decimalText({ max: 10n ** 7n, maxScale: 3 }) }), { maxLength: 12 }),
+        fc.uniqueArray(fc.integer({ min: 1, max: length - 1 }), { minLength: 1, maxLength: 6 }),
+        (currency, baseFee, charges, raw, cuts) => {
+          // One meter per charge (what earlier parts billed is kept per meter); every meter sees the same events.
+          const plan = planSchema.parse({
+            code: 'p', name: 'P', currency, interval: 'month', baseFee,
+            charges: charges.map((c, i) => chargeSchema.parse(defined({ ...c, meter: `m${i}` }))),
+          });
+          const events = raw.map((e) => ({ at: april.start.getTime() + e.at, quantity: e.quantity }));
+          const instants = [...cuts].sort((a, b) => a - b).map((c) => april.start.getTime() + c);
+          const [whole] = invoiceInParts(plan, events, []);
+          const parts = invoiceInParts(plan, events, instants);
+          expect(parts.map(invoiceTotal).reduce((s, x) => s.plus(x), ZERO).toFixed()).toBe(invoiceTotal(whole!).toFixed());
+          // The base fee lines alone sum to the whole fee, rounded once.
+          const fees = parts.flat().filter((l) => l.meter === undefined).reduce((s, l) => s.plus(l.amount), ZERO);
+          expect(fees.toFixed()).toBe(invoiceTotal(whole!.filter((l) => l.meter === undefined)).toFixed());
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a base fee of 100.00 in three parts of 10 days bills 33.33, 33.34, 33.33 (not 33.33 three times)', () => {
+    const plan = planSchema.parse({ code: 'f', name: 'F', currency: 'USD', interval: 'month', baseFee: '100', charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '1' }] } satisfies PlanInput);
+    const parts = invoiceInParts(plan, [], [at(10).getTime(), at(20).getTime()]);
+    expect(parts.map((p) => p[0]!.amount)).toEqual(['33.33', '33.34', '33.33']);
+    expect(parts[1]![0]!.description).toBe('F: base fee for 2026-04-11 – 2026-04-21, prorated from 2026-04-01 – 2026-05-01, counted since 2026-04-01 less what was billed for it');
+    // A plan of a base fee alone finds its run through the base-fee lines.
+    const feeOnly = planSchema.parse({ code: 'o', name: 'O', currency: 'USD', interval: 'month', baseFee: '100', charges: [] } satisfies PlanInput);
+    expect(invoiceInParts(feeOnly, [], [at(10).getTime(), at(20).getTime()]).map((p) => p.map((l) => l.amount))).toEqual([['33.33'], ['33.34'], ['33.33']]);
   });
 });

@@ -89,7 +89,7 @@ describe('a trial, then plan changes with proration', () => {
 });
 
 describe('invoice now and an immediate cancellation', () => {
-  it('closes the period now with a prorated base fee, starts the next period now, and bills a prorated final invoice on cancel', async () => {
+  it('bills the period so far with a prorated base fee, keeps the period, and bills the rest of it on cancel', async () => {
     const tenant = await s.h.createTenant({ name: 'Now', taxRate: '0.2' });
     const plan = await s.h.createPlan({ code: 'weekly', name: 'Weekly', currency: 'USD', interval: 'week', baseFee: '70', charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '1' }] });
     const sub = await s.h.subscriptions.create({ tenantId: tenant.id, planId: plan.id, startAt: d('2027-08-02T00:00:00Z') });
@@ -103,8 +103,10 @@ describe('invoice now and an immediate cancellation', () => {
     expect(result).toMatchObject({ invoiceId: '11111111-1111-4111-8111-111111111111', status: 'finalized', number: expect.stringMatching(/^INV-2027-\d{6}$/) });
     // The same request again gets the same answer, not a second invoice.
     expect(await handle.executeUpdate(invoiceNowUpdate, { args: [{ invoiceId: '11111111-1111-4111-8111-111111111111' }] })).toEqual(result);
+    // The week keeps its start and end; what is not yet invoiced starts at the invoice-now instant.
     const status = await handle.query(subscriptionStatusQuery);
-    expect(status.currentPeriod!.start).toBe(status.lastInvoice!.periodEnd);
+    expect(status.currentPeriod).toEqual({ start: '2027-08-02T00:00:00.000Z', end: '2027-08-09T00:00:00.000Z' });
+    expect(status.parts.map((p) => p.from)).toEqual([status.lastInvoice!.periodEnd]);
 
     // Two days later, cancel immediately: a prorated final invoice, and the workflow completes.
     await s.sleepUntil('2027-08-07T12:00:00Z');
@@ -118,8 +120,8 @@ describe('invoice now and an immediate cancellation', () => {
     expect(first!.reason).toBe('invoice_now');
     expect(lines(first!)).toEqual([['proration', null, '35.00'], ['usage', 'calls', '3.00']]);
     expect([cents(first!.subtotal_minor), cents(first!.tax_minor), cents(first!.total_minor)]).toEqual(['38.00', '7.60', '45.60']);
-    // The next period started at the invoice-now instant: [t, t + 7 d); canceled 2 days in:
-    // 70 × 2/7 = 20.00; 5 calls = 5.00; tax 20 % = 5.00.
+    // The cancel bills the rest of the week so far, [t, Aug 7 12:00), rated cumulatively with the
+    // invoice-now: base 70 × 5.5/7 = 55.00 less 35.00 = 20.00; 8 calls = 8.00 less 3.00 = 5.00; tax 20 % = 5.00.
     expect(final!.reason).toBe('cancel');
     expect(final!.period_start).toEqual(first!.period_end);
     expect(lines(final!)).toEqual([['proration', null, '20.00'], ['usage', 'calls', '5.00']]);

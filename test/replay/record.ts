@@ -44,7 +44,7 @@ let exitCode = 0;
 try {
   log(`stack up; running ${scenarios.map((s) => s.name).join(', ')}`);
   const fixtures = await prepareFixtures(stack.api);
-  const ctx = { api: stack.api, temporal: stack.temporal, config: stack.config, log, fixtures };
+  const ctx = { api: stack.api, temporal: stack.temporal, pg: stack.pg, config: stack.config, log, fixtures };
   const recordings: Recording[] = (await Promise.all(scenarios.map((s) => s(ctx)))).flat();
   await fixtures.uncollectibleHook.receiver.close();
   const histories: RecordedHistory[] = [];

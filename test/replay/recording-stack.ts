@@ -3,6 +3,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
+import type { DatabasePool } from 'slonik';
 import { loadConfig } from '../../cli/config/load-config.ts';
 import type { Config } from '../../cli/config/env-schema.ts';
 import { createLogger } from '../../cli/logger.ts';
@@ -19,6 +20,8 @@ export type RecordingStack = {
   config: Config;
   /** The Temporal client of the stack (the dev server). */
   temporal: Client;
+  /** The stack's PostgreSQL pool (the app's role), for a scenario that must break what no route may. */
+  pg: DatabasePool;
   /** Calls the real HTTP API as the admin (or with `auth`); throws unless the status is `expect` (default 2xx). */
   api: ApiCall;
   stop: () => Promise<void>;
@@ -78,7 +81,7 @@ export async function startRecordingStack(opts: { dunningScheduleDays: number[];
       if (!ok) throw new Error(`${method} /api${path} answered ${res.status}: ${JSON.stringify(res.body).slice(0, 400)}`);
       return res.body as never;
     };
-    return { config, temporal: stack.temporal.client, api, stop: () => life.stopAll() };
+    return { config, temporal: stack.temporal.client, pg: stack.pg, api, stop: () => life.stopAll() };
   } catch (err) {
     await life.stopAll();
     throw err;

@@ -1,9 +1,11 @@
 // The scenarios the recorder drives through the real HTTP API (and, where no route exists, the
 // Temporal client, as the CLI does). Each returns the workflows whose histories it stands for.
 import type { Client } from '@temporalio/client';
+import { sql, type DatabasePool } from 'slonik';
+import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import type { Config } from '../../cli/config/env-schema.ts';
 import { anomalySettingsOf } from '../../cli/temporal/schedules.ts';
-import { TASK_QUEUE, dunningWorkflowId } from '../../workflows/contract.ts';
+import { TASK_QUEUE, dunningWorkflowId, subscriptionStatusQuery } from '../../workflows/contract.ts';
 import { ANOMALY_SCAN_SCHEDULE_ID, ANOMALY_SCAN_WORKFLOW, type AnomalyScanResult } from '../../workflows/anomaly/contract.ts';
 import { deliveryWorkflowId } from '../../activities/webhooks/webhook-activities.ts';
 import { DAY, MINUTE, asIngestEvents, eventsIn, steadyBaseline, type EventRow } from '../alerts/alert-fixtures.ts';
@@ -23,7 +25,7 @@ export type Recording = {
   check?: (runs: ExportedRun[]) => void;
 };
 
-export type ScenarioContext = { api: ApiCall; temporal: Client; config: Config; log: (line: string) => void; fixtures: Fixtures };
+export type ScenarioContext = { api: ApiCall; temporal: Client; pg: DatabasePool; config: Config; log: (line: string) => void; fixtures: Fixtures };
 type Fixtures = { plans: { trial: string; pro: string; daily: string }; uncollectibleHook: { endpointId: string; receiver: WebhookReceiver } };
 
 type Invoice = { id: string; status: string; periodStart: string; total: string | null; amountDue: string | null };
@@ -104,8 +106,8 @@ export async function subscriptionLifecycle(ctx: ScenarioContext): Promise<Recor
       workflowId: sub.workflowId,
       covers: [
         'back-dated start: the trial and period 1 roll at once; period 1 invoiced (usage, rating, invoice, dunning child paid at once, webhooks, status); the timer to period 2 end fires; continue-as-new',
-        'period 2 closed after its grace-period timer and invoiced; changePlan immediate (two parts); invoiceNow (prorated, paid); cancel immediate; continue-as-new',
-        "the cancellation's final invoice; waits for its dunning child; completes",
+        'period 2 closed after its grace-period timer and invoiced; changePlan immediate (two parts); invoiceNow (the period so far, paid; on runs since invoice-now-keeps-period the period is kept); cancel immediate; continue-as-new',
+        "the cancellation's final invoice (since invoice-now-keeps-period: from the invoice-now to the cancel, rated cumulatively); waits for its dunning child; completes",
       ],
       check: (runs) => expectRuns(runs, [{ end: 'continued_as_new', invoices: 1 }, { end: 'continued_as_new', invoices: 2 }, { end: 'completed', invoices: 1 }]),
     },
@@ -234,4 +236,33 @@ export async function selfCheck(ctx: ScenarioContext): Promise<Recording[]> {
   return [{ name: 'self-check', scenario: 'self-check', workflowId, covers: ['the selfCheck activity (PostgreSQL and ClickHouse)'] }];
 }
 
-export const SCENARIOS = [subscriptionLifecycle, dunningDeclinedThenPaid, dunningUncollectible, dunningVoided, anomalyScan, selfCheck];
+/**
+ * A close whose rating breaks a domain rule: the stored plan version's currency no longer matches
+ * the subscription's (no route can do this; the scenario edits the row), so writeInvoice fails with
+ * the non-retryable BillingDomainError, and the run records the failure and skips the close.
+ */
+export async function billingDomainError(ctx: ScenarioContext): Promise<Recording[]> {
+  const tenant = await createTenant(ctx, 'Replay domain error');
+  const plan = (await ctx.api<{ id: string }>('POST', '/pricing/plans', {
+    body: { code: 'replay-broken', name: 'replay-broken', currency: 'USD', interval: 'day', baseFee: '20.00', trialDays: 0, gracePeriodSeconds: 5, charges: [{ meter: METER.code, model: 'per_unit', unitPrice: '0.01' }] },
+  })).id;
+  // The first daily period ends 20 s after the start, so the change is in place before it closes.
+  const sub = await ctx.api<Subscription>('POST', '/subscriptions', { body: { tenantId: tenant.id, planId: plan, startAt: new Date(Date.now() - DAY + 20_000).toISOString() } });
+  await withOperator(ctx.pg, (tx) => tx.query(sql.unsafe`UPDATE plan_versions SET currency = 'EUR' WHERE plan_id = ${plan}`));
+  const handle = ctx.temporal.workflow.getHandle(sub.workflowId);
+  await until('the close recorded as a billing failure', async () => ((await handle.query(subscriptionStatusQuery)).billingFailures?.length ?? 0) > 0, 120_000);
+  await withOperator(ctx.pg, (tx) => tx.query(sql.unsafe`UPDATE plan_versions SET currency = 'USD' WHERE plan_id = ${plan}`));
+  ctx.log('domain error: done');
+  return [{
+    name: 'subscription-domain-error-skipped',
+    scenario: 'billing-domain-error',
+    workflowId: sub.workflowId,
+    covers: ['an open run: period 1 closes after its grace-period timer; writeInvoice fails with the non-retryable BillingDomainError (a billing_failed alert); skip-invoice-on-domain-error records it in billingFailures and skips the close; waiting for period 2'],
+    check: (runs) => {
+      const writes = scheduledActivities(runs[0]!.history).filter((a) => a === 'writeInvoice').length;
+      if (runs.length !== 1 || writes !== 1 || runEndOf(runs[0]!.history) !== 'open') throw new Error(`expected one open run with one writeInvoice, recorded ${runs.length} runs, ${writes} writes`);
+    },
+  }];
+}
+
+export const SCENARIOS = [subscriptionLifecycle, dunningDeclinedThenPaid, dunningUncollectible, dunningVoided, anomalyScan, selfCheck, billingDomainError];

@@ -17,7 +17,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../../activities/index.ts';
 import type { InvoiceSummary, SegmentRef } from '../../activities/invoices/invoice-activities.ts';
-import { INVOICE_AMOUNT_OUT_OF_RANGE, segmentWindows } from '../../domain/billing/index.ts';
+import { BILLING_DOMAIN_ERROR, INVOICE_AMOUNT_OUT_OF_RANGE, segmentWindows } from '../../domain/billing/index.ts';
 import {
   DEFAULT_DUNNING_SCHEDULE_DAYS,
   SubscriptionStatusSearchAttribute,
@@ -70,6 +70,12 @@ const REMEMBERED_BILLING_FAILURES = 12;
  */
 const SKIP_OUT_OF_RANGE_INVOICE = 'skip-invoice-amount-out-of-range';
 /**
+ * Patch: a close whose invoice fails with BillingDomainError (a RangeError or a domain validation
+ * error, non-retryable since the activity raises it so) is recorded and skipped the same way.
+ * Before it, such an error was retried every minute forever, so no history holds that failure.
+ */
+const SKIP_DOMAIN_ERROR_INVOICE = 'skip-invoice-on-domain-error';
+/**
  * Patch: an update (or a queued invoice-now) handled once the period has ended first rolls the
  * period. Before it, one handled in the same task as the period's timer, or while the loop sat in
  * an activity across the boundary, acted on the ended period and stretched its window past its end.
@@ -77,6 +83,12 @@ const SKIP_OUT_OF_RANGE_INVOICE = 'skip-invoice-amount-out-of-range';
 const ROLL_BEFORE_REQUESTS = 'roll-period-before-requests';
 /** Patch: at most maxClosesPerRun closes per run, then continue-as-new. Before it, a run invoiced every due close. */
 const BOUNDED_CLOSES_PER_RUN = 'bounded-closes-per-run';
+/**
+ * Patch: an invoice-now bills the period so far and the period keeps its start and end (the
+ * period's close bills the rest, rated cumulatively). Before it, an invoice-now ended the period
+ * and started a new one at that instant.
+ */
+const INVOICE_NOW_KEEPS_PERIOD = 'invoice-now-keeps-period';
 
 /**
  * One subscription, for its whole life (workflow ID subscription-<id>). Each run waits for the
@@ -188,7 +200,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     // arrives with the period's end still bills what it asked for.
     while (invoiceNowRequests.length > 0) {
       const invoiceId = invoiceNowRequests.shift()!;
-      if (!closeNow(s, Date.now(), invoiceId, 'invoice_now')) remember({ invoiceId, number: null, status: 'nothing_to_invoice' });
+      if (!closeNow(s, Date.now(), invoiceId, 'invoice_now', patched(INVOICE_NOW_KEEPS_PERIOD))) remember({ invoiceId, number: null, status: 'nothing_to_invoice' });
       changed = true;
     }
     while (rollIfEnded(s, Date.now(), uuid4)) {
@@ -212,11 +224,13 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       try {
         invoice = await invoicePeriod(input, close, collecting);
       } catch (err) {
-        // The invoice activity has raised a billing_failed alert; retrying cannot shrink the numbers.
-        // patched() is asked only here, so histories without this failure replay unchanged.
-        const reason = outOfRangeReason(err);
-        if (reason === null || !patched(SKIP_OUT_OF_RANGE_INVOICE)) throw err;
-        log.error('invoice amounts out of range: period not billed', { invoiceId: close.invoiceId, reason });
+        // The invoice activity has raised a billing_failed alert; retrying cannot cure the failure
+        // (numbers that do not fit, a broken domain rule). patched() is asked only here, each type
+        // behind its own id, so histories without such a failure replay unchanged.
+        const failed = billingFailureOf(err);
+        if (failed === null || !patched(failed.type === INVOICE_AMOUNT_OUT_OF_RANGE ? SKIP_OUT_OF_RANGE_INVOICE : SKIP_DOMAIN_ERROR_INVOICE)) throw err;
+        const { reason } = failed;
+        log.error('invoice failed for good: period not billed', { invoiceId: close.invoiceId, type: failed.type, reason });
         s.billingFailures = [...(s.billingFailures ?? []), { invoiceId: close.invoiceId, periodStart: close.serviceFrom, periodEnd: close.serviceEnd, reason }].slice(-REMEMBERED_BILLING_FAILURES);
         s.closes.shift();
         if (close.reason === 'invoice_now') remember({ invoiceId: close.invoiceId, number: null, status: 'billing_failed' });
@@ -316,9 +330,11 @@ function invoiceEvent(input: SubscriptionWorkflowInput, type: 'invoice.finalized
   };
 }
 
-/** The message of an InvoiceAmountOutOfRange activity failure, or null for any other error. */
-function outOfRangeReason(err: unknown): string | null {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === INVOICE_AMOUNT_OUT_OF_RANGE ? err.cause.message : null;
+/** The type and message of a non-retryable billing failure of an activity (out of range, a domain error), or null for any other error. */
+function billingFailureOf(err: unknown): { type: string; reason: string } | null {
+  if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure)) return null;
+  const { type, message } = err.cause;
+  return type === INVOICE_AMOUNT_OUT_OF_RANGE || type === BILLING_DOMAIN_ERROR ? { type, reason: message } : null;
 }
 
 function reject(problem: string | null): void {

@@ -58,6 +58,35 @@ describe('closeNow', () => {
     expect(invoiceNowProblem(s, t('2027-02-10T12:00:00Z'))).toMatch(/just started/);
   });
 
+  it('invoice-now that keeps the period bills [serviceFrom, now) and leaves the rest to the period\'s close', () => {
+    const s = initialState(input(monthly));
+    applyChangePlan(s, { plan: { ...monthly, planId: 'p2' }, effective: 'immediate' }, t('2027-02-05T00:00:00Z'));
+    const close = closeNow(s, t('2027-02-10T12:00:00Z'), 'x', 'invoice_now', true)!;
+    // Both parts so far are billed now, against the whole period.
+    expect(close).toMatchObject({ serviceFrom: '2027-01-31T00:00:00.000Z', serviceEnd: '2027-02-10T12:00:00.000Z', period: { start: '2027-01-31T00:00:00.000Z', end: '2027-02-28T00:00:00.000Z' } });
+    expect(close.segments.map((x) => [x.from, x.plan.planId])).toEqual([['2027-01-31T00:00:00.000Z', 'p1'], ['2027-02-05T00:00:00.000Z', 'p2']]);
+    // The period keeps its start, end and anchor; the uninvoiced rest starts now, under the current plan.
+    expect(s.period).toEqual({ kind: 'paid', start: '2027-01-31T00:00:00.000Z', end: '2027-02-28T00:00:00.000Z', anchor: '2027-01-31T00:00:00.000Z', serviceFrom: '2027-02-10T12:00:00.000Z' });
+    expect(s.segments.map((x) => [x.from, x.plan.planId])).toEqual([['2027-02-10T12:00:00.000Z', 'p2']]);
+    expect(invoiceNowProblem(s, t('2027-02-10T12:00:00Z'))).toMatch(/just started/);
+    expect(nextWake(s)).toBe(t('2027-02-10T12:00:00Z')); // the invoice-now's close is due at once
+    s.closes.shift();
+    expect(nextWake(s)).toBe(t('2027-02-28T00:00:00Z'));
+    // A second invoice-now bills from the first one's instant; the period's end bills the remainder.
+    expect(closeNow(s, t('2027-02-20T00:00:00Z'), 'y', 'invoice_now', true)).toMatchObject({ serviceFrom: '2027-02-10T12:00:00.000Z', serviceEnd: '2027-02-20T00:00:00.000Z' });
+    s.closes.shift();
+    expect(rollIfEnded(s, t('2027-02-28T00:00:00Z'), ids)).toBe(true);
+    expect(s.closes).toEqual([expect.objectContaining({ reason: 'period_end', serviceFrom: '2027-02-20T00:00:00.000Z', serviceEnd: '2027-02-28T00:00:00.000Z', period: { start: '2027-01-31T00:00:00.000Z', end: '2027-02-28T00:00:00.000Z' } })]);
+    expect(s.period).toMatchObject({ start: '2027-02-28T00:00:00.000Z', end: '2027-03-31T00:00:00.000Z', serviceFrom: '2027-02-28T00:00:00.000Z' });
+  });
+
+  it('an immediate cancel after an invoice-now that kept the period bills from the invoice-now to the cancel', () => {
+    const s = initialState(input(monthly));
+    closeNow(s, t('2027-02-10T00:00:00Z'), 'x', 'invoice_now', true);
+    expect(closeNow(s, t('2027-02-15T00:00:00Z'), 'y', 'cancel', true)).toMatchObject({ reason: 'cancel', serviceFrom: '2027-02-10T00:00:00.000Z', serviceEnd: '2027-02-15T00:00:00.000Z', period: { start: '2027-01-31T00:00:00.000Z', end: '2027-02-28T00:00:00.000Z' } });
+    expect(s).toMatchObject({ state: 'canceled', period: null, canceledAt: '2027-02-15T00:00:00.000Z' });
+  });
+
   it('an immediate cancel bills the part used and ends the subscription; in a trial it bills nothing', () => {
     const s = initialState(input(monthly));
     expect(closeNow(s, t('2027-02-01T00:00:00Z'), 'y', 'cancel')).toMatchObject({ reason: 'cancel', serviceEnd: '2027-02-01T00:00:00.000Z' });

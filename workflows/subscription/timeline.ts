@@ -94,11 +94,14 @@ export function rollIfEnded(s: CarriedSubscriptionState, now: number, newInvoice
 
 /**
  * Closes the current paid period at `now` (invoice-now or an immediate cancellation): its invoice
- * covers [serviceFrom, now) and is due at once. Invoice-now starts the next period now (the
- * schedule is re-anchored there); a cancellation ends the subscription. Returns the queued close,
- * or null when there was nothing to invoice (a trial, or no time elapsed).
+ * covers [serviceFrom, now) and is due at once. A cancellation ends the subscription. Invoice-now
+ * with `keepsPeriod` bills the period so far and keeps the period (its start, end and schedule):
+ * what is not yet invoiced starts at `now`, and the period's own close bills it, rated
+ * cumulatively with the part billed now. Without it (runs before that rule), invoice-now starts
+ * the next period now and re-anchors the schedule there. Returns the queued close, or null when
+ * there was nothing to invoice (a trial, or no time elapsed).
  */
-export function closeNow(s: CarriedSubscriptionState, now: number, invoiceId: string, reason: Exclude<InvoiceReason, 'period_end'>): PendingClose | null {
+export function closeNow(s: CarriedSubscriptionState, now: number, invoiceId: string, reason: Exclude<InvoiceReason, 'period_end'>, keepsPeriod = false): PendingClose | null {
   const period = s.period;
   if (!period) return null;
   let close: PendingClose | null = null;
@@ -120,6 +123,9 @@ export function closeNow(s: CarriedSubscriptionState, now: number, invoiceId: st
     s.canceledAt = iso(now);
     s.cancelAtPeriodEnd = false;
     s.pendingPlan = null;
+  } else if (close && keepsPeriod) {
+    s.period = { ...period, serviceFrom: iso(now) };
+    s.segments = [{ from: iso(now), plan: currentPlan(s) }];
   } else if (close) {
     const plan = currentPlan(s);
     s.period = toPeriodState(followingPeriod(toCyclePeriod(period), plan, new Date(now)));

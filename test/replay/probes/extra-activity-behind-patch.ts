@@ -8,8 +8,10 @@ const probe = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds' })
 export const interceptors: WorkflowInterceptorsFactory = () => ({
   outbound: [
     {
-      async scheduleActivity(input, next) {
-        if (input.activityType === 'finalizeInvoice' && patched('replay-probe-extra-activity')) await probe.selfCheck('replay-probe');
+      // Any other activity gets next's own promise: an async wrapper would resolve it a few
+      // microtasks later and so reorder its commands against an update handled in the same task.
+      scheduleActivity(input, next) {
+        if (input.activityType === 'finalizeInvoice' && patched('replay-probe-extra-activity')) return probe.selfCheck('replay-probe').then(() => next(input));
         return next(input);
       },
     },

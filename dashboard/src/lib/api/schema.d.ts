@@ -322,8 +322,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Close the current period now and invoice it
-         * @description The base fee is prorated and usage is counted up to now; the next period starts now. Answers 201 with the finalized invoice when it is ready within 30 s, otherwise 202 with its id and a Location to poll. With an `Idempotency-Key` header (1 to 255 printable ASCII characters), a repeat of the request gives the same invoice, never a second one.
+         * Invoice the current period so far
+         * @description Bills the current period up to now: the base fee prorated and usage rated cumulatively since the period start, less what earlier invoices of the period billed. The period keeps its start and end; its own invoice bills the rest. Answers 201 with the finalized invoice when it is ready within 30 s, otherwise 202 with its id and a Location to poll. With an `Idempotency-Key` header (1 to 255 printable ASCII characters), a repeat of the request gives the same invoice, never a second one.
          */
         post: operations["generateInvoice"];
         delete?: never;
@@ -2617,7 +2617,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing to invoice (trial, just started, ended), or the invoice could not be issued (amounts out of range) */
+            /** @description Nothing to invoice (trial, just started, ended), or the invoice could not be issued (amounts out of range, or a billing rule broken) */
             409: {
                 headers: {
                     [name: string]: unknown;
