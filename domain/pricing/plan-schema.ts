@@ -26,8 +26,25 @@ export const planSchema = z.strictObject({
   trialDays: wholeNumber(3650).default(0),
   /** How long after a period ends late events are still waited for before rating it. */
   gracePeriodSeconds: wholeNumber(30 * 86_400).default(DEFAULT_GRACE_PERIOD_SECONDS),
-  charges: z.array(chargeSchema, { error: 'must be a list of charges' }).max(MAX_CHARGES, { error: `must have at most ${MAX_CHARGES} charges` }),
+  charges: z
+    .array(chargeSchema, { error: 'must be a list of charges' })
+    .max(MAX_CHARGES, { error: `must have at most ${MAX_CHARGES} charges` })
+    .superRefine(refuseRepeatedMeters),
 });
+
+/**
+ * A plan charges each meter once. What earlier parts of a split period billed is kept per meter,
+ * so two charges on one meter would each subtract the other's share; and which charge a usage line
+ * belongs to would be ambiguous on the invoice. Pricing one meter several ways is what tiers are for.
+ */
+function refuseRepeatedMeters(charges: readonly { meter: string }[], ctx: z.RefinementCtx): void {
+  const first = new Map<string, number>();
+  charges.forEach((charge, i) => {
+    const earlier = first.get(charge.meter);
+    if (earlier === undefined) first.set(charge.meter, i);
+    else ctx.addIssue({ code: 'custom', path: [i, 'meter'], message: `is already charged by charges[${earlier}]: a plan charges each meter once` });
+  });
+}
 
 export type Plan = z.output<typeof planSchema>;
 
