@@ -9,7 +9,7 @@ import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import type { InvoicesService } from './invoices-service.ts';
 import type { SubscriptionsService } from '../subscriptions/subscriptions-service.ts';
-import { creditsSchema, invoiceSchema, paymentConflictSchema } from './invoice-schemas.ts';
+import { creditsSchema, invoiceListItemSchema, invoiceSchema, paymentConflictSchema } from './invoice-schemas.ts';
 import type { InvoiceActor } from '../../domain/billing/index.ts';
 import type { Principal } from '../http/route.ts';
 import type { DatabasePool } from 'slonik';
@@ -24,6 +24,7 @@ const listQuery = z.strictObject({
   tenantId: z.uuid().optional().describe('operators: one tenant; customers: only their own'),
   status: z.enum(INVOICE_STATUSES).optional(),
   subscriptionId: z.uuid().optional(),
+  include: z.enum(['lines'], { error: 'must be lines (or omitted)' }).optional().describe('lines: include each invoice\'s lines (left out by default)'),
   ...paginationQuery,
 });
 
@@ -92,10 +93,11 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
       method: 'get', path: '/invoices', operationId: 'listInvoices', tag: 'invoices', access: INVOICE_READERS,
       summary: 'List invoices, newest period first; customers see their own',
       query: listQuery,
-      responses: { 200: { description: 'A page of invoices', schema: pageOf(invoiceSchema) }, ...noReadScope, 404: { description: 'Another tenant (customers and API keys)' } },
+      responses: { 200: { description: 'A page of invoices (lines only with ?include=lines)', schema: pageOf(invoiceListItemSchema) }, ...noReadScope, 404: { description: 'Another tenant (customers and API keys)' } },
       handler: async ({ query, principal }) => {
         const tenantId = resolveTenantFilter(principal!, query.tenantId);
-        const page = await invoices.list(scopeOf(principal!), { ...query, tenantId });
+        const { include, ...filter } = query;
+        const page = await invoices.list(scopeOf(principal!), { ...filter, tenantId }, include === 'lines');
         return { status: 200, body: { ...page, limit: query.limit, offset: query.offset } };
       },
     }),
