@@ -307,6 +307,42 @@ describe('GET /api/tenants/:id/overview', () => {
   });
 });
 
+describe('GET /api/invoices/:id/payment-attempts', () => {
+  let invoiceId: string;
+  beforeAll(async () => {
+    invoiceId = await invoice({ tenantId: api.tenants.a.id, subscriptionId: subs.a!, currency: 'USD', status: 'payment_failed', totalMinor: MAX_MINOR, issuedAt: NOV(9), dueAt: NOV(20) });
+    await withOperator(db.pool, async (tx) => {
+      await tx.query(sql.unsafe`
+        INSERT INTO payment_attempts (tenant_id, invoice_id, attempt, idempotency_key, gateway, amount_minor, status, failure_reason, created_at, completed_at)
+        VALUES (${api.tenants.a.id}, ${invoiceId}, 1, ${`k1-${invoiceId}`}, 'builtin', ${MAX_MINOR}, 'declined', 'card declined', '2026-11-09T12:00:00Z', '2026-11-09T12:00:01Z'),
+               (${api.tenants.a.id}, ${invoiceId}, 2, ${`k2-${invoiceId}`}, 'builtin', ${MAX_MINOR}, 'pending', NULL, '2026-11-12T12:00:00Z', NULL)`);
+    });
+  });
+  const attempts = (id: string, token: string) => get(`/api/invoices/${id}/payment-attempts`, token);
+
+  it('lists each attempt with its outcome, the amount exact at the largest total', async () => {
+    const res = await attempts(invoiceId, api.tokens.customerA);
+    expect(res.status).toBe(200);
+    expectResponseMatchesSpec('get', '/api/invoices/{id}/payment-attempts', res);
+    expect(res.body.attempts).toEqual([
+      expect.objectContaining({ attempt: 1, status: 'declined', amount: '92233720368547758.07', failureReason: 'card declined', startedAt: '2026-11-09T12:00:00.000Z', completedAt: '2026-11-09T12:00:01.000Z' }),
+      expect.objectContaining({ attempt: 2, status: 'pending', completedAt: null }),
+    ]);
+    // This app has no Temporal: the attempts still show, the next retry is unknown.
+    expect(res.body).toMatchObject({ nextRetryAt: null, dunning: 'unknown' });
+    expect((await api.request.get(`/api/invoices/${invoiceId}/payment-attempts`).set('X-API-Key', api.readKeys.a)).status).toBe(200);
+  });
+
+  it("is 404 for another tenant's customer and read key, 400 naming id when malformed", async () => {
+    expect((await attempts(invoiceId, api.tokens.customerB)).status).toBe(404);
+    expect((await api.request.get(`/api/invoices/${invoiceId}/payment-attempts`).set('X-API-Key', api.readKeys.b)).status).toBe(404);
+    expect((await attempts(randomUUID(), api.tokens.finance)).status).toBe(404);
+    const bad = await attempts('1', api.tokens.finance);
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'params.id' })]);
+  });
+});
+
 describe('GET /api/invoices lines', () => {
   it('leaves lines out unless ?include=lines, and refuses any other include naming it', async () => {
     const plain = await get(`/api/invoices?tenantId=${eurTenant.id}`, api.tokens.finance);

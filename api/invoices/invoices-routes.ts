@@ -8,6 +8,10 @@ import { INVOICE_STATUSES } from '../../db/postgres/invoices-repository.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import type { InvoicesService } from './invoices-service.ts';
+import type { createPaymentAttemptsService } from './payment-attempts-service.ts';
+import { paymentAttemptsResponse } from './payment-attempts-schemas.ts';
+
+type PaymentAttemptsService = ReturnType<typeof createPaymentAttemptsService>;
 import type { SubscriptionsService } from '../subscriptions/subscriptions-service.ts';
 import { creditsSchema, invoiceListItemSchema, invoiceSchema, paymentConflictSchema } from './invoice-schemas.ts';
 import type { InvoiceActor } from '../../domain/billing/index.ts';
@@ -86,7 +90,7 @@ const settingsJson = (row: { tenant_id: string; gateway: string; decline_first_a
 });
 
 /** Invoices, manual payments, voids, invoice-now, the usage drill-down, and payment settings. */
-export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesService; subscriptions: SubscriptionsService; generateWaitMs: number }): RouteDef[] {
+export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesService; attempts: PaymentAttemptsService; subscriptions: SubscriptionsService; generateWaitMs: number }): RouteDef[] {
   const { invoices } = deps;
   return [
     defineRoute({
@@ -100,6 +104,13 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
         const page = await invoices.list(scopeOf(principal!), { ...filter, tenantId }, include === 'lines');
         return { status: 200, body: { ...page, limit: query.limit, offset: query.offset } };
       },
+    }),
+    defineRoute({
+      method: 'get', path: '/invoices/:id/payment-attempts', operationId: 'listPaymentAttempts', tag: 'invoices', access: INVOICE_READERS,
+      summary: "An invoice's payment attempts (each outcome) and dunning's next retry",
+      params: invoiceIdParams,
+      responses: { 200: { description: 'The attempts, oldest first', schema: paymentAttemptsResponse }, ...noReadScope, 404: { description: 'No such invoice (or not yours)' } },
+      handler: async ({ params, principal }) => ({ status: 200, body: await deps.attempts.list(scopeOf(principal!), params.id) }),
     }),
     defineRoute({
       method: 'post', path: '/invoices/generate', operationId: 'generateInvoice', tag: 'invoices', access: { roles: FINANCE },

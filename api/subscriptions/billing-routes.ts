@@ -7,6 +7,7 @@ import { subscriptionsRoutes } from './subscriptions-routes.ts';
 import { createInvoicesService } from '../invoices/invoices-service.ts';
 import { invoicesRoutes } from '../invoices/invoices-routes.ts';
 import { createEstimateService } from './estimate-service.ts';
+import { createPaymentAttemptsService } from '../invoices/payment-attempts-service.ts';
 import { estimateRoutes } from './estimate-routes.ts';
 import type { MeteringRuntime } from '../ingest/metering-runtime.ts';
 
@@ -34,6 +35,6 @@ export function billingRoutes(deps: { pg: DatabasePool; clickhouse: ClickHouseCl
   return [
     ...subscriptionsRoutes(subscriptions),
     ...estimateRoutes(estimates),
-    ...invoicesRoutes({ pg: deps.pg, invoices, subscriptions, generateWaitMs: deps.billing?.generateWaitMs ?? 30_000 }),
+    ...invoicesRoutes({ pg: deps.pg, invoices, attempts: createPaymentAttemptsService({ pg: deps.pg, temporal: deps.temporal }), subscriptions, generateWaitMs: deps.billing?.generateWaitMs ?? 30_000 }),
   ];
 }

@@ -49,6 +49,7 @@ describe('API call budget of the overview and the tenant page', () => {
   it('the overview takes at most 10 API calls, in one round trip', async () => {
     await signIn(page, stack.admin.email, stack.admin.password);
     const calls = callsOf(await page.goto('/'));
+    console.info('overview API calls', calls);
     expect(calls.load).toBeLessThanOrEqual(10);
     expect(calls.rounds).toBe(1);
     expect(calls.session).toBe(1);
@@ -59,6 +60,7 @@ describe('API call budget of the overview and the tenant page', () => {
 
   it('the tenant page takes at most 6 API calls in at most 2 round trips, for an operator and its customer', async () => {
     const operator = callsOf(await page.goto(`/tenants/${tenant.id}`));
+    console.info('tenant page API calls (admin)', operator);
     expect(operator.load).toBeLessThanOrEqual(6);
     expect(operator.rounds).toBeLessThanOrEqual(2);
     // The estimate of the period so far: 10.00 + 8 × 0.25, priced by the API.
@@ -68,6 +70,7 @@ describe('API call budget of the overview and the tenant page', () => {
     const own = await newPage(browser, stack.baseUrl);
     await signIn(own, customer.email, customer.password);
     const customerCalls = callsOf(await own.goto(`/tenants/${tenant.id}`));
+    console.info('tenant page API calls (customer)', customerCalls);
     expect(customerCalls.load).toBeLessThanOrEqual(6);
     expect(customerCalls.rounds).toBeLessThanOrEqual(2);
     await expect.poll(() => own.getByTestId('period-estimate').textContent()).toContain('$12.00');
@@ -92,6 +95,7 @@ describe('API call budget of the overview and the tenant page', () => {
     // then the exact figure arrives, after at most a few refreshes, each within the budget
     await expect.poll(() => page.getByTestId(`usage-events-${meterCode}`).textContent(), { timeout: 15_000 }).toBe('38');
     await new Promise((r) => setTimeout(r, 2000));
+    console.info('refreshes during a 6 s burst', refreshes);
     expect(refreshes.length).toBeGreaterThan(0);
     expect(refreshes.length).toBeLessThanOrEqual(3);
     for (const r of refreshes) expect(r.load).toBeLessThanOrEqual(6);

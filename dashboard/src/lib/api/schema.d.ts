@@ -258,6 +258,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/invoices/{id}/payment-attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An invoice's payment attempts (each outcome) and dunning's next retry */
+        get: operations["listPaymentAttempts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/invoices/{id}/payments": {
         parameters: {
             query?: never;
@@ -1217,6 +1234,36 @@ export interface components {
             allowNegative: boolean;
             /** Format: date-time */
             createdAt: string;
+        };
+        PaymentAttempts: {
+            /** Format: uuid */
+            invoiceId: string;
+            attempts: {
+                /** Format: uuid */
+                id: string;
+                /** @description 1-based, in the order dunning made them */
+                attempt: number;
+                /**
+                 * @description pending: the charge is at the gateway now
+                 * @enum {string}
+                 */
+                status: "pending" | "succeeded" | "declined";
+                /** @description what was charged, in the invoice's currency */
+                amount: string;
+                gateway: string;
+                gatewayReference: string | null;
+                failureReason: string | null;
+                /** Format: date-time */
+                startedAt: string;
+                completedAt: string | null;
+            }[];
+            /** @description when dunning tries next, from the live dunning workflow; null when it has ended or none runs */
+            nextRetryAt: string | null;
+            /**
+             * @description running: the dunning workflow answered; ended: it has finished; none: no dunning was started; unknown: Temporal or its worker did not answer (within 2 s)
+             * @enum {string}
+             */
+            dunning: "running" | "ended" | "none" | "unknown";
         };
         PaymentConflict: {
             type: string;
@@ -2527,6 +2574,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key without the read scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such invoice (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPaymentAttempts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attempts, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentAttempts"];
                 };
             };
             /** @description Invalid input; `errors` names each field */
