@@ -2,7 +2,11 @@ import { z } from 'zod';
 import { instant } from '../usage/usage-schemas.ts';
 
 export const overviewQuery = z.strictObject({
-  at: instant.optional().meta({ description: 'The instant the figures are as of (default now): its calendar month (UTC) is "this month", and overdue means due before it' }),
+  // Its month and the one before must be instants PostgreSQL and ISO 8601 both spell plainly.
+  at: instant
+    .refine((d) => d.getUTCFullYear() >= 1971 && d.getUTCFullYear() <= 9998, { message: 'must lie in the years 1971 to 9998' })
+    .optional()
+    .meta({ description: 'The instant the figures are as of (default now): its calendar month (UTC) is "this month", and overdue means due before it' }),
 });
 
 const counted = z.object({ count: z.number().int(), amount: z.string() });

@@ -144,6 +144,9 @@ describe('GET /api/billing/overview', () => {
     const bad = await overview(api.tokens.finance, '?at=yesterday');
     expect(bad.status).toBe(400);
     expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'query.at' })]);
+    const far = await overview(api.tokens.finance, '?at=9999-12-15T00:00:00Z');
+    expect(far.status).toBe(400);
+    expect(far.body.errors).toEqual([expect.objectContaining({ field: 'query.at' })]);
     const unknown = await overview(api.tokens.finance, '?currency=USD');
     expect(unknown.status).toBe(400);
     expect(JSON.stringify(unknown.body)).toContain('currency');
