@@ -13,12 +13,12 @@ export class ApiCallLedger {
   #session = 0;
 
   /** A fetch that records each call before handing it to the real fetch. */
-  readonly fetch = async (input: Request): Promise<Response> => {
+  readonly fetch = async (input: Request, init?: RequestInit): Promise<Response> => {
     if (this.#inFlight === 0) this.#rounds += 1;
     this.#inFlight += 1;
     this.#calls += 1;
     try {
-      return await globalThis.fetch(input);
+      return await globalThis.fetch(input, init);
     } finally {
       this.#inFlight -= 1;
     }

@@ -14,7 +14,7 @@ export type User = Schemas['User'];
 export type Problem = Schemas['Problem'];
 
 /** A client for one request: the session's JWT as a bearer token, the browser's address forwarded. */
-export function apiClient(token: string | null, clientAddress?: string, fetch?: (request: Request) => Promise<Response>): ApiClient {
+export function apiClient(token: string | null, clientAddress?: string, fetch?: (request: Request, init?: RequestInit) => Promise<Response>): ApiClient {
   const headers: Record<string, string> = {};
   if (token) headers.authorization = `Bearer ${token}`;
   if (clientAddress) headers['x-forwarded-for'] = clientAddress;
