@@ -7,6 +7,7 @@ import { plansRoutes } from './pricing/plans-routes.ts';
 import { billingRoutes } from './subscriptions/billing-routes.ts';
 import { alertsRoutes } from './alerts/alerts-routes.ts';
 import { meteringRoutes } from './usage/metering-routes.ts';
+import { overviewRoutes } from './billing/overview-routes.ts';
 
 /** Every /api route, gathered from the domain areas. */
 export function buildRoutes(deps: AppDeps): RouteDef[] {
@@ -17,6 +18,7 @@ export function buildRoutes(deps: AppDeps): RouteDef[] {
     ...billingRoutes(deps),
     ...alertsRoutes(deps),
     ...meteringRoutes(deps),
+    ...overviewRoutes(deps),
   ];
   return [...areaRoutes, ...openapiRoutes(() => areaRoutes)];
 }

@@ -1,6 +1,6 @@
 import { log } from '@temporalio/activity';
 import { Decimal, formatAmount, toDecimal, toStoredDecimal } from '../../domain/money/index.ts';
-import { quotePlan, type Usage } from '../../domain/pricing/index.ts';
+import { estimatePeriodSoFar } from '../../domain/billing/index.ts';
 import { budgetLevelToRaise, budgetLevelsFor, budgetSeverity, type AlertRule } from '../../domain/anomaly/index.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { alertsRepository, toAlertRule, type BudgetCandidateRow } from '../../db/postgres/alerts-repository.ts';
@@ -29,14 +29,12 @@ async function estimateCharges(deps: ActivityDeps, usage: UsageSource, isolate: 
   for (const sub of subs) {
     const record = await withOperator(deps.pg, (tx) => plansRepository.findById(tx, sub.plan_id, sub.plan_version));
     if (!record || record.plan.currency !== currency) continue;
-    const to = at < sub.period_end ? at : sub.period_end;
-    const quantities: Record<string, string> = {};
-    for (const meter of new Set(record.plan.charges.map((c) => c.meter))) {
-      const read = await isolate({ tenantId, meter }, () => usage.read({ tenantId, meter, from: sub.period_start, to }));
-      if (read === undefined) complete = false;
-      else quantities[meter] = read.quantity;
-    }
-    if (complete) spent = spent.plus(quotePlan(record.plan, quantities as Usage, taxRate).total);
+    const estimate = await estimatePeriodSoFar(
+      { plan: record.plan, periodStart: sub.period_start, periodEnd: sub.period_end, at, taxRate },
+      async (meter, from, to) => (await isolate({ tenantId, meter }, () => usage.read({ tenantId, meter, from, to })))?.quantity,
+    );
+    if (estimate === null) complete = false;
+    else if (complete) spent = spent.plus(estimate.quote.total);
   }
   return complete ? spent : null;
 }
@@ -76,7 +74,8 @@ async function checkTenant(deps: ActivityDeps, usage: UsageSource, isolate: Isol
 /**
  * Budget thresholds: for each tenant with a budget, the estimated charges of its current
  * period so far (the period's usage up to now, rated by the plan with quotePlan: base fee +
- * usage charges + tax, exactly as the invoice will be) compared with the budget. The highest
+ * usage charges + tax, exactly as the invoice will be; domain/billing's estimatePeriodSoFar, which
+ * the estimate route shares) compared with the budget. The highest
  * level reached (default 50/80/100 %) is raised once per period (alerts' dedup key). Each
  * tenant, and each meter's usage read, is isolated: one that fails is logged and reported in
  * `failed`/`failures`, and the other tenants are checked.

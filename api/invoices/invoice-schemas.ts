@@ -54,6 +54,18 @@ export const invoiceSchema = z
   .meta({ id: 'Invoice' });
 export type InvoiceJson = z.infer<typeof invoiceSchema>;
 
+/** An invoice in a list: its lines only when asked for (`?include=lines`), since a page of them can be large. */
+export const invoiceListItemSchema = invoiceSchema
+  .extend({ lines: z.array(invoiceLineSchema).optional().describe('present only with ?include=lines') })
+  .meta({ id: 'InvoiceListItem' });
+export type InvoiceListItemJson = z.infer<typeof invoiceListItemSchema>;
+
+/** The invoice without its lines (a list item without `?include=lines`). */
+export function toInvoiceSummary(row: InvoiceRow): InvoiceListItemJson {
+  const { lines: _lines, ...rest } = toInvoice(row, []);
+  return rest;
+}
+
 export function toInvoice(row: InvoiceRow, lines: readonly InvoiceLineRow[]): InvoiceJson {
   const { currency } = row;
   const money = (minor: bigint) => formatAmount(fromMinorUnits(minor, currency), currency);

@@ -8,8 +8,12 @@ import { INVOICE_STATUSES } from '../../db/postgres/invoices-repository.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import type { InvoicesService } from './invoices-service.ts';
+import type { createPaymentAttemptsService } from './payment-attempts-service.ts';
+import { paymentAttemptsResponse } from './payment-attempts-schemas.ts';
+
+type PaymentAttemptsService = ReturnType<typeof createPaymentAttemptsService>;
 import type { SubscriptionsService } from '../subscriptions/subscriptions-service.ts';
-import { creditsSchema, invoiceSchema, paymentConflictSchema } from './invoice-schemas.ts';
+import { creditsSchema, invoiceListItemSchema, invoiceSchema, paymentConflictSchema } from './invoice-schemas.ts';
 import type { InvoiceActor } from '../../domain/billing/index.ts';
 import type { Principal } from '../http/route.ts';
 import type { DatabasePool } from 'slonik';
@@ -24,6 +28,7 @@ const listQuery = z.strictObject({
   tenantId: z.uuid().optional().describe('operators: one tenant; customers: only their own'),
   status: z.enum(INVOICE_STATUSES).optional(),
   subscriptionId: z.uuid().optional(),
+  include: z.enum(['lines'], { error: 'must be lines (or omitted)' }).optional().describe('lines: include each invoice\'s lines (left out by default)'),
   ...paginationQuery,
 });
 
@@ -85,19 +90,27 @@ const settingsJson = (row: { tenant_id: string; gateway: string; decline_first_a
 });
 
 /** Invoices, manual payments, voids, invoice-now, the usage drill-down, and payment settings. */
-export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesService; subscriptions: SubscriptionsService; generateWaitMs: number }): RouteDef[] {
+export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesService; attempts: PaymentAttemptsService; subscriptions: SubscriptionsService; generateWaitMs: number }): RouteDef[] {
   const { invoices } = deps;
   return [
     defineRoute({
       method: 'get', path: '/invoices', operationId: 'listInvoices', tag: 'invoices', access: INVOICE_READERS,
       summary: 'List invoices, newest period first; customers see their own',
       query: listQuery,
-      responses: { 200: { description: 'A page of invoices', schema: pageOf(invoiceSchema) }, ...noReadScope, 404: { description: 'Another tenant (customers and API keys)' } },
+      responses: { 200: { description: 'A page of invoices (lines only with ?include=lines)', schema: pageOf(invoiceListItemSchema) }, ...noReadScope, 404: { description: 'Another tenant (customers and API keys)' } },
       handler: async ({ query, principal }) => {
         const tenantId = resolveTenantFilter(principal!, query.tenantId);
-        const page = await invoices.list(scopeOf(principal!), { ...query, tenantId });
+        const { include, ...filter } = query;
+        const page = await invoices.list(scopeOf(principal!), { ...filter, tenantId }, include === 'lines');
         return { status: 200, body: { ...page, limit: query.limit, offset: query.offset } };
       },
+    }),
+    defineRoute({
+      method: 'get', path: '/invoices/:id/payment-attempts', operationId: 'listPaymentAttempts', tag: 'invoices', access: INVOICE_READERS,
+      summary: "An invoice's payment attempts (each outcome) and dunning's next retry",
+      params: invoiceIdParams,
+      responses: { 200: { description: 'The attempts, oldest first', schema: paymentAttemptsResponse }, ...noReadScope, 404: { description: 'No such invoice (or not yours)' } },
+      handler: async ({ params, principal }) => ({ status: 200, body: await deps.attempts.list(scopeOf(principal!), params.id) }),
     }),
     defineRoute({
       method: 'post', path: '/invoices/generate', operationId: 'generateInvoice', tag: 'invoices', access: { roles: FINANCE },

@@ -16,7 +16,7 @@ import type { Tx } from '../../db/postgres/tenant-scope.ts';
 import { dunningWorkflowId, invoiceSettledSignal, paymentMethodUpdatedSignal, stopDunningSignal, subscriptionWorkflowId } from '../../workflows/contract.ts';
 import { HttpProblem, badRequest, forbidden, notFound } from '../http/problem.ts';
 import { randomUUID } from 'node:crypto';
-import { toInvoice, type InvoiceJson } from './invoice-schemas.ts';
+import { toInvoice, toInvoiceSummary, type InvoiceJson, type InvoiceListItemJson } from './invoice-schemas.ts';
 
 export const MAX_DRILL_DOWN_EVENTS = 1000;
 const CREDIT_ENTRIES_SHOWN = 100;
@@ -78,9 +78,11 @@ export function createInvoicesService(deps: { pg: DatabasePool; clickhouse: Clic
   return {
     get: one,
 
-    async list(scope: Scope, filter: InvoiceFilter & { limit: number; offset: number }) {
+    /** A page of invoices; their lines only with `withLines` (one more query for the whole page). */
+    async list(scope: Scope, filter: InvoiceFilter & { limit: number; offset: number }, withLines = false): Promise<{ items: InvoiceListItemJson[]; total: number }> {
       return withScope(pg, scope, async (tx) => {
         const [rows, total] = await Promise.all([invoicesRepository.list(tx, filter), invoicesRepository.count(tx, filter)]);
+        if (!withLines) return { items: rows.map(toInvoiceSummary), total };
         const lines = await invoicesRepository.linesOf(tx, rows.map((r) => r.id));
         return { items: rows.map((r) => toInvoice(r, lines.filter((l) => l.invoice_id === r.id))), total };
       });

@@ -6,6 +6,10 @@ import { createSubscriptionsService } from './subscriptions-service.ts';
 import { subscriptionsRoutes } from './subscriptions-routes.ts';
 import { createInvoicesService } from '../invoices/invoices-service.ts';
 import { invoicesRoutes } from '../invoices/invoices-routes.ts';
+import { createEstimateService } from './estimate-service.ts';
+import { createPaymentAttemptsService } from '../invoices/payment-attempts-service.ts';
+import { estimateRoutes } from './estimate-routes.ts';
+import type { MeteringRuntime } from '../ingest/metering-runtime.ts';
 
 /** How the API drives billing workflows (AppDeps.billing). */
 export type BillingApiOptions = {
@@ -18,7 +22,7 @@ export type BillingApiOptions = {
 };
 
 /** Subscriptions and invoices, which share the subscription workflows. */
-export function billingRoutes(deps: { pg: DatabasePool; clickhouse: ClickHouseClient; temporal: TemporalClient; billing?: BillingApiOptions }): RouteDef[] {
+export function billingRoutes(deps: { pg: DatabasePool; clickhouse: ClickHouseClient; temporal: TemporalClient; billing?: BillingApiOptions; metering?: MeteringRuntime }): RouteDef[] {
   const subscriptions = createSubscriptionsService({
     pg: deps.pg,
     temporal: deps.temporal,
@@ -26,8 +30,11 @@ export function billingRoutes(deps: { pg: DatabasePool; clickhouse: ClickHouseCl
     ...(deps.billing?.dunningScheduleDays ? { dunningScheduleDays: deps.billing.dunningScheduleDays } : {}),
   });
   const invoices = createInvoicesService({ pg: deps.pg, clickhouse: deps.clickhouse, temporal: deps.temporal });
+  if (!deps.metering) throw new Error('createApp provides deps.metering before building routes');
+  const estimates = createEstimateService({ pg: deps.pg, clickhouse: deps.clickhouse, meters: deps.metering.meters });
   return [
     ...subscriptionsRoutes(subscriptions),
-    ...invoicesRoutes({ pg: deps.pg, invoices, subscriptions, generateWaitMs: deps.billing?.generateWaitMs ?? 30_000 }),
+    ...estimateRoutes(estimates),
+    ...invoicesRoutes({ pg: deps.pg, invoices, attempts: createPaymentAttemptsService({ pg: deps.pg, temporal: deps.temporal }), subscriptions, generateWaitMs: deps.billing?.generateWaitMs ?? 30_000 }),
   ];
 }

@@ -1,14 +1,9 @@
 import { z } from 'zod';
 import type { DatabasePool } from 'slonik';
 import { API_KEY_SCOPES, defineRoute, type RouteDef } from '../http/route.ts';
-import type { ApiKeyRow } from '../../db/postgres/api-keys-repository.ts';
+import { apiKeySchema, scopesSchema, toApiKey } from './api-key-schemas.ts';
 import { createApiKeysService } from './api-keys-service.ts';
 
-const scopesSchema = z.array(z.enum(API_KEY_SCOPES)).describe('ingest: post usage; read: read this tenant\'s usage, invoices and alerts');
-
-const apiKeySchema = z
-  .object({ id: z.uuid(), name: z.string(), prefix: z.string(), scopes: scopesSchema, createdAt: z.iso.datetime(), lastUsedAt: z.iso.datetime().nullable(), revokedAt: z.iso.datetime().nullable() })
-  .meta({ id: 'ApiKey' });
 const createdKeySchema = z
   .object({ id: z.uuid(), name: z.string(), key: z.string().describe('the secret: shown once, never again'), prefix: z.string(), scopes: scopesSchema, createdAt: z.iso.datetime() })
   .meta({ id: 'CreatedApiKey' });
@@ -23,11 +18,6 @@ const createKeyBody = z.strictObject({
     .transform((scopes) => API_KEY_SCOPES.filter((s) => scopes.includes(s)))
     .optional()
     .describe('default: ["ingest"] for an admin, ["read"] for a customer (who may create read keys only)'),
-});
-
-const toApiKey = (k: ApiKeyRow) => ({
-  id: k.id, name: k.name, prefix: k.prefix, scopes: k.scopes, createdAt: k.created_at.toISOString(),
-  lastUsedAt: k.last_used_at?.toISOString() ?? null, revokedAt: k.revoked_at?.toISOString() ?? null,
 });
 
 const signedOut = { 401: { description: 'Not signed in' } };

@@ -6,7 +6,7 @@ export const MAX_SUMMARY_DAYS = 400;
 export const MAX_POINTS = 10_000;
 export const MAX_EVENTS_LIMIT = 1_000;
 
-const instant = z
+export const instant = z
   .string()
   .transform((text, ctx) => {
     const ms = parseRfc3339(text);
@@ -31,7 +31,7 @@ const window = {
   to: instant.meta({ description: 'End of the window (exclusive)' }),
 };
 
-const ordered = <T extends { from: Date; to: Date }>(q: T, ctx: z.RefinementCtx) => {
+export const ordered = <T extends { from: Date; to: Date }>(q: T, ctx: z.RefinementCtx) => {
   if (q.from >= q.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
 };
 

@@ -1,6 +1,7 @@
 import { error, redirect } from '@sveltejs/kit';
 import type { Handle } from '@sveltejs/kit/hooks';
 import { apiClient } from '#lib/server/api.ts';
+import { ApiCallLedger } from '#lib/server/api-calls.ts';
 import { decide } from '#lib/server/access.ts';
 import { SESSION_COOKIE, clearSession } from '#lib/server/session.ts';
 
@@ -11,7 +12,8 @@ import { SESSION_COOKIE, clearSession } from '#lib/server/session.ts';
  */
 export const handle: Handle = async ({ event, resolve }) => {
   const token = event.cookies.get(SESSION_COOKIE) ?? null;
-  event.locals.api = apiClient(token, event.getClientAddress());
+  const calls = new ApiCallLedger();
+  event.locals.api = apiClient(token, event.getClientAddress(), calls.fetch);
   event.locals.user = null;
 
   if (token) {
@@ -19,9 +21,10 @@ export const handle: Handle = async ({ event, resolve }) => {
     if (data) event.locals.user = data.user;
     else if (response.status === 401) {
       clearSession(event.cookies, event.url);
-      event.locals.api = apiClient(null, event.getClientAddress());
+      event.locals.api = apiClient(null, event.getClientAddress(), calls.fetch);
     } else error(502, 'The API is not answering; try again in a moment.');
   }
+  calls.sessionChecked();
 
   const decision = decide(event.url.pathname, event.locals.user);
   if (decision.kind === 'login') {
@@ -30,5 +33,11 @@ export const handle: Handle = async ({ event, resolve }) => {
   }
   if (decision.kind === 'redirect') redirect(303, decision.to);
   if (decision.kind === 'not-found') error(404, 'Not found');
-  return resolve(event);
+  const response = await resolve(event);
+  try {
+    response.headers.set('x-api-calls', calls.header);
+  } catch {
+    // An API answer passed through as it is (the PDF download) has immutable headers; it made one call.
+  }
+  return response;
 };

@@ -91,18 +91,21 @@ function checkInput(q: MeterQuery): void {
 }
 
 /** The deduplicated first deliveries of the window's events, as `f` (see the file comment). */
-function firstDeliveriesSql(p: Params, q: MeterQuery, extra: readonly string[]): string {
-  const tenant = p.add('tenantId', 'String', q.tenantId);
+function firstDeliveriesSql(p: Params, q: MeterQuery | TenantsMeterQuery, extra: readonly string[]): string {
+  // Several tenants: an event's identity includes its tenant, so keys are grouped per tenant.
+  const many = 'tenantIds' in q;
+  const tenant = many ? `IN ${p.add('tenantIds', 'Array(String)', q.tenantIds)}` : `= ${p.add('tenantId', 'String', q.tenantId)}`;
   const type = p.add('eventType', 'String', q.meter.eventType);
   const from = p.add('from', "DateTime64(3, 'UTC')", clickhouseTime(q.fromMs));
   const to = p.add('to', "DateTime64(3, 'UTC')", clickhouseTime(q.toMs));
   const tuple = ['event_type', 'event_time', 'event_id', valueSql(p, q.meter), filtersSql(p, q.meter), ...extra];
-  return `SELECT event_key, argMin(tuple(${tuple.join(', ')}), ingested_at) AS f, count() AS deliveries
+  const keys = many ? '(tenant_id, event_key)' : 'event_key';
+  return `SELECT ${many ? 'tenant_id, ' : ''}event_key, argMin(tuple(${tuple.join(', ')}), ingested_at) AS f, count() AS deliveries
     FROM usage_events
-    PREWHERE tenant_id = ${tenant} AND event_key IN (
-      SELECT event_key FROM usage_events
-      WHERE tenant_id = ${tenant} AND event_type = ${type} AND event_time >= ${from} AND event_time < ${to})
-    GROUP BY event_key`;
+    PREWHERE tenant_id ${tenant} AND ${keys} IN (
+      SELECT ${keys} FROM usage_events
+      WHERE tenant_id ${tenant} AND event_type = ${type} AND event_time >= ${from} AND event_time < ${to})
+    GROUP BY ${many ? 'tenant_id, ' : ''}event_key`;
 }
 
 /** Keeps the first deliveries that are this meter's events in the window. */
@@ -129,6 +132,31 @@ export function meterUsageQuery(q: MeterQuery): ClickHouseQuery {
   WHERE ${WINDOW_FILTER}
   ${groupBy.length ? 'GROUP BY GROUPING SETS ((), (group_key))' : ''}
   ORDER BY length(group_key), group_key
+  ${SETTINGS}`;
+  return { query: tidy(query), query_params: p.values };
+}
+
+/** An operator's read across tenants: the tenants are still named, every one of them. */
+export type TenantsMeterQuery = Omit<MeterQuery, 'tenantId' | 'groupBy'> & { tenantIds: readonly string[] };
+
+/**
+ * A meter's value in [from, to) for each of several tenants, in one query: one row per tenant
+ * with events, plus one total row over them all (`tenant_id` '': no id is empty). The total
+ * is the aggregation over every tenant's deduplicated events: for count and sum the sum of the
+ * tenants' values, for max the largest, for unique_count the distinct values across tenants,
+ * for latest the latest event of any tenant. Columns: tenant_id, value, events, duplicates.
+ */
+export function meterUsageByTenantQuery(q: TenantsMeterQuery): ClickHouseQuery {
+  if (q.tenantIds.length === 0 || q.tenantIds.some((t) => !t)) throw new Error('a usage query across tenants needs their ids');
+  if (!(q.fromMs < q.toMs)) throw new Error('a usage query needs from < to');
+  const p = new Params();
+  const inner = firstDeliveriesSql(p, q, []);
+  const query = `SELECT tenant_id, ${aggregateSql(q.meter.aggregation)} AS value,
+    count() AS events, sum(deliveries) - count() AS duplicates
+  FROM (${inner})
+  WHERE ${WINDOW_FILTER}
+  GROUP BY GROUPING SETS ((), (tenant_id))
+  ORDER BY tenant_id
   ${SETTINGS}`;
   return { query: tidy(query), query_params: p.values };
 }

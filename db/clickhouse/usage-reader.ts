@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { canonicalDecimal, parseJsonLossless, type Aggregation, type GroupKey, type Meter } from '../../domain/metering/index.ts';
-import { meterEventsQuery, meterTimeseriesQuery, meterUsageQuery, type ClickHouseQuery } from './usage-query.ts';
+import { meterEventsQuery, meterTimeseriesQuery, meterUsageByTenantQuery, meterUsageQuery, type ClickHouseQuery } from './usage-query.ts';
 
 /**
  * Reads metered usage from ClickHouse, exactly and deduplicated (first accepted delivery of
@@ -107,4 +107,24 @@ export async function listMeterEvents(client: ClickHouseClient, r: UsageRange & 
     data: parseJsonLossless(e.data),
     deliveries: Number(e.deliveries),
   }));
+}
+
+export type TenantsUsageRange = { tenantIds: readonly string[]; meter: Meter; from: Date; to: Date };
+export type TenantUsage = { tenantId: string; value: string; events: number };
+
+/**
+ * A meter's usage in [from, to) over several tenants, in one query (operators' overviews):
+ * the total over all of them and each tenant that has events, deduplicated like every read.
+ */
+export async function readMeterUsageByTenant(client: ClickHouseClient, r: TenantsUsageRange): Promise<Omit<MeterUsage, 'groups'> & { tenants: TenantUsage[] }> {
+  const empty = { meter: r.meter.code, aggregation: r.meter.aggregation, value: '0', events: 0, duplicates: 0, tenants: [] };
+  if (r.tenantIds.length === 0) return empty;
+  type TenantRow = { tenant_id: string; value: string; events: string; duplicates: string };
+  const result = await rows<TenantRow>(client, meterUsageByTenantQuery({ tenantIds: r.tenantIds, meter: r.meter, fromMs: r.from.getTime(), toMs: r.to.getTime() }));
+  const total = result.find((row) => row.tenant_id === '');
+  return {
+    ...empty,
+    ...(total ? { value: canonicalDecimal(total.value), events: Number(total.events), duplicates: Number(total.duplicates) } : {}),
+    tenants: result.filter((row) => row.tenant_id !== '').map((row) => ({ tenantId: row.tenant_id, value: canonicalDecimal(row.value), events: Number(row.events) })),
+  };
 }

@@ -49,6 +49,9 @@ export const tenantsRepository = {
       WHERE ${q.search ? sql.fragment`(name ILIKE ${`%${q.search}%`} OR external_id ILIKE ${`%${q.search}%`} OR email ILIKE ${`%${q.search}%`})` : sql.fragment`true`}
       ORDER BY name, id LIMIT ${q.limit} OFFSET ${q.offset}`),
 
+  /** Every tenant's id (operator scope): the tenants a cross-tenant usage read names. */
+  allIds: (tx: Tx) => tx.anyFirst(sql.type(z.object({ id: z.string() }))`SELECT id FROM tenants ORDER BY id`),
+
   count: (tx: Tx, search?: string) =>
     tx.oneFirst(sql.type(z.object({ n: z.number() }))`
       SELECT count(*)::int AS n FROM tenants

@@ -44,6 +44,7 @@ const matrix: Case[] = [
   // Only admins hand out ingest keys: the billed party must not post its own usage.
   { operationId: 'createApiKey', label: 'ingest key', method: 'post', path: (t) => `/api/tenants/${t.tenants.a.id}/api-keys`, writes: 'api_keys',
     body: () => ({ name: `k ${unique()}`, scopes: ['ingest'] }), expect: { admin: 201, finance: 403, customerA: 403, customerB: 404 } },
+  { operationId: 'tenantOverview', method: 'get', path: (t) => `/api/tenants/${t.tenants.a.id}/overview`, expect: { admin: 200, finance: 200, customerA: 200, customerB: 404 } },
   { operationId: 'listApiKeys', method: 'get', path: (t) => `/api/tenants/${t.tenants.a.id}/api-keys`, expect: { admin: 200, finance: 403, customerA: 200, customerB: 404 } },
 ];
 

@@ -147,6 +147,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/billing/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Revenue, MRR, overdue and uncollectible per currency, over every invoice
+         * @description Each figure is summed by the database over all invoices (not a page of them), per currency: amounts in different currencies are never added. Definitions are on each field.
+         */
+        get: operations["billingOverview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/docs": {
         parameters: {
             query?: never;
@@ -230,6 +250,23 @@ export interface paths {
         };
         /** One invoice with its lines */
         get: operations["getInvoice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invoices/{id}/payment-attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An invoice's payment attempts (each outcome) and dunning's next retry */
+        get: operations["listPaymentAttempts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -544,6 +581,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/subscriptions/{id}/estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The current period so far, priced with the subscription's plan version
+         * @description Usage from the period start to now, deduplicated as billing reads it, priced like the invoice (base fee, charges, tax). The budget check computes its estimate the same way.
+         */
+        get: operations["estimateSubscription"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tenants": {
         parameters: {
             query?: never;
@@ -621,6 +678,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tenants/{id}/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant with its newest subscriptions, invoices (without lines) and alerts, and its API keys */
+        get: operations["tenantOverview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tenants/{tenantId}/credits": {
         parameters: {
             query?: never;
@@ -649,6 +723,26 @@ export interface paths {
         get: operations["getPaymentSettings"];
         /** Set a tenant's payment settings; its open invoices are retried at once (payment method updated) */
         put: operations["updatePaymentSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/usage/by-tenant": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Usage of every meter (or one) across all tenants in [from, to), with the top tenants
+         * @description One deduplicated read per meter over every tenant (not one per tenant). Values are exact decimal strings.
+         */
+        get: operations["usageByTenant"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -891,6 +985,60 @@ export interface components {
             lastUsedAt: string | null;
             revokedAt: string | null;
         };
+        BillingOverview: {
+            /** Format: date-time */
+            at: string;
+            thisMonth: {
+                /** Format: date-time */
+                start: string;
+                /** Format: date-time */
+                end: string;
+            };
+            lastMonth: {
+                /** Format: date-time */
+                start: string;
+                /** Format: date-time */
+                end: string;
+            };
+            /** @description one entry per currency that has invoices or paying subscriptions; amounts are decimal strings in that currency, never added across currencies */
+            currencies: {
+                currency: string;
+                /** @description the totals of invoices issued this calendar month (UTC) and not void: finalized, payment_failed, paid or uncollectible */
+                revenueThisMonth: string;
+                /** @description the same for the previous calendar month */
+                revenueLastMonth: string;
+                /** @description monthly recurring revenue: the base fees of active and past_due subscriptions (their plan versions), each divided by the months its interval lasts, summed, rounded once */
+                mrr: string;
+                /** @description finalized or payment_failed invoices due before `at`; amount = what is still owed (amountDue − amountPaid) */
+                overdue: {
+                    count: number;
+                    amount: string;
+                };
+                /** @description uncollectible invoices; amount = what is still owed on them */
+                uncollectible: {
+                    count: number;
+                    amount: string;
+                };
+                byStatus: {
+                    status: string;
+                    count: number;
+                    /** @description totals (subtotals while draft) */
+                    amount: string;
+                }[];
+                /** @description the 5 tenants billed most for usage (usage and adjustment lines) on invoices issued in the 60 days before `at` */
+                topTenants: {
+                    /** Format: uuid */
+                    tenantId: string;
+                    amount: string;
+                }[];
+            }[];
+            subscriptions: {
+                trialing: number;
+                active: number;
+                pastDue: number;
+                canceled: number;
+            };
+        };
         CreatedApiKey: {
             /** Format: uuid */
             id: string;
@@ -1016,6 +1164,46 @@ export interface components {
                 deliveries: number;
             }[];
         };
+        InvoiceListItem: {
+            /** Format: uuid */
+            id: string;
+            /** @description INV-<year>-<six digits>, assigned at finalization; null while draft */
+            number: string | null;
+            /** @enum {string} */
+            status: "draft" | "finalized" | "payment_failed" | "paid" | "uncollectible" | "void";
+            /** @enum {string} */
+            reason: "period_end" | "invoice_now" | "cancel";
+            /** Format: uuid */
+            tenantId: string;
+            /** Format: uuid */
+            subscriptionId: string;
+            currency: string;
+            /** Format: date-time */
+            periodStart: string;
+            /** Format: date-time */
+            periodEnd: string;
+            /** @description present only with ?include=lines */
+            lines?: components["schemas"]["InvoiceLine"][];
+            /** @description the sum of the lines other than credit lines */
+            subtotal: string;
+            taxRate: string | null;
+            /** @description round(subtotal × the tenant taxRate) at finalization; null while draft */
+            tax: string | null;
+            /** @description subtotal + tax; null while draft */
+            total: string | null;
+            /** @description the tenant's credit applied after tax (the credit lines, as a positive amount) */
+            creditApplied: string;
+            /** @description total − creditApplied: what is collected; null while draft */
+            amountDue: string | null;
+            /** @description received against amountDue (money beyond it became tenant credit) */
+            amountPaid: string;
+            issuedAt: string | null;
+            dueAt: string | null;
+            /** Format: date-time */
+            paidAt?: string;
+            /** Format: date-time */
+            voidedAt?: string;
+        };
         MeteredEvents: {
             items: {
                 id: string;
@@ -1046,6 +1234,36 @@ export interface components {
             allowNegative: boolean;
             /** Format: date-time */
             createdAt: string;
+        };
+        PaymentAttempts: {
+            /** Format: uuid */
+            invoiceId: string;
+            attempts: {
+                /** Format: uuid */
+                id: string;
+                /** @description 1-based, in the order dunning made them */
+                attempt: number;
+                /**
+                 * @description pending: the charge is at the gateway now
+                 * @enum {string}
+                 */
+                status: "pending" | "succeeded" | "declined";
+                /** @description what was charged, in the invoice's currency */
+                amount: string;
+                gateway: string;
+                gatewayReference: string | null;
+                failureReason: string | null;
+                /** Format: date-time */
+                startedAt: string;
+                completedAt: string | null;
+            }[];
+            /** @description when dunning tries next, from the live dunning workflow; null when it has ended or none runs */
+            nextRetryAt: string | null;
+            /**
+             * @description running: the dunning workflow answered; ended: it has finished; none: no dunning was started; unknown: Temporal or its worker did not answer (within 2 s)
+             * @enum {string}
+             */
+            dunning: "running" | "ended" | "none" | "unknown";
         };
         PaymentConflict: {
             type: string;
@@ -1245,6 +1463,55 @@ export interface components {
              */
             source: "workflow" | "read_model";
         };
+        SubscriptionEstimate: {
+            /** Format: uuid */
+            subscriptionId: string;
+            /** Format: uuid */
+            tenantId: string;
+            /** Format: uuid */
+            planId: string;
+            /** @description the version the subscription is on: its prices are the ones used */
+            planVersion: number;
+            /** @description the current billing period */
+            period: {
+                /** Format: date-time */
+                start: string;
+                /** Format: date-time */
+                end: string;
+            };
+            /** @description the usage read: from the period start to now (or the period end) */
+            window: {
+                /** Format: date-time */
+                from: string;
+                /** Format: date-time */
+                to: string;
+            };
+            /** Format: date-time */
+            estimatedAt: string;
+            taxRate: string;
+            currency: string;
+            baseFee: string;
+            lines: {
+                meter: string;
+                model: string;
+                quantity: string;
+                amount: string;
+                tiers?: {
+                    tier: number;
+                    upTo: string | null;
+                    quantity: string;
+                    unitPrice: string;
+                    flatFee: string;
+                    amount: string;
+                }[];
+            }[];
+            /** @description rounded base fee + the rounded lines */
+            subtotal: string;
+            /** @description round(subtotal × taxRate) */
+            tax: string;
+            /** @description subtotal + tax: what the period would bill if it closed now */
+            total: string;
+        };
         Tenant: {
             /** Format: uuid */
             id: string;
@@ -1283,6 +1550,48 @@ export interface components {
                 paymentId?: string;
                 /** Format: date-time */
                 createdAt: string;
+            }[];
+        };
+        TenantOverview: {
+            tenant: components["schemas"]["Tenant"];
+            /** @description the newest 5, from the read model */
+            subscriptions: {
+                items: components["schemas"]["Subscription"][];
+                total: number;
+            };
+            /** @description the newest 12 periods, without lines */
+            invoices: {
+                items: components["schemas"]["InvoiceListItem"][];
+                total: number;
+            };
+            /** @description the newest 10 */
+            alerts: {
+                items: components["schemas"]["Alert"][];
+                total: number;
+            };
+            /** @description null for finance, who do not manage keys */
+            apiKeys: components["schemas"]["ApiKey"][] | null;
+        };
+        UsageByTenant: {
+            from: string;
+            to: string;
+            /** @description the tenants read (every tenant) */
+            tenants: number;
+            items: {
+                meter: string;
+                aggregation: string;
+                /** @description the meter's aggregation over every tenant's deduplicated events (count and sum: the tenants' values added; max: the largest; unique_count: distinct values across tenants; latest: the latest event of any tenant) */
+                value: string;
+                events: number;
+                /** @description tenants with at least one event of the meter in the window */
+                tenantsWithUsage: number;
+                /** @description the `top` tenants by value, largest first (ties by tenant id) */
+                top: {
+                    /** Format: uuid */
+                    tenantId: string;
+                    value: string;
+                    events: number;
+                }[];
             }[];
         };
         UsageEvent: {
@@ -1972,6 +2281,56 @@ export interface operations {
             };
         };
     };
+    billingOverview: {
+        parameters: {
+            query?: {
+                /** @description The instant the figures are as of (default now): its calendar month (UTC) is "this month", and overdue means due before it */
+                at?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures as of `at` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingOverview"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for an API key or the customer role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getApiDocs: {
         parameters: {
             query?: never;
@@ -2134,6 +2493,8 @@ export interface operations {
                 tenantId?: string;
                 status?: "draft" | "finalized" | "payment_failed" | "paid" | "uncollectible" | "void";
                 subscriptionId?: string;
+                /** @description lines: include each invoice's lines (left out by default) */
+                include?: "lines";
                 limit?: number;
                 offset?: number;
             };
@@ -2143,14 +2504,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of invoices */
+            /** @description A page of invoices (lines only with ?include=lines) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        items: components["schemas"]["Invoice"][];
+                        items: components["schemas"]["InvoiceListItem"][];
                         total: number;
                         limit: number;
                         offset: number;
@@ -2213,6 +2574,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key without the read scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such invoice (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPaymentAttempts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attempts, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentAttempts"];
                 };
             };
             /** @description Invalid input; `errors` names each field */
@@ -3870,6 +4289,73 @@ export interface operations {
             };
         };
     };
+    estimateSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The estimate */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionEstimate"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for an API key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such subscription (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description In trial or ended (no period to estimate), a meter of the plan is not defined, or the amounts exceed what an invoice holds */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listTenants: {
         parameters: {
             query?: {
@@ -4372,6 +4858,64 @@ export interface operations {
             };
         };
     };
+    tenantOverview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant overview */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantOverview"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for an API key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such tenant (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getTenantCredits: {
         parameters: {
             query?: never;
@@ -4580,6 +5124,71 @@ export interface operations {
             };
             /** @description The Content-Type is not one this operation accepts */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    usageByTenant: {
+        parameters: {
+            query: {
+                /** @description Start of the window (inclusive) */
+                from: string;
+                /** @description End of the window (exclusive) */
+                to: string;
+                /** @description Stable identifier of the meter, used by plans and usage queries */
+                meter?: string;
+                /** @description How many tenants to list per meter, largest value first */
+                top?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One item per meter */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageByTenant"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for an API key or the customer role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such meter */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -14,11 +14,11 @@ export type User = Schemas['User'];
 export type Problem = Schemas['Problem'];
 
 /** A client for one request: the session's JWT as a bearer token, the browser's address forwarded. */
-export function apiClient(token: string | null, clientAddress?: string): ApiClient {
+export function apiClient(token: string | null, clientAddress?: string, fetch?: (request: Request, init?: RequestInit) => Promise<Response>): ApiClient {
   const headers: Record<string, string> = {};
   if (token) headers.authorization = `Bearer ${token}`;
   if (clientAddress) headers['x-forwarded-for'] = clientAddress;
-  return createClient<paths>({ baseUrl: API_URL, headers });
+  return createClient<paths>({ baseUrl: API_URL, headers, ...(fetch ? { fetch } : {}) });
 }
 
 /** The API's problem+json body, or a stand-in built from the status when the body is not one. */

@@ -3,9 +3,14 @@ import type { Actions, PageServerLoad } from './$types';
 
 export const load = (async ({ locals, params, depends }) => {
   depends('app:invoice');
-  const invoice = must(await locals.api.GET('/api/invoices/{id}', { params: { path: { id: params.id } } }));
+  const id = params.id;
+  // The payment attempts need only the invoice id, so they travel with the invoice.
+  const [invoice, attempts] = await Promise.all([
+    locals.api.GET('/api/invoices/{id}', { params: { path: { id } } }).then(must),
+    locals.api.GET('/api/invoices/{id}/payment-attempts', { params: { path: { id } } }).then(optional),
+  ]);
   const tenant = optional(await locals.api.GET('/api/tenants/{id}', { params: { path: { id: invoice.tenantId } } }));
-  return { invoice, tenantName: tenant?.name ?? null };
+  return { invoice, attempts, tenantName: tenant?.name ?? null };
 }) satisfies PageServerLoad;
 
 export const actions = {

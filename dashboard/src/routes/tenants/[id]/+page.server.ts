@@ -8,11 +8,18 @@ export const load = (async ({ locals, params, url, depends }) => {
   depends('app:usage');
   const api = locals.api;
   const id = params.id;
-  // The tenant first: for a tenant this viewer may not see, the API answers 404 and so does this page.
-  const tenant = must(await api.GET('/api/tenants/{id}', { params: { path: { id } } }));
   const month = monthWindow();
 
-  const metersResult = optional(await api.GET('/api/meters'));
+  // Two round trips: first what does not depend on anything, then the reads that need the
+  // subscription's period or the chosen meter. The overview carries the tenant (for a tenant
+  // this viewer may not see, the API answers 404 and so does this page), its subscriptions,
+  // invoices, alerts and API keys.
+  const [overview, metersResult, plansResult] = await Promise.all([
+    api.GET('/api/tenants/{id}/overview', { params: { path: { id } } }).then(must),
+    api.GET('/api/meters').then(optional),
+    api.GET('/api/pricing/plans', { params: { query: { limit: 200 } } }).then(optional),
+  ]);
+  const { tenant } = overview;
   const meters = metersResult?.items ?? [];
   const meter = meters.find((m) => m.code === url.searchParams.get('meter')) ?? meters[0] ?? null;
   const granularityParam = url.searchParams.get('granularity');
@@ -20,19 +27,13 @@ export const load = (async ({ locals, params, url, depends }) => {
   const groupByParam = url.searchParams.get('groupBy');
   const groupBy = meter?.groupBy.includes(groupByParam ?? '') ? groupByParam! : null;
   const window = recentWindow(granularity);
-
-  const [subscriptionsResult, plansResult] = await Promise.all([
-    api.GET('/api/subscriptions', { params: { query: { tenantId: id, limit: 5 } } }).then(optional),
-    api.GET('/api/pricing/plans', { params: { query: { limit: 200 } } }).then(optional),
-  ]);
-  const subscriptions = subscriptionsResult?.items ?? [];
+  const subscriptions = overview.subscriptions.items;
   const plans = plansResult?.items ?? [];
   // The usage shown is the current billing period's, or the calendar month without a subscription.
   const current = subscriptions.find((s) => s.status !== 'canceled' && s.currentPeriod);
   const period = current?.currentPeriod ? { from: current.currentPeriod.start, to: current.currentPeriod.end } : month;
 
-  const [keys, summary, series, alerts, invoices] = await Promise.all([
-    api.GET('/api/tenants/{id}/api-keys', { params: { path: { id } } }).then(optional),
+  const [summary, series, estimate] = await Promise.all([
     api.GET('/api/usage/summary', { params: { query: { tenantId: id, ...period } } }).then(optional),
     meter
       ? api
@@ -41,24 +42,10 @@ export const load = (async ({ locals, params, url, depends }) => {
           })
           .then(optional)
       : null,
-    api.GET('/api/alerts', { params: { query: { tenantId: id, limit: 10 } } }).then(optional),
-    api.GET('/api/invoices', { params: { query: { tenantId: id, limit: 12 } } }).then(optional),
+    // The current period so far, priced by the API with the subscription's plan version (the
+    // figure the budget check compares with the budget). Null in a trial.
+    current ? api.GET('/api/subscriptions/{id}/estimate', { params: { path: { id: current.id } } }).then(optional) : null,
   ]);
-  // The current period's estimate: its usage so far, priced by the plan's quote (the pricing billing uses).
-  const plan = current ? plans.find((p) => p.id === current.planId) : undefined;
-  const estimate =
-    current && plan && summary
-      ? optional(
-          await api.POST('/api/pricing/plans/{id}/quote', {
-            params: { path: { id: plan.id } },
-            body: {
-              tenantId: id,
-              version: current.planVersion,
-              usage: Object.fromEntries(plan.charges.map((c) => [c.meter, summary.items.find((i) => i.meter === c.meter)?.value ?? '0'])),
-            },
-          }),
-        )
-      : null;
   const workflowUrl = (workflowId: string) =>
     TEMPORAL_UI_URL ? `${TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}` : null;
 
@@ -73,10 +60,10 @@ export const load = (async ({ locals, params, url, depends }) => {
     groupBy,
     summary,
     series,
-    keys: keys?.items ?? [],
-    alerts: alerts?.items ?? [],
+    keys: overview.apiKeys ?? [],
+    alerts: overview.alerts.items,
     subscriptions: subscriptions.map((s) => ({ ...s, workflowUrl: workflowUrl(s.workflowId), planName: plans.find((p) => p.id === s.planId)?.name ?? s.planCode ?? 'plan' })),
-    invoices: invoices?.items ?? [],
+    invoices: overview.invoices.items,
     plans: plans.map((p) => ({ id: p.id, name: p.name, currency: p.currency })),
     created: url.searchParams.has('created'),
   };

@@ -1,0 +1,65 @@
+import type { DatabasePool } from 'slonik';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { withScope, type Scope } from '../../db/postgres/tenant-scope.ts';
+import { subscriptionsRepository } from '../../db/postgres/subscriptions-repository.ts';
+import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
+import { plansRepository } from '../../db/postgres/plans-repository.ts';
+import { readMeterUsage } from '../../db/clickhouse/usage-reader.ts';
+import { estimatePeriodSoFar } from '../../domain/billing/index.ts';
+import { quoteRangeProblem } from '../../domain/pricing/index.ts';
+import { toDecimalString, toDecimal } from '../../domain/money/index.ts';
+import type { MeterCatalog } from '../meters/meter-catalog.ts';
+import { HttpProblem, notFound } from '../http/problem.ts';
+import type { SubscriptionEstimate } from './estimate-schemas.ts';
+
+/**
+ * The current period so far, priced: the same composition as the budget check
+ * (estimatePeriodSoFar), over the usage reader billing uses, with the subscription's plan version.
+ */
+export function createEstimateService(deps: { pg: DatabasePool; clickhouse: ClickHouseClient; meters: MeterCatalog }) {
+  return {
+    async estimate(scope: Scope, id: string, at = new Date()): Promise<SubscriptionEstimate> {
+      // Row-level security hides another tenant's subscription: a customer gets the 404 of a missing one.
+      const found = await withScope(deps.pg, scope, async (tx) => {
+        const sub = await subscriptionsRepository.findById(tx, id);
+        if (!sub) throw notFound('subscription');
+        const tenant = await tenantsRepository.findById(tx, sub.tenant_id);
+        const record = await plansRepository.findById(tx, sub.plan_id, sub.plan_version);
+        return { sub, taxRate: tenant!.tax_rate, record: record! };
+      });
+      const { sub, record, taxRate } = found;
+      if (sub.status === 'canceled' || sub.status === 'trialing' || !sub.current_period_start || !sub.current_period_end) {
+        throw new HttpProblem(409, sub.status === 'trialing' ? 'the subscription is in its trial: the period bills nothing yet' : 'the subscription has no current period to estimate');
+      }
+      const meters = await deps.meters.all();
+      const estimate = await estimatePeriodSoFar(
+        { plan: record.plan, periodStart: sub.current_period_start, periodEnd: sub.current_period_end, at, taxRate },
+        async (code, from, to) => {
+          const meter = meters.find((m) => m.code === code);
+          if (!meter) throw new HttpProblem(409, `meter ${code} of the plan is not defined: its usage cannot be read`);
+          return (await readMeterUsage(deps.clickhouse, { tenantId: sub.tenant_id, meter, from, to })).value;
+        },
+      );
+      // Every read either answers or throws, so an estimate is always complete here.
+      const { quote, from, to } = estimate!;
+      const tooLarge = quoteRangeProblem(quote);
+      if (tooLarge) throw new HttpProblem(409, `the period so far could not be invoiced: ${tooLarge.message}`);
+      return {
+        subscriptionId: sub.id,
+        tenantId: sub.tenant_id,
+        planId: sub.plan_id,
+        planVersion: sub.plan_version,
+        period: { start: sub.current_period_start.toISOString(), end: sub.current_period_end.toISOString() },
+        window: { from: from.toISOString(), to: to.toISOString() },
+        estimatedAt: at.toISOString(),
+        taxRate: toDecimalString(toDecimal(taxRate)),
+        currency: quote.currency,
+        baseFee: quote.baseFee,
+        lines: quote.lines,
+        subtotal: quote.subtotal,
+        tax: quote.tax,
+        total: quote.total,
+      };
+    },
+  };
+}
