@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClickHouse } from '../../test/harness/clickhouse.ts';
-import { aggregateUsage, clickhouseTime, parseJsonLossless, parseMeter, type Delivery, type Meter } from '../../domain/metering/index.ts';
+import { aggregateUsage, parseJsonLossless, parseMeter, type Delivery, type Meter } from '../../domain/metering/index.ts';
+import { clickhouseTime } from './time.ts';
 import { createUsageEventWriter, serializeUsageRow } from './usage-writer.ts';
 import { readMeterUsage, readMeterUsageByTenant } from './usage-reader.ts';
 
