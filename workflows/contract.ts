@@ -35,10 +35,13 @@ export type PlanTerms = {
   intervalCount: number;
   trialDays: number;
   gracePeriodSeconds: number;
+  /** Days after a period ends its late events are still billed; absent in runs started before it existed (35). */
+  lateUsageDays?: number;
 };
 
 export type SubscriptionState = 'trialing' | 'active' | 'past_due' | 'canceled';
-export type InvoiceReason = 'period_end' | 'invoice_now' | 'cancel';
+/** late_usage: an invoice of late-usage adjustments only, issued after a cancellation. */
+export type InvoiceReason = 'period_end' | 'invoice_now' | 'cancel' | 'late_usage';
 
 /** Instants travel as ISO strings (workflow payloads are JSON). */
 export type PeriodState = { kind: 'trial' | 'paid'; start: string; end: string; anchor: string; serviceFrom: string };

@@ -62,6 +62,7 @@ export const planTermsOf = (r: PlanRecord): PlanTerms => ({
   intervalCount: r.plan.intervalCount,
   trialDays: r.plan.trialDays,
   gracePeriodSeconds: r.plan.gracePeriodSeconds,
+  lateUsageDays: r.plan.lateUsageDays,
 });
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);

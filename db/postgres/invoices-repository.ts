@@ -9,7 +9,8 @@ import { INVOICE_LINE_TYPES, INVOICE_STATES, type InvoiceTransition } from '../.
 
 export const INVOICE_STATUSES = INVOICE_STATES;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
-export type InvoiceReason = 'period_end' | 'invoice_now' | 'cancel';
+export const INVOICE_REASONS = ['period_end', 'invoice_now', 'cancel', 'late_usage'] as const;
+export type InvoiceReason = (typeof INVOICE_REASONS)[number];
 
 export const invoiceRow = z.object({
   id: z.string(),
@@ -17,7 +18,7 @@ export const invoiceRow = z.object({
   subscription_id: z.string(),
   number: z.string().nullable(),
   status: z.enum(INVOICE_STATUSES),
-  reason: z.enum(['period_end', 'invoice_now', 'cancel']),
+  reason: z.enum(INVOICE_REASONS),
   currency: z.string(),
   period_start: z.date(),
   period_end: z.date(),
