@@ -95,7 +95,15 @@ export type CarriedSubscriptionState = {
   lastNotified?: string;
   /** The most recent closes whose invoice could not be issued. */
   billingFailures?: BillingFailure[];
+  /** After a cancellation: the late-usage horizon the workflow stays open for (set on that path only). */
+  lateUsage?: LateUsageWatch;
 };
+
+/**
+ * A canceled subscription waiting for late usage. Instants as ISO strings. `from` is where the
+ * next late-usage invoice's window starts (the cancellation, then each such invoice's end).
+ */
+export type LateUsageWatch = { from: string; until: string; nextCheckAt: string; checkSeconds: number };
 
 export type SubscriptionWorkflowInput = {
   subscriptionId: string;
@@ -107,6 +115,8 @@ export type SubscriptionWorkflowInput = {
   dunningScheduleDays?: number[];
   /** Closes a run invoices before it continues as new (default 12); tests set it lower. */
   maxClosesPerRun?: number;
+  /** After a cancellation, how often late usage is looked for (default 3600 s); tests set it lower. */
+  lateUsageCheckSeconds?: number;
   carried?: CarriedSubscriptionState;
 };
 

@@ -103,7 +103,8 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
       method: 'post', path: '/invoices/generate', operationId: 'generateInvoice', tag: 'invoices', access: { roles: FINANCE },
       summary: 'Close the current period now and invoice it',
       description:
-        'The base fee is prorated and usage is counted up to now; the next period starts now. Answers 201 with the finalized ' +
+        'The base fee is prorated and usage is counted up to now; the next period starts now. On a canceled subscription within ' +
+        "its plan's lateUsageDays, it issues the late-usage invoice (late events not yet billed) at once. Answers 201 with the finalized ' +
         'invoice when it is ready within 30 s, otherwise 202 with its id and a Location to poll. With an `Idempotency-Key` header ' +
         '(1 to 255 printable ASCII characters), a repeat of the request gives the same invoice, never a second one.',
       body: { schema: generateBody },
@@ -112,7 +113,7 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
         202: { description: 'Still being issued: poll Location', schema: pendingSchema },
         400: { description: 'A malformed body or Idempotency-Key header' },
         404: { description: 'No such subscription' },
-        409: { description: 'Nothing to invoice (trial, just started, ended), or the invoice could not be issued (amounts out of range)' },
+        409: { description: 'Nothing to invoice (trial, just started, ended beyond its late-usage horizon, or canceled with no late usage), or the invoice could not be issued (amounts out of range)' },
         422: { description: 'The Idempotency-Key was already used for another subscription' },
       },
       handler: async ({ body, principal, ctx }) => {
@@ -125,6 +126,9 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
         const outcome = await deps.subscriptions.invoiceNow(scope, body.subscriptionId, deps.generateWaitMs, claim?.invoiceId);
         const location = { Location: `/api/invoices/${outcome.invoiceId}` };
         if (outcome.pending) return { status: 202, body: { invoiceId: outcome.invoiceId, status: 'pending' }, headers: location };
+        if (outcome.result?.status === 'nothing_to_invoice') {
+          throw new HttpProblem(409, 'nothing to invoice: no late usage has arrived since the last invoice of this canceled subscription');
+        }
         if (outcome.result?.status === 'billing_failed') {
           throw new HttpProblem(409, 'the invoice could not be issued: its amounts are larger than an invoice can hold; a billing_failed alert was raised and the period was not billed');
         }

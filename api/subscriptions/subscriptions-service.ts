@@ -29,6 +29,8 @@ export type SubscriptionsServiceDeps = {
   dunningScheduleDays?: number[];
   /** Closes one workflow run invoices before it continues as new (default 12; tests set it lower). */
   maxClosesPerRun?: number;
+  /** After a cancellation, how often the workflow looks for late usage (default 3600 s; tests set it lower). */
+  lateUsageCheckSeconds?: number;
 };
 
 /** What the API answers for a subscription (live from the workflow, else the read model). */
@@ -218,6 +220,7 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
           billingAnchor: billingAnchor.toISOString(),
           ...(deps.dunningScheduleDays ? { dunningScheduleDays: deps.dunningScheduleDays } : {}),
           ...(deps.maxClosesPerRun ? { maxClosesPerRun: deps.maxClosesPerRun } : {}),
+          ...(deps.lateUsageCheckSeconds ? { lateUsageCheckSeconds: deps.lateUsageCheckSeconds } : {}),
         };
         pending = {
           subscription_id: id,
