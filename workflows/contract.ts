@@ -157,6 +157,11 @@ export const subscriptionStatusQuery = defineQuery<SubscriptionStatus>('status')
 export const invoiceUncollectibleSignal = defineSignal<[{ invoiceId: string }]>('invoiceUncollectible');
 /** From dunning or the API: an invoice was paid or voided (past_due may end). */
 export const invoiceSettledSignal = defineSignal<[{ invoiceId: string; status?: 'paid' | 'void' }]>('invoiceSettled');
+/**
+ * From ingest: events a canceled subscription may still bill (within its late-usage horizon) have
+ * arrived, so it looks for late usage now rather than at its next periodic check.
+ */
+export const lateUsageArrivedSignal = defineSignal('lateUsageArrived');
 
 export const DEFAULT_DUNNING_SCHEDULE_DAYS = [0, 3, 5, 7] as const;
 

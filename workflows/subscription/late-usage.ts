@@ -83,3 +83,10 @@ export function lateUsageInvoiced(s: CarriedSubscriptionState, close: PendingClo
 
 /** The grace the plan in force at the end gives late events before they are invoiced. */
 export const lateUsageGraceMs = (s: CarriedSubscriptionState): number => currentPlan(s).gracePeriodSeconds * 1000;
+
+/** Late events have arrived (ingest said so): check now, if the horizon is still open. */
+export function nudgeLateUsage(w: LateUsageWatch, now: number): boolean {
+  if (now > ms(w.until) || ms(w.nextCheckAt) <= now) return false;
+  w.nextCheckAt = iso(now);
+  return true;
+}

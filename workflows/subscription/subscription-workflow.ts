@@ -27,6 +27,7 @@ import {
   dunningWorkflowId,
   invoiceNowUpdate,
   invoiceSettledSignal,
+  lateUsageArrivedSignal,
   invoiceUncollectibleSignal,
   subscriptionStatusQuery,
 } from '../contract.ts';
@@ -58,6 +59,7 @@ import {
   lateUsageInvoiced,
   lateUsageOpen,
   lateUsageStep,
+  nudgeLateUsage,
   queueLateUsageClose,
   startLateUsageWatch,
 } from './late-usage.ts';
@@ -183,6 +185,12 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     report = true;
   });
 
+  // Only a canceled subscription watching for late usage acts on it (see LATE_USAGE_AFTER_CANCEL).
+  let nudged = false;
+  setHandler(lateUsageArrivedSignal, () => {
+    if (s.lateUsage && nudgeLateUsage(s.lateUsage, Date.now())) nudged = true;
+  });
+
   // Dunning children started by this run and still collecting.
   const collecting = new Set<string>();
   let invoicedInThisRun = false;
@@ -292,7 +300,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
         continue;
       }
       if (step.kind === 'wait') {
-        await condition(() => invoiceNowRequests.length > 0 || report, step.ms);
+        await condition(() => invoiceNowRequests.length > 0 || report || nudged, step.ms);
+        nudged = false;
         continue;
       }
     }
