@@ -104,7 +104,7 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
       summary: 'Close the current period now and invoice it',
       description:
         'The base fee is prorated and usage is counted up to now; the next period starts now. On a canceled subscription within ' +
-        "its plan's lateUsageDays, it issues the late-usage invoice (late events not yet billed) at once. Answers 201 with the finalized ' +
+        "its plan's lateUsageDays, it issues the late-usage invoice (late events not yet billed) at once. Answers 201 with the finalized " +
         'invoice when it is ready within 30 s, otherwise 202 with its id and a Location to poll. With an `Idempotency-Key` header ' +
         '(1 to 255 printable ASCII characters), a repeat of the request gives the same invoice, never a second one.',
       body: { schema: generateBody },
