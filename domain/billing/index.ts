@@ -30,3 +30,5 @@ export { amountDue, creditToApply } from './credit.ts';
 export { continuedRun, partRuns } from './runs.ts';
 export type { BilledRunLine } from './runs.ts';
 export { MAX_BACKDATE_DAYS, backdatingProblem } from './backdating.ts';
+export { beyondLateUsageHorizon, canceledBillersOf } from './late-usage-horizon.ts';
+export type { LateUsageBiller } from './late-usage-horizon.ts';
