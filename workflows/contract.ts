@@ -59,6 +59,8 @@ export type PendingClose = {
   serviceEnd: string;
   segments: SegmentState[];
   readyAt: string;
+  /** A late-usage close an invoice-now asked for (its answer is awaited); others may be replaced. */
+  requested?: boolean;
 };
 
 /**
@@ -103,7 +105,14 @@ export type CarriedSubscriptionState = {
  * A canceled subscription waiting for late usage. Instants as ISO strings. `from` is where the
  * next late-usage invoice's window starts (the cancellation, then each such invoice's end).
  */
-export type LateUsageWatch = { from: string; until: string; nextCheckAt: string; checkSeconds: number };
+export type LateUsageWatch = {
+  from: string;
+  until: string;
+  nextCheckAt: string;
+  /** The first interval between checks; it doubles with each check that found nothing, up to a day. */
+  checkSeconds: number;
+  quietChecks: number;
+};
 
 export type SubscriptionWorkflowInput = {
   subscriptionId: string;
@@ -115,7 +124,7 @@ export type SubscriptionWorkflowInput = {
   dunningScheduleDays?: number[];
   /** Closes a run invoices before it continues as new (default 12); tests set it lower. */
   maxClosesPerRun?: number;
-  /** After a cancellation, how often late usage is looked for (default 3600 s); tests set it lower. */
+  /** After a cancellation, the first interval between looks for late usage (default 60 s, doubling while nothing is found). */
   lateUsageCheckSeconds?: number;
   carried?: CarriedSubscriptionState;
 };

@@ -29,7 +29,7 @@ export type SubscriptionsServiceDeps = {
   dunningScheduleDays?: number[];
   /** Closes one workflow run invoices before it continues as new (default 12; tests set it lower). */
   maxClosesPerRun?: number;
-  /** After a cancellation, how often the workflow looks for late usage (default 3600 s; tests set it lower). */
+  /** After a cancellation, the first interval between the workflow's looks for late usage (default 60 s). */
   lateUsageCheckSeconds?: number;
 };
 

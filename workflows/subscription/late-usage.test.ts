@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PlanTerms, SubscriptionWorkflowInput } from '../contract.ts';
 import { closeNow, initialState, rollIfEnded } from './timeline.ts';
-import { afterLateUsageCheck, lateUsageInvoiced, lateUsageOpen, lateUsageStep, nudgeLateUsage, queueLateUsageClose, startLateUsageWatch } from './late-usage.ts';
+import { afterLateUsageCheck, lateUsageInvoiced, lateUsageWindow, lateUsageOpen, lateUsageStep, nudgeLateUsage, queueLateUsageClose, startLateUsageWatch } from './late-usage.ts';
 
 const daily: PlanTerms = { planId: 'p1', version: 1, code: 'd', name: 'Daily', currency: 'USD', interval: 'day', intervalCount: 1, trialDays: 0, gracePeriodSeconds: 0, lateUsageDays: 10 };
 const input = (plan: PlanTerms): SubscriptionWorkflowInput => ({ subscriptionId: 's1', tenantId: 't1', plan, startAt: '2027-01-01T00:00:00.000Z', billingAnchor: '2027-01-01T00:00:00.000Z' });
@@ -17,10 +17,37 @@ describe('the late-usage watch of a canceled subscription', () => {
   it('is open for lateUsageDays after the end, with its first check at once', () => {
     const s = canceledAt(daily, '2027-01-01T12:00:00Z');
     const w = startLateUsageWatch(s, t('2027-01-01T12:00:05Z'), 60)!;
-    expect(w).toEqual({ from: '2027-01-01T12:00:00.000Z', until: '2027-01-11T12:00:00.000Z', nextCheckAt: '2027-01-01T12:00:05.000Z', checkSeconds: 60 });
+    expect(w).toEqual({ from: '2027-01-01T12:00:00.000Z', until: '2027-01-11T12:00:00.000Z', nextCheckAt: '2027-01-01T12:00:05.000Z', checkSeconds: 60, quietChecks: 0 });
     expect(lateUsageStep(w, t('2027-01-01T12:00:05Z'))).toEqual({ kind: 'check' });
-    afterLateUsageCheck(w, t('2027-01-01T12:00:05Z'));
+    afterLateUsageCheck(w, t('2027-01-01T12:00:05Z'), true);
     expect(lateUsageStep(w, t('2027-01-01T12:00:35Z'))).toEqual({ kind: 'wait', ms: 30_000 });
+  });
+
+  it('doubles the interval while checks find nothing, up to a day, and starts over once one finds late usage', () => {
+    const s = canceledAt({ ...daily, lateUsageDays: 400 }, '2027-01-01T00:00:00Z');
+    const w = startLateUsageWatch(s, t('2027-01-01T00:00:00Z'), 60)!;
+    const gaps: number[] = [];
+    let now = t('2027-01-01T00:00:00Z');
+    for (let i = 0; i < 13; i += 1) {
+      afterLateUsageCheck(w, now, false);
+      gaps.push((t(w.nextCheckAt) - now) / 1000);
+      now = t(w.nextCheckAt);
+    }
+    expect(gaps).toEqual([120, 240, 480, 960, 1920, 3840, 7680, 15360, 30720, 61440, 86400, 86400, 86400]);
+    afterLateUsageCheck(w, now, true);
+    expect((t(w.nextCheckAt) - now) / 1000).toBe(60);
+  });
+
+  it('looks about 45 times over a default 35-day horizon', () => {
+    const s = canceledAt({ ...daily, lateUsageDays: 35 }, '2027-01-01T00:00:00Z');
+    const w = startLateUsageWatch(s, t('2027-01-01T00:00:00Z'))!;
+    let checks = 0;
+    while (lateUsageStep(w, t(w.nextCheckAt)).kind === 'check') {
+      checks += 1;
+      afterLateUsageCheck(w, t(w.nextCheckAt), false);
+    }
+    expect(checks).toBeGreaterThan(35);
+    expect(checks).toBeLessThan(50);
   });
 
   it('takes the period end of a cancellation at period end, and 35 days for runs whose plan terms predate lateUsageDays', () => {
@@ -28,7 +55,7 @@ describe('the late-usage watch of a canceled subscription', () => {
     const s = initialState(input(old));
     s.cancelAtPeriodEnd = true;
     rollIfEnded(s, t('2027-01-02T00:00:00Z'), () => 'final');
-    expect(startLateUsageWatch(s, t('2027-01-02T00:00:00Z'))).toMatchObject({ from: '2027-01-02T00:00:00.000Z', until: '2027-02-06T00:00:00.000Z', checkSeconds: 3600 });
+    expect(startLateUsageWatch(s, t('2027-01-02T00:00:00Z'))).toMatchObject({ from: '2027-01-02T00:00:00.000Z', until: '2027-02-06T00:00:00.000Z', checkSeconds: 60 });
   });
 
   it('is not started for a subscription that has not ended', () => {
@@ -38,10 +65,10 @@ describe('the late-usage watch of a canceled subscription', () => {
   it('makes its last check at the horizon end, then ends', () => {
     const s = canceledAt(daily, '2027-01-01T12:00:00Z');
     const w = startLateUsageWatch(s, t('2027-01-11T11:59:00Z'), 3600)!;
-    afterLateUsageCheck(w, t('2027-01-11T11:59:00Z'));
+    afterLateUsageCheck(w, t('2027-01-11T11:59:00Z'), false);
     expect(w.nextCheckAt).toBe('2027-01-11T12:00:00.000Z');
     expect(lateUsageStep(w, t('2027-01-11T12:00:00Z'))).toEqual({ kind: 'check' });
-    afterLateUsageCheck(w, t('2027-01-11T12:00:00Z'));
+    afterLateUsageCheck(w, t('2027-01-11T12:00:00Z'), false);
     expect(lateUsageStep(w, t('2027-01-11T12:00:00Z'))).toEqual({ kind: 'ended' });
   });
 
@@ -49,14 +76,14 @@ describe('the late-usage watch of a canceled subscription', () => {
     const s = canceledAt({ ...daily, lateUsageDays: 0 }, '2027-01-01T12:00:00Z');
     const w = startLateUsageWatch(s, t('2027-01-01T12:00:00Z'))!;
     expect(lateUsageStep(w, t('2027-01-01T12:00:00Z'))).toEqual({ kind: 'check' });
-    afterLateUsageCheck(w, t('2027-01-01T12:00:00Z'));
+    afterLateUsageCheck(w, t('2027-01-01T12:00:00Z'), false);
     expect(lateUsageStep(w, t('2027-01-01T12:00:00Z'))).toEqual({ kind: 'ended' });
   });
 
   it('is nudged to check now by arriving events, but not after the horizon', () => {
     const s = canceledAt(daily, '2027-01-01T12:00:00Z');
     const w = startLateUsageWatch(s, t('2027-01-01T12:00:00Z'), 3600)!;
-    afterLateUsageCheck(w, t('2027-01-01T12:00:00Z'));
+    afterLateUsageCheck(w, t('2027-01-01T12:00:00Z'), false);
     expect(nudgeLateUsage(w, t('2027-01-01T12:10:00Z'))).toBe(true);
     expect(lateUsageStep(w, t('2027-01-01T12:10:00Z'))).toEqual({ kind: 'check' });
     expect(nudgeLateUsage(w, t('2027-01-01T12:10:00Z'))).toBe(false);
@@ -75,11 +102,30 @@ describe('late-usage invoices', () => {
     expect(queueLateUsageClose(s, t('2027-01-03T00:00:00Z'), 'b', t('2027-01-03T00:00:00Z'))).toMatchObject({ serviceFrom: '2027-01-02T00:00:00.000Z' });
   });
 
+  it('two queued in one instant: once the first is issued the second has an empty window', () => {
+    const s = canceledAt(daily, '2027-01-01T12:00:00Z');
+    s.lateUsage = startLateUsageWatch(s, t('2027-01-01T12:00:00Z'))!;
+    const a = queueLateUsageClose(s, t('2027-01-02T00:00:00Z'), 'a', t('2027-01-02T00:00:00Z'), true)!;
+    const b = queueLateUsageClose(s, t('2027-01-02T00:00:00Z'), 'b', t('2027-01-02T00:00:00Z'), true)!;
+    expect(s.closes.map((c) => c.invoiceId)).toEqual(['a', 'b']);
+    expect(lateUsageWindow(s, a)).toMatchObject({ serviceFrom: '2027-01-01T12:00:00.000Z' });
+    lateUsageInvoiced(s, a);
+    expect(lateUsageWindow(s, b)).toBeNull();
+  });
+
+  it('an invoice-now keeps an earlier invoice-now, and is not replaced by a check', () => {
+    const s = canceledAt(daily, '2027-01-01T12:00:00Z');
+    s.lateUsage = startLateUsageWatch(s, t('2027-01-01T12:00:00Z'))!;
+    queueLateUsageClose(s, t('2027-01-02T00:00:00Z'), 'asked', t('2027-01-02T00:00:00Z'), true);
+    queueLateUsageClose(s, t('2027-01-02T00:01:00Z'), 'check', t('2027-01-02T00:01:00Z'));
+    expect(s.closes.map((c) => c.invoiceId)).toEqual(['asked', 'check']);
+  });
+
   it('an invoice-now replaces one still in its grace, so one invoice is issued, at once', () => {
     const s = canceledAt({ ...daily, gracePeriodSeconds: 600 }, '2027-01-01T12:00:00Z');
     s.lateUsage = startLateUsageWatch(s, t('2027-01-01T12:00:00Z'))!;
     queueLateUsageClose(s, t('2027-01-02T00:00:00Z'), 'grace', t('2027-01-02T00:10:00Z'));
-    queueLateUsageClose(s, t('2027-01-02T00:01:00Z'), 'now', t('2027-01-02T00:01:00Z'));
+    queueLateUsageClose(s, t('2027-01-02T00:01:00Z'), 'now', t('2027-01-02T00:01:00Z'), true);
     expect(s.closes.map((c) => [c.invoiceId, c.readyAt])).toEqual([['now', '2027-01-02T00:01:00.000Z']]);
   });
 

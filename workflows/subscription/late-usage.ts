@@ -11,8 +11,14 @@ const DAY_MS = 86_400_000;
 
 /** The horizon of runs started before plans had lateUsageDays. */
 export const DEFAULT_LATE_USAGE_DAYS = 35;
-/** How often a canceled subscription looks for late usage unless told otherwise. */
-export const DEFAULT_LATE_USAGE_CHECK_SECONDS = 3600;
+/**
+ * The first interval between a canceled subscription's looks for late usage. It doubles with each
+ * look that finds nothing, up to a day: arriving events are announced by ingest (a signal that
+ * makes the next look happen at once), so the periodic look only catches what was not announced
+ * (written by another path, or a signal lost), and a 35-day horizon costs about 45 looks.
+ */
+export const DEFAULT_LATE_USAGE_CHECK_SECONDS = 60;
+export const MAX_LATE_USAGE_CHECK_SECONDS = 86_400;
 /**
  * Checks one run makes before it continues as new. A check is an activity and a timer, about ten
  * history events: 200 keep a run near 2 000 events, far below Temporal's limits.
@@ -28,7 +34,7 @@ export function startLateUsageWatch(s: CarriedSubscriptionState, now: number, ch
   const end = ms(s.canceledAt);
   const days = currentPlan(s).lateUsageDays ?? DEFAULT_LATE_USAGE_DAYS;
   const until = end + days * DAY_MS;
-  return { from: s.canceledAt, until: iso(until), nextCheckAt: iso(Math.min(now, until)), checkSeconds: Math.max(1, checkSeconds) };
+  return { from: s.canceledAt, until: iso(until), nextCheckAt: iso(Math.min(now, until)), checkSeconds: Math.max(1, checkSeconds), quietChecks: 0 };
 }
 
 export type LateUsageStep = { kind: 'ended' } | { kind: 'check' } | { kind: 'wait'; ms: number };
@@ -43,9 +49,14 @@ export function lateUsageStep(w: LateUsageWatch, now: number): LateUsageStep {
   return { kind: 'wait', ms: ms(w.nextCheckAt) - now };
 }
 
-/** After a check at `now`: the next one an interval later, the last one at the horizon's end. */
-export function afterLateUsageCheck(w: LateUsageWatch, now: number): void {
-  const next = now + w.checkSeconds * 1000;
+/**
+ * After a check at `now` that found late usage or not: the next one after the first interval
+ * (found) or twice the last (nothing), at most a day later, and the last one at the horizon's end.
+ */
+export function afterLateUsageCheck(w: LateUsageWatch, now: number, found: boolean): void {
+  w.quietChecks = found ? 0 : w.quietChecks + 1;
+  const seconds = Math.min(w.checkSeconds * 2 ** Math.min(w.quietChecks, 30), MAX_LATE_USAGE_CHECK_SECONDS);
+  const next = now + seconds * 1000;
   w.nextCheckAt = iso(now >= ms(w.until) ? next : Math.min(next, ms(w.until)));
 }
 
@@ -59,10 +70,10 @@ export const lateUsageOpen = (s: CarriedSubscriptionState, now: number): boolean
  * only between invoices), so an invoice-now issues that one at once rather than a second. Returns
  * null when no time has passed since the last one (nothing could be in it).
  */
-export function queueLateUsageClose(s: CarriedSubscriptionState, now: number, invoiceId: string, readyAt: number): PendingClose | null {
+export function queueLateUsageClose(s: CarriedSubscriptionState, now: number, invoiceId: string, readyAt: number, requested = false): PendingClose | null {
   const w = s.lateUsage;
   if (!w || now <= ms(w.from)) return null;
-  s.closes = s.closes.filter((c) => c.reason !== 'late_usage');
+  s.closes = s.closes.filter((c) => c.reason !== 'late_usage' || c.requested);
   const close: PendingClose = {
     invoiceId,
     reason: 'late_usage',
@@ -71,9 +82,21 @@ export function queueLateUsageClose(s: CarriedSubscriptionState, now: number, in
     serviceEnd: iso(now),
     segments: s.segments,
     readyAt: iso(Math.max(readyAt, now)),
+    ...(requested ? { requested } : {}),
   };
   s.closes.push(close);
   return close;
+}
+
+/**
+ * The window a queued late-usage close invoices now: from where the last issued one ended (an
+ * earlier close queued in the same instant may have been issued since) to its end. Null when
+ * that is empty: nothing could be in it.
+ */
+export function lateUsageWindow(s: CarriedSubscriptionState, close: PendingClose): PendingClose | null {
+  const from = s.lateUsage?.from ?? close.serviceFrom;
+  if (ms(close.serviceEnd) <= ms(from)) return null;
+  return { ...close, serviceFrom: from, period: { start: from, end: close.serviceEnd } };
 }
 
 /** A late-usage invoice was issued for `close`: the next one starts where it ended. */
@@ -88,5 +111,6 @@ export const lateUsageGraceMs = (s: CarriedSubscriptionState): number => current
 export function nudgeLateUsage(w: LateUsageWatch, now: number): boolean {
   if (now > ms(w.until) || ms(w.nextCheckAt) <= now) return false;
   w.nextCheckAt = iso(now);
+  w.quietChecks = 0;
   return true;
 }

@@ -59,6 +59,7 @@ import {
   lateUsageInvoiced,
   lateUsageOpen,
   lateUsageStep,
+  lateUsageWindow,
   nudgeLateUsage,
   queueLateUsageClose,
   startLateUsageWatch,
@@ -220,7 +221,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     while (invoiceNowRequests.length > 0) {
       const invoiceId = invoiceNowRequests.shift()!;
       // s.lateUsage exists only on the late-usage path (see LATE_USAGE_AFTER_CANCEL).
-      const queued = s.lateUsage && !s.period ? queueLateUsageClose(s, Date.now(), invoiceId, Date.now()) : closeNow(s, Date.now(), invoiceId, 'invoice_now');
+      const queued = s.lateUsage && !s.period ? queueLateUsageClose(s, Date.now(), invoiceId, Date.now(), true) : closeNow(s, Date.now(), invoiceId, 'invoice_now');
       if (!queued) remember({ invoiceId, number: null, status: 'nothing_to_invoice' });
       changed = true;
     }
@@ -248,7 +249,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       closesInThisRun += 1;
       try {
         if (close.reason === 'late_usage') {
-          const issued = await invoiceLateUsage(input, close, collecting);
+          const window = lateUsageWindow(s, close);
+          const issued = window && (await invoiceLateUsage(input, window, collecting));
           if (!issued) {
             // Nothing late after all (it was billed already, or a redelivery): no invoice.
             s.closes.shift();
@@ -296,7 +298,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
         lateChecksInThisRun += 1;
         const found = await billing.rateLateUsage({ tenantId: input.tenantId, subscriptionId: input.subscriptionId, currency: currentPlan(s).currency, before: s.lateUsage.until, asOf: new Date(Date.now()).toISOString() });
         if (found.length > 0) queueLateUsageClose(s, Date.now(), uuid4(), Date.now() + lateUsageGraceMs(s));
-        afterLateUsageCheck(s.lateUsage, Date.now());
+        afterLateUsageCheck(s.lateUsage, Date.now(), found.length > 0);
         continue;
       }
       if (step.kind === 'wait') {
