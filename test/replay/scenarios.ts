@@ -130,7 +130,8 @@ export async function lateUsageAfterCancel(ctx: ScenarioContext): Promise<Record
   await until('the final invoice paid', () => issued(3));
   // Let the read model show the cancellation, which ingest reads to decide whom to tell.
   await sleep(3_000);
-  await ingest(ctx, tenant.key, eventsIn(tenant.id, METER.eventType, startAt + MINUTE, MINUTE, 8, 'late'));
+  // In period 2, which ended a minute before the start (within the day's horizon; period 1 is not).
+  await ingest(ctx, tenant.key, eventsIn(tenant.id, METER.eventType, startAt + DAY + MINUTE, MINUTE, 8, 'late'));
   await until('the late-usage invoice paid', () => issued(4), 180_000);
   await ctx.api('POST', '/invoices/generate', { body: { subscriptionId: sub.id }, expect: 409 });
   ctx.log('late usage: done');
