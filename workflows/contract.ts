@@ -109,7 +109,7 @@ export type LateUsageWatch = {
   from: string;
   until: string;
   nextCheckAt: string;
-  /** The first interval between checks; it doubles with each check that found nothing, up to a day. */
+  /** The first interval between checks; it grows fourfold with each check that found nothing, up to a week. */
   checkSeconds: number;
   quietChecks: number;
 };
@@ -124,7 +124,7 @@ export type SubscriptionWorkflowInput = {
   dunningScheduleDays?: number[];
   /** Closes a run invoices before it continues as new (default 12); tests set it lower. */
   maxClosesPerRun?: number;
-  /** After a cancellation, the first interval between looks for late usage (default 60 s, doubling while nothing is found). */
+  /** After a cancellation, the first interval between looks for late usage (default 60 s, growing while nothing is found). */
   lateUsageCheckSeconds?: number;
   carried?: CarriedSubscriptionState;
 };

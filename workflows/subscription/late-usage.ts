@@ -12,13 +12,15 @@ const DAY_MS = 86_400_000;
 /** The horizon of runs started before plans had lateUsageDays. */
 export const DEFAULT_LATE_USAGE_DAYS = 35;
 /**
- * The first interval between a canceled subscription's looks for late usage. It doubles with each
- * look that finds nothing, up to a day: arriving events are announced by ingest (a signal that
- * makes the next look happen at once), so the periodic look only catches what was not announced
- * (written by another path, or a signal lost), and a 35-day horizon costs about 45 looks.
+ * The first interval between a canceled subscription's looks for late usage. It grows fourfold
+ * with each look that finds nothing, up to a week: arriving events are announced by ingest (a
+ * signal that makes the next look happen at once), so the periodic look only catches what was not
+ * announced (written by another path, or a signal lost), and a 35-day horizon costs about a dozen
+ * looks (each an activity and a timer in the history, and a few usage reads).
  */
 export const DEFAULT_LATE_USAGE_CHECK_SECONDS = 60;
-export const MAX_LATE_USAGE_CHECK_SECONDS = 86_400;
+export const MAX_LATE_USAGE_CHECK_SECONDS = 7 * 86_400;
+const QUIET_GROWTH = 4;
 /**
  * Checks one run makes before it continues as new. A check is an activity and a timer, about ten
  * history events: 200 keep a run near 2 000 events, far below Temporal's limits.
@@ -51,11 +53,11 @@ export function lateUsageStep(w: LateUsageWatch, now: number): LateUsageStep {
 
 /**
  * After a check at `now` that found late usage or not: the next one after the first interval
- * (found) or twice the last (nothing), at most a day later, and the last one at the horizon's end.
+ * (found) or four times the last (nothing), at most a week later, and the last one at the horizon's end.
  */
 export function afterLateUsageCheck(w: LateUsageWatch, now: number, found: boolean): void {
   w.quietChecks = found ? 0 : w.quietChecks + 1;
-  const seconds = Math.min(w.checkSeconds * 2 ** Math.min(w.quietChecks, 30), MAX_LATE_USAGE_CHECK_SECONDS);
+  const seconds = Math.min(w.checkSeconds * QUIET_GROWTH ** Math.min(w.quietChecks, 20), MAX_LATE_USAGE_CHECK_SECONDS);
   const next = now + seconds * 1000;
   w.nextCheckAt = iso(now >= ms(w.until) ? next : Math.min(next, ms(w.until)));
 }
