@@ -271,7 +271,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
         log.error('invoice amounts out of range: period not billed', { invoiceId: close.invoiceId, reason });
         s.billingFailures = [...(s.billingFailures ?? []), { invoiceId: close.invoiceId, periodStart: close.serviceFrom, periodEnd: close.serviceEnd, reason }].slice(-REMEMBERED_BILLING_FAILURES);
         s.closes.shift();
-        if (close.reason === 'invoice_now') remember({ invoiceId: close.invoiceId, number: null, status: 'billing_failed' });
+        if (close.reason === 'invoice_now' || close.reason === 'late_usage') remember({ invoiceId: close.invoiceId, number: null, status: 'billing_failed' });
         changed = true;
         invoicedInThisRun = true;
         continue;
