@@ -167,7 +167,7 @@ export function createInvoiceActivities(deps: ActivityDeps) {
     /**
      * Step 1b: late usage. Re-reads every usage window of the subscription's invoices (before
      * `before`) that ended within its plan version's lateUsageDays of `asOf` (the workflow's now;
-     * the activity's clock for runs that did not send it), and rates each difference with the
+     * `before` when a caller does not send it), and rates each difference with the
      * plan version and proration it was billed with.
      * A difference too large to store is left out and raises a billing_failed alert for that window
      * instead of failing this invoice: the next closes re-read the same window, so failing would
@@ -175,7 +175,8 @@ export function createInvoiceActivities(deps: ActivityDeps) {
      */
     async rateLateUsage(input: { tenantId: string; subscriptionId: string; currency: string; before: string; asOf?: string }): Promise<WireLine[]> {
       const before = new Date(input.before);
-      const asOf = input.asOf ? new Date(input.asOf) : new Date();
+      // Never the activity's clock: a retry must read the same windows.
+      const asOf = input.asOf ? new Date(input.asOf) : before;
       const lines = await withTenant(pg, input.tenantId, async (tx) => {
         const recent = await invoicesRepository.usageLinesWithinHorizon(tx, input.subscriptionId, before, asOf, { defaultDays: DEFAULT_LATE_USAGE_DAYS, maxDays: MAX_LATE_USAGE_DAYS });
         // A cumulative run is re-rated as a whole, so every line of it counts, even one billed
