@@ -17,8 +17,6 @@ export type ActivityDeps = {
   usage?: UsageSource;
   /** Payment gateways by name (tenant_payment_settings.gateway); default: { builtin }. */
   paymentGateways?: Readonly<Record<string, PaymentGateway>>;
-  /** How many earlier invoices of a subscription each close re-checks for late usage (default 3). */
-  lateUsageInvoices?: number;
   /**
    * Where webhooks may be delivered (cli/ passes the configured policy). Absent: private
    * addresses and plain http allowed, as in development and tests. `resolve` replaces DNS

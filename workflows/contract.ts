@@ -35,10 +35,13 @@ export type PlanTerms = {
   intervalCount: number;
   trialDays: number;
   gracePeriodSeconds: number;
+  /** Days after a period ends its late events are still billed; absent in runs started before it existed (35). */
+  lateUsageDays?: number;
 };
 
 export type SubscriptionState = 'trialing' | 'active' | 'past_due' | 'canceled';
-export type InvoiceReason = 'period_end' | 'invoice_now' | 'cancel';
+/** late_usage: an invoice of late-usage adjustments only, issued after a cancellation. */
+export type InvoiceReason = 'period_end' | 'invoice_now' | 'cancel' | 'late_usage';
 
 /** Instants travel as ISO strings (workflow payloads are JSON). */
 export type PeriodState = { kind: 'trial' | 'paid'; start: string; end: string; anchor: string; serviceFrom: string };
@@ -56,6 +59,8 @@ export type PendingClose = {
   serviceEnd: string;
   segments: SegmentState[];
   readyAt: string;
+  /** A late-usage close an invoice-now asked for (its answer is awaited); others may be replaced. */
+  requested?: boolean;
 };
 
 /**
@@ -93,6 +98,21 @@ export type CarriedSubscriptionState = {
   lastNotified?: string;
   /** The most recent closes whose invoice could not be issued. */
   billingFailures?: BillingFailure[];
+  /** After a cancellation: the late-usage horizon the workflow stays open for (set on that path only). */
+  lateUsage?: LateUsageWatch;
+};
+
+/**
+ * A canceled subscription waiting for late usage. Instants as ISO strings. `from` is where the
+ * next late-usage invoice's window starts (the cancellation, then each such invoice's end).
+ */
+export type LateUsageWatch = {
+  from: string;
+  until: string;
+  nextCheckAt: string;
+  /** The first interval between checks; it grows fourfold with each check that found nothing, up to a week. */
+  checkSeconds: number;
+  quietChecks: number;
 };
 
 export type SubscriptionWorkflowInput = {
@@ -105,6 +125,8 @@ export type SubscriptionWorkflowInput = {
   dunningScheduleDays?: number[];
   /** Closes a run invoices before it continues as new (default 12); tests set it lower. */
   maxClosesPerRun?: number;
+  /** After a cancellation, the first interval between looks for late usage (default 60 s, growing while nothing is found). */
+  lateUsageCheckSeconds?: number;
   carried?: CarriedSubscriptionState;
 };
 
@@ -145,6 +167,11 @@ export const subscriptionStatusQuery = defineQuery<SubscriptionStatus>('status')
 export const invoiceUncollectibleSignal = defineSignal<[{ invoiceId: string }]>('invoiceUncollectible');
 /** From dunning or the API: an invoice was paid or voided (past_due may end). */
 export const invoiceSettledSignal = defineSignal<[{ invoiceId: string; status?: 'paid' | 'void' }]>('invoiceSettled');
+/**
+ * From ingest: events a canceled subscription may still bill (within its late-usage horizon) have
+ * arrived, so it looks for late usage now rather than at its next periodic check.
+ */
+export const lateUsageArrivedSignal = defineSignal('lateUsageArrived');
 
 export const DEFAULT_DUNNING_SCHEDULE_DAYS = [0, 3, 5, 7] as const;
 

@@ -1,13 +1,13 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from '../deps.ts';
-import type { UsageSource } from './usage-source.ts';
+import type { MeasuredUsage, UsageSource } from './usage-source.ts';
 import { withTenant, type Tx } from '../../db/postgres/tenant-scope.ts';
 import { invoicesRepository, type InvoiceReason, type InvoiceRow, type NewInvoiceLine } from '../../db/postgres/invoices-repository.ts';
 import { plansRepository } from '../../db/postgres/plans-repository.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import { formatAmount, fromMinorUnits, toDecimal, toDecimalString, toStoredDecimal, toStoredMinorUnits } from '../../domain/money/index.ts';
 import { billingFailureType, continuedRun, invoiceLines, invoiceTotals, lateUsageAdjustment, partRuns, type InvoiceLineDraft, type LineRatingContext, type MeteredUsage, type PartRun } from '../../domain/billing/index.ts';
-import type { Plan } from '../../domain/pricing/index.ts';
+import { DEFAULT_LATE_USAGE_DAYS, MAX_LATE_USAGE_DAYS, type Plan } from '../../domain/pricing/index.ts';
 import { renderStoredInvoicePdf as renderPdf } from '../../db/postgres/stored-invoice-pdf.ts';
 import { decideFinalization } from './finalization.ts';
 import { meteringUsageSource } from './metering-usage-source.ts';
@@ -50,8 +50,6 @@ export type InvoiceSummary = {
   subtotal: string;
   total: string | null;
 };
-
-const DEFAULT_LATE_USAGE_INVOICES = 3;
 
 function summary(row: InvoiceRow): InvoiceSummary {
   const amount = (minor: bigint) => formatAmount(fromMinorUnits(minor, row.currency), row.currency);
@@ -100,6 +98,9 @@ function storedLine(line: WireLine, currency: string): NewInvoiceLine {
   };
 }
 
+/** Usage windows late-usage rating reads at once. */
+const LATE_USAGE_READS_AT_ONCE = 8;
+
 export function createInvoiceActivities(deps: ActivityDeps) {
   const { pg } = deps;
   // Meters are operator-owned (the same definition for every tenant): looked up by code.
@@ -111,7 +112,9 @@ export function createInvoiceActivities(deps: ActivityDeps) {
    * the earlier parts measured (read again now, late events included) and what stored invoices billed.
    */
   async function continuedRunOf(input: WriteInvoiceInput, period: { start: Date; end: Date }): Promise<{ run: PartRun; earlier: NonNullable<PartRun['earlier']> } | null> {
-    const segment = input.segments[0]!;
+    const segment = input.segments[0];
+    // A late-usage invoice has no parts of its own.
+    if (!segment) return null;
     const start = new Date(segment.from);
     if (start.getTime() === period.start.getTime()) return null;
     const [plan, stored] = await withTenant(pg, input.tenantId, (tx) =>
@@ -162,17 +165,20 @@ export function createInvoiceActivities(deps: ActivityDeps) {
     },
 
     /**
-     * Step 1b: late usage. Re-reads the usage windows of the subscription's recent invoices (before
-     * `before`) and rates each difference with the plan version and proration it was billed with.
+     * Step 1b: late usage. Re-reads every usage window of the subscription's invoices (before
+     * `before`) that ended within its plan version's lateUsageDays of `asOf` (the workflow's now;
+     * `before` when a caller does not send it), and rates each difference with the
+     * plan version and proration it was billed with.
      * A difference too large to store is left out and raises a billing_failed alert for that window
      * instead of failing this invoice: the next closes re-read the same window, so failing would
      * stop the subscription's billing for good.
      */
-    async rateLateUsage(input: { tenantId: string; subscriptionId: string; currency: string; before: string }): Promise<WireLine[]> {
+    async rateLateUsage(input: { tenantId: string; subscriptionId: string; currency: string; before: string; asOf?: string }): Promise<WireLine[]> {
       const before = new Date(input.before);
+      // Never the activity's clock: a retry must read the same windows.
+      const asOf = input.asOf ? new Date(input.asOf) : before;
       const lines = await withTenant(pg, input.tenantId, async (tx) => {
-        const since = await invoicesRepository.recentPeriodsSince(tx, input.subscriptionId, before, deps.lateUsageInvoices ?? DEFAULT_LATE_USAGE_INVOICES);
-        const recent = since ? await invoicesRepository.usageLinesBefore(tx, input.subscriptionId, since, before) : [];
+        const recent = await invoicesRepository.usageLinesWithinHorizon(tx, input.subscriptionId, before, asOf, { defaultDays: DEFAULT_LATE_USAGE_DAYS, maxDays: MAX_LATE_USAGE_DAYS });
         // A cumulative run is re-rated as a whole, so every line of it counts, even one billed
         // before the recent invoices.
         const runPeriods = [...new Set(recent.map((l) => l.rating as LineRatingContext | null).filter((r) => r?.from !== undefined).map((r) => r!.period.start))];
@@ -215,10 +221,20 @@ export function createInvoiceActivities(deps: ActivityDeps) {
       }
       const source = usageSource();
       const adjustments: WireLine[] = [];
-      for (const group of groups.values()) {
+      // A horizon of 400 days on a daily plan is 400 windows per meter: read a few at a time.
+      const all = [...groups.values()];
+      const measured = new Map<Group, PromiseSettledResult<MeasuredUsage>>();
+      for (let i = 0; i < all.length; i += LATE_USAGE_READS_AT_ONCE) {
+        const chunk = all.slice(i, i + LATE_USAGE_READS_AT_ONCE);
+        const settled = await Promise.allSettled(chunk.map((g) => source.read({ tenantId: input.tenantId, meter: g.rating.charge.meter, from: g.window.start, to: g.window.end })));
+        chunk.forEach((g, j) => measured.set(g, settled[j]!));
+      }
+      for (const group of all) {
         const meter = group.rating.charge.meter;
         try {
-          const usage = await source.read({ tenantId: input.tenantId, meter, from: group.window.start, to: group.window.end });
+          const read = measured.get(group)!;
+          if (read.status === 'rejected') throw read.reason;
+          const usage = read.value;
           const line = lateUsageAdjustment({
             currency: input.currency,
             rating: group.rating,

@@ -6,15 +6,22 @@ import { createIngestService } from './ingest-service.ts';
 import { ingestBodySchema, ingestExamples, ingestResponseSchema } from './ingest-schemas.ts';
 import type { MeteringRuntime } from './metering-runtime.ts';
 import type { UsageTickCounter } from '../realtime/usage-ticks.ts';
+import type { Client as TemporalClient } from '@temporalio/client';
+import { lateUsageArrivedSignal, subscriptionWorkflowId } from '../../workflows/contract.ts';
+import { createLateUsageNotifier } from './late-usage-notifier.ts';
 
 const DESCRIPTION = `Accepts usage events as CloudEvents 1.0 (structured, batch, or binary mode with ce-* headers and the data as the body) or plain JSON (one event, an array, or {events: [...]}).
 Answers 202 only after ClickHouse committed every event of the request. Any invalid event refuses the whole request (400, every problem listed as {index, field, message}) and nothing is written.
 The same (tenant, id) counts once in every usage read, however often it is posted: the first accepted delivery wins.
+An event whose billing period ended more than its plan's lateUsageDays ago, for every subscription that could bill it, is stored but gets a "late_beyond_horizon" warning (with its index): it will not be billed.
 Limits: 5 MiB and 10,000 events per request (413). A request is admitted or refused whole. While the ingest queue is more than half full, a tenant holding more than half of it gets 429 with Retry-After; every other tenant is admitted until the queue is full, then gets 503 with Retry-After. A refusal the queue can decide without the body comes before the body is read.`;
 
 /** POST /api/usage/ingest and its alias POST /api/events: decode → validate → batch → 202. */
-export function ingestRoutes(runtime: MeteringRuntime, ticks?: UsageTickCounter): RouteDef[] {
-  const ingest = createIngestService(runtime, { ticks });
+export function ingestRoutes(runtime: MeteringRuntime, ticks?: UsageTickCounter, temporal?: TemporalClient): RouteDef[] {
+  const notifyLateUsage = temporal
+    ? createLateUsageNotifier((id) => temporal.workflow.getHandle(subscriptionWorkflowId(id)).signal(lateUsageArrivedSignal))
+    : undefined;
+  const ingest = createIngestService(runtime, { ticks, horizons: runtime.horizons, ...(notifyLateUsage ? { notifyLateUsage } : {}) });
   const route = (path: string, operationId: string, summary: string) =>
     defineRoute({
       method: 'post', path, operationId, tag: 'usage', summary, description: DESCRIPTION,

@@ -23,7 +23,18 @@ export const ingestBodySchema = z.union([usageEventSchema, z.array(usageEventSch
 export const ingestResponseSchema = z
   .object({
     accepted: z.number().int().meta({ description: 'Events in the request, redeliveries included, all committed to storage' }),
-    warnings: z.array(z.object({ type: z.string(), message: z.string() })).meta({ description: 'Event types that no meter reads: stored, but they count for nothing yet' }),
+    warnings: z
+      .array(
+        z.object({
+          type: z.string().meta({ description: 'An event type that no meter reads (stored, but it counts for nothing yet), or `late_beyond_horizon`' }),
+          message: z.string(),
+          index: z.number().int().optional().meta({ description: 'late_beyond_horizon: the event (events[index]) that will not be billed' }),
+        }),
+      )
+      .meta({
+        description:
+          "Event types that no meter reads; and `late_beyond_horizon` per event whose billing period ended more than its plan's lateUsageDays ago for every subscription that could bill it (stored, never billed; at most 100 listed, then one with the count)",
+      }),
   })
   .meta({ id: 'IngestResult' });
 

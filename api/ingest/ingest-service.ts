@@ -13,12 +13,19 @@ import { IngestUnavailableError } from './batcher.ts';
 import type { MeteringRuntime } from './metering-runtime.ts';
 import type { IngestBody } from './ingest-body.ts';
 import type { UsageTickCounter } from '../realtime/usage-ticks.ts';
+import { beyondLateUsageHorizon, canceledBillersOf } from '../../domain/billing/index.ts';
+import type { LateUsageHorizons } from './late-usage-horizons.ts';
+import type { LateUsageNotifier } from './late-usage-notifier.ts';
 
-export type IngestWarning = { type: string; message: string };
+/** `index`: the event a warning is about (per-event warnings such as late_beyond_horizon). */
+export type IngestWarning = { type: string; message: string; index?: number };
 export type IngestResult = { accepted: number; warnings: IngestWarning[] };
 
 /** At most this many field errors are listed; `detail` gives the total. */
 const MAX_LISTED_ERRORS = 100;
+/** At most this many late_beyond_horizon warnings are listed; one more gives the total. */
+const MAX_LISTED_LATE = 100;
+export const LATE_BEYOND_HORIZON = 'late_beyond_horizon';
 
 /**
  * Acceptance order for deduplication: a per-process clock in microseconds that never
@@ -38,9 +45,43 @@ function createIngestClock(now: () => number) {
  * batcher: decode → validate → authorise → write. Atomic per request: any invalid event
  * refuses the request (400, every problem listed) and nothing of it is written.
  */
-export function createIngestService(runtime: MeteringRuntime, opts: { ticks?: UsageTickCounter | undefined; now?: () => number } = {}) {
+export function createIngestService(
+  runtime: MeteringRuntime,
+  opts: { ticks?: UsageTickCounter | undefined; now?: () => number; horizons?: LateUsageHorizons; notifyLateUsage?: LateUsageNotifier } = {},
+) {
   const now = opts.now ?? Date.now;
   const stamp = createIngestClock(now);
+
+  /**
+   * After the write: a warning per event no subscription will ever bill because its window ended
+   * beyond every horizon, and a nudge to canceled subscriptions that can still bill some. Advisory:
+   * a failed look-up leaves the warnings out and never fails the accepted request.
+   */
+  async function lateUsage(events: readonly UsageEvent[], tenants: readonly string[]): Promise<IngestWarning[]> {
+    if (!opts.horizons) return [];
+    const byTenant = new Map<string, Awaited<ReturnType<LateUsageHorizons['billersOf']>>>();
+    try {
+      for (const tenantId of new Set(tenants)) byTenant.set(tenantId, await opts.horizons.billersOf(tenantId));
+    } catch {
+      return [];
+    }
+    const late: number[] = [];
+    const nudge = new Set<string>();
+    events.forEach((e, i) => {
+      const billers = byTenant.get(tenants[i]!)!;
+      if (billers.length === 0) return;
+      if (beyondLateUsageHorizon(billers, e.type, e.timeMs)) late.push(i);
+      for (const id of canceledBillersOf(billers, e.type, e.timeMs)) nudge.add(id);
+    });
+    if (nudge.size > 0) opts.notifyLateUsage?.([...nudge]);
+    const warnings: IngestWarning[] = late.slice(0, MAX_LISTED_LATE).map((i) => ({
+      type: LATE_BEYOND_HORIZON,
+      index: i,
+      message: `events[${i}] (${new Date(events[i]!.timeMs).toISOString()}) falls in a billing period that ended more than its plan's lateUsageDays ago for every subscription that could bill it: it is stored but will not be billed`,
+    }));
+    if (late.length > MAX_LISTED_LATE) warnings.push({ type: LATE_BEYOND_HORIZON, message: `${late.length - MAX_LISTED_LATE} more events of this request are beyond the late-usage horizon` });
+    return warnings;
+  }
 
   async function tenantOf(principal: Principal, events: readonly (UsageEvent | undefined)[], errors: EventFieldError[]): Promise<(string | undefined)[]> {
     if (principal.kind === 'apiKey') {
@@ -148,7 +189,8 @@ export function createIngestService(runtime: MeteringRuntime, opts: { ticks?: Us
         opts.ticks.record(tenantId, type, n);
       }
     }
-    const warnings = [...unmetered].map((type) => ({ type, message: `no meter uses event type "${type}": the events are stored but count for nothing until a meter reads them` }));
+    const warnings: IngestWarning[] = [...unmetered].map((type) => ({ type, message: `no meter uses event type "${type}": the events are stored but count for nothing until a meter reads them` }));
+    warnings.push(...(await lateUsage(events as UsageEvent[], tenants as string[])));
     return { accepted: rows.length, warnings };
   };
 }

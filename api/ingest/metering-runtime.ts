@@ -5,6 +5,7 @@ import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { createMeterCatalog, type MeterCatalog } from '../meters/meter-catalog.ts';
 import { createBatcher, type Batcher, type BatcherOptions } from './batcher.ts';
 import { createTenantDirectory, type TenantDirectory } from './tenant-directory.ts';
+import { createLateUsageHorizons, type LateUsageHorizons } from './late-usage-horizons.ts';
 
 /**
  * What the metering routes share inside one process: the ingest batcher (the only
@@ -17,6 +18,8 @@ export type MeteringRuntime = {
   batcher: Batcher;
   meters: MeterCatalog;
   tenants: TenantDirectory;
+  /** Each tenant's subscriptions' late-usage horizons (ingest's late_beyond_horizon warning). */
+  horizons: LateUsageHorizons;
   stop(): Promise<void>;
 };
 
@@ -42,6 +45,7 @@ export function createMeteringRuntime(deps: {
     batcher,
     meters: createMeterCatalog(deps.pg),
     tenants: createTenantDirectory(deps.pg),
+    horizons: createLateUsageHorizons(deps.pg),
     stop: () => batcher.stop(),
   };
 }

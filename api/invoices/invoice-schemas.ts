@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { formatAmount, fromMinorUnits, toDecimal, toDecimalString } from '../../domain/money/index.ts';
 import type { InvoiceLineRow, InvoiceRow } from '../../db/postgres/invoices-repository.ts';
-import { INVOICE_STATUSES } from '../../db/postgres/invoices-repository.ts';
+import { INVOICE_REASONS, INVOICE_STATUSES } from '../../db/postgres/invoices-repository.ts';
 import { CREDIT_ENTRY_KINDS } from '../../db/postgres/credits-repository.ts';
 import { INVOICE_LINE_TYPES, amountDue } from '../../domain/billing/index.ts';
 import { problemSchema } from '../http/problem.ts';
@@ -32,7 +32,7 @@ export const invoiceSchema = z
     id: z.uuid(),
     number: z.string().nullable().describe('INV-<year>-<six digits>, assigned at finalization; null while draft'),
     status: z.enum(INVOICE_STATUSES),
-    reason: z.enum(['period_end', 'invoice_now', 'cancel']),
+    reason: z.enum(INVOICE_REASONS).describe('late_usage: late-usage adjustments issued after a cancellation'),
     tenantId: z.uuid(),
     subscriptionId: z.uuid(),
     currency: z.string(),

@@ -118,6 +118,7 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
       description:
         'Bills the current period up to now: the base fee prorated and usage rated cumulatively since the period start, less what ' +
         'earlier invoices of the period billed. The period keeps its start and end; its own invoice bills the rest. Answers 201 with the finalized ' +
+        "On a canceled subscription within its plan's lateUsageDays, it issues the late-usage invoice (late events not yet billed) at once. " +
         'invoice when it is ready within 30 s, otherwise 202 with its id and a Location to poll. With an `Idempotency-Key` header ' +
         '(1 to 255 printable ASCII characters), a repeat of the request gives the same invoice, never a second one.',
       body: { schema: generateBody },
@@ -126,7 +127,7 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
         202: { description: 'Still being issued: poll Location', schema: pendingSchema },
         400: { description: 'A malformed body or Idempotency-Key header' },
         404: { description: 'No such subscription' },
-        409: { description: 'Nothing to invoice (trial, just started, ended), or the invoice could not be issued (amounts out of range, or a billing rule broken)' },
+        409: { description: 'Nothing to invoice (trial, just started, ended beyond its late-usage horizon, or canceled with no late usage), or the invoice could not be issued (amounts out of range, or a billing rule broken)' },
         422: { description: 'The Idempotency-Key was already used for another subscription' },
       },
       handler: async ({ body, principal, ctx }) => {
@@ -139,6 +140,9 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
         const outcome = await deps.subscriptions.invoiceNow(scope, body.subscriptionId, deps.generateWaitMs, claim?.invoiceId);
         const location = { Location: `/api/invoices/${outcome.invoiceId}` };
         if (outcome.pending) return { status: 202, body: { invoiceId: outcome.invoiceId, status: 'pending' }, headers: location };
+        if (outcome.result?.status === 'nothing_to_invoice') {
+          throw new HttpProblem(409, 'nothing to invoice: no late usage has arrived since the last invoice of this canceled subscription');
+        }
         if (outcome.result?.status === 'billing_failed') {
           throw new HttpProblem(409, 'the invoice could not be issued: its amounts are larger than an invoice can hold, or its rating broke a billing rule; the billing_failed alert raised says which, and the window was not billed');
         }

@@ -32,6 +32,7 @@ export const planResponse = z
     baseFee: z.string(),
     trialDays: z.number().int(),
     gracePeriodSeconds: z.number().int(),
+    lateUsageDays: z.number().int().describe('days after a period ends during which its late events are still billed, as adjustments'),
     charges: z.array(chargeSchema),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),

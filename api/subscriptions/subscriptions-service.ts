@@ -29,6 +29,8 @@ export type SubscriptionsServiceDeps = {
   dunningScheduleDays?: number[];
   /** Closes one workflow run invoices before it continues as new (default 12; tests set it lower). */
   maxClosesPerRun?: number;
+  /** After a cancellation, the first interval between the workflow's looks for late usage (default 60 s). */
+  lateUsageCheckSeconds?: number;
 };
 
 /** What the API answers for a subscription (live from the workflow, else the read model). */
@@ -62,6 +64,7 @@ export const planTermsOf = (r: PlanRecord): PlanTerms => ({
   intervalCount: r.plan.intervalCount,
   trialDays: r.plan.trialDays,
   gracePeriodSeconds: r.plan.gracePeriodSeconds,
+  lateUsageDays: r.plan.lateUsageDays,
 });
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -217,6 +220,7 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
           billingAnchor: billingAnchor.toISOString(),
           ...(deps.dunningScheduleDays ? { dunningScheduleDays: deps.dunningScheduleDays } : {}),
           ...(deps.maxClosesPerRun ? { maxClosesPerRun: deps.maxClosesPerRun } : {}),
+          ...(deps.lateUsageCheckSeconds ? { lateUsageCheckSeconds: deps.lateUsageCheckSeconds } : {}),
         };
         pending = {
           subscription_id: id,

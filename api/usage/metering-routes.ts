@@ -11,7 +11,7 @@ export function meteringRoutes(deps: AppDeps): RouteDef[] {
   if (!metering) throw new Error('createApp provides deps.metering before building routes');
   return [
     ...metersRoutes({ pg: deps.pg, meters: metering.meters }),
-    ...ingestRoutes(metering, deps.usageTicks),
+    ...ingestRoutes(metering, deps.usageTicks, deps.temporal),
     ...usageRoutes({ pg: deps.pg, clickhouse: deps.clickhouse, metering }),
     ...tenantsUsageRoutes({ pg: deps.pg, clickhouse: deps.clickhouse, metering }),
   ];

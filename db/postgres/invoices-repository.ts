@@ -10,7 +10,8 @@ import { INVOICE_LINE_TYPES, INVOICE_STATES, type InvoiceTransition } from '../.
 
 export const INVOICE_STATUSES = INVOICE_STATES;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
-export type InvoiceReason = 'period_end' | 'invoice_now' | 'cancel';
+export const INVOICE_REASONS = ['period_end', 'invoice_now', 'cancel', 'late_usage'] as const;
+export type InvoiceReason = (typeof INVOICE_REASONS)[number];
 
 export const invoiceRow = z.object({
   id: z.string(),
@@ -18,7 +19,7 @@ export const invoiceRow = z.object({
   subscription_id: z.string(),
   number: z.string().nullable(),
   status: z.enum(INVOICE_STATUSES),
-  reason: z.enum(['period_end', 'invoice_now', 'cancel']),
+  reason: z.enum(INVOICE_REASONS),
   currency: z.string(),
   period_start: z.date(),
   period_end: z.date(),
@@ -185,19 +186,6 @@ export const invoicesRepository = {
   },
 
   /**
-   * Usage and adjustment lines of a subscription's earlier invoices whose usage window starts in
-   * [since, before): what late usage is checked against. Void invoices count too: what they
-   * billed is settled and must not be billed again as "late".
-   */
-  usageLinesBefore: (tx: Tx, subscriptionId: string, since: Date, before: Date) =>
-    tx.any(sql.type(invoiceLineRow)`
-      SELECT ${qualifiedLineColumns}
-      FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
-      WHERE i.subscription_id = ${subscriptionId} AND l.type IN ('usage', 'adjustment') AND l.usage_from IS NOT NULL
-        AND l.usage_from >= ${ts(since)} AND l.usage_from < ${ts(before)}
-      ORDER BY l.usage_from, i.period_start, l.position`),
-
-  /**
    * The lines of a subscription's invoices before `before` that were rated cumulatively within the
    * schedule period starting at `periodStart` (their rating names a run start): what earlier parts
    * of that period billed, per charge, and their prorated base fees (no meter), which name the run
@@ -212,12 +200,22 @@ export const invoicesRepository = {
         AND l.rating->>'from' IS NOT NULL AND l.rating->'period'->>'start' = ${periodStart.toISOString()}
       ORDER BY i.period_start, l.position`),
 
-  /** The earliest period start among a subscription's last `n` invoices before `before` (null: none). */
-  recentPeriodsSince: (tx: Tx, subscriptionId: string, before: Date, n: number) =>
-    tx.oneFirst(sql.type(z.object({ since: z.date().nullable() }))`
-      SELECT min(period_start) AS since FROM (
-        SELECT period_start FROM invoices WHERE subscription_id = ${subscriptionId} AND period_start < ${ts(before)}
-        ORDER BY period_start DESC LIMIT ${n}) recent`),
+  /**
+   * The usage and adjustment lines of a subscription's invoices before `before` whose window ended
+   * at most its plan version's late_usage_days before `asOf` (the late-usage horizon), never more
+   * than `maxDays`: the windows late events may still be billed for. A line without a plan version
+   * uses `defaultDays`.
+   */
+  usageLinesWithinHorizon: (tx: Tx, subscriptionId: string, before: Date, asOf: Date, o: { defaultDays: number; maxDays: number }) =>
+    tx.any(sql.type(invoiceLineRow)`
+      SELECT ${qualifiedLineColumns}
+      FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
+      LEFT JOIN plan_versions v ON v.plan_id = l.plan_id AND v.version = l.plan_version
+      WHERE i.subscription_id = ${subscriptionId} AND l.type IN ('usage', 'adjustment') AND l.usage_from IS NOT NULL
+        AND l.usage_from < ${ts(before)}
+        AND l.usage_to >= ${ts(asOf)} - make_interval(days => ${o.maxDays})
+        AND l.usage_to >= ${ts(asOf)} - make_interval(days => COALESCE(v.late_usage_days, ${o.defaultDays}))
+      ORDER BY l.usage_from, i.period_start, l.position`),
 
   /**
    * The next gapless number of `year`, taken in the caller's transaction: a rollback returns it.

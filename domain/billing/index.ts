@@ -36,3 +36,5 @@ export { estimatePeriodSoFar } from './period-estimate.ts';
 export type { PeriodSoFar, ReadQuantity } from './period-estimate.ts';
 export { monthlyRecurringRevenue } from './recurring-revenue.ts';
 export type { RecurringFees } from './recurring-revenue.ts';
+export { beyondLateUsageHorizon, canceledBillersOf } from './late-usage-horizon.ts';
+export type { LateUsageBiller } from './late-usage-horizon.ts';

@@ -13,7 +13,16 @@ const valid = {
 
 describe('planSchema', () => {
   it('fills the defaults', () => {
-    expect(planSchema.parse(valid)).toEqual({ ...valid, intervalCount: 1, trialDays: 0, gracePeriodSeconds: 3600 });
+    expect(planSchema.parse(valid)).toEqual({ ...valid, intervalCount: 1, trialDays: 0, gracePeriodSeconds: 3600, lateUsageDays: 35 });
+  });
+
+  it('takes lateUsageDays from 0 to 400 whole days, and refuses anything else naming the field', () => {
+    for (const ok of [0, 1, 400]) expect(planSchema.parse({ ...valid, lateUsageDays: ok }).lateUsageDays).toBe(ok);
+    for (const bad of [401, -1, 0.5, '35', null, Number.NaN, Number.POSITIVE_INFINITY]) {
+      const result = planSchema.safeParse({ ...valid, lateUsageDays: bad });
+      expect(result.success).toBe(false);
+      expect(result.error!.issues.map((i) => i.path.join('.'))).toEqual(['lateUsageDays']);
+    }
   });
 
   it('names the path of a bad tier, charge index and tier index included', () => {

@@ -5,6 +5,10 @@ import { chargeSchema } from './charge-schema.ts';
 
 export const MAX_CHARGES = 100;
 export const DEFAULT_GRACE_PERIOD_SECONDS = 3600;
+/** Late events are billed up to this many days after their period ends (0..MAX_LATE_USAGE_DAYS). */
+export const DEFAULT_LATE_USAGE_DAYS = 35;
+/** A bound on how far back each invoice re-reads: at most 400 daily windows per meter. */
+export const MAX_LATE_USAGE_DAYS = 400;
 
 const wholeNumber = (max: number) =>
   z
@@ -26,6 +30,11 @@ export const planSchema = z.strictObject({
   trialDays: wholeNumber(3650).default(0),
   /** How long after a period ends late events are still waited for before rating it. */
   gracePeriodSeconds: wholeNumber(30 * 86_400).default(DEFAULT_GRACE_PERIOD_SECONDS),
+  /**
+   * How many days after a period ends its late events are still billed, as adjustments on a later
+   * invoice (after a cancellation too: the subscription stays open for them that long).
+   */
+  lateUsageDays: wholeNumber(MAX_LATE_USAGE_DAYS).default(DEFAULT_LATE_USAGE_DAYS),
   charges: z
     .array(chargeSchema, { error: 'must be a list of charges' })
     .max(MAX_CHARGES, { error: `must have at most ${MAX_CHARGES} charges` })

@@ -26,7 +26,7 @@ export type Recording = {
 };
 
 export type ScenarioContext = { api: ApiCall; temporal: Client; pg: DatabasePool; config: Config; log: (line: string) => void; fixtures: Fixtures };
-type Fixtures = { plans: { trial: string; pro: string; daily: string }; uncollectibleHook: { endpointId: string; receiver: WebhookReceiver } };
+type Fixtures = { plans: { trial: string; pro: string; daily: string; late: string }; uncollectibleHook: { endpointId: string; receiver: WebhookReceiver } };
 
 type Invoice = { id: string; status: string; periodStart: string; total: string | null; amountDue: string | null };
 type Subscription = { id: string; workflowId: string; status: string };
@@ -38,12 +38,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function prepareFixtures(api: ApiCall): Promise<Fixtures> {
   await api('POST', '/meters', { body: METER });
   // Daily plans so a back-dated start rolls through a trial and paid periods at once; a short
-  // grace period so each close also waits on its grace-period timer, as in production.
-  const plan = async (code: string, baseFee: string, trialDays: number) =>
+  // grace period so each close also waits on its grace-period timer, as in production. A late-usage
+  // horizon of 0 days, so a canceled subscription completes after one look for late usage; the
+  // late-usage scenario has its own plan with a horizon of a day.
+  const plan = async (code: string, baseFee: string, trialDays: number, lateUsageDays = 0) =>
     (await api<{ id: string }>('POST', '/pricing/plans', {
-      body: { code, name: code, currency: 'USD', interval: 'day', baseFee, trialDays, gracePeriodSeconds: 5, charges: [{ meter: METER.code, model: 'per_unit', unitPrice: '0.01', freeUnits: '5' }] },
+      body: { code, name: code, currency: 'USD', interval: 'day', baseFee, trialDays, gracePeriodSeconds: 5, lateUsageDays, charges: [{ meter: METER.code, model: 'per_unit', unitPrice: '0.01', freeUnits: '5' }] },
     })).id;
-  const plans = { trial: await plan('replay-trial', '10.00', 1), pro: await plan('replay-pro', '30.00', 0), daily: await plan('replay-daily', '20.00', 0) };
+  const plans = { trial: await plan('replay-trial', '10.00', 1), pro: await plan('replay-pro', '30.00', 0), daily: await plan('replay-daily', '20.00', 0), late: await plan('replay-late', '20.00', 0, 1) };
   // Only invoice.uncollectible, which one scenario emits once: its delivery fails twice, then succeeds.
   const receiver = await startWebhookReceiver({ failFirst: 2 });
   const endpoint = await api<{ id: string }>('POST', '/webhooks', { body: { url: receiver.url, events: ['invoice.uncollectible'] } });
@@ -107,11 +109,46 @@ export async function subscriptionLifecycle(ctx: ScenarioContext): Promise<Recor
       covers: [
         'back-dated start: the trial and period 1 roll at once; period 1 invoiced (usage, rating, invoice, dunning child paid at once, webhooks, status); the timer to period 2 end fires; continue-as-new',
         'period 2 closed after its grace-period timer and invoiced; changePlan immediate (two parts); invoiceNow (the period so far, paid; on runs since invoice-now-keeps-period the period is kept); cancel immediate; continue-as-new',
-        "the cancellation's final invoice (since invoice-now-keeps-period: from the invoice-now to the cancel, rated cumulatively); waits for its dunning child; completes",
+        "the cancellation's final invoice (since invoice-now-keeps-period: from the invoice-now to the cancel, rated cumulatively); since late-usage-after-cancel, a 0-day late-usage horizon: one look for late usage (rateLateUsage); waits for its dunning child; completes",
       ],
       check: (runs) => expectRuns(runs, [{ end: 'continued_as_new', invoices: 1 }, { end: 'continued_as_new', invoices: 2 }, { end: 'completed', invoices: 1 }]),
     },
     { name: 'dunning-paid-at-first-attempt', scenario: 'subscription-lifecycle', workflowId: dunningWorkflowId(first!.id), covers: ['period 1 of the lifecycle: the first attempt succeeds; invoice.paid; invoiceSettled to the subscription'] },
+  ];
+}
+
+/**
+ * A canceled subscription within its late-usage horizon (a day): a late event posted to ingest
+ * (which signals the workflow) is billed on a late_usage invoice after the 5 s grace; then an
+ * invoice-now finds nothing late (409). The last run stays open for the rest of the horizon.
+ */
+export async function lateUsageAfterCancel(ctx: ScenarioContext): Promise<Recording[]> {
+  const tenant = await createTenant(ctx, 'Replay late usage');
+  const startAt = Date.now() - 2 * DAY - MINUTE;
+  const sub = await ctx.api<Subscription>('POST', '/subscriptions', { body: { tenantId: tenant.id, planId: ctx.fixtures.plans.late, startAt: new Date(startAt).toISOString() } });
+  const issued = async (n: number) => (await invoicesOf(ctx, sub.id)).filter((i) => i.status === 'paid').length >= n;
+  await until('two periods invoiced and paid', () => issued(2));
+  await ctx.api('POST', `/subscriptions/${sub.id}/cancel`, { body: { at: 'immediate' } });
+  await until('the final invoice paid', () => issued(3));
+  // Let the read model show the cancellation, which ingest reads to decide whom to tell.
+  await sleep(3_000);
+  // In period 2, which ended a minute before the start (within the day's horizon; period 1 is not).
+  await ingest(ctx, tenant.key, eventsIn(tenant.id, METER.eventType, startAt + DAY + MINUTE, MINUTE, 8, 'late'));
+  await until('the late-usage invoice paid', () => issued(4), 180_000);
+  await ctx.api('POST', '/invoices/generate', { body: { subscriptionId: sub.id }, expect: 409 });
+  ctx.log('late usage: done');
+  return [
+    {
+      name: 'subscription-late-usage-after-cancel',
+      scenario: 'late-usage-after-cancel',
+      workflowId: sub.workflowId,
+      covers: [
+        'back-dated start: two daily periods invoiced at once; cancel immediate; continue-as-new',
+        'the late-usage watch starts (patch late-usage-after-cancel); the final invoice; looks for late usage (rateLateUsage), a lateUsageArrived signal; late usage found, its close waits the grace (timer); continue-as-new',
+        'an open run: the late_usage invoice (rateLateUsage, writeInvoice, finalizeInvoice, dunning child); invoiceNow finds nothing late (nothing_to_invoice); waiting for the next look',
+      ],
+      check: (runs) => expectRuns(runs, [{ end: 'continued_as_new', invoices: 2 }, { end: 'continued_as_new', invoices: 1 }, { end: 'open', invoices: 1 }]),
+    },
   ];
 }
 
@@ -265,4 +302,4 @@ export async function billingDomainError(ctx: ScenarioContext): Promise<Recordin
   }];
 }
 
-export const SCENARIOS = [subscriptionLifecycle, dunningDeclinedThenPaid, dunningUncollectible, dunningVoided, anomalyScan, selfCheck, billingDomainError];
+export const SCENARIOS = [subscriptionLifecycle, dunningDeclinedThenPaid, dunningUncollectible, dunningVoided, anomalyScan, selfCheck, billingDomainError, lateUsageAfterCancel];

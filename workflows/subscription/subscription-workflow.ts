@@ -27,6 +27,7 @@ import {
   dunningWorkflowId,
   invoiceNowUpdate,
   invoiceSettledSignal,
+  lateUsageArrivedSignal,
   invoiceUncollectibleSignal,
   subscriptionStatusQuery,
 } from '../contract.ts';
@@ -51,6 +52,18 @@ import {
   rollIfEnded,
   statusOf,
 } from './timeline.ts';
+import {
+  MAX_LATE_CHECKS_PER_RUN,
+  afterLateUsageCheck,
+  lateUsageGraceMs,
+  lateUsageInvoiced,
+  lateUsageOpen,
+  lateUsageStep,
+  lateUsageWindow,
+  nudgeLateUsage,
+  queueLateUsageClose,
+  startLateUsageWatch,
+} from './late-usage.ts';
 
 // Activities retry with backoff until they succeed: every one is idempotent (see activities/).
 const billing = proxyActivities<Activities>({
@@ -89,6 +102,13 @@ const BOUNDED_CLOSES_PER_RUN = 'bounded-closes-per-run';
  * and started a new one at that instant.
  */
 const INVOICE_NOW_KEEPS_PERIOD = 'invoice-now-keeps-period';
+/**
+ * Patch: a canceled subscription stays open for its plan's late-usage horizon, looks for late
+ * usage now and then (and on invoice-now), and bills it on late-usage invoices. Asked only once
+ * the subscription has ended. Before it, the workflow completed once its final invoice was issued
+ * and collected, and late events after that were never billed.
+ */
+const LATE_USAGE_AFTER_CANCEL = 'late-usage-after-cancel';
 
 /**
  * One subscription, for its whole life (workflow ID subscription-<id>). Each run waits for the
@@ -149,6 +169,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       validator: (req) => {
         if (typeof req?.invoiceId !== 'string' || req.invoiceId.length === 0) throw new Error('invoiceId is required');
         if (results.has(req.invoiceId) || invoiceNowRequests.includes(req.invoiceId)) return;
+        // Ended, within the late-usage horizon: invoice-now issues the late-usage invoice.
+        if (lateUsageOpen(s, Date.now())) return;
         reject(invoiceNowProblem(afterRolls(s, Date.now()), Date.now()));
       },
     },
@@ -176,10 +198,17 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     report = true;
   });
 
+  // Only a canceled subscription watching for late usage acts on it (see LATE_USAGE_AFTER_CANCEL).
+  let nudged = false;
+  setHandler(lateUsageArrivedSignal, () => {
+    if (s.lateUsage && nudgeLateUsage(s.lateUsage, Date.now())) nudged = true;
+  });
+
   // Dunning children started by this run and still collecting.
   const collecting = new Set<string>();
   let invoicedInThisRun = false;
   let closesInThisRun = 0;
+  let lateChecksInThisRun = 0;
 
   for (;;) {
     // Continue as new lazily: once this run has invoiced a period, the next piece of work (the
@@ -188,7 +217,10 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     // recorded in the history of the run that started it. Requests already accepted by handlers
     // are answered in this run.
     const workDue = invoiceNowRequests.length > 0 || periodEnded(s, Date.now()) || dueCloses(s, Date.now()) > 0;
-    if (((invoicedInThisRun && workDue) || workflowInfo().continueAsNewSuggested) && invoiceNowRequests.length === 0 && allHandlersFinished()) {
+    // A canceled subscription's late-usage checks also continue as new, once nothing is collecting
+    // (lateChecksInThisRun grows only on the patched path).
+    const checksDone = lateChecksInThisRun >= MAX_LATE_CHECKS_PER_RUN && collecting.size === 0;
+    if (((invoicedInThisRun && workDue) || checksDone || workflowInfo().continueAsNewSuggested) && invoiceNowRequests.length === 0 && allHandlersFinished()) {
       if (report) await reportStatus();
       await continueAsNew<typeof subscriptionWorkflow>({ ...input, carried: s });
     }
@@ -200,12 +232,18 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     // arrives with the period's end still bills what it asked for.
     while (invoiceNowRequests.length > 0) {
       const invoiceId = invoiceNowRequests.shift()!;
-      if (!closeNow(s, Date.now(), invoiceId, 'invoice_now', patched(INVOICE_NOW_KEEPS_PERIOD))) remember({ invoiceId, number: null, status: 'nothing_to_invoice' });
+      // s.lateUsage exists only on the late-usage path (see LATE_USAGE_AFTER_CANCEL).
+      const queued = s.lateUsage && !s.period ? queueLateUsageClose(s, Date.now(), invoiceId, Date.now(), true) : closeNow(s, Date.now(), invoiceId, 'invoice_now', patched(INVOICE_NOW_KEEPS_PERIOD));
+      if (!queued) remember({ invoiceId, number: null, status: 'nothing_to_invoice' });
       changed = true;
     }
     while (rollIfEnded(s, Date.now(), uuid4)) {
       changed = true;
       notifyRoll();
+    }
+    if (!s.period && !s.lateUsage && s.state === 'canceled' && patched(LATE_USAGE_AFTER_CANCEL)) {
+      s.lateUsage = startLateUsageWatch(s, Date.now(), input.lateUsageCheckSeconds) ?? undefined;
+      changed = true;
     }
 
     // Closes go in order; one that is ready releases every earlier one still in its grace period.
@@ -222,7 +260,21 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       let invoice: InvoiceSummary;
       closesInThisRun += 1;
       try {
-        invoice = await invoicePeriod(input, close, collecting);
+        if (close.reason === 'late_usage') {
+          const window = lateUsageWindow(s, close);
+          const issued = window && (await invoiceLateUsage(input, window, collecting));
+          if (!issued) {
+            // Nothing late after all (it was billed already, or a redelivery): no invoice.
+            s.closes.shift();
+            remember({ invoiceId: close.invoiceId, number: null, status: 'nothing_to_invoice' });
+            changed = true;
+            continue;
+          }
+          invoice = issued;
+          lateUsageInvoiced(s, close);
+        } else {
+          invoice = await invoicePeriod(input, close, collecting);
+        }
       } catch (err) {
         // The invoice activity has raised a billing_failed alert; retrying cannot cure the failure
         // (numbers that do not fit, a broken domain rule). patched() is asked only here, each type
@@ -233,7 +285,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
         log.error('invoice failed for good: period not billed', { invoiceId: close.invoiceId, type: failed.type, reason });
         s.billingFailures = [...(s.billingFailures ?? []), { invoiceId: close.invoiceId, periodStart: close.serviceFrom, periodEnd: close.serviceEnd, reason }].slice(-REMEMBERED_BILLING_FAILURES);
         s.closes.shift();
-        if (close.reason === 'invoice_now') remember({ invoiceId: close.invoiceId, number: null, status: 'billing_failed' });
+        if (close.reason === 'invoice_now' || close.reason === 'late_usage') remember({ invoiceId: close.invoiceId, number: null, status: 'billing_failed' });
         changed = true;
         invoicedInThisRun = true;
         continue;
@@ -243,7 +295,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       if (invoice.status === 'paid') s.outbox.push(invoiceEvent(input, 'invoice.paid', invoice));
       s.lastInvoice = { invoiceId: invoice.invoiceId, number: invoice.number, status: invoice.status, periodStart: invoice.periodStart, periodEnd: invoice.periodEnd, currency: invoice.currency, total: invoice.total };
       s.closes.shift();
-      if (close.reason === 'invoice_now') remember({ invoiceId: close.invoiceId, number: invoice.number, status: invoice.status });
+      if (close.reason === 'invoice_now' || close.reason === 'late_usage') remember({ invoiceId: close.invoiceId, number: invoice.number, status: invoice.status });
       changed = true;
       invoicedInThisRun = true;
     }
@@ -251,6 +303,24 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     if (changed || report) await reportStatus();
     await flushOutbox();
 
+    if (!s.period && s.closes.length === 0 && s.lateUsage) {
+      // Ended, within the late-usage horizon: look for late usage when a check is due (a
+      // late-usage invoice is then due after the plan's grace), else sleep until the next check
+      // or a request. Once the horizon has passed, complete as below.
+      const step = lateUsageStep(s.lateUsage, Date.now());
+      if (step.kind === 'check') {
+        lateChecksInThisRun += 1;
+        const found = await billing.rateLateUsage({ tenantId: input.tenantId, subscriptionId: input.subscriptionId, currency: currentPlan(s).currency, before: s.lateUsage.until, asOf: new Date(Date.now()).toISOString() });
+        if (found.length > 0) queueLateUsageClose(s, Date.now(), uuid4(), Date.now() + lateUsageGraceMs(s));
+        afterLateUsageCheck(s.lateUsage, Date.now(), found.length > 0);
+        continue;
+      }
+      if (step.kind === 'wait') {
+        await condition(() => invoiceNowRequests.length > 0 || report || nudged, step.ms);
+        nudged = false;
+        continue;
+      }
+    }
     if (!s.period && s.closes.length === 0) {
       // Ended and the final invoice is issued. The workflow completes once in-flight handlers have
       // answered and its last invoices are collected (or uncollectible).
@@ -347,7 +417,7 @@ async function invoicePeriod(input: SubscriptionWorkflowInput, close: PendingClo
   const segments: SegmentRef[] = windows.map((w) => ({ from: w.start.toISOString(), to: w.end.toISOString(), planId: w.plan.planId, version: w.plan.version }));
   const currency = close.segments[0]!.plan.currency;
   const usage = await billing.readPeriodUsage({ tenantId: input.tenantId, segments });
-  const adjustments = await billing.rateLateUsage({ tenantId: input.tenantId, subscriptionId: input.subscriptionId, currency, before: close.serviceFrom });
+  const adjustments = await billing.rateLateUsage({ tenantId: input.tenantId, subscriptionId: input.subscriptionId, currency, before: close.serviceFrom, asOf: new Date(Date.now()).toISOString() });
   const draft = await billing.writeInvoice({
     invoiceId: close.invoiceId,
     tenantId: input.tenantId,
@@ -359,6 +429,33 @@ async function invoicePeriod(input: SubscriptionWorkflowInput, close: PendingClo
     serviceEnd: close.serviceEnd,
     segments,
     usage,
+    adjustments,
+  });
+  const invoice = await billing.finalizeInvoice({ invoiceId: draft.invoiceId, tenantId: input.tenantId, issuedAt: new Date(Date.now()).toISOString() });
+  if (invoice.status === 'finalized' || invoice.status === 'payment_failed') await startDunning(input, invoice.invoiceId, collecting);
+  return invoice;
+}
+
+/**
+ * Invoices a late-usage close: the late-usage adjustments alone (no base fee, no usage of its own
+ * window, which lies after the end). Null when there is nothing late to bill: no invoice then.
+ */
+async function invoiceLateUsage(input: SubscriptionWorkflowInput, close: PendingClose, collecting: Set<string>): Promise<InvoiceSummary | null> {
+  const currency = close.segments[0]!.plan.currency;
+  const asOf = new Date(Date.now()).toISOString();
+  const adjustments = await billing.rateLateUsage({ tenantId: input.tenantId, subscriptionId: input.subscriptionId, currency, before: close.serviceEnd, asOf });
+  if (adjustments.length === 0) return null;
+  const draft = await billing.writeInvoice({
+    invoiceId: close.invoiceId,
+    tenantId: input.tenantId,
+    subscriptionId: input.subscriptionId,
+    reason: close.reason,
+    currency,
+    period: close.period,
+    serviceFrom: close.serviceFrom,
+    serviceEnd: close.serviceEnd,
+    segments: [],
+    usage: [],
     adjustments,
   });
   const invoice = await billing.finalizeInvoice({ invoiceId: draft.invoiceId, tenantId: input.tenantId, issuedAt: new Date(Date.now()).toISOString() });

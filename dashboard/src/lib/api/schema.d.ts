@@ -215,6 +215,7 @@ export interface paths {
          * @description Accepts usage events as CloudEvents 1.0 (structured, batch, or binary mode with ce-* headers and the data as the body) or plain JSON (one event, an array, or {events: [...]}).
          *     Answers 202 only after ClickHouse committed every event of the request. Any invalid event refuses the whole request (400, every problem listed as {index, field, message}) and nothing is written.
          *     The same (tenant, id) counts once in every usage read, however often it is posted: the first accepted delivery wins.
+         *     An event whose billing period ended more than its plan's lateUsageDays ago, for every subscription that could bill it, is stored but gets a "late_beyond_horizon" warning (with its index): it will not be billed.
          *     Limits: 5 MiB and 10,000 events per request (413). A request is admitted or refused whole. While the ingest queue is more than half full, a tenant holding more than half of it gets 429 with Retry-After; every other tenant is admitted until the queue is full, then gets 503 with Retry-After. A refusal the queue can decide without the body comes before the body is read.
          */
         post: operations["ingestEvents"];
@@ -360,7 +361,7 @@ export interface paths {
         put?: never;
         /**
          * Invoice the current period so far
-         * @description Bills the current period up to now: the base fee prorated and usage rated cumulatively since the period start, less what earlier invoices of the period billed. The period keeps its start and end; its own invoice bills the rest. Answers 201 with the finalized invoice when it is ready within 30 s, otherwise 202 with its id and a Location to poll. With an `Idempotency-Key` header (1 to 255 printable ASCII characters), a repeat of the request gives the same invoice, never a second one.
+         * @description Bills the current period up to now: the base fee prorated and usage rated cumulatively since the period start, less what earlier invoices of the period billed. The period keeps its start and end; its own invoice bills the rest. Answers 201 with the finalized On a canceled subscription within its plan's lateUsageDays, it issues the late-usage invoice (late events not yet billed) at once. invoice when it is ready within 30 s, otherwise 202 with its id and a Location to poll. With an `Idempotency-Key` header (1 to 255 printable ASCII characters), a repeat of the request gives the same invoice, never a second one.
          */
         post: operations["generateInvoice"];
         delete?: never;
@@ -781,6 +782,7 @@ export interface paths {
          * @description Accepts usage events as CloudEvents 1.0 (structured, batch, or binary mode with ce-* headers and the data as the body) or plain JSON (one event, an array, or {events: [...]}).
          *     Answers 202 only after ClickHouse committed every event of the request. Any invalid event refuses the whole request (400, every problem listed as {index, field, message}) and nothing is written.
          *     The same (tenant, id) counts once in every usage read, however often it is posted: the first accepted delivery wins.
+         *     An event whose billing period ended more than its plan's lateUsageDays ago, for every subscription that could bill it, is stored but gets a "late_beyond_horizon" warning (with its index): it will not be billed.
          *     Limits: 5 MiB and 10,000 events per request (413). A request is admitted or refused whole. While the ingest queue is more than half full, a tenant holding more than half of it gets 429 with Retry-After; every other tenant is admitted until the queue is full, then gets 503 with Retry-After. A refusal the queue can decide without the body comes before the body is read.
          */
         post: operations["ingestUsage"];
@@ -1064,10 +1066,13 @@ export interface components {
         IngestResult: {
             /** @description Events in the request, redeliveries included, all committed to storage */
             accepted: number;
-            /** @description Event types that no meter reads: stored, but they count for nothing yet */
+            /** @description Event types that no meter reads; and `late_beyond_horizon` per event whose billing period ended more than its plan's lateUsageDays ago for every subscription that could bill it (stored, never billed; at most 100 listed, then one with the count) */
             warnings: {
+                /** @description An event type that no meter reads (stored, but it counts for nothing yet), or `late_beyond_horizon` */
                 type: string;
                 message: string;
+                /** @description late_beyond_horizon: the event (events[index]) that will not be billed */
+                index?: number;
             }[];
         };
         Invoice: {
@@ -1077,8 +1082,11 @@ export interface components {
             number: string | null;
             /** @enum {string} */
             status: "draft" | "finalized" | "payment_failed" | "paid" | "uncollectible" | "void";
-            /** @enum {string} */
-            reason: "period_end" | "invoice_now" | "cancel";
+            /**
+             * @description late_usage: late-usage adjustments issued after a cancellation
+             * @enum {string}
+             */
+            reason: "period_end" | "invoice_now" | "cancel" | "late_usage";
             /** Format: uuid */
             tenantId: string;
             /** Format: uuid */
@@ -1171,8 +1179,11 @@ export interface components {
             number: string | null;
             /** @enum {string} */
             status: "draft" | "finalized" | "payment_failed" | "paid" | "uncollectible" | "void";
-            /** @enum {string} */
-            reason: "period_end" | "invoice_now" | "cancel";
+            /**
+             * @description late_usage: late-usage adjustments issued after a cancellation
+             * @enum {string}
+             */
+            reason: "period_end" | "invoice_now" | "cancel" | "late_usage";
             /** Format: uuid */
             tenantId: string;
             /** Format: uuid */
@@ -1318,6 +1329,8 @@ export interface components {
             baseFee: string;
             trialDays: number;
             gracePeriodSeconds: number;
+            /** @description days after a period ends during which its late events are still billed, as adjustments */
+            lateUsageDays: number;
             charges: ({
                 meter: string;
                 /** @constant */
@@ -3036,7 +3049,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing to invoice (trial, just started, ended), or the invoice could not be issued (amounts out of range, or a billing rule broken) */
+            /** @description Nothing to invoice (trial, just started, ended beyond its late-usage horizon, or canceled with no late usage), or the invoice could not be issued (amounts out of range, or a billing rule broken) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3396,6 +3409,8 @@ export interface operations {
                     trialDays?: number;
                     /** @default 3600 */
                     gracePeriodSeconds?: number;
+                    /** @default 35 */
+                    lateUsageDays?: number;
                     charges: ({
                         meter: string;
                         /** @constant */
@@ -3599,6 +3614,8 @@ export interface operations {
                     trialDays?: number;
                     /** @default 3600 */
                     gracePeriodSeconds?: number;
+                    /** @default 35 */
+                    lateUsageDays?: number;
                     charges: ({
                         meter: string;
                         /** @constant */
