@@ -1,4 +1,9 @@
-// Scratch probe: N no-op workflows x CALLS empty activities on a fresh dev server with the given pragmas.
+// node bench/invoicing/probe.ts: the bare no-op ceiling on a fresh dev server, to isolate one
+// setting at a time (never part of npm test). N workflows (default 200) wait WAIT_MS, then make
+// CALLS empty activity calls each (WF=noopLocalCloseWorkflow: as local activities). PRAGMAS
+// (comma-separated SQLite pragmas), MEM=1 (in-memory SQLite), DYN (space-separated dynamic config
+// KEY=VALUE), WOPTS (JSON worker options). Prints one JSON line: the rate, and the CPU seconds
+// the dev server and this process used. Bounded by MAX_MS (default 240 s).
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +29,6 @@ const child = spawn('temporal', args, { stdio: ['ignore', 'ignore', 'ignore'] })
 const address = `127.0.0.1:${port}`;
 for (let i = 0; ; i++) { try { const c = await Connection.connect({ address, connectTimeout: 1000 }); await c.workflowService.getSystemInfo({}); await c.close(); break; } catch { if (i > 200) throw new Error('no server'); await new Promise((r) => setTimeout(r, 250)); } }
 const cpu = async (pid: number) => { const f = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' '); return (Number(f[11]) + Number(f[12])) / 100; };
-const findServerPid = async () => child.pid!;
 const nc = await NativeConnection.connect({ address });
 const client = new Client({ connection: await Connection.connect({ address }) });
 const q = `probe-${randomUUID()}`;
@@ -35,7 +39,7 @@ const hs = [];
 for (let i = 0; i < N; i += 50) hs.push(...(await Promise.all(Array.from({ length: Math.min(50, N - i) }, () => client.workflow.start(process.env.WF ?? 'noopCloseWorkflow', { taskQueue: q, workflowId: `n-${randomUUID()}`, args: [new Date(T).toISOString(), CALLS] })))));
 const late = Date.now() > T;
 await new Promise((r) => setTimeout(r, Math.max(0, T - Date.now())));
-const spid = await findServerPid();
+const spid = child.pid!;
 const c0 = await cpu(spid); const p0 = process.cpuUsage();
 const timeout = setTimeout(() => { console.log('TIMEOUT'); process.exit(2); }, Number(process.env.MAX_MS ?? 240000));
 await Promise.all(hs.map((h) => h.result()));
