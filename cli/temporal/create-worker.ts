@@ -5,6 +5,22 @@ import { TASK_QUEUE } from '../../workflows/contract.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
+/**
+ * How much one worker takes on at once. Each workflow task counts against its 10 s timeout
+ * from the moment it is polled, and the workflows of a worker run on one thread: with the SDK's
+ * 40 slots a busy worker queued tasks past 5 s, and past 10 s the server discarded the
+ * finished work and handed the task out again, so an overloaded worker did more work for less.
+ * Ten keeps a queue of them short; the rest wait on the server, where waiting costs nothing.
+ * Activities mostly wait on PostgreSQL, whose pool has 10 to 20 connections: more than 20 in
+ * flight only queue for a connection while their 30 s timeout runs. Scale out with replicas.
+ */
+export const BILLING_WORKER_SLOTS = {
+  maxConcurrentWorkflowTaskExecutions: 10,
+  maxConcurrentActivityTaskExecutions: 20,
+} as const;
+
+export type WorkerSlots = { maxConcurrentWorkflowTaskExecutions: number; maxConcurrentActivityTaskExecutions: number };
+
 export type WorkerOptions = {
   connection: NativeConnection;
   namespace: string;
@@ -12,6 +28,8 @@ export type WorkerOptions = {
   /** A prebuilt bundle (container images); otherwise workflows/ is bundled now. */
   workflowBundlePath?: string;
   taskQueue?: string;
+  /** Defaults to BILLING_WORKER_SLOTS. */
+  slots?: WorkerSlots;
 };
 
 /** The one place the billing Worker is created: workflows/ plus createActivities(deps). */
@@ -22,5 +40,6 @@ export async function createBillingWorker(o: WorkerOptions): Promise<Worker> {
     taskQueue: o.taskQueue ?? TASK_QUEUE,
     ...(o.workflowBundlePath ? { workflowBundle: { codePath: o.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(o.deps),
+    ...(o.slots ?? BILLING_WORKER_SLOTS),
   });
 }
