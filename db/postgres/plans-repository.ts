@@ -198,14 +198,18 @@ export const plansRepository = {
    * transaction, then finds the version in use and creates a new one. Null when there is none.
    */
   freezeForUse: async (tx: Tx, id: string, version: number | undefined, at: Date = new Date()): Promise<PlanRecord | null> => {
+    // Mark first, read-lock second. Read-locking first (FOR SHARE) and then marking deadlocks two
+    // first subscribers: each holds a share lock the other's UPDATE waits for. The UPDATE takes the
+    // row's write lock only while the version is unmarked; the next subscriber waits for that
+    // commit, finds it marked, and takes just the share lock that keeps it from being edited.
+    const wanted = version ?? (await tx.maybeOneFirst(sql.type(z.object({ version: z.number() }))`SELECT max(version) AS version FROM plan_versions WHERE plan_id = ${id}`));
+    if (wanted === null) return null;
+    await plansRepository.markInUse(tx, id, wanted, at);
     const row = await tx.maybeOne(sql.type(versionRow)`
       SELECT ${columns} FROM plans p JOIN plan_versions v ON v.plan_id = p.id
-      WHERE p.id = ${id} AND ${version === undefined ? sql.fragment`TRUE` : sql.fragment`v.version = ${version}`}
-      ORDER BY v.version DESC LIMIT 1
+      WHERE p.id = ${id} AND v.version = ${wanted}
       FOR SHARE OF v`);
-    if (!row) return null;
-    await plansRepository.markInUse(tx, id, row.version, at);
-    return toRecord(row);
+    return row ? toRecord(row) : null;
   },
 
   /** Freezes a version: called when a subscription starts using it. Idempotent. */

@@ -157,6 +157,16 @@ describe('a plan version is frozen by what uses it', () => {
     expect(outcomes.size).toBeGreaterThan(0);
   });
 
+  it('many first subscriptions at once to a version nobody uses yet: every create succeeds, none deadlocks (3 rounds of 12)', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const plan = await createPlan(`fresh-${round}-${randomUUID().slice(0, 6)}`, '10', ['calls']);
+      const tenants = await Promise.all(Array.from({ length: 12 }, (_, i) => newTenant(`fresh-${round}-${i}`)));
+      const created = await Promise.all(tenants.map((t) => subscribe(t.id, plan.id)));
+      expect(created.map((r) => r.status), JSON.stringify(created.find((r) => r.status !== 201)?.body)).toEqual(tenants.map(() => 201));
+      expect((await storedVersion(plan.id, 1)).in_use_since).not.toBeNull();
+    }
+  });
+
   it('a change at period end to version v freezes v: a PUT of that plan makes a new version and v stays as it was', async () => {
     const tenant = await newTenant('pending');
     const from = await createPlan(`from-${randomUUID().slice(0, 6)}`, '10', ['calls']);
