@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cents, useBillingScenarios } from './billing-harness.ts';
 import { subscriptionStatusQuery, subscriptionWorkflowId } from '../../workflows/contract.ts';
+import { eventually } from '../harness/until.ts';
 
 // A billing activity that breaks a domain rule (a RangeError, a domain validation error) fails the
 // same way on every retry. It must not retry every minute forever: it fails non-retryably as
@@ -14,15 +15,6 @@ type HistoryEvent = {
   activityTaskFailedEventAttributes?: { failure?: { cause?: unknown; applicationFailureInfo?: { type?: string; nonRetryable?: boolean } | null } | null } | null;
   markerRecordedEventAttributes?: { markerName?: string; details?: Record<string, { payloads?: Array<{ data?: Uint8Array | string }> }> } | null;
 };
-
-async function eventually<T>(read: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
-  let value = await read();
-  for (let i = 0; i < 100 && !done(value); i += 1) {
-    await new Promise((r) => setTimeout(r, 100));
-    value = await read();
-  }
-  return value;
-}
 
 describe('a domain error in a billing activity', () => {
   it('is not retried: a critical alert, the close is skipped and recorded, and the next period bills', async () => {

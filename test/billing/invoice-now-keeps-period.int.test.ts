@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cents, useBillingScenarios, type InvoiceWithLines } from './billing-harness.ts';
 import { invoiceNowUpdate, subscriptionStatusQuery, subscriptionWorkflowId } from '../../workflows/contract.ts';
+import { eventually } from '../harness/until.ts';
 
 // An invoice-now bills the period so far and the period goes on: the period's own close bills the
 // rest, rated cumulatively (usage and base fee), so the parts add up to the unsplit period to the cent.
@@ -9,15 +10,6 @@ const s = useBillingScenarios((h) => h.defineMeter({ code: 'calls', name: 'API c
 
 const calls = (prefix: string, n: number, at: string) =>
   Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, type: 'call', time: new Date(Date.parse(at) + i * 1000) }));
-
-async function eventually<T>(read: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
-  let value = await read();
-  for (let i = 0; i < 100 && !done(value); i += 1) {
-    await new Promise((r) => setTimeout(r, 100));
-    value = await read();
-  }
-  return value;
-}
 
 const issued = (n: number) => (i: InvoiceWithLines[]) => i.length === n && i.every((x) => x.status !== 'draft');
 const windows = (invoices: InvoiceWithLines[]) => invoices.map((i) => [i.reason, i.period_start.toISOString(), i.period_end.toISOString()]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cents, useBillingScenarios } from './billing-harness.ts';
 import { invoiceNowUpdate, subscriptionStatusQuery, subscriptionWorkflowId } from '../../workflows/contract.ts';
+import { eventually } from '../harness/until.ts';
 
 // An invoice whose amounts do not fit what an invoice stores (bigint minor units: at most
 // 92233720368547758.07 USD) fails alone and for good: a critical billing_failed alert, no retry
@@ -19,15 +20,6 @@ type HistoryEvent = {
   activityTaskFailedEventAttributes?: { failure?: { cause?: unknown; applicationFailureInfo?: { type?: string; nonRetryable?: boolean } | null } | null; retryState?: unknown } | null;
   markerRecordedEventAttributes?: { markerName?: string } | null;
 };
-
-async function eventually<T>(read: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
-  let value = await read();
-  for (let i = 0; i < 100 && !done(value); i += 1) {
-    await new Promise((r) => setTimeout(r, 100));
-    value = await read();
-  }
-  return value;
-}
 
 describe('an invoice whose amounts are out of range', () => {
   it('fails non-retryably with a critical alert; the subscription and every other tenant bill on', async () => {

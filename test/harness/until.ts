@@ -12,3 +12,16 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined 
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/**
+ * Reads until `done` holds, every 100 ms for at most 10 s, and returns the last value read
+ * either way, so the test's own assertion on it names what was wrong.
+ */
+export async function eventually<T>(read: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
+  let value = await read();
+  for (let i = 0; i < 100 && !done(value); i += 1) {
+    await new Promise((r) => setTimeout(r, 100));
+    value = await read();
+  }
+  return value;
+}

@@ -16,7 +16,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../../activities/index.ts';
-import type { InvoiceSummary, SegmentRef } from '../../activities/invoices/invoice-activities.ts';
+import type { InvoiceSummary, SegmentRef, WriteInvoiceInput } from '../../activities/invoices/invoice-activities.ts';
 import { BILLING_DOMAIN_ERROR, INVOICE_AMOUNT_OUT_OF_RANGE, segmentWindows } from '../../domain/billing/index.ts';
 import {
   DEFAULT_DUNNING_SCHEDULE_DAYS,
@@ -418,22 +418,7 @@ async function invoicePeriod(input: SubscriptionWorkflowInput, close: PendingClo
   const currency = close.segments[0]!.plan.currency;
   const usage = await billing.readPeriodUsage({ tenantId: input.tenantId, segments });
   const adjustments = await billing.rateLateUsage({ tenantId: input.tenantId, subscriptionId: input.subscriptionId, currency, before: close.serviceFrom, asOf: new Date(Date.now()).toISOString() });
-  const draft = await billing.writeInvoice({
-    invoiceId: close.invoiceId,
-    tenantId: input.tenantId,
-    subscriptionId: input.subscriptionId,
-    reason: close.reason,
-    currency,
-    period: close.period,
-    serviceFrom: close.serviceFrom,
-    serviceEnd: close.serviceEnd,
-    segments,
-    usage,
-    adjustments,
-  });
-  const invoice = await billing.finalizeInvoice({ invoiceId: draft.invoiceId, tenantId: input.tenantId, issuedAt: new Date(Date.now()).toISOString() });
-  if (invoice.status === 'finalized' || invoice.status === 'payment_failed') await startDunning(input, invoice.invoiceId, collecting);
-  return invoice;
+  return issueInvoice(input, close, currency, { segments, usage, adjustments }, collecting);
 }
 
 /**
@@ -445,6 +430,17 @@ async function invoiceLateUsage(input: SubscriptionWorkflowInput, close: Pending
   const asOf = new Date(Date.now()).toISOString();
   const adjustments = await billing.rateLateUsage({ tenantId: input.tenantId, subscriptionId: input.subscriptionId, currency, before: close.serviceEnd, asOf });
   if (adjustments.length === 0) return null;
+  return issueInvoice(input, close, currency, { segments: [], usage: [], adjustments }, collecting);
+}
+
+/** The rated draft of a close, written once, finalized, and handed to dunning when it is owed. */
+async function issueInvoice(
+  input: SubscriptionWorkflowInput,
+  close: PendingClose,
+  currency: string,
+  lines: Pick<WriteInvoiceInput, 'segments' | 'usage' | 'adjustments'>,
+  collecting: Set<string>,
+): Promise<InvoiceSummary> {
   const draft = await billing.writeInvoice({
     invoiceId: close.invoiceId,
     tenantId: input.tenantId,
@@ -454,9 +450,7 @@ async function invoiceLateUsage(input: SubscriptionWorkflowInput, close: Pending
     period: close.period,
     serviceFrom: close.serviceFrom,
     serviceEnd: close.serviceEnd,
-    segments: [],
-    usage: [],
-    adjustments,
+    ...lines,
   });
   const invoice = await billing.finalizeInvoice({ invoiceId: draft.invoiceId, tenantId: input.tenantId, issuedAt: new Date(Date.now()).toISOString() });
   if (invoice.status === 'finalized' || invoice.status === 'payment_failed') await startDunning(input, invoice.invoiceId, collecting);
