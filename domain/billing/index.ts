@@ -36,3 +36,5 @@ export { estimatePeriodSoFar } from './period-estimate.ts';
 export type { PeriodSoFar, ReadQuantity } from './period-estimate.ts';
 export { monthlyRecurringRevenue } from './recurring-revenue.ts';
 export type { RecurringFees } from './recurring-revenue.ts';
+export { planChangeProblem, previewPlanChange } from './plan-change.ts';
+export type { ChangeState, ChangeTerms, PlanChangePreview, PreviewPart, PreviewPlan } from './plan-change.ts';
