@@ -44,6 +44,9 @@ describe('previewPlanChange', () => {
     const fee = '999999999999999999999999999999.999999999999';
     const preview = previewPlanChange({ period, periodKind: 'paid', parts: [{ from: period.start, plan: { ...starter, baseFee: fee, charges: [] } }], target: { ...pro, baseFee: fee, charges: [] }, effective: 'immediate', at: new Date('2027-04-25T00:00:00Z') });
     expect(preview.parts.map((p) => p.fixedTotal)).toEqual(['333333333333333333333333333333.33', '666666666666666666666666666666.67']);
+    // Whole, it rounds up to 31 integer digits: more than a request may send, still exact.
+    const whole = previewPlanChange({ period, periodKind: 'paid', parts: [{ from: period.start, plan: { ...starter, baseFee: fee, charges: [] } }], target: pro, effective: 'period_end', at: period.start });
+    expect(whole.parts.map((p) => p.fixedTotal)).toEqual(['1000000000000000000000000000000.00']);
   });
 
   it('bills nothing of a trial: an immediate change there replaces the plan', () => {

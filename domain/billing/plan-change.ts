@@ -1,4 +1,4 @@
-import { ZERO, formatAmount, toDecimal } from '../money/index.ts';
+import { Decimal, ZERO, formatAmount } from '../money/index.ts';
 import type { CurrencyCode } from '../money/index.ts';
 import type { Charge } from '../pricing/index.ts';
 import type { Interval, Period } from '../periods/index.ts';
@@ -104,7 +104,8 @@ export function previewPlanChange(o: {
           segments: [{ window, plan: { ...w.plan, currency: w.plan.currency as CurrencyCode, charges: [...w.plan.charges] }, planRef: { planId: w.plan.planId, version: w.plan.version }, usage: {}, run: runs[i]! }],
         }).filter(fixedOf);
     const currency = w.plan.currency as CurrencyCode;
-    return { plan: w.plan, window, fixed, fixedTotal: formatAmount(fixed.reduce((sum, l) => sum.plus(toDecimal(l.amount)), ZERO), currency) };
+    // Lines are already exact decimal strings; a rounded one may exceed what a request may send, so it is not re-validated.
+    return { plan: w.plan, window, fixed, fixedTotal: formatAmount(fixed.reduce((sum, l) => sum.plus(new Decimal(l.amount)), ZERO), currency) };
   });
   return { effectiveAt: immediate ? o.at : period.end, parts, next: immediate ? null : { from: period.end, plan: target } };
 }
