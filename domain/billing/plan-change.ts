@@ -74,8 +74,9 @@ const fixedOf = (line: InvoiceLineDraft) => line.meter === undefined || line.mod
  * and hands over at the period end. Each part's fixed amounts are invoiceLines' own lines for it at
  * zero usage, keeping only the base fee and flat charges: usage is priced when the period closes.
  * A trial is not invoiced, so its part has no lines (an immediate change in a trial replaces the plan).
- * The fixed amounts of a part are its run's total for the period; when an invoice-now already billed
- * the start of the period, the close bills the rest of it.
+ * Each part is taken as a run of its own. After an invoice-now the first part starts where that
+ * invoice ended, while the close counts the run from the period start and subtracts what was billed:
+ * the two can differ by a minor unit (rounding once per run against once per part).
  */
 export function previewPlanChange(o: {
   period: Period;
