@@ -22,6 +22,8 @@ describe('tenant page: plan change and cancellation', () => {
 
   const subscribe = async (admin: string, tenantId: string, planId: string) =>
     api.call('POST', '/api/subscriptions', { token: admin, body: { tenantId, planId, startAt: new Date(Date.now() - 10 * DAY).toISOString() } });
+  // An action waits for the workflow's Update: allow it more than expect.poll's default second.
+  const ACTION = { timeout: 15_000, interval: 200 };
   /** Reloads the tenant page until the subscription card shows `text` (the read model follows the workflow). */
   const untilCardShows = async (tenantId: string, text: string) => {
     await expect
@@ -62,14 +64,14 @@ describe('tenant page: plan change and cancellation', () => {
     await changes.getByLabel('at the period end').check();
     await changes.getByRole('button', { name: 'Preview' }).click();
     const preview = page.getByTestId('plan-change-preview');
-    await expect.poll(() => preview.getByTestId('preview-next').textContent()).toContain('Pro e2e v1, base fee $90.00');
+    await expect.poll(() => preview.getByTestId('preview-next').textContent(), ACTION).toContain('Pro e2e v1, base fee $90.00');
     expect(await preview.getByTestId('preview-part').count()).toBe(1);
     expect(await preview.getByTestId('preview-part-total').first().textContent()).toBe('$30.00');
 
     // Now: the period splits, Basic's part before and Pro's after, each prorated.
     await changes.getByLabel('now (prorated)').check();
     await changes.getByRole('button', { name: 'Preview' }).click();
-    await expect.poll(() => preview.getByTestId('preview-effective').textContent()).toContain('Takes effect now');
+    await expect.poll(() => preview.getByTestId('preview-effective').textContent(), ACTION).toContain('Takes effect now');
     const parts = preview.getByTestId('preview-part');
     expect(await parts.count()).toBe(2);
     expect(await parts.nth(0).textContent()).toContain('Basic e2e v1');
@@ -81,7 +83,7 @@ describe('tenant page: plan change and cancellation', () => {
     await screenshot(page, 'plan-change-preview');
 
     await preview.getByRole('button', { name: 'Confirm plan change' }).click();
-    await expect.poll(() => page.getByTestId('plan-changed').textContent()).toMatch(/^Now on pro-.* v1\.$/);
+    await expect.poll(() => page.getByTestId('plan-changed').textContent(), ACTION).toMatch(/^Now on pro-.* v1\.$/);
     await untilCardShows(changing.id, 'Pro e2e');
     expect(cspViolations(page)).toEqual([]);
   });
@@ -93,14 +95,14 @@ describe('tenant page: plan change and cancellation', () => {
     await cancel.getByRole('button', { name: 'Cancel at period end…' }).click();
     expect(await page.getByTestId('cancel-confirmation').textContent()).toContain('is invoiced in full when it ends');
     await page.getByRole('button', { name: 'Confirm cancellation' }).click();
-    await expect.poll(() => page.getByTestId('subscription-canceled').textContent()).toBe('The subscription ends at the period end.');
+    await expect.poll(() => page.getByTestId('subscription-canceled').textContent(), ACTION).toBe('The subscription ends at the period end.');
     await untilCardShows(ending.id, 'cancels at the period end');
 
     await hydrated(page);
     await page.getByTestId('cancel-subscription').getByRole('button', { name: 'Cancel now…' }).click();
     expect(await page.getByTestId('cancel-confirmation').textContent()).toContain('A final invoice is issued now');
     await page.getByRole('button', { name: 'Confirm cancellation' }).click();
-    await expect.poll(() => page.getByTestId('subscription-canceled').textContent()).toContain('Canceled at');
+    await expect.poll(() => page.getByTestId('subscription-canceled').textContent(), ACTION).toContain('Canceled at');
     await untilCardShows(ending.id, 'canceled');
     // The final invoice, for the ten days so far, arrives once the workflow has issued it.
     await expect.poll(async () => {
