@@ -9,6 +9,8 @@ import { invoicesRoutes } from '../invoices/invoices-routes.ts';
 import { createEstimateService } from './estimate-service.ts';
 import { createPaymentAttemptsService } from '../invoices/payment-attempts-service.ts';
 import { estimateRoutes } from './estimate-routes.ts';
+import { createPlanChangePreviewService } from './plan-change-preview-service.ts';
+import { planChangePreviewRoutes } from './plan-change-preview-routes.ts';
 import type { MeteringRuntime } from '../ingest/metering-runtime.ts';
 
 /** How the API drives billing workflows (AppDeps.billing). */
@@ -35,6 +37,7 @@ export function billingRoutes(deps: { pg: DatabasePool; clickhouse: ClickHouseCl
   return [
     ...subscriptionsRoutes(subscriptions),
     ...estimateRoutes(estimates),
+    ...planChangePreviewRoutes(createPlanChangePreviewService({ pg: deps.pg, temporal: deps.temporal })),
     ...invoicesRoutes({ pg: deps.pg, invoices, attempts: createPaymentAttemptsService({ pg: deps.pg, temporal: deps.temporal }), subscriptions, generateWaitMs: deps.billing?.generateWaitMs ?? 30_000 }),
   ];
 }

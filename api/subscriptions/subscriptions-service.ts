@@ -127,7 +127,7 @@ function updateProblem(err: unknown): unknown {
  * Refuses (409) a plan whose charges bill a meter that another live subscription of the tenant
  * bills already: both would invoice the same events. Called under subscriptionsRepository.lockTenant.
  */
-async function refuseSharedMeters(tx: Parameters<typeof subscriptionsRepository.liveMeters>[0], tenantId: string, plan: PlanRecord, exceptId?: string) {
+export async function refuseSharedMeters(tx: Parameters<typeof subscriptionsRepository.liveMeters>[0], tenantId: string, plan: PlanRecord, exceptId?: string) {
   const wanted = new Set(plan.plan.charges.map((c) => c.meter));
   const shared = (await subscriptionsRepository.liveMeters(tx, tenantId, exceptId)).filter((r) => wanted.has(r.meter));
   if (shared.length === 0) return;

@@ -38,3 +38,5 @@ export { monthlyRecurringRevenue } from './recurring-revenue.ts';
 export type { RecurringFees } from './recurring-revenue.ts';
 export { beyondLateUsageHorizon, canceledBillersOf } from './late-usage-horizon.ts';
 export type { LateUsageBiller } from './late-usage-horizon.ts';
+export { planChangeProblem, previewPlanChange } from './plan-change.ts';
+export type { ChangeState, ChangeTerms, PlanChangePreview, PreviewPart, PreviewPlan } from './plan-change.ts';

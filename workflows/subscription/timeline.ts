@@ -1,6 +1,6 @@
 // The subscription's timeline as plain, deterministic state transitions. The workflow calls these;
 // unit tests call them directly. No I/O, no clock: every instant is passed in.
-import { addSegment, firstCyclePeriod, followingPeriod } from '../../domain/billing/index.ts';
+import { addSegment, firstCyclePeriod, followingPeriod, planChangeProblem } from '../../domain/billing/index.ts';
 import type { CyclePeriod } from '../../domain/billing/index.ts';
 import { trialEnd } from '../../domain/periods/index.ts';
 import type {
@@ -134,17 +134,10 @@ export function closeNow(s: CarriedSubscriptionState, now: number, invoiceId: st
   return close;
 }
 
-/** Why a plan change is refused, or null when it is acceptable (the update's validator). */
+/** Why a plan change is refused, or null when it is acceptable (the update's validator; the API's preview asks the same). */
 export function changePlanProblem(s: CarriedSubscriptionState, req: ChangePlanRequest): string | null {
-  if (!s.period || s.state === 'canceled') return 'the subscription has ended';
-  if (req.effective !== 'immediate' && req.effective !== 'period_end') return 'effective must be immediate or period_end';
-  const plan = currentPlan(s);
-  if (req.plan.currency !== plan.currency) return `the plan's currency ${req.plan.currency} differs from the subscription's ${plan.currency}`;
-  if (req.plan.planId === plan.planId && req.plan.version === plan.version && !s.pendingPlan) return 'the subscription is already on this plan version';
-  if (req.effective === 'immediate' && s.period.kind === 'paid' && !sameSchedule(req.plan, plan)) {
-    return 'an immediate change must keep the billing interval; change at period_end to switch intervals';
-  }
-  return null;
+  const ended = !s.period || s.state === 'canceled';
+  return planChangeProblem(ended ? { ended: true } : { ended: false, periodKind: s.period!.kind, current: currentPlan(s), hasPendingPlan: Boolean(s.pendingPlan) }, req.plan, req.effective);
 }
 
 /**

@@ -582,6 +582,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/subscriptions/{id}/change-plan/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview a plan change: when it takes effect, the split period and its prorated fixed amounts
+         * @description The body of change-plan. Nothing is changed or frozen. Refused (409) exactly when change-plan would be: the same rule as the workflow validator (ended, same plan version, another currency, another interval at once), a second live subscription to the plan, or a shared meter unless allowSharedMeters. Base fees and flat charges are the invoice lines billing writes for each part; usage is priced at the close.
+         */
+        post: operations["previewSubscriptionPlanChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/subscriptions/{id}/estimate": {
         parameters: {
             query?: never;
@@ -1379,6 +1399,72 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+        };
+        PlanChangePreview: {
+            /** Format: uuid */
+            subscriptionId: string;
+            /** Format: uuid */
+            tenantId: string;
+            currency: string;
+            /** @enum {string} */
+            effective: "immediate" | "period_end";
+            /**
+             * Format: date-time
+             * @description now for an immediate change, else the current period end
+             */
+            effectiveAt: string;
+            /** @description the current billing period */
+            period: {
+                /** Format: date-time */
+                start: string;
+                /** Format: date-time */
+                end: string;
+            };
+            /** @description the current period is a trial: nothing of it is invoiced */
+            inTrial: boolean;
+            /** @description the current period split at the change: the old plan's part(s), then the new plan's */
+            parts: {
+                plan: {
+                    /** Format: uuid */
+                    planId: string;
+                    version: number;
+                    code: string;
+                    name: string;
+                    /** @description the version's whole base fee for a period */
+                    baseFee: string;
+                };
+                window: {
+                    /** Format: date-time */
+                    from: string;
+                    /** Format: date-time */
+                    to: string;
+                };
+                /** @description the base fee and flat charges of the part, exactly as its invoice lines will be (prorated by elapsed time) */
+                fixed: {
+                    /** @enum {string} */
+                    type: "base_fee" | "proration" | "usage";
+                    meter: string | null;
+                    description: string;
+                    amount: string;
+                }[];
+                fixedTotal: string;
+            }[];
+            /** @description a period-end change: the plan that bills from the next period on */
+            next: {
+                /** Format: date-time */
+                from: string;
+                plan: {
+                    /** Format: uuid */
+                    planId: string;
+                    version: number;
+                    code: string;
+                    name: string;
+                    /** @description the version's whole base fee for a period */
+                    baseFee: string;
+                };
+            } | null;
+            /** @description usage charges are priced when the period closes, with each part's own prices */
+            usage: string;
         };
         /** @description RFC 9457 problem details (application/problem+json) */
         Problem: {
@@ -4278,6 +4364,102 @@ export interface operations {
                 };
             };
             /** @description Refused by the workflow, or a meter another live subscription of the tenant bills */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this operation accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one this operation accepts */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewSubscriptionPlanChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    planId: string;
+                    /** @enum {string} */
+                    effective: "immediate" | "period_end";
+                    /** @description default false: 409 when the plan bills a meter another live subscription of the tenant bills. true for an add-on that is meant to bill the same events again */
+                    allowSharedMeters?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description What the change does */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanChangePreview"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or one that is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for an API key or the customer role or a cross-site page using the session cookie */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such subscription or plan */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description change-plan would be refused: the subscription has ended, the same plan version, another currency or interval, a live subscription to the plan, or a shared meter */
             409: {
                 headers: {
                     [name: string]: unknown;

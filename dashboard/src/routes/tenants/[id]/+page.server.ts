@@ -64,7 +64,7 @@ export const load = (async ({ locals, params, url, depends }) => {
     alerts: overview.alerts.items,
     subscriptions: subscriptions.map((s) => ({ ...s, workflowUrl: workflowUrl(s.workflowId), planName: plans.find((p) => p.id === s.planId)?.name ?? s.planCode ?? 'plan' })),
     invoices: overview.invoices.items,
-    plans: plans.map((p) => ({ id: p.id, name: p.name, currency: p.currency })),
+    plans: plans.map((p) => ({ id: p.id, name: p.name, currency: p.currency, version: p.latestVersion })),
     created: url.searchParams.has('created'),
   };
 }) satisfies PageServerLoad;
@@ -73,6 +73,10 @@ const text = (form: FormData, name: string) => String(form.get(name) ?? '').trim
 const KEY_SCOPES = ['ingest', 'read'] as const;
 type KeyScope = (typeof KEY_SCOPES)[number];
 const isKeyScope = (s: string): s is KeyScope => (KEY_SCOPES as readonly string[]).includes(s);
+
+type Effective = 'immediate' | 'period_end';
+// The API validates `effective` and names the field when it is neither value.
+const changeValues = (form: FormData) => ({ subscriptionId: text(form, 'subscriptionId'), planId: text(form, 'planId'), effective: text(form, 'effective') });
 
 export const actions = {
   createKey: async ({ request, locals, params }) => {
@@ -127,6 +131,34 @@ export const actions = {
     if ('number' in data) redirect(303, `/invoices/${data.id}`);
     // 202: the workflow is still issuing it; the invoice list refreshes when it is finalized.
     return { pendingInvoice: data.invoiceId };
+  },
+  // Plan change in two steps: the preview (what the change does, from the API), then the change itself.
+  previewPlanChange: async ({ request, locals }) => {
+    const values = changeValues(await request.formData());
+    const { data, error, response } = await locals.api.POST('/api/subscriptions/{id}/change-plan/preview', {
+      params: { path: { id: values.subscriptionId } },
+      body: { planId: values.planId, effective: values.effective as Effective },
+    });
+    if (!data) return failFrom(error, response, values, 'changePlan');
+    return { planPreview: data, values };
+  },
+  changePlan: async ({ request, locals }) => {
+    const values = changeValues(await request.formData());
+    const { data, error, response } = await locals.api.POST('/api/subscriptions/{id}/change-plan', {
+      params: { path: { id: values.subscriptionId } },
+      body: { planId: values.planId, effective: values.effective as Effective },
+    });
+    if (!data) return failFrom(error, response, values, 'changePlan');
+    // The answer is the workflow's own state; the page's list follows once the read model has it.
+    return { planChanged: { subscriptionId: data.id, planCode: data.planCode, planVersion: data.planVersion, pendingChange: data.pendingChange, effective: values.effective } };
+  },
+  cancel: async ({ request, locals }) => {
+    const form = await request.formData();
+    const subscriptionId = text(form, 'subscriptionId');
+    const at = text(form, 'at');
+    const { data, error, response } = await locals.api.POST('/api/subscriptions/{id}/cancel', { params: { path: { id: subscriptionId } }, body: { at: at as Effective } });
+    if (!data) return failFrom(error, response, { subscriptionId, at }, 'cancel');
+    return { canceled: { subscriptionId: data.id, at, status: data.status, canceledAt: data.canceledAt } };
   },
   ackAlert: async ({ request, locals }) => {
     const id = text(await request.formData(), 'alertId');
