@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import svelte from 'eslint-plugin-svelte';
 import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
@@ -60,7 +61,7 @@ const folders = {
 
 const boundaries = Object.entries(folders).flatMap(([folder, { layers = {}, production = {} }]) => [
   {
-    files: [`${folder}/**/*.ts`],
+    files: [`${folder}/**/*.ts`, ...(folder === 'dashboard/src' ? [`${folder}/**/*.svelte`] : [])],
     ignores: testFiles(folder),
     rules: restrict({
       paths: [...(layers.paths ?? []), ...(production.paths ?? [])],
@@ -95,5 +96,19 @@ export default tseslint.config(
   },
   // The dashboard's own tsconfig (dashboard/tsconfig.json) types its files; the browser's globals as well as Node's.
   { files: ['dashboard/**/*.ts'], languageOptions: { globals: { ...globals.node, ...globals.browser } } },
+  // Svelte components: the plugin's recommended rules, TypeScript in <script lang="ts"> typed by the dashboard's tsconfig.
+  ...svelte.configs.recommended,
+  {
+    files: ['dashboard/**/*.svelte', 'dashboard/**/*.svelte.ts'],
+    languageOptions: {
+      globals: { ...globals.browser },
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname, extraFileExtensions: ['.svelte'], parser: tseslint.parser },
+    },
+    rules: {
+      // The dashboard is served at the root (no paths.base), so a root-relative href is already
+      // the resolved one; wrapping each in resolve() would only matter under a base path.
+      'svelte/no-navigation-without-resolve': 'off',
+    },
+  },
   ...boundaries,
 );

@@ -88,5 +88,6 @@ describe('workflows/ and activities/ keep their layers', () => {
 describe('the dashboard imports nothing of the rest of the repository', () => {
   refused('dashboard/src/routes/tenants/[id]/probe.ts', "import { formatAmount } from '../../../../../domain/money/index.ts';", /nothing outside dashboard/);
   refused('dashboard/src/lib/probe.ts', "import type { AppDeps } from '../../../api/app.ts';", /nothing outside dashboard/);
+  refused('dashboard/src/routes/probe/+page.svelte', "<script lang=\"ts\">\n  import { formatAmount } from '../../../../domain/money/index.ts';\n</script>", /nothing outside dashboard/);
   allowed('dashboard/src/lib/probe.ts', "import type { paths } from '#lib/api/schema.d.ts';\nimport { sumDecimals } from './decimal.ts';");
 });

@@ -22,6 +22,7 @@ class Live {
   /** Listen for one message type ('*' for all); returns the function that stops listening. */
   on(type: string, listener: Listener): () => void {
     let set = this.#listeners.get(type);
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- listener bookkeeping, never rendered: reactivity would only cost
     if (!set) this.#listeners.set(type, (set = new Set()));
     set.add(listener);
     this.#users += 1;
