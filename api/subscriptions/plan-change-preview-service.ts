@@ -6,20 +6,11 @@ import { subscriptionsRepository } from '../../db/postgres/subscriptions-reposit
 import { planChangeProblem, previewPlanChange, type PreviewPlan } from '../../domain/billing/index.ts';
 import { subscriptionStatusQuery, type SubscriptionStatus } from '../../workflows/contract.ts';
 import { HttpProblem, conflict, notFound } from '../http/problem.ts';
-import { refuseSharedMeters } from './subscriptions-service.ts';
+import { planTermsOf, refuseSharedMeters } from './subscriptions-service.ts';
 import type { PlanChangePreviewBody } from './plan-change-preview-schemas.ts';
 
-const previewPlanOf = (r: PlanRecord): PreviewPlan => ({
-  planId: r.id,
-  version: r.version,
-  code: r.plan.code,
-  name: r.plan.name,
-  currency: r.plan.currency,
-  interval: r.plan.interval,
-  intervalCount: r.plan.intervalCount,
-  baseFee: r.plan.baseFee,
-  charges: r.plan.charges,
-});
+// The plan terms a subscription carries, plus the prices the preview rates its fixed amounts with.
+const previewPlanOf = (r: PlanRecord): PreviewPlan => ({ ...planTermsOf(r), baseFee: r.plan.baseFee, charges: r.plan.charges });
 
 const planRefOf = (p: PreviewPlan) => ({ planId: p.planId, version: p.version, code: p.code, name: p.name, baseFee: p.baseFee });
 
