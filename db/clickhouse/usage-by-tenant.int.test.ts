@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestClickHouse } from '../../test/harness/clickhouse.ts';
+import { createTestClickHouse, writeDeliveries } from '../../test/harness/clickhouse.ts';
 import { aggregateUsage, parseJsonLossless, parseMeter, type Delivery, type Meter } from '../../domain/metering/index.ts';
-import { clickhouseTime } from './time.ts';
-import { createUsageEventWriter, serializeUsageRow } from './usage-writer.ts';
 import { readMeterUsage, readMeterUsageByTenant } from './usage-reader.ts';
 
 // The cross-tenant read answers, in one query, what the per-tenant reader answers for each
@@ -23,16 +21,7 @@ function delivery(tenantId: string, id: string, time: string, data: string): Del
 
 async function write(batch: (Delivery & { tenantId: string })[]) {
   deliveries.push(...batch);
-  const base = Date.UTC(2026, 2, 1);
-  await createUsageEventWriter(ch.client)(
-    batch.map((d) =>
-      serializeUsageRow({
-        tenantId: d.tenantId, eventId: d.id, eventType: d.type, eventTime: clickhouseTime(d.timeMs), subject: '', source: 'test',
-        data: JSON.stringify(d.data),
-        ingestedAt: `${clickhouseTime(base + Number(d.ingestedAt / 1000n))}${String(d.ingestedAt % 1000n).padStart(3, '0')}`,
-      }),
-    ),
-  );
+  await writeDeliveries(ch.client, batch);
 }
 
 const meter = (aggregation: string): Meter =>

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestClickHouse } from '../../test/harness/clickhouse.ts';
+import { createTestClickHouse, writeDeliveries } from '../../test/harness/clickhouse.ts';
 import { aggregateUsage, parseJsonLossless, parseMeter, type Delivery, type Meter } from '../../domain/metering/index.ts';
 import { createUsageEventWriter, serializeUsageRow } from './usage-writer.ts';
-import { clickhouseMicroTime, clickhouseTime } from './time.ts';
 import { listMeterEvents, readMeterTimeseries, readMeterUsage } from './usage-reader.ts';
 
 // The usage-reader contract: on the same deliveries, the ClickHouse reader answers what
@@ -22,16 +21,7 @@ function delivery(tenantId: string, id: string, time: string, data: string, type
 
 async function write(batch: (Delivery & { tenantId: string })[]) {
   deliveries.push(...batch);
-  const base = Date.UTC(2026, 2, 1);
-  await createUsageEventWriter(ch.client)(
-    batch.map((d) =>
-      serializeUsageRow({
-        tenantId: d.tenantId, eventId: d.id, eventType: d.type, eventTime: clickhouseTime(d.timeMs), subject: '', source: 'test',
-        data: JSON.stringify(d.data),
-        ingestedAt: clickhouseMicroTime(base * 1000 + Number(d.ingestedAt)),
-      }),
-    ),
-  );
+  await writeDeliveries(ch.client, batch);
 }
 
 const meter = (aggregation: string, extra: Record<string, unknown> = {}): Meter =>

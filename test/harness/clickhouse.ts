@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectClickHouse, type ClickHouse } from '../../db/clickhouse/client.ts';
 import { migrateClickHouse } from '../../db/clickhouse/migrate.ts';
+import { clickhouseMicroTime, clickhouseTime } from '../../db/clickhouse/time.ts';
+import { createUsageEventWriter, serializeUsageRow } from '../../db/clickhouse/usage-writer.ts';
+import type { Delivery } from '../../domain/metering/index.ts';
 
 /**
  * The embedded engine in a fresh data folder, migrated. chdb binds one folder per
@@ -20,4 +23,24 @@ export async function createTestClickHouse(): Promise<ClickHouse & { dispose: ()
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A reference delivery (domain/metering's model) of one tenant, as the usage tests write it. */
+export type TenantDelivery = Delivery & { tenantId: string };
+
+/**
+ * Writes reference deliveries through the production writer. Their `ingestedAt` ticks become
+ * microseconds after 2026-03-01, so the order the reference model sees is the order stored.
+ */
+export async function writeDeliveries(client: ClickHouse['client'], batch: readonly TenantDelivery[]): Promise<void> {
+  const base = Date.UTC(2026, 2, 1);
+  await createUsageEventWriter(client)(
+    batch.map((d) =>
+      serializeUsageRow({
+        tenantId: d.tenantId, eventId: d.id, eventType: d.type, eventTime: clickhouseTime(d.timeMs), subject: '', source: 'test',
+        data: JSON.stringify(d.data),
+        ingestedAt: clickhouseMicroTime(base * 1000 + Number(d.ingestedAt)),
+      }),
+    ),
+  );
 }
