@@ -3,6 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 import svelte from 'eslint-plugin-svelte';
+import prettier from 'eslint-config-prettier';
 import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
@@ -111,4 +112,7 @@ export default tseslint.config(
     },
   },
   ...boundaries,
+  // Layout is Prettier's (.prettierrc.json): ESLint's formatting rules step aside, the Svelte ones too.
+  prettier,
+  ...svelte.configs.prettier,
 );
