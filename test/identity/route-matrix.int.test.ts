@@ -85,7 +85,7 @@ beforeAll(async () => {
   const invoices = await until('three issued invoices', async () => {
     const all = await h.invoicesOf(f.subscription);
     return all.length >= 3 && all.every((i) => i.status !== 'draft') && all;
-  });
+  }, 90_000); // three catch-up periods: slow on a loaded machine
   f.invoice = invoices[0]!.id;
   f.spareInvoices = invoices.slice(1).map((i) => i.id);
   f.usageLine = invoices[0]!.lines.find((l) => l.type === 'usage')!.position;
