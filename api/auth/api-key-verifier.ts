@@ -1,5 +1,6 @@
 import type { DatabasePool } from 'slonik';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
+import { createTtlCache } from '../http/ttl-cache.ts';
 import { apiKeysRepository } from '../../db/postgres/api-keys-repository.ts';
 import { hashApiKey } from './api-key-secrets.ts';
 import type { ApiKeyScope } from '../http/route.ts';
@@ -13,16 +14,12 @@ export type VerifiedKey = { keyId: string; tenantId: string; scopes: readonly Ap
 export const API_KEY_CACHE_MS = 4_000;
 
 export function createApiKeyVerifier(pg: DatabasePool, now: () => number = Date.now) {
-  const cache = new Map<string, { key: VerifiedKey | null; until: number }>();
-  return async (token: string): Promise<VerifiedKey | null> => {
+  const cache = createTtlCache<string, VerifiedKey | null>({ ttlMs: API_KEY_CACHE_MS, now });
+  return (token: string): Promise<VerifiedKey | null> => {
     const hash = hashApiKey(token);
-    const id = hash.toString('base64');
-    const hit = cache.get(id);
-    if (hit && hit.until > now()) return hit.key;
-    const row = await withOperator(pg, (tx) => apiKeysRepository.findActiveByHash(tx, hash));
-    const key = row ? { keyId: row.id, tenantId: row.tenant_id, scopes: row.scopes } : null;
-    if (cache.size > 10_000) cache.clear();
-    cache.set(id, { key, until: now() + API_KEY_CACHE_MS });
-    return key;
+    return cache.get(hash.toString('base64'), async () => {
+      const row = await withOperator(pg, (tx) => apiKeysRepository.findActiveByHash(tx, hash));
+      return row ? { keyId: row.id, tenantId: row.tenant_id, scopes: row.scopes } : null;
+    });
   };
 }

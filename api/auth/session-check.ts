@@ -2,6 +2,7 @@ import type { DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { usersRepository, type UserSessionState } from '../../db/postgres/users-repository.ts';
+import { createTtlCache } from '../http/ttl-cache.ts';
 import type { SessionClaims } from './tokens.ts';
 
 // A user's session state is trusted for this long without asking PostgreSQL again, like a
@@ -29,20 +30,11 @@ export function tokenIsCurrent(claims: Pick<SessionClaims, 'role' | 'tenantId' |
  * of the same user share it.
  */
 export function createSessionCheck(pg: DatabasePool, now: () => number = Date.now) {
-  const cache = new Map<string, { state: Promise<UserSessionState | null>; until: number }>();
+  const cache = createTtlCache<string, UserSessionState | null>({ ttlMs: SESSION_STATE_CACHE_MS, now });
   return async (claims: Pick<SessionClaims, 'sub' | 'role' | 'tenantId' | 'ver'>): Promise<boolean> => {
     if (!uuid.safeParse(claims.sub).success) return false;
-    let hit = cache.get(claims.sub);
-    if (!hit || hit.until <= now()) {
-      const state = withOperator(pg, (tx) => usersRepository.findSessionState(tx, claims.sub));
-      if (cache.size > 10_000) cache.clear();
-      const entry = { state, until: now() + SESSION_STATE_CACHE_MS };
-      cache.set(claims.sub, entry);
-      // A failed lookup is not remembered: the next request asks again.
-      state.catch(() => cache.get(claims.sub) === entry && cache.delete(claims.sub));
-      hit = entry;
-    }
-    return tokenIsCurrent(claims, await hit.state);
+    const state = await cache.get(claims.sub, () => withOperator(pg, (tx) => usersRepository.findSessionState(tx, claims.sub)));
+    return tokenIsCurrent(claims, state);
   };
 }
 

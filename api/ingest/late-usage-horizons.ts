@@ -1,6 +1,7 @@
 import type { DatabasePool } from 'slonik';
 import { withTenant } from '../../db/postgres/tenant-scope.ts';
 import { lateUsageHorizonsRepository } from '../../db/postgres/late-usage-horizons-repository.ts';
+import { createTtlCache } from '../http/ttl-cache.ts';
 import type { LateUsageBiller } from '../../domain/billing/index.ts';
 import { DEFAULT_LATE_USAGE_DAYS, MAX_LATE_USAGE_DAYS } from '../../domain/pricing/index.ts';
 
@@ -13,20 +14,11 @@ import { DEFAULT_LATE_USAGE_DAYS, MAX_LATE_USAGE_DAYS } from '../../domain/prici
 export type LateUsageHorizons = { billersOf(tenantId: string): Promise<readonly LateUsageBiller[]> };
 
 export function createLateUsageHorizons(pg: DatabasePool, ttlMs = 30_000, now: () => number = Date.now): LateUsageHorizons {
-  const cache = new Map<string, { billers: Promise<readonly LateUsageBiller[]>; until: number }>();
+  const cache = createTtlCache<string, readonly LateUsageBiller[]>({ ttlMs, now });
   return {
-    billersOf(tenantId) {
-      const hit = cache.get(tenantId);
-      if (hit && hit.until > now()) return hit.billers;
-      const billers = withTenant(pg, tenantId, (tx) =>
-        lateUsageHorizonsRepository.billers(tx, tenantId, new Date(now()), { defaultDays: DEFAULT_LATE_USAGE_DAYS, maxDays: MAX_LATE_USAGE_DAYS }));
-      if (cache.size > 10_000) cache.clear();
-      cache.set(tenantId, { billers, until: now() + ttlMs });
-      // A failed look-up is not kept: the next request asks again.
-      billers.catch(() => {
-        if (cache.get(tenantId)?.billers === billers) cache.delete(tenantId);
-      });
-      return billers;
-    },
+    billersOf: (tenantId) =>
+      cache.get(tenantId, () =>
+        withTenant(pg, tenantId, (tx) =>
+          lateUsageHorizonsRepository.billers(tx, tenantId, new Date(now()), { defaultDays: DEFAULT_LATE_USAGE_DAYS, maxDays: MAX_LATE_USAGE_DAYS }))),
   };
 }

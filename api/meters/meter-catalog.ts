@@ -1,6 +1,7 @@
 import type { DatabasePool } from 'slonik';
 import type { Meter } from '../../domain/metering/index.ts';
 import { metersRepository, type MeterRecord } from '../../db/postgres/meters-repository.ts';
+import { createTtlCache } from '../http/ttl-cache.ts';
 
 /**
  * The meters, cached in memory for ingest's hot path (every event is checked against the
@@ -15,30 +16,19 @@ export type MeterCatalog = {
 };
 
 export function createMeterCatalog(pg: DatabasePool, ttlMs = 5_000): MeterCatalog {
-  let cached: { at: number; list: MeterRecord[]; byType: Map<string, Meter[]> } | undefined;
-  let loading: Promise<NonNullable<typeof cached>> | undefined;
-
-  const load = () => {
-    loading ??= metersRepository
-      .list(pg)
-      .then((list) => {
-        const byType = new Map<string, Meter[]>();
-        for (const m of list) byType.set(m.eventType, [...(byType.get(m.eventType) ?? []), m]);
-        cached = { at: Date.now(), list, byType };
-        return cached;
-      })
-      .finally(() => {
-        loading = undefined;
-      });
-    return loading;
+  // One entry: the whole list, with its index by event type.
+  const cache = createTtlCache<'all', { list: MeterRecord[]; byType: Map<string, Meter[]> }>({ ttlMs });
+  const load = async () => {
+    const list = await metersRepository.list(pg);
+    const byType = new Map<string, Meter[]>();
+    for (const m of list) byType.set(m.eventType, [...(byType.get(m.eventType) ?? []), m]);
+    return { list, byType };
   };
-  const current = async () => (cached && Date.now() - cached.at < ttlMs ? cached : load());
+  const current = () => cache.get('all', load);
 
   return {
     all: async () => (await current()).list,
     forEventType: async (type) => (await current()).byType.get(type) ?? [],
-    invalidate: () => {
-      cached = undefined;
-    },
+    invalidate: () => cache.clear(),
   };
 }
