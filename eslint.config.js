@@ -72,6 +72,21 @@ const boundaries = Object.entries(folders).flatMap(([folder, { layers = {}, prod
   { files: testFiles(folder), rules: layers.paths || layers.patterns ? restrict(layers) : { 'no-restricted-imports': 'off' } },
 ]);
 
+// An area's route files decode, call one service function and encode: the transaction and the
+// handling of what the database refuses belong to its service (api/README.md, *One shape per
+// area*). Its own object, so it repeats api/'s rules: a later object replaces an earlier one's lists.
+const routeFiles = {
+  files: ['api/**/*-routes.ts'],
+  rules: restrict({
+    patterns: [
+      ...folders.api.production.patterns,
+      noTest,
+      { group: ['**/db/postgres/tenant-scope.ts'], allowTypeImports: true, message: 'Route files open no transaction: call the area service, which does.' },
+      { group: ['slonik'], allowTypeImports: true, message: "Route files handle no driver errors: the repository answers 'taken' or 'missing', the service turns it into a problem." },
+    ],
+  }),
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -112,6 +127,7 @@ export default tseslint.config(
     },
   },
   ...boundaries,
+  routeFiles,
   // Layout is Prettier's (.prettierrc.json): ESLint's formatting rules step aside, the Svelte ones too.
   prettier,
   ...svelte.configs.prettier,

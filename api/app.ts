@@ -3,59 +3,21 @@ import Router from '@koa/router';
 import cors from '@koa/cors';
 import helmet from 'koa-helmet';
 import type { Logger } from 'pino';
-import type { DatabasePool } from 'slonik';
-import type { ClickHouseClient } from '@clickhouse/client';
-import type { Client as TemporalClient } from '@temporalio/client';
 import { errorMiddleware } from './http/error-middleware.ts';
 import { API_CSP } from './http/content-security-policy.ts';
 import { requestContext } from './http/request-context.ts';
-import { registerRoutes, type Authorize } from './http/register-routes.ts';
+import { registerRoutes } from './http/register-routes.ts';
 import { methodNotAllowed } from './http/method-not-allowed.ts';
 import { healthRouter } from './health/health-routes.ts';
 import { dependencyChecks } from './health/dependency-checks.ts';
 import { buildRoutes } from './routes.ts';
 import { createAuthorize } from './auth/authorize.ts';
-import { createPrincipalResolver, type PrincipalOfHeaders } from './auth/principal.ts';
+import { createPrincipalResolver } from './auth/principal.ts';
 import { originSet } from './auth/cross-site.ts';
-import type { AuthConfig } from './auth/tokens.ts';
 import type { RouteDef } from './http/route.ts';
-import type { BillingApiOptions } from './subscriptions/billing-routes.ts';
-import { createMeteringRuntime, type MeteringRuntime } from './ingest/metering-runtime.ts';
+import { createMeteringRuntime } from './ingest/metering-runtime.ts';
+import type { AppDeps } from './deps.ts';
 import { metricsRouter } from './metrics/metrics-routes.ts';
-import type { UsageTickCounter } from './realtime/usage-ticks.ts';
-import type { DestinationPolicy, Resolve } from '../domain/webhooks/destination.ts';
-
-export type AppDeps = {
-  /** Ingest batcher, metrics and meter/tenant caches; cli/ passes one it stops on shutdown, tests get a default. */
-  metering?: MeteringRuntime;
-  logger: Logger;
-  pg: DatabasePool;
-  clickhouse: ClickHouseClient;
-  temporal: TemporalClient;
-  auth: AuthConfig;
-  /** How subscriptions and invoices drive the billing workflows (search attributes, dunning schedule, invoice-now wait). */
-  billing?: BillingApiOptions;
-  /** Resolves and checks the caller; by default JWT sessions and tenant API keys. */
-  authorize?: Authorize;
-  /** Who is calling, from a request's headers; cli/ shares one with the WebSocket hub, tests get a default. */
-  principalOfHeaders?: PrincipalOfHeaders;
-  corsOrigin?: string;
-  /**
-   * Reverse proxies in front of the API that append to X-Forwarded-For (TRUST_PROXY). 0, the
-   * default: X-Forwarded-* headers are ignored and the client is the TCP peer.
-   */
-  trustProxy?: number;
-  /** Counts acknowledged events for the live usage.tick (api/realtime); ingest calls it when set. */
-  usageTicks?: UsageTickCounter;
-  /** Serves everything outside /api, /health, /ready (the dashboard in the all-in-one stack). */
-  fallback?: Koa.Middleware;
-  /**
-   * Which webhook URLs endpoints may have (cli/ passes the configured policy). Absent:
-   * private addresses and plain http allowed, as in development and tests. `resolve`
-   * replaces DNS (tests).
-   */
-  webhookDestinations?: DestinationPolicy & { resolve?: Resolve };
-};
 
 export type App = { koa: Koa; routes: readonly RouteDef[]; apiRouter: Router };
 

@@ -1,23 +1,56 @@
-import type { AppDeps } from './app.ts';
+import type { RouteDeps } from './deps.ts';
 import type { RouteDef } from './http/route.ts';
 import { openapiRoutes } from './openapi/openapi-routes.ts';
+import { authRoutes } from './auth/auth-routes.ts';
+import { usersRoutes } from './users/users-routes.ts';
+import { tenantsRoutes } from './tenants/tenants-routes.ts';
+import { apiKeysRoutes } from './tenants/api-keys-routes.ts';
+import { tenantOverviewRoutes } from './tenants/tenant-overview-routes.ts';
 import { webhooksRoutes } from './webhooks/webhooks-routes.ts';
-import { identityRoutes } from './identity-routes.ts';
 import { plansRoutes } from './pricing/plans-routes.ts';
-import { billingRoutes } from './subscriptions/billing-routes.ts';
+import { createSubscriptionsService } from './subscriptions/subscriptions-service.ts';
+import { subscriptionsRoutes } from './subscriptions/subscriptions-routes.ts';
+import { estimateRoutes } from './subscriptions/estimate-routes.ts';
+import { planChangePreviewRoutes } from './subscriptions/plan-change-preview-routes.ts';
+import { invoicesRoutes } from './invoices/invoices-routes.ts';
+import { paymentSettingsRoutes } from './payments/payment-settings-routes.ts';
 import { alertsRoutes } from './alerts/alerts-routes.ts';
-import { meteringRoutes } from './usage/metering-routes.ts';
+import { metersRoutes } from './meters/meters-routes.ts';
+import { ingestRoutes } from './ingest/ingest-routes.ts';
+import { usageRoutes } from './usage/usage-routes.ts';
+import { tenantsUsageRoutes } from './usage/tenants-usage-routes.ts';
 import { overviewRoutes } from './billing/overview-routes.ts';
 
-/** Every /api route, gathered from the domain areas. */
-export function buildRoutes(deps: AppDeps): RouteDef[] {
+/**
+ * Every /api route, area by area. The order is the OpenAPI document's order, and it decides
+ * nothing else: no two routes share a method and path.
+ */
+export function buildRoutes(deps: RouteDeps): RouteDef[] {
+  // Invoice-now is an Update of the subscription workflow, so invoices share this service.
+  const subscriptions = createSubscriptionsService({
+    pg: deps.pg,
+    temporal: deps.temporal,
+    ...(deps.billing?.searchAttributes !== undefined ? { searchAttributes: deps.billing.searchAttributes } : {}),
+    ...(deps.billing?.dunningScheduleDays ? { dunningScheduleDays: deps.billing.dunningScheduleDays } : {}),
+  });
   const areaRoutes: RouteDef[] = [
-    ...identityRoutes(deps),
+    ...authRoutes(deps),
+    ...usersRoutes(deps),
+    ...tenantsRoutes(deps),
+    ...apiKeysRoutes(deps),
+    ...tenantOverviewRoutes(deps),
     ...webhooksRoutes(deps),
     ...plansRoutes(deps),
-    ...billingRoutes(deps),
+    ...subscriptionsRoutes(subscriptions),
+    ...estimateRoutes(deps),
+    ...planChangePreviewRoutes(deps),
+    ...invoicesRoutes({ ...deps, subscriptions }),
+    ...paymentSettingsRoutes(deps),
     ...alertsRoutes(deps),
-    ...meteringRoutes(deps),
+    ...metersRoutes(deps),
+    ...ingestRoutes(deps),
+    ...usageRoutes(deps),
+    ...tenantsUsageRoutes(deps),
     ...overviewRoutes(deps),
   ];
   return [...areaRoutes, ...openapiRoutes(() => areaRoutes)];

@@ -1,15 +1,9 @@
 import { z } from 'zod';
 import type { DatabasePool } from 'slonik';
-import { UniqueIntegrityConstraintViolationError } from 'slonik';
 import { defineRoute, ROLES, type RouteDef } from '../http/route.ts';
-import { badRequest, conflict, notFound } from '../http/problem.ts';
 import { pageOf } from '../http/pagination.ts';
-import { withOperator, withScope } from '../../db/postgres/tenant-scope.ts';
-import { alertsRepository, toAlertView } from '../../db/postgres/alerts-repository.ts';
-import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
-import { Decimal } from '../../domain/money/index.ts';
-import { resolveTenantFilter, scopeOf } from '../auth/tenant-access.ts';
-import { alertIdParams, alertRuleBody, alertRuleSchema, alertSchema, listAlertsQuery, listRulesQuery, toAlertRuleResponse } from './alert-schemas.ts';
+import { alertIdParams, alertRuleBody, alertRuleSchema, alertSchema, listAlertsQuery, listRulesQuery } from './alert-schemas.ts';
+import { createAlertsService } from './alerts-service.ts';
 
 const denied = { 401: { description: 'Not signed in' }, 403: { description: 'An API key, or a role that may not do this' } };
 /** Reading a tenant's alerts: every role, and the tenant's read keys (RLS keeps a key to its tenant). */
@@ -22,6 +16,7 @@ const readDenied = { 401: { description: 'Not signed in' }, 403: { description: 
  * tenant's alert, is 404 (row-level security hides those rows).
  */
 export function alertsRoutes(deps: { pg: DatabasePool }): RouteDef[] {
+  const service = createAlertsService(deps);
   return [
     defineRoute({
       method: 'get', path: '/alerts', operationId: 'listAlerts', tag: 'alerts', access: ALERT_READERS,
@@ -29,15 +24,8 @@ export function alertsRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       query: listAlertsQuery,
       responses: { 200: { description: 'A page of alerts', schema: pageOf(alertSchema) }, 400: { description: 'Invalid query' }, 404: { description: 'No such tenant (or not yours)' }, ...readDenied },
       handler: async ({ query, principal }) => {
-        const filter = {
-          tenantId: resolveTenantFilter(principal!, query.tenantId),
-          kind: query.kind,
-          since: query.since ? new Date(query.since) : undefined,
-        };
-        const [rows, total] = await withScope(deps.pg, scopeOf(principal!), (tx) =>
-          Promise.all([alertsRepository.list(tx, { ...filter, limit: query.limit, offset: query.offset }), alertsRepository.count(tx, filter)]),
-        );
-        return { status: 200, body: { items: rows.map(toAlertView), total, limit: query.limit, offset: query.offset } };
+        const page = await service.list(principal, query);
+        return { status: 200, body: { ...page, limit: query.limit, offset: query.offset } };
       },
     }),
     defineRoute({
@@ -45,11 +33,7 @@ export function alertsRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       summary: 'One alert',
       params: alertIdParams,
       responses: { 200: { description: 'The alert', schema: alertSchema }, 404: { description: 'No such alert (or not yours)' }, ...readDenied },
-      handler: async ({ params, principal }) => {
-        const row = await withScope(deps.pg, scopeOf(principal!), (tx) => alertsRepository.findById(tx, params.id));
-        if (!row) throw notFound('alert');
-        return { status: 200, body: toAlertView(row) };
-      },
+      handler: async ({ params, principal }) => ({ status: 200, body: await service.get(principal, params.id) }),
     }),
     defineRoute({
       method: 'post', path: '/alerts/:id/ack', operationId: 'acknowledgeAlert', tag: 'alerts', access: { roles: ROLES },
@@ -57,12 +41,7 @@ export function alertsRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       description: 'Idempotent: acknowledging again keeps the first acknowledgement (time and user).',
       params: alertIdParams,
       responses: { 200: { description: 'The acknowledged alert', schema: alertSchema }, 404: { description: 'No such alert (or not yours)' }, ...denied },
-      handler: async ({ params, principal }) => {
-        const userId = principal!.kind === 'user' ? principal!.userId : null;
-        const row = await withScope(deps.pg, scopeOf(principal!), (tx) => alertsRepository.acknowledge(tx, params.id, userId));
-        if (!row) throw notFound('alert');
-        return { status: 200, body: toAlertView(row) };
-      },
+      handler: async ({ params, principal }) => ({ status: 200, body: await service.acknowledge(principal, params.id) }),
     }),
     defineRoute({
       method: 'post', path: '/alert-rules', operationId: 'createAlertRule', tag: 'alerts', access: { roles: ['admin'] },
@@ -73,23 +52,8 @@ export function alertsRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       body: { schema: alertRuleBody },
       responses: { 201: { description: 'Created', schema: alertRuleSchema }, 400: { description: 'Invalid rule' }, 409: { description: 'A rule for this tenant and meter exists' }, ...denied },
       handler: async ({ body, principal }) => {
-        const tenantId = body.tenantId ?? null;
-        const row = await withOperator(deps.pg, async (tx) => {
-          if (tenantId && !(await tenantsRepository.findById(tx, tenantId))) throw badRequest('tenantId', 'no such tenant');
-          return alertsRepository.insertRule(tx, {
-            tenantId,
-            meter: body.meter ?? null,
-            // The schema allows at most 3 decimal places, which numeric(8, 3) stores exactly.
-            sensitivity: body.sensitivity === undefined ? null : new Decimal(body.sensitivity).toFixed(),
-            windowMinutes: body.windowMinutes ?? null,
-            minVolume: body.minVolume ?? null,
-            budgetLevels: body.budgetLevels ?? null,
-            createdBy: principal!.kind === 'user' ? principal!.userId : null,
-          });
-        }).catch((err: unknown) => {
-          throw err instanceof UniqueIntegrityConstraintViolationError ? conflict('meter', 'a rule for this tenant and meter exists; delete it first') : err;
-        });
-        return { status: 201, body: toAlertRuleResponse(row), headers: { Location: `/api/alert-rules/${row.id}` } };
+        const rule = await service.createRule(principal, body);
+        return { status: 201, body: rule, headers: { Location: `/api/alert-rules/${rule.id}` } };
       },
     }),
     defineRoute({
@@ -97,10 +61,7 @@ export function alertsRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       summary: 'Alert rules: rules for everyone first, then by tenant and meter',
       query: listRulesQuery,
       responses: { 200: { description: 'The rules', schema: z.object({ items: z.array(alertRuleSchema) }) }, 400: { description: 'Invalid query' }, ...denied },
-      handler: async ({ query }) => {
-        const rows = await withOperator(deps.pg, (tx) => alertsRepository.listRules(tx, { tenantId: query.tenantId }));
-        return { status: 200, body: { items: rows.map(toAlertRuleResponse) } };
-      },
+      handler: async ({ query }) => ({ status: 200, body: { items: await service.listRules({ tenantId: query.tenantId }) } }),
     }),
     defineRoute({
       method: 'delete', path: '/alert-rules/:id', operationId: 'deleteAlertRule', tag: 'alerts', access: { roles: ['admin'] },
@@ -108,8 +69,7 @@ export function alertsRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       params: alertIdParams,
       responses: { 204: { description: 'Deleted' }, 404: { description: 'No such rule' }, ...denied },
       handler: async ({ params }) => {
-        const row = await withOperator(deps.pg, (tx) => alertsRepository.deleteRule(tx, params.id));
-        if (!row) throw notFound('alert rule');
+        await service.deleteRule(params.id);
         return { status: 204 };
       },
     }),

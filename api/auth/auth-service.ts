@@ -1,9 +1,9 @@
 import type { DatabasePool } from 'slonik';
-import { UniqueIntegrityConstraintViolationError } from 'slonik';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { usersRepository, type UserRow } from '../../db/postgres/users-repository.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
-import { conflict, HttpProblem } from '../http/problem.ts';
+import { conflict, HttpProblem, notFound } from '../http/problem.ts';
+import type { Principal } from '../http/route.ts';
 import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from './passwords.ts';
 import { signSessionToken, type AuthConfig } from './tokens.ts';
 import type { LoginThrottle } from './login-throttle.ts';
@@ -26,16 +26,15 @@ export function createAuthService(deps: { pg: DatabasePool; auth: AuthConfig; lo
       // Counted before the (deliberately slow) hash, so a flood of sign-ups costs no CPU.
       await deps.signups.admit(ip);
       const passwordHash = await hashPassword(input.password);
-      try {
-        const user = await withOperator(deps.pg, async (tx) => {
-          const tenant = await tenantsRepository.insert(tx, { name: input.tenantName, email: input.email });
-          return usersRepository.insert(tx, { email: input.email, name: input.name, passwordHash, role: 'customer', tenantId: tenant.id });
-        });
-        return session(user);
-      } catch (err) {
-        if (err instanceof UniqueIntegrityConstraintViolationError) throw conflict('email', 'is already registered');
-        throw err;
-      }
+      const user = await withOperator(deps.pg, async (tx) => {
+        // Without an externalId the new tenant has nothing another could hold already.
+        const tenant = await tenantsRepository.insert(tx, { name: input.tenantName, email: input.email });
+        const created = await usersRepository.create(tx, { email: input.email, name: input.name, passwordHash, role: 'customer', tenantId: tenant.id });
+        if (created === 'taken') throw conflict('email', 'is already registered');
+        if (created === 'missing') throw new Error('the tenant created in this transaction is missing');
+        return created;
+      });
+      return session(user);
     },
 
     /**
@@ -51,6 +50,14 @@ export function createAuthService(deps: { pg: DatabasePool; auth: AuthConfig; lo
       if (!user || !ok || user.deactivated_at !== null) throw new HttpProblem(401, WRONG_CREDENTIALS);
       await deps.logins.succeeded(attempt, email);
       return session(user);
+    },
+
+    /** The signed-in user; an API key is no user (404). */
+    async me(principal: Principal): Promise<PublicUser> {
+      if (principal.kind !== 'user') throw notFound('user');
+      const user = await withOperator(deps.pg, (tx) => usersRepository.findById(tx, principal.userId));
+      if (!user) throw notFound('user');
+      return publicUser(user);
     },
   };
 }

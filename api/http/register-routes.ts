@@ -4,6 +4,7 @@ import type { RouteDef, Principal } from './route.ts';
 import { readJsonBody } from './read-body.ts';
 import { validationProblem } from './zod-errors.ts';
 import { assertJsonShape } from './json-shape.ts';
+import { unauthorized } from './problem.ts';
 
 /** Resolves the caller for a route's access rule, throwing 401/403 problems. */
 export type Authorize = (ctx: Context, route: RouteDef) => Promise<Principal | null>;
@@ -21,6 +22,9 @@ export function registerRoutes(router: Router, routes: readonly RouteDef[], auth
   for (const route of routes) {
     router[route.method](route.operationId, route.path, async (ctx: Context) => {
       const principal = await authorize(ctx, route);
+      // The handler of a route with an access rule is typed to get a caller: hold whichever
+      // Authorize is plugged in to that, rather than hand a handler the null it cannot expect.
+      if (!principal && !('public' in route.access)) throw unauthorized('authentication required');
       const parse = (schema: RouteDef['params'], value: unknown, where: string) => {
         if (!schema) return value;
         const result = schema.safeParse(value);

@@ -35,11 +35,18 @@ export type BodySpec<B extends z.ZodType> = {
   examples?: Record<string, { summary: string; value: unknown; contentType?: string }>;
 };
 
-export type RouteInput<P, Q, B> = { params: P; query: Q; body: B; principal: Principal | null; ctx: Context };
+/**
+ * What a handler receives. `principal` is the caller: a route with an access rule is only
+ * called once the caller passed it, so its handler gets a Principal; a public route's gets null.
+ */
+export type RouteInput<P, Q, B, C extends Principal | null = Principal | null> = { params: P; query: Q; body: B; principal: C; ctx: Context };
+
+/** The caller a route's handler gets, by its access rule. */
+export type CallerOf<A extends Access> = A extends { public: true } ? null : Principal;
 
 export type Reply = { status: number; body?: unknown; headers?: Record<string, string>; type?: string };
 
-export type RouteDef<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> = {
+export type RouteDef<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType, A extends Access = Access> = {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Koa-style path relative to /api, e.g. /tenants/:id */
   path: string;
@@ -47,18 +54,18 @@ export type RouteDef<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.Zo
   summary: string;
   tag: string;
   description?: string;
-  access: Access;
+  access: A;
   params?: P;
   query?: Q;
   /** A zod-validated body, or 'raw' when the handler reads the stream itself (ingest). */
   body?: BodySpec<B> | { raw: true; contentTypes: readonly string[]; schema: z.ZodType; examples?: BodySpec<B>['examples'] };
   responses: Record<number, ResponseSpec>;
-  handler: (input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>) => Promise<Reply>;
+  handler: (input: RouteInput<z.output<P>, z.output<Q>, z.output<B>, CallerOf<A>>) => Promise<Reply>;
 };
 
 /** Identity function that keeps each route's schema types linked to its handler. */
-export function defineRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType>(
-  def: RouteDef<P, Q, B>,
+export function defineRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType, A extends Access = Access>(
+  def: RouteDef<P, Q, B, A>,
 ): RouteDef {
   return def as unknown as RouteDef;
 }

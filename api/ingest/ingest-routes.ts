@@ -17,7 +17,8 @@ An event whose billing period ended more than its plan's lateUsageDays ago, for 
 Limits: 5 MiB and 10,000 events per request (413). A request is admitted or refused whole. While the ingest queue is more than half full, a tenant holding more than half of it gets 429 with Retry-After; every other tenant is admitted until the queue is full, then gets 503 with Retry-After. A refusal the queue can decide without the body comes before the body is read.`;
 
 /** POST /api/usage/ingest and its alias POST /api/events: decode → validate → batch → 202. */
-export function ingestRoutes(runtime: MeteringRuntime, ticks?: UsageTickCounter, temporal?: TemporalClient): RouteDef[] {
+export function ingestRoutes(deps: { metering: MeteringRuntime; usageTicks?: UsageTickCounter | undefined; temporal?: TemporalClient }): RouteDef[] {
+  const { metering: runtime, usageTicks: ticks, temporal } = deps;
   const notifyLateUsage = temporal
     ? createLateUsageNotifier((id) => temporal.workflow.getHandle(subscriptionWorkflowId(id)).signal(lateUsageArrivedSignal))
     : undefined;
@@ -46,7 +47,7 @@ export function ingestRoutes(runtime: MeteringRuntime, ticks?: UsageTickCounter,
           });
         }
         const readBody = async () => readIngestBody(type, ctx.headers, await readBodyText(ctx, MAX_BODY_BYTES));
-        return { status: 202, body: await ingest(principal!, readBody) };
+        return { status: 202, body: await ingest(principal, readBody) };
       },
     });
   return [

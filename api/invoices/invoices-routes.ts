@@ -2,17 +2,17 @@ import { z } from 'zod';
 import { defineRoute, ROLES, type RouteDef } from '../http/route.ts';
 import { pageOf, paginationQuery } from '../http/pagination.ts';
 import { positiveIntegerText } from '../http/integer-schemas.ts';
-import { HttpProblem, badRequest, notFound } from '../http/problem.ts';
-import { isOperator, resolveTenantFilter, scopeOf } from '../auth/tenant-access.ts';
+import { badRequest } from '../http/problem.ts';
+import { resolveTenantFilter, scopeOf } from '../auth/tenant-access.ts';
 import { INVOICE_STATUSES } from '../../db/postgres/invoices-repository.ts';
-import { withOperator } from '../../db/postgres/tenant-scope.ts';
-import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
-import type { InvoicesService } from './invoices-service.ts';
-import type { createPaymentAttemptsService } from './payment-attempts-service.ts';
+import { createInvoicesService } from './invoices-service.ts';
+import { createInvoiceNowService } from './invoice-now-service.ts';
+import { createPaymentAttemptsService } from './payment-attempts-service.ts';
 import { paymentAttemptsResponse } from './payment-attempts-schemas.ts';
-
-type PaymentAttemptsService = ReturnType<typeof createPaymentAttemptsService>;
 import type { SubscriptionsService } from '../subscriptions/subscriptions-service.ts';
+import type { BillingApiOptions } from '../deps.ts';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Client as TemporalClient } from '@temporalio/client';
 import { creditsSchema, invoiceListItemSchema, invoiceSchema, paymentConflictSchema } from './invoice-schemas.ts';
 import type { InvoiceActor } from '../../domain/billing/index.ts';
 import type { Principal } from '../http/route.ts';
@@ -65,33 +65,11 @@ const drillDownSchema = z
   })
   .meta({ id: 'InvoiceLineUsage' });
 
-const settingsSchema = z
-  .object({ tenantId: z.uuid(), gateway: z.string(), declineFirstAttempts: z.number().int(), transientFailuresPerAttempt: z.number().int(), chargeDelayMs: z.number().int() })
-  .meta({ id: 'PaymentSettings' });
-const settingsBody = z.strictObject({
-  gateway: z.enum(['builtin']).default('builtin'),
-  declineFirstAttempts: z.number().int().min(0).max(100).default(0).describe('built-in gateway: decline the first N attempts of each invoice'),
-  transientFailuresPerAttempt: z.number().int().min(0).max(10).default(0).describe('built-in gateway: fail each attempt transiently M times first'),
-  chargeDelayMs: z
-    .number()
-    .int()
-    .min(0)
-    .max(60_000)
-    .default(0)
-    .describe('built-in gateway (a test hook): record each new charge at once, answer it this many ms later, so a charge can be held in flight'),
-});
-
-const settingsJson = (row: { tenant_id: string; gateway: string; decline_first_attempts: number; transient_failures_per_attempt: number; charge_delay_ms: number }) => ({
-  tenantId: row.tenant_id,
-  gateway: row.gateway,
-  declineFirstAttempts: row.decline_first_attempts,
-  transientFailuresPerAttempt: row.transient_failures_per_attempt,
-  chargeDelayMs: row.charge_delay_ms,
-});
-
-/** Invoices, manual payments, voids, invoice-now, the usage drill-down, and payment settings. */
-export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesService; attempts: PaymentAttemptsService; subscriptions: SubscriptionsService; generateWaitMs: number }): RouteDef[] {
-  const { invoices } = deps;
+/** Invoices, manual payments, voids, invoice-now, the usage drill-down and tenant credit. */
+export function invoicesRoutes(deps: { pg: DatabasePool; clickhouse: ClickHouseClient; temporal: TemporalClient; billing?: BillingApiOptions | undefined; subscriptions: SubscriptionsService }): RouteDef[] {
+  const invoices = createInvoicesService(deps);
+  const attempts = createPaymentAttemptsService(deps);
+  const invoiceNow = createInvoiceNowService({ invoices, subscriptions: deps.subscriptions, waitMs: deps.billing?.generateWaitMs ?? 30_000 });
   return [
     defineRoute({
       method: 'get', path: '/invoices', operationId: 'listInvoices', tag: 'invoices', access: INVOICE_READERS,
@@ -99,9 +77,9 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
       query: listQuery,
       responses: { 200: { description: 'A page of invoices (lines only with ?include=lines)', schema: pageOf(invoiceListItemSchema) }, ...noReadScope, 404: { description: 'Another tenant (customers and API keys)' } },
       handler: async ({ query, principal }) => {
-        const tenantId = resolveTenantFilter(principal!, query.tenantId);
+        const tenantId = resolveTenantFilter(principal, query.tenantId);
         const { include, ...filter } = query;
-        const page = await invoices.list(scopeOf(principal!), { ...filter, tenantId }, include === 'lines');
+        const page = await invoices.list(scopeOf(principal), { ...filter, tenantId }, include === 'lines');
         return { status: 200, body: { ...page, limit: query.limit, offset: query.offset } };
       },
     }),
@@ -110,7 +88,7 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
       summary: "An invoice's payment attempts (each outcome) and dunning's next retry",
       params: invoiceIdParams,
       responses: { 200: { description: 'The attempts, oldest first', schema: paymentAttemptsResponse }, ...noReadScope, 404: { description: 'No such invoice (or not yours)' } },
-      handler: async ({ params, principal }) => ({ status: 200, body: await deps.attempts.list(scopeOf(principal!), params.id) }),
+      handler: async ({ params, principal }) => ({ status: 200, body: await attempts.list(scopeOf(principal), params.id) }),
     }),
     defineRoute({
       method: 'post', path: '/invoices/generate', operationId: 'generateInvoice', tag: 'invoices', access: { roles: FINANCE },
@@ -131,22 +109,10 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
         422: { description: 'The Idempotency-Key was already used for another subscription' },
       },
       handler: async ({ body, principal, ctx }) => {
-        const scope = scopeOf(principal!);
-        const key = idempotencyKeyOf(ctx.get('Idempotency-Key'));
-        const claim = key === null ? null : await invoices.claimInvoiceNowKey(scope, body.subscriptionId, key);
-        if (claim?.issued && claim.issued.status !== 'draft') {
-          return { status: 201, body: await invoices.get(scope, claim.invoiceId), headers: { Location: `/api/invoices/${claim.invoiceId}` } };
-        }
-        const outcome = await deps.subscriptions.invoiceNow(scope, body.subscriptionId, deps.generateWaitMs, claim?.invoiceId);
-        const location = { Location: `/api/invoices/${outcome.invoiceId}` };
-        if (outcome.pending) return { status: 202, body: { invoiceId: outcome.invoiceId, status: 'pending' }, headers: location };
-        if (outcome.result?.status === 'nothing_to_invoice') {
-          throw new HttpProblem(409, 'nothing to invoice: no late usage has arrived since the last invoice of this canceled subscription');
-        }
-        if (outcome.result?.status === 'billing_failed') {
-          throw new HttpProblem(409, 'the invoice could not be issued: its amounts are larger than an invoice can hold, or its rating broke a billing rule; the billing_failed alert raised says which, and the window was not billed');
-        }
-        return { status: 201, body: await invoices.get(scopeOf(principal!), outcome.invoiceId), headers: location };
+        const outcome = await invoiceNow.generate(scopeOf(principal), body.subscriptionId, idempotencyKeyOf(ctx.get('Idempotency-Key')));
+        const headers = { Location: `/api/invoices/${outcome.invoiceId}` };
+        if (outcome.pending) return { status: 202, body: { invoiceId: outcome.invoiceId, status: 'pending' }, headers };
+        return { status: 201, body: outcome.invoice, headers };
       },
     }),
     defineRoute({
@@ -154,7 +120,7 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
       summary: 'One invoice with its lines',
       params: invoiceIdParams,
       responses: { 200: { description: 'The invoice', schema: invoiceSchema }, ...noReadScope, 404: { description: 'No such invoice (or not yours)' } },
-      handler: async ({ params, principal }) => ({ status: 200, body: await invoices.get(scopeOf(principal!), params.id) }),
+      handler: async ({ params, principal }) => ({ status: 200, body: await invoices.get(scopeOf(principal), params.id) }),
     }),
     defineRoute({
       method: 'get', path: '/invoices/:id/pdf', operationId: 'getInvoicePdf', tag: 'invoices', access: INVOICE_READERS,
@@ -162,7 +128,7 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
       params: invoiceIdParams,
       responses: { 200: { description: 'The PDF', contentType: 'application/pdf', schema: z.string().meta({ format: 'binary' }) }, ...noReadScope, 404: { description: 'No such invoice (or not yours)' }, 409: { description: 'A draft has no PDF' } },
       handler: async ({ params, principal }) => {
-        const { number, pdf } = await invoices.pdf(scopeOf(principal!), params.id);
+        const { number, pdf } = await invoices.pdf(scopeOf(principal), params.id);
         return { status: 200, body: pdf, type: 'application/pdf', headers: { 'Content-Disposition': `inline; filename="${number}.pdf"` } };
       },
     }),
@@ -172,7 +138,7 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
       params: invoiceIdParams,
       query: z.strictObject({ line: positiveIntegerText().describe('the line position') }),
       responses: { 200: { description: 'The events', schema: drillDownSchema }, 400: { description: 'Not a usage line' }, ...noReadScope, 404: { description: 'No such invoice or line' } },
-      handler: async ({ params, query, principal }) => ({ status: 200, body: await invoices.usageEvents(scopeOf(principal!), params.id, query.line) }),
+      handler: async ({ params, query, principal }) => ({ status: 200, body: await invoices.usageEvents(scopeOf(principal), params.id, query.line) }),
     }),
     defineRoute({
       method: 'post', path: '/invoices/:id/void', operationId: 'voidInvoice', tag: 'invoices', access: { roles: FINANCE },
@@ -210,34 +176,7 @@ export function invoicesRoutes(deps: { pg: DatabasePool; invoices: InvoicesServi
       summary: "A tenant's credit balance (overpayments, payments of voided invoices) and its entries",
       params: z.strictObject({ tenantId: z.uuid() }),
       responses: { 200: { description: 'The balances and the newest entries', schema: creditsSchema }, 404: { description: 'No such tenant (or not yours)' } },
-      handler: async ({ params, principal }) => {
-        if (!isOperator(principal) && principal!.tenantId !== params.tenantId) throw notFound('tenant');
-        if (!(await withOperator(deps.pg, (tx) => tenantsRepository.findById(tx, params.tenantId)))) throw notFound('tenant');
-        return { status: 200, body: await invoices.credits(params.tenantId) };
-      },
-    }),
-    defineRoute({
-      method: 'get', path: '/tenants/:tenantId/payment-settings', operationId: 'getPaymentSettings', tag: 'invoices', access: { roles: ROLES },
-      summary: "A tenant's payment settings (the built-in gateway's script)",
-      params: z.strictObject({ tenantId: z.uuid() }),
-      responses: { 200: { description: 'The settings', schema: settingsSchema }, 404: { description: 'No such tenant (or not yours)' } },
-      handler: async ({ params, principal }) => {
-        if (!isOperator(principal) && principal!.tenantId !== params.tenantId) throw notFound('tenant');
-        const row = await invoices.paymentSettings(params.tenantId);
-        return { status: 200, body: row ? settingsJson(row) : { tenantId: params.tenantId, gateway: 'builtin', declineFirstAttempts: 0, transientFailuresPerAttempt: 0, chargeDelayMs: 0 } };
-      },
-    }),
-    defineRoute({
-      method: 'put', path: '/tenants/:tenantId/payment-settings', operationId: 'updatePaymentSettings', tag: 'invoices', access: { roles: FINANCE },
-      summary: "Set a tenant's payment settings; its open invoices are retried at once (payment method updated)",
-      params: z.strictObject({ tenantId: z.uuid() }),
-      body: { schema: settingsBody },
-      responses: { 200: { description: 'The settings', schema: settingsSchema }, 400: { description: 'An invalid setting (errors name it)' }, 404: { description: 'No such tenant' } },
-      handler: async ({ params, body }) => {
-        if (!(await withOperator(deps.pg, (tx) => tenantsRepository.findById(tx, params.tenantId)))) throw notFound('tenant');
-        const { row } = await invoices.updatePaymentSettings(params.tenantId, body);
-        return { status: 200, body: settingsJson(row) };
-      },
+      handler: async ({ params, principal }) => ({ status: 200, body: await invoices.credits(principal, params.tenantId) }),
     }),
   ];
 }

@@ -13,7 +13,11 @@ import { subscriptionsRepository } from '../../db/postgres/subscriptions-reposit
 import { listMeterEvents } from '../../db/clickhouse/usage-reader.ts';
 import { decimalStringProblem, fromMinorUnits, formatAmount, minorUnitDigits, toDecimal, toMinorUnits } from '../../domain/money/index.ts';
 import type { Tx } from '../../db/postgres/tenant-scope.ts';
-import { dunningWorkflowId, invoiceSettledSignal, paymentMethodUpdatedSignal, stopDunningSignal, subscriptionWorkflowId } from '../../workflows/contract.ts';
+import { dunningWorkflowId, invoiceSettledSignal, stopDunningSignal, subscriptionWorkflowId } from '../../workflows/contract.ts';
+import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
+import { resolveTenant } from '../auth/tenant-access.ts';
+import type { Principal } from '../http/route.ts';
+import { tellWorkflow } from './tell-workflow.ts';
 import { HttpProblem, badRequest, forbidden, notFound } from '../http/problem.ts';
 import { randomUUID } from 'node:crypto';
 import { toInvoice, toInvoiceSummary, type InvoiceJson, type InvoiceListItemJson } from './invoice-schemas.ts';
@@ -44,15 +48,7 @@ function refusalProblem(refusal: InvoiceRefusal, currency: string): HttpProblem 
 export function createInvoicesService(deps: { pg: DatabasePool; clickhouse: ClickHouseClient; temporal: TemporalClient }) {
   const { pg } = deps;
 
-  /** Tells a workflow something; a workflow that has finished (or never ran) has nothing to learn. */
-  async function tell(workflowId: string, send: (handle: ReturnType<TemporalClient['workflow']['getHandle']>) => Promise<void>) {
-    try {
-      await send(deps.temporal.workflow.getHandle(workflowId));
-    } catch (err) {
-      const name = (err as Error).name;
-      if (name !== 'WorkflowNotFoundError') throw err;
-    }
-  }
+  const tell = (workflowId: string, send: Parameters<typeof tellWorkflow>[2]) => tellWorkflow(deps.temporal, workflowId, send);
 
   async function settled(invoice: InvoiceRow, reason: 'paid' | 'void') {
     await tell(dunningWorkflowId(invoice.id), (h) => h.signal(stopDunningSignal, { reason }));
@@ -160,9 +156,11 @@ export function createInvoicesService(deps: { pg: DatabasePool; clickhouse: Clic
       });
     },
 
-    /** A tenant's credit balances and its newest entries. */
-    async credits(tenantId: string) {
+    /** A tenant's credit balances and its newest entries; a customer reads only their own tenant's (else 404). */
+    async credits(principal: Principal, requested: string) {
+      const tenantId = resolveTenant(principal, requested);
       return withOperator(pg, async (tx) => {
+        if (!(await tenantsRepository.findById(tx, tenantId))) throw notFound('tenant');
         const [balances, entries] = await Promise.all([creditsRepository.balances(tx, tenantId), creditsRepository.entries(tx, tenantId, CREDIT_ENTRIES_SHOWN)]);
         const money = (minor: bigint, currency: string) => formatAmount(fromMinorUnits(minor, currency), currency);
         return {
@@ -206,20 +204,6 @@ export function createInvoicesService(deps: { pg: DatabasePool; clickhouse: Clic
       };
     },
 
-    async paymentSettings(tenantId: string) {
-      return withOperator(pg, (tx) => paymentsRepository.settings(tx, tenantId));
-    },
-
-    /** Stores a tenant's payment settings and retries every open invoice of the tenant at once. */
-    async updatePaymentSettings(tenantId: string, s: { gateway: string; declineFirstAttempts: number; transientFailuresPerAttempt: number; chargeDelayMs: number }) {
-      const row = await withTenant(pg, tenantId, async (tx) => paymentsRepository.upsertSettings(tx, tenantId, s));
-      const open = await withTenant(pg, tenantId, async (tx) => [
-        ...(await invoicesRepository.list(tx, { tenantId, status: 'finalized', limit: 200, offset: 0 })),
-        ...(await invoicesRepository.list(tx, { tenantId, status: 'payment_failed', limit: 200, offset: 0 })),
-      ]);
-      for (const invoice of open) await tell(dunningWorkflowId(invoice.id), (h) => h.signal(paymentMethodUpdatedSignal));
-      return { row, retried: open.length };
-    },
   };
 }
 

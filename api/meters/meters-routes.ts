@@ -1,18 +1,17 @@
 import { z } from 'zod';
-import { UniqueIntegrityConstraintViolationError } from 'slonik';
 import type { DatabasePool } from 'slonik';
 import { defineRoute, ROLES, type RouteDef } from '../http/route.ts';
-import { conflict, notFound } from '../http/problem.ts';
-import { meterInputSchema, meterSchema, parseMeter } from '../../domain/metering/index.ts';
-import { metersRepository, type MeterRecord } from '../../db/postgres/meters-repository.ts';
-import type { MeterCatalog } from './meter-catalog.ts';
-
+import { meterInputSchema, meterSchema } from '../../domain/metering/index.ts';
+import type { MeterRecord } from '../../db/postgres/meters-repository.ts';
+import type { MeteringRuntime } from '../ingest/metering-runtime.ts';
+import { createMetersService } from './meters-service.ts';
 
 const meterResponse = meterSchema.extend({ createdAt: z.iso.datetime() }).meta({ id: 'MeterRecord' });
 const toResponse = (m: MeterRecord) => ({ ...m, createdAt: m.createdAt.toISOString() });
 
 /** Meters are operator-owned: admins define them, every signed-in role reads them. */
-export function metersRoutes(deps: { pg: DatabasePool; meters: MeterCatalog }): RouteDef[] {
+export function metersRoutes(deps: { pg: DatabasePool; metering: MeteringRuntime }): RouteDef[] {
+  const service = createMetersService({ pg: deps.pg, meters: deps.metering.meters });
   return [
     defineRoute({
       method: 'post', path: '/meters', operationId: 'createMeter', tag: 'meters', access: { roles: ['admin'] },
@@ -26,10 +25,7 @@ export function metersRoutes(deps: { pg: DatabasePool; meters: MeterCatalog }): 
       },
       responses: { 201: { description: 'Created', schema: meterResponse }, 400: { description: 'Invalid meter definition' }, 409: { description: 'The code is taken' } },
       handler: async ({ body }) => {
-        const record = await metersRepository.insert(deps.pg, parseMeter(body)).catch((err: unknown) => {
-          throw err instanceof UniqueIntegrityConstraintViolationError ? conflict('code', 'is already used by another meter') : err;
-        });
-        deps.meters.invalidate();
+        const record = await service.create(body);
         return { status: 201, body: toResponse(record), headers: { Location: `/api/meters/${record.code}` } };
       },
     }),
@@ -37,18 +33,14 @@ export function metersRoutes(deps: { pg: DatabasePool; meters: MeterCatalog }): 
       method: 'get', path: '/meters', operationId: 'listMeters', tag: 'meters', access: { roles: ROLES },
       summary: 'List meters',
       responses: { 200: { description: 'Every meter, by code', schema: z.object({ items: z.array(meterResponse) }) } },
-      handler: async () => ({ status: 200, body: { items: (await metersRepository.list(deps.pg)).map(toResponse) } }),
+      handler: async () => ({ status: 200, body: { items: (await service.list()).map(toResponse) } }),
     }),
     defineRoute({
       method: 'get', path: '/meters/:code', operationId: 'getMeter', tag: 'meters', access: { roles: ROLES },
       summary: 'One meter',
       params: z.object({ code: z.string().max(63) }),
       responses: { 200: { description: 'The meter', schema: meterResponse }, 404: { description: 'No such meter' } },
-      handler: async ({ params }) => {
-        const meter = await metersRepository.findByCode(deps.pg, params.code);
-        if (!meter) throw notFound('meter');
-        return { status: 200, body: toResponse(meter) };
-      },
+      handler: async ({ params }) => ({ status: 200, body: toResponse(await service.get(params.code)) }),
     }),
   ];
 }

@@ -1,4 +1,4 @@
-import type { AppDeps } from '../app.ts';
+import type { RouteDeps } from '../deps.ts';
 import { buildRoutes } from '../routes.ts';
 import { buildOpenApiDocument } from './build-document.ts';
 import pkg from '../../package.json' with { type: 'json' };
@@ -9,6 +9,6 @@ import pkg from '../../package.json' with { type: 'json' };
  */
 export function openApiDocumentOfRoutes() {
   const unavailable = new Proxy({}, { get: (_t, p) => (p === 'then' ? undefined : () => { throw new Error('not available while generating the document'); }) });
-  const deps = new Proxy({}, { get: () => unavailable }) as unknown as AppDeps;
+  const deps = new Proxy({}, { get: () => unavailable }) as unknown as RouteDeps;
   return buildOpenApiDocument(buildRoutes(deps), { version: pkg.version });
 }

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import openapiTS, { astToString } from 'openapi-typescript';
-import { createApp, type AppDeps } from '../app.ts';
+import { createApp } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { openApiDocumentOfRoutes } from './document-of-routes.ts';
 import { toOpenApiPath } from './build-document.ts';
 

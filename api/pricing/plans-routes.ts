@@ -30,7 +30,7 @@ export function plansRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       query: z.strictObject(paginationQuery),
       responses: { 200: { description: 'A page of plans', schema: pageOf(planResponse) } },
       handler: async ({ query, principal }) => {
-        const { items, total } = await plans.list(scopeOf(principal!), query);
+        const { items, total } = await plans.list(scopeOf(principal), query);
         return { status: 200, body: { items: items.map(toPlanResponse), total, limit: query.limit, offset: query.offset } };
       },
     }),
@@ -41,7 +41,7 @@ export function plansRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       query: planVersionQuery,
       responses: { 200: { description: 'The plan', schema: planResponse }, 404: { description: hidden } },
       handler: async ({ params, query, principal }) => {
-        const record = await plans.get(scopeOf(principal!), params.id, query.version);
+        const record = await plans.get(scopeOf(principal), params.id, query.version);
         return { status: 200, body: toPlanResponse(record) };
       },
     }),
@@ -51,7 +51,7 @@ export function plansRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       params: planIdParams,
       responses: { 200: { description: 'The versions', schema: z.object({ items: z.array(planResponse) }) }, 404: { description: hidden } },
       handler: async ({ params, principal }) => {
-        const versions = await plans.versions(scopeOf(principal!), params.id);
+        const versions = await plans.versions(scopeOf(principal), params.id);
         return { status: 200, body: { items: versions.map(toPlanResponse) } };
       },
     }),
@@ -83,8 +83,8 @@ export function plansRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       body: { schema: quoteBody },
       responses: { 200: { description: 'The quote', schema: quoteResponse }, 400: { description: 'Invalid usage' }, 404: { description: `${hidden}, or no such tenant` } },
       handler: async ({ params, body, principal }) => {
-        const tenantId = resolveTenantFilter(principal!, body.tenantId);
-        const quote = await plans.quote(scopeOf(principal!), params.id, { usage: body.usage, version: body.version, tenantId });
+        const tenantId = resolveTenantFilter(principal, body.tenantId);
+        const quote = await plans.quote(scopeOf(principal), params.id, { usage: body.usage, version: body.version, tenantId });
         return { status: 200, body: quote };
       },
     }),

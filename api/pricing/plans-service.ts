@@ -1,5 +1,4 @@
 import type { DatabasePool } from 'slonik';
-import { UniqueIntegrityConstraintViolationError } from 'slonik';
 import type { z } from 'zod';
 import { withOperator, withScope, type Scope } from '../../db/postgres/tenant-scope.ts';
 import { plansRepository, type PlanRecord } from '../../db/postgres/plans-repository.ts';
@@ -11,9 +10,6 @@ import type { planBody } from './plan-schemas.ts';
 
 type PlanBody = z.output<typeof planBody>;
 
-const duplicateCode = (err: unknown) =>
-  err instanceof UniqueIntegrityConstraintViolationError ? conflict('code', 'is already used by another plan') : err;
-
 /**
  * Plans (operator-owned, versioned) and quotes. Every read takes the caller's scope and goes
  * through the repository's visibility condition: a customer reads public plans and the
@@ -24,8 +20,10 @@ export function createPlansService(pg: DatabasePool) {
   return {
     async create(body: PlanBody): Promise<PlanRecord> {
       const { visibility, ...plan } = body;
-      return withOperator(pg, (tx) => plansRepository.insert(tx, plan, visibility)).catch((e: unknown) => {
-        throw duplicateCode(e);
+      return withOperator(pg, async (tx) => {
+        const record = await plansRepository.create(tx, plan, visibility);
+        if (record === 'taken') throw conflict('code', 'is already used by another plan');
+        return record;
       });
     },
 

@@ -1,11 +1,14 @@
 import { defineRoute, type RouteDef } from '../http/route.ts';
 import { scopeOf } from '../auth/tenant-access.ts';
-import type { createPlanChangePreviewService } from './plan-change-preview-service.ts';
+import type { DatabasePool } from 'slonik';
+import type { Client as TemporalClient } from '@temporalio/client';
+import { createPlanChangePreviewService } from './plan-change-preview-service.ts';
 import { changePlanBody, subscriptionIdParams } from './subscription-schemas.ts';
 import { planChangePreviewResponse } from './plan-change-preview-schemas.ts';
 
 /** What a plan change would do, for the dashboard to show before the admin confirms it. */
-export function planChangePreviewRoutes(service: ReturnType<typeof createPlanChangePreviewService>): RouteDef[] {
+export function planChangePreviewRoutes(deps: { pg: DatabasePool; temporal: TemporalClient }): RouteDef[] {
+  const service = createPlanChangePreviewService(deps);
   return [
     defineRoute({
       method: 'post', path: '/subscriptions/:id/change-plan/preview', operationId: 'previewSubscriptionPlanChange', tag: 'subscriptions', access: { roles: ['admin', 'finance'] },
@@ -21,7 +24,7 @@ export function planChangePreviewRoutes(service: ReturnType<typeof createPlanCha
         404: { description: 'No such subscription or plan' },
         409: { description: 'change-plan would be refused: the subscription has ended, the same plan version, another currency or interval, a live subscription to the plan, or a shared meter' },
       },
-      handler: async ({ params, body, principal }) => ({ status: 200, body: await service.preview(scopeOf(principal!), params.id, body) }),
+      handler: async ({ params, body, principal }) => ({ status: 200, body: await service.preview(scopeOf(principal), params.id, body) }),
     }),
   ];
 }

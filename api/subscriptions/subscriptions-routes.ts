@@ -34,8 +34,8 @@ export function subscriptionsRoutes(service: SubscriptionsService): RouteDef[] {
       query: listSubscriptionsQuery,
       responses: { 200: { description: 'A page of subscriptions', schema: pageOf(subscriptionSchema) }, 404: { description: 'Another tenant (customers)' } },
       handler: async ({ query, principal }) => {
-        const tenantId = resolveTenantFilter(principal!, query.tenantId);
-        const { items, total } = await service.list(scopeOf(principal!), { ...query, tenantId });
+        const tenantId = resolveTenantFilter(principal, query.tenantId);
+        const { items, total } = await service.list(scopeOf(principal), { ...query, tenantId });
         return { status: 200, body: { items, total, limit: query.limit, offset: query.offset } };
       },
     }),
@@ -44,7 +44,7 @@ export function subscriptionsRoutes(service: SubscriptionsService): RouteDef[] {
       summary: 'One subscription, live from its workflow',
       params: subscriptionIdParams,
       responses: { 200: { description: 'The subscription', schema: subscriptionSchema }, 404: { description: 'No such subscription (or not yours)' } },
-      handler: async ({ params, principal }) => ({ status: 200, body: await service.get(scopeOf(principal!), params.id) }),
+      handler: async ({ params, principal }) => ({ status: 200, body: await service.get(scopeOf(principal), params.id) }),
     }),
     defineRoute({
       method: 'post', path: '/subscriptions/:id/change-plan', operationId: 'changeSubscriptionPlan', tag: 'subscriptions', access: { roles: ['admin'] },
@@ -53,7 +53,7 @@ export function subscriptionsRoutes(service: SubscriptionsService): RouteDef[] {
       params: subscriptionIdParams,
       body: { schema: changePlanBody },
       responses: { 200: { description: 'The subscription after the change', schema: subscriptionSchema }, 404: { description: 'No such subscription or plan' }, 409: { description: 'Refused by the workflow, or a meter another live subscription of the tenant bills' } },
-      handler: async ({ params, body, principal }) => ({ status: 200, body: await service.changePlan(scopeOf(principal!), params.id, body) }),
+      handler: async ({ params, body, principal }) => ({ status: 200, body: await service.changePlan(scopeOf(principal), params.id, body) }),
     }),
     defineRoute({
       method: 'post', path: '/subscriptions/:id/cancel', operationId: 'cancelSubscription', tag: 'subscriptions', access: { roles: ['admin'] },
@@ -61,7 +61,7 @@ export function subscriptionsRoutes(service: SubscriptionsService): RouteDef[] {
       params: subscriptionIdParams,
       body: { schema: cancelBody },
       responses: { 200: { description: 'The subscription after the cancellation', schema: subscriptionSchema }, 404: { description: 'No such subscription' }, 409: { description: 'Already ended' } },
-      handler: async ({ params, body, principal }) => ({ status: 200, body: await service.cancel(scopeOf(principal!), params.id, body) }),
+      handler: async ({ params, body, principal }) => ({ status: 200, body: await service.cancel(scopeOf(principal), params.id, body) }),
     }),
   ];
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { DatabasePool } from 'slonik';
-import { UniqueIntegrityConstraintViolationError } from 'slonik';
 import { WorkflowUpdateFailedError, WorkflowUpdateStage, type Client as TemporalClient } from '@temporalio/client';
 import { withOperator, withScope, type Scope } from '../../db/postgres/tenant-scope.ts';
 import { plansRepository, type PlanRecord } from '../../db/postgres/plans-repository.ts';
@@ -191,25 +190,21 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
         if (!input.allowSharedMeters) await refuseSharedMeters(tx, input.tenantId, plan);
         terms = planTermsOf(plan);
         const first = firstCyclePeriod({ startAt, billingAnchor, terms });
-        const inserted = await subscriptionsRepository
-          .insert(tx, {
-            id,
-            tenantId: input.tenantId,
-            planId: plan.id,
-            planVersion: plan.version,
-            status: first.kind === 'trial' ? 'trialing' : 'active',
-            startAt,
-            billingAnchor,
-            trialEnd: terms.trialDays > 0 ? trialEnd(startAt, terms.trialDays) : null,
-            currentPeriodStart: first.start,
-            currentPeriodEnd: first.end,
-            nextInvoiceAt: null,
-            workflowId,
-          })
-          .catch((err: unknown) => {
-            if (err instanceof UniqueIntegrityConstraintViolationError) throw conflict('planId', 'the tenant already has a live subscription to this plan');
-            throw err;
-          });
+        const inserted = await subscriptionsRepository.create(tx, {
+          id,
+          tenantId: input.tenantId,
+          planId: plan.id,
+          planVersion: plan.version,
+          status: first.kind === 'trial' ? 'trialing' : 'active',
+          startAt,
+          billingAnchor,
+          trialEnd: terms.trialDays > 0 ? trialEnd(startAt, terms.trialDays) : null,
+          currentPeriodStart: first.start,
+          currentPeriodEnd: first.end,
+          nextInvoiceAt: null,
+          workflowId,
+        });
+        if (inserted === 'taken') throw conflict('planId', 'the tenant already has a live subscription to this plan');
         // The workflow is started after commit (a failed commit must leave no workflow); what
         // to start is recorded with the row, for the reconciler should the start not happen.
         const workflowInput: SubscriptionWorkflowInput = {

@@ -35,7 +35,7 @@ export function apiKeysRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       body: { schema: createKeyBody },
       responses: { 201: { description: 'Created; store the key now', schema: createdKeySchema }, 400: { description: 'Invalid input' }, ...denied, 404: { description: 'No such tenant (or not yours)' } },
       handler: async ({ params, body, principal }) => {
-        const { row, key } = await keys.create(principal!, params.id, body);
+        const { row, key } = await keys.create(principal, params.id, body);
         return { status: 201, body: { id: row.id, name: row.name, key, prefix: row.prefix, scopes: row.scopes, createdAt: row.created_at.toISOString() } };
       },
     }),
@@ -45,7 +45,7 @@ export function apiKeysRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       params: z.strictObject({ id: z.uuid() }),
       responses: { 200: { description: 'Keys', schema: z.object({ items: z.array(apiKeySchema) }) }, ...signedOut, 403: { description: 'Not an admin or customer' }, 404: { description: 'No such tenant (or not yours)' } },
       handler: async ({ params, principal }) => {
-        const rows = await keys.list(principal!, params.id);
+        const rows = await keys.list(principal, params.id);
         return { status: 200, body: { items: rows.map(toApiKey) } };
       },
     }),
@@ -56,7 +56,7 @@ export function apiKeysRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       params: z.strictObject({ id: z.uuid(), keyId: z.uuid() }),
       responses: { 200: { description: 'Revoked', schema: apiKeySchema }, ...denied, 404: { description: 'No such key or tenant (or not yours)' } },
       handler: async ({ params, principal }) => {
-        const row = await keys.revoke(principal!, params.id, params.keyId);
+        const row = await keys.revoke(principal, params.id, params.keyId);
         return { status: 200, body: toApiKey(row) };
       },
     }),

@@ -13,7 +13,7 @@ export function tenantOverviewRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       summary: 'A tenant with its newest subscriptions, invoices (without lines) and alerts, and its API keys',
       params: tenantIdParams,
       responses: { 200: { description: 'The tenant overview', schema: tenantOverviewResponse }, 404: { description: 'No such tenant (or not yours)' } },
-      handler: async ({ params, principal }) => ({ status: 200, body: await service.overview(principal!, params.id) }),
+      handler: async ({ params, principal }) => ({ status: 200, body: await service.overview(principal, params.id) }),
     }),
   ];
 }

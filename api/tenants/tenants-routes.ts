@@ -1,20 +1,12 @@
 import { z } from 'zod';
 import type { DatabasePool } from 'slonik';
-import { UniqueIntegrityConstraintViolationError } from 'slonik';
 import { defineRoute, ROLES, type RouteDef } from '../http/route.ts';
-import { conflict, notFound } from '../http/problem.ts';
 import { paginationQuery, pageOf } from '../http/pagination.ts';
-import { withOperator, withScope } from '../../db/postgres/tenant-scope.ts';
-import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
-import { resolveTenant, scopeOf } from '../auth/tenant-access.ts';
-import { createTenantBody, patchTenantBody, tenantIdParams, tenantSchema, toTenant } from './tenant-schemas.ts';
-
-const uniqueExternalId = (err: unknown) => {
-  if (err instanceof UniqueIntegrityConstraintViolationError) return conflict('externalId', 'is already used by another tenant');
-  return err;
-};
+import { createTenantBody, patchTenantBody, tenantIdParams, tenantSchema } from './tenant-schemas.ts';
+import { createTenantsService } from './tenants-service.ts';
 
 export function tenantsRoutes(deps: { pg: DatabasePool }): RouteDef[] {
+  const service = createTenantsService(deps);
   return [
     defineRoute({
       method: 'get', path: '/tenants', operationId: 'listTenants', tag: 'tenants', access: { roles: ['admin', 'finance'] },
@@ -22,10 +14,8 @@ export function tenantsRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       query: z.strictObject({ ...paginationQuery, q: z.string().max(200).optional().describe('matches name, externalId or email') }),
       responses: { 200: { description: 'A page of tenants', schema: pageOf(tenantSchema) } },
       handler: async ({ query }) => {
-        const [items, total] = await withOperator(deps.pg, (tx) =>
-          Promise.all([tenantsRepository.list(tx, { ...query, search: query.q }), tenantsRepository.count(tx, query.q)]),
-        );
-        return { status: 200, body: { items: items.map(toTenant), total, limit: query.limit, offset: query.offset } };
+        const page = await service.list(query);
+        return { status: 200, body: { ...page, limit: query.limit, offset: query.offset } };
       },
     }),
     defineRoute({
@@ -34,10 +24,8 @@ export function tenantsRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       body: { schema: createTenantBody },
       responses: { 201: { description: 'Created', schema: tenantSchema }, 400: { description: 'Invalid input' }, 409: { description: 'externalId taken' } },
       handler: async ({ body }) => {
-        const tenant = await withOperator(deps.pg, (tx) => tenantsRepository.insert(tx, body)).catch((e) => {
-          throw uniqueExternalId(e);
-        });
-        return { status: 201, body: toTenant(tenant), headers: { Location: `/api/tenants/${tenant.id}` } };
+        const tenant = await service.create(body);
+        return { status: 201, body: tenant, headers: { Location: `/api/tenants/${tenant.id}` } };
       },
     }),
     defineRoute({
@@ -45,12 +33,7 @@ export function tenantsRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       summary: 'One tenant (customers: only their own)',
       params: tenantIdParams,
       responses: { 200: { description: 'The tenant', schema: tenantSchema }, 404: { description: 'No such tenant (or not yours)' } },
-      handler: async ({ params, principal }) => {
-        const id = resolveTenant(principal!, params.id, 'id');
-        const tenant = await withScope(deps.pg, scopeOf(principal!), (tx) => tenantsRepository.findById(tx, id));
-        if (!tenant) throw notFound('tenant');
-        return { status: 200, body: toTenant(tenant) };
-      },
+      handler: async ({ params, principal }) => ({ status: 200, body: await service.get(principal, params.id) }),
     }),
     defineRoute({
       method: 'patch', path: '/tenants/:id', operationId: 'updateTenant', tag: 'tenants', access: { roles: ['admin'] },
@@ -58,13 +41,7 @@ export function tenantsRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       params: tenantIdParams,
       body: { schema: patchTenantBody },
       responses: { 200: { description: 'Updated', schema: tenantSchema }, 400: { description: 'Invalid input' }, 404: { description: 'No such tenant' }, 409: { description: 'externalId taken' } },
-      handler: async ({ params, body }) => {
-        const tenant = await withOperator(deps.pg, (tx) => tenantsRepository.update(tx, params.id, body)).catch((e) => {
-          throw uniqueExternalId(e);
-        });
-        if (!tenant) throw notFound('tenant');
-        return { status: 200, body: toTenant(tenant) };
-      },
+      handler: async ({ params, body }) => ({ status: 200, body: await service.update(params.id, body) }),
     }),
   ];
 }

@@ -47,7 +47,7 @@ export function usageRoutes(deps: { pg: DatabasePool; clickhouse: ClickHouseClie
       query: summaryQuery,
       responses: { 200: { description: 'One item per meter', schema: summaryResponse }, ...problems },
       handler: async ({ query, principal }) => {
-        const tenantId = await tenantFor(principal!, query.tenantId);
+        const tenantId = await tenantFor(principal, query.tenantId);
         const meters = query.meter ? [await meterFor(query.meter, query.groupBy)] : await metering.meters.all();
         const usages = await Promise.all(meters.map((meter) => readMeterUsage(deps.clickhouse, { tenantId, meter, from: query.from, to: query.to, ...(query.groupBy?.length ? { groupBy: query.groupBy } : {}) })));
         metering.metrics.eventsDeduplicated.inc(usages.reduce((n, u) => n + u.duplicates, 0));
@@ -68,7 +68,7 @@ export function usageRoutes(deps: { pg: DatabasePool; clickhouse: ClickHouseClie
       query: timeseriesQuery,
       responses: { 200: { description: 'One point per bucket', schema: timeseriesResponse }, ...problems },
       handler: async ({ query, principal }) => {
-        const tenantId = await tenantFor(principal!, query.tenantId);
+        const tenantId = await tenantFor(principal, query.tenantId);
         const meter = await meterFor(query.meter, query.groupBy);
         const stepMs = granularityMs(query.granularity);
         if ((query.to.getTime() - query.from.getTime()) / stepMs > MAX_POINTS) {
@@ -92,7 +92,7 @@ export function usageRoutes(deps: { pg: DatabasePool; clickhouse: ClickHouseClie
       query: eventsQuery,
       responses: { 200: { description: 'Events as first delivered', schema: eventsResponse }, ...problems },
       handler: async ({ query, principal }) => {
-        const tenantId = await tenantFor(principal!, query.tenantId);
+        const tenantId = await tenantFor(principal, query.tenantId);
         const meter = await meterFor(query.meter);
         const items = await listMeterEvents(deps.clickhouse, { tenantId, meter, from: query.from, to: query.to, limit: query.limit });
         return { status: 200, body: { items } };

@@ -42,3 +42,4 @@ export const patchUserBody = z
     checkTenantForRole(b, ctx);
   });
 export type PatchUser = z.output<typeof patchUserBody>;
+export type CreateUser = z.output<typeof createUserBody>;

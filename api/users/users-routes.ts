@@ -1,12 +1,8 @@
 import { z } from 'zod';
 import type { DatabasePool } from 'slonik';
-import { UniqueIntegrityConstraintViolationError, ForeignKeyIntegrityConstraintViolationError } from 'slonik';
 import { defineRoute, type RouteDef } from '../http/route.ts';
-import { badRequest, conflict, forbidden } from '../http/problem.ts';
+import { forbidden } from '../http/problem.ts';
 import { paginationQuery, pageOf } from '../http/pagination.ts';
-import { withOperator } from '../../db/postgres/tenant-scope.ts';
-import { usersRepository } from '../../db/postgres/users-repository.ts';
-import { hashPassword } from '../auth/passwords.ts';
 import { createUserBody, patchUserBody, toUserAccount, userAccountSchema, userIdParams } from './user-schemas.ts';
 import { createUsersService } from './users-service.ts';
 
@@ -18,17 +14,7 @@ export function usersRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       summary: 'Create a user (admin, finance, or a customer of one tenant)',
       body: { schema: createUserBody },
       responses: { 201: { description: 'Created', schema: userAccountSchema }, 400: { description: 'Invalid input' }, 409: { description: 'Email taken' } },
-      handler: async ({ body }) => {
-        const passwordHash = await hashPassword(body.password);
-        try {
-          const user = await withOperator(deps.pg, (tx) => usersRepository.insert(tx, { email: body.email, passwordHash, role: body.role, tenantId: body.tenantId ?? null }));
-          return { status: 201, body: toUserAccount(user) };
-        } catch (err) {
-          if (err instanceof UniqueIntegrityConstraintViolationError) throw conflict('email', 'is already registered');
-          if (err instanceof ForeignKeyIntegrityConstraintViolationError) throw badRequest('tenantId', 'no such tenant');
-          throw err;
-        }
-      },
+      handler: async ({ body }) => ({ status: 201, body: toUserAccount(await service.create(body)) }),
     }),
     defineRoute({
       method: 'get', path: '/users', operationId: 'listUsers', tag: 'users', access: { roles: ['admin'] },
@@ -36,7 +22,7 @@ export function usersRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       query: z.strictObject(paginationQuery),
       responses: { 200: { description: 'A page of users', schema: pageOf(userAccountSchema) } },
       handler: async ({ query }) => {
-        const [items, total] = await withOperator(deps.pg, (tx) => Promise.all([usersRepository.list(tx, query), usersRepository.count(tx)]));
+        const { items, total } = await service.list(query);
         return { status: 200, body: { items: items.map(toUserAccount), total, limit: query.limit, offset: query.offset } };
       },
     }),
@@ -57,7 +43,7 @@ export function usersRoutes(deps: { pg: DatabasePool }): RouteDef[] {
         409: { description: 'The change would deactivate yourself or leave no active admin' },
       },
       handler: async ({ params, body, principal }) => {
-        if (principal?.kind !== 'user') throw forbidden(); // the access rule admits users only
+        if (principal.kind !== 'user') throw forbidden(); // the access rule admits users only
         const user = await service.changeAccess(principal.userId, params.id, body);
         return { status: 200, body: toUserAccount(user) };
       },

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { DatabasePool } from 'slonik';
-import { UniqueIntegrityConstraintViolationError } from 'slonik';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { usersRepository } from '../../db/postgres/users-repository.ts';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../../api/auth/passwords.ts';
@@ -10,12 +9,10 @@ export const DEFAULT_ADMIN_EMAIL = 'admin@meterplane.local';
 export async function createAdmin(pg: DatabasePool, email: string, password: string) {
   if (password.length < MIN_PASSWORD_LENGTH) throw new Error(`the password must be at least ${MIN_PASSWORD_LENGTH} characters`);
   const passwordHash = await hashPassword(password);
-  try {
-    return await withOperator(pg, (tx) => usersRepository.insert(tx, { email: email.trim().toLowerCase(), passwordHash, role: 'admin', tenantId: null }));
-  } catch (err) {
-    if (err instanceof UniqueIntegrityConstraintViolationError) throw new Error(`a user with email ${email} already exists`, { cause: err });
-    throw err;
-  }
+  const user = await withOperator(pg, (tx) => usersRepository.create(tx, { email: email.trim().toLowerCase(), passwordHash, role: 'admin', tenantId: null }));
+  if (user === 'taken') throw new Error(`a user with email ${email} already exists`);
+  if (user === 'missing') throw new Error('an admin names no tenant, yet the database found its tenant missing');
+  return user;
 }
 
 /**

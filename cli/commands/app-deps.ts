@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/env-schema.ts';
 import type { Stack } from '../stack/open-stack.ts';
-import type { AppDeps } from '../../api/app.ts';
+import type { AppDeps } from '../../api/deps.ts';
 import { createPrincipalResolver, type PrincipalOfHeaders } from '../../api/auth/principal.ts';
 import { webhookDestinationsOf } from '../config/webhook-destinations.ts';
 

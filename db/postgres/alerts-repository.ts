@@ -1,5 +1,6 @@
 import { sql } from 'slonik';
 import { z } from 'zod';
+import { unlessTaken } from './write-refusals.ts';
 import { Decimal, formatAmount, isCurrencyCode } from '../../domain/money/index.ts';
 import { ALERT_KINDS, ALERT_SEVERITIES, type AlertKind, type AlertRule, type AlertSeverity } from '../../domain/anomaly/index.ts';
 import type { Tx } from './tenant-scope.ts';
@@ -204,13 +205,16 @@ export const alertsRepository = {
         AND s.current_period_start <= ${ts(at)} AND s.current_period_end > ${ts(at)}
       ORDER BY t.id, s.created_at, s.id`),
 
-  /** A second rule for the same (tenant, meter) scope raises UniqueIntegrityConstraintViolationError. */
+  /** A second rule for the same (tenant, meter) scope raises UniqueIntegrityConstraintViolationError (createRule answers 'taken'). */
   insertRule: (tx: Tx, r: NewRule) =>
     tx.one(sql.type(ruleRow)`
       INSERT INTO alert_rules (tenant_id, meter, sensitivity, window_minutes, min_volume, budget_levels, created_by)
       VALUES (${r.tenantId}, ${r.meter}, ${r.sensitivity}::numeric, ${r.windowMinutes}, ${r.minVolume},
               ${r.budgetLevels ? sql.array([...r.budgetLevels], 'int4') : null}, ${r.createdBy})
       RETURNING ${ruleColumns}`),
+
+  /** insertRule, with a rule already set for the (tenant, meter) scope as its answer ('taken') rather than an error. */
+  createRule: (tx: Tx, r: NewRule) => unlessTaken(alertsRepository.insertRule(tx, r)),
 
   listRules: (tx: Tx, f: { tenantId?: string } = {}) =>
     tx.any(sql.type(ruleRow)`

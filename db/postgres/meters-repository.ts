@@ -1,5 +1,6 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
+import { unlessTaken } from './write-refusals.ts';
 import { AGGREGATIONS, type Meter } from '../../domain/metering/index.ts';
 
 // Meters are operator-owned (no RLS): these queries run on the pool or in any scope.
@@ -38,7 +39,7 @@ function toRecord(r: MeterRow): MeterRecord {
 }
 
 export const metersRepository = {
-  /** Inserts a validated meter; a taken code raises slonik's UniqueIntegrityConstraintViolationError. */
+  /** Inserts a validated meter; a taken code raises slonik's UniqueIntegrityConstraintViolationError (create answers 'taken'). */
   insert: async (db: CommonQueryMethods, m: Meter): Promise<MeterRecord> =>
     toRecord(
       await db.one(sql.type(meterRow)`
@@ -47,6 +48,9 @@ export const metersRepository = {
                 ${sql.jsonb(m.filters)}, ${sql.array(m.groupBy, 'text')}, ${m.allowNegative === true})
         RETURNING ${columns}`),
     ),
+
+  /** insert, with a taken code as its answer ('taken') rather than an error. */
+  create: (db: CommonQueryMethods, m: Meter) => unlessTaken(metersRepository.insert(db, m)),
 
   findByCode: async (db: CommonQueryMethods, code: string): Promise<MeterRecord | null> => {
     const row = await db.maybeOne(sql.type(meterRow)`SELECT ${columns} FROM meters WHERE code = ${code}`);

@@ -1,5 +1,6 @@
 import { sql } from 'slonik';
 import { z } from 'zod';
+import { unlessTaken } from './write-refusals.ts';
 import { DEFAULT_PLAN_VISIBILITY, PLAN_VISIBILITIES, planSchema, type Plan, type PlanVisibility } from '../../domain/pricing/index.ts';
 import { toDecimal, toDecimalString } from '../../domain/money/index.ts';
 import type { Scope, Tx } from './tenant-scope.ts';
@@ -93,7 +94,7 @@ function visibleTo(scope: Scope) {
 export type PlanChange = { record: PlanRecord; newVersion: boolean };
 
 export const plansRepository = {
-  /** Creates a plan at version 1. A duplicate code raises slonik's UniqueIntegrityConstraintViolationError. */
+  /** Creates a plan at version 1. A duplicate code raises slonik's UniqueIntegrityConstraintViolationError (create answers 'taken'). */
   insert: async (tx: Tx, plan: Plan, visibility: PlanVisibility = DEFAULT_PLAN_VISIBILITY): Promise<PlanRecord> => {
     const id = await tx.oneFirst(sql.type(z.object({ id: z.string() }))`
       INSERT INTO plans (code, visibility) VALUES (${plan.code}, ${visibility}) RETURNING id`);
@@ -103,6 +104,9 @@ export const plansRepository = {
               ${plan.trialDays}, ${plan.gracePeriodSeconds}, ${plan.lateUsageDays}, ${chargesJson(plan)}::jsonb)`);
     return (await plansRepository.findById(tx, id))!;
   },
+
+  /** insert, with a taken code as its answer ('taken') rather than an error. */
+  create: (tx: Tx, plan: Plan, visibility?: PlanVisibility) => unlessTaken(plansRepository.insert(tx, plan, visibility)),
 
   /** The latest version, or the given one, whoever may read it (billing, admin actions). */
   findById: (tx: Tx, id: string, version?: number): Promise<PlanRecord | null> => plansRepository.findVisible(tx, OPERATOR, id, version),

@@ -1,5 +1,6 @@
 import { sql } from 'slonik';
 import { z } from 'zod';
+import { unlessTaken } from './write-refusals.ts';
 import type { Tx } from './tenant-scope.ts';
 import { allOf, ts, tsOrNull } from './sql.ts';
 
@@ -71,7 +72,7 @@ function where(f: SubscriptionFilter) {
 }
 
 export const subscriptionsRepository = {
-  /** A second live subscription of the same tenant and plan raises UniqueIntegrityConstraintViolationError. */
+  /** A second live subscription of the same tenant and plan raises UniqueIntegrityConstraintViolationError (create answers 'taken'). */
   insert: (tx: Tx, s: NewSubscription) =>
     tx.one(sql.type(subscriptionRow)`
       INSERT INTO subscriptions (id, tenant_id, plan_id, plan_version, status, start_at, billing_anchor, trial_end,
@@ -79,6 +80,9 @@ export const subscriptionsRepository = {
       VALUES (${s.id}, ${s.tenantId}, ${s.planId}, ${s.planVersion}, ${s.status}, ${ts(s.startAt)}, ${ts(s.billingAnchor)},
               ${tsOrNull(s.trialEnd)}, ${ts(s.currentPeriodStart)}, ${ts(s.currentPeriodEnd)}, ${tsOrNull(s.nextInvoiceAt)}, ${s.workflowId})
       RETURNING ${columns}`),
+
+  /** insert, with a second live subscription of the tenant to the plan as its answer ('taken') rather than an error. */
+  create: (tx: Tx, s: NewSubscription) => unlessTaken(subscriptionsRepository.insert(tx, s)),
 
   findById: (tx: Tx, id: string) => tx.maybeOne(sql.type(subscriptionRow)`SELECT ${columns} FROM subscriptions WHERE id = ${id}`),
 

@@ -1,6 +1,7 @@
 import { sql } from 'slonik';
 import { z } from 'zod';
 import type { Tx } from './tenant-scope.ts';
+import { unlessTaken } from './write-refusals.ts';
 
 export const tenantRow = z.object({
   id: z.string(),
@@ -31,6 +32,9 @@ export const tenantsRepository = {
       VALUES (${t.name}, ${t.externalId ?? null}, ${t.email ?? null}, ${t.currency ?? 'USD'}, ${t.timezone ?? 'UTC'},
               ${t.taxRate ?? '0'}, ${t.budget ?? null})
       RETURNING ${columns}`),
+
+  /** insert, with a taken externalId as its answer ('taken') rather than an error. */
+  create: (tx: Tx, t: NewTenant) => unlessTaken(tenantsRepository.insert(tx, t)),
 
   findById: (tx: Tx, id: string) => tx.maybeOne(sql.type(tenantRow)`SELECT ${columns} FROM tenants WHERE id = ${id}`),
 
@@ -71,4 +75,7 @@ export const tenantsRepository = {
       UPDATE tenants SET ${sql.join([...sets, sql.fragment`updated_at = now()`], sql.fragment`, `)}
       WHERE id = ${id} RETURNING ${columns}`);
   },
+
+  /** update, with a taken externalId as its answer ('taken') rather than an error; null for no such tenant. */
+  change: (tx: Tx, id: string, p: TenantPatch) => unlessTaken(tenantsRepository.update(tx, id, p)),
 };

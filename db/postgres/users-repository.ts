@@ -1,6 +1,7 @@
 import { sql } from 'slonik';
 import { z } from 'zod';
 import type { Tx } from './tenant-scope.ts';
+import { unlessMissing, unlessTaken } from './write-refusals.ts';
 
 export const userRow = z.object({
   id: z.string(),
@@ -29,6 +30,9 @@ export const usersRepository = {
       VALUES (${u.email}, ${u.name ?? null}, ${u.passwordHash}, ${u.role}, ${u.tenantId})
       RETURNING ${columns}`),
 
+  /** insert, with a taken email ('taken') or an unknown tenant ('missing') as its answer rather than an error. */
+  create: (tx: Tx, u: NewUser) => unlessTaken(unlessMissing(usersRepository.insert(tx, u))),
+
   findByEmailWithHash: (tx: Tx, email: string) =>
     tx.maybeOne(sql.type(userWithHash)`SELECT ${columns}, password_hash FROM users WHERE email = ${email}`),
 
@@ -48,16 +52,19 @@ export const usersRepository = {
     tx.oneFirst(sql.type(z.object({ n: z.number() }))`
       SELECT count(*)::int AS n FROM users WHERE role = 'admin' AND deactivated_at IS NULL AND id <> ${id}`),
 
-  /** Sets role, tenant and active flag, and bumps token_version so the user's existing tokens stop working. */
+  /**
+   * Sets role, tenant and active flag, and bumps token_version so the user's existing tokens
+   * stop working. An unknown tenant is 'missing'.
+   */
   updateAccess: (tx: Tx, id: string, a: UserAccess) =>
-    tx.one(sql.type(userRow)`
+    unlessMissing(tx.one(sql.type(userRow)`
       UPDATE users SET
         role = ${a.role},
         tenant_id = ${a.tenantId},
         deactivated_at = CASE WHEN ${a.active} THEN NULL ELSE coalesce(deactivated_at, now()) END,
         token_version = token_version + 1
       WHERE id = ${id}
-      RETURNING ${columns}`),
+      RETURNING ${columns}`)),
 
   list: (tx: Tx, page: { limit: number; offset: number }) =>
     tx.any(sql.type(userRow)`SELECT ${columns} FROM users ORDER BY created_at, id LIMIT ${page.limit} OFFSET ${page.offset}`),

@@ -4,7 +4,8 @@ import { pino } from 'pino';
 import { useTestEnvironment } from '../harness/environment.ts';
 import { TEST_AUTH, TEST_PASSWORD } from '../harness/api.ts';
 import { expectResponseMatchesSpec } from '../harness/openapi-responses.ts';
-import { createApp, type AppDeps } from '../../api/app.ts';
+import { createApp } from '../../api/app.ts';
+import type { AppDeps } from '../../api/deps.ts';
 
 // The environment's app trusts one proxy hop (TRUST_PROXY=1): each request below plays the
 // proxy's forwarded request, whose X-Forwarded-For ends with the address the proxy saw.

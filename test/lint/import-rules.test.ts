@@ -43,6 +43,16 @@ describe('api/ reaches workflows only through the contract', () => {
   allowed('api/alerts/probe.int.test.ts', "import { raiseAlert } from '../../activities/alerts/raise-alert.ts';");
 });
 
+describe('api/ route files leave transactions and driver errors to their service', () => {
+  refused('api/alerts/alerts-routes.ts', "import { withOperator } from '../../db/postgres/tenant-scope.ts';", /open no transaction/);
+  refused('api/alerts/alerts-routes.ts', "import { UniqueIntegrityConstraintViolationError } from 'slonik';", /handle no driver errors/);
+  // The route file's own object keeps api/'s other rules.
+  refused('api/alerts/alerts-routes.ts', "import { createActivities } from '../../activities/index.ts';", /never imports activities/);
+  refused('api/alerts/alerts-routes.ts', "import { x } from '../../test/harness/api.ts';", /never imports test\//);
+  allowed('api/alerts/alerts-routes.ts', "import type { DatabasePool } from 'slonik';\nimport type { Scope } from '../../db/postgres/tenant-scope.ts';");
+  allowed('api/alerts/alerts-service.ts', "import { withOperator } from '../../db/postgres/tenant-scope.ts';");
+});
+
 describe('production code never imports test/', () => {
   for (const [file, harness] of [
     ['api/ingest/probe.ts', '../../test/harness/api.ts'],
@@ -67,7 +77,7 @@ describe('domain/ is pure', () => {
   refused('domain/money/probe.ts', "import { loadConfig } from '../../cli/config/load-config.ts';", /imports only libraries/);
   refused('domain/money/probe.ts', "import type { Config } from '../../cli/config/env-schema.ts';", /imports only libraries/);
   refused('domain/money/probe.ts', "import { sql } from '../../db/postgres/sql.ts';", /imports only libraries/);
-  refused('domain/money/probe.ts', "import type { AppDeps } from '../../api/app.ts';", /imports only libraries/);
+  refused('domain/money/probe.ts', "import type { AppDeps } from '../../api/deps.ts';", /imports only libraries/);
   refused('domain/money/probe.ts', "import type { ActivityDeps } from '../../activities/deps.ts';", /imports only libraries/);
   refused('domain/money/probe.ts', "import { SUBSCRIPTION_TASK_QUEUE } from '../../workflows/contract.ts';", /imports only libraries/);
   allowed('domain/money/probe.ts', "import { Decimal } from 'decimal.js';\nimport { z } from 'zod';\nimport { parsePeriod } from '../periods/index.ts';");
@@ -87,7 +97,7 @@ describe('workflows/ and activities/ keep their layers', () => {
 
 describe('the dashboard imports nothing of the rest of the repository', () => {
   refused('dashboard/src/routes/tenants/[id]/probe.ts', "import { formatAmount } from '../../../../../domain/money/index.ts';", /nothing outside dashboard/);
-  refused('dashboard/src/lib/probe.ts', "import type { AppDeps } from '../../../api/app.ts';", /nothing outside dashboard/);
+  refused('dashboard/src/lib/probe.ts', "import type { AppDeps } from '../../../api/deps.ts';", /nothing outside dashboard/);
   refused('dashboard/src/routes/probe/+page.svelte', "<script lang=\"ts\">\n  import { formatAmount } from '../../../../domain/money/index.ts';\n</script>", /nothing outside dashboard/);
   allowed('dashboard/src/lib/probe.ts', "import type { paths } from '#lib/api/schema.d.ts';\nimport { sumDecimals } from './decimal.ts';");
 });
