@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { ApplicationFailure } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import type { ActivityDeps } from '../deps.ts';
-import { withOperator } from '../../db/postgres/tenant-scope.ts';
+import { withOperator, type Tx } from '../../db/postgres/tenant-scope.ts';
 import { webhooksRepository } from '../../db/postgres/webhooks-repository.ts';
 import type { WebhookEvent } from '../../domain/webhooks/events.ts';
 import { recordWebhookEvent, webhookOutboxRepository } from '../../db/postgres/webhook-outbox.ts';
@@ -17,20 +17,21 @@ export const deliveryWorkflowId = (deliveryId: string) => `webhook-${deliveryId}
 export function createWebhookActivities({ pg, temporal, taskQueue, webhookDestinations }: ActivityDeps) {
   const policy = webhookDestinations ?? OPEN_DESTINATIONS;
   const resolve = webhookDestinations?.resolve ?? lookup;
+  /** One delivery per subscribed endpoint of a recorded event, in the caller's transaction. */
+  async function enqueueDeliveries(tx: Tx, eventId: string) {
+    const row = await webhookOutboxRepository.find(tx, eventId);
+    if (!row) return [];
+    const endpoints = await webhooksRepository.subscribedTo(tx, row.event_type);
+    return Promise.all(
+      endpoints.map((e) => webhooksRepository.enqueue(tx, { endpointId: e.id, eventId, eventType: row.event_type, tenantId: row.tenant_id, payload: row.payload })),
+    );
+  }
+
   /**
-   * One delivery per subscribed endpoint, a delivery workflow for each, then the outbox row is
-   * marked dispatched. A crash in between leaves it undispatched, and the next dispatch redoes
-   * the idempotent steps.
+   * A delivery workflow for each pending delivery, then the outbox row is marked dispatched. A
+   * crash in between leaves it undispatched, and the next dispatch redoes the idempotent steps.
    */
-  async function dispatch(eventId: string): Promise<string[]> {
-    const deliveries = await withOperator(pg, async (tx) => {
-      const row = await webhookOutboxRepository.find(tx, eventId);
-      if (!row) return [];
-      const endpoints = await webhooksRepository.subscribedTo(tx, row.event_type);
-      return Promise.all(
-        endpoints.map((e) => webhooksRepository.enqueue(tx, { endpointId: e.id, eventId, eventType: row.event_type, tenantId: row.tenant_id, payload: row.payload })),
-      );
-    });
+  async function startDeliveries(eventId: string, deliveries: { id: string; status: string }[]): Promise<string[]> {
     for (const d of deliveries.filter((d) => d.status === 'pending')) {
       if (!temporal) throw new Error('dispatching webhooks needs a Temporal client in the activity dependencies');
       try {
@@ -43,6 +44,8 @@ export function createWebhookActivities({ pg, temporal, taskQueue, webhookDestin
     return deliveries.map((d) => d.id);
   }
 
+  const dispatch = async (eventId: string) => startDeliveries(eventId, await withOperator(pg, (tx) => enqueueDeliveries(tx, eventId)));
+
   return {
     /**
      * Records the event in the outbox (live on the dashboard the first time) and dispatches it
@@ -50,8 +53,17 @@ export function createWebhookActivities({ pg, temporal, taskQueue, webhookDestin
      * and event, deterministic workflow ids), so a retried or replayed emit delivers once.
      */
     async emitWebhookEvent(event: WebhookEvent): Promise<string[]> {
-      await withOperator(pg, (tx) => recordWebhookEvent(tx, event));
-      return dispatch(event.id);
+      // Recording and enqueueing share one transaction. With no delivery to start (no endpoint
+      // takes the event, or every one was started before), it is dispatched in it too: one
+      // transaction instead of three, the common case of a close, which emits a few events.
+      const deliveries = await withOperator(pg, async (tx) => {
+        await recordWebhookEvent(tx, event);
+        const enqueued = await enqueueDeliveries(tx, event.id);
+        if (enqueued.every((d) => d.status !== 'pending')) await webhookOutboxRepository.markDispatched(tx, event.id);
+        return enqueued;
+      });
+      if (deliveries.every((d) => d.status !== 'pending')) return deliveries.map((d) => d.id);
+      return startDeliveries(event.id, deliveries);
     },
 
     /**

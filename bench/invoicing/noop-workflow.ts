@@ -11,11 +11,12 @@ async function until(untilIso: string): Promise<void> {
 
 /**
  * The Temporal ceiling for the invoicing benchmark: waits for the same instant as the
- * subscriptions' period end, then makes the same number of (empty) activity calls one after
- * another as closing a period does.
+ * subscriptions' period end, then makes the same number of empty calls one after another as
+ * closing a period does: `localCalls` local activities, then `calls` activities.
  */
-export async function noopCloseWorkflow(untilIso: string, calls: number): Promise<void> {
+export async function noopCloseWorkflow(untilIso: string, calls: number, localCalls = 0): Promise<void> {
   await until(untilIso);
+  for (let i = 0; i < localCalls; i += 1) await local.noop();
   for (let i = 0; i < calls; i += 1) await noop();
 }
 

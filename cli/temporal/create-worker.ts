@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerInterceptors } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities/index.ts';
 import { TASK_QUEUE } from '../../workflows/contract.ts';
 
@@ -30,6 +30,8 @@ export type WorkerOptions = {
   taskQueue?: string;
   /** Defaults to BILLING_WORKER_SLOTS. */
   slots?: WorkerSlots;
+  /** Extra interceptors (the invoicing benchmark times each activity with one). */
+  interceptors?: WorkerInterceptors;
 };
 
 /** The one place the billing Worker is created: workflows/ plus createActivities(deps). */
@@ -41,5 +43,6 @@ export async function createBillingWorker(o: WorkerOptions): Promise<Worker> {
     ...(o.workflowBundlePath ? { workflowBundle: { codePath: o.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(o.deps),
     ...(o.slots ?? BILLING_WORKER_SLOTS),
+    ...(o.interceptors ? { interceptors: o.interceptors } : {}),
   });
 }

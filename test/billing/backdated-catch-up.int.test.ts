@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useBillingScenarios } from './billing-harness.ts';
 import { until } from '../harness/until.ts';
+import { localActivityRuns, type MarkerEvent } from '../harness/local-activity-runs.ts';
 import { createSubscriptionsService } from '../../api/subscriptions/subscriptions-service.ts';
 import { subscriptionStatusQuery, subscriptionWorkflowId } from '../../workflows/contract.ts';
 
@@ -12,8 +13,7 @@ const s = useBillingScenarios((h) => h.defineMeter({ code: 'calls', name: 'API c
 const DAY = 86_400_000;
 const PER_RUN = 3;
 
-type Event = {
-  activityTaskScheduledEventAttributes?: { activityType?: { name?: string } } | null;
+type Event = MarkerEvent & {
   workflowExecutionContinuedAsNewEventAttributes?: { newExecutionRunId?: string } | null;
 };
 
@@ -53,7 +53,8 @@ describe('a daily plan back-dated 40 days', () => {
     let runId: string | undefined = firstRun;
     while (runId) {
       const events = (await s.env.client.workflow.getHandle(subscriptionWorkflowId(sub.id), runId).fetchHistory()).events as Event[];
-      perRun.push(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'writeInvoice').length);
+      // writeInvoice runs as a local activity (the close's steps run in the workflow task).
+      perRun.push(localActivityRuns(events, 'writeInvoice').length);
       runId = events.find((e) => e.workflowExecutionContinuedAsNewEventAttributes)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
     }
     expect(perRun.reduce((a, b) => a + b, 0)).toBe(ended);

@@ -114,6 +114,23 @@ describe('a worker killed with SIGKILL while closing a period', () => {
     await expectOneInvoiceChargedOnce(sub.id, sub.tenant.id);
   });
 
+  it('as soon as the invoice is numbered (the close runs its steps in one workflow task, not yet recorded): one invoice, one number, one event, one charge', async () => {
+    if (workers.every((w) => w.exitCode !== null || w.signalCode !== null)) await startWorker();
+    const first = workers.at(-1)!;
+    const sub = await subscribeBackDated('killed-after-finalize', { declineFirstAttempts: 0, transientFailuresPerAttempt: 0 });
+    const numbered = await until('a numbered invoice', async () =>
+      (await rows<{ id: string; number: string }>('SELECT id, number FROM invoices WHERE subscription_id = $1 AND number IS NOT NULL', [sub.id]))[0], 30_000, 2);
+    await kill(first);
+    await startWorker();
+    await expectOneInvoiceChargedOnce(sub.id, sub.tenant.id);
+    // The steps repeated by the new worker found the invoice final: it kept its number, and the
+    // number sequence gave out no second one (every number given out is on an invoice).
+    expect(await rows('SELECT id, number FROM invoices WHERE subscription_id = $1', [sub.id])).toEqual([numbered]);
+    const [given] = await rows<{ n: number }>('SELECT coalesce(sum(last_number), 0)::int AS n FROM invoice_number_sequences', []);
+    expect(await rows('SELECT count(*)::int AS n FROM invoices WHERE number IS NOT NULL', [])).toEqual([given]);
+    expect(await rows('SELECT event_type FROM webhook_outbox WHERE event_id = $1', [`invoice.finalized:${numbered.id}`])).toEqual([{ event_type: 'invoice.finalized' }]);
+  });
+
   it('in the middle of collecting (a charge request pending): the retried attempt reuses its idempotency key', async () => {
     const first = await startWorker();
     // Each charge request first fails transiently once (per process), so the attempt is retried.

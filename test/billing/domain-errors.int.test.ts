@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cents, useBillingScenarios } from './billing-harness.ts';
 import { subscriptionStatusQuery, subscriptionWorkflowId } from '../../workflows/contract.ts';
 import { eventually } from '../harness/until.ts';
+import { localActivityRuns, patchIds, type MarkerEvent } from '../harness/local-activity-runs.ts';
 
 // A billing activity that breaks a domain rule (a RangeError, a domain validation error) fails the
 // same way on every retry. It must not retry every minute forever: it fails non-retryably as
@@ -10,11 +11,7 @@ import { eventually } from '../harness/until.ts';
 
 const s = useBillingScenarios((h) => h.defineMeter({ code: 'bytes', name: 'Bytes', eventType: 'transfer', aggregation: 'sum', valueProperty: 'bytes' }));
 
-type HistoryEvent = {
-  activityTaskScheduledEventAttributes?: { activityType?: { name?: string } } | null;
-  activityTaskFailedEventAttributes?: { failure?: { cause?: unknown; applicationFailureInfo?: { type?: string; nonRetryable?: boolean } | null } | null } | null;
-  markerRecordedEventAttributes?: { markerName?: string; details?: Record<string, { payloads?: Array<{ data?: Uint8Array | string }> }> } | null;
-};
+type HistoryEvent = MarkerEvent & { activityTaskScheduledEventAttributes?: { activityType?: { name?: string } } | null };
 
 describe('a domain error in a billing activity', () => {
   it('is not retried: a critical alert, the close is skipped and recorded, and the next period bills', async () => {
@@ -45,15 +42,15 @@ describe('a domain error in a billing activity', () => {
       details: { step: 'rating', reason, invoiceId: status.billingFailures![0]!.invoiceId, subscriptionId: sub.id },
     }]);
 
-    // Not retried: writeInvoice was scheduled once and failed non-retryably, and the run took the new patch.
+    // Not retried: writeInvoice ran once, as a local activity (the close's steps run in the
+    // workflow task), and failed non-retryably; the run took both patches. (The old path, an
+    // activity scheduled once that failed, is replayed from its recorded history.)
     const history = (await s.env.client.workflow.getHandle(subscriptionWorkflowId(sub.id), firstRun).fetchHistory()).events as HistoryEvent[];
-    expect(history.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'writeInvoice')).toHaveLength(1);
-    const failures = history.filter((e) => e.activityTaskFailedEventAttributes).map((e) => e.activityTaskFailedEventAttributes!.failure!.cause ?? e.activityTaskFailedEventAttributes!.failure!);
-    expect(failures).toEqual([expect.objectContaining({ applicationFailureInfo: expect.objectContaining({ type: 'BillingDomainError', nonRetryable: true }) })]);
-    const patches = history
-      .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
-      .map((e) => Object.values(e.markerRecordedEventAttributes!.details ?? {}).flatMap((d) => (d.payloads ?? []).map((p) => Buffer.from(p.data as Uint8Array).toString())).join(' '));
-    expect(patches).toEqual([expect.stringContaining('skip-invoice-on-domain-error')]);
+    expect(localActivityRuns(history, 'writeInvoice').map(({ attempt, failure }) => ({ attempt, failure }))).toEqual([
+      { attempt: 1, failure: expect.objectContaining({ applicationFailureInfo: expect.objectContaining({ type: 'BillingDomainError', nonRetryable: true }) }) },
+    ]);
+    expect(history.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'writeInvoice')).toEqual([]);
+    expect(patchIds(history)).toEqual(['close-steps-as-local-activities', 'skip-invoice-on-domain-error']);
     expect((await handle.describe()).status.name).toBe('RUNNING');
 
     // Once the version is repaired, February bills as usual: 10.00 + 2 × 4.

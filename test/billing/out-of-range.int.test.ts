@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cents, useBillingScenarios } from './billing-harness.ts';
 import { invoiceNowUpdate, subscriptionStatusQuery, subscriptionWorkflowId } from '../../workflows/contract.ts';
 import { eventually } from '../harness/until.ts';
+import { localActivityRuns, patchIds, type MarkerEvent } from '../harness/local-activity-runs.ts';
 
 // An invoice whose amounts do not fit what an invoice stores (bigint minor units: at most
 // 92233720368547758.07 USD) fails alone and for good: a critical billing_failed alert, no retry
@@ -14,12 +15,7 @@ const LARGEST = '999999999999999';
 
 const transfer = (id: string, time: string, bytes: string) => ({ id, type: 'transfer', time, data: { bytes } });
 
-type HistoryEvent = {
-  activityTaskScheduledEventAttributes?: { activityType?: { name?: string } } | null;
-  activityTaskStartedEventAttributes?: { attempt?: number } | null;
-  activityTaskFailedEventAttributes?: { failure?: { cause?: unknown; applicationFailureInfo?: { type?: string; nonRetryable?: boolean } | null } | null; retryState?: unknown } | null;
-  markerRecordedEventAttributes?: { markerName?: string } | null;
-};
+type HistoryEvent = MarkerEvent & { activityTaskScheduledEventAttributes?: { activityType?: { name?: string } } | null };
 
 describe('an invoice whose amounts are out of range', () => {
   it('fails non-retryably with a critical alert; the subscription and every other tenant bill on', async () => {
@@ -59,13 +55,14 @@ describe('an invoice whose amounts are out of range', () => {
       details: { step: 'rating', reason: status.billingFailures![0]!.reason, invoiceId: failedInvoiceId, subscriptionId: hugeSub.id },
     });
 
-    // It did not spin: writeInvoice ran once, failed non-retryably, and the run took the patched path.
+    // It did not spin: writeInvoice ran once (a local activity: the close's steps run in the
+    // workflow task), failed non-retryably, and the run took the patched path.
     const history = (await s.env.client.workflow.getHandle(subscriptionWorkflowId(hugeSub.id), firstRun).fetchHistory()).events as HistoryEvent[];
-    const scheduled = history.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'writeInvoice');
-    expect(scheduled).toHaveLength(1);
-    const failures = history.filter((e) => e.activityTaskFailedEventAttributes).map((e) => e.activityTaskFailedEventAttributes!.failure!.cause ?? e.activityTaskFailedEventAttributes!.failure!);
-    expect(failures).toEqual([expect.objectContaining({ applicationFailureInfo: expect.objectContaining({ type: 'InvoiceAmountOutOfRange', nonRetryable: true }) })]);
-    expect(history.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toHaveLength(1);
+    expect(localActivityRuns(history, 'writeInvoice').map(({ attempt, failure }) => ({ attempt, failure }))).toEqual([
+      { attempt: 1, failure: expect.objectContaining({ applicationFailureInfo: expect.objectContaining({ type: 'InvoiceAmountOutOfRange', nonRetryable: true }) }) },
+    ]);
+    expect(history.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'writeInvoice')).toEqual([]);
+    expect(patchIds(history)).toEqual(['close-steps-as-local-activities', 'skip-invoice-amount-out-of-range']);
     expect((await handle.describe()).status.name).toBe('RUNNING');
 
     // The other tenants billed January as usual, in the same run of the worker.

@@ -72,6 +72,45 @@ describe('webhooks', () => {
     }
   });
 
+  it('dispatches an event no endpoint takes where it records it; one whose delivery cannot start yet stays for the sweep', async () => {
+    const hook = await startWebhookReceiver();
+    const outbox = async (eventId: string) => {
+      const owner = await env.db.owner();
+      try {
+        return (await owner.query('SELECT dispatched_at IS NOT NULL AS dispatched FROM webhook_outbox WHERE event_id = $1', [eventId])).rows;
+      } finally {
+        await owner.end();
+      }
+    };
+    try {
+      const deps = { pg: env.db.pool, clickhouse: env.ch.client, temporal: temporal.client };
+      const activities = createActivities(deps);
+      const voided: WebhookEvent = { id: 'invoice.voided:inv-nobody', type: 'invoice.voided', tenantId: env.api.tenants.a.id, occurredAt: '2026-03-01T00:00:00.000Z', data: { invoiceId: 'inv-nobody' } };
+      expect(await activities.emitWebhookEvent(voided)).toEqual([]);
+      expect(await outbox(voided.id)).toEqual([{ dispatched: true }]);
+
+      // The worker that emits this one has no Temporal client: the event and its delivery are
+      // committed, the delivery workflow cannot start, and the activity fails.
+      const created = await env.api.request.post('/api/webhooks').set(admin()).send({ url: hook.url, events: ['invoice.finalized'] });
+      expect(created.status).toBe(201);
+      const finalized: WebhookEvent = { id: 'invoice.finalized:inv-later', type: 'invoice.finalized', tenantId: env.api.tenants.a.id, occurredAt: '2026-03-01T00:00:00.000Z', data: { invoiceId: 'inv-later' } };
+      await expect(createActivities({ ...deps, temporal: undefined }).emitWebhookEvent(finalized)).rejects.toThrow(/Temporal client/);
+      expect(await outbox(finalized.id)).toEqual([{ dispatched: false }]);
+
+      // The outbox sweep finds it undispatched and starts its one delivery.
+      const worker = await createBillingWorker({ connection: temporal.nativeConnection, namespace: 'default', workflowBundlePath: inject('workflowBundlePath'), deps });
+      expect(await activities.dispatchWebhookOutbox()).toBe(1);
+      expect(await outbox(finalized.id)).toEqual([{ dispatched: true }]);
+      const deliveries = await env.api.request.get(`/api/webhooks/${created.body.id}/deliveries`).set(admin());
+      expect(deliveries.body.items).toHaveLength(1);
+      const outcome = await worker.runUntil(temporal.client.workflow.getHandle(deliveryWorkflowId(deliveries.body.items[0].id)).result());
+      expect(outcome).toBe('succeeded');
+      expect(hook.received.map((r) => r.answered)).toEqual([204]);
+    } finally {
+      await hook.close();
+    }
+  });
+
   it('is for admins only, never shows the secret again, and validates the body', async () => {
     expect((await env.api.request.post('/api/webhooks').set('Authorization', `Bearer ${env.api.tokens.finance}`).send({ url: 'http://127.0.0.1:9/x', events: ['invoice.paid'] })).status).toBe(403);
     expect((await env.api.request.get('/api/webhooks').set('Authorization', `Bearer ${env.api.tokens.customerA}`)).status).toBe(403);

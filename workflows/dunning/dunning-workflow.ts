@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, condition, getExternalWorkflowHandle, log, patched, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, TemporalFailure, condition, getExternalWorkflowHandle, log, patched, proxyActivities, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
 import { PAYMENT_DECLINED } from '../../domain/billing/index.ts';
 import {
@@ -16,10 +16,20 @@ const DAY_MS = 86_400_000;
 // A decline is a non-retryable failure of one attempt. Before 'dunning-survives-outages', gateway
 // and PostgreSQL outages were retried here 10 times, and an attempt that still failed was treated
 // like a decline: the schedule decided what followed. Runs started before that patch keep this.
-const payments = proxyActivities<Activities>({
+const PAYMENTS_OPTIONS = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
-});
+} as const;
+const payments = proxyActivities<Activities>(PAYMENTS_OPTIONS);
+
+// Patch 'dunning-webhooks-as-local-activities' (deploy/README.md, "patched(), step by step";
+// retire at step 5): the webhook events run as local activities, in the workflow task, with the
+// same timeout and attempts, so the server records their results instead of scheduling a task
+// for each (the subscription workflow does the same with its bookkeeping steps). Emitting is
+// idempotent per event id, so a crash that repeats one sends it once. Asked before each emit;
+// before it, each was an activity.
+const WEBHOOKS_IN_WORKFLOW_TASK = 'dunning-webhooks-as-local-activities';
+const paymentsInTask = proxyLocalActivities<Activities>(PAYMENTS_OPTIONS);
 
 // Behind 'dunning-survives-outages': bookkeeping (PostgreSQL) is retried until it works, however
 // long an outage lasts, because giving up would turn an outage into a decline. A gateway that
@@ -80,7 +90,7 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   };
 
   const emit = async (type: 'invoice.paid' | 'invoice.payment_failed' | 'invoice.uncollectible', id: string, data: Record<string, unknown>) => {
-    const emitted = payments.emitWebhookEvent({
+    const emitted = (patched(WEBHOOKS_IN_WORKFLOW_TASK) ? paymentsInTask : payments).emitWebhookEvent({
       id,
       type,
       tenantId: input.tenantId,
@@ -92,8 +102,10 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
       await emitted;
     } catch (err) {
       // A notification is not worth more than collecting the invoice: the money state is already
-      // recorded, and the event can be replayed from it.
-      if (!(err instanceof ActivityFailure)) throw err;
+      // recorded, and the event can be replayed from it. (An activity's failure arrives as an
+      // ActivityFailure, a local activity's as the failure it raised or its timeout: both are
+      // TemporalFailures.)
+      if (!(err instanceof TemporalFailure)) throw err;
       log.warn('webhook event not emitted', { invoiceId: input.invoiceId, eventId: id, error: String(err.cause ?? err) });
     }
   };

@@ -8,6 +8,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   startChild,
   upsertSearchAttributes,
@@ -66,12 +67,28 @@ import {
 } from './late-usage.ts';
 
 // Activities retry with backoff until they succeed: every one is idempotent (see activities/).
-const billing = proxyActivities<Activities>({
+const BILLING_ACTIVITY_OPTIONS = {
   // Each is a few queries (and a PDF): 30 s is generous, and bounds how long a crashed worker's
   // activity waits before another worker retries it.
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+} as const;
+const billing = proxyActivities<Activities>(BILLING_ACTIVITY_OPTIONS);
+// The same steps run inside the worker's workflow task: the server only records their results.
+const billingInTask = proxyLocalActivities<Activities>(BILLING_ACTIVITY_OPTIONS);
+
+/**
+ * Patch (deploy/README.md, "patched(), step by step"; retire at step 5): the steps of a close
+ * (usage, late usage, the draft, finalizing), the late-usage looks, the read-model report and
+ * the webhook events of the outbox run as local activities. Each activity the server schedules
+ * costs it a task dispatch and three history writes, and when many periods end at once that
+ * round trip, not the steps, limited how fast invoices were issued. Every step is idempotent,
+ * so a worker crash between two steps replays the workflow task and repeats the steps already
+ * done without a second invoice, number or event. Asked before each call (a run on the old path
+ * keeps its remaining calls there until it resumes on this code); before it, all were activities.
+ */
+const STEPS_IN_WORKFLOW_TASK = 'close-steps-as-local-activities';
+const steps = () => (patched(STEPS_IN_WORKFLOW_TASK) ? billingInTask : billing);
 
 /** Invoice-now answers kept across continue-as-new, so a retried request gets the same answer. */
 const REMEMBERED_INVOICE_NOW = 20;
@@ -310,7 +327,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       const step = lateUsageStep(s.lateUsage, Date.now());
       if (step.kind === 'check') {
         lateChecksInThisRun += 1;
-        const found = await billing.rateLateUsage({ tenantId: input.tenantId, subscriptionId: input.subscriptionId, currency: currentPlan(s).currency, before: s.lateUsage.until, asOf: new Date(Date.now()).toISOString() });
+        const found = await steps().rateLateUsage({ tenantId: input.tenantId, subscriptionId: input.subscriptionId, currency: currentPlan(s).currency, before: s.lateUsage.until, asOf: new Date(Date.now()).toISOString() });
         if (found.length > 0) queueLateUsageClose(s, Date.now(), uuid4(), Date.now() + lateUsageGraceMs(s));
         afterLateUsageCheck(s.lateUsage, Date.now(), found.length > 0);
         continue;
@@ -373,7 +390,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   /** Hands pending webhook events to delivery, in order (idempotent per event id). */
   async function flushOutbox() {
     while (s.outbox!.length > 0) {
-      await billing.emitWebhookEvent(s.outbox![0]!);
+      await steps().emitWebhookEvent(s.outbox![0]!);
       s.outbox!.shift();
     }
   }
@@ -400,10 +417,15 @@ function invoiceEvent(input: SubscriptionWorkflowInput, type: 'invoice.finalized
   };
 }
 
-/** The type and message of a non-retryable billing failure of an activity (out of range, a domain error), or null for any other error. */
+/**
+ * The type and message of a non-retryable billing failure of an activity (out of range, a domain
+ * error), or null for any other error. An activity's failure arrives wrapped in an
+ * ActivityFailure; a local activity's arrives as the activity raised it.
+ */
 function billingFailureOf(err: unknown): { type: string; reason: string } | null {
-  if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure)) return null;
-  const { type, message } = err.cause;
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (!(cause instanceof ApplicationFailure)) return null;
+  const { type, message } = cause;
   return type === INVOICE_AMOUNT_OUT_OF_RANGE || type === BILLING_DOMAIN_ERROR ? { type, reason: message } : null;
 }
 
@@ -416,8 +438,8 @@ async function invoicePeriod(input: SubscriptionWorkflowInput, close: PendingClo
   const windows = segmentWindows(close.segments.map((x) => ({ from: new Date(x.from), plan: x.plan })), new Date(close.serviceEnd));
   const segments: SegmentRef[] = windows.map((w) => ({ from: w.start.toISOString(), to: w.end.toISOString(), planId: w.plan.planId, version: w.plan.version }));
   const currency = close.segments[0]!.plan.currency;
-  const usage = await billing.readPeriodUsage({ tenantId: input.tenantId, segments });
-  const adjustments = await billing.rateLateUsage({ tenantId: input.tenantId, subscriptionId: input.subscriptionId, currency, before: close.serviceFrom, asOf: new Date(Date.now()).toISOString() });
+  const usage = await steps().readPeriodUsage({ tenantId: input.tenantId, segments });
+  const adjustments = await steps().rateLateUsage({ tenantId: input.tenantId, subscriptionId: input.subscriptionId, currency, before: close.serviceFrom, asOf: new Date(Date.now()).toISOString() });
   return issueInvoice(input, close, currency, { segments, usage, adjustments }, collecting);
 }
 
@@ -428,7 +450,7 @@ async function invoicePeriod(input: SubscriptionWorkflowInput, close: PendingClo
 async function invoiceLateUsage(input: SubscriptionWorkflowInput, close: PendingClose, collecting: Set<string>): Promise<InvoiceSummary | null> {
   const currency = close.segments[0]!.plan.currency;
   const asOf = new Date(Date.now()).toISOString();
-  const adjustments = await billing.rateLateUsage({ tenantId: input.tenantId, subscriptionId: input.subscriptionId, currency, before: close.serviceEnd, asOf });
+  const adjustments = await steps().rateLateUsage({ tenantId: input.tenantId, subscriptionId: input.subscriptionId, currency, before: close.serviceEnd, asOf });
   if (adjustments.length === 0) return null;
   return issueInvoice(input, close, currency, { segments: [], usage: [], adjustments }, collecting);
 }
@@ -441,7 +463,7 @@ async function issueInvoice(
   lines: Pick<WriteInvoiceInput, 'segments' | 'usage' | 'adjustments'>,
   collecting: Set<string>,
 ): Promise<InvoiceSummary> {
-  const draft = await billing.writeInvoice({
+  const draft = await steps().writeInvoice({
     invoiceId: close.invoiceId,
     tenantId: input.tenantId,
     subscriptionId: input.subscriptionId,
@@ -452,7 +474,7 @@ async function issueInvoice(
     serviceEnd: close.serviceEnd,
     ...lines,
   });
-  const invoice = await billing.finalizeInvoice({ invoiceId: draft.invoiceId, tenantId: input.tenantId, issuedAt: new Date(Date.now()).toISOString() });
+  const invoice = await steps().finalizeInvoice({ invoiceId: draft.invoiceId, tenantId: input.tenantId, issuedAt: new Date(Date.now()).toISOString() });
   if (invoice.status === 'finalized' || invoice.status === 'payment_failed') await startDunning(input, invoice.invoiceId, collecting);
   return invoice;
 }
@@ -482,7 +504,7 @@ async function startDunning(input: SubscriptionWorkflowInput, invoiceId: string,
 async function recordStatus(input: SubscriptionWorkflowInput, s: CarriedSubscriptionState): Promise<void> {
   const status = statusOf(input, s);
   const plan = currentPlan(s);
-  await billing.recordSubscriptionStatus({
+  await steps().recordSubscriptionStatus({
     subscriptionId: input.subscriptionId,
     tenantId: input.tenantId,
     seq: s.statusSeq,
