@@ -193,15 +193,17 @@ export const alertsRepository = {
 
   /**
    * Budget checks: each tenant with a budget above zero, with each of its active or past-due
-   * subscriptions whose current period contains `at` (trials are not charged). Operator scope.
+   * subscriptions whose current period contains `at` (trials are not charged); with `tenantIds`,
+   * only those tenants (a page of the check). Operator scope.
    */
-  budgetCandidates: (tx: Tx, at: Date) =>
+  budgetCandidates: (tx: Tx, at: Date, tenantIds?: readonly string[]) =>
     tx.any(sql.type(budgetCandidateRow)`
       SELECT t.id AS tenant_id, t.budget::text AS budget, t.tax_rate::text AS tax_rate, t.currency, s.id AS subscription_id,
              s.plan_id, s.plan_version, s.current_period_start AS period_start, s.current_period_end AS period_end
       FROM tenants t JOIN subscriptions s ON s.tenant_id = t.id
       WHERE t.budget > 0 AND s.status IN ('active', 'past_due')
         AND s.current_period_start <= ${ts(at)} AND s.current_period_end > ${ts(at)}
+        AND ${tenantIds ? sql.fragment`t.id = ANY(${sql.array([...tenantIds], 'uuid')})` : sql.fragment`true`}
       ORDER BY t.id, s.created_at, s.id`),
 
   /** A second rule for the same (tenant, meter) scope raises UniqueIntegrityConstraintViolationError. */
