@@ -66,14 +66,17 @@ async function estimateCharges(planOf: PlanOf, usage: UsageSource, ahead: ReadAh
 }
 
 /** One tenant's check: the level to raise now, if any, as an alert (null: nothing new). */
-async function checkTenant(deps: ActivityDeps, estimate: () => Promise<Decimal | null>, rules: readonly AlertRule[], tenantId: string, subs: readonly BudgetCandidateRow[], at: Date) {
+/** The levels already raised for a tenant in a period. */
+type LevelsRaised = (tenantId: string, periodStart: Date, periodEnd: Date) => number[];
+
+async function checkTenant(deps: ActivityDeps, estimate: () => Promise<Decimal | null>, levelsRaised: LevelsRaised, rules: readonly AlertRule[], tenantId: string, subs: readonly BudgetCandidateRow[], at: Date) {
   const spent = await estimate();
   if (spent === null) return null;
   const { budget, currency } = subs[0]!;
   // The "period" of several subscriptions is the span of their current periods.
   const periodStart = new Date(Math.min(...subs.map((s) => s.period_start.getTime())));
   const periodEnd = new Date(Math.max(...subs.map((s) => s.period_end.getTime())));
-  const already = await withOperator(deps.pg, (tx) => alertsRepository.budgetLevelsRaised(tx, tenantId, periodStart, periodEnd));
+  const already = levelsRaised(tenantId, periodStart, periodEnd);
   const level = budgetLevelToRaise(spent, budget, budgetLevelsFor(rules, tenantId), already);
   if (level === null) return null;
   // An estimate too large to store fails this tenant alone (isolated like any other failure);
@@ -126,10 +129,19 @@ async function checkTenants(deps: ActivityDeps, usage: UsageSource, failures: Re
   const settled = await readUsageBatch(usage, queries, heartbeat);
   const ahead: ReadAhead = new Map(queries.map((q, i) => [aheadKey(q.subscriptionId, q.meter, q.from, q.to), settled[i]!]));
 
+  // The levels raised so far, for every tenant at once (a check at the same time by another run
+  // may raise one after this read: the alert's dedup key keeps that to one alert).
+  const levels = await withOperator(deps.pg, (tx) =>
+    alertsRepository.budgetLevelsRaisedMany(tx, [...byTenant.keys()], new Date(Math.min(...candidates.map((c) => c.period_end.getTime())))));
+  const levelsByTenant = new Map<string, typeof levels[number][]>();
+  for (const l of levels) levelsByTenant.set(l.tenant_id, [...(levelsByTenant.get(l.tenant_id) ?? []), l]);
+  const levelsRaised: LevelsRaised = (tenantId, start, end) =>
+    (levelsByTenant.get(tenantId) ?? []).filter((l) => l.window_start.getTime() === start.getTime() && l.window_end.getTime() === end.getTime()).map((l) => l.level);
+
   const tenants = [...byTenant];
   const alerts = await mapBounded(tenants, TENANTS_AT_ONCE, async ([tenantId, subs]) => {
     const estimate = () => estimateCharges(planOf, usage, ahead, failures.run, tenantId, subs, at);
-    const alert = await failures.run({ tenantId }, () => checkTenant(deps, estimate, rules, tenantId, subs, at));
+    const alert = await failures.run({ tenantId }, () => checkTenant(deps, estimate, levelsRaised, rules, tenantId, subs, at));
     heartbeat();
     return alert;
   });
@@ -175,13 +187,20 @@ export function createBudgetActivities(deps: ActivityDeps) {
       return check(new Date(input.at));
     },
 
-    /** The tenants with a budget and a current period at `at`, in pages of BUDGET_TENANTS_PER_PAGE. */
+    /**
+     * The tenants with a budget and a current period at `at`, in pages of BUDGET_TENANTS_PER_PAGE.
+     * Tenants are ordered by the start of their period, so the windows of one page lie close
+     * together and its batched reads span little more than the windows themselves.
+     */
     async budgetPages(input: CheckBudgetsInput): Promise<BudgetPages> {
       const candidates = await withOperator(deps.pg, (tx) => alertsRepository.budgetCandidates(tx, new Date(input.at)));
       if (candidates.length === 0 || !usageSource()) return { pages: [] };
-      const tenantIds = [...new Set(candidates.map((c) => c.tenant_id))];
+      const firstStart = new Map<string, number>();
+      for (const c of candidates) firstStart.set(c.tenant_id, Math.min(firstStart.get(c.tenant_id) ?? Infinity, c.period_start.getTime()));
+      const tenantIds = [...firstStart].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)).map(([id]) => id);
+      const size = deps.budgetTenantsPerPage ?? BUDGET_TENANTS_PER_PAGE;
       const pages: string[][] = [];
-      for (let i = 0; i < tenantIds.length; i += BUDGET_TENANTS_PER_PAGE) pages.push(tenantIds.slice(i, i + BUDGET_TENANTS_PER_PAGE));
+      for (let i = 0; i < tenantIds.length; i += size) pages.push(tenantIds.slice(i, i + size));
       return { pages };
     },
 

@@ -192,6 +192,16 @@ export const alertsRepository = {
       ORDER BY level`),
 
   /**
+   * The budget levels raised for several tenants in periods ending at `endsAfter` or later (a
+   * page of the budget check reads them in one query): the caller picks each tenant's period.
+   */
+  budgetLevelsRaisedMany: (tx: Tx, tenantIds: readonly string[], endsAfter: Date) =>
+    tx.any(sql.type(z.object({ tenant_id: z.string(), window_start: z.date(), window_end: z.date(), level: z.number() }))`
+      SELECT tenant_id, window_start, window_end, level FROM alerts
+      WHERE tenant_id = ANY(${sql.array([...tenantIds], 'uuid')}) AND kind = 'budget_threshold' AND window_end >= ${ts(endsAfter)}
+      ORDER BY tenant_id, level`),
+
+  /**
    * Budget checks: each tenant with a budget above zero, with each of its active or past-due
    * subscriptions whose current period contains `at` (trials are not charged); with `tenantIds`,
    * only those tenants (a page of the check). Operator scope.
