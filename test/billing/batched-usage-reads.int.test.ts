@@ -103,4 +103,31 @@ describe('usage reads of an invoice in batches', () => {
     const [invoice] = await h.invoicesOf(s.subscriptionId);
     expect(invoice!.lines.filter((l) => l.type === 'usage').map((l) => l.meter).sort()).toEqual(['m0', 'm1', 'm2', 'undefined_yet']);
   });
+
+  it('late-usage re-rating fails as a whole before it raises anything when one meter\'s read fails, even beside a window out of range', async () => {
+    // Given April's first day invoiced with two charges (a sum and a count) ...
+    await h.defineMeter({ code: 'big', name: 'Big', eventType: 'big', aggregation: 'sum', valueProperty: 'v' });
+    await h.defineMeter({ code: 'removed', name: 'Removed later', eventType: 'e1', aggregation: 'count' });
+    const s = await subscribed('late-fails', [{ meter: 'big' }, { meter: 'removed' }]);
+    const day1 = { start: april.start, end: '2026-04-02T00:00:00.000Z' };
+    const segments: SegmentRef[] = [{ from: day1.start, to: day1.end, planId: s.plan.id, version: s.plan.version }];
+    await h.sendEvents(s.tenant.id, [{ id: 'x', type: 'e1', time: '2026-04-01T01:00:00Z' }]);
+    const usage = await activities.readPeriodUsage({ tenantId: s.tenant.id, segments });
+    await activities.writeInvoice({
+      invoiceId: randomUUID(), tenantId: s.tenant.id, subscriptionId: s.subscriptionId, reason: 'invoice_now', currency: 'USD',
+      period: april, serviceFrom: day1.start, serviceEnd: day1.end, segments, usage, adjustments: [],
+    });
+    // ... then late events whose sum no quantity can hold, and the other meter's definition gone
+    await h.sendEvents(s.tenant.id, Array.from({ length: 10_001 }, (_, k) => ({ id: `big-${k}`, type: 'big', time: new Date(Date.parse(day1.start) + k), data: { v: '99999999999999999999999999' } })));
+    await h.ownerQuery("DELETE FROM meters WHERE code = 'removed'");
+    const failed = await activities.rateLateUsage({ tenantId: s.tenant.id, subscriptionId: s.subscriptionId, currency: 'USD', before: day1.end }).catch((err: unknown) => err);
+    // Then the step fails for a retry (the definition may come back), and no billing_failed alert was written for the other window
+    expect((failed as Error).message).toContain('meter removed is not defined');
+    expect(await withOperator(h.db.pool, (tx) => alertsRepository.list(tx, { tenantId: s.tenant.id, limit: 10, offset: 0 }))).toEqual([]);
+    // When the definition is back, the retry raises the alert for the window out of range, once, and bills the rest
+    await h.defineMeter({ code: 'removed', name: 'Back again', eventType: 'e1', aggregation: 'count' });
+    await activities.rateLateUsage({ tenantId: s.tenant.id, subscriptionId: s.subscriptionId, currency: 'USD', before: day1.end });
+    const alerts = await withOperator(h.db.pool, (tx) => alertsRepository.list(tx, { tenantId: s.tenant.id, limit: 10, offset: 0 }));
+    expect(alerts.map((a) => a.kind)).toEqual(['billing_failed']);
+  });
 });
