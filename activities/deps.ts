@@ -15,6 +15,8 @@ export type ActivityDeps = {
   taskQueue?: string;
   /** Usage for invoicing; default: the metering usage reader over `clickhouse`. */
   usage?: UsageSource;
+  /** Tenants per page of the budget check (default BUDGET_TENANTS_PER_PAGE, 200); tests make pages small. */
+  budgetTenantsPerPage?: number;
   /** Payment gateways by name (tenant_payment_settings.gateway); default: { builtin }. */
   paymentGateways?: Readonly<Record<string, PaymentGateway>>;
   /**

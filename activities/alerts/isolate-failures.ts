@@ -1,16 +1,7 @@
 import { log, metricMeter } from '@temporalio/activity';
+import { MAX_LISTED_FAILURES, type AlertCheckFailure, type FailureSummary } from '../../domain/anomaly/index.ts';
 
-/**
- * One part of an alert check that failed: a (tenant, event type) of the anomaly scan, or a
- * (tenant, meter) of the budget checks (no meter: the tenant's estimate as a whole).
- */
-export type AlertCheckFailure = { tenantId: string; eventType?: string; meter?: string; error: string };
-
-/** What an alert activity reports of its failed parts: how many, and the first few. */
-export type FailureSummary = { failed: number; failures: AlertCheckFailure[] };
-
-/** The result lists at most this many failures (a result must stay small); `failed` counts them all. */
-export const MAX_LISTED_FAILURES = 20;
+export { MAX_LISTED_FAILURES, type AlertCheckFailure, type FailureSummary };
 
 const errorText = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(0, 500);
 

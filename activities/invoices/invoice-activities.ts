@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from '../deps.ts';
-import type { MeasuredUsage, UsageSource } from './usage-source.ts';
+import { readAllUsage, readUsageBatch, type UsageSource } from './usage-source.ts';
+import { heartbeat } from '../heartbeat.ts';
 import { withTenant, type Tx } from '../../db/postgres/tenant-scope.ts';
 import { invoicesRepository, type InvoiceReason, type InvoiceRow, type NewInvoiceLine } from '../../db/postgres/invoices-repository.ts';
 import { plansRepository } from '../../db/postgres/plans-repository.ts';
@@ -98,8 +99,8 @@ function storedLine(line: WireLine, currency: string): NewInvoiceLine {
   };
 }
 
-/** Usage windows late-usage rating reads at once. */
-const LATE_USAGE_READS_AT_ONCE = 8;
+/** The meters a plan's usage charges read (a flat charge reads none), each once. */
+const meteredOf = (plan: Plan): string[] => [...new Set(plan.charges.filter((c) => c.model !== 'flat').map((c) => c.meter))];
 
 export function createInvoiceActivities(deps: ActivityDeps) {
   const { pg } = deps;
@@ -131,13 +132,14 @@ export function createInvoiceActivities(deps: ActivityDeps) {
       start,
     );
     if (!found) return null;
-    const source = usageSource();
+    // As before batching: a meter whose first charge is flat counts as no usage here.
+    const metered = [...new Set(plan.charges.map((c) => c.meter))].filter((m) => plan.charges.find((c) => c.meter === m)!.model !== 'flat');
+    const read = await readAllUsage(usageSource(), metered.map((meter) => ({ tenantId: input.tenantId, meter, from: found.from, to: start })), heartbeat);
     const earlier: Record<string, { usage: MeteredUsage; billed: string }> = {};
     for (const charge of plan.charges) {
       if (earlier[charge.meter]) continue;
-      const usage = charge.model === 'flat'
-        ? { quantity: '0', eventCount: '0' }
-        : await source.read({ tenantId: input.tenantId, meter: charge.meter, from: found.from, to: start });
+      const i = metered.indexOf(charge.meter);
+      const usage = i < 0 ? { quantity: '0', eventCount: '0' } : read[i]!;
       earlier[charge.meter] = { usage, billed: toDecimalString(found.billed.get(charge.meter) ?? toDecimal('0')) };
     }
     return { run: { from: found.from, prorated: false }, earlier };
@@ -154,13 +156,16 @@ export function createInvoiceActivities(deps: ActivityDeps) {
       const window = { start: new Date(input.segments[0]!.from), end: new Date(input.segments.at(-1)!.to) };
       return failingForGood(deps, { tenantId: input.tenantId, window, step: 'usage' }, async () => {
         const plans = await withTenant(pg, input.tenantId, (tx) => Promise.all(input.segments.map((s) => loadPlan(tx, s.planId, s.version))));
-        return Promise.all(input.segments.map(async (segment, i) => {
-          const meters = [...new Set(plans[i]!.charges.filter((c) => c.model !== 'flat').map((c) => c.meter))];
-          const measured = await Promise.all(
-            meters.map((meter) => source.read({ tenantId: input.tenantId, meter, from: new Date(segment.from), to: new Date(segment.to) })),
-          );
-          return Object.fromEntries(meters.map((meter, j) => [meter, measured[j]!]));
-        }));
+        // Every (part, metered charge) at once: a meter's windows in all parts are one batched read.
+        const queries = input.segments.flatMap((segment, i) =>
+          meteredOf(plans[i]!).map((meter) => ({ tenantId: input.tenantId, meter, from: new Date(segment.from), to: new Date(segment.to) })));
+        const measured = await readAllUsage(source, queries, heartbeat);
+        const usage: SegmentUsage[] = input.segments.map(() => ({}));
+        let k = 0;
+        input.segments.forEach((_, i) => {
+          for (const meter of meteredOf(plans[i]!)) usage[i]![meter] = measured[k++]!;
+        });
+        return usage;
       });
     },
 
@@ -219,20 +224,18 @@ export function createInvoiceActivities(deps: ActivityDeps) {
           });
         }
       }
-      const source = usageSource();
       const adjustments: WireLine[] = [];
-      // A horizon of 400 days on a daily plan is 400 windows per meter: read a few at a time.
+      // A horizon of 400 days on a daily plan is 400 windows per meter: each meter's windows are
+      // batched reads (one query per up to WINDOWS_PER_READ windows), a few in flight at once.
       const all = [...groups.values()];
-      const measured = new Map<Group, PromiseSettledResult<MeasuredUsage>>();
-      for (let i = 0; i < all.length; i += LATE_USAGE_READS_AT_ONCE) {
-        const chunk = all.slice(i, i + LATE_USAGE_READS_AT_ONCE);
-        const settled = await Promise.allSettled(chunk.map((g) => source.read({ tenantId: input.tenantId, meter: g.rating.charge.meter, from: g.window.start, to: g.window.end })));
-        chunk.forEach((g, j) => measured.set(g, settled[j]!));
-      }
-      for (const group of all) {
+      const settled = await readUsageBatch(usageSource(), all.map((g) => ({ tenantId: input.tenantId, meter: g.rating.charge.meter, from: g.window.start, to: g.window.end })), heartbeat);
+      // A read that failed for a reason a retry may cure fails the activity before anything is
+      // written (no billing_failed alert for another window of a run that is retried anyway).
+      for (const read of settled) if (read.status === 'rejected' && billingFailureType(read.reason) === null) throw read.reason;
+      for (const [g, group] of all.entries()) {
         const meter = group.rating.charge.meter;
         try {
-          const read = measured.get(group)!;
+          const read = settled[g]!;
           if (read.status === 'rejected') throw read.reason;
           const usage = read.value;
           const line = lateUsageAdjustment({

@@ -161,6 +161,46 @@ export function meterUsageByTenantQuery(q: TenantsMeterQuery): ClickHouseQuery {
   return { query: tidy(query), query_params: p.values };
 }
 
+/** One window of a batched read: a tenant and its [fromMs, toMs). */
+export type UsageWindowSpec = { tenantId: string; fromMs: number; toMs: number };
+
+/** A meter's value in several windows, of one tenant or of several, in one query. */
+export type WindowsMeterQuery = { meter: Meter; windows: readonly UsageWindowSpec[] };
+
+/**
+ * A meter's value in each of several windows (any tenants, windows may overlap), in one query:
+ * one row per window that has events, `window_no` being its 1-based position in `windows`.
+ * Deduplication is the same as every read's, over the span from the earliest start to the
+ * latest end for the named tenants (so windows far apart cost their span; callers batch windows
+ * that lie close together, such as one period's budgets or a subscription's recent periods).
+ * An event counts in every window that holds its first delivery's time. Columns: window_no,
+ * value, events, duplicates.
+ */
+export function meterUsageByWindowQuery(q: WindowsMeterQuery): ClickHouseQuery {
+  if (q.windows.length === 0) throw new Error('a batched usage query needs at least one window');
+  for (const w of q.windows) {
+    if (!w.tenantId) throw new Error('a usage query needs a tenantId');
+    if (!(w.fromMs < w.toMs)) throw new Error('a usage query needs from < to');
+  }
+  const p = new Params();
+  const tenantIds = [...new Set(q.windows.map((w) => w.tenantId))];
+  const span = { fromMs: Math.min(...q.windows.map((w) => w.fromMs)), toMs: Math.max(...q.windows.map((w) => w.toMs)) };
+  const inner = firstDeliveriesSql(p, { tenantIds, meter: q.meter, ...span }, []);
+  const tenants = p.add('windowTenants', 'Array(String)', q.windows.map((w) => w.tenantId));
+  const froms = p.add('windowFromMs', 'Array(Int64)', q.windows.map((w) => w.fromMs));
+  const tos = p.add('windowToMs', 'Array(Int64)', q.windows.map((w) => w.toMs));
+  // The windows as a small table joined on the tenant: each event meets only its tenant's windows.
+  const query = `SELECT w.window_no AS window_no, ${aggregateSql(q.meter.aggregation)} AS value, count() AS events, sum(deliveries) - count() AS duplicates
+  FROM (${inner}) AS d
+  INNER JOIN (SELECT arrayJoin(arrayEnumerate(${tenants})) AS window_no, ${tenants}[window_no] AS tenant_id, ${froms}[window_no] AS from_ms, ${tos}[window_no] AS to_ms) AS w
+    ON d.tenant_id = w.tenant_id
+  WHERE ${WINDOW_FILTER} AND toUnixTimestamp64Milli(f.2) >= w.from_ms AND toUnixTimestamp64Milli(f.2) < w.to_ms
+  GROUP BY window_no
+  ORDER BY window_no
+  ${SETTINGS}`;
+  return { query: tidy(query), query_params: p.values };
+}
+
 /**
  * A meter's value per bucket of `stepMs`, counted from `from`: bucket n covers
  * [from + n·step, from + (n+1)·step). Only non-empty buckets (and groups) come back.

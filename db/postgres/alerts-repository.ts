@@ -193,16 +193,28 @@ export const alertsRepository = {
       ORDER BY level`),
 
   /**
-   * Budget checks: each tenant with a budget above zero, with each of its active or past-due
-   * subscriptions whose current period contains `at` (trials are not charged). Operator scope.
+   * The budget levels raised for several tenants in periods ending at `endsAfter` or later (a
+   * page of the budget check reads them in one query): the caller picks each tenant's period.
    */
-  budgetCandidates: (tx: Tx, at: Date) =>
+  budgetLevelsRaisedMany: (tx: Tx, tenantIds: readonly string[], endsAfter: Date) =>
+    tx.any(sql.type(z.object({ tenant_id: z.string(), window_start: z.date(), window_end: z.date(), level: z.number() }))`
+      SELECT tenant_id, window_start, window_end, level FROM alerts
+      WHERE tenant_id = ANY(${sql.array([...tenantIds], 'uuid')}) AND kind = 'budget_threshold' AND window_end >= ${ts(endsAfter)}
+      ORDER BY tenant_id, level`),
+
+  /**
+   * Budget checks: each tenant with a budget above zero, with each of its active or past-due
+   * subscriptions whose current period contains `at` (trials are not charged); with `tenantIds`,
+   * only those tenants (a page of the check). Operator scope.
+   */
+  budgetCandidates: (tx: Tx, at: Date, tenantIds?: readonly string[]) =>
     tx.any(sql.type(budgetCandidateRow)`
       SELECT t.id AS tenant_id, t.budget::text AS budget, t.tax_rate::text AS tax_rate, t.currency, s.id AS subscription_id,
              s.plan_id, s.plan_version, s.current_period_start AS period_start, s.current_period_end AS period_end
       FROM tenants t JOIN subscriptions s ON s.tenant_id = t.id
       WHERE t.budget > 0 AND s.status IN ('active', 'past_due')
         AND s.current_period_start <= ${ts(at)} AND s.current_period_end > ${ts(at)}
+        AND ${tenantIds ? sql.fragment`t.id = ANY(${sql.array([...tenantIds], 'uuid')})` : sql.fragment`true`}
       ORDER BY t.id, s.created_at, s.id`),
 
   /** A second rule for the same (tenant, meter) scope raises UniqueIntegrityConstraintViolationError (createRule answers 'taken'). */

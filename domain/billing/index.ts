@@ -32,7 +32,7 @@ export { amountDue, creditToApply } from './credit.ts';
 export { continuedRun, partRuns } from './runs.ts';
 export type { BilledRunLine } from './runs.ts';
 export { MAX_BACKDATE_DAYS, backdatingProblem } from './backdating.ts';
-export { estimatePeriodSoFar } from './period-estimate.ts';
+export { estimatePeriodSoFar, periodSoFarWindow } from './period-estimate.ts';
 export type { PeriodSoFar, ReadQuantity } from './period-estimate.ts';
 export { monthlyRecurringRevenue } from './recurring-revenue.ts';
 export type { RecurringFees } from './recurring-revenue.ts';

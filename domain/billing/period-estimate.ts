@@ -17,6 +17,11 @@ export type PeriodSoFar = {
   quote: Quote;
 };
 
+/** The usage window of a period so far at `at`: [period start, min(at, period end)), empty before the start. */
+export function periodSoFarWindow(input: { periodStart: Date; periodEnd: Date; at: Date }): { from: Date; to: Date } {
+  return { from: input.periodStart, to: input.at < input.periodEnd ? input.at : input.periodEnd };
+}
+
 /**
  * The charges of a period so far: every meter the plan charges, read over the part of the period
  * that has passed at `at`, and priced with quotePlan. The budget check and the estimate route
@@ -27,12 +32,11 @@ export async function estimatePeriodSoFar(
   input: { plan: QuotablePlan; periodStart: Date; periodEnd: Date; at: Date; taxRate: DecimalLike },
   read: ReadQuantity,
 ): Promise<PeriodSoFar | null> {
-  const from = input.periodStart;
-  const to = input.at < input.periodEnd ? input.at : input.periodEnd;
+  const { from, to } = periodSoFarWindow(input);
   const usage: Record<string, string> = {};
   let complete = true;
-  // One read after another: the budget check runs this for every tenant, and reads in series
-  // keep its load on ClickHouse at one query at a time.
+  // One read after another: the budget check has read every window ahead, in batches, and
+  // answers from those; the estimate route reads a few meters of one subscription.
   for (const meter of new Set(input.plan.charges.map((c) => c.meter))) {
     const quantity = to > from ? await read(meter, from, to) : '0';
     if (quantity === undefined) complete = false;
