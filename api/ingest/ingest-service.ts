@@ -6,7 +6,7 @@ import {
   type Meter,
   type UsageEvent,
 } from '../../domain/metering/index.ts';
-import { serializeUsageRow } from '../../db/clickhouse/usage-writer.ts';
+import { pendingRow } from '../../db/clickhouse/usage-writer.ts';
 import type { Principal } from '../http/route.ts';
 import { HttpProblem, forbidden } from '../http/problem.ts';
 import { IngestUnavailableError } from './batcher.ts';
@@ -126,7 +126,7 @@ export function createIngestService(runtime: MeteringRuntime, opts: { ticks?: Us
 
     const rows = events.map((e, i) => ({
       tenantId: tenants[i]!,
-      line: serializeUsageRow({
+      line: pendingRow({
         tenantId: tenants[i]!,
         eventId: e!.id,
         eventType: e!.type,

@@ -27,7 +27,7 @@ import { plansRepository } from '../../db/postgres/plans-repository.ts';
 import { metersRepository } from '../../db/postgres/meters-repository.ts';
 import { connectClickHouse } from '../../db/clickhouse/client.ts';
 import { migrateClickHouse } from '../../db/clickhouse/migrate.ts';
-import { createUsageEventWriter, serializeUsageRow } from '../../db/clickhouse/usage-writer.ts';
+import { createUsageEventWriter, pendingRow } from '../../db/clickhouse/usage-writer.ts';
 import { clickhouseTime, parseMeter } from '../../domain/metering/index.ts';
 import { planSchema } from '../../domain/pricing/index.ts';
 import { startTemporalDevServer } from '../../cli/temporal/dev-server.ts';
@@ -82,7 +82,7 @@ const tenantIds = await withOperator(pool, async (tx) => {
 const T = Date.now() + Math.max(60_000, N * 120);
 const startAt = new Date(T - DAY);
 const micros = Date.now() * 1000;
-await createUsageEventWriter(ch.client)(tenantIds.map((tenantId, i) => serializeUsageRow({
+await createUsageEventWriter(ch.client)(tenantIds.map((tenantId, i) => pendingRow({
   tenantId, eventId: `e-${i}`, eventType: 'call', eventTime: clickhouseTime(T - 3_600_000), subject: '', source: 'bench', data: '{}',
   ingestedAt: `${clickhouseTime(Math.floor((micros + i) / 1000))}${String((micros + i) % 1000).padStart(3, '0')}`,
 })));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClickHouse } from '../../test/harness/clickhouse.ts';
 import { aggregateUsage, clickhouseTime, parseJsonLossless, parseMeter, type Delivery, type Meter } from '../../domain/metering/index.ts';
-import { createUsageEventWriter, serializeUsageRow } from './usage-writer.ts';
+import { createUsageEventWriter, pendingRow } from './usage-writer.ts';
 import { listMeterEvents, readMeterTimeseries, readMeterUsage } from './usage-reader.ts';
 
 // The usage-reader contract: on the same deliveries, the ClickHouse reader answers what
@@ -24,7 +24,7 @@ async function write(batch: (Delivery & { tenantId: string })[]) {
   const base = Date.UTC(2026, 2, 1);
   await createUsageEventWriter(ch.client)(
     batch.map((d) =>
-      serializeUsageRow({
+      pendingRow({
         tenantId: d.tenantId, eventId: d.id, eventType: d.type, eventTime: clickhouseTime(d.timeMs), subject: '', source: 'test',
         data: JSON.stringify(d.data),
         ingestedAt: `${clickhouseTime(base + Number(d.ingestedAt / 1000n))}${String(d.ingestedAt % 1000n).padStart(3, '0')}`,
@@ -137,7 +137,7 @@ describe('createUsageEventWriter', () => {
       },
     });
     await createUsageEventWriter(generic)([
-      serializeUsageRow({ tenantId: T2, eventId: 'generic-1', eventType: 'llm', eventTime: '2026-03-01 00:00:00.000', subject: 's', source: 'x', data: '{"usage":{"tokens":"1.5"}}', ingestedAt: '2026-03-01 00:00:00.000001' }),
+      pendingRow({ tenantId: T2, eventId: 'generic-1', eventType: 'llm', eventTime: '2026-03-01 00:00:00.000', subject: 's', source: 'x', data: '{"usage":{"tokens":"1.5"}}', ingestedAt: '2026-03-01 00:00:00.000001' }),
     ]);
     const rs = await ch.client.query({ query: "SELECT event_id, data FROM usage_events WHERE event_id = 'generic-1'", format: 'JSONEachRow' });
     expect(await rs.json()).toEqual([{ event_id: 'generic-1', data: '{"usage":{"tokens":"1.5"}}' }]);

@@ -12,7 +12,7 @@ import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import { plansRepository } from '../../db/postgres/plans-repository.ts';
 import { invoicesRepository, type InvoiceLineRow, type InvoiceRow } from '../../db/postgres/invoices-repository.ts';
 import { paymentsRepository } from '../../db/postgres/payments-repository.ts';
-import { createUsageEventWriter, serializeUsageRow } from '../../db/clickhouse/usage-writer.ts';
+import { createUsageEventWriter, pendingRow } from '../../db/clickhouse/usage-writer.ts';
 import { clickhouseTime, parseMeter, type Meter, type MeterInput } from '../../domain/metering/index.ts';
 import { planSchema, type PlanInput } from '../../domain/pricing/index.ts';
 import { TASK_QUEUE } from '../../workflows/contract.ts';
@@ -101,7 +101,7 @@ export async function createBillingHarness(opts: { searchAttributes?: boolean; d
         events.map((e) => {
           deliveries += 1;
           const micros = base + deliveries;
-          return serializeUsageRow({
+          return pendingRow({
             tenantId,
             eventId: e.id,
             eventType: e.type,
