@@ -81,6 +81,16 @@ describe('deduplication at ingest', () => {
     expect(await count(ch.client, "SELECT count() AS n FROM usage_redeliveries WHERE startsWith(event_id, 'rep-')", {})).toBe(1000);
   });
 
+  it('ids and sources with quotes, backslashes, newlines and non-BMP text are looked up exactly, never as SQL', async () => {
+    const t = api.tenants.b.id;
+    const hostile = ["q'); DROP TABLE usage_events; --", 'back\\slash\\', 'line\nbreak', '$$dollar$$', '😀 emoji', 'tab\t"quote"'];
+    const write = createUsageEventWriter(ch.client);
+    const batch = () => hostile.flatMap((id, n) => [pendingRow(row(t, `h-${id}`, { source: `src-${hostile[(n + 1) % hostile.length]}` }))]);
+    expect(await write(batch())).toEqual({ stored: hostile.length, redelivered: 0 });
+    expect(await write(batch())).toEqual({ stored: 0, redelivered: hostile.length });
+    for (const id of hostile) expect(await stored(`h-${id}`)).toBe(1);
+  });
+
   it('the same id from two sources is two events (CloudEvents identity)', async () => {
     const res = await api.request.post('/api/usage/ingest').set(key(api.apiKeys.a)).send([
       { id: 'src-1', source: 'billing-svc', type: 'llm', time: '2026-03-02T00:00:00Z', data: { tokens: 2, model: 'gpt' } },

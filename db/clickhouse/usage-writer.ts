@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 
 /**
@@ -56,16 +55,20 @@ export type UsageEventWriter = (rows: readonly PendingRow[]) => Promise<WriteOut
 export type FlushLock = <T>(tenantIds: readonly string[], fn: () => Promise<T>) => Promise<T>;
 
 /**
- * The index key of an event: the first 128 bits of SHA-256 over its identity with the byte
- * lengths of tenant and source in front, so no two identities share an input. Returned as the
- * UInt128's decimal text (ClickHouse reads the 16 bytes little-endian). Migration 0004 computes
- * the same value in SQL. A cryptographic digest, so nobody can make two of their own ids
- * collide on purpose; at 128 bits an accidental collision is negligible at any volume.
+ * The index key of an event, in SQL over columns t (tenant), s (source) and i (id): the first
+ * 128 bits of SHA-256 over the identity with the byte lengths of tenant and source in front,
+ * so no two identities share an input. The same expression as usage_first_deliveries' own
+ * DEFAULT (migration 0003), which computes it when entries are inserted. A cryptographic
+ * digest, so nobody can make two of their own ids collide on purpose; at 128 bits an
+ * accidental collision is negligible at any volume.
  */
-export function dedupKey(tenantId: string, source: string, eventId: string): string {
-  const digest = createHash('sha256').update(`${Buffer.byteLength(tenantId)}:${tenantId}${Buffer.byteLength(source)}:${source}${eventId}`).digest();
-  return digest.readBigUInt64LE(0) + (digest.readBigUInt64LE(8) << 64n) + '';
-}
+export const DEDUP_KEY_SQL = "reinterpretAsUInt128(substring(SHA256(concat(toString(length(t)), ':', t, toString(length(s)), ':', s, i)), 1, 16))";
+
+/** A string literal holding any text (JSON lines here): backslashes and quotes escaped. */
+const literal = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/** SQL reading JSONCompactEachRow lines given inline, with their column structure. */
+const inline = (structure: string, lines: readonly string[]) => `format(JSONCompactEachRow, ${literal(structure)}, ${literal(lines.join('\n'))})`;
 
 type Winner = { eventType: string; eventTime: string; ingestedAt: string };
 
@@ -95,24 +98,25 @@ async function json<T>(client: ClickHouseClient, query: string, query_params: Re
   return rs.json<T>();
 }
 
-const quoted = (xs: readonly string[]) => xs.map((x) => `'${x.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(',');
-
-/** Index entries for these keys (only the keys that have one). */
-async function lookUp(client: ClickHouseClient, keys: readonly string[]): Promise<Map<string, Winner>> {
-  const found = new Map<string, Winner>();
-  if (keys.length === 0) return found;
-  // Keys are decimal digits only (dedupKey), so inlining them cannot inject anything.
-  const rows = await json<{ key: string; t: string; et: string; it: string }>(
+/** The index entries of these events, by their position in `rows` (only those that have one). */
+async function lookUp(client: ClickHouseClient, rows: readonly UsageEventRow[]): Promise<Map<number, Winner>> {
+  const found = new Map<number, Winner>();
+  if (rows.length === 0) return found;
+  const lines = rows.map((r, n) => JSON.stringify([n, r.tenantId, r.source, r.eventId]));
+  const result = await json<{ n: number | string; et: string; ti: string; at: string }>(
     client,
-    `SELECT toString(k) AS key, joinGet('usage_first_deliveries', 'event_type', k) AS t,
-            toString(joinGet('usage_first_deliveries', 'event_time', k)) AS et, toString(joinGet('usage_first_deliveries', 'ingested_at', k)) AS it
-     FROM (SELECT toUInt128(arrayJoin([${quoted(keys)}])) AS k) WHERE t != ''`,
+    `SELECT n, joinGet('usage_first_deliveries', 'event_type', k) AS et,
+            toString(joinGet('usage_first_deliveries', 'event_time', k)) AS ti, toString(joinGet('usage_first_deliveries', 'ingested_at', k)) AS at
+     FROM (SELECT n, ${DEDUP_KEY_SQL} AS k FROM ${inline('n UInt32, t String, s String, i String', lines)}) WHERE et != ''`,
   );
-  for (const r of rows) found.set(r.key, { eventType: r.t, eventTime: r.et, ingestedAt: r.it });
+  for (const r of result) found.set(Number(r.n), { eventType: r.et, eventTime: r.ti, ingestedAt: r.at });
   return found;
 }
 
 type Hit = { row: UsageEventRow; key: string; winner: Winner };
+
+/** A row's identity as a map key (JSON, so no two identities share one). */
+const identity = (r: UsageEventRow) => JSON.stringify([r.tenantId, r.source, r.eventId]);
 
 /**
  * Which index hits are stored events. A hit is normally confirmed by a primary-key look-up at
@@ -194,18 +198,20 @@ export function createUsageEventWriter(client: ClickHouseClient, options: { lock
     const firstInBatch = new Map<string, PendingRow>();
     const repeats: { row: UsageEventRow; key: string }[] = [];
     for (const p of rows) {
-      const key = dedupKey(p.row.tenantId, p.row.source, p.row.eventId);
+      const key = identity(p.row);
       if (firstInBatch.has(key)) repeats.push({ row: p.row, key });
       else firstInBatch.set(key, p);
     }
-    const indexed = await lookUp(client, [...firstInBatch.keys()]);
-    const hits: Hit[] = [...indexed].map(([key, winner]) => ({ key, winner, row: firstInBatch.get(key)!.row }));
+    const firsts = [...firstInBatch.values()];
+    const indexed = await lookUp(client, firsts.map((p) => p.row));
+    const hits: Hit[] = [...indexed].map(([n, winner]) => ({ key: identity(firsts[n]!.row), winner, row: firsts[n]!.row }));
     const { duplicates } = await confirmHits(client, hits);
     const winners = new Map<string, Winner>(duplicates.map((d) => [d.key, d.winner]));
-    const fresh = [...firstInBatch].filter(([key]) => !winners.has(key));
-    await insertLines('usage_first_deliveries', ['dedup_key', 'event_type', 'event_time', 'ingested_at'], fresh.map(([key, p]) => JSON.stringify([key, p.row.eventType, p.row.eventTime, p.row.ingestedAt])));
-    await insertLines('usage_events', USAGE_EVENT_COLUMNS, fresh.map(([, p]) => p.line));
-    for (const [key, p] of fresh) winners.set(key, { eventType: p.row.eventType, eventTime: p.row.eventTime, ingestedAt: p.row.ingestedAt });
+    const fresh = firsts.filter((p) => !winners.has(identity(p.row)));
+    const entries = fresh.map((p) => JSON.stringify([p.row.tenantId, p.row.source, p.row.eventId, p.row.eventType, p.row.eventTime, p.row.ingestedAt]));
+    await insertLines('usage_first_deliveries', ['tenant_id', 'source', 'event_id', 'event_type', 'event_time', 'ingested_at'], entries);
+    await insertLines('usage_events', USAGE_EVENT_COLUMNS, fresh.map((p) => p.line));
+    for (const p of fresh) winners.set(identity(p.row), { eventType: p.row.eventType, eventTime: p.row.eventTime, ingestedAt: p.row.ingestedAt });
     const redeliveries = [...duplicates.map((d) => ({ row: d.row, key: d.key })), ...repeats].map((r) => redeliveryLine(r.row, winners.get(r.key)!));
     await insertLines('usage_redeliveries', REDELIVERY_COLUMNS, redeliveries);
     return { stored: fresh.length, redelivered: redeliveries.length };

@@ -2,7 +2,8 @@
 --
 -- usage_first_deliveries: the first-delivery index. One entry per event, keyed by
 -- dedup_key = the first 128 bits of SHA-256 over the length-prefixed identity
--- (tenant_id, source, event id), as CloudEvents defines an event's identity. The Join engine
+-- (tenant_id, source, event id), as CloudEvents defines an event's identity. The identity is
+-- inserted in EPHEMERAL columns: ClickHouse computes the key from them and does not keep them. The Join engine
 -- keeps its rows in a hash table in memory (and on disk, reloaded at start), so looking up a
 -- flush's keys with joinGet costs one probe per key, whatever the tenant's history. ANY
 -- strictness keeps the first row inserted for a key: a second insert of a key changes nothing.
@@ -11,7 +12,10 @@
 -- stored event (the ingest writer checks usage_events by its primary key).
 CREATE TABLE IF NOT EXISTS usage_first_deliveries
 (
-    dedup_key    UInt128,
+    tenant_id    String EPHEMERAL,
+    source       String EPHEMERAL,
+    event_id     String EPHEMERAL,
+    dedup_key    UInt128 DEFAULT reinterpretAsUInt128(substring(SHA256(concat(toString(length(tenant_id)), ':', tenant_id, toString(length(source)), ':', source, event_id)), 1, 16)),
     event_type   String,
     event_time   DateTime64(3, 'UTC'),
     ingested_at  DateTime64(6, 'UTC')

@@ -8,8 +8,8 @@
 -- delivery in the index (so the same id under a new source, a new event, stays) and is not
 -- recorded yet; the delete removes only rows recorded as redeliveries.
 
-INSERT INTO usage_first_deliveries
-SELECT reinterpretAsUInt128(substring(SHA256(concat(toString(length(tenant_id)), ':', tenant_id, toString(length(w.2)), ':', w.2, w.1)), 1, 16)), w.3, w.4, w.5
+INSERT INTO usage_first_deliveries (tenant_id, source, event_id, event_type, event_time, ingested_at)
+SELECT tenant_id, w.2, w.1, w.3, w.4, w.5
 FROM (
     SELECT tenant_id, argMin(tuple(event_id, toString(source), toString(event_type), event_time, ingested_at), (ingested_at, event_time, source)) AS w
     FROM usage_events GROUP BY tenant_id, event_key
