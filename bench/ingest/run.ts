@@ -247,12 +247,12 @@ const timed = async <T>(f: () => Promise<T>) => {
 const summaryRequest = async (key: string) => {
   const res = await fetch(summaryUrl, { headers: { 'x-api-key': key } });
   if (res.status !== 200) throw new Error(`summary answered ${res.status}: ${await res.text()}`);
-  return (await res.json()) as { items: { value: string; events: number; duplicates: number }[] };
+  return (await res.json()) as { items: { value: string; events: number }[] };
 };
 for (let i = 0; i < 3; i++) for (const t of measured) await Promise.all([summaryRequest(t.apiKey), rawQuery(rawPlain, t.tenantId)]);
 type Samples = { api: number[]; plain: number[]; plainCount: number[] };
 const samples = new Map<string, Samples>(measured.map((t) => [t.name, { api: [], plain: [], plainCount: [] }]));
-const answers = new Map<string, { api: { value: string; events: number; duplicates: number }; plain: { events: string; value?: string } }>();
+const answers = new Map<string, { api: { value: string; events: number }; plain: { events: string; value?: string } }>();
 log(`summary: ${SUMMARY_SAMPLES} samples each, interleaved`);
 for (let i = 0; i < SUMMARY_SAMPLES; i++) {
   for (const t of measured) {
@@ -266,7 +266,12 @@ for (let i = 0; i < SUMMARY_SAMPLES; i++) {
   }
 }
 const tenantRows = new Map<string, number>();
-for (const t of measured) tenantRows.set(t.name, Number((await rawQuery('SELECT count() AS events FROM usage_events WHERE tenant_id = {tenant:String}', t.tenantId)).events));
+const monthRedeliveries = new Map<string, number>();
+for (const t of measured) {
+  tenantRows.set(t.name, Number((await rawQuery('SELECT count() AS events FROM usage_events WHERE tenant_id = {tenant:String}', t.tenantId)).events));
+  const redelivered = `SELECT count() AS events FROM usage_redeliveries WHERE tenant_id = {tenant:String} AND winner_event_time >= '2026-06-01 00:00:00' AND winner_event_time < '2026-07-01 00:00:00'`;
+  monthRedeliveries.set(t.name, Number((await rawQuery(redelivered, t.tenantId)).events));
+}
 const tableRows = Number((await rawQuery('SELECT count() AS events FROM usage_events', '')).events);
 http.close();
 await metering.stop();
@@ -291,7 +296,7 @@ const summaries = measured.map((t) => {
   const api = stats(s.api);
   const plain = stats(s.plain);
   return {
-    history: t.name, tenantRows: tenantRows.get(t.name)!, monthEvents: answer.api.events, duplicatesInMonth: answer.api.duplicates,
+    history: t.name, tenantRows: tenantRows.get(t.name)!, monthEvents: answer.api.events, duplicatesInMonth: monthRedeliveries.get(t.name)!,
     apiMs: api, plainSumMs: plain, plainCountMs: stats(s.plainCount), ratioToPlainP50: round(api.p50 / plain.p50, 2),
     apiAnswer: answer.api.value, plainAnswer: canonicalDecimal(answer.plain.value!),
     sameAnswer: answer.api.value === canonicalDecimal(answer.plain.value!) && answer.api.events === Number(answer.plain.events),
