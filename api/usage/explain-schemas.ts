@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AGGREGATIONS, MAX_EVENT_ID_LENGTH, MAX_SOURCE_LENGTH } from '../../domain/metering/index.ts';
-import { EXPLAIN_REASONS } from '../../domain/billing/index.ts';
+import { EXPLAIN_REASONS } from '../../domain/billing/explain-event.ts';
 
 // The same bounds as ingest: anything ingest could have stored can be asked about, nothing longer.
 export const explainQuery = z.strictObject({

@@ -4,7 +4,7 @@ import { withTenant } from '../../db/postgres/tenant-scope.ts';
 import { usageExplainRepository } from '../../db/postgres/usage-explain-repository.ts';
 import { lateUsageHorizonsRepository } from '../../db/postgres/late-usage-horizons-repository.ts';
 import { readEventDeliveries } from '../../db/clickhouse/event-deliveries.ts';
-import { explainEvent, type EventExplanation, type ExplainReason, type ExplainSubscription, type StoredDelivery } from '../../domain/billing/index.ts';
+import { explainEvent, type EventExplanation, type ExplainReason, type ExplainSubscription, type StoredDelivery } from '../../domain/billing/explain-event.ts';
 import { DEFAULT_LATE_USAGE_DAYS, MAX_LATE_USAGE_DAYS } from '../../domain/pricing/index.ts';
 import type { MeteringRuntime } from '../ingest/metering-runtime.ts';
 import { notFound } from '../http/problem.ts';

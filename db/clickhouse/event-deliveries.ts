@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { parseJsonLossless } from '../../domain/metering/index.ts';
-import type { StoredDelivery } from '../../domain/billing/index.ts';
+import type { StoredDelivery } from '../../domain/billing/explain-event.ts';
 import type { ClickHouseQuery } from './usage-query.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { sql } from 'slonik';
 import { z } from 'zod';
 import type { Tx } from './tenant-scope.ts';
-import type { ExplainLine } from '../../domain/billing/index.ts';
+import type { ExplainLine } from '../../domain/billing/explain-event.ts';
 
 const subscriptionRow = z.object({
   id: z.string(),

@@ -40,5 +40,3 @@ export { beyondLateUsageHorizon, canceledBillersOf } from './late-usage-horizon.
 export type { LateUsageBiller } from './late-usage-horizon.ts';
 export { planChangeProblem, previewPlanChange } from './plan-change.ts';
 export type { ChangeState, ChangeTerms, PlanChangePreview, PreviewPart, PreviewPlan } from './plan-change.ts';
-export { EXPLAIN_REASONS, explainEvent } from './explain-event.ts';
-export type { DeliveryOutcome, EventExplanation, ExplainLine, ExplainReason, ExplainSubscription, MeterOutcome, StoredDelivery, SubscriptionOutcome } from './explain-event.ts';
