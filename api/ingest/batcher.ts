@@ -1,4 +1,3 @@
-import type { UsageEventWriter } from '../../db/clickhouse/usage-writer.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { admission } from './admission.ts';
 
@@ -41,14 +40,17 @@ export class IngestUnavailableError extends Error {
   }
 }
 
-/** One serialised ClickHouse row and the tenant it belongs to. */
-export type QueuedRow = { tenantId: string; line: string };
+/** One row for the writer (a serialised ClickHouse row, or what the writer takes) and its tenant. */
+export type QueuedRow<L = string> = { tenantId: string; line: L };
 
-type Waiting = { lines: readonly string[]; perTenant: ReadonlyMap<string, number>; at: number; resolve: () => void; reject: (err: Error) => void };
+/** Stores a flush's rows; resolves once they are committed. */
+export type BatchWriter<L> = (lines: readonly L[]) => Promise<unknown>;
 
-export type Batcher = {
+type Waiting<L> = { lines: readonly L[]; perTenant: ReadonlyMap<string, number>; at: number; resolve: () => void; reject: (err: Error) => void };
+
+export type Batcher<L = string> = {
   /** Resolves once these rows are committed; rejects with IngestUnavailableError. */
-  submit(rows: readonly QueuedRow[]): Promise<void>;
+  submit(rows: readonly QueuedRow<L>[]): Promise<void>;
   /**
    * Why a request would be refused now whatever its size (at least one row), for a caller
    * that has not read the request yet; `tenantId` when the caller already knows it.
@@ -60,9 +62,9 @@ export type Batcher = {
   queuedRows(tenantId?: string): number;
 };
 
-export function createBatcher(write: UsageEventWriter, options: BatcherOptions, metrics?: Metrics): Batcher {
+export function createBatcher<L = string>(write: BatchWriter<L>, options: BatcherOptions, metrics?: Metrics): Batcher<L> {
   const retryAfter = options.retryAfterSeconds ?? 1;
-  const waiting: Waiting[] = [];
+  const waiting: Waiting<L>[] = [];
   let waitingRows = 0;
   /** Waiting + in-flight rows per tenant; a tenant with none has no entry. */
   const tenantRows = new Map<string, number>();
@@ -108,7 +110,7 @@ export function createBatcher(write: UsageEventWriter, options: BatcherOptions, 
       const due = stopping || waitingRows >= options.flushRows || performance.now() - waiting[0]!.at >= options.flushMs;
       if (!due) break;
       // Whole requests, up to flushRows (at least one request, whatever its size).
-      const batch: Waiting[] = [];
+      const batch: Waiting<L>[] = [];
       let rows = 0;
       while (waiting.length > 0 && (batch.length === 0 || rows + waiting[0]!.lines.length <= options.flushRows)) {
         const w = waiting.shift()!;
@@ -126,7 +128,7 @@ export function createBatcher(write: UsageEventWriter, options: BatcherOptions, 
     if (stopping && inFlight === 0 && waiting.length === 0) drained?.();
   }
 
-  async function flush(batch: Waiting[], rows: number): Promise<void> {
+  async function flush(batch: Waiting<L>[], rows: number): Promise<void> {
     inFlight += 1;
     inFlightRows += rows;
     const started = performance.now();

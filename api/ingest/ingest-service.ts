@@ -5,7 +5,7 @@ import {
   type Meter,
   type UsageEvent,
 } from '../../domain/metering/index.ts';
-import { serializeUsageRow } from '../../db/clickhouse/usage-writer.ts';
+import { pendingRow } from '../../db/clickhouse/usage-writer.ts';
 import { clickhouseMicroTime, clickhouseTime } from '../../db/clickhouse/time.ts';
 import type { Principal } from '../http/route.ts';
 import { HttpProblem, forbidden } from '../http/problem.ts';
@@ -160,7 +160,7 @@ export function createIngestService(
 
     const rows = events.map((e, i) => ({
       tenantId: tenants[i]!,
-      line: serializeUsageRow({
+      line: pendingRow({
         tenantId: tenants[i]!,
         eventId: e!.id,
         eventType: e!.type,

@@ -1,9 +1,10 @@
 import type { DatabasePool } from 'slonik';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { createUsageEventWriter, type UsageEventWriter } from '../../db/clickhouse/usage-writer.ts';
+import { createUsageEventWriter, type PendingRow } from '../../db/clickhouse/usage-writer.ts';
+import { createPgFlushLock } from './flush-lock.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { createMeterCatalog, type MeterCatalog } from '../meters/meter-catalog.ts';
-import { createBatcher, type Batcher, type BatcherOptions } from './batcher.ts';
+import { createBatcher, type Batcher, type BatcherOptions, type BatchWriter } from './batcher.ts';
 import { createTenantDirectory, type TenantDirectory } from './tenant-directory.ts';
 import { createLateUsageHorizons, type LateUsageHorizons } from './late-usage-horizons.ts';
 
@@ -15,7 +16,7 @@ import { createLateUsageHorizons, type LateUsageHorizons } from './late-usage-ho
  */
 export type MeteringRuntime = {
   metrics: Metrics;
-  batcher: Batcher;
+  batcher: Batcher<PendingRow>;
   meters: MeterCatalog;
   tenants: TenantDirectory;
   /** Each tenant's subscriptions' late-usage horizons (ingest's late_beyond_horizon warning). */
@@ -36,10 +37,11 @@ export function createMeteringRuntime(deps: {
   options?: Partial<BatcherOptions>;
   metrics?: Metrics;
   /** Replaces the ClickHouse writer (the benchmark's storage-less ceiling). */
-  writer?: UsageEventWriter;
+  writer?: BatchWriter<PendingRow>;
 }): MeteringRuntime {
   const metrics = deps.metrics ?? createMetrics();
-  const batcher = createBatcher(deps.writer ?? createUsageEventWriter(deps.clickhouse), { ...DEFAULT_INGEST_OPTIONS, ...deps.options }, metrics);
+  const writer = deps.writer ?? createUsageEventWriter(deps.clickhouse, { lock: createPgFlushLock(deps.pg) });
+  const batcher = createBatcher<PendingRow>(writer, { ...DEFAULT_INGEST_OPTIONS, ...deps.options }, metrics);
   return {
     metrics,
     batcher,

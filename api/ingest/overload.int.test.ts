@@ -6,8 +6,8 @@ import { createTestApi, type TestApi } from '../../test/harness/api.ts';
 import { expectResponseMatchesSpec } from '../../test/harness/openapi-responses.ts';
 import { createUsageEventWriter } from '../../db/clickhouse/usage-writer.ts';
 import { createMeteringRuntime, type MeteringRuntime } from './metering-runtime.ts';
-import type { BatcherOptions } from './batcher.ts';
-import type { UsageEventWriter } from '../../db/clickhouse/usage-writer.ts';
+import type { BatcherOptions, BatchWriter } from './batcher.ts';
+import type { PendingRow } from '../../db/clickhouse/usage-writer.ts';
 
 // Overload and fair share against a real server, a real PostgreSQL and the embedded
 // ClickHouse; only the insert is slowed (or held) so the queue fills on purpose.
@@ -24,7 +24,7 @@ afterAll(async () => {
 
 type Served = { api: TestApi; metering: MeteringRuntime; url: string; port: number; close: () => Promise<void> };
 
-async function serve(options: Partial<BatcherOptions>, writer: UsageEventWriter): Promise<Served> {
+async function serve(options: Partial<BatcherOptions>, writer: BatchWriter<PendingRow>): Promise<Served> {
   const metering = createMeteringRuntime({ pg: db.pool, clickhouse: ch.client, options, writer });
   const api = await createTestApi({ db, clickhouse: ch.client, deps: { metering } });
   const server: Server = createServer(api.app.koa.callback());

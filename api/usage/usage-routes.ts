@@ -7,6 +7,8 @@ import type { Principal } from '../http/route.ts';
 import { granularityMs, type Meter } from '../../domain/metering/index.ts';
 import { listMeterEvents, readMeterTimeseries, readMeterUsage } from '../../db/clickhouse/usage-reader.ts';
 import type { MeteringRuntime } from '../ingest/metering-runtime.ts';
+import { createUsageExplainService } from './explain-service.ts';
+import { explainQuery, explainResponse } from './explain-schemas.ts';
 import { MAX_POINTS, eventsQuery, eventsResponse, summaryQuery, summaryResponse, timeseriesQuery, timeseriesResponse } from './usage-schemas.ts';
 
 // Ingest keys read their own usage as they always have; read keys exist for exactly this.
@@ -24,6 +26,7 @@ const problems = {
  */
 export function usageRoutes(deps: { pg: DatabasePool; clickhouse: ClickHouseClient; metering: MeteringRuntime }): RouteDef[] {
   const { metering } = deps;
+  const explainer = createUsageExplainService(deps);
 
   async function tenantFor(principal: Principal, requested: string | undefined): Promise<string> {
     const tenantId = resolveTenant(principal, requested);
@@ -96,6 +99,22 @@ export function usageRoutes(deps: { pg: DatabasePool; clickhouse: ClickHouseClie
         const meter = await meterFor(query.meter);
         const items = await listMeterEvents(deps.clickhouse, { tenantId, meter, from: query.from, to: query.to, limit: query.limit });
         return { status: 200, body: { items } };
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/usage/events/explain', operationId: 'explainUsageEvent', tag: 'usage', access: READERS,
+      summary: 'Why one event was (or was not) billed: its deliveries, the winner, each meter\'s value, the invoice line or a reason code',
+      description: 'Without source, every event of the tenant with this id is explained (one per source). Reason codes: no_meter, filtered_out, value_not_numeric, duplicate_of, outside_any_subscription, after_final_invoice, late_beyond_horizon (api/README.md, *Explain one event*).',
+      query: explainQuery,
+      responses: {
+        200: { description: 'The explanation of each event with this id', schema: explainResponse },
+        400: { description: 'Invalid query (the field is named)' },
+        401: { description: 'Not signed in' },
+        404: { description: 'No such tenant (or another tenant\'s), or no delivery of this event' },
+      },
+      handler: async ({ query, principal }) => {
+        const tenantId = await tenantFor(principal!, query.tenantId);
+        return { status: 200, body: await explainer.explain({ tenantId, id: query.id, source: query.source }) };
       },
     }),
   ];

@@ -33,7 +33,7 @@ import { metersRepository } from '../../db/postgres/meters-repository.ts';
 import { subscriptionsRepository } from '../../db/postgres/subscriptions-repository.ts';
 import { connectClickHouse } from '../../db/clickhouse/client.ts';
 import { migrateClickHouse } from '../../db/clickhouse/migrate.ts';
-import { createUsageEventWriter, serializeUsageRow } from '../../db/clickhouse/usage-writer.ts';
+import { createUsageEventWriter, pendingRow, type PendingRow } from '../../db/clickhouse/usage-writer.ts';
 import { clickhouseMicroTime, clickhouseTime } from '../../db/clickhouse/time.ts';
 import { readMeterUsageByWindow } from '../../db/clickhouse/usage-reader.ts';
 import { parseMeter } from '../../domain/metering/index.ts';
@@ -115,7 +115,7 @@ log('writing usage to ClickHouse');
 const write = createUsageEventWriter(ch.client);
 let micros = (now - DAY) * 1000;
 let rowsWritten = 0;
-let lines: string[] = [];
+let lines: PendingRow[] = [];
 const flush = async () => {
   if (lines.length) await write(lines);
   rowsWritten += lines.length;
@@ -129,7 +129,7 @@ for (const [i, tenantId] of tenantIds.entries()) {
       for (let k = 0; k < EVENTS; k += 1) {
         const id = `${meter.code}-${s}-${k}`;
         const data = JSON.stringify(m === 0 ? {} : m === 1 ? { tokens: i % 40 } : { gb: (i + k) % 10 });
-        const row = (t: number) => serializeUsageRow({ tenantId, eventId: id, eventType: meter.eventType, eventTime: clickhouseTime(Math.floor(t)), subject: '', source: 'bench', data, ingestedAt: clickhouseMicroTime((micros += 1)) });
+        const row = (t: number) => pendingRow({ tenantId, eventId: id, eventType: meter.eventType, eventTime: clickhouseTime(Math.floor(t)), subject: '', source: 'bench', data, ingestedAt: clickhouseMicroTime((micros += 1)) });
         const t = from + ((to - from) * (k + 0.5)) / EVENTS;
         lines.push(row(t));
         if (k % 20 === 0) lines.push(row(t + 1000)); // a redelivery: must not count twice

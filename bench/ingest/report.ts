@@ -9,14 +9,18 @@ type Load = { eventsPerSecond: number; requestsPerSecond: number; latencyMs: Lat
 export type IngestResults = {
   machine: { at: string; cpus: number; model?: string; node: string; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
   settings?: { flushRows: number; flushMs: number; flushConcurrency: number; connectionsBatched: number; connectionsSingle: number };
-  batched: Load & { ofEngineCeiling: number; ofHttpCeiling: number };
-  single: Load & { ofHttpCeiling: number };
+  batched: Load & { ofEngineCeiling: number; ofHttpCeiling: number; ofNaive: number };
+  single: Load & { ofHttpCeiling: number; ofNaive: number };
+  naive: { batched: Load; single: Load };
   httpCeiling: { batched: Load; single: Load };
-  engineCeiling: { rowsPerSecond: number; batchRows: number; concurrency: number };
+  engineCeiling: { rowsPerSecond: number; plainRowsPerSecond: number; batchRows: number; concurrency: number };
   consistency: { acknowledgedEvents: number; rowsInClickHouse: number; equal: boolean };
   summary: {
-    tableRows: number; tenantRows: number; tenantMonthEvents: number; deliveriesInMonth: number; ratioP50: number; sameAnswer: boolean;
-    apiMs: { p50: number; p99: number }; rawDedupMs: { p50: number; p99: number }; rawNaiveSumMs: { p50: number }; rawNaiveCountMs: { p50: number };
+    tableRows: number; monthRows: number; historyRows: number; historyFactor: number; historyEffectP50: number;
+    tenants: {
+      history: string; tenantRows: number; monthEvents: number; duplicatesInMonth: number; ratioToPlainP50: number; sameAnswer: boolean;
+      apiMs: { p50: number; p99: number }; plainSumMs: { p50: number; p99: number }; plainCountMs: { p50: number };
+    }[];
   };
   targets: Record<string, boolean>;
 };
@@ -42,8 +46,12 @@ export function renderReport(r: IngestResults): string {
         `With storage, each request also waits for its group commit (up to INGEST_FLUSH_MS plus one insert), which is where the p99 comes from when the engine competes for CPU.`,
     );
   }
-  if (!r.targets.summaryP50AtMost1_5xRaw) {
-    notes.push(`- **Summary** p50 is ${s.ratioP50}× the raw query (target 1.5×).`);
+  const [t1, t10] = s.tenants;
+  if (!r.targets.batchedAtLeast0_9xNaive) {
+    notes.push(`- **Deduplicating ingest** reached ${r.batched.ofNaive}× the naive prototype's ${n(r.naive.batched.eventsPerSecond)} events/s (target 0.9×); the engine alone takes ${n(r.engineCeiling.rowsPerSecond)} rows/s deduplicating against ${n(r.engineCeiling.plainRowsPerSecond)} bare.`);
+  }
+  if (!r.targets.summaryP50AtMost2xPlain || !r.targets.summaryP50AtMost100ms || !r.targets.tenfoldHistoryAtMost1_2x) {
+    notes.push(`- **Summary**: API p50 ${t1?.apiMs.p50} ms (1×) and ${t10?.apiMs.p50} ms (10×), ${t1?.ratioToPlainP50}× and ${t10?.ratioToPlainP50}× the plain aggregation (targets ≤ 2×, ≤ 100 ms at 1×, 10× history ≤ 1.2× the 1× read: ${s.historyEffectP50}×).`);
   }
   return `# Ingest benchmark
 
@@ -54,10 +62,13 @@ Server: one API process on the embedded ClickHouse engine; load from autocannon 
 | --- | --- | --- | --- | --- | --- |
 | Batched durable ingest (1,000 events/request) | ${n(r.batched.eventsPerSecond)} events/s, p50 ${r.batched.latencyMs.p50} ms, p99 ${r.batched.latencyMs.p99} ms | engine ${n(r.engineCeiling.rowsPerSecond)} rows/s (${n(r.engineCeiling.batchRows)}-row inserts, ${r.engineCeiling.concurrency} at once); HTTP+parse ${n(r.httpCeiling.batched.eventsPerSecond)} events/s | ${r.batched.ofEngineCeiling} of engine; ${r.batched.ofHttpCeiling} of HTTP | ≥ 0.6 of engine and ≥ 150,000/s | ${yes(r.targets.batchedAtLeast60PercentOfEngine && r.targets.batchedAtLeast150k)} |
 | Single-event requests | ${n(r.single.requestsPerSecond)} req/s, p50 ${r.single.latencyMs.p50} ms, p99 ${r.single.latencyMs.p99} ms | HTTP+parse ${n(r.httpCeiling.single.requestsPerSecond)} req/s (p99 ${r.httpCeiling.single.latencyMs.p99} ms) | ${r.single.ofHttpCeiling} of HTTP | ≥ 8,000 req/s, p99 ≤ 50 ms | ${yes(r.targets.singleAtLeast8kReqPerSecond && r.targets.singleP99AtMost50ms)} |
+| Batched ingest against the naive prototype (same server and load, bare inserts, no deduplication) | ${n(r.batched.eventsPerSecond)} events/s | naive ${n(r.naive.batched.eventsPerSecond)} events/s, p99 ${r.naive.batched.latencyMs.p99} ms | ${r.batched.ofNaive}× | ≥ 0.9× | ${yes(r.targets.batchedAtLeast0_9xNaive)} |
+| Single events against the naive prototype | ${n(r.single.requestsPerSecond)} req/s | naive ${n(r.naive.single.requestsPerSecond)} req/s | ${r.single.ofNaive}× | | |
 | Rows in ClickHouse vs events acknowledged | ${n(r.consistency.rowsInClickHouse)} rows / ${n(r.consistency.acknowledgedEvents)} acknowledged | | | equal | ${yes(r.consistency.equal)} |
-| Summary, one tenant-month (${n(s.tenantMonthEvents)} events; tenant ${n(s.tenantRows)}; table ${n(s.tableRows)}) | API p50 ${s.apiMs.p50} ms, p99 ${s.apiMs.p99} ms | same deduplicating query, raw: p50 ${s.rawDedupMs.p50} ms, p99 ${s.rawDedupMs.p99} ms | ${s.ratioP50}× | ≤ 1.5× | ${yes(r.targets.summaryP50AtMost1_5xRaw)} |
+${s.tenants.map((t) => `| Summary, one tenant-month, ${t.history} history (${n(t.monthEvents)} events, ${n(t.duplicatesInMonth)} redeliveries ignored; tenant ${n(t.tenantRows)} events; table ${n(s.tableRows)}) | API p50 ${t.apiMs.p50} ms, p99 ${t.apiMs.p99} ms | plain aggregation of the month's rows, no deduplication, raw: p50 ${t.plainSumMs.p50} ms, p99 ${t.plainSumMs.p99} ms | ${t.ratioToPlainP50}× | ≤ 2×${t.history === '1x' ? ', ≤ 100 ms' : ''} | ${yes(t.ratioToPlainP50 <= 2 && (t.history !== '1x' || t.apiMs.p50 <= 100))} |`).join('\n')}
+| Month read, 10× history against 1× | ${t10?.apiMs.p50} ms / ${t1?.apiMs.p50} ms | | ${s.historyEffectP50}× | ≤ 1.2× | ${yes(r.targets.tenfoldHistoryAtMost1_2x)} |
 
-For context: the same month without deduplication (every delivery, ${n(s.deliveriesInMonth)} rows) takes p50 ${s.rawNaiveSumMs.p50} ms as a sum and ${s.rawNaiveCountMs.p50} ms as a bare count(). The difference is the price of exact first-delivery-wins deduplication: each read looks up every delivery of the window's event ids in the tenant's whole history (${n(s.tenantRows)} rows here), so a redelivery with another time can neither move an event nor count it twice. Same answer from API and raw query: ${yes(s.sameAnswer)}.
+Deduplication happens at ingest (db/README.md): usage_events holds only first deliveries, so the summary is a plain aggregation over the month's rows and its cost follows the month, not the history. A bare count() of the same month takes p50 ${t1?.plainCountMs.p50} ms (1×) and ${t10?.plainCountMs.p50} ms (10×); the rest of the plain aggregation is reading and parsing the JSON value. Same answer from API and raw query: ${yes(r.targets.summarySameAnswer)}. The engine alone takes ${n(r.engineCeiling.rowsPerSecond)} rows/s through the deduplicating writer and ${n(r.engineCeiling.plainRowsPerSecond)} rows/s as bare inserts.
 Errors: batched ${r.batched.errors}, single ${r.single.errors}; non-2xx: batched ${r.batched.non2xx}, single ${r.single.non2xx}.
 ${notes.length ? `\n## Missed targets\n\n${notes.join('\n')}\n` : ''}`;
 }

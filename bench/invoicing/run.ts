@@ -34,9 +34,9 @@ import { plansRepository } from '../../db/postgres/plans-repository.ts';
 import { metersRepository } from '../../db/postgres/meters-repository.ts';
 import { connectClickHouse } from '../../db/clickhouse/client.ts';
 import { migrateClickHouse } from '../../db/clickhouse/migrate.ts';
-import { createUsageEventWriter, serializeUsageRow } from '../../db/clickhouse/usage-writer.ts';
-import { parseMeter } from '../../domain/metering/index.ts';
+import { createUsageEventWriter, pendingRow } from '../../db/clickhouse/usage-writer.ts';
 import { clickhouseMicroTime, clickhouseTime } from '../../db/clickhouse/time.ts';
+import { parseMeter } from '../../domain/metering/index.ts';
 import { planSchema } from '../../domain/pricing/index.ts';
 import { DEV_SQLITE_PRAGMAS, startTemporalDevServer } from '../../cli/temporal/dev-server.ts';
 import { BILLING_WORKER_SLOTS, createBillingWorker, type WorkerSlots } from '../../cli/temporal/create-worker.ts';
@@ -128,7 +128,7 @@ const tenantIds = await withOperator(pool, async (tx) => {
 const T = Date.now() + Math.max(60_000, N * 120);
 const startAt = new Date(T - DAY);
 const micros = Date.now() * 1000;
-await createUsageEventWriter(ch.client)(tenantIds.map((tenantId, i) => serializeUsageRow({
+await createUsageEventWriter(ch.client)(tenantIds.map((tenantId, i) => pendingRow({
   tenantId, eventId: `e-${i}`, eventType: 'call', eventTime: clickhouseTime(T - 3_600_000), subject: '', source: 'bench', data: '{}',
   ingestedAt: clickhouseMicroTime(micros + i),
 })));

@@ -13,10 +13,10 @@ import type { ClickHouseClient } from '@clickhouse/client';
  *   bucket 0 is the newest bucket of a span (counted back from its end).
  * Empty buckets are absent (count zero).
  *
- * Deduplication: the first accepted delivery of a (tenant, event) wins, as in billing, but only
- * deliveries inside the scanned spans are seen (an anomaly statistic, not an invoice). The sort
- * key leads with tenant_id, so this cross-tenant read prunes by month partition and by
- * event_time granule ranges only; it reads (days + 1) × span of every tenant's events.
+ * Deduplicated as billing is: usage_events holds only first deliveries (deduplicated at ingest),
+ * so this is a plain count. The sort key leads with tenant_id, so this cross-tenant read prunes
+ * by month partition and by event_time granule ranges only; it reads (days + 1) × span of every
+ * tenant's events.
  */
 export type AnomalyCountsQuery = {
   /** Must be 'all-tenants': the caller states that it reads every tenant. */
@@ -45,14 +45,9 @@ export function allTenantsAnomalyCountsQuery(q: AnomalyCountsQuery): ClickHouseQ
   if (spanMs >= DAY_MS) throw new Error('a span must be shorter than a day');
   const query = `SELECT tenant_id, event_type, toUInt32(intDiv(rel, {day_ms:Int64})) AS day, toUInt32(intDiv(rel % {day_ms:Int64}, {bucket_ms:Int64})) AS bucket, count() AS events
   FROM (
-    SELECT tenant_id, f.1 AS event_type, {end_ms:Int64} - 1 - toUnixTimestamp64Milli(f.2) AS rel
-    FROM (
-      SELECT tenant_id, event_key, argMin(tuple(event_type, event_time), ingested_at) AS f
-      FROM usage_events
-      WHERE event_time >= fromUnixTimestamp64Milli({start_ms:Int64}, 'UTC') AND event_time < fromUnixTimestamp64Milli({end_ms:Int64}, 'UTC')
-        AND ({end_ms:Int64} - 1 - toUnixTimestamp64Milli(event_time)) % {day_ms:Int64} < {span_ms:Int64}
-      GROUP BY tenant_id, event_key
-    )
+    SELECT tenant_id, event_type, {end_ms:Int64} - 1 - toUnixTimestamp64Milli(event_time) AS rel
+    FROM usage_events
+    WHERE event_time >= fromUnixTimestamp64Milli({start_ms:Int64}, 'UTC') AND event_time < fromUnixTimestamp64Milli({end_ms:Int64}, 'UTC')
   )
   WHERE rel >= 0 AND rel < {range_ms:Int64} AND rel % {day_ms:Int64} < {span_ms:Int64}
   GROUP BY tenant_id, event_type, day, bucket

@@ -9,9 +9,11 @@ type Applied = { version: string; checksum: string };
 
 /**
  * Applies db/clickhouse/migrations in order and records them in schema_migrations.
- * ClickHouse has no transactions: each file holds one idempotent statement
- * (IF NOT EXISTS), so a run interrupted half-way is safe to repeat, and two processes
- * racing apply the same statements harmlessly.
+ * ClickHouse has no transactions: a file holds one or more statements, each ending with `;`
+ * at the end of a line, and each idempotent on its own (IF NOT EXISTS, inserts that skip
+ * what is there), so a run interrupted half-way is safe to repeat. A file is recorded only
+ * after all its statements ran. Mutations run synchronously (mutations_sync), so what
+ * follows a migration sees its result.
  */
 export async function migrateClickHouse(client: ClickHouseClient, dir: string = MIGRATIONS_DIR): Promise<string[]> {
   await client.command({
@@ -31,9 +33,17 @@ export async function migrateClickHouse(client: ClickHouseClient, dir: string = 
       if (known !== checksum) throw new Error(`ClickHouse migration ${file} was changed after it was applied`);
       continue;
     }
-    await client.command({ query: text });
+    for (const statement of statementsOf(text)) await client.command({ query: statement, clickhouse_settings: { mutations_sync: '2' } });
     await client.insert({ table: 'schema_migrations', values: [{ version, name: file.slice(5, -4), checksum }], format: 'JSONEachRow' });
     ran.push(file.slice(0, -4));
   }
   return ran;
+}
+
+/** The statements of a file: split after each `;` that ends a line; comment-only pieces dropped. */
+export function statementsOf(text: string): string[] {
+  return text
+    .split(/;[ \t]*$/m)
+    .map((s) => s.trim())
+    .filter((s) => s.split('\n').some((line) => line.trim() !== '' && !line.trim().startsWith('--')));
 }

@@ -7,14 +7,10 @@ import { clickhouseTime } from './time.ts';
  * The meaning of each aggregation is fixed in domain/metering/aggregate.ts; this file is
  * its SQL form, and the reader's integration tests compare the two on the same events.
  *
- * Deduplication (first accepted delivery wins) happens in every query, in two steps:
- * 1. the keys of the deliveries in the window: `event_key IN (SELECT … window …)`;
- * 2. every delivery of those keys in the tenant's whole history, grouped by key, keeping
- *    the one with the smallest `ingested_at` (argMin). A redelivery whose time lies in
- *    another month is therefore seen, and the first delivery's type, time and data decide
- *    whether the event counts in this window at all.
- * Step 2 reads only `event_key` for the tenant's other rows (PREWHERE), so its cost is
- * one fixed-width column of the tenant's history, not the data.
+ * Deduplication happens at ingest (usage-writer.ts): `usage_events` holds only the first
+ * delivery of each event, so every usage read is a plain aggregation over the window's rows
+ * (one range of the sort key), whatever the tenant's history. Later deliveries are in
+ * `usage_redeliveries`, read only to count them (meterDuplicatesQuery).
  */
 export type ClickHouseQuery = { query: string; query_params: Record<string, unknown> };
 
@@ -67,20 +63,20 @@ function filtersSql(p: Params, meter: Meter): string {
   return checks.length ? checks.join(' AND ') : '1';
 }
 
-/** SQL of an aggregation over the first deliveries `f` (f.2 time, f.3 id, f.4 value). */
+/** SQL of an aggregation over the window's events (columns t, id, v). */
 function aggregateSql(aggregation: Aggregation): string {
   switch (aggregation) {
     case 'count':
       return 'toString(count())';
     case 'sum':
       // Decimal256 so no sum of Decimal128(12) values can overflow.
-      return 'toString(ifNull(sum(toDecimal256(f.4, 12)), toDecimal256(0, 12)))';
+      return 'toString(ifNull(sum(toDecimal256(v, 12)), toDecimal256(0, 12)))';
     case 'max':
-      return 'toString(ifNull(max(f.4), toDecimal128(0, 12)))';
+      return 'toString(ifNull(max(v), toDecimal128(0, 12)))';
     case 'unique_count':
-      return 'toString(uniqExact(f.4))';
+      return 'toString(uniqExact(v))';
     case 'latest':
-      return "if(countIf(isNotNull(f.4)) = 0, '0', toString(argMaxIf(assumeNotNull(f.4), (f.2, f.3), isNotNull(f.4))))";
+      return "if(countIf(isNotNull(v)) = 0, '0', toString(argMaxIf(assumeNotNull(v), (t, id), isNotNull(v))))";
   }
 }
 
@@ -90,50 +86,67 @@ function checkInput(q: MeterQuery): void {
   for (const g of q.groupBy ?? []) if (!q.meter.groupBy.includes(g)) throw new Error(`groupBy ${g} is not a groupBy property of meter ${q.meter.code}`);
 }
 
-/** The deduplicated first deliveries of the window's events, as `f` (see the file comment). */
-function firstDeliveriesSql(p: Params, q: MeterQuery | TenantsMeterQuery, extra: readonly string[]): string {
-  // Several tenants: an event's identity includes its tenant, so keys are grouped per tenant.
-  const many = 'tenantIds' in q;
-  const tenant = many ? `IN ${p.add('tenantIds', 'Array(String)', q.tenantIds)}` : `= ${p.add('tenantId', 'String', q.tenantId)}`;
+/**
+ * The window as a range of the sort key (tenant, event type, time). In usage_redeliveries
+ * the type and time are those of the event a delivery repeats (`winner`).
+ */
+function windowSql(p: Params, q: MeterQuery | TenantsMeterQuery, of: 'event' | 'winner' = 'event'): string {
+  const prefix = of === 'winner' ? 'winner_' : '';
+  const tenant = 'tenantIds' in q ? `IN ${p.add('tenantIds', 'Array(String)', q.tenantIds)}` : `= ${p.add('tenantId', 'String', q.tenantId)}`;
   const type = p.add('eventType', 'String', q.meter.eventType);
   const from = p.add('from', "DateTime64(3, 'UTC')", clickhouseTime(q.fromMs));
   const to = p.add('to', "DateTime64(3, 'UTC')", clickhouseTime(q.toMs));
-  const tuple = ['event_type', 'event_time', 'event_id', valueSql(p, q.meter), filtersSql(p, q.meter), ...extra];
-  const keys = many ? '(tenant_id, event_key)' : 'event_key';
-  return `SELECT ${many ? 'tenant_id, ' : ''}event_key, argMin(tuple(${tuple.join(', ')}), ingested_at) AS f, count() AS deliveries
-    FROM usage_events
-    PREWHERE tenant_id ${tenant} AND ${keys} IN (
-      SELECT ${keys} FROM usage_events
-      WHERE tenant_id ${tenant} AND event_type = ${type} AND event_time >= ${from} AND event_time < ${to})
-    GROUP BY ${many ? 'tenant_id, ' : ''}event_key`;
+  return `tenant_id ${tenant} AND ${prefix}event_type = ${type} AND ${prefix}event_time >= ${from} AND ${prefix}event_time < ${to}`;
 }
 
-/** Keeps the first deliveries that are this meter's events in the window. */
-const WINDOW_FILTER = "f.1 = {eventType:String} AND f.2 >= {from:DateTime64(3, 'UTC')} AND f.2 < {to:DateTime64(3, 'UTC')} AND f.5";
+/** The meter's events in the window as t (time), id, v (value) and g0… (extra columns). */
+function windowEventsSql(p: Params, q: MeterQuery | TenantsMeterQuery, extra: readonly string[]): string {
+  const where = windowSql(p, q);
+  const columns = ['event_time AS t', 'event_id AS id', `${valueSql(p, q.meter)} AS v`, ...extra.map((e, i) => `${e} AS g${i}`)];
+  return `SELECT ${columns.join(', ')} FROM usage_events WHERE ${where} AND ${filtersSql(p, q.meter)}`;
+}
 
-// The subquery's set is only used to filter rows; letting ClickHouse also try it against
-// the primary key (which does not contain event_key) doubles the time for nothing.
-const SETTINGS = 'SETTINGS use_index_for_in_with_subqueries = 0';
+const groupKeySql = (groupBy: readonly string[]) => (groupBy.length ? `[${groupBy.map((_, i) => `g${i}`).join(', ')}]` : 'CAST([], \'Array(Nullable(String))\')');
 
 /**
  * A meter's value in [from, to): one row with the total (`group_key` empty), plus one row
  * per group when `groupBy` is given. Columns: group_key Array(Nullable(String)) in the
- * order of groupBy, value (decimal text), events, duplicates (deliveries ignored).
+ * order of groupBy, value (decimal text), events.
  */
 export function meterUsageQuery(q: MeterQuery): ClickHouseQuery {
   checkInput(q);
   const p = new Params();
   const groupBy = q.groupBy ?? [];
-  const groupExprs = groupBy.map((path, i) => propertyTextSql(p, `group${i}`, path));
-  const inner = firstDeliveriesSql(p, q, groupExprs);
-  const groupKey = groupBy.length ? `[${groupBy.map((_, i) => `f.${6 + i}`).join(', ')}]` : 'CAST([], \'Array(Nullable(String))\')';
-  const query = `SELECT ${groupKey} AS group_key, ${aggregateSql(q.meter.aggregation)} AS value, count() AS events, sum(deliveries) - count() AS duplicates
+  const inner = windowEventsSql(p, q, groupBy.map((path, i) => propertyTextSql(p, `group${i}`, path)));
+  const query = `SELECT ${groupKeySql(groupBy)} AS group_key, ${aggregateSql(q.meter.aggregation)} AS value, count() AS events
   FROM (${inner})
-  WHERE ${WINDOW_FILTER}
   ${groupBy.length ? 'GROUP BY GROUPING SETS ((), (group_key))' : ''}
-  ORDER BY length(group_key), group_key
-  ${SETTINGS}`;
+  ORDER BY length(group_key), group_key`;
   return { query: tidy(query), query_params: p.values };
+}
+
+/**
+ * Which rows of usage_redeliveries are the later deliveries, ignored, of the events a meter
+ * counts in [from, to). Without filters every redelivery whose winner lies in the window
+ * counts (one range of usage_redeliveries); with filters, only those whose winner passes them
+ * (checked in usage_events, for the few winners that have redeliveries).
+ */
+function redeliveriesWhereSql(p: Params, q: Omit<MeterQuery, 'groupBy'> | TenantsMeterQuery): string {
+  const redeliveredWhere = windowSql(p, q, 'winner');
+  if (Object.keys(q.meter.filters).length === 0) return redeliveredWhere;
+  // Across tenants an event's identity includes its tenant.
+  const columns = `${'tenantIds' in q ? 'tenant_id, ' : ''}toString(source), event_id`;
+  return `${redeliveredWhere} AND (${columns}) IN (
+    SELECT ${columns} FROM usage_events
+    WHERE ${windowSql(p, q)} AND ${filtersSql(p, q.meter)}
+      AND (${columns}) IN (SELECT ${columns} FROM usage_redeliveries WHERE ${redeliveredWhere}))`;
+}
+
+/** The number of later deliveries, ignored, of the events a meter counts in [from, to). */
+export function meterDuplicatesQuery(q: Omit<MeterQuery, 'groupBy'>): ClickHouseQuery {
+  checkInput(q);
+  const p = new Params();
+  return { query: tidy(`SELECT count() AS duplicates FROM usage_redeliveries WHERE ${redeliveriesWhereSql(p, q)}`), query_params: p.values };
 }
 
 /** An operator's read across tenants: the tenants are still named, every one of them. */
@@ -150,14 +163,17 @@ export function meterUsageByTenantQuery(q: TenantsMeterQuery): ClickHouseQuery {
   if (q.tenantIds.length === 0 || q.tenantIds.some((t) => !t)) throw new Error('a usage query across tenants needs their ids');
   if (!(q.fromMs < q.toMs)) throw new Error('a usage query needs from < to');
   const p = new Params();
-  const inner = firstDeliveriesSql(p, q, []);
-  const query = `SELECT tenant_id, ${aggregateSql(q.meter.aggregation)} AS value,
-    count() AS events, sum(deliveries) - count() AS duplicates
-  FROM (${inner})
-  WHERE ${WINDOW_FILTER}
-  GROUP BY GROUPING SETS ((), (tenant_id))
+  const inner = windowEventsSql(p, q, ['tenant_id']);
+  const query = `SELECT u.tenant_id AS tenant_id, u.value AS value, u.events AS events, d.duplicates AS duplicates
+  FROM (
+    SELECT g0 AS tenant_id, ${aggregateSql(q.meter.aggregation)} AS value, count() AS events
+    FROM (${inner})
+    GROUP BY GROUPING SETS ((), (g0))) AS u
+  LEFT JOIN (
+    SELECT tenant_id, count() AS duplicates FROM usage_redeliveries WHERE ${redeliveriesWhereSql(p, q)} GROUP BY GROUPING SETS ((), (tenant_id))) AS d
+  ON d.tenant_id = u.tenant_id
   ORDER BY tenant_id
-  ${SETTINGS}`;
+  SETTINGS join_use_nulls = 0`;
   return { query: tidy(query), query_params: p.values };
 }
 
@@ -170,9 +186,9 @@ export type WindowsMeterQuery = { meter: Meter; windows: readonly UsageWindowSpe
 /**
  * A meter's value in each of several windows (any tenants, windows may overlap), in one query:
  * one row per window that has events, `window_no` being its 1-based position in `windows`.
- * Deduplication is the same as every read's, over the span from the earliest start to the
- * latest end for the named tenants (so windows far apart cost their span; callers batch windows
- * that lie close together, such as one period's budgets or a subscription's recent periods).
+ * It reads the span from the earliest start to the latest end for the named tenants (so
+ * windows far apart cost their span; callers batch windows that lie close together, such as
+ * one period's budgets or a subscription's recent periods).
  * An event counts in every window that holds its first delivery's time. Columns: window_no,
  * value, events, duplicates.
  */
@@ -184,20 +200,30 @@ export function meterUsageByWindowQuery(q: WindowsMeterQuery): ClickHouseQuery {
   }
   const p = new Params();
   const tenantIds = [...new Set(q.windows.map((w) => w.tenantId))];
-  const span = { fromMs: Math.min(...q.windows.map((w) => w.fromMs)), toMs: Math.max(...q.windows.map((w) => w.toMs)) };
-  const inner = firstDeliveriesSql(p, { tenantIds, meter: q.meter, ...span }, []);
+  const span = { tenantIds, meter: q.meter, fromMs: Math.min(...q.windows.map((w) => w.fromMs)), toMs: Math.max(...q.windows.map((w) => w.toMs)) };
+  const inner = windowEventsSql(p, span, ['tenant_id']);
   const tenants = p.add('windowTenants', 'Array(String)', q.windows.map((w) => w.tenantId));
   const froms = p.add('windowFromMs', 'Array(Int64)', q.windows.map((w) => w.fromMs));
   const tos = p.add('windowToMs', 'Array(Int64)', q.windows.map((w) => w.toMs));
-  // The windows as a small table joined on the tenant: each event meets only its tenant's windows.
-  const query = `SELECT w.window_no AS window_no, ${aggregateSql(q.meter.aggregation)} AS value, count() AS events, sum(deliveries) - count() AS duplicates
-  FROM (${inner}) AS d
-  INNER JOIN (SELECT arrayJoin(arrayEnumerate(${tenants})) AS window_no, ${tenants}[window_no] AS tenant_id, ${froms}[window_no] AS from_ms, ${tos}[window_no] AS to_ms) AS w
-    ON d.tenant_id = w.tenant_id
-  WHERE ${WINDOW_FILTER} AND toUnixTimestamp64Milli(f.2) >= w.from_ms AND toUnixTimestamp64Milli(f.2) < w.to_ms
-  GROUP BY window_no
+  // The windows as a small table joined on the tenant: each row meets only its tenant's windows.
+  const windows = `(SELECT arrayJoin(arrayEnumerate(${tenants})) AS window_no, ${tenants}[window_no] AS tenant_id, ${froms}[window_no] AS from_ms, ${tos}[window_no] AS to_ms) AS w`;
+  const inWindow = (time: string) => `toUnixTimestamp64Milli(${time}) >= w.from_ms AND toUnixTimestamp64Milli(${time}) < w.to_ms`;
+  const query = `SELECT u.window_no AS window_no, u.value AS value, u.events AS events, d.duplicates AS duplicates
+  FROM (
+    SELECT w.window_no AS window_no, ${aggregateSql(q.meter.aggregation)} AS value, count() AS events
+    FROM (${inner}) AS e
+    INNER JOIN ${windows} ON e.g0 = w.tenant_id
+    WHERE ${inWindow('e.t')}
+    GROUP BY window_no) AS u
+  LEFT JOIN (
+    SELECT w.window_no AS window_no, count() AS duplicates
+    FROM (SELECT tenant_id, winner_event_time FROM usage_redeliveries WHERE ${redeliveriesWhereSql(p, span)}) AS r
+    INNER JOIN ${windows} ON r.tenant_id = w.tenant_id
+    WHERE ${inWindow('r.winner_event_time')}
+    GROUP BY window_no) AS d
+  ON d.window_no = u.window_no
   ORDER BY window_no
-  ${SETTINGS}`;
+  SETTINGS join_use_nulls = 0`;
   return { query: tidy(query), query_params: p.values };
 }
 
@@ -210,37 +236,33 @@ export function meterTimeseriesQuery(q: MeterQuery & { stepMs: number }): ClickH
   if (!(Number.isSafeInteger(q.stepMs) && q.stepMs > 0)) throw new Error('stepMs must be a positive integer');
   const p = new Params();
   const groupBy = q.groupBy ?? [];
-  const groupExprs = groupBy.map((path, i) => propertyTextSql(p, `group${i}`, path));
-  const inner = firstDeliveriesSql(p, q, groupExprs);
+  const inner = windowEventsSql(p, q, groupBy.map((path, i) => propertyTextSql(p, `group${i}`, path)));
   const fromMs = p.add('fromMs', 'Int64', q.fromMs);
   const stepMs = p.add('stepMs', 'Int64', q.stepMs);
-  const groupKey = groupBy.length ? `[${groupBy.map((_, i) => `f.${6 + i}`).join(', ')}]` : 'CAST([], \'Array(Nullable(String))\')';
-  const query = `SELECT intDiv(toUnixTimestamp64Milli(f.2) - ${fromMs}, ${stepMs}) AS bucket, ${groupKey} AS group_key,
-    ${aggregateSql(q.meter.aggregation)} AS value, count() AS events, sum(deliveries) - count() AS duplicates
+  const query = `SELECT intDiv(toUnixTimestamp64Milli(t) - ${fromMs}, ${stepMs}) AS bucket, ${groupKeySql(groupBy)} AS group_key,
+    ${aggregateSql(q.meter.aggregation)} AS value, count() AS events
   FROM (${inner})
-  WHERE ${WINDOW_FILTER}
   GROUP BY ${groupBy.length ? 'GROUPING SETS ((bucket), (bucket, group_key))' : 'bucket'}
-  ORDER BY bucket, length(group_key), group_key
-  ${SETTINGS}`;
+  ORDER BY bucket, length(group_key), group_key`;
   return { query: tidy(query), query_params: p.values };
 }
 
 /**
- * Up to `limit` of a meter's deduplicated events in the window, oldest first (ties by
- * id), as stored: for an invoice line's drill-down.
+ * Up to `limit` of a meter's events in the window, oldest first (ties by id), as stored,
+ * each with its number of deliveries: for an invoice line's drill-down.
  */
 export function meterEventsQuery(q: MeterQuery & { limit: number }): ClickHouseQuery {
   checkInput(q);
   if (!(Number.isSafeInteger(q.limit) && q.limit > 0)) throw new Error('limit must be a positive integer');
   const p = new Params();
-  const inner = firstDeliveriesSql(p, q, ['subject', 'source', 'data']);
+  const inner = windowEventsSql(p, q, ['event_type', 'subject', 'toString(source)', 'data']);
   const limit = p.add('limit', 'UInt32', q.limit);
-  const query = `SELECT f.3 AS id, f.1 AS type, toString(f.2) AS time, f.6 AS subject, f.7 AS source, f.8 AS data, deliveries
-  FROM (${inner})
-  WHERE ${WINDOW_FILTER}
-  ORDER BY f.2, f.3
-  LIMIT ${limit}
-  ${SETTINGS}`;
+  const redeliveries = `SELECT toString(source) AS src, event_id AS rid, count() AS n FROM usage_redeliveries WHERE ${windowSql(p, q, 'winner')} GROUP BY src, rid`;
+  const query = `SELECT e.id AS id, e.g0 AS type, toString(e.t) AS time, e.g1 AS subject, e.g2 AS source, e.g3 AS data, 1 + r.n AS deliveries
+  FROM (${inner} ORDER BY t, id LIMIT ${limit}) AS e
+  LEFT JOIN (${redeliveries}) AS r ON r.src = e.g2 AND r.rid = e.id
+  ORDER BY e.t, e.id
+  SETTINGS join_use_nulls = 0`;
   return { query: tidy(query), query_params: p.values };
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClickHouse, writeDeliveries } from '../../test/harness/clickhouse.ts';
 import { aggregateUsage, parseJsonLossless, parseMeter, type Delivery, type Meter } from '../../domain/metering/index.ts';
-import { createUsageEventWriter, serializeUsageRow } from './usage-writer.ts';
+import { createUsageEventWriter, pendingRow } from './usage-writer.ts';
 import { listMeterEvents, readMeterTimeseries, readMeterUsage } from './usage-reader.ts';
 
 // The usage-reader contract: on the same deliveries, the ClickHouse reader answers what
@@ -128,7 +128,7 @@ describe('createUsageEventWriter', () => {
       },
     });
     await createUsageEventWriter(generic)([
-      serializeUsageRow({ tenantId: T2, eventId: 'generic-1', eventType: 'llm', eventTime: '2026-03-01 00:00:00.000', subject: 's', source: 'x', data: '{"usage":{"tokens":"1.5"}}', ingestedAt: '2026-03-01 00:00:00.000001' }),
+      pendingRow({ tenantId: T2, eventId: 'generic-1', eventType: 'llm', eventTime: '2026-03-01 00:00:00.000', subject: 's', source: 'x', data: '{"usage":{"tokens":"1.5"}}', ingestedAt: '2026-03-01 00:00:00.000001' }),
     ]);
     const rs = await ch.client.query({ query: "SELECT event_id, data FROM usage_events WHERE event_id = 'generic-1'", format: 'JSONEachRow' });
     expect(await rs.json()).toEqual([{ event_id: 'generic-1', data: '{"usage":{"tokens":"1.5"}}' }]);

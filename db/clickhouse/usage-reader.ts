@@ -1,10 +1,10 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { canonicalDecimal, parseJsonLossless, type Aggregation, type GroupKey, type Meter } from '../../domain/metering/index.ts';
-import { meterEventsQuery, meterTimeseriesQuery, meterUsageByTenantQuery, meterUsageByWindowQuery, meterUsageQuery, type ClickHouseQuery } from './usage-query.ts';
+import { meterDuplicatesQuery, meterEventsQuery, meterTimeseriesQuery, meterUsageByTenantQuery, meterUsageByWindowQuery, meterUsageQuery, type ClickHouseQuery } from './usage-query.ts';
 
 /**
- * Reads metered usage from ClickHouse, exactly and deduplicated (first accepted delivery of
- * an event id wins). The API's usage routes and billing both call these functions, so an
+ * Reads metered usage from ClickHouse, exactly and deduplicated: usage_events holds only the
+ * first accepted delivery of each event (tenant, source, id), written so at ingest. The API's usage routes and billing both call these functions, so an
  * invoice and the dashboard can never disagree. Values are decimal strings.
  */
 export type UsageGroup = { key: GroupKey; value: string; events: number };
@@ -23,7 +23,7 @@ export type MeterUsage = {
 
 export type UsageRange = { tenantId: string; meter: Meter; from: Date; to: Date; groupBy?: readonly string[] };
 
-type Row = { group_key: (string | null)[]; value: string; events: string; duplicates: string };
+type Row = { group_key: (string | null)[]; value: string; events: string };
 type BucketRow = Row & { bucket: string };
 
 async function rows<T>(client: ClickHouseClient, q: ClickHouseQuery): Promise<T[]> {
@@ -34,19 +34,25 @@ async function rows<T>(client: ClickHouseClient, q: ClickHouseQuery): Promise<T[
 const keyOf = (groupBy: readonly string[], values: (string | null)[]): GroupKey =>
   Object.fromEntries(groupBy.map((p, i) => [p, values[i] ?? null]));
 
+/** The later deliveries, ignored, of the events the meter counts in the window. */
+async function duplicatesOf(client: ClickHouseClient, r: UsageRange): Promise<number> {
+  const [row] = await rows<{ duplicates: string }>(client, meterDuplicatesQuery({ tenantId: r.tenantId, meter: r.meter, fromMs: r.from.getTime(), toMs: r.to.getTime() }));
+  return Number(row?.duplicates ?? 0);
+}
+
 const range = (r: UsageRange) => ({ tenantId: r.tenantId, meter: r.meter, fromMs: r.from.getTime(), toMs: r.to.getTime(), ...(r.groupBy ? { groupBy: r.groupBy } : {}) });
 
 /** A meter's usage for one tenant in [from, to), with groups when `groupBy` is given. */
 export async function readMeterUsage(client: ClickHouseClient, r: UsageRange): Promise<MeterUsage> {
   const groupBy = r.groupBy ?? [];
-  const result = await rows<Row>(client, meterUsageQuery(range(r)));
+  const [result, duplicates] = await Promise.all([rows<Row>(client, meterUsageQuery(range(r))), duplicatesOf(client, r)]);
   const total = result.find((row) => row.group_key.length === 0);
   const usage: MeterUsage = {
     meter: r.meter.code,
     aggregation: r.meter.aggregation,
     value: total ? canonicalDecimal(total.value) : '0',
     events: total ? Number(total.events) : 0,
-    duplicates: total ? Number(total.duplicates) : 0,
+    duplicates,
   };
   if (groupBy.length) {
     usage.groups = result
@@ -64,7 +70,7 @@ export type UsagePoint = { t: Date; value: string; events: number; groups?: Usag
  */
 export async function readMeterTimeseries(client: ClickHouseClient, r: UsageRange & { stepMs: number }): Promise<{ points: UsagePoint[]; duplicates: number }> {
   const groupBy = r.groupBy ?? [];
-  const result = await rows<BucketRow>(client, meterTimeseriesQuery({ ...range(r), stepMs: r.stepMs }));
+  const [result, duplicates] = await Promise.all([rows<BucketRow>(client, meterTimeseriesQuery({ ...range(r), stepMs: r.stepMs })), duplicatesOf(client, r)]);
   const byBucket = new Map<number, BucketRow[]>();
   for (const row of result) {
     const b = Number(row.bucket);
@@ -72,12 +78,10 @@ export async function readMeterTimeseries(client: ClickHouseClient, r: UsageRang
   }
   const fromMs = r.from.getTime();
   const count = Math.ceil((r.to.getTime() - fromMs) / r.stepMs);
-  let duplicates = 0;
   const points: UsagePoint[] = [];
   for (let b = 0; b < count; b++) {
     const bucket = byBucket.get(b) ?? [];
     const total = bucket.find((row) => row.group_key.length === 0);
-    duplicates += total ? Number(total.duplicates) : 0;
     const point: UsagePoint = { t: new Date(fromMs + b * r.stepMs), value: total ? canonicalDecimal(total.value) : '0', events: total ? Number(total.events) : 0 };
     if (groupBy.length) {
       point.groups = bucket

@@ -2,7 +2,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import type { TestApi } from '../harness/api.ts';
-import { clickhouseTime } from '../../db/clickhouse/time.ts';
+import { clickhouseMicroTime, clickhouseTime } from '../../db/clickhouse/time.ts';
+import { createUsageEventWriter, pendingRow } from '../../db/clickhouse/usage-writer.ts';
 
 export const MINUTE = 60_000;
 export const DAY = 86_400_000;
@@ -34,10 +35,19 @@ export async function ingestEvents(request: TestApi['request'], apiKey: string, 
   }
 }
 
-/** Stores events directly, in chunks: for rows ingest cannot take (a tenant that no longer exists). */
+/**
+ * Stores events through the production writer (deduplicating, as ingest does), in chunks: for
+ * rows ingest cannot take (a tenant that no longer exists). Acceptance stamps follow the rows' order.
+ */
 export async function insertEvents(client: ClickHouseClient, rows: readonly EventRow[]): Promise<void> {
+  const write = createUsageEventWriter(client);
+  const stampUs = Date.now() * 1000;
   for (let i = 0; i < rows.length; i += 20_000) {
-    await client.insert({ table: 'usage_events', format: 'JSONEachRow', values: rows.slice(i, i + 20_000) });
+    await write(
+      rows.slice(i, i + 20_000).map((r, j) =>
+        pendingRow({ tenantId: r.tenant_id, eventId: r.event_id, eventType: r.event_type, eventTime: r.event_time, subject: r.subject, source: r.source, data: r.data, ingestedAt: clickhouseMicroTime(stampUs + i + j) }),
+      ),
+    );
   }
 }
 

@@ -12,9 +12,9 @@ import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import { plansRepository } from '../../db/postgres/plans-repository.ts';
 import { invoicesRepository, type InvoiceLineRow, type InvoiceRow } from '../../db/postgres/invoices-repository.ts';
 import { paymentsRepository } from '../../db/postgres/payments-repository.ts';
-import { createUsageEventWriter, serializeUsageRow } from '../../db/clickhouse/usage-writer.ts';
-import { parseMeter, type Meter, type MeterInput } from '../../domain/metering/index.ts';
+import { createUsageEventWriter, pendingRow } from '../../db/clickhouse/usage-writer.ts';
 import { clickhouseMicroTime, clickhouseTime } from '../../db/clickhouse/time.ts';
+import { parseMeter, type Meter, type MeterInput } from '../../domain/metering/index.ts';
 import { planSchema, type PlanInput } from '../../domain/pricing/index.ts';
 import { TASK_QUEUE } from '../../workflows/contract.ts';
 import { createTestApi, type TestApi } from '../harness/api.ts';
@@ -102,7 +102,7 @@ export async function createBillingHarness(opts: { searchAttributes?: boolean; d
         events.map((e) => {
           deliveries += 1;
           const micros = base + deliveries;
-          return serializeUsageRow({
+          return pendingRow({
             tenantId,
             eventId: e.id,
             eventType: e.type,

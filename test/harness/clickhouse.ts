@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { connectClickHouse, type ClickHouse } from '../../db/clickhouse/client.ts';
 import { migrateClickHouse } from '../../db/clickhouse/migrate.ts';
 import { clickhouseMicroTime, clickhouseTime } from '../../db/clickhouse/time.ts';
-import { createUsageEventWriter, serializeUsageRow } from '../../db/clickhouse/usage-writer.ts';
+import { createUsageEventWriter, pendingRow } from '../../db/clickhouse/usage-writer.ts';
 import type { Delivery } from '../../domain/metering/index.ts';
 
 /**
@@ -36,7 +36,7 @@ export async function writeDeliveries(client: ClickHouse['client'], batch: reado
   const base = Date.UTC(2026, 2, 1);
   await createUsageEventWriter(client)(
     batch.map((d) =>
-      serializeUsageRow({
+      pendingRow({
         tenantId: d.tenantId, eventId: d.id, eventType: d.type, eventTime: clickhouseTime(d.timeMs), subject: '', source: 'test',
         data: JSON.stringify(d.data),
         ingestedAt: clickhouseMicroTime(base * 1000 + Number(d.ingestedAt)),

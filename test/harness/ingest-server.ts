@@ -1,7 +1,9 @@
 // A real API process over the embedded ClickHouse engine, for the SIGKILL durability test
 // and the ingest benchmark. Usage: CH_PATH=<dir> DATABASE_URL=<app role url> node ingest-server.ts
 // Prints one JSON line {"port": n} once listening. INGEST_STORAGE=none replaces the
-// ClickHouse writer with a no-op (the benchmark's HTTP + parse ceiling).
+// ClickHouse writer with a no-op (the benchmark's HTTP + parse ceiling); INGEST_STORAGE=plain
+// with bare inserts into usage_events, no deduplication (the naive group-commit prototype the
+// benchmark compares deduplicating ingest with).
 import { createServer } from 'node:http';
 import { pino } from 'pino';
 import type { Client as TemporalClient } from '@temporalio/client';
@@ -11,6 +13,7 @@ import { migrateClickHouse } from '../../db/clickhouse/migrate.ts';
 import { createPgPool } from '../../db/postgres/pool.ts';
 import { createMeteringRuntime, DEFAULT_INGEST_OPTIONS } from '../../api/ingest/metering-runtime.ts';
 import { createMetrics } from '../../api/metrics/metrics.ts';
+import { createLineInserter, USAGE_EVENT_COLUMNS, type PendingRow } from '../../db/clickhouse/usage-writer.ts';
 import { TEST_AUTH } from './api.ts';
 
 const env = (name: string, fallback?: string) => {
@@ -22,6 +25,10 @@ const num = (name: string, fallback: number) => Number(process.env[name] ?? fall
 
 const ch = await connectClickHouse({ kind: 'embedded', path: env('CH_PATH') });
 await migrateClickHouse(ch.client);
+function plainWriter() {
+  const insert = createLineInserter(ch.client);
+  return (rows: readonly PendingRow[]) => insert('usage_events', USAGE_EVENT_COLUMNS, rows.map((r) => r.line));
+}
 const pg = await createPgPool(env('DATABASE_URL'), { maxPoolSize: 4 });
 const noTemporal = new Proxy({}, { get: (_t, p) => (p === 'then' ? undefined : () => { throw new Error('no Temporal in the ingest server'); }) }) as TemporalClient;
 const metering = createMeteringRuntime({
@@ -35,6 +42,7 @@ const metering = createMeteringRuntime({
     flushConcurrency: num('INGEST_FLUSH_CONCURRENCY', DEFAULT_INGEST_OPTIONS.flushConcurrency),
   },
   ...(process.env.INGEST_STORAGE === 'none' ? { writer: async () => {} } : {}),
+  ...(process.env.INGEST_STORAGE === 'plain' ? { writer: plainWriter() } : {}),
 });
 const app = createApp({ logger: pino({ level: env('LOG_LEVEL', 'silent') as 'silent' }), pg, clickhouse: ch.client, temporal: noTemporal, auth: TEST_AUTH, metering });
 const server = createServer(app.koa.callback());

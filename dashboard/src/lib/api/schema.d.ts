@@ -788,6 +788,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/usage/events/explain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Why one event was (or was not) billed: its deliveries, the winner, each meter's value, the invoice line or a reason code
+         * @description Without source, every event of the tenant with this id is explained (one per source). Reason codes: no_meter, filtered_out, value_not_numeric, duplicate_of, outside_any_subscription, after_final_invoice, late_beyond_horizon (api/README.md, *Explain one event*).
+         */
+        get: operations["explainUsageEvent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/usage/ingest": {
         parameters: {
             query?: never;
@@ -1714,6 +1734,90 @@ export interface components {
             data?: {
                 [key: string]: unknown;
             };
+        };
+        UsageEventExplanation: {
+            /** Format: uuid */
+            tenantId: string;
+            id: string;
+            /** @description Every reason code that appears below, once */
+            reasons: ("no_meter" | "filtered_out" | "value_not_numeric" | "duplicate_of" | "outside_any_subscription" | "after_final_invoice" | "late_beyond_horizon")[];
+            /** @description One per source that sent this id (one when source is given) */
+            events: {
+                source: string;
+                id: string;
+                reason: "no_meter" | null;
+                winner: {
+                    time: string;
+                    source: string;
+                    /** @description Acceptance stamp, RFC 3339 with microseconds: the first accepted delivery wins */
+                    acceptedAt: string;
+                    type: string;
+                };
+                /** @description Every delivery, the winner first, then the later ones in acceptance order */
+                deliveries: {
+                    won: boolean;
+                    /** @description duplicate_of: a later delivery, ignored; duplicateOf names the delivery that won */
+                    reason: "duplicate_of" | null;
+                    duplicateOf: {
+                        source: string;
+                        id: string;
+                        /** @description Acceptance stamp, RFC 3339 with microseconds: the first accepted delivery wins */
+                        acceptedAt: string;
+                    } | null;
+                    time: string;
+                    source: string;
+                    /** @description Acceptance stamp, RFC 3339 with microseconds: the first accepted delivery wins */
+                    acceptedAt: string;
+                    type: string;
+                    subject: string;
+                    /** @description The data as stored (numbers exactly as sent) */
+                    data: unknown;
+                }[];
+                /** @description Every meter that reads the event's type */
+                meters: {
+                    meter: string;
+                    /** @enum {string} */
+                    aggregation: "count" | "sum" | "max" | "unique_count" | "latest";
+                    /** @description The meter counts the event: its type, filters and value fit */
+                    counts: boolean;
+                    /** @description What the event adds: "1" for count, its exact metered number for sum, max and latest, its text for unique_count */
+                    value: string | null;
+                    /** @enum {string} */
+                    status: "billed" | "pending" | "not_billed";
+                    reason: ("filtered_out" | "value_not_numeric" | "outside_any_subscription" | "after_final_invoice" | "late_beyond_horizon") | null;
+                    detail: string;
+                    subscriptions: {
+                        /** Format: uuid */
+                        subscriptionId: string;
+                        /** @enum {string} */
+                        status: "billed" | "pending" | "not_billed";
+                        reason: ("after_final_invoice" | "late_beyond_horizon") | null;
+                        detail: string | null;
+                        /** @description The billing period (the invoice's window) its line belongs to; for pending, the current period when it holds the event */
+                        period: {
+                            start: string;
+                            end: string;
+                        } | null;
+                        invoice: {
+                            /** Format: uuid */
+                            id: string;
+                            number: string | null;
+                            status: string;
+                            reason: string;
+                        } | null;
+                        /** @description billed: the line that counted it; not_billed: the line that rated its window before it arrived */
+                        line: {
+                            /** Format: uuid */
+                            id: string;
+                            position: number;
+                            type: string;
+                            from: string;
+                            to: string;
+                            ratedAt: string;
+                        } | null;
+                    }[];
+                }[];
+            }[];
         };
         UsageSummary: {
             from: string;
@@ -5444,6 +5548,60 @@ export interface operations {
                 };
             };
             /** @description No such tenant (or another tenant's) or meter */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    explainUsageEvent: {
+        parameters: {
+            query: {
+                /** @description Required for admin and finance; customers and API keys may only name their own tenant */
+                tenantId?: string;
+                /** @description The event id, as sent */
+                id: string;
+                /** @description The event source (plain JSON events have "api"). Without it, every event of the tenant with this id is explained, one per source. */
+                source?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The explanation of each event with this id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageEventExplanation"];
+                };
+            };
+            /** @description Invalid query (the field is named) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such tenant (or another tenant's), or no delivery of this event */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -160,6 +160,19 @@ export const actions = {
     if (!data) return failFrom(error, response, { subscriptionId, at }, 'cancel');
     return { canceled: { subscriptionId: data.id, at, status: data.status, canceledAt: data.canceledAt } };
   },
+  // "Why wasn't this event billed?": one read, on submit only (the page's loads do not call it).
+  explainEvent: async ({ request, locals, params }) => {
+    const form = await request.formData();
+    const values = { id: text(form, 'id'), source: text(form, 'source') };
+    const { data, error, response } = await locals.api.GET('/api/usage/events/explain', {
+      params: { query: { tenantId: params.id, id: values.id, ...(values.source ? { source: values.source } : {}) } },
+    });
+    if (!data) {
+      if (response.status === 404) return failWith(404, { message: `No delivery of event “${values.id}”${values.source ? ` from ${values.source}` : ''} was found for this tenant.`, values, form: 'explainEvent' });
+      return failFrom(error, response, values, 'explainEvent');
+    }
+    return { explained: data };
+  },
   ackAlert: async ({ request, locals }) => {
     const id = text(await request.formData(), 'alertId');
     if (!id) return failWith(400, { message: 'alertId is required', form: 'ackAlert' });
