@@ -18,6 +18,7 @@ import type { CancelRequest, InvoiceNowResult, PlanTerms, SubscriptionStatus, Su
 import { HttpProblem, badRequest, conflict, notFound } from '../http/problem.ts';
 import { workflowStartsRepository } from '../../db/postgres/workflow-starts-repository.ts';
 import { startSubscriptionWorkflow } from './workflow-start.ts';
+import { sendUpdate } from './workflow-update.ts';
 
 export type SubscriptionsServiceDeps = {
   pg: DatabasePool;
@@ -257,8 +258,8 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
         if (!req.allowSharedMeters) await refuseSharedMeters(tx, row.tenant_id, record, row.id);
         return record;
       });
-      const status = await handleOf(row)
-        .executeUpdate(changePlanUpdate, { args: [{ plan: planTermsOf(plan), effective: req.effective }] })
+      const updateId = randomUUID();
+      const status = await sendUpdate(() => handleOf(row).executeUpdate(changePlanUpdate, { args: [{ plan: planTermsOf(plan), effective: req.effective }], updateId }))
         .catch((err: unknown) => {
           throw updateProblem(err);
         });
@@ -267,8 +268,8 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
 
     async cancel(scope: Scope, id: string, req: CancelRequest): Promise<SubscriptionView> {
       const row = await load(scope, id);
-      const status = await handleOf(row)
-        .executeUpdate(cancelUpdate, { args: [req] })
+      const updateId = randomUUID();
+      const status = await sendUpdate(() => handleOf(row).executeUpdate(cancelUpdate, { args: [req], updateId }))
         .catch((err: unknown) => {
           throw updateProblem(err);
         });
@@ -284,8 +285,7 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
      */
     async invoiceNow(scope: Scope, id: string, waitMs: number, invoiceId: string = randomUUID()): Promise<{ invoiceId: string; pending: boolean; result?: InvoiceNowResult }> {
       const row = await load(scope, id);
-      const update = await handleOf(row)
-        .startUpdate(invoiceNowUpdate, { args: [{ invoiceId }], updateId: `invoice-now-${invoiceId}`, waitForStage: WorkflowUpdateStage.ACCEPTED })
+      const update = await sendUpdate(() => handleOf(row).startUpdate(invoiceNowUpdate, { args: [{ invoiceId }], updateId: `invoice-now-${invoiceId}`, waitForStage: WorkflowUpdateStage.ACCEPTED }))
         .catch((err: unknown) => {
           throw updateProblem(err);
         });
