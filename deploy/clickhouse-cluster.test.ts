@@ -9,14 +9,20 @@ import { applyAddColumns, parseDdl, type TableDdl } from './clickhouse-ddl.ts';
 
 const root = join(import.meta.dirname, '..');
 const migrationsDir = join(root, 'db/clickhouse/migrations');
-const migrationFiles = readdirSync(migrationsDir).filter((f) => f.endsWith('.sql')).sort();
+const migrationFiles = readdirSync(migrationsDir)
+  .filter((f) => f.endsWith('.sql'))
+  .sort();
 const migrations = migrationFiles.flatMap((file) =>
   parseDdl(readFileSync(join(migrationsDir, file), 'utf8')).map((stmt) => ({ file, stmt })),
 );
 const cluster = parseDdl(readFileSync(join(import.meta.dirname, 'clickhouse/cluster.sql'), 'utf8'));
 
 // The single-node schema as all migrations leave it (a fresh cluster is created in its final form).
-const migrationTables = applyAddColumns(migrations.map(({ stmt }) => stmt));
+const allMigrationTables = applyAddColumns(migrations.map(({ stmt }) => stmt));
+// A Join engine table (the first-delivery index) is one server's hash table: it cannot be
+// replicated or distributed, so its cluster form is the same table created on every node.
+const nodeLocal = allMigrationTables.filter((t) => t.engine.name === 'Join');
+const migrationTables = allMigrationTables.filter((t) => t.engine.name !== 'Join');
 const clusterTables = new Map(cluster.flatMap((s) => (s.kind === 'table' ? [[s.name, s] as const] : [])));
 
 function clusterTable(name: string): TableDdl {
@@ -32,16 +38,29 @@ describe('deploy/clickhouse/cluster.sql against db/clickhouse/migrations', () =>
 
   it('only meets statements it knows how to compare', () => {
     // An ALTER, a materialized view or a dictionary in a migration needs its cluster form
-    // in cluster.sql and a matching check here.
-    const unknown = migrations.filter(({ stmt }) => stmt.kind === 'other').map(({ file, stmt }) => `${file}: ${stmt.kind === 'other' ? stmt.text.slice(0, 80) : ''}`);
+    // in cluster.sql and a matching check here. Statements that move rows ('data') have no
+    // cluster form: a fresh cluster has no rows to move.
+    const unknown = migrations
+      .filter(({ stmt }) => stmt.kind === 'other')
+      .map(({ file, stmt }) => `${file}: ${stmt.kind === 'other' ? stmt.text.slice(0, 80) : ''}`);
     expect(unknown, 'extend deploy/clickhouse-cluster.test.ts and cluster.sql for these').toEqual([]);
     expect(cluster.filter((s) => s.kind !== 'table')).toEqual([]);
   });
 
-  it('defines exactly the tables of the migrations, each as T_local plus T', () => {
-    const expected = migrationTables.flatMap((t) => [`${t.name}_local`, t.name]).sort();
+  it('defines exactly the tables of the migrations, each as T_local plus T (a Join index as T alone)', () => {
+    const expected = [...migrationTables.flatMap((t) => [`${t.name}_local`, t.name]), ...nodeLocal.map((t) => t.name)].sort();
     expect([...clusterTables.keys()].sort()).toEqual(expected);
   });
+
+  for (const single of nodeLocal) {
+    it(`${single.name}, a Join index, is the same table on every node`, () => {
+      const table = clusterTable(single.name);
+      expect(table.onCluster).toBe('{cluster}');
+      expect(table.engine).toEqual(single.engine);
+      expect(table.columns).toEqual(single.columns);
+      expect(table.clauses).toEqual(single.clauses);
+    });
+  }
 
   for (const single of migrationTables) {
     describe(single.name, () => {
@@ -115,8 +134,14 @@ describe('clickhouse-ddl reader', () => {
   });
 
   it('reads ON CLUSTER and reports other statements as such', () => {
-    const [t, added, other] = parseDdl("CREATE TABLE t ON CLUSTER '{cluster}' (a String) ENGINE = Distributed('{cluster}', currentDatabase(), t_local, cityHash64(a)); ALTER TABLE t ADD COLUMN IF NOT EXISTS b UInt8 MATERIALIZED  length(a); ALTER TABLE t DROP COLUMN a");
-    expect(t).toMatchObject({ name: 't', onCluster: '{cluster}', engine: { name: 'Distributed', args: ["'{cluster}'", 'currentDatabase()', 't_local', 'cityHash64(a)'] } });
+    const [t, added, other] = parseDdl(
+      "CREATE TABLE t ON CLUSTER '{cluster}' (a String) ENGINE = Distributed('{cluster}', currentDatabase(), t_local, cityHash64(a)); ALTER TABLE t ADD COLUMN IF NOT EXISTS b UInt8 MATERIALIZED  length(a); ALTER TABLE t DROP COLUMN a",
+    );
+    expect(t).toMatchObject({
+      name: 't',
+      onCluster: '{cluster}',
+      engine: { name: 'Distributed', args: ["'{cluster}'", 'currentDatabase()', 't_local', 'cityHash64(a)'] },
+    });
     expect(added).toEqual({ kind: 'addColumn', table: 't', column: 'b UInt8 MATERIALIZED length(a)' });
     expect(other).toEqual({ kind: 'other', text: 'ALTER TABLE t DROP COLUMN a' });
     expect(applyAddColumns([t!, added!])[0]!.columns).toEqual(['a String', 'b UInt8 MATERIALIZED length(a)']);

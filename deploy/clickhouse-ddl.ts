@@ -18,16 +18,28 @@ export type TableDdl = {
 
 export type OtherDdl = { kind: 'other'; text: string };
 
+/** INSERT … or ALTER TABLE … DELETE/UPDATE: a statement that moves rows, not schema. */
+export type DataDdl = { kind: 'data'; text: string };
+
+function parseData(stmt: string): DataDdl | undefined {
+  const text = normalize(stmt);
+  return /^(INSERT\s+INTO\s|ALTER\s+TABLE\s+[\w.`]+(\s+ON\s+CLUSTER\s+\S+)?\s+(DELETE|UPDATE)\s)/i.test(text)
+    ? { kind: 'data', text }
+    : undefined;
+}
+
 /** ALTER TABLE t [ON CLUSTER c] ADD COLUMN [IF NOT EXISTS] <definition>. */
 export type AddColumnDdl = { kind: 'addColumn'; table: string; column: string };
 
 function parseAddColumn(stmt: string): AddColumnDdl | undefined {
-  const m = /^ALTER\s+TABLE\s+([\w.`]+)(?:\s+ON\s+CLUSTER\s+('[^']*'|[\w{}]+))?\s+ADD\s+COLUMN\s+(?:IF\s+NOT\s+EXISTS\s+)?([\s\S]+)$/i.exec(stmt.trim());
+  const m = /^ALTER\s+TABLE\s+([\w.`]+)(?:\s+ON\s+CLUSTER\s+('[^']*'|[\w{}]+))?\s+ADD\s+COLUMN\s+(?:IF\s+NOT\s+EXISTS\s+)?([\s\S]+)$/i.exec(
+    stmt.trim(),
+  );
   return m ? { kind: 'addColumn', table: m[1]!.replace(/`/g, ''), column: normalize(m[3]!) } : undefined;
 }
 
 /** The tables as the statements leave them: added columns appended in order. */
-export function applyAddColumns(statements: readonly (TableDdl | OtherDdl | AddColumnDdl)[]): TableDdl[] {
+export function applyAddColumns(statements: readonly (TableDdl | OtherDdl | AddColumnDdl | DataDdl)[]): TableDdl[] {
   const tables = new Map<string, TableDdl>();
   for (const s of statements) {
     if (s.kind === 'table') tables.set(s.name, { ...s, columns: [...s.columns] });
@@ -166,7 +178,9 @@ function parseTable(stmt: string): TableDdl | undefined {
   };
 }
 
-/** Every statement of a SQL file: CREATE TABLE and ADD COLUMN parsed, anything else as 'other'. */
-export function parseDdl(sql: string): Array<TableDdl | OtherDdl | AddColumnDdl> {
-  return splitTopLevel(stripComments(sql), ';').map((stmt) => parseTable(stmt) ?? parseAddColumn(stmt) ?? { kind: 'other', text: normalize(stmt) });
+/** Every statement of a SQL file: CREATE TABLE and ADD COLUMN parsed, row changes as 'data', anything else as 'other'. */
+export function parseDdl(sql: string): Array<TableDdl | OtherDdl | AddColumnDdl | DataDdl> {
+  return splitTopLevel(stripComments(sql), ';').map(
+    (stmt) => parseTable(stmt) ?? parseAddColumn(stmt) ?? parseData(stmt) ?? { kind: 'other', text: normalize(stmt) },
+  );
 }

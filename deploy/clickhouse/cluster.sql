@@ -61,3 +61,54 @@ CREATE TABLE IF NOT EXISTS usage_events ON CLUSTER '{cluster}'
     event_key    UInt128 MATERIALIZED reinterpretAsUInt128(substring(SHA256(event_id), 1, 16))
 )
 ENGINE = Distributed('{cluster}', currentDatabase(), usage_events_local, cityHash64(tenant_id));
+
+-- The first-delivery index of deduplication at ingest (migration 0003). A Join engine table is
+-- a hash table held by one server: it can be neither replicated nor distributed. It is created
+-- on every node, but the writer looks keys up on the node it is connected to, so on a cluster
+-- every API replica must send its inserts through one and the same node (see deploy/README.md).
+CREATE TABLE IF NOT EXISTS usage_first_deliveries ON CLUSTER '{cluster}'
+(
+    tenant_id    String EPHEMERAL,
+    source       String EPHEMERAL,
+    event_id     String EPHEMERAL,
+    dedup_key    UInt128 DEFAULT reinterpretAsUInt128(substring(SHA256(concat(toString(length(tenant_id)), ':', tenant_id, toString(length(source)), ':', source, event_id)), 1, 16)),
+    event_type   String,
+    event_time   DateTime64(3, 'UTC'),
+    ingested_at  DateTime64(6, 'UTC')
+)
+ENGINE = Join(ANY, LEFT, dedup_key);
+
+-- Every later delivery of an event, sharded like usage_events so that an event and its
+-- redeliveries live on one shard.
+CREATE TABLE IF NOT EXISTS usage_redeliveries_local ON CLUSTER '{cluster}'
+(
+    tenant_id           String,
+    event_id            String,
+    event_type          LowCardinality(String),
+    event_time          DateTime64(3, 'UTC'),
+    subject             String,
+    source              LowCardinality(String),
+    data                String,
+    ingested_at         DateTime64(6, 'UTC'),
+    winner_event_type   LowCardinality(String),
+    winner_event_time   DateTime64(3, 'UTC'),
+    winner_ingested_at  DateTime64(6, 'UTC')
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/usage_redeliveries_local', '{replica}')
+ORDER BY (tenant_id, winner_event_type, winner_event_time, source, event_id);
+
+CREATE TABLE IF NOT EXISTS usage_redeliveries ON CLUSTER '{cluster}'
+(
+    tenant_id           String,
+    event_id            String,
+    event_type          LowCardinality(String),
+    event_time          DateTime64(3, 'UTC'),
+    subject             String,
+    source              LowCardinality(String),
+    data                String,
+    ingested_at         DateTime64(6, 'UTC'),
+    winner_event_type   LowCardinality(String),
+    winner_event_time   DateTime64(3, 'UTC'),
+    winner_ingested_at  DateTime64(6, 'UTC')
+)
+ENGINE = Distributed('{cluster}', currentDatabase(), usage_redeliveries_local, cityHash64(tenant_id));
