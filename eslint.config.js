@@ -12,9 +12,16 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
 // Tests beside the code (*.test.ts, *.fixture.ts, domain/testing/) keep their folder's layer
 // rules but may import test/ (the harness); domain/ tests may use Node built-ins (as an
 // oracle, say), and api/ tests may import activities/ to set up what the worker would have written.
-const testFiles = (folder) => [`${folder}/**/*.test.ts`, `${folder}/**/*.fixture.ts`, ...(folder === 'domain' ? ['domain/testing/**'] : [])];
+const testFiles = (folder) => [
+  `${folder}/**/*.test.ts`,
+  `${folder}/**/*.fixture.ts`,
+  ...(folder === 'domain' ? ['domain/testing/**'] : []),
+];
 
-const noTest = { group: ['**/test/**'], message: 'Production code never imports test/: test support lives in test/harness/ or beside the code as *.test.ts.' };
+const noTest = {
+  group: ['**/test/**'],
+  message: 'Production code never imports test/: test support lives in test/harness/ or beside the code as *.test.ts.',
+};
 const noBuiltins = (message) => nodeBuiltins.map((name) => ({ name, message }));
 
 /** One `no-restricted-imports` per file: a later config object replaces an earlier one's lists, it does not extend them. */
@@ -35,7 +42,14 @@ const folders = {
   },
   // domain/ is pure: libraries only. Workflows run it inside the sandbox, so no Node built-ins either.
   domain: {
-    layers: { patterns: [{ group: ['**/db/**', '**/api/**', '**/activities/**', '**/workflows/**', '**/cli/**'], message: 'domain/ is pure and imports only libraries.' }] },
+    layers: {
+      patterns: [
+        {
+          group: ['**/db/**', '**/api/**', '**/activities/**', '**/workflows/**', '**/cli/**'],
+          message: 'domain/ is pure and imports only libraries.',
+        },
+      ],
+    },
     production: { paths: noBuiltins('domain/ is pure: no Node built-ins.') },
   },
   activities: {
@@ -55,7 +69,12 @@ const folders = {
   // The dashboard talks to the API over HTTP and WebSocket; it imports nothing else of the repository.
   'dashboard/src': {
     layers: {
-      patterns: [{ regex: '^(\\.\\./)+(api|activities|workflows|domain|db|cli|test|bench|deploy)(/|$)', message: 'The dashboard imports nothing outside dashboard/: it talks to the API over HTTP.' }],
+      patterns: [
+        {
+          regex: '^(\\.\\./)+(api|activities|workflows|domain|db|cli|test|bench|deploy)(/|$)',
+          message: 'The dashboard imports nothing outside dashboard/: it talks to the API over HTTP.',
+        },
+      ],
     },
   },
 };
@@ -81,8 +100,16 @@ const routeFiles = {
     patterns: [
       ...folders.api.production.patterns,
       noTest,
-      { group: ['**/db/postgres/tenant-scope.ts'], allowTypeImports: true, message: 'Route files open no transaction: call the area service, which does.' },
-      { group: ['slonik'], allowTypeImports: true, message: "Route files handle no driver errors: the repository answers 'taken' or 'missing', the service turns it into a problem." },
+      {
+        group: ['**/db/postgres/tenant-scope.ts'],
+        allowTypeImports: true,
+        message: 'Route files open no transaction: call the area service, which does.',
+      },
+      {
+        group: ['slonik'],
+        allowTypeImports: true,
+        message: "Route files handle no driver errors: the repository answers 'taken' or 'missing', the service turns it into a problem.",
+      },
     ],
   }),
 };
@@ -90,8 +117,16 @@ const routeFiles = {
 export default tseslint.config(
   {
     ignores: [
-      'node_modules/**', 'dashboard/node_modules/**', 'dashboard/build/**', 'dashboard/.svelte-kit/**', 'dashboard/static/**',
-      'dashboard/src/lib/api/schema.d.ts', 'bench/results/**', '.data/**', 'api/openapi.json', 'deploy/k8s/**',
+      'node_modules/**',
+      'dashboard/node_modules/**',
+      'dashboard/build/**',
+      'dashboard/.svelte-kit/**',
+      'dashboard/static/**',
+      'dashboard/src/lib/api/schema.d.ts',
+      'bench/results/**',
+      '.data/**',
+      'api/openapi.json',
+      'deploy/k8s/**',
     ],
   },
   js.configs.recommended,
@@ -118,7 +153,12 @@ export default tseslint.config(
     files: ['dashboard/**/*.svelte', 'dashboard/**/*.svelte.ts'],
     languageOptions: {
       globals: { ...globals.browser },
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname, extraFileExtensions: ['.svelte'], parser: tseslint.parser },
+      parserOptions: {
+        projectService: true,
+        tsconfigRootDir: import.meta.dirname,
+        extraFileExtensions: ['.svelte'],
+        parser: tseslint.parser,
+      },
     },
     rules: {
       // The dashboard is served at the root (no paths.base), so a root-relative href is already

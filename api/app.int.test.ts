@@ -28,7 +28,13 @@ beforeAll(async () => {
     timeSkippingEnvironment(),
   ]);
   pool = await createPgPool(pg.ownerUrl, { maxPoolSize: 2 });
-  app = createApp({ logger: pino({ level: 'silent' }), pg: pool, clickhouse: ch.client, temporal: env.client, auth: { jwtSecret: 'x'.repeat(32), issuer: 'meterplane', audience: 'meterplane', ttlSeconds: 3600 } });
+  app = createApp({
+    logger: pino({ level: 'silent' }),
+    pg: pool,
+    clickhouse: ch.client,
+    temporal: env.client,
+    auth: { jwtSecret: 'x'.repeat(32), issuer: 'meterplane', audience: 'meterplane', ttlSeconds: 3600 },
+  });
 });
 afterAll(async () => {
   await pool?.end().catch(() => {});

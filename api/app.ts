@@ -26,7 +26,10 @@ export function createApp(deps: AppDeps): App {
   // What the error middleware cannot answer (the connection broke, the client sent garbage
   // mid-request) reaches Koa's 'error' event, whose default prints a bare stack to stderr.
   koa.on('error', (err: Error, ctx?: Koa.Context) => {
-    ((ctx?.state.log as Logger | undefined) ?? deps.logger).warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'request failed outside the error middleware');
+    ((ctx?.state.log as Logger | undefined) ?? deps.logger).warn(
+      { err: { message: err.message, code: (err as { code?: string }).code } },
+      'request failed outside the error middleware',
+    );
   });
   koa.use(requestContext(deps.logger));
   koa.use(errorMiddleware(deps.logger));
@@ -37,7 +40,8 @@ export function createApp(deps: AppDeps): App {
     ctx.set('Content-Security-Policy', API_CSP);
     await next();
   });
-  if (deps.corsOrigin) koa.use(cors({ origin: deps.corsOrigin, credentials: true, exposeHeaders: ['Location', 'Retry-After', 'X-Request-Id'] }));
+  if (deps.corsOrigin)
+    koa.use(cors({ origin: deps.corsOrigin, credentials: true, exposeHeaders: ['Location', 'Retry-After', 'X-Request-Id'] }));
 
   const health = healthRouter(dependencyChecks(deps.pg, deps.clickhouse, deps.temporal));
   koa.use(health.routes());
@@ -47,7 +51,11 @@ export function createApp(deps: AppDeps): App {
   const routes = buildRoutes({ ...deps, metering });
   const apiRouter = new Router({ prefix: '/api' });
   const principalOfHeaders = deps.principalOfHeaders ?? createPrincipalResolver(deps.auth, deps.pg);
-  registerRoutes(apiRouter, routes, deps.authorize ?? createAuthorize(principalOfHeaders, { allowedOrigins: originSet([deps.corsOrigin]) }));
+  registerRoutes(
+    apiRouter,
+    routes,
+    deps.authorize ?? createAuthorize(principalOfHeaders, { allowedOrigins: originSet([deps.corsOrigin]) }),
+  );
   koa.use(methodNotAllowed(apiRouter));
   koa.use(apiRouter.routes());
   if (deps.fallback) koa.use(deps.fallback);

@@ -4,6 +4,9 @@ export function createLogger(level: string): Logger {
   return pino({
     level,
     base: { service: 'meterplane' },
-    redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'password', '*.password', 'token', '*.token', 'key'], censor: '[redacted]' },
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'password', '*.password', 'token', '*.token', 'key'],
+      censor: '[redacted]',
+    },
   });
 }

@@ -28,7 +28,9 @@ describe('meterplane command', () => {
   it.each(['api', 'worker'])('refuses `%s` on the embedded ClickHouse with the reason', (role) => {
     const r = run([role], {});
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`meterplane ${role} needs CLICKHOUSE_URL: the embedded ClickHouse engine binds its data directory to one process`));
+    expect(r.stderr).toMatch(
+      new RegExp(`meterplane ${role} needs CLICKHOUSE_URL: the embedded ClickHouse engine binds its data directory to one process`),
+    );
   });
 
   it('rejects an unknown command with usage', () => {

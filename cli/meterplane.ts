@@ -49,4 +49,6 @@ if (command.servers) {
   const missing = requireServers(config, command.servers);
   if (missing) fail(`meterplane: ${missing}`);
 }
-await (await command.run())(config, args);
+await (
+  await command.run()
+)(config, args);

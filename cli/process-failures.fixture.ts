@@ -12,15 +12,22 @@ const mode = process.argv[2];
 await runService({ LOG_LEVEL: 'info' } as Config, async ({ life }) => {
   const child = spawn('sleep', ['300'], { stdio: 'ignore' });
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  life.add('child', async () => {
-    child.kill('SIGTERM');
-    await exited;
-  }, () => child.kill('SIGKILL'));
+  life.add(
+    'child',
+    async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+    () => child.kill('SIGKILL'),
+  );
   if (mode === 'hang') life.add('stuck part', () => new Promise(() => {}));
   process.stdout.write(`child ${child.pid}\n`);
   if (mode === 'reject') {
     void Promise.reject(new Error('a request lost its handler'));
     setTimeout(() => process.stdout.write('still serving\n'), 200);
   }
-  if (mode === 'throw') setTimeout(() => { throw new Error('thrown from a callback'); }, 50);
+  if (mode === 'throw')
+    setTimeout(() => {
+      throw new Error('thrown from a callback');
+    }, 50);
 });

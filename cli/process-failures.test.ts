@@ -38,8 +38,14 @@ describe('a long-running command and failures nothing else caught', () => {
     const pid = await r.childPid();
     await r.seen('still serving');
     expect(r.proc.exitCode).toBeNull();
-    const line = r.output().split('\n').find((l) => l.includes('unhandled promise rejection'));
-    expect(JSON.parse(line!)).toMatchObject({ level: 50, err: { message: 'a request lost its handler', stack: expect.stringContaining('process-failures.fixture.ts') } });
+    const line = r
+      .output()
+      .split('\n')
+      .find((l) => l.includes('unhandled promise rejection'));
+    expect(JSON.parse(line!)).toMatchObject({
+      level: 50,
+      err: { message: 'a request lost its handler', stack: expect.stringContaining('process-failures.fixture.ts') },
+    });
     r.proc.kill('SIGTERM');
     expect(await r.exited).toBe(0);
     expect(await gone(pid)).toBe(true);
@@ -49,7 +55,10 @@ describe('a long-running command and failures nothing else caught', () => {
     const r = run('throw');
     const pid = await r.childPid();
     expect(await r.exited).toBe(1);
-    const line = r.output().split('\n').find((l) => l.includes('uncaught exception'));
+    const line = r
+      .output()
+      .split('\n')
+      .find((l) => l.includes('uncaught exception'));
     expect(JSON.parse(line!)).toMatchObject({ level: 60, err: { message: 'thrown from a callback' } });
     expect(await gone(pid)).toBe(true);
   });

@@ -26,7 +26,9 @@ const server = createServer((req, res) => {
     res.end('Not found');
   });
 });
-server.listen(port, host, () => process.stdout.write(`dashboard listening on http://${host}:${port} (origin ${origin ?? 'from the Host header'})\n`));
+server.listen(port, host, () =>
+  process.stdout.write(`dashboard listening on http://${host}:${port} (origin ${origin ?? 'from the Host header'})\n`),
+);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

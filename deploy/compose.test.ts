@@ -28,11 +28,19 @@ function section(name: string): string[] {
   return m[1]!.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| ---'));
 }
 
-const cells = (row: string) => row.split('|').slice(1, -1).map((c) => c.trim());
+const cells = (row: string) =>
+  row
+    .split('|')
+    .slice(1, -1)
+    .map((c) => c.trim());
 const unquote = (c: string) => c.replace(/^`|`$/g, '');
 
 /** README services table: | `name` | image | long-running or one-shot | ... */
-const readmeServices = new Map(section('compose-services').slice(1).map((r) => [unquote(cells(r)[0]!), cells(r)[2]!]));
+const readmeServices = new Map(
+  section('compose-services')
+    .slice(1)
+    .map((r) => [unquote(cells(r)[0]!), cells(r)[2]!]),
+);
 const services = Object.entries(compose.services);
 const oneShot = (s: Service) => s.restart === 'no';
 
@@ -55,7 +63,9 @@ describe('docker-compose.yml and deploy/README.md', () => {
   });
 
   it.each(services.filter(([, s]) => oneShot(s)))('one-shot %s is awaited with service_completed_successfully', (name) => {
-    const waiters = services.filter(([, s]) => !Array.isArray(s.depends_on) && s.depends_on?.[name]?.condition === 'service_completed_successfully');
+    const waiters = services.filter(
+      ([, s]) => !Array.isArray(s.depends_on) && s.depends_on?.[name]?.condition === 'service_completed_successfully',
+    );
     expect(waiters.length).toBeGreaterThan(0);
   });
 
@@ -81,7 +91,11 @@ describe('docker-compose.yml and deploy/README.md', () => {
   });
 
   it('every published host port is in the README ports table, with its service', () => {
-    const documented = new Set(section('ports').slice(1).map((r) => `${cells(r)[0]} ${unquote(cells(r)[1]!)}`));
+    const documented = new Set(
+      section('ports')
+        .slice(1)
+        .map((r) => `${cells(r)[0]} ${unquote(cells(r)[1]!)}`),
+    );
     const published = services.flatMap(([name, s]) =>
       (s.ports ?? []).map((p) => {
         const host = typeof p === 'string' ? p.split(':').slice(-2, -1)[0] : String(p.published);

@@ -43,7 +43,9 @@ const NOT_IN_APP_IMAGE = new Set([
 
 describe('deploy/Dockerfile', () => {
   it('copies every top-level code folder into the app image (or lists it above as excluded)', () => {
-    const folders = readdirSync(root).filter((f) => !f.startsWith('.') && !NOT_IN_APP_IMAGE.has(f) && statSync(join(root, f)).isDirectory());
+    const folders = readdirSync(root).filter(
+      (f) => !f.startsWith('.') && !NOT_IN_APP_IMAGE.has(f) && statSync(join(root, f)).isDirectory(),
+    );
     const copies = stage('app').filter((i) => i.startsWith('COPY ') && !i.includes('--from='));
     expect(folders.length).toBeGreaterThan(0);
     for (const folder of folders) expect(copies, `COPY ${folder} ./${folder} in the app stage`).toContain(`COPY ${folder} ./${folder}`);

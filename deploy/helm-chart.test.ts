@@ -51,7 +51,9 @@ describe('deploy/helm/meterplane/README.md', () => {
   });
 
   it("shows each key's default as it is in values.yaml", () => {
-    const wrong = [...keys].filter(([k, v]) => rows.has(k) && rows.get(k) !== JSON.stringify(v)).map(([k, v]) => `${k}: README ${rows.get(k)}, values ${JSON.stringify(v)}`);
+    const wrong = [...keys]
+      .filter(([k, v]) => rows.has(k) && rows.get(k) !== JSON.stringify(v))
+      .map(([k, v]) => `${k}: README ${rows.get(k)}, values ${JSON.stringify(v)}`);
     expect(wrong).toEqual([]);
   });
 });

@@ -30,7 +30,9 @@ describe.skipIf(helmMissing)(`deploy/k8s is what the chart renders${helmMissing 
     expect(render.status).toBe(0);
   });
 
-  const files = readdirSync(committedDir).filter((f) => f.endsWith('.yaml')).sort();
+  const files = readdirSync(committedDir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
 
   it('has the same files', () => {
     expect(readdirSync(outDir).sort()).toEqual(files);
@@ -46,7 +48,11 @@ describe.skipIf(helmMissing)(`deploy/k8s is what the chart renders${helmMissing 
 describe('deploy/k8s content', () => {
   const docs = readdirSync(committedDir)
     .filter((f) => f.endsWith('.yaml'))
-    .flatMap((f) => parseAllDocuments(readFileSync(join(committedDir, f), 'utf8')).map((d) => d.toJS() as { kind?: string; metadata?: { name?: string } } | null))
+    .flatMap((f) =>
+      parseAllDocuments(readFileSync(join(committedDir, f), 'utf8')).map(
+        (d) => d.toJS() as { kind?: string; metadata?: { name?: string } } | null,
+      ),
+    )
     .filter((d): d is { kind: string; metadata: { name: string } } => Boolean(d?.kind));
 
   it('carries no Secret: the plain manifests reference meterplane-secrets, created by hand', () => {
@@ -56,6 +62,13 @@ describe('deploy/k8s content', () => {
 
   it('has the api, worker and dashboard Deployments and the migrate Job', () => {
     const names = docs.map((d) => `${d.kind}/${d.metadata.name}`);
-    expect(names).toEqual(expect.arrayContaining(['Deployment/meterplane-api', 'Deployment/meterplane-worker', 'Deployment/meterplane-dashboard', 'Job/meterplane-migrate']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'Deployment/meterplane-api',
+        'Deployment/meterplane-worker',
+        'Deployment/meterplane-dashboard',
+        'Job/meterplane-migrate',
+      ]),
+    );
   });
 });

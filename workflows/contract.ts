@@ -70,7 +70,15 @@ export type PendingClose = {
  */
 export type BillingFailure = { invoiceId: string; periodStart: string; periodEnd: string; reason: string };
 
-export type LastInvoice = { invoiceId: string; number: string | null; status: string; periodStart: string; periodEnd: string; currency: string; total: string | null };
+export type LastInvoice = {
+  invoiceId: string;
+  number: string | null;
+  status: string;
+  periodStart: string;
+  periodEnd: string;
+  currency: string;
+  total: string | null;
+};
 
 /** What one run hands the next through continue-as-new. */
 export type CarriedSubscriptionState = {

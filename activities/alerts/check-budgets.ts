@@ -34,7 +34,8 @@ type PlanOf = (sub: BudgetCandidateRow) => Promise<Plan | null>;
 /** The usage read ahead for a subscription's meter in its window so far. */
 type ReadAhead = Map<string, PromiseSettledResult<MeasuredUsage>>;
 
-const aheadKey = (subscriptionId: string, meter: string, from: Date, to: Date) => JSON.stringify([subscriptionId, meter, from.getTime(), to.getTime()]);
+const aheadKey = (subscriptionId: string, meter: string, from: Date, to: Date) =>
+  JSON.stringify([subscriptionId, meter, from.getTime(), to.getTime()]);
 
 /**
  * The estimated charges of a tenant's current period(s) so far, or null when a meter's usage
@@ -42,7 +43,15 @@ const aheadKey = (subscriptionId: string, meter: string, from: Date, to: Date) =
  * decide a budget level. Usage comes from what was read ahead; a window that was not (none
  * should be missing) is read on its own.
  */
-async function estimateCharges(planOf: PlanOf, usage: UsageSource, ahead: ReadAhead, isolate: Isolate, tenantId: string, subs: readonly BudgetCandidateRow[], at: Date): Promise<Decimal | null> {
+async function estimateCharges(
+  planOf: PlanOf,
+  usage: UsageSource,
+  ahead: ReadAhead,
+  isolate: Isolate,
+  tenantId: string,
+  subs: readonly BudgetCandidateRow[],
+  at: Date,
+): Promise<Decimal | null> {
   const { currency, tax_rate: taxRate } = subs[0]!;
   // A tenant normally has one subscription; with several, their estimates add up.
   let spent = new Decimal(0);
@@ -52,12 +61,15 @@ async function estimateCharges(planOf: PlanOf, usage: UsageSource, ahead: ReadAh
     if (!plan || plan.currency !== currency) continue;
     const estimate = await estimatePeriodSoFar(
       { plan, periodStart: sub.period_start, periodEnd: sub.period_end, at, taxRate },
-      async (meter, from, to) => (await isolate({ tenantId, meter }, async () => {
-        const read = ahead.get(aheadKey(sub.subscription_id, meter, from, to));
-        if (!read) return usage.read({ tenantId, meter, from, to });
-        if (read.status === 'rejected') throw read.reason;
-        return read.value;
-      }))?.quantity,
+      async (meter, from, to) =>
+        (
+          await isolate({ tenantId, meter }, async () => {
+            const read = ahead.get(aheadKey(sub.subscription_id, meter, from, to));
+            if (!read) return usage.read({ tenantId, meter, from, to });
+            if (read.status === 'rejected') throw read.reason;
+            return read.value;
+          })
+        )?.quantity,
     );
     if (estimate === null) complete = false;
     else if (complete) spent = spent.plus(estimate.quote.total);
@@ -69,7 +81,15 @@ async function estimateCharges(planOf: PlanOf, usage: UsageSource, ahead: ReadAh
 /** The levels already raised for a tenant in a period. */
 type LevelsRaised = (tenantId: string, periodStart: Date, periodEnd: Date) => number[];
 
-async function checkTenant(deps: ActivityDeps, estimate: () => Promise<Decimal | null>, levelsRaised: LevelsRaised, rules: readonly AlertRule[], tenantId: string, subs: readonly BudgetCandidateRow[], at: Date) {
+async function checkTenant(
+  deps: ActivityDeps,
+  estimate: () => Promise<Decimal | null>,
+  levelsRaised: LevelsRaised,
+  rules: readonly AlertRule[],
+  tenantId: string,
+  subs: readonly BudgetCandidateRow[],
+  at: Date,
+) {
   const spent = await estimate();
   if (spent === null) return null;
   const { budget, currency } = subs[0]!;
@@ -106,7 +126,14 @@ async function checkTenant(deps: ActivityDeps, estimate: () => Promise<Decimal |
  * tenant's estimate and alert, a few tenants at a time. Each tenant, and each meter's read, is
  * isolated in `failures`.
  */
-async function checkTenants(deps: ActivityDeps, usage: UsageSource, failures: ReturnType<typeof isolateFailures>, rules: readonly AlertRule[], candidates: readonly BudgetCandidateRow[], at: Date): Promise<CheckBudgetsResult> {
+async function checkTenants(
+  deps: ActivityDeps,
+  usage: UsageSource,
+  failures: ReturnType<typeof isolateFailures>,
+  rules: readonly AlertRule[],
+  candidates: readonly BudgetCandidateRow[],
+  at: Date,
+): Promise<CheckBudgetsResult> {
   const byTenant = new Map<string, BudgetCandidateRow[]>();
   for (const c of candidates) byTenant.set(c.tenant_id, [...(byTenant.get(c.tenant_id) ?? []), c]);
 
@@ -114,7 +141,11 @@ async function checkTenants(deps: ActivityDeps, usage: UsageSource, failures: Re
   const plans = new Map<string, Promise<Plan | null>>();
   const planOf: PlanOf = (sub) => {
     const key = `${sub.plan_id}:${sub.plan_version}`;
-    if (!plans.has(key)) plans.set(key, withOperator(deps.pg, (tx) => plansRepository.findById(tx, sub.plan_id, sub.plan_version)).then((r) => r?.plan ?? null));
+    if (!plans.has(key))
+      plans.set(
+        key,
+        withOperator(deps.pg, (tx) => plansRepository.findById(tx, sub.plan_id, sub.plan_version)).then((r) => r?.plan ?? null),
+      );
     return plans.get(key)!;
   };
   const queries: (UsageQuery & { subscriptionId: string })[] = [];
@@ -124,7 +155,8 @@ async function checkTenants(deps: ActivityDeps, usage: UsageSource, failures: Re
     if (!plan || plan.currency !== sub.currency) continue;
     const { from, to } = periodSoFarWindow({ periodStart: sub.period_start, periodEnd: sub.period_end, at });
     if (!(to > from)) continue;
-    for (const meter of new Set(plan.charges.map((c) => c.meter))) queries.push({ subscriptionId: sub.subscription_id, tenantId: sub.tenant_id, meter, from, to });
+    for (const meter of new Set(plan.charges.map((c) => c.meter)))
+      queries.push({ subscriptionId: sub.subscription_id, tenantId: sub.tenant_id, meter, from, to });
   }
   const settled = await readUsageBatch(usage, queries, heartbeat);
   const ahead: ReadAhead = new Map(queries.map((q, i) => [aheadKey(q.subscriptionId, q.meter, q.from, q.to), settled[i]!]));
@@ -132,11 +164,14 @@ async function checkTenants(deps: ActivityDeps, usage: UsageSource, failures: Re
   // The levels raised so far, for every tenant at once (a check at the same time by another run
   // may raise one after this read: the alert's dedup key keeps that to one alert).
   const levels = await withOperator(deps.pg, (tx) =>
-    alertsRepository.budgetLevelsRaisedMany(tx, [...byTenant.keys()], new Date(Math.min(...candidates.map((c) => c.period_end.getTime())))));
-  const levelsByTenant = new Map<string, typeof levels[number][]>();
+    alertsRepository.budgetLevelsRaisedMany(tx, [...byTenant.keys()], new Date(Math.min(...candidates.map((c) => c.period_end.getTime())))),
+  );
+  const levelsByTenant = new Map<string, (typeof levels)[number][]>();
   for (const l of levels) levelsByTenant.set(l.tenant_id, [...(levelsByTenant.get(l.tenant_id) ?? []), l]);
   const levelsRaised: LevelsRaised = (tenantId, start, end) =>
-    (levelsByTenant.get(tenantId) ?? []).filter((l) => l.window_start.getTime() === start.getTime() && l.window_end.getTime() === end.getTime()).map((l) => l.level);
+    (levelsByTenant.get(tenantId) ?? [])
+      .filter((l) => l.window_start.getTime() === start.getTime() && l.window_end.getTime() === end.getTime())
+      .map((l) => l.level);
 
   const tenants = [...byTenant];
   const alerts = await mapBounded(tenants, TENANTS_AT_ONCE, async ([tenantId, subs]) => {

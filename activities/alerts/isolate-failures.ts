@@ -28,13 +28,20 @@ export function isolateFailures(check: 'anomaly_scan' | 'budget_check') {
           summary.failures.push(failure);
           log.error(`${check}: a part failed; the others proceed`, { check, ...failure });
         }
-        metricMeter.createCounter('meterplane_alert_check_failures', 'failures', 'Parts of alert checks (a tenant and event type or meter) that failed').add(1, { check });
+        metricMeter
+          .createCounter(
+            'meterplane_alert_check_failures',
+            'failures',
+            'Parts of alert checks (a tenant and event type or meter) that failed',
+          )
+          .add(1, { check });
         return undefined;
       }
     },
     /** One closing line when anything failed, so a run with failures never looks clean in the logs. */
     report(): void {
-      if (summary.failed > 0) log.error(`${check}: ${summary.failed} part(s) failed`, { check, failed: summary.failed, listed: summary.failures.length });
+      if (summary.failed > 0)
+        log.error(`${check}: ${summary.failed} part(s) failed`, { check, failed: summary.failed, listed: summary.failures.length });
     },
   };
 }

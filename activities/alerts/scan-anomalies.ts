@@ -47,7 +47,14 @@ function describe(eventType: string, f: Finding, minutes: number): string {
 const round = (n: number) => String(Math.round(n * 10) / 10);
 
 /** The alert of a new episode. Its `meter` is the event type whose count was watched. */
-function anomalyAlert(tenantId: string, eventType: string, f: Finding, p: DetectionParams, window: ScanWindow, intervalMinutes: number): NewAlert {
+function anomalyAlert(
+  tenantId: string,
+  eventType: string,
+  f: Finding,
+  p: DetectionParams,
+  window: ScanWindow,
+  intervalMinutes: number,
+): NewAlert {
   const bucketMs = intervalMinutes * MINUTE_MS;
   return {
     tenantId,
@@ -144,7 +151,10 @@ export function createScanAnomalyActivities(deps: ActivityDeps) {
             // Another scan running at once may have opened it first: then it raised the alert, and this one raises nothing.
             const episode = await episodes.openIfNone(tx, { tenantId, eventType, kind: o.kind, windowEnd: window.end });
             if (!episode) return null;
-            const created = await raiseAlertIn(tx, anomalyAlert(tenantId, eventType, decision.finding, params, window, settings.intervalMinutes));
+            const created = await raiseAlertIn(
+              tx,
+              anomalyAlert(tenantId, eventType, decision.finding, params, window, settings.intervalMinutes),
+            );
             if (created) await episodes.linkAlert(tx, episode.id, created.id);
             return created;
           });

@@ -13,14 +13,32 @@ import { amountDue, creditToApply, decideInvoice, type InvoiceTransition } from 
  * invoice is never finalized again, and a second application entry of the invoice is refused by
  * a unique index.
  */
-export async function decideFinalization(tx: Tx, draft: InvoiceRow, totalMinor: bigint): Promise<{ transition: InvoiceTransition; creditAppliedMinor: bigint }> {
+export async function decideFinalization(
+  tx: Tx,
+  draft: InvoiceRow,
+  totalMinor: bigint,
+): Promise<{ transition: InvoiceTransition; creditAppliedMinor: bigint }> {
   const balance = await creditsRepository.balanceForUpdate(tx, draft.tenant_id, draft.currency);
   const creditAppliedMinor = creditToApply(totalMinor, balance);
   if (creditAppliedMinor > 0n) {
-    await creditsRepository.addEntry(tx, { tenantId: draft.tenant_id, currency: draft.currency, kind: 'applied', amountMinor: -creditAppliedMinor, invoiceId: draft.id });
-    await invoicesRepository.appendLine(tx, draft, { type: 'credit', description: 'Credit balance applied', amountMinor: -creditAppliedMinor });
+    await creditsRepository.addEntry(tx, {
+      tenantId: draft.tenant_id,
+      currency: draft.currency,
+      kind: 'applied',
+      amountMinor: -creditAppliedMinor,
+      invoiceId: draft.id,
+    });
+    await invoicesRepository.appendLine(tx, draft, {
+      type: 'credit',
+      description: 'Credit balance applied',
+      amountMinor: -creditAppliedMinor,
+    });
   }
-  const transition = decideInvoice(invoiceFacts(draft, null), { action: 'finalize', actor: 'system', amountDueMinor: amountDue(totalMinor, creditAppliedMinor) });
+  const transition = decideInvoice(invoiceFacts(draft, null), {
+    action: 'finalize',
+    actor: 'system',
+    amountDueMinor: amountDue(totalMinor, creditAppliedMinor),
+  });
   if (!transition.ok) throw ApplicationFailure.nonRetryable(`invoice ${draft.id}: ${transition.message}`, 'InvoiceStateRefused');
   return { transition, creditAppliedMinor };
 }

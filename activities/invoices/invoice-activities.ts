@@ -7,7 +7,18 @@ import { invoicesRepository, type InvoiceReason, type InvoiceRow, type NewInvoic
 import { plansRepository } from '../../db/postgres/plans-repository.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import { formatAmount, fromMinorUnits, toDecimal, toDecimalString, toStoredDecimal, toStoredMinorUnits } from '../../domain/money/index.ts';
-import { billingFailureType, continuedRun, invoiceLines, invoiceTotals, lateUsageAdjustment, partRuns, type InvoiceLineDraft, type LineRatingContext, type MeteredUsage, type PartRun } from '../../domain/billing/index.ts';
+import {
+  billingFailureType,
+  continuedRun,
+  invoiceLines,
+  invoiceTotals,
+  lateUsageAdjustment,
+  partRuns,
+  type InvoiceLineDraft,
+  type LineRatingContext,
+  type MeteredUsage,
+  type PartRun,
+} from '../../domain/billing/index.ts';
 import { DEFAULT_LATE_USAGE_DAYS, MAX_LATE_USAGE_DAYS, type Plan } from '../../domain/pricing/index.ts';
 import { renderStoredInvoicePdf as renderPdf } from '../../db/postgres/stored-invoice-pdf.ts';
 import { decideFinalization } from './finalization.ts';
@@ -105,21 +116,31 @@ const meteredOf = (plan: Plan): string[] => [...new Set(plan.charges.filter((c) 
 export function createInvoiceActivities(deps: ActivityDeps) {
   const { pg } = deps;
   // Meters are operator-owned (the same definition for every tenant): looked up by code.
-  const defaultSource = meteringUsageSource({ clickhouse: deps.clickhouse, findMeter: (_tenantId, code) => metersRepository.findByCode(pg, code) });
+  const defaultSource = meteringUsageSource({
+    clickhouse: deps.clickhouse,
+    findMeter: (_tenantId, code) => metersRepository.findByCode(pg, code),
+  });
   const usageSource = (): UsageSource => deps.usage ?? defaultSource;
   /**
    * The run of parts under one plan version that the window's first part continues (an earlier
    * invoice-now of the same period under the same version): where it started, and per charge what
    * the earlier parts measured (read again now, late events included) and what stored invoices billed.
    */
-  async function continuedRunOf(input: WriteInvoiceInput, period: { start: Date; end: Date }): Promise<{ run: PartRun; earlier: NonNullable<PartRun['earlier']> } | null> {
+  async function continuedRunOf(
+    input: WriteInvoiceInput,
+    period: { start: Date; end: Date },
+  ): Promise<{ run: PartRun; earlier: NonNullable<PartRun['earlier']> } | null> {
     const segment = input.segments[0];
     // A late-usage invoice has no parts of its own.
     if (!segment) return null;
     const start = new Date(segment.from);
     if (start.getTime() === period.start.getTime()) return null;
     const [plan, stored] = await withTenant(pg, input.tenantId, (tx) =>
-      Promise.all([loadPlan(tx, segment.planId, segment.version), invoicesRepository.cumulativeLinesOfPeriod(tx, input.subscriptionId, period.start, start)]));
+      Promise.all([
+        loadPlan(tx, segment.planId, segment.version),
+        invoicesRepository.cumulativeLinesOfPeriod(tx, input.subscriptionId, period.start, start),
+      ]),
+    );
     const found = continuedRun(
       stored.map((l) => ({
         meter: l.meter ?? undefined,
@@ -134,7 +155,11 @@ export function createInvoiceActivities(deps: ActivityDeps) {
     if (!found) return null;
     // As before batching: a meter whose first charge is flat counts as no usage here.
     const metered = [...new Set(plan.charges.map((c) => c.meter))].filter((m) => plan.charges.find((c) => c.meter === m)!.model !== 'flat');
-    const read = await readAllUsage(usageSource(), metered.map((meter) => ({ tenantId: input.tenantId, meter, from: found.from, to: start })), heartbeat);
+    const read = await readAllUsage(
+      usageSource(),
+      metered.map((meter) => ({ tenantId: input.tenantId, meter, from: found.from, to: start })),
+      heartbeat,
+    );
     const earlier: Record<string, { usage: MeteredUsage; billed: string }> = {};
     for (const charge of plan.charges) {
       if (earlier[charge.meter]) continue;
@@ -155,10 +180,18 @@ export function createInvoiceActivities(deps: ActivityDeps) {
       const source = usageSource();
       const window = { start: new Date(input.segments[0]!.from), end: new Date(input.segments.at(-1)!.to) };
       return failingForGood(deps, { tenantId: input.tenantId, window, step: 'usage' }, async () => {
-        const plans = await withTenant(pg, input.tenantId, (tx) => Promise.all(input.segments.map((s) => loadPlan(tx, s.planId, s.version))));
+        const plans = await withTenant(pg, input.tenantId, (tx) =>
+          Promise.all(input.segments.map((s) => loadPlan(tx, s.planId, s.version))),
+        );
         // Every (part, metered charge) at once: a meter's windows in all parts are one batched read.
         const queries = input.segments.flatMap((segment, i) =>
-          meteredOf(plans[i]!).map((meter) => ({ tenantId: input.tenantId, meter, from: new Date(segment.from), to: new Date(segment.to) })));
+          meteredOf(plans[i]!).map((meter) => ({
+            tenantId: input.tenantId,
+            meter,
+            from: new Date(segment.from),
+            to: new Date(segment.to),
+          })),
+        );
         const measured = await readAllUsage(source, queries, heartbeat);
         const usage: SegmentUsage[] = input.segments.map(() => ({}));
         let k = 0;
@@ -178,22 +211,48 @@ export function createInvoiceActivities(deps: ActivityDeps) {
      * instead of failing this invoice: the next closes re-read the same window, so failing would
      * stop the subscription's billing for good.
      */
-    async rateLateUsage(input: { tenantId: string; subscriptionId: string; currency: string; before: string; asOf?: string }): Promise<WireLine[]> {
+    async rateLateUsage(input: {
+      tenantId: string;
+      subscriptionId: string;
+      currency: string;
+      before: string;
+      asOf?: string;
+    }): Promise<WireLine[]> {
       const before = new Date(input.before);
       // Never the activity's clock: a retry must read the same windows.
       const asOf = input.asOf ? new Date(input.asOf) : before;
       const lines = await withTenant(pg, input.tenantId, async (tx) => {
-        const recent = await invoicesRepository.usageLinesWithinHorizon(tx, input.subscriptionId, before, asOf, { defaultDays: DEFAULT_LATE_USAGE_DAYS, maxDays: MAX_LATE_USAGE_DAYS });
+        const recent = await invoicesRepository.usageLinesWithinHorizon(tx, input.subscriptionId, before, asOf, {
+          defaultDays: DEFAULT_LATE_USAGE_DAYS,
+          maxDays: MAX_LATE_USAGE_DAYS,
+        });
         // A cumulative run is re-rated as a whole, so every line of it counts, even one billed
         // before the recent invoices.
-        const runPeriods = [...new Set(recent.map((l) => l.rating as LineRatingContext | null).filter((r) => r?.from !== undefined).map((r) => r!.period.start))];
-        const runLines = await Promise.all(runPeriods.map((p) => invoicesRepository.cumulativeLinesOfPeriod(tx, input.subscriptionId, new Date(p), before)));
-        return [...recent.filter((l) => (l.rating as LineRatingContext | null)?.from === undefined), ...runLines.flat().filter((l) => l.type !== 'proration' && l.usage_from !== null)];
+        const runPeriods = [
+          ...new Set(
+            recent
+              .map((l) => l.rating as LineRatingContext | null)
+              .filter((r) => r?.from !== undefined)
+              .map((r) => r!.period.start),
+          ),
+        ];
+        const runLines = await Promise.all(
+          runPeriods.map((p) => invoicesRepository.cumulativeLinesOfPeriod(tx, input.subscriptionId, new Date(p), before)),
+        );
+        return [
+          ...recent.filter((l) => (l.rating as LineRatingContext | null)?.from === undefined),
+          ...runLines.flat().filter((l) => l.type !== 'proration' && l.usage_from !== null),
+        ];
       });
       // One group per billed (window, plan version, charge): the usage line and its later adjustments.
       // A cumulative line's group is its run: (period, run start, plan version, meter), over
       // [run start, the run's last billed end), rated with the terms of its latest line.
-      type Group = { rating: LineRatingContext; window: { start: Date; end: Date }; planRef?: { planId: string; version: number }; billedMinor: bigint };
+      type Group = {
+        rating: LineRatingContext;
+        window: { start: Date; end: Date };
+        planRef?: { planId: string; version: number };
+        billedMinor: bigint;
+      };
       const groups = new Map<string, Group>();
       for (const line of lines) {
         const rating = line.rating as LineRatingContext | null;
@@ -211,7 +270,13 @@ export function createInvoiceActivities(deps: ActivityDeps) {
       }
       for (const line of lines) {
         if ((line.rating as LineRatingContext | null)?.from !== undefined) continue;
-        const key = JSON.stringify([line.usage_from!.toISOString(), line.usage_to!.toISOString(), line.plan_id, line.plan_version, (line.rating as LineRatingContext | null)?.charge]);
+        const key = JSON.stringify([
+          line.usage_from!.toISOString(),
+          line.usage_to!.toISOString(),
+          line.plan_id,
+          line.plan_version,
+          (line.rating as LineRatingContext | null)?.charge,
+        ]);
         const group = groups.get(key);
         if (group) {
           group.billedMinor += line.amount_minor;
@@ -228,7 +293,11 @@ export function createInvoiceActivities(deps: ActivityDeps) {
       // A horizon of 400 days on a daily plan is 400 windows per meter: each meter's windows are
       // batched reads (one query per up to WINDOWS_PER_READ windows), a few in flight at once.
       const all = [...groups.values()];
-      const settled = await readUsageBatch(usageSource(), all.map((g) => ({ tenantId: input.tenantId, meter: g.rating.charge.meter, from: g.window.start, to: g.window.end })), heartbeat);
+      const settled = await readUsageBatch(
+        usageSource(),
+        all.map((g) => ({ tenantId: input.tenantId, meter: g.rating.charge.meter, from: g.window.start, to: g.window.end })),
+        heartbeat,
+      );
       // A read that failed for a reason a retry may cure fails the activity before anything is
       // written (no billing_failed alert for another window of a run that is retried anyway).
       for (const read of settled) if (read.status === 'rejected' && billingFailureType(read.reason) === null) throw read.reason;
@@ -253,7 +322,11 @@ export function createInvoiceActivities(deps: ActivityDeps) {
           }
         } catch (err) {
           if (billingFailureType(err) === null) throw err;
-          await raiseBillingFailed(deps, { tenantId: input.tenantId, window: group.window, step: 'late_usage', meter, subscriptionId: input.subscriptionId }, err as Error);
+          await raiseBillingFailed(
+            deps,
+            { tenantId: input.tenantId, window: group.window, step: 'late_usage', meter, subscriptionId: input.subscriptionId },
+            err as Error,
+          );
         }
       }
       return adjustments;
@@ -264,7 +337,13 @@ export function createInvoiceActivities(deps: ActivityDeps) {
      * draft with its lines, once per (subscription, period start): a repeat returns the first invoice.
      */
     async writeInvoice(input: WriteInvoiceInput): Promise<InvoiceSummary & { created: boolean }> {
-      const failure = { tenantId: input.tenantId, window: { start: new Date(input.serviceFrom), end: new Date(input.serviceEnd) }, step: 'rating', invoiceId: input.invoiceId, subscriptionId: input.subscriptionId } as const;
+      const failure = {
+        tenantId: input.tenantId,
+        window: { start: new Date(input.serviceFrom), end: new Date(input.serviceEnd) },
+        step: 'rating',
+        invoiceId: input.invoiceId,
+        subscriptionId: input.subscriptionId,
+      } as const;
       const period = { start: new Date(input.period.start), end: new Date(input.period.end) };
       return failingForGood(deps, failure, async () => {
         // Read before the write's transaction: the usage source has its own connections.
@@ -288,15 +367,22 @@ export function createInvoiceActivities(deps: ActivityDeps) {
           });
           // Late usage in the run this invoice continues is in its cumulative lines already.
           const absorbed = (l: WireLine) =>
-            first !== null && l.rating?.from === first.run.from.toISOString() && l.rating.period.start === period.start.toISOString() &&
-            l.planRef?.planId === input.segments[0]!.planId && l.planRef.version === input.segments[0]!.version;
+            first !== null &&
+            l.rating?.from === first.run.from.toISOString() &&
+            l.rating.period.start === period.start.toISOString() &&
+            l.planRef?.planId === input.segments[0]!.planId &&
+            l.planRef.version === input.segments[0]!.version;
           const lines = [...drafts.map(toWire), ...input.adjustments.filter((l) => !absorbed(l))];
           // Each line first (one too large names itself), then the totals. The total is checked with
           // the tenant's tax rate now, so that finalizing (which taxes the draft) does not fail on a
           // total too large with the draft already written.
           const stored = lines.map((l) => storedLine(l, input.currency));
           const tenant = await tenantsRepository.findById(tx, input.tenantId);
-          const { subtotal, total } = invoiceTotals(lines.map((l) => l.amount), toDecimalString(toDecimal(tenant?.tax_rate ?? '0')), input.currency);
+          const { subtotal, total } = invoiceTotals(
+            lines.map((l) => l.amount),
+            toDecimalString(toDecimal(tenant?.tax_rate ?? '0')),
+            input.currency,
+          );
           toStoredMinorUnits(total, input.currency, 'the total with tax');
           const { invoice, created } = await invoicesRepository.insertDraft(tx, {
             id: input.invoiceId,
@@ -324,34 +410,46 @@ export function createInvoiceActivities(deps: ActivityDeps) {
       // Only if the tax rate was raised since the draft was written: the draft stays for an operator.
       const failure = async () => {
         const draft = await withTenant(pg, input.tenantId, (tx) => invoicesRepository.findById(tx, input.invoiceId));
-        return { tenantId: input.tenantId, window: { start: draft!.period_start, end: draft!.period_end }, step: 'finalize', invoiceId: input.invoiceId, subscriptionId: draft!.subscription_id } as const;
+        return {
+          tenantId: input.tenantId,
+          window: { start: draft!.period_start, end: draft!.period_end },
+          step: 'finalize',
+          invoiceId: input.invoiceId,
+          subscriptionId: draft!.subscription_id,
+        } as const;
       };
-      const finalized = await failingForGood(deps, failure, () => withTenant(pg, input.tenantId, async (tx) => {
-        const invoice = await invoicesRepository.lockById(tx, input.invoiceId);
-        if (!invoice) throw ApplicationFailure.nonRetryable(`invoice ${input.invoiceId} not found`, 'InvoiceNotFound');
-        if (invoice.status !== 'draft') return invoice;
-        const tenant = await tenantsRepository.findById(tx, input.tenantId);
-        if (!tenant) throw ApplicationFailure.nonRetryable(`tenant ${input.tenantId} not found`, 'TenantNotFound');
-        const lines = await invoicesRepository.lines(tx, invoice.id);
-        const { currency } = invoice;
-        const taxRate = toDecimalString(toDecimal(tenant.tax_rate));
-        const totals = invoiceTotals(lines.map((l) => fromMinorUnits(l.amount_minor, currency)), taxRate, currency);
-        const issuedAt = new Date(input.issuedAt);
-        const totalMinor = toStoredMinorUnits(totals.total, currency, 'the total with tax');
-        // Tenant credit after tax, and finalized or paid (see finalization.ts).
-        const { transition, creditAppliedMinor } = await decideFinalization(tx, invoice, totalMinor);
-        await invoicesRepository.markFinalized(tx, invoice.id, transition, {
-          number: await invoicesRepository.nextNumber(tx, issuedAt.getUTCFullYear()),
-          creditAppliedMinor,
-          taxRate,
-          taxMinor: toStoredMinorUnits(totals.tax, currency, 'the tax'),
-          totalMinor,
-          issuedAt,
-          // Due on issue: the payment method on file is charged at once (dunning attempt 1, day 0).
-          dueAt: issuedAt,
-        });
-        return (await invoicesRepository.findById(tx, invoice.id))!;
-      }));
+      const finalized = await failingForGood(deps, failure, () =>
+        withTenant(pg, input.tenantId, async (tx) => {
+          const invoice = await invoicesRepository.lockById(tx, input.invoiceId);
+          if (!invoice) throw ApplicationFailure.nonRetryable(`invoice ${input.invoiceId} not found`, 'InvoiceNotFound');
+          if (invoice.status !== 'draft') return invoice;
+          const tenant = await tenantsRepository.findById(tx, input.tenantId);
+          if (!tenant) throw ApplicationFailure.nonRetryable(`tenant ${input.tenantId} not found`, 'TenantNotFound');
+          const lines = await invoicesRepository.lines(tx, invoice.id);
+          const { currency } = invoice;
+          const taxRate = toDecimalString(toDecimal(tenant.tax_rate));
+          const totals = invoiceTotals(
+            lines.map((l) => fromMinorUnits(l.amount_minor, currency)),
+            taxRate,
+            currency,
+          );
+          const issuedAt = new Date(input.issuedAt);
+          const totalMinor = toStoredMinorUnits(totals.total, currency, 'the total with tax');
+          // Tenant credit after tax, and finalized or paid (see finalization.ts).
+          const { transition, creditAppliedMinor } = await decideFinalization(tx, invoice, totalMinor);
+          await invoicesRepository.markFinalized(tx, invoice.id, transition, {
+            number: await invoicesRepository.nextNumber(tx, issuedAt.getUTCFullYear()),
+            creditAppliedMinor,
+            taxRate,
+            taxMinor: toStoredMinorUnits(totals.tax, currency, 'the tax'),
+            totalMinor,
+            issuedAt,
+            // Due on issue: the payment method on file is charged at once (dunning attempt 1, day 0).
+            dueAt: issuedAt,
+          });
+          return (await invoicesRepository.findById(tx, invoice.id))!;
+        }),
+      );
       if (finalized.status !== 'draft' && !finalized.has_pdf) await renderAndStorePdf(input.tenantId, finalized);
       return summary(finalized);
     },

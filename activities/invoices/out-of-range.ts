@@ -22,7 +22,10 @@ export type OutOfRangeContext = {
  * close re-reading the same late window, raise it once.
  */
 export async function raiseBillingFailed(deps: ActivityDeps, ctx: OutOfRangeContext, err: Error): Promise<void> {
-  const what = ctx.step === 'late_usage' ? `Late usage of meter ${ctx.meter} for ${ctx.window.start.toISOString()} – ${ctx.window.end.toISOString()} was not billed` : 'An invoice could not be issued';
+  const what =
+    ctx.step === 'late_usage'
+      ? `Late usage of meter ${ctx.meter} for ${ctx.window.start.toISOString()} – ${ctx.window.end.toISOString()} was not billed`
+      : 'An invoice could not be issued';
   const alert = await raiseAlert(deps.pg, {
     tenantId: ctx.tenantId,
     meter: ctx.meter ?? null,
@@ -33,7 +36,12 @@ export async function raiseBillingFailed(deps: ActivityDeps, ctx: OutOfRangeCont
     observed: '0',
     expected: null,
     message: `${what}: ${err.message}`.slice(0, 1000),
-    details: { step: ctx.step, reason: err.message, ...(ctx.invoiceId ? { invoiceId: ctx.invoiceId } : {}), ...(ctx.subscriptionId ? { subscriptionId: ctx.subscriptionId } : {}) },
+    details: {
+      step: ctx.step,
+      reason: err.message,
+      ...(ctx.invoiceId ? { invoiceId: ctx.invoiceId } : {}),
+      ...(ctx.subscriptionId ? { subscriptionId: ctx.subscriptionId } : {}),
+    },
   });
   if (alert) await createWebhookActivities(deps).emitWebhookEvent(alertCreatedEvent(alert));
 }
@@ -45,7 +53,11 @@ export async function raiseBillingFailed(deps: ActivityDeps, ctx: OutOfRangeCont
  * BillingDomainError), so this one invoice stops instead of retrying every minute forever, and
  * nothing else waits for it. Other errors (a lost connection, a timeout) pass unchanged and are retried.
  */
-export async function failingForGood<T>(deps: ActivityDeps, ctx: OutOfRangeContext | (() => Promise<OutOfRangeContext>), run: () => Promise<T>): Promise<T> {
+export async function failingForGood<T>(
+  deps: ActivityDeps,
+  ctx: OutOfRangeContext | (() => Promise<OutOfRangeContext>),
+  run: () => Promise<T>,
+): Promise<T> {
   try {
     return await run();
   } catch (err) {

@@ -8,21 +8,31 @@ const q = (tenantId: string, meter: string): UsageQuery => ({ tenantId, meter, f
 const answer = (query: Pick<UsageQuery, 'tenantId'>, meter: string) => ({ quantity: `${meter}:${query.tenantId}`, eventCount: '1' });
 
 describe('readUsageBatch', () => {
-  it('sends each meter\'s windows as batched reads of at most WINDOWS_PER_READ, and answers in the order asked', async () => {
+  it("sends each meter's windows as batched reads of at most WINDOWS_PER_READ, and answers in the order asked", async () => {
     const batches: [string, number][] = [];
     const source: UsageSource = {
-      read: async () => { throw new Error('single reads must not be used'); },
-      readWindows: async (meter, windows) => { batches.push([meter, windows.length]); return windows.map((w) => answer(w, meter)); },
+      read: async () => {
+        throw new Error('single reads must not be used');
+      },
+      readWindows: async (meter, windows) => {
+        batches.push([meter, windows.length]);
+        return windows.map((w) => answer(w, meter));
+      },
     };
     const queries = Array.from({ length: WINDOWS_PER_READ + 5 }, (_, i) => q(`t${i}`, i % 2 ? 'b' : 'a'));
     const settled = await readUsageBatch(source, queries);
     expect(settled.map((s) => s.status === 'fulfilled' && s.value.quantity)).toEqual(queries.map((x) => `${x.meter}:${x.tenantId}`));
-    expect(batches.sort()).toEqual([['a', 103], ['b', 102]]);
+    expect(batches.sort()).toEqual([
+      ['a', 103],
+      ['b', 102],
+    ]);
   });
 
-  it('keeps a window\'s own error to that window', async () => {
+  it("keeps a window's own error to that window", async () => {
     const source: UsageSource = {
-      read: async () => { throw new Error('unused'); },
+      read: async () => {
+        throw new Error('unused');
+      },
       readWindows: async (meter, windows) => windows.map((w) => (w.tenantId === 'bad' ? new Error('too large') : answer(w, meter))),
     };
     const settled = await readUsageBatch(source, [q('ok1', 'a'), q('bad', 'a'), q('ok2', 'a')]);
@@ -32,8 +42,14 @@ describe('readUsageBatch', () => {
 
   it('reads a batch that fails as a whole window by window, so only the window that breaks it fails', async () => {
     const source: UsageSource = {
-      read: async (x) => { if (x.tenantId === 'poison') throw new Error('query failed'); return answer(x, x.meter); },
-      readWindows: async (_meter, windows) => { if (windows.some((w) => w.tenantId === 'poison')) throw new Error('query failed'); return windows.map((w) => answer(w, _meter)); },
+      read: async (x) => {
+        if (x.tenantId === 'poison') throw new Error('query failed');
+        return answer(x, x.meter);
+      },
+      readWindows: async (_meter, windows) => {
+        if (windows.some((w) => w.tenantId === 'poison')) throw new Error('query failed');
+        return windows.map((w) => answer(w, _meter));
+      },
     };
     const settled = await readUsageBatch(source, [q('t1', 'a'), q('poison', 'a'), q('t2', 'a'), q('t3', 'b')]);
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);

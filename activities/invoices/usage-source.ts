@@ -38,7 +38,11 @@ type Batch = { meter: string; at: number[] };
  * window by window, so one window that breaks the query (one tenant's data) fails alone.
  * `progress` is called after each read (the activity's heartbeat).
  */
-export async function readUsageBatch(source: UsageSource, queries: readonly UsageQuery[], progress: () => void = () => {}): Promise<PromiseSettledResult<MeasuredUsage>[]> {
+export async function readUsageBatch(
+  source: UsageSource,
+  queries: readonly UsageQuery[],
+  progress: () => void = () => {},
+): Promise<PromiseSettledResult<MeasuredUsage>[]> {
   const settled = new Array<PromiseSettledResult<MeasuredUsage>>(queries.length);
   const one = async (i: number) => {
     try {
@@ -50,17 +54,25 @@ export async function readUsageBatch(source: UsageSource, queries: readonly Usag
   };
   const readWindows = source.readWindows?.bind(source);
   if (!readWindows) {
-    await mapBounded(queries.map((_, i) => i), USAGE_READS_AT_ONCE, one);
+    await mapBounded(
+      queries.map((_, i) => i),
+      USAGE_READS_AT_ONCE,
+      one,
+    );
     return settled;
   }
   const byMeter = new Map<string, number[]>();
   queries.forEach((q, i) => byMeter.set(q.meter, [...(byMeter.get(q.meter) ?? []), i]));
   const batches: Batch[] = [];
-  for (const [meter, at] of byMeter) for (let k = 0; k < at.length; k += WINDOWS_PER_READ) batches.push({ meter, at: at.slice(k, k + WINDOWS_PER_READ) });
+  for (const [meter, at] of byMeter)
+    for (let k = 0; k < at.length; k += WINDOWS_PER_READ) batches.push({ meter, at: at.slice(k, k + WINDOWS_PER_READ) });
   await mapBounded(batches, USAGE_READS_AT_ONCE, async ({ meter, at }) => {
     let answers: (MeasuredUsage | Error)[];
     try {
-      answers = await readWindows(meter, at.map((i) => ({ tenantId: queries[i]!.tenantId, from: queries[i]!.from, to: queries[i]!.to })));
+      answers = await readWindows(
+        meter,
+        at.map((i) => ({ tenantId: queries[i]!.tenantId, from: queries[i]!.from, to: queries[i]!.to })),
+      );
     } catch (reason) {
       if (at.length === 1) {
         settled[at[0]!] = { status: 'rejected', reason };

@@ -8,9 +8,7 @@ export type ChargeRequest = {
   currency: string;
 };
 
-export type ChargeResult =
-  | { outcome: 'succeeded'; reference: string }
-  | { outcome: 'declined'; reference: string; reason: string };
+export type ChargeResult = { outcome: 'succeeded'; reference: string } | { outcome: 'declined'; reference: string; reason: string };
 
 /**
  * A payment provider. `charge` answers succeeded or declined (a decline is final for that

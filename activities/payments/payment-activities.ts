@@ -10,7 +10,13 @@ import { raiseAlert } from '../alerts/raise-alert.ts';
 import { createWebhookActivities } from '../webhooks/webhook-activities.ts';
 import { formatAmount, fromMinorUnits } from '../../domain/money/index.ts';
 import { alertCreatedEvent } from '../../domain/webhooks/events.ts';
-import { GATEWAY_TRIES_PER_ATTEMPT, GATEWAY_UNAVAILABLE, PAYMENT_DECLINED, decideInvoice, remainingMinor } from '../../domain/billing/index.ts';
+import {
+  GATEWAY_TRIES_PER_ATTEMPT,
+  GATEWAY_UNAVAILABLE,
+  PAYMENT_DECLINED,
+  decideInvoice,
+  remainingMinor,
+} from '../../domain/billing/index.ts';
 import type { ChargeResult, PaymentGateway } from './gateway.ts';
 
 export type CollectResult = { outcome: 'succeeded' | 'settled'; invoiceStatus: string; attempt: number };
@@ -50,7 +56,12 @@ async function gatewayCall<T>(call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (err) {
     if (err instanceof ApplicationFailure || executionNumber() < GATEWAY_TRIES_PER_ATTEMPT) throw err;
-    throw ApplicationFailure.create({ type: GATEWAY_UNAVAILABLE, message: `the payment gateway did not answer: ${String(err)}`, nonRetryable: true, cause: err instanceof Error ? err : undefined });
+    throw ApplicationFailure.create({
+      type: GATEWAY_UNAVAILABLE,
+      message: `the payment gateway did not answer: ${String(err)}`,
+      nonRetryable: true,
+      cause: err instanceof Error ? err : undefined,
+    });
   }
 }
 
@@ -109,7 +120,13 @@ export function createPaymentActivities(deps: ActivityDeps) {
       if (known) return known;
     }
     return gatewayCall(() =>
-      gateway.charge({ idempotencyKey: attempt.idempotency_key, tenantId: attempt.tenant_id, invoiceId: attempt.invoice_id, amountMinor: attempt.amount_minor, currency }),
+      gateway.charge({
+        idempotencyKey: attempt.idempotency_key,
+        tenantId: attempt.tenant_id,
+        invoiceId: attempt.invoice_id,
+        amountMinor: attempt.amount_minor,
+        currency,
+      }),
     );
   }
 
@@ -136,7 +153,10 @@ export function createPaymentActivities(deps: ActivityDeps) {
         failureReason: result.outcome === 'declined' ? result.reason : undefined,
         at,
       });
-      const received = result.outcome === 'succeeded' ? { method: 'gateway' as const, amountMinor: current.amount_minor, reference: result.reference, attemptId: current.id } : undefined;
+      const received =
+        result.outcome === 'succeeded'
+          ? { method: 'gateway' as const, amountMinor: current.amount_minor, reference: result.reference, attemptId: current.id }
+          : undefined;
       return (await writeInvoiceDecision(tx, invoice, decision, { at, received })).invoice.status;
     });
   }
@@ -148,7 +168,12 @@ export function createPaymentActivities(deps: ActivityDeps) {
 
   const declinedFailure = (attempt: number, reason: string) =>
     // BENIGN: a decline is an expected business outcome, not an error worth logging as one.
-    ApplicationFailure.create({ type: PAYMENT_DECLINED, message: `attempt ${attempt} declined: ${reason}`, nonRetryable: true, category: ApplicationFailureCategory.BENIGN });
+    ApplicationFailure.create({
+      type: PAYMENT_DECLINED,
+      message: `attempt ${attempt} declined: ${reason}`,
+      nonRetryable: true,
+      category: ApplicationFailureCategory.BENIGN,
+    });
 
   return {
     /**

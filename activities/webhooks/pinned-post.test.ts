@@ -2,10 +2,19 @@ import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { pinnedLookup, postPinned } from './pinned-post.ts';
 
-const checked = [{ address: '127.0.0.1', family: 4 }, { address: '::1', family: 6 }];
+const checked = [
+  { address: '127.0.0.1', family: 4 },
+  { address: '::1', family: 6 },
+];
 type Answer = { err: NodeJS.ErrnoException | null; address: unknown; family?: number };
 const ask = (options: { family?: number | string; all?: boolean }, addresses = checked) =>
-  new Promise<Answer>((resolve) => pinnedLookup(addresses)('anything.test', options as never, ((err: NodeJS.ErrnoException | null, address: unknown, family?: number) => resolve({ err, address, family })) as never));
+  new Promise<Answer>((resolve) =>
+    pinnedLookup(addresses)(
+      'anything.test',
+      options as never,
+      ((err: NodeJS.ErrnoException | null, address: unknown, family?: number) => resolve({ err, address, family })) as never,
+    ),
+  );
 
 describe('pinnedLookup', () => {
   it('answers only with the checked addresses, whatever the name', async () => {
@@ -36,7 +45,13 @@ describe('postPinned', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as { port: number };
     try {
-      const status = await postPinned(new URL(`http://nowhere.invalid:${port}/x`), [checked[0]!], { 'content-type': 'application/json' }, '{"é":1}', 5_000);
+      const status = await postPinned(
+        new URL(`http://nowhere.invalid:${port}/x`),
+        [checked[0]!],
+        { 'content-type': 'application/json' },
+        '{"é":1}',
+        5_000,
+      );
       expect(status).toBe(202);
       expect(seen).toEqual({ host: `nowhere.invalid:${port}`, length: '8', body: '{"é":1}' });
     } finally {

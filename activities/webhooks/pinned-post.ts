@@ -28,7 +28,13 @@ export function pinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunct
  * arrive; the answer's body is discarded. Redirects are not followed: a 3xx is just an
  * answer. A fresh connection each time, so no pooled socket outlives the check it passed.
  */
-export function postPinned(url: URL, addresses: readonly ResolvedAddress[], headers: Record<string, string>, body: string, timeoutMs: number): Promise<number> {
+export function postPinned(
+  url: URL,
+  addresses: readonly ResolvedAddress[],
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(url, {

@@ -23,7 +23,15 @@ export function createWebhookActivities({ pg, temporal, taskQueue, webhookDestin
     if (!row) return [];
     const endpoints = await webhooksRepository.subscribedTo(tx, row.event_type);
     return Promise.all(
-      endpoints.map((e) => webhooksRepository.enqueue(tx, { endpointId: e.id, eventId, eventType: row.event_type, tenantId: row.tenant_id, payload: row.payload })),
+      endpoints.map((e) =>
+        webhooksRepository.enqueue(tx, {
+          endpointId: e.id,
+          eventId,
+          eventType: row.event_type,
+          tenantId: row.tenant_id,
+          payload: row.payload,
+        }),
+      ),
     );
   }
 
@@ -35,7 +43,12 @@ export function createWebhookActivities({ pg, temporal, taskQueue, webhookDestin
     for (const d of deliveries.filter((d) => d.status === 'pending')) {
       if (!temporal) throw new Error('dispatching webhooks needs a Temporal client in the activity dependencies');
       try {
-        await temporal.workflow.start(WEBHOOK_DELIVERY_WORKFLOW, { taskQueue: taskQueue ?? 'billing', workflowId: deliveryWorkflowId(d.id), args: [d.id], workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE });
+        await temporal.workflow.start(WEBHOOK_DELIVERY_WORKFLOW, {
+          taskQueue: taskQueue ?? 'billing',
+          workflowId: deliveryWorkflowId(d.id),
+          args: [d.id],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        });
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       }
@@ -117,7 +130,9 @@ export function createWebhookActivities({ pg, temporal, taskQueue, webhookDestin
         error = (err as Error).message;
       }
       const durationMs = Math.round(performance.now() - started);
-      const attempt = await withOperator(pg, (tx) => webhooksRepository.recordAttempt(tx, { deliveryId, statusCode, error, durationMs, succeeded: error === null }));
+      const attempt = await withOperator(pg, (tx) =>
+        webhooksRepository.recordAttempt(tx, { deliveryId, statusCode, error, durationMs, succeeded: error === null }),
+      );
       if (refused) throw ApplicationFailure.nonRetryable(error!, 'WebhookDestinationRefused');
       if (error !== null) throw ApplicationFailure.retryable(error, 'WebhookDeliveryFailed');
       return { statusCode: statusCode!, attempt };

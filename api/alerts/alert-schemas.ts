@@ -9,7 +9,10 @@ export const alertSchema = z
   .object({
     id: z.uuid(),
     tenantId: z.uuid(),
-    meter: z.string().nullable().describe('the event type whose event count was watched (usage_spike, usage_drop); null for budget_threshold'),
+    meter: z
+      .string()
+      .nullable()
+      .describe('the event type whose event count was watched (usage_spike, usage_drop); null for budget_threshold'),
     kind: z.enum(ALERT_KINDS),
     severity: z.enum(ALERT_SEVERITIES),
     window: z
@@ -46,16 +49,37 @@ const atMostFractionDigits = (digits: number) => (n: number) => Number.isFinite(
 export const alertRuleBody = z
   .strictObject({
     tenantId: z.uuid().nullable().optional().describe('the tenant the rule applies to; omitted or null: every tenant'),
-    meter: eventTypeSchema.nullable().optional().describe(`the event type the rule applies to (1 to ${MAX_ALERT_EVENT_TYPE_LENGTH} characters, as ingest accepts); omitted or null: every one`),
+    meter: eventTypeSchema
+      .nullable()
+      .optional()
+      .describe(
+        `the event type the rule applies to (1 to ${MAX_ALERT_EVENT_TYPE_LENGTH} characters, as ingest accepts); omitted or null: every one`,
+      ),
     sensitivity: z
       .number()
       .positive()
       .max(L.sensitivityMax)
-      .refine(atMostFractionDigits(L.sensitivityFractionDigits), { error: `must have at most ${L.sensitivityFractionDigits} decimal places` })
+      .refine(atMostFractionDigits(L.sensitivityFractionDigits), {
+        error: `must have at most ${L.sensitivityFractionDigits} decimal places`,
+      })
       .optional()
-      .describe(`robust z-score a spike must exceed (default 6); above 0, at most ${L.sensitivityMax}, at most ${L.sensitivityFractionDigits} decimal places`),
-    windowMinutes: z.number().int().min(L.windowMinutesMin).max(L.windowMinutesMax).optional().describe('window length; rounded up to whole scan intervals (default: the scan interval)'),
-    minVolume: z.number().int().min(L.minVolumeMin).max(L.minVolumeMax).optional().describe('events a window needs to raise a spike (default 100)'),
+      .describe(
+        `robust z-score a spike must exceed (default 6); above 0, at most ${L.sensitivityMax}, at most ${L.sensitivityFractionDigits} decimal places`,
+      ),
+    windowMinutes: z
+      .number()
+      .int()
+      .min(L.windowMinutesMin)
+      .max(L.windowMinutesMax)
+      .optional()
+      .describe('window length; rounded up to whole scan intervals (default: the scan interval)'),
+    minVolume: z
+      .number()
+      .int()
+      .min(L.minVolumeMin)
+      .max(L.minVolumeMax)
+      .optional()
+      .describe('events a window needs to raise a spike (default 100)'),
     budgetLevels: z
       .array(z.number().int().min(L.budgetLevelMin).max(L.budgetLevelMax))
       .min(1)
@@ -66,7 +90,11 @@ export const alertRuleBody = z
   })
   .superRefine((r, ctx) => {
     if (r.sensitivity === undefined && r.windowMinutes === undefined && r.minVolume === undefined && r.budgetLevels === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['sensitivity'], message: 'a rule must set at least one of sensitivity, windowMinutes, minVolume, budgetLevels' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sensitivity'],
+        message: 'a rule must set at least one of sensitivity, windowMinutes, minVolume, budgetLevels',
+      });
     }
     if (r.budgetLevels !== undefined && r.meter) {
       ctx.addIssue({ code: 'custom', path: ['budgetLevels'], message: 'applies to a whole tenant: omit meter' });

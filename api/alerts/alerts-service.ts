@@ -21,7 +21,10 @@ const userIdOf = (principal: Principal) => (principal.kind === 'user' ? principa
 export function createAlertsService(deps: { pg: DatabasePool }) {
   const { pg } = deps;
   return {
-    async list(principal: Principal, q: { tenantId?: string | undefined; kind?: AlertKind | undefined; since?: string | undefined; limit: number; offset: number }) {
+    async list(
+      principal: Principal,
+      q: { tenantId?: string | undefined; kind?: AlertKind | undefined; since?: string | undefined; limit: number; offset: number },
+    ) {
       const filter = { tenantId: resolveTenantFilter(principal, q.tenantId), kind: q.kind, since: q.since ? new Date(q.since) : undefined };
       const [rows, total] = await withScope(pg, scopeOf(principal), (tx) =>
         Promise.all([alertsRepository.list(tx, { ...filter, limit: q.limit, offset: q.offset }), alertsRepository.count(tx, filter)]),

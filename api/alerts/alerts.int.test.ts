@@ -24,9 +24,16 @@ async function call(method: 'get' | 'post' | 'delete', path: string, token: stri
 }
 
 const spike = (tenantId: string, minutesAgo: number) => ({
-  tenantId, meter: 'api_call', kind: 'usage_spike' as const, severity: 'warning' as const,
-  windowStart: new Date(Date.now() - (minutesAgo + 5) * 60_000), windowEnd: new Date(Date.now() - minutesAgo * 60_000),
-  observed: '2000', expected: '200.5', message: 'Usage spike on api_call', details: { z: 18 },
+  tenantId,
+  meter: 'api_call',
+  kind: 'usage_spike' as const,
+  severity: 'warning' as const,
+  windowStart: new Date(Date.now() - (minutesAgo + 5) * 60_000),
+  windowEnd: new Date(Date.now() - minutesAgo * 60_000),
+  observed: '2000',
+  expected: '200.5',
+  message: 'Usage spike on api_call',
+  details: { z: 18 },
 });
 
 beforeAll(async () => {
@@ -35,8 +42,17 @@ beforeAll(async () => {
   alertA = (await raiseAlert(db.pool, spike(api.tenants.a.id, 10)))!;
   alertB = (await raiseAlert(db.pool, spike(api.tenants.b.id, 10)))!;
   await raiseAlert(db.pool, {
-    tenantId: api.tenants.a.id, meter: null, kind: 'budget_threshold', severity: 'warning', level: 80, currency: 'USD',
-    windowStart: new Date('2026-01-01T00:00:00Z'), windowEnd: new Date('2026-02-01T00:00:00Z'), observed: '81', expected: '100', message: 'budget',
+    tenantId: api.tenants.a.id,
+    meter: null,
+    kind: 'budget_threshold',
+    severity: 'warning',
+    level: 80,
+    currency: 'USD',
+    windowStart: new Date('2026-01-01T00:00:00Z'),
+    windowEnd: new Date('2026-02-01T00:00:00Z'),
+    observed: '81',
+    expected: '100',
+    message: 'budget',
   });
 });
 afterAll(async () => {
@@ -52,10 +68,16 @@ describe('GET /api/alerts', () => {
     const spikeA = res.body.items.find((a: AlertView) => a.kind === 'usage_spike');
     expect(spikeA).toEqual({ ...alertA, acknowledgedAt: null, acknowledgedBy: null });
     expect(spikeA).toMatchObject({ observed: '2000', expected: '200.5', window: { start: expect.any(String), end: expect.any(String) } });
-    expect(res.body.items.find((a: AlertView) => a.kind === 'budget_threshold')).toMatchObject({ level: 80, observed: '81.00', expected: '100.00', currency: 'USD', meter: null });
+    expect(res.body.items.find((a: AlertView) => a.kind === 'budget_threshold')).toMatchObject({
+      level: 80,
+      observed: '81.00',
+      expected: '100.00',
+      currency: 'USD',
+      meter: null,
+    });
   });
 
-  it("a customer naming another tenant gets 404, the same as for a missing one", async () => {
+  it('a customer naming another tenant gets 404, the same as for a missing one', async () => {
     expect((await call('get', `/api/alerts?tenantId=${api.tenants.b.id}`, api.tokens.customerA)).status).toBe(404);
     expect((await call('get', `/api/alerts/${alertB.id}`, api.tokens.customerA)).status).toBe(404);
   });
@@ -63,11 +85,15 @@ describe('GET /api/alerts', () => {
   it('operators see every tenant and filter by tenant, kind and time', async () => {
     expect((await call('get', '/api/alerts', api.tokens.admin)).body.total).toBe(3);
     expect((await call('get', '/api/alerts', api.tokens.finance)).body.total).toBe(3);
-    expect((await call('get', `/api/alerts?tenantId=${api.tenants.b.id}`, api.tokens.admin)).body.items.map((a: AlertView) => a.id)).toEqual([alertB.id]);
+    expect(
+      (await call('get', `/api/alerts?tenantId=${api.tenants.b.id}`, api.tokens.admin)).body.items.map((a: AlertView) => a.id),
+    ).toEqual([alertB.id]);
     expect((await call('get', '/api/alerts?kind=budget_threshold', api.tokens.admin)).body.total).toBe(1);
     const future = encodeURIComponent(new Date(Date.now() + 60_000).toISOString());
     expect((await call('get', `/api/alerts?since=${future}`, api.tokens.admin)).body.total).toBe(0);
-    expect((await call('get', `/api/alerts?since=${encodeURIComponent('2020-01-01T00:00:00Z')}&limit=1`, api.tokens.admin)).body).toMatchObject({ total: 3, limit: 1 });
+    expect(
+      (await call('get', `/api/alerts?since=${encodeURIComponent('2020-01-01T00:00:00Z')}&limit=1`, api.tokens.admin)).body,
+    ).toMatchObject({ total: 3, limit: 1 });
   });
 
   it('refuses bad filters naming the field, and API keys', async () => {
@@ -97,13 +123,28 @@ describe('POST /api/alerts/:id/ack', () => {
 
 describe('alert rules (admin)', () => {
   it('creates, lists and deletes rules; one rule per scope', async () => {
-    const created = await call('post', '/api/alert-rules', api.tokens.admin, { tenantId: api.tenants.a.id, meter: 'api_call', sensitivity: 8.5, windowMinutes: 15, minVolume: 500 });
+    const created = await call('post', '/api/alert-rules', api.tokens.admin, {
+      tenantId: api.tenants.a.id,
+      meter: 'api_call',
+      sensitivity: 8.5,
+      windowMinutes: 15,
+      minVolume: 500,
+    });
     expect(created.status).toBe(201);
     expect(created.headers.location).toBe(`/api/alert-rules/${created.body.id}`);
-    expect(created.body).toMatchObject({ tenantId: api.tenants.a.id, meter: 'api_call', sensitivity: 8.5, windowMinutes: 15, minVolume: 500, budgetLevels: null });
+    expect(created.body).toMatchObject({
+      tenantId: api.tenants.a.id,
+      meter: 'api_call',
+      sensitivity: 8.5,
+      windowMinutes: 15,
+      minVolume: 500,
+      budgetLevels: null,
+    });
     const global = await call('post', '/api/alert-rules', api.tokens.admin, { budgetLevels: [25, 75, 100] });
     expect(global.body).toMatchObject({ tenantId: null, meter: null, budgetLevels: [25, 75, 100] });
-    expect((await call('post', '/api/alert-rules', api.tokens.admin, { tenantId: api.tenants.a.id, meter: 'api_call', minVolume: 1 })).status).toBe(409);
+    expect(
+      (await call('post', '/api/alert-rules', api.tokens.admin, { tenantId: api.tenants.a.id, meter: 'api_call', minVolume: 1 })).status,
+    ).toBe(409);
 
     const all = await call('get', '/api/alert-rules', api.tokens.admin);
     expect(all.body.items.map((r: { id: string }) => r.id)).toEqual([global.body.id, created.body.id]);
@@ -142,7 +183,12 @@ describe('alert rules (admin)', () => {
     ['minVolume, smallest', { minVolume: L.minVolumeMin }, { minVolume: L.minVolumeMin - 1 }, 'minVolume'],
     ['budgetLevels, highest level', { budgetLevels: [L.budgetLevelMax] }, { budgetLevels: [L.budgetLevelMax + 1] }, 'budgetLevels.0'],
     ['budgetLevels, lowest level', { budgetLevels: [L.budgetLevelMin] }, { budgetLevels: [L.budgetLevelMin - 1] }, 'budgetLevels.0'],
-    ['budgetLevels, most levels', { budgetLevels: Array.from({ length: L.budgetLevelsMaxCount }, (_, i) => i + 1) }, { budgetLevels: Array.from({ length: L.budgetLevelsMaxCount + 1 }, (_, i) => i + 1) }, 'budgetLevels'],
+    [
+      'budgetLevels, most levels',
+      { budgetLevels: Array.from({ length: L.budgetLevelsMaxCount }, (_, i) => i + 1) },
+      { budgetLevels: Array.from({ length: L.budgetLevelsMaxCount + 1 }, (_, i) => i + 1) },
+      'budgetLevels',
+    ],
     ['meter, longest event type', { meter: longest, minVolume: 1 }, { meter: `${longest}e`, minVolume: 1 }, 'meter'],
   ])('%s: the bound is 201, one step beyond is 400 naming the field', async (_name, bound, beyond, field) => {
     // (rules for tenant B, a scope no other test uses)

@@ -34,8 +34,9 @@ export function requireManageable(user: Principal, scopes: readonly ApiKeyScope[
   const allowed = manageableScopes(user);
   const denied = scopes.filter((s) => !allowed.includes(s));
   if (denied.length === 0) return;
-  const message = action === 'create'
-    ? `may not include ${denied.join(', ')}: only an admin creates ${denied.join(' or ')} keys`
-    : `only an admin may revoke a key with the ${denied.join(' or ')} scope`;
+  const message =
+    action === 'create'
+      ? `may not include ${denied.join(', ')}: only an admin creates ${denied.join(' or ')} keys`
+      : `only an admin may revoke a key with the ${denied.join(' or ')} scope`;
   throw new HttpProblem(403, `scopes: ${message}`, { errors: [{ field: 'scopes', message }] });
 }

@@ -6,11 +6,20 @@ import { ROLES } from '../http/route.ts';
 // domain label, no label ending in "-". The document's `format: email` holds clients to them too.
 const withinMailLimits = (address: string) => {
   const at = address.lastIndexOf('@');
-  return at <= 64 && address.slice(at + 1).split('.').every((label) => label.length <= 63 && !label.endsWith('-'));
+  return (
+    at <= 64 &&
+    address
+      .slice(at + 1)
+      .split('.')
+      .every((label) => label.length <= 63 && !label.endsWith('-'))
+  );
 };
 
 /** An email address as sent: at most 254 characters, within the limits mail servers keep. */
-export const emailAddress = z.email('must be an email address').max(254).refine(withinMailLimits, 'must be an email address (at most 64 characters before the @ and 63 per domain label)');
+export const emailAddress = z
+  .email('must be an email address')
+  .max(254)
+  .refine(withinMailLimits, 'must be an email address (at most 64 characters before the @ and 63 per domain label)');
 
 /** An email address as it identifies a user: lower-cased. */
 export const emailSchema = emailAddress.transform((e) => e.toLowerCase());

@@ -29,7 +29,13 @@ export function createAuthService(deps: { pg: DatabasePool; auth: AuthConfig; lo
       const user = await withOperator(deps.pg, async (tx) => {
         // Without an externalId the new tenant has nothing another could hold already.
         const tenant = await tenantsRepository.insert(tx, { name: input.tenantName, email: input.email });
-        const created = await usersRepository.create(tx, { email: input.email, name: input.name, passwordHash, role: 'customer', tenantId: tenant.id });
+        const created = await usersRepository.create(tx, {
+          email: input.email,
+          name: input.name,
+          passwordHash,
+          role: 'customer',
+          tenantId: tenant.id,
+        });
         if (created === 'taken') throw conflict('email', 'is already registered');
         if (created === 'missing') throw new Error('the tenant created in this transaction is missing');
         return created;

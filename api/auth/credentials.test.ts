@@ -33,9 +33,21 @@ describe('credentialOf', () => {
     ['a JWT as bearer', { authorization: `Bearer ${JWT}` }, { kind: 'jwt', token: JWT, source: 'bearer' }],
     ['the scheme in any case', { authorization: `bEaReR ${JWT}` }, { kind: 'jwt', token: JWT, source: 'bearer' }],
     ['the session cookie', { cookie: `mp_session=${JWT}` }, { kind: 'jwt', token: JWT, source: 'cookie' }],
-    ['X-API-Key before bearer and cookie', { 'x-api-key': KEY, authorization: `Bearer ${JWT}`, cookie: `mp_session=${JWT}` }, { kind: 'apiKey', secret: KEY, source: 'x-api-key' }],
-    ['bearer before the cookie', { authorization: `Bearer ${JWT}`, cookie: 'mp_session=other' }, { kind: 'jwt', token: JWT, source: 'bearer' }],
-    ['a malformed authorization falls back to the cookie', { authorization: 'Bearer', cookie: `mp_session=${JWT}` }, { kind: 'jwt', token: JWT, source: 'cookie' }],
+    [
+      'X-API-Key before bearer and cookie',
+      { 'x-api-key': KEY, authorization: `Bearer ${JWT}`, cookie: `mp_session=${JWT}` },
+      { kind: 'apiKey', secret: KEY, source: 'x-api-key' },
+    ],
+    [
+      'bearer before the cookie',
+      { authorization: `Bearer ${JWT}`, cookie: 'mp_session=other' },
+      { kind: 'jwt', token: JWT, source: 'bearer' },
+    ],
+    [
+      'a malformed authorization falls back to the cookie',
+      { authorization: 'Bearer', cookie: `mp_session=${JWT}` },
+      { kind: 'jwt', token: JWT, source: 'cookie' },
+    ],
     ['two tokens after Bearer', { authorization: `Bearer ${JWT} ${JWT}` }, null],
     ['another scheme', { authorization: 'Basic dXNlcjpwYXNz' }, null],
     ['a bearer token with characters outside token68', { authorization: 'Bearer a,b;c' }, null],
@@ -47,12 +59,29 @@ describe('credentialOf', () => {
   });
 
   it('never throws, whatever the header values', () => {
-    const value = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('%', '%E0%A4%A', 'mp_session=%', 'Bearer ', '\u0000'));
+    const value = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'binary' }),
+      fc.constantFrom('%', '%E0%A4%A', 'mp_session=%', 'Bearer ', '\u0000'),
+    );
     fc.assert(
-      fc.property(fc.record({ authorization: value, cookie: fc.oneof(value, value.map((v) => `mp_session=${v}`)), 'x-api-key': fc.oneof(value, fc.constant(undefined)) }, { requiredKeys: [] }), (headers) => {
-        const credential = credentialOf(headers as IncomingHttpHeaders);
-        expect(credential === null || typeof credential === 'object').toBe(true);
-      }),
+      fc.property(
+        fc.record(
+          {
+            authorization: value,
+            cookie: fc.oneof(
+              value,
+              value.map((v) => `mp_session=${v}`),
+            ),
+            'x-api-key': fc.oneof(value, fc.constant(undefined)),
+          },
+          { requiredKeys: [] },
+        ),
+        (headers) => {
+          const credential = credentialOf(headers as IncomingHttpHeaders);
+          expect(credential === null || typeof credential === 'object').toBe(true);
+        },
+      ),
       { numRuns: 2_000 },
     );
   });

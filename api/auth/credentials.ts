@@ -11,8 +11,7 @@ export const SESSION_COOKIE = 'mp_session';
  * why callers apply the cross-site rules to it alone.
  */
 export type Credential =
-  | { kind: 'apiKey'; secret: string; source: 'x-api-key' | 'bearer' }
-  | { kind: 'jwt'; token: string; source: 'bearer' | 'cookie' };
+  { kind: 'apiKey'; secret: string; source: 'x-api-key' | 'bearer' } | { kind: 'jwt'; token: string; source: 'bearer' | 'cookie' };
 
 /** RFC 9110 `Bearer <token68>`: the scheme is case-insensitive, one token, nothing after it. */
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;

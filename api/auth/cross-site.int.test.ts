@@ -23,10 +23,17 @@ afterAll(async () => {
 });
 
 const keysPath = () => `/api/tenants/${api.tenants.a.id}/api-keys`;
-const keyCount = async () => ((await api.request.get(keysPath()).set('Authorization', `Bearer ${api.tokens.customerA}`).expect(200)).body as { items: unknown[] }).items.length;
+const keyCount = async () =>
+  ((await api.request.get(keysPath()).set('Authorization', `Bearer ${api.tokens.customerA}`).expect(200)).body as { items: unknown[] })
+    .items.length;
 /** A customer's cookie-authenticated "create an API key" (what a forger would love to mint), with the given browser headers. */
 const createKey = (headers: Record<string, string>) =>
-  api.request.post(keysPath()).set('Host', HOST).set('Cookie', `mp_session=${api.tokens.customerA}`).set(headers).send({ name: 'from a page' });
+  api.request
+    .post(keysPath())
+    .set('Host', HOST)
+    .set('Cookie', `mp_session=${api.tokens.customerA}`)
+    .set(headers)
+    .send({ name: 'from a page' });
 
 describe('state-changing requests authenticated by the session cookie', () => {
   it.each<[string, Record<string, string>]>([
@@ -69,23 +76,45 @@ describe('state-changing requests authenticated by the session cookie', () => {
   });
 
   it('reads are not refused: a cross-site page cannot read the answer anyway (CORS)', async () => {
-    await api.request.get(keysPath()).set('Host', HOST).set('Cookie', `mp_session=${api.tokens.customerA}`).set('Origin', 'https://evil.example').expect(200);
+    await api.request
+      .get(keysPath())
+      .set('Host', HOST)
+      .set('Cookie', `mp_session=${api.tokens.customerA}`)
+      .set('Origin', 'https://evil.example')
+      .expect(200);
   });
 });
 
 describe('requests authenticated by a header', () => {
   it('a bearer token works from any Origin: another site cannot attach it', async () => {
-    const res = await api.request.post(keysPath()).set('Host', HOST).set('Authorization', `Bearer ${api.tokens.customerA}`).set('Origin', 'https://evil.example').set('Sec-Fetch-Site', 'cross-site').send({ name: 'bearer' });
+    const res = await api.request
+      .post(keysPath())
+      .set('Host', HOST)
+      .set('Authorization', `Bearer ${api.tokens.customerA}`)
+      .set('Origin', 'https://evil.example')
+      .set('Sec-Fetch-Site', 'cross-site')
+      .send({ name: 'bearer' });
     expect(res.status).toBe(201);
   });
 
   it('a bearer token wins over a session cookie sent along, so the cookie rule does not apply', async () => {
-    const res = await api.request.post(keysPath()).set('Host', HOST).set('Authorization', `Bearer ${api.tokens.customerA}`).set('Cookie', `mp_session=${api.tokens.customerA}`).set('Origin', 'https://evil.example').send({ name: 'bearer and cookie' });
+    const res = await api.request
+      .post(keysPath())
+      .set('Host', HOST)
+      .set('Authorization', `Bearer ${api.tokens.customerA}`)
+      .set('Cookie', `mp_session=${api.tokens.customerA}`)
+      .set('Origin', 'https://evil.example')
+      .send({ name: 'bearer and cookie' });
     expect(res.status).toBe(201);
   });
 
   it('an API key posts usage from any Origin', async () => {
-    const res = await api.request.post('/api/usage/ingest').set('Host', HOST).set('X-API-Key', api.apiKeys.a).set('Origin', 'https://evil.example').send({ events: [{ id: 'cross-site-1', type: 'api_call' }] });
+    const res = await api.request
+      .post('/api/usage/ingest')
+      .set('Host', HOST)
+      .set('X-API-Key', api.apiKeys.a)
+      .set('Origin', 'https://evil.example')
+      .send({ events: [{ id: 'cross-site-1', type: 'api_call' }] });
     expect(res.status).toBe(202);
   });
 });

@@ -22,7 +22,11 @@ export type PrincipalOfHeaders = (headers: IncomingHttpHeaders) => Promise<Calle
  * (session-check.ts): deactivation or a role change ends it. A malformed header is "no credential"; it never throws for
  * anything a client sends (only a database failure while checking an API key rejects).
  */
-export function createPrincipalResolver(config: AuthConfig, pg: DatabasePool, sessionIsCurrent: SessionCheck = createSessionCheck(pg)): PrincipalOfHeaders {
+export function createPrincipalResolver(
+  config: AuthConfig,
+  pg: DatabasePool,
+  sessionIsCurrent: SessionCheck = createSessionCheck(pg),
+): PrincipalOfHeaders {
   const verifyJwt = createJwtVerifier(config);
   const verifyKey = createApiKeyVerifier(pg);
   return async (headers) => {

@@ -13,7 +13,10 @@ export function createSignupThrottle(limiter: AttemptLimiter) {
   return {
     /** Counts the sign-up, or throws 429 with Retry-After once the address has used its 20 this hour. */
     admit: (ip: string) =>
-      limiter.take([{ bucket: 'signup-ip', key: addressKey(ip), max: MAX_SIGNUPS_PER_IP, windowSeconds: SIGNUP_WINDOW_SECONDS }], 'too many sign-ups from this address; try again later'),
+      limiter.take(
+        [{ bucket: 'signup-ip', key: addressKey(ip), max: MAX_SIGNUPS_PER_IP, windowSeconds: SIGNUP_WINDOW_SECONDS }],
+        'too many sign-ups from this address; try again later',
+      ),
   };
 }
 

@@ -18,7 +18,10 @@ const claims = z.object({
 });
 export type SessionClaims = z.infer<typeof claims>;
 
-export function signSessionToken(config: AuthConfig, user: { id: string; email: string; role: Role; tenantId: string | null; tokenVersion: number }): string {
+export function signSessionToken(
+  config: AuthConfig,
+  user: { id: string; email: string; role: Role; tenantId: string | null; tokenVersion: number },
+): string {
   return jwt.sign({ email: user.email, role: user.role, tenantId: user.tenantId, ver: user.tokenVersion }, config.jwtSecret, {
     algorithm: 'HS256',
     subject: user.id,

@@ -8,9 +8,14 @@ export function overviewRoutes(deps: { pg: DatabasePool }): RouteDef[] {
   const service = createOverviewService(deps);
   return [
     defineRoute({
-      method: 'get', path: '/billing/overview', operationId: 'billingOverview', tag: 'invoices', access: { roles: ['admin', 'finance'] },
+      method: 'get',
+      path: '/billing/overview',
+      operationId: 'billingOverview',
+      tag: 'invoices',
+      access: { roles: ['admin', 'finance'] },
       summary: 'Revenue, MRR, overdue and uncollectible per currency, over every invoice',
-      description: 'Each figure is summed by the database over all invoices (not a page of them), per currency: amounts in different currencies are never added. Definitions are on each field.',
+      description:
+        'Each figure is summed by the database over all invoices (not a page of them), per currency: amounts in different currencies are never added. Definitions are on each field.',
       query: overviewQuery,
       responses: { 200: { description: 'The figures as of `at`', schema: overviewResponse } },
       handler: async ({ query }) => ({ status: 200, body: await service.overview(query.at ?? new Date()) }),

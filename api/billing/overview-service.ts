@@ -34,7 +34,9 @@ export function createOverviewService(deps: { pg: DatabasePool }) {
         top: await billingOverviewRepository.topTenantsByUsage(tx, w, TOP_TENANTS),
       }));
       const money = (minor: string, currency: string) => formatAmount(fromMinorUnits(BigInt(minor), currency), currency);
-      const mrr = monthlyRecurringRevenue(read.fees.map((f) => ({ currency: f.currency, interval: f.interval, intervalCount: f.interval_count, baseFees: f.base_fees })));
+      const mrr = monthlyRecurringRevenue(
+        read.fees.map((f) => ({ currency: f.currency, interval: f.interval, intervalCount: f.interval_count, baseFees: f.base_fees })),
+      );
       const currencies = [...new Set([...read.figures.map((f) => f.currency), ...mrr.keys()])].sort();
       const count = (status: string) => read.subscriptions.find((s) => s.status === status)?.count ?? 0;
       return {
@@ -51,8 +53,12 @@ export function createOverviewService(deps: { pg: DatabasePool }) {
             mrr: mrr.get(currency) ?? zero,
             overdue: { count: f?.overdue_count ?? 0, amount: f ? money(f.overdue_minor, currency) : zero },
             uncollectible: { count: f?.uncollectible_count ?? 0, amount: f ? money(f.uncollectible_minor, currency) : zero },
-            byStatus: read.statuses.filter((s) => s.currency === currency).map((s) => ({ status: s.status, count: s.count, amount: money(s.amount_minor, currency) })),
-            topTenants: read.top.filter((t) => t.currency === currency).map((t) => ({ tenantId: t.tenant_id, amount: money(t.amount_minor, currency) })),
+            byStatus: read.statuses
+              .filter((s) => s.currency === currency)
+              .map((s) => ({ status: s.status, count: s.count, amount: money(s.amount_minor, currency) })),
+            topTenants: read.top
+              .filter((t) => t.currency === currency)
+              .map((t) => ({ tenantId: t.tenant_id, amount: money(t.amount_minor, currency) })),
           };
         }),
         subscriptions: { trialing: count('trialing'), active: count('active'), pastDue: count('past_due'), canceled: count('canceled') },

@@ -38,21 +38,51 @@ const subs: Record<string, string> = {};
 let invoiceNumber = 0;
 
 async function plan(code: string, currency: string, interval: string, baseFee: string, charges: unknown[] = []) {
-  return withOperator(db.pool, (tx) => plansRepository.insert(tx, planSchema.parse({ code, name: code, currency, interval, baseFee, charges })));
+  return withOperator(db.pool, (tx) =>
+    plansRepository.insert(tx, planSchema.parse({ code, name: code, currency, interval, baseFee, charges })),
+  );
 }
 
-async function subscribe(name: string, tenantId: string, p: PlanRecord, status: SubscriptionState, period = { start: new Date(Date.now() - 2 * DAY), end: new Date(Date.now() + 28 * DAY) }) {
+async function subscribe(
+  name: string,
+  tenantId: string,
+  p: PlanRecord,
+  status: SubscriptionState,
+  period = { start: new Date(Date.now() - 2 * DAY), end: new Date(Date.now() + 28 * DAY) },
+) {
   const id = randomUUID();
   await withOperator(db.pool, (tx) =>
     subscriptionsRepository.insert(tx, {
-      id, tenantId, planId: p.id, planVersion: p.version, status, startAt: period.start, billingAnchor: period.start, trialEnd: null,
-      currentPeriodStart: period.start, currentPeriodEnd: period.end, nextInvoiceAt: period.end, workflowId: `subscription-${id}`,
-    }));
+      id,
+      tenantId,
+      planId: p.id,
+      planVersion: p.version,
+      status,
+      startAt: period.start,
+      billingAnchor: period.start,
+      trialEnd: null,
+      currentPeriodStart: period.start,
+      currentPeriodEnd: period.end,
+      nextInvoiceAt: period.end,
+      workflowId: `subscription-${id}`,
+    }),
+  );
   subs[name] = id;
   return id;
 }
 
-type NewInvoice = { tenantId: string; subscriptionId: string; currency: string; status: string; totalMinor: bigint; issuedAt: Date; dueAt?: Date; paidMinor?: bigint; creditMinor?: bigint; usageMinor?: bigint };
+type NewInvoice = {
+  tenantId: string;
+  subscriptionId: string;
+  currency: string;
+  status: string;
+  totalMinor: bigint;
+  issuedAt: Date;
+  dueAt?: Date;
+  paidMinor?: bigint;
+  creditMinor?: bigint;
+  usageMinor?: bigint;
+};
 
 /** Writes an invoice as billing leaves it (finalized and numbered unless draft), with one usage line. */
 async function invoice(i: NewInvoice) {
@@ -77,15 +107,29 @@ async function invoice(i: NewInvoice) {
 
 const events = (tenantId: string, n: number, from: Date, prefix = 'e'): EventRow[] =>
   Array.from({ length: n }, (_, k) => ({
-    tenant_id: tenantId, event_id: `${prefix}-${k}`, event_type: 'api.call', subject: tenantId, source: 'test',
-    event_time: new Date(from.getTime() + k * 1000).toISOString().replace('T', ' ').slice(0, 23), data: '{}',
+    tenant_id: tenantId,
+    event_id: `${prefix}-${k}`,
+    event_type: 'api.call',
+    subject: tenantId,
+    source: 'test',
+    event_time: new Date(from.getTime() + k * 1000).toISOString().replace('T', ' ').slice(0, 23),
+    data: '{}',
   }));
 
 beforeAll(async () => {
   [db, ch] = await Promise.all([createTestDatabase(), createTestClickHouse()]);
   api = await createTestApi({ db, clickhouse: ch.client });
-  expect((await api.request.post('/api/meters').set(auth(api.tokens.admin)).send({ code: 'calls', name: 'Calls', eventType: 'api.call', aggregation: 'count' })).status).toBe(201);
-  eurTenant = await withOperator(db.pool, (tx) => tenantsRepository.insert(tx, { name: 'Euro tenant', externalId: `eur-${randomUUID()}`, currency: 'EUR' }));
+  expect(
+    (
+      await api.request
+        .post('/api/meters')
+        .set(auth(api.tokens.admin))
+        .send({ code: 'calls', name: 'Calls', eventType: 'api.call', aggregation: 'count' })
+    ).status,
+  ).toBe(201);
+  eurTenant = await withOperator(db.pool, (tx) =>
+    tenantsRepository.insert(tx, { name: 'Euro tenant', externalId: `eur-${randomUUID()}`, currency: 'EUR' }),
+  );
   const owner = await db.owner();
   try {
     await owner.query("UPDATE tenants SET tax_rate = '0.2', budget = '1000' WHERE id = $1", [api.tenants.a.id]);
@@ -108,17 +152,69 @@ beforeAll(async () => {
   const A = api.tenants.a.id;
   const B = api.tenants.b.id;
   // USD this month: 2 × the largest total (the sum needs more than int8), and a paid one.
-  await invoice({ tenantId: A, subscriptionId: subs.a!, currency: 'USD', status: 'finalized', totalMinor: MAX_MINOR, issuedAt: NOV(2), dueAt: NOV(30), usageMinor: 500n });
-  await invoice({ tenantId: B, subscriptionId: subs.b!, currency: 'USD', status: 'paid', totalMinor: MAX_MINOR, paidMinor: MAX_MINOR, issuedAt: NOV(3), usageMinor: 700n });
+  await invoice({
+    tenantId: A,
+    subscriptionId: subs.a!,
+    currency: 'USD',
+    status: 'finalized',
+    totalMinor: MAX_MINOR,
+    issuedAt: NOV(2),
+    dueAt: NOV(30),
+    usageMinor: 500n,
+  });
+  await invoice({
+    tenantId: B,
+    subscriptionId: subs.b!,
+    currency: 'USD',
+    status: 'paid',
+    totalMinor: MAX_MINOR,
+    paidMinor: MAX_MINOR,
+    issuedAt: NOV(3),
+    usageMinor: 700n,
+  });
   // USD last month: payment_failed and overdue (1,000.00 due, 250.00 credit, 100.00 paid → 650.00 owed);
   // uncollectible (300.00 owed); void (never counted); a draft (not issued).
-  await invoice({ tenantId: B, subscriptionId: subs.b!, currency: 'USD', status: 'payment_failed', totalMinor: 100000n, creditMinor: 25000n, paidMinor: 10000n, issuedAt: OCT(5), dueAt: OCT(20) });
-  await invoice({ tenantId: B, subscriptionId: subs.b!, currency: 'USD', status: 'uncollectible', totalMinor: 30000n, issuedAt: OCT(6), dueAt: OCT(21) });
+  await invoice({
+    tenantId: B,
+    subscriptionId: subs.b!,
+    currency: 'USD',
+    status: 'payment_failed',
+    totalMinor: 100000n,
+    creditMinor: 25000n,
+    paidMinor: 10000n,
+    issuedAt: OCT(5),
+    dueAt: OCT(20),
+  });
+  await invoice({
+    tenantId: B,
+    subscriptionId: subs.b!,
+    currency: 'USD',
+    status: 'uncollectible',
+    totalMinor: 30000n,
+    issuedAt: OCT(6),
+    dueAt: OCT(21),
+  });
   await invoice({ tenantId: A, subscriptionId: subs.a!, currency: 'USD', status: 'void', totalMinor: 55555n, issuedAt: NOV(4) });
   await invoice({ tenantId: A, subscriptionId: subs.a!, currency: 'USD', status: 'draft', totalMinor: 4444n, issuedAt: NOV(5) });
   // EUR this month: 12.34, and an overdue 5.00 of last month.
-  await invoice({ tenantId: eurTenant.id, subscriptionId: subs.eur!, currency: 'EUR', status: 'finalized', totalMinor: 1234n, issuedAt: NOV(7), dueAt: NOV(30) });
-  await invoice({ tenantId: eurTenant.id, subscriptionId: subs.eur!, currency: 'EUR', status: 'finalized', totalMinor: 500n, issuedAt: OCT(7), dueAt: OCT(30) });
+  await invoice({
+    tenantId: eurTenant.id,
+    subscriptionId: subs.eur!,
+    currency: 'EUR',
+    status: 'finalized',
+    totalMinor: 1234n,
+    issuedAt: NOV(7),
+    dueAt: NOV(30),
+  });
+  await invoice({
+    tenantId: eurTenant.id,
+    subscriptionId: subs.eur!,
+    currency: 'EUR',
+    status: 'finalized',
+    totalMinor: 500n,
+    issuedAt: OCT(7),
+    dueAt: OCT(30),
+  });
 
   // Usage of the current period: 7 calls for A, 3 for B with the same ids (other events, other tenant).
   const start = new Date(Date.now() - DAY);
@@ -169,16 +265,25 @@ describe('GET /api/billing/overview', () => {
       uncollectible: { count: 1, amount: '300.00' },
     });
     expect(eur).toMatchObject({
-      currency: 'EUR', revenueThisMonth: '12.34', revenueLastMonth: '5.00', mrr: '10.00',
-      overdue: { count: 1, amount: '5.00' }, uncollectible: { count: 0, amount: '0.00' },
+      currency: 'EUR',
+      revenueThisMonth: '12.34',
+      revenueLastMonth: '5.00',
+      mrr: '10.00',
+      overdue: { count: 1, amount: '5.00' },
+      uncollectible: { count: 0, amount: '0.00' },
     });
-    expect(usd.byStatus).toEqual(expect.arrayContaining([
-      { status: 'draft', count: 1, amount: '44.44' },
-      { status: 'void', count: 1, amount: '555.55' },
-      { status: 'finalized', count: 1, amount: '92233720368547758.07' },
-    ]));
+    expect(usd.byStatus).toEqual(
+      expect.arrayContaining([
+        { status: 'draft', count: 1, amount: '44.44' },
+        { status: 'void', count: 1, amount: '555.55' },
+        { status: 'finalized', count: 1, amount: '92233720368547758.07' },
+      ]),
+    );
     // Usage billed in the 60 days before `at`: B 7.00 + 1,000.00 + 300.00 (October), A 5.00.
-    expect(usd.topTenants).toEqual([{ tenantId: api.tenants.b.id, amount: '1307.00' }, { tenantId: api.tenants.a.id, amount: '5.00' }]);
+    expect(usd.topTenants).toEqual([
+      { tenantId: api.tenants.b.id, amount: '1307.00' },
+      { tenantId: api.tenants.a.id, amount: '5.00' },
+    ]);
     expect(eur.topTenants).toEqual([{ tenantId: eurTenant.id, amount: '17.34' }]);
     expect(body.subscriptions).toEqual({ trialing: 1, active: 2, pastDue: 1, canceled: 1 });
   });
@@ -199,10 +304,19 @@ describe('GET /api/usage/by-tenant', () => {
     expectResponseMatchesSpec('get', '/api/usage/by-tenant', res);
     expect(res.body.tenants).toBe(3);
     // A's 7 + 2 (e-0, e-1 twice: counted once) = 7; B's 3 with the same ids count for B.
-    expect(res.body.items).toEqual([{ meter: 'calls', aggregation: 'count', value: '10', events: 10, tenantsWithUsage: 2, top: [
-      { tenantId: api.tenants.a.id, value: '7', events: 7 },
-      { tenantId: api.tenants.b.id, value: '3', events: 3 },
-    ] }]);
+    expect(res.body.items).toEqual([
+      {
+        meter: 'calls',
+        aggregation: 'count',
+        value: '10',
+        events: 10,
+        tenantsWithUsage: 2,
+        top: [
+          { tenantId: api.tenants.a.id, value: '7', events: 7 },
+          { tenantId: api.tenants.b.id, value: '3', events: 3 },
+        ],
+      },
+    ]);
     const one = await get(`/api/usage/by-tenant?${window()}&meter=calls&top=1`, api.tokens.admin);
     expect(one.body.items[0].top).toEqual([{ tenantId: api.tenants.a.id, value: '7', events: 7 }]);
   });
@@ -240,8 +354,17 @@ describe('GET /api/subscriptions/:id/estimate', () => {
       expectResponseMatchesSpec('get', '/api/subscriptions/{id}/estimate', res);
       // 10.00 + 7 calls × 0.50 = 13.50, tax 20 % = 2.70.
       expect(res.body).toMatchObject({
-        subscriptionId: subs.a, tenantId: api.tenants.a.id, planId: plans.usdMonthly!.id, planVersion: 1, currency: 'USD', taxRate: '0.2',
-        baseFee: '10.00', lines: [{ meter: 'calls', model: 'per_unit', quantity: '7', amount: '3.50' }], subtotal: '13.50', tax: '2.70', total: '16.20',
+        subscriptionId: subs.a,
+        tenantId: api.tenants.a.id,
+        planId: plans.usdMonthly!.id,
+        planVersion: 1,
+        currency: 'USD',
+        taxRate: '0.2',
+        baseFee: '10.00',
+        lines: [{ meter: 'calls', model: 'per_unit', quantity: '7', amount: '3.50' }],
+        subtotal: '13.50',
+        tax: '2.70',
+        total: '16.20',
       });
     }
   });
@@ -267,7 +390,10 @@ describe('GET /api/subscriptions/:id/estimate', () => {
   });
 
   it('agrees with the budget check, which composes its estimate with the same function', async () => {
-    const usage = meteringUsageSource({ clickhouse: ch.client, findMeter: (_tenantId, code) => metersRepository.findByCode(db.pool, code) });
+    const usage = meteringUsageSource({
+      clickhouse: ch.client,
+      findMeter: (_tenantId, code) => metersRepository.findByCode(db.pool, code),
+    });
     const { checkBudgets } = createBudgetActivities({ pg: db.pool, clickhouse: ch.client, usage });
     const result: CheckBudgetsResult = await new MockActivityEnvironment().run(checkBudgets, { at: new Date().toISOString() });
     const { body } = await estimate(subs.a!, api.tokens.customerA);
@@ -277,7 +403,7 @@ describe('GET /api/subscriptions/:id/estimate', () => {
     // The same composition with a budget of 16.20 raises 100 % with the estimate as observed.
     const owner = await db.owner();
     try {
-      await owner.query("UPDATE tenants SET budget = $1 WHERE id = $2", [body.total, api.tenants.a.id]);
+      await owner.query('UPDATE tenants SET budget = $1 WHERE id = $2', [body.total, api.tenants.a.id]);
     } finally {
       await owner.end();
     }
@@ -313,7 +439,15 @@ describe('GET /api/tenants/:id/overview', () => {
 describe('GET /api/invoices/:id/payment-attempts', () => {
   let invoiceId: string;
   beforeAll(async () => {
-    invoiceId = await invoice({ tenantId: api.tenants.a.id, subscriptionId: subs.a!, currency: 'USD', status: 'payment_failed', totalMinor: MAX_MINOR, issuedAt: NOV(9), dueAt: NOV(20) });
+    invoiceId = await invoice({
+      tenantId: api.tenants.a.id,
+      subscriptionId: subs.a!,
+      currency: 'USD',
+      status: 'payment_failed',
+      totalMinor: MAX_MINOR,
+      issuedAt: NOV(9),
+      dueAt: NOV(20),
+    });
     await withOperator(db.pool, async (tx) => {
       await tx.query(sql.unsafe`
         INSERT INTO payment_attempts (tenant_id, invoice_id, attempt, idempotency_key, gateway, amount_minor, status, failure_reason, created_at, completed_at)
@@ -328,7 +462,14 @@ describe('GET /api/invoices/:id/payment-attempts', () => {
     expect(res.status).toBe(200);
     expectResponseMatchesSpec('get', '/api/invoices/{id}/payment-attempts', res);
     expect(res.body.attempts).toEqual([
-      expect.objectContaining({ attempt: 1, status: 'declined', amount: '92233720368547758.07', failureReason: 'card declined', startedAt: '2026-11-09T12:00:00.000Z', completedAt: '2026-11-09T12:00:01.000Z' }),
+      expect.objectContaining({
+        attempt: 1,
+        status: 'declined',
+        amount: '92233720368547758.07',
+        failureReason: 'card declined',
+        startedAt: '2026-11-09T12:00:00.000Z',
+        completedAt: '2026-11-09T12:00:01.000Z',
+      }),
       expect.objectContaining({ attempt: 2, status: 'pending', completedAt: null }),
     ]);
     // This app has no Temporal: the attempts still show, the next retry is unknown.

@@ -17,7 +17,9 @@ export function healthRouter(checks: readonly ReadinessCheck[]): Router {
       ctx.body = { status: 'ready', checks: report.checks };
       return;
     }
-    const failing = Object.entries(report.checks).filter(([, r]) => !r.ok).map(([name]) => name);
+    const failing = Object.entries(report.checks)
+      .filter(([, r]) => !r.ok)
+      .map(([name]) => name);
     ctx.status = 503;
     ctx.set('Retry-After', '5');
     ctx.type = 'application/problem+json';

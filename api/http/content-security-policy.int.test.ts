@@ -16,7 +16,11 @@ afterAll(async () => {
 });
 
 const policyOf = (res: { headers: Record<string, string> }) =>
-  Object.fromEntries(res.headers['content-security-policy']!.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
+  Object.fromEntries(
+    res.headers['content-security-policy']!.split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .map(([name, ...values]) => [name, values]),
+  );
 
 describe('Content-Security-Policy of what the API serves', () => {
   it.each([
@@ -26,7 +30,12 @@ describe('Content-Security-Policy of what the API serves', () => {
     ['a probe', '/health', 200],
   ])('%s allows nothing to run (%s)', async (_kind, path, status) => {
     const res = await api.request.get(path).expect(status);
-    expect(policyOf(res)).toEqual({ 'default-src': ["'none'"], 'base-uri': ["'none'"], 'form-action': ["'none'"], 'frame-ancestors': ["'none'"] });
+    expect(policyOf(res)).toEqual({
+      'default-src': ["'none'"],
+      'base-uri': ["'none'"],
+      'form-action': ["'none'"],
+      'frame-ancestors': ["'none'"],
+    });
   });
 
   it('the API reference loads script, style and data from this server only, never inline script', async () => {
@@ -37,6 +46,9 @@ describe('Content-Security-Policy of what the API serves', () => {
     expect(policy['connect-src']).toEqual(["'self'"]);
     expect(policy['frame-ancestors']).toEqual(["'none'"]);
     expect(res.text).not.toMatch(/<script(?![^>]*\bsrc=)/);
-    expect([...res.text.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1])).toEqual(['/api/docs/assets/swagger-ui-bundle.js', '/api/docs/assets/init.js']);
+    expect([...res.text.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1])).toEqual([
+      '/api/docs/assets/swagger-ui-bundle.js',
+      '/api/docs/assets/init.js',
+    ]);
   });
 });

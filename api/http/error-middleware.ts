@@ -21,13 +21,19 @@ export function errorMiddleware(logger: Logger): Middleware {
       else if (err instanceof z.ZodError) problem = validationProblem(err);
       else if (isClientHttpError(err)) problem = new HttpProblem(err.status, err.message);
       else {
-        (ctx.state.log as Logger | undefined ?? logger).error({ err }, 'unhandled error');
+        ((ctx.state.log as Logger | undefined) ?? logger).error({ err }, 'unhandled error');
         problem = new HttpProblem(500, 'internal error; the request id identifies it in the logs');
       }
       ctx.status = problem.status;
       for (const [k, v] of Object.entries(problem.headers)) ctx.set(k, v);
       ctx.type = 'application/problem+json';
-      ctx.body = problemBody(problem.status, problem.message, problem.errors, ctx.state.requestId as string | undefined, problem.extensions);
+      ctx.body = problemBody(
+        problem.status,
+        problem.message,
+        problem.errors,
+        ctx.state.requestId as string | undefined,
+        problem.extensions,
+      );
     }
   };
 }

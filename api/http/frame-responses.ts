@@ -14,7 +14,11 @@ export function frameResponses(route: RouteDef): Record<number, ResponseSpec> {
   if (!('public' in access)) {
     responses[401] = { description: 'No credential, or one that is invalid, expired or revoked' };
     const keys = access.apiKey;
-    const keyDenied = !keys ? ['an API key'] : API_KEY_SCOPES.some((scope) => !keys.includes(scope)) ? [`an API key without the ${keys.join(' or ')} scope`] : [];
+    const keyDenied = !keys
+      ? ['an API key']
+      : API_KEY_SCOPES.some((scope) => !keys.includes(scope))
+        ? [`an API key without the ${keys.join(' or ')} scope`]
+        : [];
     const denied = [...keyDenied, ...ROLES.filter((r) => !access.roles.includes(r)).map((r) => `the ${r} role`)];
     // Any change authenticated only by the session cookie is refused from another site's page.
     const crossSite = route.method !== 'get' ? ['a cross-site page using the session cookie'] : [];

@@ -41,7 +41,11 @@ async function send(route: RouteDef, opts: { caller?: Caller; path?: string; que
 describe('every status the frame answers is declared for the operation', () => {
   it('covers the routes of the document', () => {
     const documented = Object.entries(document.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
-    expect(routes().map((r) => `${r.method} ${toOpenApiPath(r.path)}`).sort()).toEqual(documented.sort());
+    expect(
+      routes()
+        .map((r) => `${r.method} ${toOpenApiPath(r.path)}`)
+        .sort(),
+    ).toEqual(documented.sort());
   });
 
   it('no credential → 401; a caller the route refuses → 403', async () => {
@@ -66,7 +70,10 @@ describe('every status the frame answers is declared for the operation', () => {
       if (route.query) {
         const res = await send(route, { caller, query: '?not_a_parameter=1' });
         expect(res.status, route.operationId).toBe(400);
-        expect(res.body.errors.map((e: { field: string }) => e.field), route.operationId).toContain('query.not_a_parameter');
+        expect(
+          res.body.errors.map((e: { field: string }) => e.field),
+          route.operationId,
+        ).toContain('query.not_a_parameter');
       }
     }
   });

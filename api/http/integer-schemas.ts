@@ -8,7 +8,8 @@ import { z } from 'zod';
 export const PG_INTEGER_MAX = 2_147_483_647;
 
 const wholeNumber = { error: 'must be a whole number' };
-const bounded = (n: z.ZodNumber, min: number, max: number) => n.int(wholeNumber).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+const bounded = (n: z.ZodNumber, min: number, max: number) =>
+  n.int(wholeNumber).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 
 /** A whole number in [min, max] sent as a JSON number. */
 export const integer = (min: number, max: number) => bounded(z.number(wholeNumber), min, max);

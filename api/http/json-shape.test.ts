@@ -24,9 +24,18 @@ describe('jsonShapeError', () => {
   });
 
   it('names a string value or a key with U+0000, with the given prefix', () => {
-    expect(jsonShapeError({ tenant: { name: 'Ac\u0000me' } })).toEqual({ field: 'tenant.name', message: 'must not contain the NUL character (U+0000)' });
-    expect(jsonShapeError({ items: [{ ['k\u0000']: 1 }] })).toEqual({ field: 'items.0.k\u0000', message: 'a key must not contain the NUL character (U+0000)' });
-    expect(jsonShapeError({ meter: 'a\u0000' }, ['query'])).toEqual({ field: 'query.meter', message: 'must not contain the NUL character (U+0000)' });
+    expect(jsonShapeError({ tenant: { name: 'Ac\u0000me' } })).toEqual({
+      field: 'tenant.name',
+      message: 'must not contain the NUL character (U+0000)',
+    });
+    expect(jsonShapeError({ items: [{ ['k\u0000']: 1 }] })).toEqual({
+      field: 'items.0.k\u0000',
+      message: 'a key must not contain the NUL character (U+0000)',
+    });
+    expect(jsonShapeError({ meter: 'a\u0000' }, ['query'])).toEqual({
+      field: 'query.meter',
+      message: 'must not contain the NUL character (U+0000)',
+    });
     expect(jsonShapeError('\u0000')?.field).toBe('body');
   });
 

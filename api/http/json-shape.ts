@@ -28,7 +28,8 @@ export function jsonShapeError(value: unknown, prefix: readonly (string | number
     if (path.length - prefix.length >= MAX_JSON_DEPTH) return { field: field(path), message: `nests deeper than ${MAX_JSON_DEPTH} levels` };
     const entries: [string | number, unknown][] = Array.isArray(v) ? v.map((item, i) => [i, item]) : Object.entries(v);
     for (const [key, item] of entries) {
-      if (key.toString().includes('\u0000')) return { field: field([...path, key]), message: 'a key must not contain the NUL character (U+0000)' };
+      if (key.toString().includes('\u0000'))
+        return { field: field([...path, key]), message: 'a key must not contain the NUL character (U+0000)' };
       stack.push({ value: item, path: [...path, key] });
     }
   }

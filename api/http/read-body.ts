@@ -27,17 +27,25 @@ export async function readBodyText(ctx: Context, limit = DEFAULT_BODY_LIMIT): Pr
   }
 }
 
-export async function readJsonBody(ctx: Context, limit = DEFAULT_BODY_LIMIT, accepted: readonly string[] = ['application/json']): Promise<unknown> {
+export async function readJsonBody(
+  ctx: Context,
+  limit = DEFAULT_BODY_LIMIT,
+  accepted: readonly string[] = ['application/json'],
+): Promise<unknown> {
   const type = mediaType(ctx);
   if (!accepted.includes(type)) {
-    throw new HttpProblem(415, `Content-Type must be ${accepted.join(' or ')}`, { errors: [{ field: 'Content-Type', message: `expected ${accepted.join(' or ')}, got ${type || 'nothing'}` }] });
+    throw new HttpProblem(415, `Content-Type must be ${accepted.join(' or ')}`, {
+      errors: [{ field: 'Content-Type', message: `expected ${accepted.join(' or ')}, got ${type || 'nothing'}` }],
+    });
   }
   const text = await readBodyText(ctx, limit);
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch (err) {
-    throw new HttpProblem(400, `body: not valid JSON (${(err as Error).message})`, { errors: [{ field: 'body', message: 'not valid JSON' }] });
+    throw new HttpProblem(400, `body: not valid JSON (${(err as Error).message})`, {
+      errors: [{ field: 'body', message: 'not valid JSON' }],
+    });
   }
   assertJsonShape(body);
   return body;

@@ -22,7 +22,13 @@ describe('a handler gets the caller its access rule promises', () => {
   const seen: (Principal | null)[] = [];
   const routes = [
     defineRoute({
-      method: 'get', path: '/mine', operationId: 'mine', summary: 's', tag: 't', access: { roles: ['customer'] }, responses: { 200: { description: 'ok' } },
+      method: 'get',
+      path: '/mine',
+      operationId: 'mine',
+      summary: 's',
+      tag: 't',
+      access: { roles: ['customer'] },
+      responses: { 200: { description: 'ok' } },
       handler: async ({ principal }) => {
         expectTypeOf(principal).toEqualTypeOf<Principal>();
         seen.push(principal);
@@ -30,7 +36,13 @@ describe('a handler gets the caller its access rule promises', () => {
       },
     }),
     defineRoute({
-      method: 'get', path: '/open', operationId: 'open', summary: 's', tag: 't', access: { public: true }, responses: { 200: { description: 'ok' } },
+      method: 'get',
+      path: '/open',
+      operationId: 'open',
+      summary: 's',
+      tag: 't',
+      access: { public: true },
+      responses: { 200: { description: 'ok' } },
       handler: async ({ principal }) => {
         expectTypeOf(principal).toEqualTypeOf<null>();
         seen.push(principal);

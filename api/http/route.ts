@@ -39,14 +39,25 @@ export type BodySpec<B extends z.ZodType> = {
  * What a handler receives. `principal` is the caller: a route with an access rule is only
  * called once the caller passed it, so its handler gets a Principal; a public route's gets null.
  */
-export type RouteInput<P, Q, B, C extends Principal | null = Principal | null> = { params: P; query: Q; body: B; principal: C; ctx: Context };
+export type RouteInput<P, Q, B, C extends Principal | null = Principal | null> = {
+  params: P;
+  query: Q;
+  body: B;
+  principal: C;
+  ctx: Context;
+};
 
 /** The caller a route's handler gets, by its access rule. */
 export type CallerOf<A extends Access> = A extends { public: true } ? null : Principal;
 
 export type Reply = { status: number; body?: unknown; headers?: Record<string, string>; type?: string };
 
-export type RouteDef<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType, A extends Access = Access> = {
+export type RouteDef<
+  P extends z.ZodType = z.ZodType,
+  Q extends z.ZodType = z.ZodType,
+  B extends z.ZodType = z.ZodType,
+  A extends Access = Access,
+> = {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Koa-style path relative to /api, e.g. /tenants/:id */
   path: string;
@@ -64,8 +75,11 @@ export type RouteDef<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.Zo
 };
 
 /** Identity function that keeps each route's schema types linked to its handler. */
-export function defineRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType, A extends Access = Access>(
-  def: RouteDef<P, Q, B, A>,
-): RouteDef {
+export function defineRoute<
+  P extends z.ZodType = z.ZodType,
+  Q extends z.ZodType = z.ZodType,
+  B extends z.ZodType = z.ZodType,
+  A extends Access = Access,
+>(def: RouteDef<P, Q, B, A>): RouteDef {
   return def as unknown as RouteDef;
 }

@@ -70,9 +70,11 @@ describe('createTtlCache', () => {
   it('does not keep a failed load, a synchronous throw included', async () => {
     const cache = createTtlCache<string, string>({ ttlMs: 1_000 });
     await expect(cache.get('k', () => Promise.reject(new Error('database down')))).rejects.toThrow('database down');
-    await expect(cache.get('k', () => {
-      throw new Error('thrown');
-    })).rejects.toThrow('thrown');
+    await expect(
+      cache.get('k', () => {
+        throw new Error('thrown');
+      }),
+    ).rejects.toThrow('thrown');
     expect(await cache.get('k', async () => 'recovered')).toBe('recovered');
   });
 

@@ -13,7 +13,11 @@ export type TtlCache<K, V> = {
   clear(): void;
 };
 
-export function createTtlCache<K, V>(o: { ttlMs: number | ((value: V) => number); maxEntries?: number; now?: () => number }): TtlCache<K, V> {
+export function createTtlCache<K, V>(o: {
+  ttlMs: number | ((value: V) => number);
+  maxEntries?: number;
+  now?: () => number;
+}): TtlCache<K, V> {
   const entries = new Map<K, { value: Promise<V>; until: number }>();
   const now = o.now ?? Date.now;
   const ttlOf = typeof o.ttlMs === 'function' ? o.ttlMs : () => o.ttlMs as number;

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { admission, type AdmissionInput } from './admission.ts';
 
-const at = (queuedRows: number, tenantQueuedRows: number[], requestRows: number, maxQueueRows = 100): AdmissionInput => ({ queuedRows, maxQueueRows, tenantQueuedRows, requestRows });
+const at = (queuedRows: number, tenantQueuedRows: number[], requestRows: number, maxQueueRows = 100): AdmissionInput => ({
+  queuedRows,
+  maxQueueRows,
+  tenantQueuedRows,
+  requestRows,
+});
 
 describe('admission (fair share of the ingest queue)', () => {
   it.each([

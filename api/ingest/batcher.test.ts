@@ -13,7 +13,13 @@ function controlledWriter() {
   return { write, calls };
 }
 
-const opts = (o: Partial<BatcherOptions> = {}): BatcherOptions => ({ flushRows: 10, flushMs: 50, maxQueueRows: 100, flushConcurrency: 1, ...o });
+const opts = (o: Partial<BatcherOptions> = {}): BatcherOptions => ({
+  flushRows: 10,
+  flushMs: 50,
+  maxQueueRows: 100,
+  flushConcurrency: 1,
+  ...o,
+});
 const settled = () => new Promise((r) => setImmediate(r));
 
 afterEach(() => vi.useRealTimers());

@@ -46,7 +46,13 @@ export type QueuedRow<L = string> = { tenantId: string; line: L };
 /** Stores a flush's rows; resolves once they are committed. */
 export type BatchWriter<L> = (lines: readonly L[]) => Promise<unknown>;
 
-type Waiting<L> = { lines: readonly L[]; perTenant: ReadonlyMap<string, number>; at: number; resolve: () => void; reject: (err: Error) => void };
+type Waiting<L> = {
+  lines: readonly L[];
+  perTenant: ReadonlyMap<string, number>;
+  at: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+};
 
 export type Batcher<L = string> = {
   /** Resolves once these rows are committed; rejects with IngestUnavailableError. */
@@ -87,11 +93,21 @@ export function createBatcher<L = string>(write: BatchWriter<L>, options: Batche
 
   function refuse(tenantIds: Iterable<string>, requestRows: number): IngestUnavailableError | undefined {
     if (stopping) return new IngestUnavailableError('stopped', 'the server is shutting down; retry the request', retryAfter);
-    const decision = admission({ queuedRows: queued(), maxQueueRows: options.maxQueueRows, tenantQueuedRows: [...tenantIds].map((t) => tenantRows.get(t) ?? 0), requestRows });
+    const decision = admission({
+      queuedRows: queued(),
+      maxQueueRows: options.maxQueueRows,
+      tenantQueuedRows: [...tenantIds].map((t) => tenantRows.get(t) ?? 0),
+      requestRows,
+    });
     if (decision === 'fair_share') {
-      return new IngestUnavailableError('fair_share', "the ingest queue is busy and this tenant holds more than half of it; retry the request after the tenant's queued events are stored", retryAfter);
+      return new IngestUnavailableError(
+        'fair_share',
+        "the ingest queue is busy and this tenant holds more than half of it; retry the request after the tenant's queued events are stored",
+        retryAfter,
+      );
     }
-    if (decision === 'overloaded') return new IngestUnavailableError('overloaded', 'ingest queue is full; retry the request later', retryAfter);
+    if (decision === 'overloaded')
+      return new IngestUnavailableError('overloaded', 'ingest queue is full; retry the request later', retryAfter);
     return undefined;
   }
 
@@ -139,7 +155,12 @@ export function createBatcher<L = string>(write: BatchWriter<L>, options: Batche
       for (const w of batch) w.resolve();
     } catch (err) {
       metrics?.flushSeconds.observe({ outcome: 'error' }, (performance.now() - started) / 1000);
-      const failure = new IngestUnavailableError('storage_error', 'usage storage did not accept the events; nothing was acknowledged, retry the request', retryAfter, err);
+      const failure = new IngestUnavailableError(
+        'storage_error',
+        'usage storage did not accept the events; nothing was acknowledged, retry the request',
+        retryAfter,
+        err,
+      );
       for (const w of batch) w.reject(failure);
     } finally {
       inFlight -= 1;

@@ -16,7 +16,14 @@ let db: TestDatabase;
 let ch: Awaited<ReturnType<typeof createTestClickHouse>>;
 let api: TestApi;
 const key = (k: string) => ({ 'X-API-Key': k });
-const tokens = parseMeter({ code: 'tokens', name: 'Tokens', eventType: 'llm', aggregation: 'sum', valueProperty: 'tokens', groupBy: ['model'] });
+const tokens = parseMeter({
+  code: 'tokens',
+  name: 'Tokens',
+  eventType: 'llm',
+  aggregation: 'sum',
+  valueProperty: 'tokens',
+  groupBy: ['model'],
+});
 const month = (y: number, m: number) => ({ from: new Date(Date.UTC(y, m - 1, 1)), to: new Date(Date.UTC(y, m, 1)) });
 
 async function count(client: ClickHouseClient, query: string, query_params: Record<string, unknown>): Promise<number> {
@@ -31,15 +38,24 @@ let stamp = 0;
 const row = (tenantId: string, eventId: string, o: Partial<UsageEventRow> = {}): UsageEventRow => {
   stamp += 1;
   return {
-    tenantId, eventId, eventType: 'llm', eventTime: '2026-01-10 00:00:00.000', subject: '', source: 'svc', data: '{"tokens":5,"model":"gpt"}',
-    ingestedAt: `2026-03-01 00:00:00.${String(stamp).padStart(6, '0')}`, ...o,
+    tenantId,
+    eventId,
+    eventType: 'llm',
+    eventTime: '2026-01-10 00:00:00.000',
+    subject: '',
+    source: 'svc',
+    data: '{"tokens":5,"model":"gpt"}',
+    ingestedAt: `2026-03-01 00:00:00.${String(stamp).padStart(6, '0')}`,
+    ...o,
   };
 };
 
 beforeAll(async () => {
   [db, ch] = await Promise.all([createTestDatabase(), createTestClickHouse()]);
   api = await createTestApi({ db, clickhouse: ch.client });
-  await api.request.post('/api/meters').set({ Authorization: `Bearer ${api.tokens.admin}` })
+  await api.request
+    .post('/api/meters')
+    .set({ Authorization: `Bearer ${api.tokens.admin}` })
     .send({ code: 'tokens', name: 'Tokens', eventType: 'llm', aggregation: 'sum', valueProperty: 'tokens', groupBy: ['model'] });
 });
 afterAll(async () => {
@@ -50,18 +66,28 @@ describe('deduplication at ingest', () => {
   it('a redelivery months later with another time and payload neither counts nor moves the event', async () => {
     const ingest = (body: object) => api.request.post('/api/usage/ingest').set(key(api.apiKeys.a)).send(body);
     expect((await ingest({ id: 'late-1', type: 'llm', time: '2026-01-15T10:00:00Z', data: { tokens: 7, model: 'gpt' } })).status).toBe(202);
-    expect((await ingest({ id: 'late-1', type: 'llm', time: '2026-05-20T10:00:00Z', data: { tokens: 700, model: 'claude' } })).status).toBe(202);
+    expect((await ingest({ id: 'late-1', type: 'llm', time: '2026-05-20T10:00:00Z', data: { tokens: 700, model: 'claude' } })).status).toBe(
+      202,
+    );
     expect(await stored('late-1')).toBe(1);
     expect(await redelivered('late-1')).toBe(1);
     expect(await usage(api.tenants.a.id, month(2026, 1))).toMatchObject({ value: '7', events: 1, duplicates: 1 });
     expect(await usage(api.tenants.a.id, month(2026, 5))).toMatchObject({ value: '0', events: 0, duplicates: 0 });
     // The redelivery is kept as sent, against the event it repeats.
-    const rs = await ch.client.query({ query: "SELECT toString(event_time) AS t, data, toString(winner_event_time) AS w FROM usage_redeliveries WHERE event_id = 'late-1'", format: 'JSONEachRow' });
-    expect(await rs.json()).toEqual([{ t: '2026-05-20 10:00:00.000', data: '{"tokens":700,"model":"claude"}', w: '2026-01-15 10:00:00.000' }]);
+    const rs = await ch.client.query({
+      query: "SELECT toString(event_time) AS t, data, toString(winner_event_time) AS w FROM usage_redeliveries WHERE event_id = 'late-1'",
+      format: 'JSONEachRow',
+    });
+    expect(await rs.json()).toEqual([
+      { t: '2026-05-20 10:00:00.000', data: '{"tokens":700,"model":"claude"}', w: '2026-01-15 10:00:00.000' },
+    ]);
   });
 
   it('two requests with the same id at once store one event; the earlier one in a request wins', async () => {
-    const body = (tokens: number) => [{ id: 'race-1', type: 'llm', time: '2026-02-03T00:00:00Z', data: { tokens, model: 'gpt' } }, { id: 'race-1', type: 'llm', time: '2026-02-04T00:00:00Z', data: { tokens: tokens + 1, model: 'gpt' } }];
+    const body = (tokens: number) => [
+      { id: 'race-1', type: 'llm', time: '2026-02-03T00:00:00Z', data: { tokens, model: 'gpt' } },
+      { id: 'race-1', type: 'llm', time: '2026-02-04T00:00:00Z', data: { tokens: tokens + 1, model: 'gpt' } },
+    ];
     const [a, b] = await Promise.all([1, 100].map((t) => api.request.post('/api/usage/ingest').set(key(api.apiKeys.a)).send(body(t))));
     expect([a!.status, b!.status]).toEqual([202, 202]);
     expect(await stored('race-1')).toBe(1);
@@ -73,9 +99,13 @@ describe('deduplication at ingest', () => {
   });
 
   it('two replicas (two writers, each with its own PostgreSQL lock) racing on the same ids store each event once', async () => {
-    const replicas = [createUsageEventWriter(ch.client, { lock: createPgFlushLock(db.pool) }), createUsageEventWriter(ch.client, { lock: createPgFlushLock(db.pool) })];
+    const replicas = [
+      createUsageEventWriter(ch.client, { lock: createPgFlushLock(db.pool) }),
+      createUsageEventWriter(ch.client, { lock: createPgFlushLock(db.pool) }),
+    ];
     const t = api.tenants.b.id;
-    const batch = (n: number) => Array.from({ length: 200 }, (_, i) => pendingRow(row(t, `rep-${i}`, { data: `{"tokens":${n},"model":"gpt"}` })));
+    const batch = (n: number) =>
+      Array.from({ length: 200 }, (_, i) => pendingRow(row(t, `rep-${i}`, { data: `{"tokens":${n},"model":"gpt"}` })));
     for (let round = 0; round < 3; round++) await Promise.all(replicas.map((w, n) => w(batch(n + 1))));
     expect(await count(ch.client, "SELECT count() AS n FROM usage_events WHERE startsWith(event_id, 'rep-')", {})).toBe(200);
     expect(await count(ch.client, "SELECT count() AS n FROM usage_redeliveries WHERE startsWith(event_id, 'rep-')", {})).toBe(1000);
@@ -92,10 +122,13 @@ describe('deduplication at ingest', () => {
   });
 
   it('the same id from two sources is two events (CloudEvents identity)', async () => {
-    const res = await api.request.post('/api/usage/ingest').set(key(api.apiKeys.a)).send([
-      { id: 'src-1', source: 'billing-svc', type: 'llm', time: '2026-03-02T00:00:00Z', data: { tokens: 2, model: 'gpt' } },
-      { id: 'src-1', source: 'search-svc', type: 'llm', time: '2026-03-02T00:00:00Z', data: { tokens: 3, model: 'gpt' } },
-    ]);
+    const res = await api.request
+      .post('/api/usage/ingest')
+      .set(key(api.apiKeys.a))
+      .send([
+        { id: 'src-1', source: 'billing-svc', type: 'llm', time: '2026-03-02T00:00:00Z', data: { tokens: 2, model: 'gpt' } },
+        { id: 'src-1', source: 'search-svc', type: 'llm', time: '2026-03-02T00:00:00Z', data: { tokens: 3, model: 'gpt' } },
+      ]);
     expect(res.status).toBe(202);
     expect(await stored('src-1')).toBe(2);
     expect(await usage(api.tenants.a.id, month(2026, 3))).toMatchObject({ value: '5', events: 2, duplicates: 0 });
@@ -117,7 +150,11 @@ function failingInsertsInto(client: ClickHouseClient, table: string): ClickHouse
 describe('a flush that fails part-way', () => {
   it('between index and events: nothing is acknowledged, the retry (even with another time) is stored once, later redeliveries are ignored', async () => {
     const t = api.tenants.b.id;
-    await expect(createUsageEventWriter(failingInsertsInto(ch.client, 'usage_events'))([pendingRow(row(t, 'crash-1', { eventTime: '2026-04-01 00:00:00.000' }))])).rejects.toThrow('killed');
+    await expect(
+      createUsageEventWriter(failingInsertsInto(ch.client, 'usage_events'))([
+        pendingRow(row(t, 'crash-1', { eventTime: '2026-04-01 00:00:00.000' })),
+      ]),
+    ).rejects.toThrow('killed');
     expect(await stored('crash-1')).toBe(0);
     const writer = createUsageEventWriter(ch.client);
     expect(await writer([pendingRow(row(t, 'crash-1', { eventTime: '2026-04-02 00:00:00.000' }))])).toEqual({ stored: 1, redelivered: 0 });
@@ -131,9 +168,14 @@ describe('a flush that fails part-way', () => {
     const writer = createUsageEventWriter(ch.client);
     await writer([pendingRow(row(t, 'crash-2', { eventTime: '2026-06-01 00:00:00.000' }))]);
     const flaky = createUsageEventWriter(failingInsertsInto(ch.client, 'usage_redeliveries'));
-    await expect(flaky([pendingRow(row(t, 'crash-2')), pendingRow(row(t, 'crash-3', { eventTime: '2026-06-02 00:00:00.000' }))])).rejects.toThrow('killed');
+    await expect(
+      flaky([pendingRow(row(t, 'crash-2')), pendingRow(row(t, 'crash-3', { eventTime: '2026-06-02 00:00:00.000' }))]),
+    ).rejects.toThrow('killed');
     // crash-3 was stored by the failed flush; its retry is a redelivery of it.
-    expect(await writer([pendingRow(row(t, 'crash-2')), pendingRow(row(t, 'crash-3', { eventTime: '2026-06-02 00:00:00.000' }))])).toEqual({ stored: 0, redelivered: 2 });
+    expect(await writer([pendingRow(row(t, 'crash-2')), pendingRow(row(t, 'crash-3', { eventTime: '2026-06-02 00:00:00.000' }))])).toEqual({
+      stored: 0,
+      redelivered: 2,
+    });
     expect(await usage(t, month(2026, 6))).toMatchObject({ value: '10', events: 2 });
   });
 });

@@ -53,7 +53,11 @@ describe('durability of acknowledged events', () => {
         attempted += ids.length;
         const body = JSON.stringify(ids.map((id) => ({ id, type: 'kill_test', data: { n: i(id) } })));
         try {
-          const res = await fetch(`${url}/api/usage/ingest`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-API-Key': apiKey }, body });
+          const res = await fetch(`${url}/api/usage/ingest`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json', 'X-API-Key': apiKey },
+            body,
+          });
           if (res.status === 202) acknowledged.push(...ids);
           else await res.arrayBuffer();
         } catch {
@@ -75,14 +79,21 @@ describe('durability of acknowledged events', () => {
 
     // Restart on the same data directory: it serves again and accepts new events.
     const again = await startServer();
-    const res = await fetch(`${again.url}/api/usage/ingest`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-API-Key': apiKey }, body: JSON.stringify({ id: 'after-restart', type: 'kill_test' }) });
+    const res = await fetch(`${again.url}/api/usage/ingest`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-API-Key': apiKey },
+      body: JSON.stringify({ id: 'after-restart', type: 'kill_test' }),
+    });
     expect(res.status).toBe(202);
     again.child.kill('SIGTERM');
     await once(again.child, 'exit');
 
     const ch = await connectClickHouse({ kind: 'embedded', path: join(dir, 'ch') });
     try {
-      const rs = await ch.client.query({ query: "SELECT DISTINCT event_id FROM usage_events WHERE event_type = 'kill_test'", format: 'JSONCompactEachRow' });
+      const rs = await ch.client.query({
+        query: "SELECT DISTINCT event_id FROM usage_events WHERE event_type = 'kill_test'",
+        format: 'JSONCompactEachRow',
+      });
       const stored = new Set((await rs.json<[string]>()).map(([id]) => id));
       const missing = acknowledged.filter((id) => !stored.has(id));
       expect(missing).toEqual([]);

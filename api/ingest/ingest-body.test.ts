@@ -25,8 +25,15 @@ describe('readIngestBody', () => {
   });
 
   it('reads binary mode from ce-* headers with the body as data', () => {
-    const body = readIngestBody('application/json', { 'ce-specversion': '1.0', 'ce-id': 'a', 'ce-type': 't', 'ce-source': '/s', 'ce-subject': 'acme' }, '{"tokens":12345678901234567}');
-    expect(body).toEqual({ shape: 'cloudevent', events: [{ specversion: '1.0', id: 'a', type: 't', source: '/s', subject: 'acme', data: { tokens: '12345678901234567' } }] });
+    const body = readIngestBody(
+      'application/json',
+      { 'ce-specversion': '1.0', 'ce-id': 'a', 'ce-type': 't', 'ce-source': '/s', 'ce-subject': 'acme' },
+      '{"tokens":12345678901234567}',
+    );
+    expect(body).toEqual({
+      shape: 'cloudevent',
+      events: [{ specversion: '1.0', id: 'a', type: 't', source: '/s', subject: 'acme', data: { tokens: '12345678901234567' } }],
+    });
   });
 
   it.each([

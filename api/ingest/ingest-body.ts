@@ -22,7 +22,9 @@ function parse(text: string): unknown {
   try {
     body = parseJsonLossless(text);
   } catch (err) {
-    throw new HttpProblem(400, `body: not valid JSON (${(err as Error).message})`, { errors: [{ field: 'body', message: 'not valid JSON' }] });
+    throw new HttpProblem(400, `body: not valid JSON (${(err as Error).message})`, {
+      errors: [{ field: 'body', message: 'not valid JSON' }],
+    });
   }
   return body;
 }
@@ -55,16 +57,23 @@ export function readIngestBody(mediaType: string, headers: Record<string, string
     if (mediaType === CLOUDEVENTS_JSON) {
       events = [body];
     } else if (mediaType === CLOUDEVENTS_BATCH) {
-      if (!Array.isArray(body)) throw new HttpProblem(400, 'body: a CloudEvents batch must be a JSON array', { errors: [{ field: 'body', message: 'must be a JSON array' }] });
+      if (!Array.isArray(body))
+        throw new HttpProblem(400, 'body: a CloudEvents batch must be a JSON array', {
+          errors: [{ field: 'body', message: 'must be a JSON array' }],
+        });
       events = body;
     } else {
       shape = 'plain';
       if (Array.isArray(body)) events = body;
-      else if (body !== null && typeof body === 'object' && Array.isArray((body as { events?: unknown }).events)) events = (body as { events: unknown[] }).events;
+      else if (body !== null && typeof body === 'object' && Array.isArray((body as { events?: unknown }).events))
+        events = (body as { events: unknown[] }).events;
       else events = [body];
     }
   }
-  if (events.length === 0) throw new HttpProblem(400, 'events: the request holds no event', { errors: [{ field: 'events', message: 'must contain at least one event' }] });
+  if (events.length === 0)
+    throw new HttpProblem(400, 'events: the request holds no event', {
+      errors: [{ field: 'events', message: 'must contain at least one event' }],
+    });
   if (events.length > MAX_EVENTS_PER_REQUEST) {
     throw new HttpProblem(413, `a request may hold at most ${MAX_EVENTS_PER_REQUEST} events (got ${events.length}); split it`, {
       errors: [{ field: 'events', message: `must contain at most ${MAX_EVENTS_PER_REQUEST} events` }],
@@ -74,8 +83,13 @@ export function readIngestBody(mediaType: string, headers: Record<string, string
   // as event validation names its fields, and the whole request is refused.
   const errors = events.flatMap((event, index) => {
     const error = jsonShapeError(event);
-    return error ? [{ index, field: error.field === 'body' ? `events[${index}]` : `events[${index}].${error.field}`, message: error.message }] : [];
+    return error
+      ? [{ index, field: error.field === 'body' ? `events[${index}]` : `events[${index}].${error.field}`, message: error.message }]
+      : [];
   });
-  if (errors.length) throw new HttpProblem(400, `${errors[0]!.field}: ${errors[0]!.message}; nothing from this request was written`, { errors: errors.slice(0, 100) });
+  if (errors.length)
+    throw new HttpProblem(400, `${errors[0]!.field}: ${errors[0]!.message}; nothing from this request was written`, {
+      errors: errors.slice(0, 100),
+    });
   return { shape, events };
 }

@@ -17,7 +17,11 @@ An event whose billing period ended more than its plan's lateUsageDays ago, for 
 Limits: 5 MiB and 10,000 events per request (413). A request is admitted or refused whole. While the ingest queue is more than half full, a tenant holding more than half of it gets 429 with Retry-After; every other tenant is admitted until the queue is full, then gets 503 with Retry-After. A refusal the queue can decide without the body comes before the body is read.`;
 
 /** POST /api/usage/ingest and its alias POST /api/events: decode → validate → batch → 202. */
-export function ingestRoutes(deps: { metering: MeteringRuntime; usageTicks?: UsageTickCounter | undefined; temporal?: TemporalClient }): RouteDef[] {
+export function ingestRoutes(deps: {
+  metering: MeteringRuntime;
+  usageTicks?: UsageTickCounter | undefined;
+  temporal?: TemporalClient;
+}): RouteDef[] {
   const { metering: runtime, usageTicks: ticks, temporal } = deps;
   const notifyLateUsage = temporal
     ? createLateUsageNotifier((id) => temporal.workflow.getHandle(subscriptionWorkflowId(id)).signal(lateUsageArrivedSignal))
@@ -25,18 +29,32 @@ export function ingestRoutes(deps: { metering: MeteringRuntime; usageTicks?: Usa
   const ingest = createIngestService(runtime, { ticks, horizons: runtime.horizons, ...(notifyLateUsage ? { notifyLateUsage } : {}) });
   const route = (path: string, operationId: string, summary: string) =>
     defineRoute({
-      method: 'post', path, operationId, tag: 'usage', summary, description: DESCRIPTION,
+      method: 'post',
+      path,
+      operationId,
+      tag: 'usage',
+      summary,
+      description: DESCRIPTION,
       access: { roles: ['admin'], apiKey: ['ingest'] },
       body: { raw: true, contentTypes: INGEST_CONTENT_TYPES, schema: ingestBodySchema, examples: ingestExamples },
       responses: {
         202: { description: 'Accepted and durable', schema: ingestResponseSchema },
         400: { description: 'Invalid event(s); nothing was written' },
         401: { description: 'No valid API key or session' },
-        403: { description: 'Not an admin, an API key without the ingest scope, or a subject of another tenant for this API key; nothing was written' },
+        403: {
+          description:
+            'Not an admin, an API key without the ingest scope, or a subject of another tenant for this API key; nothing was written',
+        },
         413: { description: 'Body over 5 MiB or more than 10,000 events' },
         415: { description: 'Unsupported Content-Type' },
-        429: { description: "The ingest queue is more than half full and this tenant holds more than half of it; retry after Retry-After seconds. Nothing of the request was written" },
-        503: { description: 'Ingest queue full, server stopping or storage unavailable; retry after Retry-After seconds. Nothing of the request was written' },
+        429: {
+          description:
+            'The ingest queue is more than half full and this tenant holds more than half of it; retry after Retry-After seconds. Nothing of the request was written',
+        },
+        503: {
+          description:
+            'Ingest queue full, server stopping or storage unavailable; retry after Retry-After seconds. Nothing of the request was written',
+        },
       },
       handler: async ({ principal, ctx }) => {
         const type = mediaType(ctx);

@@ -12,13 +12,24 @@ export const usageEventSchema = z
     type: z.string().min(1).max(256).meta({ description: 'Event type; meters read events by type' }),
     source: z.string().max(1024).optional().meta({ description: 'Default "api"' }),
     time: z.string().optional().meta({ description: 'RFC 3339; default the receive time; at most 5 minutes in the future' }),
-    subject: z.string().max(256).optional().meta({ description: "The tenant's externalId or id: required with an admin session, must match an API key's tenant" }),
+    subject: z
+      .string()
+      .max(256)
+      .optional()
+      .meta({ description: "The tenant's externalId or id: required with an admin session, must match an API key's tenant" }),
     datacontenttype: z.string().optional(),
-    data: z.record(z.string(), z.unknown()).optional().meta({ description: 'Numeric values as JSON numbers or decimal strings; never rounded' }),
+    data: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({ description: 'Numeric values as JSON numbers or decimal strings; never rounded' }),
   })
   .meta({ id: 'UsageEvent' });
 
-export const ingestBodySchema = z.union([usageEventSchema, z.array(usageEventSchema).max(10_000), z.object({ events: z.array(usageEventSchema).max(10_000) })]);
+export const ingestBodySchema = z.union([
+  usageEventSchema,
+  z.array(usageEventSchema).max(10_000),
+  z.object({ events: z.array(usageEventSchema).max(10_000) }),
+]);
 
 export const ingestResponseSchema = z
   .object({
@@ -26,9 +37,15 @@ export const ingestResponseSchema = z
     warnings: z
       .array(
         z.object({
-          type: z.string().meta({ description: 'An event type that no meter reads (stored, but it counts for nothing yet), or `late_beyond_horizon`' }),
+          type: z
+            .string()
+            .meta({ description: 'An event type that no meter reads (stored, but it counts for nothing yet), or `late_beyond_horizon`' }),
           message: z.string(),
-          index: z.number().int().optional().meta({ description: 'late_beyond_horizon: the event (events[index]) that will not be billed' }),
+          index: z
+            .number()
+            .int()
+            .optional()
+            .meta({ description: 'late_beyond_horizon: the event (events[index]) that will not be billed' }),
         }),
       )
       .meta({
@@ -39,13 +56,22 @@ export const ingestResponseSchema = z
   .meta({ id: 'IngestResult' });
 
 const example = (id: string, tokens: number | string) => ({
-  specversion: '1.0', id, type: 'llm.completion', source: 'chat-service', subject: 'acme', time: '2026-01-31T12:00:00Z',
+  specversion: '1.0',
+  id,
+  type: 'llm.completion',
+  source: 'chat-service',
+  subject: 'acme',
+  time: '2026-01-31T12:00:00Z',
   data: { tokens, model: 'gpt-5' },
 });
 
 export const ingestExamples = {
   structured: { summary: 'One CloudEvent (structured mode)', contentType: 'application/cloudevents+json', value: example('evt-1', 1520) },
-  batch: { summary: 'A CloudEvents batch', contentType: 'application/cloudevents-batch+json', value: [example('evt-1', 1520), example('evt-2', '0.000000000001')] },
+  batch: {
+    summary: 'A CloudEvents batch',
+    contentType: 'application/cloudevents-batch+json',
+    value: [example('evt-1', 1520), example('evt-2', '0.000000000001')],
+  },
   plain: {
     summary: 'Plain JSON: one event, an array, or {events: [...]}',
     contentType: 'application/json',

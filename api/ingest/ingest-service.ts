@@ -1,10 +1,4 @@
-import {
-  meteredValueErrors,
-  validateEvent,
-  type EventFieldError,
-  type Meter,
-  type UsageEvent,
-} from '../../domain/metering/index.ts';
+import { meteredValueErrors, validateEvent, type EventFieldError, type Meter, type UsageEvent } from '../../domain/metering/index.ts';
 import { pendingRow } from '../../db/clickhouse/usage-writer.ts';
 import { clickhouseMicroTime, clickhouseTime } from '../../db/clickhouse/time.ts';
 import type { Principal } from '../http/route.ts';
@@ -47,7 +41,12 @@ function createIngestClock(now: () => number) {
  */
 export function createIngestService(
   runtime: MeteringRuntime,
-  opts: { ticks?: UsageTickCounter | undefined; now?: () => number; horizons?: LateUsageHorizons; notifyLateUsage?: LateUsageNotifier } = {},
+  opts: {
+    ticks?: UsageTickCounter | undefined;
+    now?: () => number;
+    horizons?: LateUsageHorizons;
+    notifyLateUsage?: LateUsageNotifier;
+  } = {},
 ) {
   const now = opts.now ?? Date.now;
   const stamp = createIngestClock(now);
@@ -79,11 +78,19 @@ export function createIngestService(
       index: i,
       message: `events[${i}] (${new Date(events[i]!.timeMs).toISOString()}) falls in a billing period that ended more than its plan's lateUsageDays ago for every subscription that could bill it: it is stored but will not be billed`,
     }));
-    if (late.length > MAX_LISTED_LATE) warnings.push({ type: LATE_BEYOND_HORIZON, message: `${late.length - MAX_LISTED_LATE} more events of this request are beyond the late-usage horizon` });
+    if (late.length > MAX_LISTED_LATE)
+      warnings.push({
+        type: LATE_BEYOND_HORIZON,
+        message: `${late.length - MAX_LISTED_LATE} more events of this request are beyond the late-usage horizon`,
+      });
     return warnings;
   }
 
-  async function tenantOf(principal: Principal, events: readonly (UsageEvent | undefined)[], errors: EventFieldError[]): Promise<(string | undefined)[]> {
+  async function tenantOf(
+    principal: Principal,
+    events: readonly (UsageEvent | undefined)[],
+    errors: EventFieldError[],
+  ): Promise<(string | undefined)[]> {
     if (principal.kind === 'apiKey') {
       // A key writes only its own tenant; a subject, when given, must name that tenant.
       const own = await runtime.tenants.byId(principal.tenantId);
@@ -110,7 +117,9 @@ export function createIngestService(
 
   /** 429 (over the tenant's fair share) or 503 (full, stopping, storage failed), with Retry-After. */
   function unavailable(err: IngestUnavailableError): HttpProblem {
-    return new HttpProblem(err.reason === 'fair_share' ? 429 : 503, err.message, { headers: { 'Retry-After': String(err.retryAfterSeconds) } });
+    return new HttpProblem(err.reason === 'fair_share' ? 429 : 503, err.message, {
+      headers: { 'Retry-After': String(err.retryAfterSeconds) },
+    });
   }
 
   /**
@@ -143,7 +152,8 @@ export function createIngestService(
 
     const unmetered = new Set<string>();
     const metersOf = new Map<string, readonly Meter[]>();
-    for (const type of new Set(events.map((e) => e?.type))) if (type !== undefined) metersOf.set(type, await runtime.meters.forEventType(type));
+    for (const type of new Set(events.map((e) => e?.type)))
+      if (type !== undefined) metersOf.set(type, await runtime.meters.forEventType(type));
     for (const [i, e] of events.entries()) {
       if (!e) continue;
       const meters = metersOf.get(e.type)!;
@@ -155,7 +165,9 @@ export function createIngestService(
       errors.sort((a, b) => a.index - b.index);
       const first = errors[0]!;
       const more = errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? 's' : ''})` : '';
-      throw new HttpProblem(400, `${first.field}: ${first.message}${more}; nothing from this request was written`, { errors: errors.slice(0, MAX_LISTED_ERRORS) });
+      throw new HttpProblem(400, `${first.field}: ${first.message}${more}; nothing from this request was written`, {
+        errors: errors.slice(0, MAX_LISTED_ERRORS),
+      });
     }
 
     const rows = events.map((e, i) => ({
@@ -189,7 +201,10 @@ export function createIngestService(
         opts.ticks.record(tenantId, type, n);
       }
     }
-    const warnings: IngestWarning[] = [...unmetered].map((type) => ({ type, message: `no meter uses event type "${type}": the events are stored but count for nothing until a meter reads them` }));
+    const warnings: IngestWarning[] = [...unmetered].map((type) => ({
+      type,
+      message: `no meter uses event type "${type}": the events are stored but count for nothing until a meter reads them`,
+    }));
     warnings.push(...(await lateUsage(events as UsageEvent[], tenants as string[])));
     return { accepted: rows.length, warnings };
   };

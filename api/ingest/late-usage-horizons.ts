@@ -19,6 +19,11 @@ export function createLateUsageHorizons(pg: DatabasePool, ttlMs = 30_000, now: (
     billersOf: (tenantId) =>
       cache.get(tenantId, () =>
         withTenant(pg, tenantId, (tx) =>
-          lateUsageHorizonsRepository.billers(tx, tenantId, new Date(now()), { defaultDays: DEFAULT_LATE_USAGE_DAYS, maxDays: MAX_LATE_USAGE_DAYS }))),
+          lateUsageHorizonsRepository.billers(tx, tenantId, new Date(now()), {
+            defaultDays: DEFAULT_LATE_USAGE_DAYS,
+            maxDays: MAX_LATE_USAGE_DAYS,
+          }),
+        ),
+      ),
   };
 }

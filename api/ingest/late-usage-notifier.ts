@@ -7,7 +7,10 @@
  */
 export type LateUsageNotifier = (subscriptionIds: readonly string[]) => void;
 
-export function createLateUsageNotifier(signal: (subscriptionId: string) => Promise<void>, o: { minIntervalMs?: number; now?: () => number } = {}): LateUsageNotifier {
+export function createLateUsageNotifier(
+  signal: (subscriptionId: string) => Promise<void>,
+  o: { minIntervalMs?: number; now?: () => number } = {},
+): LateUsageNotifier {
   const minIntervalMs = o.minIntervalMs ?? 5_000;
   const now = o.now ?? Date.now;
   const last = new Map<string, number>();

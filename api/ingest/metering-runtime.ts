@@ -27,8 +27,18 @@ export type MeteringRuntime = {
 export const DEFAULT_INGEST_OPTIONS: BatcherOptions = { flushRows: 20_000, flushMs: 20, maxQueueRows: 200_000, flushConcurrency: 2 };
 
 /** Batcher options from the configuration (cli/config: INGEST_*). */
-export function ingestOptionsOf(c: { INGEST_FLUSH_ROWS: number; INGEST_FLUSH_MS: number; INGEST_MAX_QUEUE_ROWS: number; INGEST_FLUSH_CONCURRENCY: number }): BatcherOptions {
-  return { flushRows: c.INGEST_FLUSH_ROWS, flushMs: c.INGEST_FLUSH_MS, maxQueueRows: c.INGEST_MAX_QUEUE_ROWS, flushConcurrency: c.INGEST_FLUSH_CONCURRENCY };
+export function ingestOptionsOf(c: {
+  INGEST_FLUSH_ROWS: number;
+  INGEST_FLUSH_MS: number;
+  INGEST_MAX_QUEUE_ROWS: number;
+  INGEST_FLUSH_CONCURRENCY: number;
+}): BatcherOptions {
+  return {
+    flushRows: c.INGEST_FLUSH_ROWS,
+    flushMs: c.INGEST_FLUSH_MS,
+    maxQueueRows: c.INGEST_MAX_QUEUE_ROWS,
+    flushConcurrency: c.INGEST_FLUSH_CONCURRENCY,
+  };
 }
 
 export function createMeteringRuntime(deps: {

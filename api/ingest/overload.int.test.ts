@@ -31,7 +31,10 @@ async function serve(options: Partial<BatcherOptions>, writer: BatchWriter<Pendi
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   return {
-    api, metering, port, url: `http://127.0.0.1:${port}`,
+    api,
+    metering,
+    port,
+    url: `http://127.0.0.1:${port}`,
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -41,7 +44,11 @@ async function serve(options: Partial<BatcherOptions>, writer: BatchWriter<Pendi
 
 const events = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, type: 'overload_test' }));
 const post = (s: Served, apiKey: string, body: unknown) =>
-  fetch(`${s.url}/api/usage/ingest`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': apiKey }, body: JSON.stringify(body) });
+  fetch(`${s.url}/api/usage/ingest`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+    body: JSON.stringify(body),
+  });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function storedCounts(prefix: string): Promise<Map<string, number>> {
@@ -73,7 +80,13 @@ describe('ingest overload', () => {
       const total = 5_000_000;
       let sent = 0;
       const started = performance.now();
-      const req = httpRequest({ host: '127.0.0.1', port: s.port, method: 'POST', path: '/api/usage/ingest', headers: { 'content-type': 'application/json', 'content-length': total, 'x-api-key': s.api.apiKeys.a } });
+      const req = httpRequest({
+        host: '127.0.0.1',
+        port: s.port,
+        method: 'POST',
+        path: '/api/usage/ingest',
+        headers: { 'content-type': 'application/json', 'content-length': total, 'x-api-key': s.api.apiKeys.a },
+      });
       req.on('error', () => {}); // the request is abandoned below
       const answered = new Promise<IncomingMessage>((resolve) => req.once('response', resolve));
       const chunk = Buffer.alloc(64 * 1024, 0x20);
@@ -104,7 +117,13 @@ describe('ingest overload', () => {
       expect(after.status).toBe(202);
       const metrics = await (await fetch(`${s.url}/metrics`)).text();
       expect(metrics).toContain('meterplane_ingest_requests_refused_unread_total{reason="overloaded"} 2');
-      expect(await storedCounts('full-')).toEqual(new Map([['full-b-0', 1], ['full-b-1', 1], ['full-a2-0', 1]]));
+      expect(await storedCounts('full-')).toEqual(
+        new Map([
+          ['full-b-0', 1],
+          ['full-b-1', 1],
+          ['full-a2-0', 1],
+        ]),
+      );
     } finally {
       release();
       await s.close();
@@ -122,7 +141,11 @@ describe('ingest overload', () => {
       // server kept it open, or open a new one when the server closed it: both must work.
       const body = JSON.stringify([{ id: 'keep-a', type: 'overload_test', data: { blob: 'x'.repeat(5_000_000) } }]);
       for (let i = 0; i < 2; i++) {
-        const res = await fetch(`${s.url}/api/usage/ingest`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': s.api.apiKeys.a }, body });
+        const res = await fetch(`${s.url}/api/usage/ingest`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': s.api.apiKeys.a },
+          body,
+        });
         expect(res.status).toBe(503);
         await res.arrayBuffer();
       }
@@ -147,7 +170,8 @@ describe('ingest overload', () => {
         const batch = events(prefix, n);
         const res = await post(s, tenant === 'A' ? s.api.apiKeys.a : s.api.apiKeys.b, batch);
         const body = await res.json();
-        if (res.status !== 202) expectResponseMatchesSpec('POST', '/api/usage/ingest', { status: res.status, body, headers: Object.fromEntries(res.headers) });
+        if (res.status !== 202)
+          expectResponseMatchesSpec('POST', '/api/usage/ingest', { status: res.status, body, headers: Object.fromEntries(res.headers) });
         outcomes.push({ tenant, ids: batch.map((e) => e.id), status: res.status, retryAfter: res.headers.get('retry-after') });
         return res.status;
       };
@@ -155,21 +179,25 @@ describe('ingest overload', () => {
       // Tenant A floods: 14 clients, 20 events per request (280 rows if all were admitted, more
       // than the whole queue), for at most 3 s and 120 requests each.
       const floodEnds = Date.now() + 3_000;
-      const flood = Promise.all(Array.from({ length: 14 }, async (_, c) => {
-        for (let n = 0; n < 120 && Date.now() < floodEnds; n++) {
-          // A hostile client: it retries far sooner than Retry-After.
-          if ((await send('A', `fs-a${c}-${n}`, 20)) === 429) await sleep(25);
-        }
-      })).finally(() => (floodOver = true));
+      const flood = Promise.all(
+        Array.from({ length: 14 }, async (_, c) => {
+          for (let n = 0; n < 120 && Date.now() < floodEnds; n++) {
+            // A hostile client: it retries far sooner than Retry-After.
+            if ((await send('A', `fs-a${c}-${n}`, 20)) === 429) await sleep(25);
+          }
+        }),
+      ).finally(() => (floodOver = true));
 
       // Tenant B posts while the flood holds the queue more than half full: 2 clients, 5 events
       // per request, at most 40 each.
       const busy = Date.now() + 2_000;
       while (s.metering.batcher.queuedRows() <= 100 && Date.now() < busy) await sleep(5);
       expect(s.metering.batcher.queuedRows()).toBeGreaterThan(100);
-      const fair = Promise.all(Array.from({ length: 2 }, async (_, c) => {
-        for (let n = 0; n < 40 && !floodOver; n++) await send('B', `fs-b${c}-${n}`, 5);
-      }));
+      const fair = Promise.all(
+        Array.from({ length: 2 }, async (_, c) => {
+          for (let n = 0; n < 40 && !floodOver; n++) await send('B', `fs-b${c}-${n}`, 5);
+        }),
+      );
       await Promise.all([flood, fair]);
 
       const a = outcomes.filter((o) => o.tenant === 'A');
@@ -190,7 +218,9 @@ describe('ingest overload', () => {
       // The metrics count each refusal once: early (before the body) or at submit.
       const metrics = await (await fetch(`${s.url}/metrics`)).text();
       const counter = (name: string) => Number(new RegExp(`${name}\\{reason="fair_share"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
-      expect(counter('meterplane_ingest_requests_refused_unread_total') + counter('meterplane_ingest_events_rejected_total') / 20).toBe(refusedA.length);
+      expect(counter('meterplane_ingest_requests_refused_unread_total') + counter('meterplane_ingest_events_rejected_total') / 20).toBe(
+        refusedA.length,
+      );
       expect(s.metering.batcher.queuedRows()).toBe(0);
     } finally {
       await s.close();

@@ -15,14 +15,12 @@ export type TenantDirectory = { bySubject(subject: string): Promise<TenantRef | 
 
 export function createTenantDirectory(pg: DatabasePool, ttlMs = 30_000, missTtlMs = 3_000): TenantDirectory {
   const cache = createTtlCache<string, TenantRef | null>({ ttlMs: (tenant) => (tenant ? ttlMs : missTtlMs) });
-  const ref = (row: { id: string; external_id: string | null } | null | undefined): TenantRef | null => (row ? { id: row.id, externalId: row.external_id } : null);
+  const ref = (row: { id: string; external_id: string | null } | null | undefined): TenantRef | null =>
+    row ? { id: row.id, externalId: row.external_id } : null;
   return {
     bySubject: (subject) =>
-      cache.get(`s:${subject}`, async () =>
-        ref(
-          await withOperator(pg, (tx) => tenantsRepository.findByIdOrExternalId(tx, subject)),
-        ),
-      ),
-    byId: (id) => cache.get(`i:${id}`, async () => (isTenantId(id) ? ref(await withOperator(pg, (tx) => tenantsRepository.findById(tx, id))) : null)),
+      cache.get(`s:${subject}`, async () => ref(await withOperator(pg, (tx) => tenantsRepository.findByIdOrExternalId(tx, subject)))),
+    byId: (id) =>
+      cache.get(`i:${id}`, async () => (isTenantId(id) ? ref(await withOperator(pg, (tx) => tenantsRepository.findById(tx, id))) : null)),
   };
 }

@@ -21,21 +21,49 @@ const WINDOW = { from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' };
 const meters = {
   bytes: { code: 'bytes', name: 'Bytes', eventType: 'transfer', aggregation: 'sum', valueProperty: 'bytes' },
   // Two meters read credit.delta: the net balance counts refunds (negative), gross counts purchases only.
-  creditsNet: { code: 'credits_net', name: 'Credits, net', eventType: 'credit', aggregation: 'sum', valueProperty: 'delta', allowNegative: true },
-  creditsGross: { code: 'credits_gross', name: 'Credits bought', eventType: 'credit', aggregation: 'sum', valueProperty: 'delta', filters: { kind: ['purchase'] } },
+  creditsNet: {
+    code: 'credits_net',
+    name: 'Credits, net',
+    eventType: 'credit',
+    aggregation: 'sum',
+    valueProperty: 'delta',
+    allowNegative: true,
+  },
+  creditsGross: {
+    code: 'credits_gross',
+    name: 'Credits bought',
+    eventType: 'credit',
+    aggregation: 'sum',
+    valueProperty: 'delta',
+    filters: { kind: ['purchase'] },
+  },
   peak: { code: 'peak_seats', name: 'Peak seats', eventType: 'seats', aggregation: 'max', valueProperty: 'seats' },
-  temperature: { code: 'temperature', name: 'Temperature', eventType: 'reading', aggregation: 'latest', valueProperty: 'celsius', allowNegative: true },
+  temperature: {
+    code: 'temperature',
+    name: 'Temperature',
+    eventType: 'reading',
+    aggregation: 'latest',
+    valueProperty: 'celsius',
+    allowNegative: true,
+  },
 };
 
 async function rowsOfIdPrefix(prefix: string): Promise<number> {
-  const rs = await ch.client.query({ query: 'SELECT count() AS n FROM usage_events WHERE startsWith(event_id, {p:String})', query_params: { p: prefix }, format: 'JSONEachRow' });
+  const rs = await ch.client.query({
+    query: 'SELECT count() AS n FROM usage_events WHERE startsWith(event_id, {p:String})',
+    query_params: { p: prefix },
+    format: 'JSONEachRow',
+  });
   return Number((await rs.json<{ n: string }>())[0]!.n);
 }
 
 const ingest = (events: object[]) => api.request.post('/api/usage/ingest').set(key()).send(events);
 
 async function summaryOf(meter: string): Promise<string> {
-  const res = await api.request.get('/api/usage/summary').set(key()).query({ ...WINDOW, meter });
+  const res = await api.request
+    .get('/api/usage/summary')
+    .set(key())
+    .query({ ...WINDOW, meter });
   expect(res.status).toBe(200);
   return res.body.items[0].value;
 }
@@ -54,7 +82,12 @@ describe('value limits at ingest', () => {
   it('accepts the largest allowed value, 10,000 times in one request, and sums it exactly', async () => {
     const one = await ingest([{ id: 'max-1', type: 'transfer', time: TIME, data: { bytes: LARGEST } }]);
     expect(one.status).toBe(202);
-    const batch = Array.from({ length: 10_000 }, (_, i) => ({ id: `max-batch-${i}`, type: 'transfer', time: TIME, data: { bytes: LARGEST } }));
+    const batch = Array.from({ length: 10_000 }, (_, i) => ({
+      id: `max-batch-${i}`,
+      type: 'transfer',
+      time: TIME,
+      data: { bytes: LARGEST },
+    }));
     expect((await ingest(batch)).status).toBe(202);
     // 10,001 × (10^15 − 10^-12): 20 integer digits, far inside an invoice line's 30.
     expect(await summaryOf('bytes')).toBe(new Decimal(LARGEST).times(10_001).toFixed());
@@ -63,7 +96,11 @@ describe('value limits at ingest', () => {
   it.each([
     ['10^15', '1000000000000000', 'must have at most 15 digits before the decimal point (|value| < 10^15) (meter bytes, sum)'],
     ['10^15 as a JSON number', 1e15, 'must have at most 15 digits before the decimal point (|value| < 10^15) (meter bytes, sum)'],
-    ['a 26-digit value (the old limit)', '99999999999999999999999999', 'must have at most 15 digits before the decimal point (|value| < 10^15) (meter bytes, sum)'],
+    [
+      'a 26-digit value (the old limit)',
+      '99999999999999999999999999',
+      'must have at most 15 digits before the decimal point (|value| < 10^15) (meter bytes, sum)',
+    ],
     ['13 decimals', '0.0000000000001', 'must have at most 12 digits after the decimal point (meter bytes, sum)'],
   ])('refuses %s with 400 naming events[i].data.<path>, and writes nothing of the request', async (_name, value, message) => {
     const prefix = `over-${String(value).length}-${typeof value}-`;
@@ -98,7 +135,10 @@ describe('negative values', () => {
 
   it('are refused on max meters too, and zero with a sign is not negative', async () => {
     const res = await ingest([{ id: 'neg-peak-1', type: 'seats', time: TIME, data: { seats: -3 } }]);
-    expect([res.status, res.body.errors]).toEqual([400, [{ index: 0, field: 'events[0].data.seats', message: 'must not be negative (meter peak_seats, max)' }]]);
+    expect([res.status, res.body.errors]).toEqual([
+      400,
+      [{ index: 0, field: 'events[0].data.seats', message: 'must not be negative (meter peak_seats, max)' }],
+    ]);
     expect((await ingest([{ id: 'neg-peak-2', type: 'seats', time: TIME, data: { seats: '-0.00' } }])).status).toBe(202);
     expect(await rowsOfIdPrefix('neg-peak-')).toBe(1);
   });
@@ -115,20 +155,31 @@ describe('negative values', () => {
     expect(await summaryOf('temperature')).toBe('-12.5');
     // The most negative value allowed.
     expect((await ingest([{ id: 'net-3', type: 'credit', time: TIME, data: { delta: `-${LARGEST}`, kind: 'refund' } }])).status).toBe(202);
-    expect((await ingest([{ id: 'net-4', type: 'credit', time: TIME, data: { delta: '-1000000000000000', kind: 'refund' } }])).status).toBe(400);
+    expect((await ingest([{ id: 'net-4', type: 'credit', time: TIME, data: { delta: '-1000000000000000', kind: 'refund' } }])).status).toBe(
+      400,
+    );
   });
 
   it('an event read by two meters is refused unless every meter that counts it allows negatives', async () => {
     // kind purchase: both credits_net (allows) and credits_gross (does not) count it.
     const res = await ingest([{ id: 'both-1', type: 'credit', time: TIME, data: { delta: -1, kind: 'purchase' } }]);
     expect(res.status).toBe(400);
-    expect(res.body.errors).toEqual([{ index: 0, field: 'events[0].data.delta', message: 'must not be negative (meter credits_gross, sum)' }]);
+    expect(res.body.errors).toEqual([
+      { index: 0, field: 'events[0].data.delta', message: 'must not be negative (meter credits_gross, sum)' },
+    ]);
     expect(await rowsOfIdPrefix('both-')).toBe(0);
   });
 });
 
 describe('allowNegative on meters', () => {
-  const refunds = { code: 'refunds', name: 'Refunds', eventType: 'refund', aggregation: 'sum', valueProperty: 'amount', allowNegative: true };
+  const refunds = {
+    code: 'refunds',
+    name: 'Refunds',
+    eventType: 'refund',
+    aggregation: 'sum',
+    valueProperty: 'amount',
+    allowNegative: true,
+  };
 
   it('only an admin sets it: finance, customers and API keys get 403 and no meter is created', async () => {
     for (const headers of [auth(api.tokens.finance), auth(api.tokens.customerA), key()]) {
@@ -145,8 +196,16 @@ describe('allowNegative on meters', () => {
   });
 
   it.each([
-    ['a count meter', { code: 'neg_count', name: 'N', eventType: 'n', aggregation: 'count', allowNegative: true }, 'is only for sum, max, latest, which read numbers'],
-    ['a unique_count meter', { code: 'neg_users', name: 'N', eventType: 'n', aggregation: 'unique_count', valueProperty: 'user', allowNegative: true }, 'is only for sum, max, latest, which read numbers'],
+    [
+      'a count meter',
+      { code: 'neg_count', name: 'N', eventType: 'n', aggregation: 'count', allowNegative: true },
+      'is only for sum, max, latest, which read numbers',
+    ],
+    [
+      'a unique_count meter',
+      { code: 'neg_users', name: 'N', eventType: 'n', aggregation: 'unique_count', valueProperty: 'user', allowNegative: true },
+      'is only for sum, max, latest, which read numbers',
+    ],
     ['a non-boolean', { ...refunds, code: 'neg_text', allowNegative: 'true' }, 'must be true or false'],
   ])('refuses it on %s with 400 naming allowNegative', async (_name, body, message) => {
     const res = await api.request.post('/api/meters').set(auth(api.tokens.admin)).send(body);

@@ -16,14 +16,18 @@ export function createInvoiceNowService(deps: { invoices: InvoicesService; subsc
   return {
     async generate(scope: Scope, subscriptionId: string, idempotencyKey: string | null): Promise<InvoiceNowOutcome> {
       const claim = idempotencyKey === null ? null : await invoices.claimInvoiceNowKey(scope, subscriptionId, idempotencyKey);
-      if (claim?.issued && claim.issued.status !== 'draft') return { invoiceId: claim.invoiceId, pending: false, invoice: await invoices.get(scope, claim.invoiceId) };
+      if (claim?.issued && claim.issued.status !== 'draft')
+        return { invoiceId: claim.invoiceId, pending: false, invoice: await invoices.get(scope, claim.invoiceId) };
       const outcome = await deps.subscriptions.invoiceNow(scope, subscriptionId, deps.waitMs, claim?.invoiceId);
       if (outcome.pending) return { invoiceId: outcome.invoiceId, pending: true };
       if (outcome.result?.status === 'nothing_to_invoice') {
         throw new HttpProblem(409, 'nothing to invoice: no late usage has arrived since the last invoice of this canceled subscription');
       }
       if (outcome.result?.status === 'billing_failed') {
-        throw new HttpProblem(409, 'the invoice could not be issued: its amounts are larger than an invoice can hold, or its rating broke a billing rule; the billing_failed alert raised says which, and the window was not billed');
+        throw new HttpProblem(
+          409,
+          'the invoice could not be issued: its amounts are larger than an invoice can hold, or its rating broke a billing rule; the billing_failed alert raised says which, and the window was not billed',
+        );
       }
       return { invoiceId: outcome.invoiceId, pending: false, invoice: await invoices.get(scope, outcome.invoiceId) };
     },

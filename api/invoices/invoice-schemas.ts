@@ -6,7 +6,14 @@ import { CREDIT_ENTRY_KINDS } from '../../db/postgres/credits-repository.ts';
 import { INVOICE_LINE_TYPES, amountDue } from '../../domain/billing/index.ts';
 import { problemSchema } from '../http/problem.ts';
 
-const tierSchema = z.object({ tier: z.number().int(), upTo: z.string().nullable(), quantity: z.string(), unitPrice: z.string(), flatFee: z.string(), amount: z.string() });
+const tierSchema = z.object({
+  tier: z.number().int(),
+  upTo: z.string().nullable(),
+  quantity: z.string(),
+  unitPrice: z.string(),
+  flatFee: z.string(),
+  amount: z.string(),
+});
 
 export const invoiceLineSchema = z
   .object({
@@ -91,7 +98,9 @@ export function toInvoice(row: InvoiceRow, lines: readonly InvoiceLineRow[]): In
       amount: money(l.amount_minor),
       ...(l.plan_id !== null ? { planId: l.plan_id } : {}),
       ...(l.plan_version !== null ? { planVersion: l.plan_version } : {}),
-      ...(l.usage_from && l.usage_to ? { usage: { from: l.usage_from.toISOString(), to: l.usage_to.toISOString(), eventCount: String(l.event_count ?? 0n) } } : {}),
+      ...(l.usage_from && l.usage_to
+        ? { usage: { from: l.usage_from.toISOString(), to: l.usage_to.toISOString(), eventCount: String(l.event_count ?? 0n) } }
+        : {}),
     })),
     subtotal: money(row.subtotal_minor),
     taxRate: row.tax_rate === null ? null : exact(row.tax_rate),
@@ -120,7 +129,11 @@ export const creditsSchema = z
       .array(
         z.object({
           id: z.uuid(),
-          kind: z.enum(CREDIT_ENTRY_KINDS).describe('overpayment: paid beyond what an invoice owed; voided: paid on an invoice later voided; applied: taken by an invoice'),
+          kind: z
+            .enum(CREDIT_ENTRY_KINDS)
+            .describe(
+              'overpayment: paid beyond what an invoice owed; voided: paid on an invoice later voided; applied: taken by an invoice',
+            ),
           amount: z.string().describe('positive: credit granted; negative: credit applied to invoiceId'),
           currency: z.string(),
           invoiceId: z.uuid(),

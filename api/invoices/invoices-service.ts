@@ -6,7 +6,13 @@ import { invoicesRepository, type InvoiceFilter, type InvoiceRow } from '../../d
 import { paymentsRepository } from '../../db/postgres/payments-repository.ts';
 import { creditsRepository } from '../../db/postgres/credits-repository.ts';
 import { invoiceFacts, writeInvoiceDecision, type ReceivedMoney } from '../../db/postgres/invoice-decisions.ts';
-import { decideInvoice, type InvoiceActor, type InvoiceCommand, type InvoiceRefusal, type Overpayment } from '../../domain/billing/index.ts';
+import {
+  decideInvoice,
+  type InvoiceActor,
+  type InvoiceCommand,
+  type InvoiceRefusal,
+  type Overpayment,
+} from '../../domain/billing/index.ts';
 import { metersRepository } from '../../db/postgres/meters-repository.ts';
 import { invoiceNowKeysRepository } from '../../db/postgres/invoice-now-keys-repository.ts';
 import { subscriptionsRepository } from '../../db/postgres/subscriptions-repository.ts';
@@ -52,7 +58,9 @@ export function createInvoicesService(deps: { pg: DatabasePool; clickhouse: Clic
 
   async function settled(invoice: InvoiceRow, reason: 'paid' | 'void') {
     await tell(dunningWorkflowId(invoice.id), (h) => h.signal(stopDunningSignal, { reason }));
-    await tell(subscriptionWorkflowId(invoice.subscription_id), (h) => h.signal(invoiceSettledSignal, { invoiceId: invoice.id, status: reason }));
+    await tell(subscriptionWorkflowId(invoice.subscription_id), (h) =>
+      h.signal(invoiceSettledSignal, { invoiceId: invoice.id, status: reason }),
+    );
   }
 
   /** Asks the state machine about a locked invoice and writes its decision, or answers its refusal. */
@@ -75,12 +83,27 @@ export function createInvoicesService(deps: { pg: DatabasePool; clickhouse: Clic
     get: one,
 
     /** A page of invoices; their lines only with `withLines` (one more query for the whole page). */
-    async list(scope: Scope, filter: InvoiceFilter & { limit: number; offset: number }, withLines = false): Promise<{ items: InvoiceListItemJson[]; total: number }> {
+    async list(
+      scope: Scope,
+      filter: InvoiceFilter & { limit: number; offset: number },
+      withLines = false,
+    ): Promise<{ items: InvoiceListItemJson[]; total: number }> {
       return withScope(pg, scope, async (tx) => {
         const [rows, total] = await Promise.all([invoicesRepository.list(tx, filter), invoicesRepository.count(tx, filter)]);
         if (!withLines) return { items: rows.map(toInvoiceSummary), total };
-        const lines = await invoicesRepository.linesOf(tx, rows.map((r) => r.id));
-        return { items: rows.map((r) => toInvoice(r, lines.filter((l) => l.invoice_id === r.id))), total };
+        const lines = await invoicesRepository.linesOf(
+          tx,
+          rows.map((r) => r.id),
+        );
+        return {
+          items: rows.map((r) =>
+            toInvoice(
+              r,
+              lines.filter((l) => l.invoice_id === r.id),
+            ),
+          ),
+          total,
+        };
       });
     },
 
@@ -132,7 +155,12 @@ export function createInvoicesService(deps: { pg: DatabasePool; clickhouse: Clic
         if (amount.decimalPlaces() > digits) throw badRequest('amount', `must have at most ${digits} decimals in ${invoice.currency}`);
         const amountMinor = toMinorUnits(amount, invoice.currency);
         const command: InvoiceCommand = { action: 'manual_payment', actor: p.actor, amountMinor, overpayment: p.overpayment ?? 'refuse' };
-        const { invoice: written } = await decideAndWrite(tx, invoice, command, at, { method: 'manual', amountMinor, reference: p.reference, recordedBy: p.recordedBy });
+        const { invoice: written } = await decideAndWrite(tx, invoice, command, at, {
+          method: 'manual',
+          amountMinor,
+          reference: p.reference,
+          recordedBy: p.recordedBy,
+        });
         return { row: written, nowPaid: invoice.status !== 'paid' && written.status === 'paid' };
       });
       if (nowPaid) await settled(row, 'paid');
@@ -148,9 +176,16 @@ export function createInvoicesService(deps: { pg: DatabasePool; clickhouse: Clic
       const subscription = await withScope(pg, scope, (tx) => subscriptionsRepository.findById(tx, subscriptionId));
       if (!subscription) throw notFound('subscription');
       return withTenant(pg, subscription.tenant_id, async (tx) => {
-        const claim = await invoiceNowKeysRepository.claim(tx, { tenantId: subscription.tenant_id, key, subscriptionId, invoiceId: randomUUID() });
+        const claim = await invoiceNowKeysRepository.claim(tx, {
+          tenantId: subscription.tenant_id,
+          key,
+          subscriptionId,
+          invoiceId: randomUUID(),
+        });
         if (claim.subscription_id !== subscriptionId) {
-          throw new HttpProblem(422, 'this Idempotency-Key was already used for another subscription; send a new key for a new request', { errors: [{ field: 'Idempotency-Key', message: 'was used with another request body' }] });
+          throw new HttpProblem(422, 'this Idempotency-Key was already used for another subscription; send a new key for a new request', {
+            errors: [{ field: 'Idempotency-Key', message: 'was used with another request body' }],
+          });
         }
         return { invoiceId: claim.invoice_id, issued: await invoicesRepository.findById(tx, claim.invoice_id) };
       });
@@ -161,7 +196,10 @@ export function createInvoicesService(deps: { pg: DatabasePool; clickhouse: Clic
       const tenantId = resolveTenant(principal, requested);
       return withOperator(pg, async (tx) => {
         if (!(await tenantsRepository.findById(tx, tenantId))) throw notFound('tenant');
-        const [balances, entries] = await Promise.all([creditsRepository.balances(tx, tenantId), creditsRepository.entries(tx, tenantId, CREDIT_ENTRIES_SHOWN)]);
+        const [balances, entries] = await Promise.all([
+          creditsRepository.balances(tx, tenantId),
+          creditsRepository.entries(tx, tenantId, CREDIT_ENTRIES_SHOWN),
+        ]);
         const money = (minor: bigint, currency: string) => formatAmount(fromMinorUnits(minor, currency), currency);
         return {
           tenantId,
@@ -191,7 +229,13 @@ export function createInvoicesService(deps: { pg: DatabasePool; clickhouse: Clic
       if (!line.meter || !line.usage_from || !line.usage_to) throw badRequest('line', 'is not a usage or adjustment line');
       const meter = await metersRepository.findByCode(pg, line.meter);
       if (!meter) throw notFound('meter');
-      const events = await listMeterEvents(deps.clickhouse, { tenantId: invoice.tenant_id, meter, from: line.usage_from, to: line.usage_to, limit: MAX_DRILL_DOWN_EVENTS });
+      const events = await listMeterEvents(deps.clickhouse, {
+        tenantId: invoice.tenant_id,
+        meter,
+        from: line.usage_from,
+        to: line.usage_to,
+        limit: MAX_DRILL_DOWN_EVENTS,
+      });
       return {
         invoiceId: id,
         line: position,
@@ -203,7 +247,6 @@ export function createInvoicesService(deps: { pg: DatabasePool; clickhouse: Clic
         events,
       };
     },
-
   };
 }
 

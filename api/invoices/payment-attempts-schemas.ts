@@ -16,8 +16,15 @@ export const paymentAttemptsResponse = z
         completedAt: z.iso.datetime().nullable(),
       }),
     ),
-    nextRetryAt: z.iso.datetime().nullable().describe('when dunning tries next, from the live dunning workflow; null when it has ended or none runs'),
-    dunning: z.enum(['running', 'ended', 'none', 'unknown']).describe('running: the dunning workflow answered; ended: it has finished; none: no dunning was started; unknown: Temporal or its worker did not answer (within 2 s)'),
+    nextRetryAt: z.iso
+      .datetime()
+      .nullable()
+      .describe('when dunning tries next, from the live dunning workflow; null when it has ended or none runs'),
+    dunning: z
+      .enum(['running', 'ended', 'none', 'unknown'])
+      .describe(
+        'running: the dunning workflow answered; ended: it has finished; none: no dunning was started; unknown: Temporal or its worker did not answer (within 2 s)',
+      ),
   })
   .meta({ id: 'PaymentAttempts' });
 export type PaymentAttempts = z.infer<typeof paymentAttemptsResponse>;

@@ -5,8 +5,15 @@ import { expectResponseMatchesSpec } from '../../test/harness/openapi-responses.
 const env = useTestEnvironment();
 const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
-
-const tokens = { code: 'llm_tokens', name: 'LLM tokens', eventType: 'llm.completion', aggregation: 'sum', valueProperty: 'usage.total_tokens', filters: { region: ['eu', 1] }, groupBy: ['model'] };
+const tokens = {
+  code: 'llm_tokens',
+  name: 'LLM tokens',
+  eventType: 'llm.completion',
+  aggregation: 'sum',
+  valueProperty: 'usage.total_tokens',
+  filters: { region: ['eu', 1] },
+  groupBy: ['model'],
+};
 
 describe('meters', () => {
   it('an admin defines a meter; every signed-in role reads it', async () => {
@@ -31,9 +38,24 @@ describe('meters', () => {
   });
 
   it.each([
-    ['sum without valueProperty', { ...tokens, code: 'x1', valueProperty: undefined }, 'valueProperty', 'is required for the sum aggregation'],
-    ['an unknown aggregation', { ...tokens, code: 'x2', aggregation: 'median' }, 'aggregation', 'must be one of count, sum, max, unique_count, latest'],
-    ['count with a valueProperty', { ...tokens, code: 'x3', aggregation: 'count' }, 'valueProperty', 'must be absent for count, which counts events'],
+    [
+      'sum without valueProperty',
+      { ...tokens, code: 'x1', valueProperty: undefined },
+      'valueProperty',
+      'is required for the sum aggregation',
+    ],
+    [
+      'an unknown aggregation',
+      { ...tokens, code: 'x2', aggregation: 'median' },
+      'aggregation',
+      'must be one of count, sum, max, unique_count, latest',
+    ],
+    [
+      'count with a valueProperty',
+      { ...tokens, code: 'x3', aggregation: 'count' },
+      'valueProperty',
+      'must be absent for count, which counts events',
+    ],
   ])('refuses %s with 400 naming the field', async (_name, body, field, message) => {
     const res = await env.api.request.post('/api/meters').set(auth(env.api.tokens.admin)).send(body);
     expect(res.status).toBe(400);
@@ -42,9 +64,30 @@ describe('meters', () => {
   });
 
   it('only admins define meters; API keys cannot', async () => {
-    expect((await env.api.request.post('/api/meters').set(auth(env.api.tokens.finance)).send({ ...tokens, code: 'f' })).status).toBe(403);
-    expect((await env.api.request.post('/api/meters').set(auth(env.api.tokens.customerA)).send({ ...tokens, code: 'c' })).status).toBe(403);
-    expect((await env.api.request.post('/api/meters').set('X-API-Key', env.api.apiKeys.a).send({ ...tokens, code: 'k' })).status).toBe(403);
+    expect(
+      (
+        await env.api.request
+          .post('/api/meters')
+          .set(auth(env.api.tokens.finance))
+          .send({ ...tokens, code: 'f' })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await env.api.request
+          .post('/api/meters')
+          .set(auth(env.api.tokens.customerA))
+          .send({ ...tokens, code: 'c' })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await env.api.request
+          .post('/api/meters')
+          .set('X-API-Key', env.api.apiKeys.a)
+          .send({ ...tokens, code: 'k' })
+      ).status,
+    ).toBe(403);
     expect((await env.api.request.post('/api/meters').send({ ...tokens, code: 'n' })).status).toBe(401);
   });
 
@@ -54,9 +97,22 @@ describe('meters', () => {
 
   it('documents the routes in the OpenAPI document', async () => {
     const doc = await env.api.request.get('/api/openapi.json');
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/meters', '/api/meters/{code}', '/api/usage/ingest', '/api/events', '/api/usage/summary', '/api/usage/timeseries']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/meters',
+        '/api/meters/{code}',
+        '/api/usage/ingest',
+        '/api/events',
+        '/api/usage/summary',
+        '/api/usage/timeseries',
+      ]),
+    );
     const ingest = doc.body.paths['/api/usage/ingest'].post;
-    expect(Object.keys(ingest.requestBody.content)).toEqual(['application/cloudevents+json', 'application/cloudevents-batch+json', 'application/json']);
+    expect(Object.keys(ingest.requestBody.content)).toEqual([
+      'application/cloudevents+json',
+      'application/cloudevents-batch+json',
+      'application/json',
+    ]);
     expect(Object.keys(ingest.responses)).toEqual(expect.arrayContaining(['202', '400', '413', '503']));
   });
 });

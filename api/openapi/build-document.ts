@@ -31,7 +31,10 @@ function rewriteRefs(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(rewriteRefs);
   if (node && typeof node === 'object') {
     return Object.fromEntries(
-      Object.entries(node).map(([k, v]) => [k, k === '$ref' && typeof v === 'string' ? v.replace('#/$defs/', '#/components/schemas/') : rewriteRefs(v)]),
+      Object.entries(node).map(([k, v]) => [
+        k,
+        k === '$ref' && typeof v === 'string' ? v.replace('#/$defs/', '#/components/schemas/') : rewriteRefs(v),
+      ]),
     );
   }
   return node;
@@ -48,7 +51,13 @@ function parameters(route: RouteDef, components: Record<string, JsonSchema>) {
     const props = (json.properties ?? {}) as Record<string, JsonSchema>;
     const required = new Set((json.required ?? []) as string[]);
     for (const [name, s] of Object.entries(props)) {
-      out.push({ name, in: where, required: where === 'path' || required.has(name), schema: s, ...(s.description ? { description: s.description } : {}) });
+      out.push({
+        name,
+        in: where,
+        required: where === 'path' || required.has(name),
+        schema: s,
+        ...(s.description ? { description: s.description } : {}),
+      });
     }
   };
   add('path', route.params);
@@ -82,12 +91,28 @@ export function buildOpenApiDocument(routes: readonly RouteDef[], info: { versio
       security: security(route),
       parameters: parameters(route, components),
       responses: Object.fromEntries(
-        Object.entries({ ...frameResponses(route), ...route.responses }).sort(([a], [b]) => Number(a) - Number(b)).map(([status, r]) => {
-          const isProblem = Number(status) >= 400;
-          const contentType = r.contentType ?? (isProblem ? 'application/problem+json' : 'application/json');
-          const schema = r.schema ? toSchema(r.schema, 'output', components) : isProblem ? { $ref: '#/components/schemas/Problem' } : undefined;
-          return [status, { description: r.description, ...(schema ? { content: { [contentType]: { schema } } } : contentType !== 'application/json' ? { content: { [contentType]: {} } } : {}) }];
-        }),
+        Object.entries({ ...frameResponses(route), ...route.responses })
+          .sort(([a], [b]) => Number(a) - Number(b))
+          .map(([status, r]) => {
+            const isProblem = Number(status) >= 400;
+            const contentType = r.contentType ?? (isProblem ? 'application/problem+json' : 'application/json');
+            const schema = r.schema
+              ? toSchema(r.schema, 'output', components)
+              : isProblem
+                ? { $ref: '#/components/schemas/Problem' }
+                : undefined;
+            return [
+              status,
+              {
+                description: r.description,
+                ...(schema
+                  ? { content: { [contentType]: { schema } } }
+                  : contentType !== 'application/json'
+                    ? { content: { [contentType]: {} } }
+                    : {}),
+              },
+            ];
+          }),
       ),
     };
     if (route.body) {
@@ -99,7 +124,15 @@ export function buildOpenApiDocument(routes: readonly RouteDef[], info: { versio
         content: Object.fromEntries(
           types.map((t) => {
             const forType = Object.entries(examples).filter(([, e]) => (e.contentType ?? 'application/json') === t);
-            return [t, { schema, ...(forType.length ? { examples: Object.fromEntries(forType.map(([k, e]) => [k, { summary: e.summary, value: e.value }])) } : {}) }];
+            return [
+              t,
+              {
+                schema,
+                ...(forType.length
+                  ? { examples: Object.fromEntries(forType.map(([k, e]) => [k, { summary: e.summary, value: e.value }])) }
+                  : {}),
+              },
+            ];
           }),
         ),
       };

@@ -8,7 +8,17 @@ import pkg from '../../package.json' with { type: 'json' };
  * definitions only close over their deps, so placeholders that fail on use suffice.
  */
 export function openApiDocumentOfRoutes() {
-  const unavailable = new Proxy({}, { get: (_t, p) => (p === 'then' ? undefined : () => { throw new Error('not available while generating the document'); }) });
+  const unavailable = new Proxy(
+    {},
+    {
+      get: (_t, p) =>
+        p === 'then'
+          ? undefined
+          : () => {
+              throw new Error('not available while generating the document');
+            },
+    },
+  );
   const deps = new Proxy({}, { get: () => unavailable }) as unknown as RouteDeps;
   return buildOpenApiDocument(buildRoutes(deps), { version: pkg.version });
 }

@@ -9,10 +9,19 @@ import { openApiDocumentOfRoutes } from './document-of-routes.ts';
 import { toOpenApiPath } from './build-document.ts';
 
 const root = join(import.meta.dirname, '../..');
-const unused = new Proxy({}, { get: () => { throw new Error('not used by this test'); } });
+const unused = new Proxy(
+  {},
+  {
+    get: () => {
+      throw new Error('not used by this test');
+    },
+  },
+);
 const app = createApp({
   logger: pino({ level: 'silent' }),
-  pg: unused, clickhouse: unused, temporal: unused,
+  pg: unused,
+  clickhouse: unused,
+  temporal: unused,
   auth: { jwtSecret: 'x'.repeat(40), issuer: 'meterplane', audience: 'meterplane', ttlSeconds: 3600 },
 } as unknown as AppDeps);
 const document = openApiDocumentOfRoutes();
@@ -52,11 +61,16 @@ describe('the OpenAPI document', () => {
   it('declares security, tags and the problem+json shape', () => {
     expect(Object.keys(document.components.securitySchemes).sort()).toEqual(['apiKeyBearer', 'apiKeyHeader', 'bearerJwt']);
     expect(document.components.schemas.Problem).toMatchObject({ type: 'object', required: expect.arrayContaining(['status', 'detail']) });
-    const ops = Object.values(document.paths).flatMap((p) => Object.values(p)) as { tags: string[]; operationId: string; responses: Record<string, { content?: Record<string, unknown> }> }[];
+    const ops = Object.values(document.paths).flatMap((p) => Object.values(p)) as {
+      tags: string[];
+      operationId: string;
+      responses: Record<string, { content?: Record<string, unknown> }>;
+    }[];
     for (const op of ops) {
       expect(op.tags.length, op.operationId).toBe(1);
       for (const [status, r] of Object.entries(op.responses)) {
-        if (Number(status) >= 400) expect(Object.keys(r.content ?? {}), `${op.operationId} ${status}`).toEqual(['application/problem+json']);
+        if (Number(status) >= 400)
+          expect(Object.keys(r.content ?? {}), `${op.operationId} ${status}`).toEqual(['application/problem+json']);
       }
     }
     const ids = ops.map((o) => o.operationId);

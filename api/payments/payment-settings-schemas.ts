@@ -4,26 +4,52 @@ import type { PaymentSettingsRow } from '../../db/postgres/payments-repository.t
 export const tenantIdParams = z.strictObject({ tenantId: z.uuid() });
 
 export const paymentSettingsSchema = z
-  .object({ tenantId: z.uuid(), gateway: z.string(), declineFirstAttempts: z.number().int(), transientFailuresPerAttempt: z.number().int(), chargeDelayMs: z.number().int() })
+  .object({
+    tenantId: z.uuid(),
+    gateway: z.string(),
+    declineFirstAttempts: z.number().int(),
+    transientFailuresPerAttempt: z.number().int(),
+    chargeDelayMs: z.number().int(),
+  })
   .meta({ id: 'PaymentSettings' });
 export type PaymentSettings = z.infer<typeof paymentSettingsSchema>;
 
 export const paymentSettingsBody = z.strictObject({
   gateway: z.enum(['builtin']).default('builtin'),
-  declineFirstAttempts: z.number().int().min(0).max(100).default(0).describe('built-in gateway: decline the first N attempts of each invoice'),
-  transientFailuresPerAttempt: z.number().int().min(0).max(10).default(0).describe('built-in gateway: fail each attempt transiently M times first'),
+  declineFirstAttempts: z
+    .number()
+    .int()
+    .min(0)
+    .max(100)
+    .default(0)
+    .describe('built-in gateway: decline the first N attempts of each invoice'),
+  transientFailuresPerAttempt: z
+    .number()
+    .int()
+    .min(0)
+    .max(10)
+    .default(0)
+    .describe('built-in gateway: fail each attempt transiently M times first'),
   chargeDelayMs: z
     .number()
     .int()
     .min(0)
     .max(60_000)
     .default(0)
-    .describe('built-in gateway (a test hook): record each new charge at once, answer it this many ms later, so a charge can be held in flight'),
+    .describe(
+      'built-in gateway (a test hook): record each new charge at once, answer it this many ms later, so a charge can be held in flight',
+    ),
 });
 export type PaymentSettingsInput = z.output<typeof paymentSettingsBody>;
 
 /** What a tenant that never set anything gets: the built-in gateway, which charges at once and never declines. */
-export const defaultPaymentSettings = (tenantId: string): PaymentSettings => ({ tenantId, gateway: 'builtin', declineFirstAttempts: 0, transientFailuresPerAttempt: 0, chargeDelayMs: 0 });
+export const defaultPaymentSettings = (tenantId: string): PaymentSettings => ({
+  tenantId,
+  gateway: 'builtin',
+  declineFirstAttempts: 0,
+  transientFailuresPerAttempt: 0,
+  chargeDelayMs: 0,
+});
 
 export const toPaymentSettings = (row: PaymentSettingsRow): PaymentSettings => ({
   tenantId: row.tenant_id,

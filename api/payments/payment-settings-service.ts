@@ -36,7 +36,8 @@ export function createPaymentSettingsService(deps: { pg: DatabasePool; temporal:
         ...(await invoicesRepository.list(tx, { tenantId, status: 'finalized', limit: OPEN_INVOICES_RETRIED, offset: 0 })),
         ...(await invoicesRepository.list(tx, { tenantId, status: 'payment_failed', limit: OPEN_INVOICES_RETRIED, offset: 0 })),
       ]);
-      for (const invoice of open) await tellWorkflow(deps.temporal, dunningWorkflowId(invoice.id), (h) => h.signal(paymentMethodUpdatedSignal));
+      for (const invoice of open)
+        await tellWorkflow(deps.temporal, dunningWorkflowId(invoice.id), (h) => h.signal(paymentMethodUpdatedSignal));
       return toPaymentSettings(row);
     },
   };

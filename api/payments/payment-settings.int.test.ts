@@ -11,7 +11,11 @@ const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 const path = (tenantId: string) => `/api/tenants/${tenantId}/payment-settings`;
 // Operator scope: row-level security would show an unscoped count nothing at all.
 const storedRows = (tenantId: string) =>
-  withOperator(env.db.pool, (tx) => tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM tenant_payment_settings WHERE tenant_id = ${tenantId}`));
+  withOperator(env.db.pool, (tx) =>
+    tx.oneFirst(
+      sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM tenant_payment_settings WHERE tenant_id = ${tenantId}`,
+    ),
+  );
 
 describe('payment settings', () => {
   it('a tenant that never set any reads the defaults, and its customer reads them too', async () => {
@@ -20,7 +24,13 @@ describe('payment settings', () => {
       const res = await env.api.request.get(path(b.id)).set(auth(token));
       expect(res.status).toBe(200);
       expectResponseMatchesSpec('GET', path(b.id), res);
-      expect(res.body).toEqual({ tenantId: b.id, gateway: 'builtin', declineFirstAttempts: 0, transientFailuresPerAttempt: 0, chargeDelayMs: 0 });
+      expect(res.body).toEqual({
+        tenantId: b.id,
+        gateway: 'builtin',
+        declineFirstAttempts: 0,
+        transientFailuresPerAttempt: 0,
+        chargeDelayMs: 0,
+      });
     }
   });
 
@@ -37,7 +47,10 @@ describe('payment settings', () => {
     const ok = await env.api.request.put(path(a.id)).set(auth(env.api.tokens.finance)).send(largest);
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject(largest);
-    const bad = await env.api.request.put(path(a.id)).set(auth(env.api.tokens.finance)).send({ ...largest, chargeDelayMs: 60_001 });
+    const bad = await env.api.request
+      .put(path(a.id))
+      .set(auth(env.api.tokens.finance))
+      .send({ ...largest, chargeDelayMs: 60_001 });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['chargeDelayMs']);
     expect((await env.api.request.get(path(a.id)).set(auth(env.api.tokens.finance))).body).toMatchObject(largest);

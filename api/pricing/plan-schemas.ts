@@ -8,7 +8,9 @@ import { positiveInteger, positiveIntegerText } from '../http/integer-schemas.ts
 export const planBody = planSchema.extend({
   visibility: planVisibilitySchema
     .optional()
-    .describe('public: every signed-in user may read it; private: admin, finance and the tenants that use it. Default private on create; kept as it is when omitted on update'),
+    .describe(
+      'public: every signed-in user may read it; private: admin, finance and the tenants that use it. Default private on create; kept as it is when omitted on update',
+    ),
 });
 
 export const planIdParams = z.strictObject({ id: z.uuid('must be a plan id (uuid)') });
@@ -22,7 +24,9 @@ export const planResponse = z
     id: z.uuid(),
     version: z.number().int().describe('the version shown'),
     latestVersion: z.number().int(),
-    visibility: z.enum(PLAN_VISIBILITIES).describe("of the plan (every version): private plans are shown to customers only in the versions they use"),
+    visibility: z
+      .enum(PLAN_VISIBILITIES)
+      .describe('of the plan (every version): private plans are shown to customers only in the versions they use'),
     inUse: z.boolean().describe('true once a subscription uses this version; a change then creates a new version'),
     code: z.string(),
     name: z.string(),
@@ -55,11 +59,21 @@ const meterCode = z.string().min(1).max(200);
 
 export const quoteBody = z.strictObject({
   usage: z.record(meterCode, nonNegativeDecimalString).default({}).describe('usage per meter code for one period, as decimal strings'),
-  tenantId: z.uuid('must be a tenant id (uuid)').optional().describe("tax comes from this tenant's taxRate; customers may only name their own tenant"),
+  tenantId: z
+    .uuid('must be a tenant id (uuid)')
+    .optional()
+    .describe("tax comes from this tenant's taxRate; customers may only name their own tenant"),
   version: positiveInteger().optional().describe('quote a specific plan version (default: the latest)'),
 });
 
-const quoteTier = z.object({ tier: z.number().int(), upTo: z.string().nullable(), quantity: z.string(), unitPrice: z.string(), flatFee: z.string(), amount: z.string() });
+const quoteTier = z.object({
+  tier: z.number().int(),
+  upTo: z.string().nullable(),
+  quantity: z.string(),
+  unitPrice: z.string(),
+  flatFee: z.string(),
+  amount: z.string(),
+});
 
 export const quoteResponse = z
   .object({
@@ -69,7 +83,9 @@ export const quoteResponse = z
     taxRate: z.string(),
     currency: z.string(),
     baseFee: z.string(),
-    lines: z.array(z.object({ meter: z.string(), model: z.string(), quantity: z.string(), amount: z.string(), tiers: z.array(quoteTier).optional() })),
+    lines: z.array(
+      z.object({ meter: z.string(), model: z.string(), quantity: z.string(), amount: z.string(), tiers: z.array(quoteTier).optional() }),
+    ),
     subtotal: z.string().describe('rounded base fee + the rounded lines'),
     tax: z.string().describe('round(subtotal × taxRate)'),
     total: z.string().describe('subtotal + tax'),

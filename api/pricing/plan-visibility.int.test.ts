@@ -19,7 +19,12 @@ let temporal: TestWorkflowEnvironment;
 let api: TestApi;
 const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 const plan = (code: string, baseFee: string): PlanInput => ({
-  code, name: code, currency: 'USD', interval: 'month', baseFee, charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.5' }],
+  code,
+  name: code,
+  currency: 'USD',
+  interval: 'month',
+  baseFee,
+  charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.5' }],
 });
 
 let pub: { id: string };
@@ -29,7 +34,11 @@ let subscriptionId: string;
 let selfService: string;
 
 const get = (path: string, token: string) => api.request.get(path).set(auth(token));
-const quote = (id: string, token: string, body: object = {}) => api.request.post(`/api/pricing/plans/${id}/quote`).set(auth(token)).send({ usage: { calls: '10' }, ...body });
+const quote = (id: string, token: string, body: object = {}) =>
+  api.request
+    .post(`/api/pricing/plans/${id}/quote`)
+    .set(auth(token))
+    .send({ usage: { calls: '10' }, ...body });
 const codes = (res: { body: { items: { code: string }[] } }) => res.body.items.map((p) => p.code);
 
 beforeAll(async () => {
@@ -44,13 +53,18 @@ beforeAll(async () => {
   pub = await create({ ...plan('pub', '10'), visibility: 'public' });
   subscribed = await create(plan('subscribed', '20'));
   other = await create({ ...plan('other', '30'), visibility: 'private' });
-  const sub = await api.request.post('/api/subscriptions').set(auth(api.tokens.admin)).send({ tenantId: api.tenants.a.id, planId: subscribed.id });
+  const sub = await api.request
+    .post('/api/subscriptions')
+    .set(auth(api.tokens.admin))
+    .send({ tenantId: api.tenants.a.id, planId: subscribed.id });
   expect(sub.status, JSON.stringify(sub.body)).toBe(201);
   subscriptionId = sub.body.id;
   // and then a price change, which (the version being in use) becomes version 2
   const changed = await api.request.put(`/api/pricing/plans/${subscribed.id}`).set(auth(api.tokens.admin)).send(plan('subscribed', '25'));
   expect(changed.body).toMatchObject({ version: 2, visibility: 'private' });
-  const reg = await api.request.post('/api/auth/register').send({ email: 'fresh@example.test', password: 'long enough pw', tenantName: 'Fresh Co' });
+  const reg = await api.request
+    .post('/api/auth/register')
+    .send({ email: 'fresh@example.test', password: 'long enough pw', tenantName: 'Fresh Co' });
   expect(reg.status).toBe(201);
   selfService = reg.body.token;
 });
@@ -120,10 +134,23 @@ describe('a customer subscribed to a private plan', () => {
     await withTenant(db.pool, api.tenants.a.id, async (tx) => {
       const row = (await subscriptionsRepository.findById(tx, subscriptionId))!;
       await subscriptionsRepository.applyStatus(tx, subscriptionId, {
-        seq: Number(row.status_seq) + 1, planId: row.plan_id, planVersion: row.plan_version, status: row.status,
-        currentPeriodStart: row.current_period_start, currentPeriodEnd: row.current_period_end, nextInvoiceAt: row.next_invoice_at,
-        lastInvoiceId: row.last_invoice_id, canceledAt: row.canceled_at,
-        pendingChange: { type: 'change_plan', effective: 'period_end', planId: subscribed.id, version: 2, code: 'subscribed', at: '2030-01-01T00:00:00.000Z' },
+        seq: Number(row.status_seq) + 1,
+        planId: row.plan_id,
+        planVersion: row.plan_version,
+        status: row.status,
+        currentPeriodStart: row.current_period_start,
+        currentPeriodEnd: row.current_period_end,
+        nextInvoiceAt: row.next_invoice_at,
+        lastInvoiceId: row.last_invoice_id,
+        canceledAt: row.canceled_at,
+        pendingChange: {
+          type: 'change_plan',
+          effective: 'period_end',
+          planId: subscribed.id,
+          version: 2,
+          code: 'subscribed',
+          at: '2030-01-01T00:00:00.000Z',
+        },
       });
     });
     const versions = await get(`/api/pricing/plans/${subscribed.id}/versions`, api.tokens.customerA);
@@ -154,22 +181,34 @@ describe('setting visibility', () => {
     expect(created.body.visibility).toBe('private');
     expect((await get(`/api/pricing/plans/${created.body.id}`, selfService)).status).toBe(404);
 
-    const published = await api.request.put(`/api/pricing/plans/${created.body.id}`).set(auth(api.tokens.admin)).send({ ...plan('later', '5'), visibility: 'public' });
+    const published = await api.request
+      .put(`/api/pricing/plans/${created.body.id}`)
+      .set(auth(api.tokens.admin))
+      .send({ ...plan('later', '5'), visibility: 'public' });
     expect(published.body).toMatchObject({ visibility: 'public', version: 1 });
     expect((await get(`/api/pricing/plans/${created.body.id}`, selfService)).status).toBe(200);
 
     const repriced = await api.request.put(`/api/pricing/plans/${created.body.id}`).set(auth(api.tokens.admin)).send(plan('later', '6'));
     expect(repriced.body).toMatchObject({ visibility: 'public', baseFee: '6' });
 
-    await api.request.put(`/api/pricing/plans/${created.body.id}`).set(auth(api.tokens.admin)).send({ ...plan('later', '6'), visibility: 'private' });
+    await api.request
+      .put(`/api/pricing/plans/${created.body.id}`)
+      .set(auth(api.tokens.admin))
+      .send({ ...plan('later', '6'), visibility: 'private' });
     expect((await get(`/api/pricing/plans/${created.body.id}`, selfService)).status).toBe(404);
   });
 
   it('refuses an unknown visibility with 400 naming the field, and writes nothing', async () => {
-    const bad = await api.request.post('/api/pricing/plans').set(auth(api.tokens.admin)).send({ ...plan('secret-plan', '1'), visibility: 'secret' });
+    const bad = await api.request
+      .post('/api/pricing/plans')
+      .set(auth(api.tokens.admin))
+      .send({ ...plan('secret-plan', '1'), visibility: 'secret' });
     expect(bad.status).toBe(400);
     expect(bad.body.errors).toEqual([{ field: 'visibility', message: 'must be "public" or "private"' }]);
-    const put = await api.request.put(`/api/pricing/plans/${other.id}`).set(auth(api.tokens.admin)).send({ ...plan('other', '99'), visibility: 'PUBLIC' });
+    const put = await api.request
+      .put(`/api/pricing/plans/${other.id}`)
+      .set(auth(api.tokens.admin))
+      .send({ ...plan('other', '99'), visibility: 'PUBLIC' });
     expect(put.status).toBe(400);
     const after = await get(`/api/pricing/plans/${other.id}`, api.tokens.admin);
     expect(after.body).toMatchObject({ visibility: 'private', baseFee: '30' });
@@ -178,7 +217,10 @@ describe('setting visibility', () => {
 
   it('only admins set it', async () => {
     for (const token of [api.tokens.finance, api.tokens.customerA]) {
-      const res = await api.request.put(`/api/pricing/plans/${other.id}`).set(auth(token)).send({ ...plan('other', '30'), visibility: 'public' });
+      const res = await api.request
+        .put(`/api/pricing/plans/${other.id}`)
+        .set(auth(token))
+        .send({ ...plan('other', '30'), visibility: 'public' });
       expect(res.status).toBe(403);
     }
     expect((await get(`/api/pricing/plans/${other.id}`, selfService)).status).toBe(404);

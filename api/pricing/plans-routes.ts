@@ -13,19 +13,32 @@ export function plansRoutes(deps: { pg: DatabasePool }): RouteDef[] {
   const plans = createPlansService(deps.pg);
   return [
     defineRoute({
-      method: 'post', path: '/pricing/plans', operationId: 'createPlan', tag: 'pricing', access: { roles: ['admin'] },
+      method: 'post',
+      path: '/pricing/plans',
+      operationId: 'createPlan',
+      tag: 'pricing',
+      access: { roles: ['admin'] },
       summary: 'Create a plan (version 1)',
       description: 'Invalid tiers are refused with 400, naming the tier index (e.g. charges.0.tiers.2.upTo).',
       body: { schema: planBody },
-      responses: { 201: { description: 'Created', schema: planResponse }, 400: { description: 'Invalid plan' }, 409: { description: 'code taken' } },
+      responses: {
+        201: { description: 'Created', schema: planResponse },
+        400: { description: 'Invalid plan' },
+        409: { description: 'code taken' },
+      },
       handler: async ({ body }) => {
         const record = await plans.create(body);
         return { status: 201, body: toPlanResponse(record), headers: { Location: `/api/pricing/plans/${record.id}` } };
       },
     }),
     defineRoute({
-      method: 'get', path: '/pricing/plans', operationId: 'listPlans', tag: 'pricing', access: { roles: ROLES },
-      summary: 'List plans: admin and finance every plan (its latest version); a customer public plans and the private versions their tenant uses',
+      method: 'get',
+      path: '/pricing/plans',
+      operationId: 'listPlans',
+      tag: 'pricing',
+      access: { roles: ROLES },
+      summary:
+        'List plans: admin and finance every plan (its latest version); a customer public plans and the private versions their tenant uses',
       description: 'Each plan is shown as the newest version the caller may read.',
       query: z.strictObject(paginationQuery),
       responses: { 200: { description: 'A page of plans', schema: pageOf(planResponse) } },
@@ -35,7 +48,11 @@ export function plansRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       },
     }),
     defineRoute({
-      method: 'get', path: '/pricing/plans/:id', operationId: 'getPlan', tag: 'pricing', access: { roles: ROLES },
+      method: 'get',
+      path: '/pricing/plans/:id',
+      operationId: 'getPlan',
+      tag: 'pricing',
+      access: { roles: ROLES },
       summary: 'One plan: the newest version the caller may read, or ?version=n',
       params: planIdParams,
       query: planVersionQuery,
@@ -46,7 +63,11 @@ export function plansRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       },
     }),
     defineRoute({
-      method: 'get', path: '/pricing/plans/:id/versions', operationId: 'listPlanVersions', tag: 'pricing', access: { roles: ROLES },
+      method: 'get',
+      path: '/pricing/plans/:id/versions',
+      operationId: 'listPlanVersions',
+      tag: 'pricing',
+      access: { roles: ROLES },
       summary: 'The versions of a plan the caller may read, oldest first',
       params: planIdParams,
       responses: { 200: { description: 'The versions', schema: z.object({ items: z.array(planResponse) }) }, 404: { description: hidden } },
@@ -56,7 +77,11 @@ export function plansRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       },
     }),
     defineRoute({
-      method: 'put', path: '/pricing/plans/:id', operationId: 'updatePlan', tag: 'pricing', access: { roles: ['admin'] },
+      method: 'put',
+      path: '/pricing/plans/:id',
+      operationId: 'updatePlan',
+      tag: 'pricing',
+      access: { roles: ['admin'] },
       summary: 'Change a plan',
       description:
         'Replaces the plan definition. While no subscription uses the latest version it is edited in place; ' +
@@ -65,14 +90,22 @@ export function plansRoutes(deps: { pg: DatabasePool }): RouteDef[] {
         'stays as it is when omitted.',
       params: planIdParams,
       body: { schema: planBody },
-      responses: { 200: { description: 'The changed plan (see version)', schema: planResponse }, 400: { description: 'Invalid plan' }, 404: { description: 'No such plan' } },
+      responses: {
+        200: { description: 'The changed plan (see version)', schema: planResponse },
+        400: { description: 'Invalid plan' },
+        404: { description: 'No such plan' },
+      },
       handler: async ({ params, body }) => {
         const record = await plans.update(params.id, body);
         return { status: 200, body: toPlanResponse(record) };
       },
     }),
     defineRoute({
-      method: 'post', path: '/pricing/plans/:id/quote', operationId: 'quotePlan', tag: 'pricing', access: { roles: ROLES },
+      method: 'post',
+      path: '/pricing/plans/:id/quote',
+      operationId: 'quotePlan',
+      tag: 'pricing',
+      access: { roles: ROLES },
       summary: 'Price one period of a plan for the given usage',
       description:
         "Uses domain/pricing's quotePlan, the function billing uses. Tax comes from the tenant's taxRate: the named " +
@@ -81,7 +114,11 @@ export function plansRoutes(deps: { pg: DatabasePool }): RouteDef[] {
         'Usage that prices to more than an invoice can hold (bigint minor units: 92233720368547758.07 USD) is 400, naming usage.<meter>.',
       params: planIdParams,
       body: { schema: quoteBody },
-      responses: { 200: { description: 'The quote', schema: quoteResponse }, 400: { description: 'Invalid usage' }, 404: { description: `${hidden}, or no such tenant` } },
+      responses: {
+        200: { description: 'The quote', schema: quoteResponse },
+        400: { description: 'Invalid usage' },
+        404: { description: `${hidden}, or no such tenant` },
+      },
       handler: async ({ params, body, principal }) => {
         const tenantId = resolveTenantFilter(principal, body.tenantId);
         const quote = await plans.quote(scopeOf(principal), params.id, { usage: body.usage, version: body.version, tenantId });

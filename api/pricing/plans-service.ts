@@ -28,7 +28,9 @@ export function createPlansService(pg: DatabasePool) {
     },
 
     async list(scope: Scope, page: { limit: number; offset: number }) {
-      const [items, total] = await withScope(pg, scope, (tx) => Promise.all([plansRepository.list(tx, scope, page), plansRepository.count(tx, scope)]));
+      const [items, total] = await withScope(pg, scope, (tx) =>
+        Promise.all([plansRepository.list(tx, scope, page), plansRepository.count(tx, scope)]),
+      );
       return { items, total };
     },
 
@@ -59,7 +61,10 @@ export function createPlansService(pg: DatabasePool) {
     /** Tax comes from `tenantId`'s rate (none: 0). The caller has already checked the tenant is theirs to name. */
     async quote(scope: Scope, id: string, input: { usage: Usage; version?: number | undefined; tenantId: string | undefined }) {
       const [record, tenant] = await withScope(pg, scope, (tx) =>
-        Promise.all([plansRepository.findVisible(tx, scope, id, input.version), input.tenantId ? tenantsRepository.findById(tx, input.tenantId) : null]),
+        Promise.all([
+          plansRepository.findVisible(tx, scope, id, input.version),
+          input.tenantId ? tenantsRepository.findById(tx, input.tenantId) : null,
+        ]),
       );
       if (!record) throw notFound('plan');
       if (input.tenantId && !tenant) throw notFound('tenant');

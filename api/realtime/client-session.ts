@@ -29,13 +29,19 @@ export function createClientSessions(o: ClientSessionOptions): (ws: WebSocket, r
   const admit = (c: Conn, caller: Caller, via: string, headers: IncomingHttpHeaders) => {
     const p = caller.principal;
     if (!p || p.kind !== 'user') {
-      o.log.info({ via, reason: p ? 'an API key cannot open a live connection' : 'invalid credential' }, 'WebSocket authentication refused');
+      o.log.info(
+        { via, reason: p ? 'an API key cannot open a live connection' : 'invalid credential' },
+        'WebSocket authentication refused',
+      );
       return c.ws.close(CLOSE_UNAUTHENTICATED, 'authentication required');
     }
     c.principal = p;
     c.credentialHeaders = headers;
     if (caller.expiresAt !== undefined) {
-      const timer = setTimeout(() => c.ws.close(CLOSE_UNAUTHENTICATED, 'session expired'), Math.min(Math.max(0, caller.expiresAt * 1000 - Date.now()), 2 ** 31 - 1));
+      const timer = setTimeout(
+        () => c.ws.close(CLOSE_UNAUTHENTICATED, 'session expired'),
+        Math.min(Math.max(0, caller.expiresAt * 1000 - Date.now()), 2 ** 31 - 1),
+      );
       timer.unref();
       c.timers.push(timer);
     }
@@ -71,7 +77,8 @@ export function createClientSessions(o: ClientSessionOptions): (ws: WebSocket, r
       case 'subscribe': {
         const p = c.principal;
         const ids = message.tenantIds;
-        if (ids && p.role === 'customer' && ids.some((id) => id !== p.tenantId)) return o.registry.reply(c, { type: 'error', message: 'tenant not found' });
+        if (ids && p.role === 'customer' && ids.some((id) => id !== p.tenantId))
+          return o.registry.reply(c, { type: 'error', message: 'tenant not found' });
         c.tenants = ids ? new Set(ids) : null;
         return o.registry.reply(c, { type: 'subscribed', tenantIds: ids });
       }

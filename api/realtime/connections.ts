@@ -37,7 +37,12 @@ export type ConnectionRegistry = {
  * The open connections, with a heartbeat: a ping every `heartbeatMs`, and a connection that
  * did not answer the previous ping is dropped. `onBeat` runs with each heartbeat.
  */
-export function createConnectionRegistry(o: { log: Logger; heartbeatMs: number; maxBufferedBytes: number; onBeat?: () => void }): ConnectionRegistry {
+export function createConnectionRegistry(o: {
+  log: Logger;
+  heartbeatMs: number;
+  maxBufferedBytes: number;
+  onBeat?: () => void;
+}): ConnectionRegistry {
   const conns = new Set<Conn>();
   const drop = (c: Conn, why: string) => {
     o.log.warn({ userId: c.principal?.userId, why }, 'dropping a WebSocket client');
@@ -89,11 +94,14 @@ export function createConnectionRegistry(o: { log: Logger; heartbeatMs: number; 
     authenticated: () => [...conns].filter((c) => c.principal !== null),
     async closeAll(code, reason, graceMs) {
       clearInterval(heartbeat);
-      const closed = [...conns].map((c) => new Promise<void>((resolve) => {
-        if (c.ws.readyState === WebSocket.CLOSED) return resolve();
-        c.ws.once('close', () => resolve());
-        c.ws.close(code, reason);
-      }));
+      const closed = [...conns].map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.ws.readyState === WebSocket.CLOSED) return resolve();
+            c.ws.once('close', () => resolve());
+            c.ws.close(code, reason);
+          }),
+      );
       await Promise.race([Promise.all(closed), new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref())]);
       for (const c of conns) c.ws.terminate();
     },

@@ -41,7 +41,11 @@ describe('malformed upgrade requests to /api/ws', () => {
     ['an upgrade with a bad percent-encoding in the path', 404, { path: '/api/%E0%A4%A' }],
     ['an upgrade with an absolute-form target', 404, { path: 'http://evil.example/api/ws' }],
     ['an Origin that is not a URL with a cookie', 101, { headers: ['Origin: ::::', 'Cookie: mp_session=%E0%A4%A'] }],
-    ['an X-Forwarded-Host that is not a host', 101, { headers: ['Origin: http://a b', 'X-Forwarded-Host: a b, [', 'Cookie: mp_session=x'] }],
+    [
+      'an X-Forwarded-Host that is not a host',
+      101,
+      { headers: ['Origin: http://a b', 'X-Forwarded-Host: a b, [', 'Cookie: mp_session=x'] },
+    ],
   ])('%s: answered %i, and the server keeps serving', async (_name, status, opts) => {
     const x = await upgrade(opts);
     expect(x.status).toBe(status);
@@ -49,9 +53,25 @@ describe('malformed upgrade requests to /api/ws', () => {
   });
 
   it.each<[string, number, string | Buffer]>([
-    ['a header with a control character', 400, `GET /api/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Bad: a\u0001b\r\n\r\n`],
-    ['a header name with a space', 400, `GET /api/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nBad Name: x\r\n\r\n`],
-    ['raw bytes above 0x7f and a NUL in a header value', 400, Buffer.concat([Buffer.from('GET /api/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nCookie: mp_session='), Buffer.from([0xe0, 0xa4, 0xff, 0x00]), Buffer.from('\r\n\r\n')])],
+    [
+      'a header with a control character',
+      400,
+      `GET /api/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Bad: a\u0001b\r\n\r\n`,
+    ],
+    [
+      'a header name with a space',
+      400,
+      `GET /api/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nBad Name: x\r\n\r\n`,
+    ],
+    [
+      'raw bytes above 0x7f and a NUL in a header value',
+      400,
+      Buffer.concat([
+        Buffer.from('GET /api/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nCookie: mp_session='),
+        Buffer.from([0xe0, 0xa4, 0xff, 0x00]),
+        Buffer.from('\r\n\r\n'),
+      ]),
+    ],
     ['a bare LF line ending', 400, 'GET /api/ws HTTP/1.1\nHost: x\nUpgrade: websocket\nConnection: Upgrade\n\n'],
     ['a 64 KiB cookie', 431, upgradeRequest(0, { headers: [`Cookie: mp_session=${'a'.repeat(64 * 1024)}`] })],
     ['a thousand headers', 431, upgradeRequest(0, { headers: Array.from({ length: 1_000 }, (_, i) => `X-H${i}: ${i}`) })],
@@ -65,14 +85,18 @@ describe('malformed upgrade requests to /api/ws', () => {
   it.each<[string, string]>([
     ['cut inside the request line', 'GET /api/w'],
     ['cut inside the headers', `GET /api/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upg`],
-    ['cut before the blank line', `GET /api/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nCookie: mp_session=%E0%A4%A\r\n`],
+    [
+      'cut before the blank line',
+      `GET /api/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nCookie: mp_session=%E0%A4%A\r\n`,
+    ],
   ])('a request %s, then the client hangs up: the server keeps serving', async (_name, request) => {
     await exchange(s.port, [request], { endAfterWrite: true, waitMs: 300 });
     await stillServing(s.port, env.api.tokens.customerA);
   });
 
   it('a client that resets the connection right after the upgrade request: the server keeps serving', async () => {
-    for (let i = 0; i < 20; i += 1) await exchange(s.port, [upgradeRequest(s.port, { headers: ['Cookie: mp_session=%E0%A4%A'] })], { waitMs: 1 });
+    for (let i = 0; i < 20; i += 1)
+      await exchange(s.port, [upgradeRequest(s.port, { headers: ['Cookie: mp_session=%E0%A4%A'] })], { waitMs: 1 });
     await stillServing(s.port, env.api.tokens.customerA);
   });
 });
@@ -111,7 +135,9 @@ describe('hostile first messages and frames on /api/ws', () => {
 
   it('a flood of messages before authentication is cut off (1008), not buffered', async () => {
     // Checking an API key takes a database round trip, so everything behind the first message waits.
-    const flood = Buffer.concat(Array.from({ length: 2_000 }, () => wsFrame(TEXT, JSON.stringify({ type: 'auth', token: 'mp_live_AAAAAAAAAAAAAAAAAAAA' }))));
+    const flood = Buffer.concat(
+      Array.from({ length: 2_000 }, () => wsFrame(TEXT, JSON.stringify({ type: 'auth', token: 'mp_live_AAAAAAAAAAAAAAAAAAAA' }))),
+    );
     const x = await upgrade({}, [flood], 2_000);
     opened(x);
     expect(closeCode(x)).toBe(1008);
@@ -119,7 +145,11 @@ describe('hostile first messages and frames on /api/ws', () => {
   });
 
   it('after authenticating, binary frames and junk get an error reply and the connection stays', async () => {
-    const x = await upgrade({ headers: [`Authorization: Bearer ${env.api.tokens.admin}`] }, [wsFrame(BINARY, Buffer.from([1, 2, 3])), wsFrame(TEXT, 'junk'), wsFrame(TEXT, '{"type":"ping"}')], 700);
+    const x = await upgrade(
+      { headers: [`Authorization: Bearer ${env.api.tokens.admin}`] },
+      [wsFrame(BINARY, Buffer.from([1, 2, 3])), wsFrame(TEXT, 'junk'), wsFrame(TEXT, '{"type":"ping"}')],
+      700,
+    );
     opened(x);
     const types = x.frames.filter((f) => f.opcode === TEXT).map((f) => (JSON.parse(f.payload.toString()) as { type: string }).type);
     expect(types).toEqual(['ready', 'error', 'error', 'pong']);

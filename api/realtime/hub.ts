@@ -62,14 +62,31 @@ export function createRealtimeHub(o: RealtimeHubOptions): RealtimeHub {
   const log = o.logger.child({ component: 'realtime' });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, clientTracking: false });
   const ticks = createTickCoalescer(o.tickIntervalMs ?? 1_000, (event) => registry.broadcast(event));
-  const registry = createConnectionRegistry({ log, heartbeatMs: o.heartbeatMs ?? 30_000, maxBufferedBytes: o.maxBufferedBytes ?? 1024 * 1024, onBeat: ticks.sweep });
+  const registry = createConnectionRegistry({
+    log,
+    heartbeatMs: o.heartbeatMs ?? 30_000,
+    maxBufferedBytes: o.maxBufferedBytes ?? 1024 * 1024,
+    onBeat: ticks.sweep,
+  });
   let listener: EventListener | undefined;
   let attached: { server: Server; onUpgrade: UpgradeListener } | undefined;
   let closing = false;
 
-  const onConnection = createClientSessions({ log, registry, principalOfHeaders: o.principalOfHeaders, allowedOrigins: originSet(o.allowedOrigins), authTimeoutMs: o.authTimeoutMs ?? 5_000, maxQueuedMessages: o.maxQueuedMessages ?? 100 });
+  const onConnection = createClientSessions({
+    log,
+    registry,
+    principalOfHeaders: o.principalOfHeaders,
+    allowedOrigins: originSet(o.allowedOrigins),
+    authTimeoutMs: o.authTimeoutMs ?? 5_000,
+    maxQueuedMessages: o.maxQueuedMessages ?? 100,
+  });
 
-  const revalidation = startSessionRevalidation({ registry, principalOfHeaders: o.principalOfHeaders, intervalMs: o.revalidateMs ?? 1_000, log });
+  const revalidation = startSessionRevalidation({
+    registry,
+    principalOfHeaders: o.principalOfHeaders,
+    intervalMs: o.revalidateMs ?? 1_000,
+    log,
+  });
 
   const deliver = (event: RealtimeEvent) => {
     if (closing) return;

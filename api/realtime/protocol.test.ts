@@ -16,7 +16,13 @@ describe('/api/ws client messages', () => {
 });
 
 describe('who receives a live event', () => {
-  const user = (role: 'admin' | 'finance' | 'customer', tenantId: string | null) => ({ kind: 'user' as const, userId: 'u', email: 'e', role, tenantId });
+  const user = (role: 'admin' | 'finance' | 'customer', tenantId: string | null) => ({
+    kind: 'user' as const,
+    userId: 'u',
+    email: 'e',
+    role,
+    tenantId,
+  });
   it('operators receive every tenant, a customer only their own, an API key nothing', () => {
     expect(mayReceive(user('admin', null), { tenantId: 'a' })).toBe(true);
     expect(mayReceive(user('finance', null), { tenantId: 'b' })).toBe(true);

@@ -10,7 +10,11 @@ import { bearer, useRealtimeEnvironment, type RealtimeServer } from '../../test/
 const env = useRealtimeEnvironment();
 
 const ingest = (apiKey: string, ids: string[], type = 'api_call') =>
-  env.api.request.post('/api/usage/ingest').set('X-API-Key', apiKey).send({ events: ids.map((id) => ({ id, type })) }).expect(202);
+  env.api.request
+    .post('/api/usage/ingest')
+    .set('X-API-Key', apiKey)
+    .send({ events: ids.map((id) => ({ id, type })) })
+    .expect(202);
 
 describe('/api/ws: live updates per role', () => {
   let s: RealtimeServer;
@@ -28,7 +32,11 @@ describe('/api/ws: live updates per role', () => {
 
     // When both tenants post usage
     const posted = Date.now();
-    await Promise.all([ingest(env.api.apiKeys.a, ['a1', 'a2', 'a3']), ingest(env.api.apiKeys.b, ['b1', 'b2']), ingest(env.api.apiKeys.a, ['a4'], 'tokens')]);
+    await Promise.all([
+      ingest(env.api.apiKeys.a, ['a1', 'a2', 'a3']),
+      ingest(env.api.apiKeys.b, ['b1', 'b2']),
+      ingest(env.api.apiKeys.a, ['a4'], 'tokens'),
+    ]);
     // Then A's client gets A's tick within 2 s (counts per event type)
     const tick = await a.next((m) => m.type === 'usage.tick');
     expect(tick.receivedAt - posted).toBeLessThan(2_000);
@@ -40,17 +48,40 @@ describe('/api/ws: live updates per role', () => {
     // When alerts are raised for both tenants (as the scan activity does, through NOTIFY)
     const raisedAt = Date.now();
     const alert = (tenantId: string) => ({
-      tenantId, meter: 'api_call', kind: 'usage_spike' as const, severity: 'warning' as const,
-      windowStart: new Date(raisedAt - 300_000), windowEnd: new Date(raisedAt), observed: '2000', expected: '200', message: 'spike',
+      tenantId,
+      meter: 'api_call',
+      kind: 'usage_spike' as const,
+      severity: 'warning' as const,
+      windowStart: new Date(raisedAt - 300_000),
+      windowEnd: new Date(raisedAt),
+      observed: '2000',
+      expected: '200',
+      message: 'spike',
     });
-    const [alertA] = await Promise.all([raiseAlert(env.db.pool, alert(env.api.tenants.a.id)), raiseAlert(env.db.pool, alert(env.api.tenants.b.id))]);
+    const [alertA] = await Promise.all([
+      raiseAlert(env.db.pool, alert(env.api.tenants.a.id)),
+      raiseAlert(env.db.pool, alert(env.api.tenants.b.id)),
+    ]);
     const created = await a.next((m) => m.type === 'alert.created');
     expect(created.receivedAt - raisedAt).toBeLessThan(2_000);
-    expect(created).toMatchObject({ tenantId: env.api.tenants.a.id, alert: { id: alertA!.id, kind: 'usage_spike', observed: '2000', expected: '200', window: { end: new Date(raisedAt).toISOString() } } });
+    expect(created).toMatchObject({
+      tenantId: env.api.tenants.a.id,
+      alert: { id: alertA!.id, kind: 'usage_spike', observed: '2000', expected: '200', window: { end: new Date(raisedAt).toISOString() } },
+    });
 
     // Billing events that others publish are forwarded the same way
-    await publishEvent(env.db.pool, { type: 'invoice.finalized', tenantId: env.api.tenants.b.id, at: new Date().toISOString(), invoice: { id: 'inv-b' } });
-    await publishEvent(env.db.pool, { type: 'invoice.paid', tenantId: env.api.tenants.a.id, at: new Date().toISOString(), invoice: { id: 'inv-a' } });
+    await publishEvent(env.db.pool, {
+      type: 'invoice.finalized',
+      tenantId: env.api.tenants.b.id,
+      at: new Date().toISOString(),
+      invoice: { id: 'inv-b' },
+    });
+    await publishEvent(env.db.pool, {
+      type: 'invoice.paid',
+      tenantId: env.api.tenants.a.id,
+      at: new Date().toISOString(),
+      invoice: { id: 'inv-a' },
+    });
     await a.next((m) => m.type === 'invoice.paid');
     await admin.next((m) => m.type === 'invoice.finalized' && m.tenantId === env.api.tenants.b.id);
 

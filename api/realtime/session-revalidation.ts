@@ -12,7 +12,12 @@ import { CLOSE_UNAUTHENTICATED } from './protocol.ts';
  * once per user per cache lifetime), and a connection is never rechecked while its previous
  * check is still running.
  */
-export function startSessionRevalidation(o: { registry: ConnectionRegistry; principalOfHeaders: PrincipalOfHeaders; intervalMs: number; log: Logger }): { stop(): void } {
+export function startSessionRevalidation(o: {
+  registry: ConnectionRegistry;
+  principalOfHeaders: PrincipalOfHeaders;
+  intervalMs: number;
+  log: Logger;
+}): { stop(): void } {
   const checking = new WeakSet<Conn>();
   const recheck = (c: Conn) => {
     const headers = c.credentialHeaders;

@@ -2,7 +2,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { UsageTickEvent } from '../../db/postgres/realtime-events.ts';
 import { createTickCoalescer } from './tick-coalescer.ts';
 
-const tick = (tenantId: string, counts: Record<string, number>): UsageTickEvent => ({ type: 'usage.tick', tenantId, at: new Date().toISOString(), counts });
+const tick = (tenantId: string, counts: Record<string, number>): UsageTickEvent => ({
+  type: 'usage.tick',
+  tenantId,
+  at: new Date().toISOString(),
+  counts,
+});
 
 describe('usage.tick coalescing', () => {
   beforeEach(() => vi.useFakeTimers({ now: 1_000_000 }));
@@ -13,7 +18,10 @@ describe('usage.tick coalescing', () => {
     const c = createTickCoalescer(1_000, (e) => sent.push(e));
     c.offer(tick('a', { api_call: 1 }));
     c.offer(tick('b', { api_call: 5 }));
-    expect(sent.map((e) => [e.tenantId, e.counts])).toEqual([['a', { api_call: 1 }], ['b', { api_call: 5 }]]);
+    expect(sent.map((e) => [e.tenantId, e.counts])).toEqual([
+      ['a', { api_call: 1 }],
+      ['b', { api_call: 5 }],
+    ]);
     vi.advanceTimersByTime(300);
     c.offer(tick('a', { api_call: 2 }));
     c.offer(tick('a', { api_call: 3, tokens: 7 }));

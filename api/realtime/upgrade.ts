@@ -18,7 +18,13 @@ function refuse(socket: Duplex, status: number, text: string): void {
  * it, and while the hub shuts down 503. Nothing a client sends can throw out of here: an
  * exception in an `upgrade` listener would be uncaught and end the process.
  */
-export function upgradeListener(o: { server: Server; wss: WebSocketServer; log: Logger; closing: () => boolean; onConnection: (ws: WebSocket, req: IncomingMessage) => void }): UpgradeListener {
+export function upgradeListener(o: {
+  server: Server;
+  wss: WebSocketServer;
+  log: Logger;
+  closing: () => boolean;
+  onConnection: (ws: WebSocket, req: IncomingMessage) => void;
+}): UpgradeListener {
   return (req, socket, head) => {
     // Node's HTTP server removes its own error handler from a socket it hands over for an
     // upgrade; without this one, a client resetting the connection now would crash the process.

@@ -22,7 +22,10 @@ export type UsageTickPublisher = UsageTickCounter & {
  * NOTIFY, so a browser on any API replica sees it. Each process publishes its own counts; the
  * WebSocket hub merges ticks of one tenant so a connection still gets at most one per second.
  */
-export function createUsageTickPublisher(pg: DatabasePool, o: { logger?: Logger; intervalMs?: number; now?: () => Date } = {}): UsageTickPublisher {
+export function createUsageTickPublisher(
+  pg: DatabasePool,
+  o: { logger?: Logger; intervalMs?: number; now?: () => Date } = {},
+): UsageTickPublisher {
   let pending = new Map<string, Map<string, number>>();
   const now = o.now ?? (() => new Date());
   let flushing: Promise<void> = Promise.resolve();
@@ -32,7 +35,12 @@ export function createUsageTickPublisher(pg: DatabasePool, o: { logger?: Logger;
     const batch = pending;
     pending = new Map();
     const at = now().toISOString();
-    const events = [...batch].map(([tenantId, byType]): UsageTickEvent => ({ type: 'usage.tick', tenantId, at, counts: Object.fromEntries(byType) }));
+    const events = [...batch].map(([tenantId, byType]): UsageTickEvent => ({
+      type: 'usage.tick',
+      tenantId,
+      at,
+      counts: Object.fromEntries(byType),
+    }));
     try {
       await publishEvents(pg, events);
     } catch (err) {

@@ -25,7 +25,11 @@ describe('/api/ws: authentication (cookie, bearer header or first message; api/R
   it.each<[string, ConstructorParameters<typeof WebSocket>[2] | undefined, unknown]>([
     ['no credential and no auth message within the time limit', undefined, undefined],
     ['an invalid bearer token', bearer('not-a-jwt'), undefined],
-    ['a token signed with another secret', bearer(`${'eyJhbGciOiJIUzI1NiJ9'}.${Buffer.from('{"sub":"x"}').toString('base64url')}.c2ln`), undefined],
+    [
+      'a token signed with another secret',
+      bearer(`${'eyJhbGciOiJIUzI1NiJ9'}.${Buffer.from('{"sub":"x"}').toString('base64url')}.c2ln`),
+      undefined,
+    ],
     ['a first message that is not auth', undefined, { type: 'subscribe', tenantIds: null }],
     ['an auth message with a bad token', undefined, { type: 'auth', token: 'nope' }],
     ['a first message that is not JSON', undefined, 'hello'],

@@ -12,14 +12,22 @@ export function estimateRoutes(deps: { pg: DatabasePool; clickhouse: ClickHouseC
   const service = createEstimateService({ pg: deps.pg, clickhouse: deps.clickhouse, meters: deps.metering.meters });
   return [
     defineRoute({
-      method: 'get', path: '/subscriptions/:id/estimate', operationId: 'estimateSubscription', tag: 'subscriptions', access: { roles: ROLES },
-      summary: 'The current period so far, priced with the subscription\'s plan version',
-      description: 'Usage from the period start to now, deduplicated as billing reads it, priced like the invoice (base fee, charges, tax). The budget check computes its estimate the same way.',
+      method: 'get',
+      path: '/subscriptions/:id/estimate',
+      operationId: 'estimateSubscription',
+      tag: 'subscriptions',
+      access: { roles: ROLES },
+      summary: "The current period so far, priced with the subscription's plan version",
+      description:
+        'Usage from the period start to now, deduplicated as billing reads it, priced like the invoice (base fee, charges, tax). The budget check computes its estimate the same way.',
       params: subscriptionIdParams,
       responses: {
         200: { description: 'The estimate', schema: estimateResponse },
         404: { description: 'No such subscription (or not yours)' },
-        409: { description: 'In trial or ended (no period to estimate), a meter of the plan is not defined, or the amounts exceed what an invoice holds' },
+        409: {
+          description:
+            'In trial or ended (no period to estimate), a meter of the plan is not defined, or the amounts exceed what an invoice holds',
+        },
       },
       handler: async ({ params, principal }) => ({ status: 200, body: await service.estimate(scopeOf(principal), params.id) }),
     }),

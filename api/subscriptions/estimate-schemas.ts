@@ -8,7 +8,9 @@ export const estimateResponse = z
     planId: z.uuid(),
     planVersion: z.number().int().describe('the version the subscription is on: its prices are the ones used'),
     period: z.object({ start: z.iso.datetime(), end: z.iso.datetime() }).describe('the current billing period'),
-    window: z.object({ from: z.iso.datetime(), to: z.iso.datetime() }).describe('the usage read: from the period start to now (or the period end)'),
+    window: z
+      .object({ from: z.iso.datetime(), to: z.iso.datetime() })
+      .describe('the usage read: from the period start to now (or the period end)'),
     estimatedAt: z.iso.datetime(),
     taxRate: z.string(),
     currency: z.string(),

@@ -29,7 +29,12 @@ export function createEstimateService(deps: { pg: DatabasePool; clickhouse: Clic
       });
       const { sub, record, taxRate } = found;
       if (sub.status === 'canceled' || sub.status === 'trialing' || !sub.current_period_start || !sub.current_period_end) {
-        throw new HttpProblem(409, sub.status === 'trialing' ? 'the subscription is in its trial: the period bills nothing yet' : 'the subscription has no current period to estimate');
+        throw new HttpProblem(
+          409,
+          sub.status === 'trialing'
+            ? 'the subscription is in its trial: the period bills nothing yet'
+            : 'the subscription has no current period to estimate',
+        );
       }
       const meters = await deps.meters.all();
       const estimate = await estimatePeriodSoFar(

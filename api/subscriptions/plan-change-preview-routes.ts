@@ -11,7 +11,11 @@ export function planChangePreviewRoutes(deps: { pg: DatabasePool; temporal: Temp
   const service = createPlanChangePreviewService(deps);
   return [
     defineRoute({
-      method: 'post', path: '/subscriptions/:id/change-plan/preview', operationId: 'previewSubscriptionPlanChange', tag: 'subscriptions', access: { roles: ['admin', 'finance'] },
+      method: 'post',
+      path: '/subscriptions/:id/change-plan/preview',
+      operationId: 'previewSubscriptionPlanChange',
+      tag: 'subscriptions',
+      access: { roles: ['admin', 'finance'] },
       summary: 'Preview a plan change: when it takes effect, the split period and its prorated fixed amounts',
       description:
         'The body of change-plan. Nothing is changed or frozen. Refused (409) exactly when change-plan would be: the same rule as the workflow validator ' +
@@ -22,7 +26,10 @@ export function planChangePreviewRoutes(deps: { pg: DatabasePool; temporal: Temp
       responses: {
         200: { description: 'What the change does', schema: planChangePreviewResponse },
         404: { description: 'No such subscription or plan' },
-        409: { description: 'change-plan would be refused: the subscription has ended, the same plan version, another currency or interval, a live subscription to the plan, or a shared meter' },
+        409: {
+          description:
+            'change-plan would be refused: the subscription has ended, the same plan version, another currency or interval, a live subscription to the plan, or a shared meter',
+        },
       },
       handler: async ({ params, body, principal }) => ({ status: 200, body: await service.preview(scopeOf(principal), params.id, body) }),
     }),

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 
-const planRef = z.object({ planId: z.uuid(), version: z.number().int(), code: z.string(), name: z.string(), baseFee: z.string().describe("the version's whole base fee for a period") });
+const planRef = z.object({
+  planId: z.uuid(),
+  version: z.number().int(),
+  code: z.string(),
+  name: z.string(),
+  baseFee: z.string().describe("the version's whole base fee for a period"),
+});
 const window = z.object({ from: z.iso.datetime(), to: z.iso.datetime() });
 
 export const planChangePreviewResponse = z
@@ -18,14 +24,24 @@ export const planChangePreviewResponse = z
           plan: planRef,
           window,
           fixed: z
-            .array(z.object({ type: z.enum(['base_fee', 'proration', 'usage']), meter: z.string().nullable(), description: z.string(), amount: z.string() }))
+            .array(
+              z.object({
+                type: z.enum(['base_fee', 'proration', 'usage']),
+                meter: z.string().nullable(),
+                description: z.string(),
+                amount: z.string(),
+              }),
+            )
             .describe('the base fee and flat charges of the part, exactly as its invoice lines will be (prorated by elapsed time)'),
           fixedTotal: z.string(),
         }),
       )
-      .describe('the current period split at the change: the old plan\'s part(s), then the new plan\'s'),
-    next: z.object({ from: z.iso.datetime(), plan: planRef }).nullable().describe('a period-end change: the plan that bills from the next period on'),
-    usage: z.string().describe('usage charges are priced when the period closes, with each part\'s own prices'),
+      .describe("the current period split at the change: the old plan's part(s), then the new plan's"),
+    next: z
+      .object({ from: z.iso.datetime(), plan: planRef })
+      .nullable()
+      .describe('a period-end change: the plan that bills from the next period on'),
+    usage: z.string().describe("usage charges are priced when the period closes, with each part's own prices"),
   })
   .meta({ id: 'PlanChangePreview' });
 export type PlanChangePreviewBody = z.infer<typeof planChangePreviewResponse>;

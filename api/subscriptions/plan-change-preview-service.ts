@@ -21,7 +21,12 @@ const planRefOf = (p: PreviewPlan) => ({ planId: p.planId, version: p.version, c
  */
 export function createPlanChangePreviewService(deps: { pg: DatabasePool; temporal: TemporalClient }) {
   return {
-    async preview(scope: Scope, id: string, req: { planId: string; effective: 'immediate' | 'period_end'; allowSharedMeters?: boolean }, now = new Date()): Promise<PlanChangePreviewBody> {
+    async preview(
+      scope: Scope,
+      id: string,
+      req: { planId: string; effective: 'immediate' | 'period_end'; allowSharedMeters?: boolean },
+      now = new Date(),
+    ): Promise<PlanChangePreviewBody> {
       const row = await withScope(deps.pg, scope, (tx) => subscriptionsRepository.findById(tx, id));
       if (!row) throw notFound('subscription');
       // The workflow knows the period's parts; without a worker to answer, the read model has the period under one plan.
@@ -30,11 +35,20 @@ export function createPlanChangePreviewService(deps: { pg: DatabasePool; tempora
         .query(subscriptionStatusQuery)
         .catch(() => null);
       const state = live?.state ?? row.status;
-      const period = live ? live.currentPeriod : row.current_period_start && row.current_period_end ? { start: row.current_period_start.toISOString(), end: row.current_period_end.toISOString() } : null;
+      const period = live
+        ? live.currentPeriod
+        : row.current_period_start && row.current_period_end
+          ? { start: row.current_period_start.toISOString(), end: row.current_period_end.toISOString() }
+          : null;
       // A first period may start after its schedule's period does (a start between anchors).
-      const serviceFrom = row.current_period_start && row.start_at > row.current_period_start ? row.start_at : (row.current_period_start ?? row.start_at);
-      const partRefs = live?.parts?.length ? live.parts : [{ from: serviceFrom.toISOString(), planId: row.plan_id, version: row.plan_version }];
-      const pendingPlan = live ? (live.pendingChange as { type?: string } | null)?.type === 'change_plan' : (row.pending_change as { type?: string } | null)?.type === 'change_plan';
+      const serviceFrom =
+        row.current_period_start && row.start_at > row.current_period_start ? row.start_at : (row.current_period_start ?? row.start_at);
+      const partRefs = live?.parts?.length
+        ? live.parts
+        : [{ from: serviceFrom.toISOString(), planId: row.plan_id, version: row.plan_version }];
+      const pendingPlan = live
+        ? (live.pendingChange as { type?: string } | null)?.type === 'change_plan'
+        : (row.pending_change as { type?: string } | null)?.type === 'change_plan';
 
       const { target, parts } = await withOperator(deps.pg, async (tx) => {
         const record = await plansRepository.findById(tx, req.planId);
@@ -44,18 +58,26 @@ export function createPlanChangePreviewService(deps: { pg: DatabasePool; tempora
         }
         if (!req.allowSharedMeters) await refuseSharedMeters(tx, row.tenant_id, record, row.id);
         const partPlans = await Promise.all(partRefs.map((p) => plansRepository.findById(tx, p.planId, p.version)));
-        return { target: previewPlanOf(record), parts: partRefs.map((p, i) => ({ from: new Date(p.from), plan: previewPlanOf(partPlans[i]!) })) };
+        return {
+          target: previewPlanOf(record),
+          parts: partRefs.map((p, i) => ({ from: new Date(p.from), plan: previewPlanOf(partPlans[i]!) })),
+        };
       });
 
       const ended = !period || state === 'canceled';
       const periodKind = state === 'trialing' ? 'trial' : 'paid';
-      const problem = planChangeProblem(ended ? { ended: true } : { ended: false, periodKind, current: parts[parts.length - 1]!.plan, hasPendingPlan: pendingPlan }, target, req.effective);
+      const problem = planChangeProblem(
+        ended ? { ended: true } : { ended: false, periodKind, current: parts[parts.length - 1]!.plan, hasPendingPlan: pendingPlan },
+        target,
+        req.effective,
+      );
       if (problem) throw new HttpProblem(409, problem);
       const bounds = { start: new Date(period!.start), end: new Date(period!.end) };
       // The workflow rolls an ended period before it takes a change; until it has, there is no current period to split.
       if (now.getTime() >= bounds.end.getTime()) throw new HttpProblem(409, 'the current period has just ended: ask again in a moment');
       // A change cannot precede the part in force (the workflow refuses it too): a period that starts later.
-      if (req.effective === 'immediate' && periodKind === 'paid' && now.getTime() < parts[parts.length - 1]!.from.getTime()) throw new HttpProblem(409, 'the current part of the period has not started yet');
+      if (req.effective === 'immediate' && periodKind === 'paid' && now.getTime() < parts[parts.length - 1]!.from.getTime())
+        throw new HttpProblem(409, 'the current part of the period has not started yet');
 
       const preview = previewPlanChange({ period: bounds, periodKind, parts, target, effective: req.effective, at: now });
       return {
@@ -69,11 +91,16 @@ export function createPlanChangePreviewService(deps: { pg: DatabasePool; tempora
         parts: preview.parts.map((p) => ({
           plan: planRefOf(p.plan),
           window: { from: p.window.start.toISOString(), to: p.window.end.toISOString() },
-          fixed: p.fixed.map((l) => ({ type: l.type as 'base_fee' | 'proration' | 'usage', meter: l.meter ?? null, description: l.description, amount: l.amount })),
+          fixed: p.fixed.map((l) => ({
+            type: l.type as 'base_fee' | 'proration' | 'usage',
+            meter: l.meter ?? null,
+            description: l.description,
+            amount: l.amount,
+          })),
           fixedTotal: p.fixedTotal,
         })),
         next: preview.next ? { from: preview.next.from.toISOString(), plan: planRefOf(preview.next.plan) } : null,
-        usage: 'usage charges are priced when the period closes, each part with its own plan\'s prices',
+        usage: "usage charges are priced when the period closes, each part with its own plan's prices",
       };
     },
   };

@@ -7,17 +7,33 @@ export const subscriptionIdParams = z.strictObject({ id: z.uuid('must be a subsc
 export const createSubscriptionBody = z.strictObject({
   tenantId: z.uuid('must be a tenant id (uuid)'),
   planId: z.uuid('must be a plan id (uuid)'),
-  startAt: z.iso.datetime({ offset: true, error: 'must be an RFC 3339 date-time' }).optional().describe('default now; may lie up to 400 days in the past (the periods already ended are invoiced at once, in order); further back is 400'),
-  billingAnchor: z.iso.datetime({ offset: true, error: 'must be an RFC 3339 date-time' }).optional().describe('default startAt; monthly periods keep its day, clamped to the month end'),
-  allowSharedMeters: z.boolean({ error: 'must be true or false' }).optional().describe(
-    "default false: 409 when the plan bills a meter another live subscription of the tenant bills. true for an add-on that is meant to bill the same events again"),
+  startAt: z.iso
+    .datetime({ offset: true, error: 'must be an RFC 3339 date-time' })
+    .optional()
+    .describe(
+      'default now; may lie up to 400 days in the past (the periods already ended are invoiced at once, in order); further back is 400',
+    ),
+  billingAnchor: z.iso
+    .datetime({ offset: true, error: 'must be an RFC 3339 date-time' })
+    .optional()
+    .describe('default startAt; monthly periods keep its day, clamped to the month end'),
+  allowSharedMeters: z
+    .boolean({ error: 'must be true or false' })
+    .optional()
+    .describe(
+      'default false: 409 when the plan bills a meter another live subscription of the tenant bills. true for an add-on that is meant to bill the same events again',
+    ),
 });
 
 export const changePlanBody = z.strictObject({
   planId: z.uuid('must be a plan id (uuid)'),
   effective: z.enum(['immediate', 'period_end'], { error: 'must be immediate or period_end' }),
-  allowSharedMeters: z.boolean({ error: 'must be true or false' }).optional().describe(
-    "default false: 409 when the plan bills a meter another live subscription of the tenant bills. true for an add-on that is meant to bill the same events again"),
+  allowSharedMeters: z
+    .boolean({ error: 'must be true or false' })
+    .optional()
+    .describe(
+      'default false: 409 when the plan bills a meter another live subscription of the tenant bills. true for an add-on that is meant to bill the same events again',
+    ),
 });
 
 export const cancelBody = z.strictObject({ at: z.enum(['immediate', 'period_end'], { error: 'must be immediate or period_end' }) });
@@ -49,7 +65,10 @@ export const subscriptionSchema = z
     startAt: z.iso.datetime(),
     trialEnd: z.iso.datetime().nullable(),
     currentPeriod: z.object({ start: z.iso.datetime(), end: z.iso.datetime() }).nullable(),
-    parts: z.array(z.object({ from: z.iso.datetime(), planId: z.uuid(), version: z.number().int(), code: z.string() })).optional().describe('the current period under each plan, after an immediate change'),
+    parts: z
+      .array(z.object({ from: z.iso.datetime(), planId: z.uuid(), version: z.number().int(), code: z.string() }))
+      .optional()
+      .describe('the current period under each plan, after an immediate change'),
     nextInvoiceAt: z.iso.datetime().nullable(),
     lastInvoice: lastInvoice.nullable(),
     pendingChange: z.unknown().nullable().describe('a plan change or cancellation scheduled for the period end'),

@@ -14,7 +14,13 @@ import {
   subscriptionStatusQuery,
   subscriptionWorkflowId,
 } from '../../workflows/contract.ts';
-import type { CancelRequest, InvoiceNowResult, PlanTerms, SubscriptionStatus, SubscriptionWorkflowInput } from '../../workflows/contract.ts';
+import type {
+  CancelRequest,
+  InvoiceNowResult,
+  PlanTerms,
+  SubscriptionStatus,
+  SubscriptionWorkflowInput,
+} from '../../workflows/contract.ts';
 import { HttpProblem, badRequest, conflict, notFound } from '../http/problem.ts';
 import { workflowStartsRepository } from '../../db/postgres/workflow-starts-repository.ts';
 import { startSubscriptionWorkflow } from './workflow-start.ts';
@@ -79,7 +85,10 @@ export function viewOfRow(row: SubscriptionRow): SubscriptionView {
     status: row.status,
     startAt: row.start_at.toISOString(),
     trialEnd: iso(row.trial_end),
-    currentPeriod: row.current_period_start && row.current_period_end ? { start: row.current_period_start.toISOString(), end: row.current_period_end.toISOString() } : null,
+    currentPeriod:
+      row.current_period_start && row.current_period_end
+        ? { start: row.current_period_start.toISOString(), end: row.current_period_end.toISOString() }
+        : null,
     nextInvoiceAt: iso(row.next_invoice_at),
     lastInvoice: row.last_invoice_id ? { invoiceId: row.last_invoice_id } : null,
     pendingChange: row.pending_change ?? null,
@@ -127,7 +136,12 @@ function updateProblem(err: unknown): unknown {
  * Refuses (409) a plan whose charges bill a meter that another live subscription of the tenant
  * bills already: both would invoice the same events. Called under subscriptionsRepository.lockTenant.
  */
-export async function refuseSharedMeters(tx: Parameters<typeof subscriptionsRepository.liveMeters>[0], tenantId: string, plan: PlanRecord, exceptId?: string) {
+export async function refuseSharedMeters(
+  tx: Parameters<typeof subscriptionsRepository.liveMeters>[0],
+  tenantId: string,
+  plan: PlanRecord,
+  exceptId?: string,
+) {
   const wanted = new Set(plan.plan.charges.map((c) => c.meter));
   const shared = (await subscriptionsRepository.liveMeters(tx, tenantId, exceptId)).filter((r) => wanted.has(r.meter));
   if (shared.length === 0) return;
@@ -165,7 +179,10 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
      * (in use), the tenant's currency must be the plan's (400), and a tenant has at most one live
      * subscription per plan (409). startAt may lie up to 400 days in the past (else 400): the workflow catches up.
      */
-    async create(input: { tenantId: string; planId: string; startAt?: Date; billingAnchor?: Date; allowSharedMeters?: boolean }, now = new Date()): Promise<SubscriptionView> {
+    async create(
+      input: { tenantId: string; planId: string; startAt?: Date; billingAnchor?: Date; allowSharedMeters?: boolean },
+      now = new Date(),
+    ): Promise<SubscriptionView> {
       const id = randomUUID();
       const startAt = input.startAt ?? now;
       // Every period already ended is invoiced at once: the bound keeps that catch-up finite.
@@ -222,9 +239,16 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
           subscription_id: id,
           workflow_id: workflowId,
           input: workflowInput,
-          search_attributes: deps.searchAttributes === false ? null : { tenantId: input.tenantId, status: first.kind === 'trial' ? 'trialing' : 'active' },
+          search_attributes:
+            deps.searchAttributes === false ? null : { tenantId: input.tenantId, status: first.kind === 'trial' ? 'trialing' : 'active' },
         };
-        await workflowStartsRepository.record(tx, { subscriptionId: id, tenantId: input.tenantId, workflowId, input: workflowInput, searchAttributes: pending.search_attributes });
+        await workflowStartsRepository.record(tx, {
+          subscriptionId: id,
+          tenantId: input.tenantId,
+          workflowId,
+          input: workflowInput,
+          searchAttributes: pending.search_attributes,
+        });
         return inserted;
       });
       // Committed: the subscription exists whatever Temporal answers now. A start that fails
@@ -238,12 +262,18 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
     },
 
     async list(scope: Scope, filter: { tenantId?: string; status?: SubscriptionRow['status']; limit: number; offset: number }) {
-      const [rows, total] = await withScope(pg, scope, (tx) => Promise.all([subscriptionsRepository.list(tx, filter), subscriptionsRepository.count(tx, filter)]));
+      const [rows, total] = await withScope(pg, scope, (tx) =>
+        Promise.all([subscriptionsRepository.list(tx, filter), subscriptionsRepository.count(tx, filter)]),
+      );
       return { items: rows.map(viewOfRow), total };
     },
 
     /** A Temporal Update: its validator refuses what the subscription's state does not allow (409). */
-    async changePlan(scope: Scope, id: string, req: { planId: string; effective: 'immediate' | 'period_end'; allowSharedMeters?: boolean }): Promise<SubscriptionView> {
+    async changePlan(
+      scope: Scope,
+      id: string,
+      req: { planId: string; effective: 'immediate' | 'period_end'; allowSharedMeters?: boolean },
+    ): Promise<SubscriptionView> {
       const row = await load(scope, id);
       // The version is frozen and committed before the Update: the workflow only ever receives
       // terms that can no longer change, a period-end change included. If the Update is then
@@ -259,20 +289,20 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
         return record;
       });
       const updateId = randomUUID();
-      const status = await sendUpdate(() => handleOf(row).executeUpdate(changePlanUpdate, { args: [{ plan: planTermsOf(plan), effective: req.effective }], updateId }))
-        .catch((err: unknown) => {
-          throw updateProblem(err);
-        });
+      const status = await sendUpdate(() =>
+        handleOf(row).executeUpdate(changePlanUpdate, { args: [{ plan: planTermsOf(plan), effective: req.effective }], updateId }),
+      ).catch((err: unknown) => {
+        throw updateProblem(err);
+      });
       return viewOfStatus(row, status);
     },
 
     async cancel(scope: Scope, id: string, req: CancelRequest): Promise<SubscriptionView> {
       const row = await load(scope, id);
       const updateId = randomUUID();
-      const status = await sendUpdate(() => handleOf(row).executeUpdate(cancelUpdate, { args: [req], updateId }))
-        .catch((err: unknown) => {
-          throw updateProblem(err);
-        });
+      const status = await sendUpdate(() => handleOf(row).executeUpdate(cancelUpdate, { args: [req], updateId })).catch((err: unknown) => {
+        throw updateProblem(err);
+      });
       return viewOfStatus(row, status);
     },
 
@@ -283,12 +313,22 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
      * update id makes Temporal answer it with the first one's outcome, and the workflow closes a
      * period once per invoice id.
      */
-    async invoiceNow(scope: Scope, id: string, waitMs: number, invoiceId: string = randomUUID()): Promise<{ invoiceId: string; pending: boolean; result?: InvoiceNowResult }> {
+    async invoiceNow(
+      scope: Scope,
+      id: string,
+      waitMs: number,
+      invoiceId: string = randomUUID(),
+    ): Promise<{ invoiceId: string; pending: boolean; result?: InvoiceNowResult }> {
       const row = await load(scope, id);
-      const update = await sendUpdate(() => handleOf(row).startUpdate(invoiceNowUpdate, { args: [{ invoiceId }], updateId: `invoice-now-${invoiceId}`, waitForStage: WorkflowUpdateStage.ACCEPTED }))
-        .catch((err: unknown) => {
-          throw updateProblem(err);
-        });
+      const update = await sendUpdate(() =>
+        handleOf(row).startUpdate(invoiceNowUpdate, {
+          args: [{ invoiceId }],
+          updateId: `invoice-now-${invoiceId}`,
+          waitForStage: WorkflowUpdateStage.ACCEPTED,
+        }),
+      ).catch((err: unknown) => {
+        throw updateProblem(err);
+      });
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<null>((resolve) => {
         timer = setTimeout(() => resolve(null), waitMs);

@@ -2,7 +2,13 @@ import type { DatabasePool } from 'slonik';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client as TemporalClient } from '@temporalio/client';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { workflowStartsRepository, type WorkflowStartRow } from '../../db/postgres/workflow-starts-repository.ts';
-import { SUBSCRIPTION_WORKFLOW, SubscriptionStatusSearchAttribute, TASK_QUEUE, TenantIdSearchAttribute, type SubscriptionWorkflowInput } from '../../workflows/contract.ts';
+import {
+  SUBSCRIPTION_WORKFLOW,
+  SubscriptionStatusSearchAttribute,
+  TASK_QUEUE,
+  TenantIdSearchAttribute,
+  type SubscriptionWorkflowInput,
+} from '../../workflows/contract.ts';
 
 type Deps = { pg: DatabasePool; temporal: TemporalClient };
 type PendingStart = Pick<WorkflowStartRow, 'subscription_id' | 'workflow_id' | 'input' | 'search_attributes'>;
@@ -21,7 +27,12 @@ export async function startSubscriptionWorkflow({ pg, temporal }: Deps, s: Pendi
       args: [s.input as SubscriptionWorkflowInput],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       ...(s.search_attributes
-        ? { typedSearchAttributes: [{ key: TenantIdSearchAttribute, value: s.search_attributes.tenantId }, { key: SubscriptionStatusSearchAttribute, value: s.search_attributes.status }] }
+        ? {
+            typedSearchAttributes: [
+              { key: TenantIdSearchAttribute, value: s.search_attributes.tenantId },
+              { key: SubscriptionStatusSearchAttribute, value: s.search_attributes.status },
+            ],
+          }
         : {}),
     });
   } catch (err) {

@@ -10,8 +10,12 @@ export const TENANT_OVERVIEW_LIMITS = { subscriptions: 5, invoices: 12, alerts: 
 export const tenantOverviewResponse = z
   .object({
     tenant: tenantSchema,
-    subscriptions: z.object({ items: z.array(subscriptionSchema), total: z.number().int() }).describe(`the newest ${TENANT_OVERVIEW_LIMITS.subscriptions}, from the read model`),
-    invoices: z.object({ items: z.array(invoiceListItemSchema), total: z.number().int() }).describe(`the newest ${TENANT_OVERVIEW_LIMITS.invoices} periods, without lines`),
+    subscriptions: z
+      .object({ items: z.array(subscriptionSchema), total: z.number().int() })
+      .describe(`the newest ${TENANT_OVERVIEW_LIMITS.subscriptions}, from the read model`),
+    invoices: z
+      .object({ items: z.array(invoiceListItemSchema), total: z.number().int() })
+      .describe(`the newest ${TENANT_OVERVIEW_LIMITS.invoices} periods, without lines`),
     alerts: z.object({ items: z.array(alertSchema), total: z.number().int() }).describe(`the newest ${TENANT_OVERVIEW_LIMITS.alerts}`),
     apiKeys: z.array(apiKeySchema).nullable().describe('null for finance, who do not manage keys'),
   })

@@ -20,7 +20,12 @@ const timezone = z
   .string()
   .max(64)
   .refine(isTimeZone, 'must be an IANA time zone such as Europe/Paris')
-  .meta({ pattern: `^(${['UTC', ...Intl.supportedValuesOf('timeZone')].filter((tz) => tz.length <= 64 && isTimeZone(tz)).map(escapeRegExp).join('|')})$` });
+  .meta({
+    pattern: `^(${['UTC', ...Intl.supportedValuesOf('timeZone')]
+      .filter((tz) => tz.length <= 64 && isTimeZone(tz))
+      .map(escapeRegExp)
+      .join('|')})$`,
+  });
 
 // numeric(9, 6) below 1, as the tenants CHECK constraint has it.
 const taxRate = nonNegativeDecimalString
@@ -28,7 +33,11 @@ const taxRate = nonNegativeDecimalString
   .meta({ pattern: '^0+(\\.\\d{1,6})?$' });
 // numeric(30, 12), as the tenants table has it: 18 digits before the point.
 const budget = decimalStringSchema({ nonNegative: true, maxIntegerDigits: 18 });
-const externalId = z.string().min(1).max(256).regex(/^[A-Za-z0-9._:@-]+$/, 'may contain letters, digits and . _ : @ - only');
+const externalId = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[A-Za-z0-9._:@-]+$/, 'may contain letters, digits and . _ : @ - only');
 
 export const tenantSchema = z
   .object({

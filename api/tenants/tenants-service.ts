@@ -15,7 +15,9 @@ export function createTenantsService(deps: { pg: DatabasePool }) {
   const { pg } = deps;
   return {
     async list(q: { limit: number; offset: number; q?: string | undefined }): Promise<{ items: Tenant[]; total: number }> {
-      const [items, total] = await withOperator(pg, (tx) => Promise.all([tenantsRepository.list(tx, { ...q, search: q.q }), tenantsRepository.count(tx, q.q)]));
+      const [items, total] = await withOperator(pg, (tx) =>
+        Promise.all([tenantsRepository.list(tx, { ...q, search: q.q }), tenantsRepository.count(tx, q.q)]),
+      );
       return { items: items.map(toTenant), total };
     },
 

@@ -22,13 +22,26 @@ const iso = (ms: number) => new Date(ms).toISOString();
 type Sent = { id: string; type: string; time: number; source?: string; data?: object };
 
 async function ingest(events: Sent[]) {
-  const res = await api.request.post('/api/usage/ingest').set('X-API-Key', api.apiKeys.a)
-    .send({ events: events.map((e) => ({ id: e.id, type: e.type, time: iso(e.time), ...(e.source ? { source: e.source } : {}), data: e.data ?? {} })) });
+  const res = await api.request
+    .post('/api/usage/ingest')
+    .set('X-API-Key', api.apiKeys.a)
+    .send({
+      events: events.map((e) => ({
+        id: e.id,
+        type: e.type,
+        time: iso(e.time),
+        ...(e.source ? { source: e.source } : {}),
+        data: e.data ?? {},
+      })),
+    });
   expect(res.status).toBe(202);
   return res;
 }
 const explain = (query: Record<string, string>, token = api.tokens.admin) =>
-  api.request.get('/api/usage/events/explain').query({ tenantId: api.tenants.a.id, ...query }).set(auth(token));
+  api.request
+    .get('/api/usage/events/explain')
+    .query({ tenantId: api.tenants.a.id, ...query })
+    .set(auth(token));
 const ok = async (query: Record<string, string>) => {
   const res = await explain(query);
   expectResponseMatchesSpec('GET', '/api/usage/events/explain', res);
@@ -60,20 +73,46 @@ beforeAll(async () => {
   // The redelivery, in another request, claims another day and other data.
   await ingest([{ id: 'dup', type: 'call', time: start + 1.5 * DAY, data: { n: 2 } }]);
   // A meter defined after its events were accepted: ingest could not refuse the text value.
-  expect((await api.request.post('/api/meters').set(auth(api.tokens.admin))
-    .send({ code: 'points', name: 'Points', eventType: 'score', aggregation: 'sum', valueProperty: 'points' })).status).toBe(201);
+  expect(
+    (
+      await api.request
+        .post('/api/meters')
+        .set(auth(api.tokens.admin))
+        .send({ code: 'points', name: 'Points', eventType: 'score', aggregation: 'sum', valueProperty: 'points' })
+    ).status,
+  ).toBe(201);
 
-  const planId = (await api.request.post('/api/pricing/plans').set(auth(api.tokens.admin)).send({
-    code: 'explain', name: 'Explain', currency: 'USD', interval: 'day', baseFee: '0', gracePeriodSeconds: 0,
-    charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '1' }, { meter: 'tokens', model: 'per_unit', unitPrice: '0.01' }],
-  })).body.id;
-  const sub = await api.request.post('/api/subscriptions').set(auth(api.tokens.admin)).send({ tenantId: api.tenants.a.id, planId, startAt: iso(start) });
+  const planId = (
+    await api.request
+      .post('/api/pricing/plans')
+      .set(auth(api.tokens.admin))
+      .send({
+        code: 'explain',
+        name: 'Explain',
+        currency: 'USD',
+        interval: 'day',
+        baseFee: '0',
+        gracePeriodSeconds: 0,
+        charges: [
+          { meter: 'calls', model: 'per_unit', unitPrice: '1' },
+          { meter: 'tokens', model: 'per_unit', unitPrice: '0.01' },
+        ],
+      })
+  ).body.id;
+  const sub = await api.request
+    .post('/api/subscriptions')
+    .set(auth(api.tokens.admin))
+    .send({ tenantId: api.tenants.a.id, planId, startAt: iso(start) });
   expect(sub.status).toBe(201);
   subscriptionId = sub.body.id;
-  invoices = await until('three issued invoices', async () => {
-    const all = await h.invoicesOf(subscriptionId);
-    return all.length === 3 && all.every((i) => i.status !== 'draft') && all;
-  }, 60_000);
+  invoices = await until(
+    'three issued invoices',
+    async () => {
+      const all = await h.invoicesOf(subscriptionId);
+      return all.length === 3 && all.every((i) => i.status !== 'draft') && all;
+    },
+    60_000,
+  );
   // After the first day's invoice was written.
   await ingest([{ id: 'late', type: 'call', time: start + 0.8 * DAY }]);
 });
@@ -93,27 +132,51 @@ describe('GET /api/usage/events/explain', () => {
     expect(e.deliveries).toHaveLength(1);
     expect(e.deliveries[0]).toMatchObject({ won: true, reason: null, duplicateOf: null, data: {} });
     expect(e.deliveries[0].acceptedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
-    expect(e.meters).toEqual([{
-      meter: 'calls', aggregation: 'count', counts: true, value: '1', status: 'billed', reason: null, detail: expect.stringContaining(first.number!),
-      subscriptions: [{
-        subscriptionId, status: 'billed', reason: null, detail: null,
-        period: { start: iso(start), end: iso(start + DAY) },
-        invoice: { id: first.id, number: first.number, status: first.status, reason: 'period_end' },
-        line: { id: lineOf(first, 'calls').id, position: lineOf(first, 'calls').position, type: 'usage', from: iso(start), to: iso(start + DAY), ratedAt: first.created_at.toISOString() },
-      }],
-    }]);
+    expect(e.meters).toEqual([
+      {
+        meter: 'calls',
+        aggregation: 'count',
+        counts: true,
+        value: '1',
+        status: 'billed',
+        reason: null,
+        detail: expect.stringContaining(first.number!),
+        subscriptions: [
+          {
+            subscriptionId,
+            status: 'billed',
+            reason: null,
+            detail: null,
+            period: { start: iso(start), end: iso(start + DAY) },
+            invoice: { id: first.id, number: first.number, status: first.status, reason: 'period_end' },
+            line: {
+              id: lineOf(first, 'calls').id,
+              position: lineOf(first, 'calls').position,
+              type: 'usage',
+              from: iso(start),
+              to: iso(start + DAY),
+              ratedAt: first.created_at.toISOString(),
+            },
+          },
+        ],
+      },
+    ]);
   });
 
   it('gives a sum meter its exact decimal value', async () => {
     const [e] = (await ok({ id: 'tokens' })).events;
-    expect(e.meters).toMatchObject([{ meter: 'tokens', value: '12.000000000001', status: 'billed', subscriptions: [{ line: { id: lineOf(invoices[0]!, 'tokens').id } }] }]);
+    expect(e.meters).toMatchObject([
+      { meter: 'tokens', value: '12.000000000001', status: 'billed', subscriptions: [{ line: { id: lineOf(invoices[0]!, 'tokens').id } }] },
+    ]);
   });
 
   it('shows a redelivery with another time as duplicate_of the winner, which stays in its period', async () => {
     const body = await ok({ id: 'dup' });
     expect(body.reasons).toEqual(['duplicate_of']);
     const [e] = body.events;
-    expect(e.deliveries.map((d: { won: boolean; time: string; data: unknown; reason: string | null }) => [d.won, d.time, d.data, d.reason])).toEqual([
+    expect(
+      e.deliveries.map((d: { won: boolean; time: string; data: unknown; reason: string | null }) => [d.won, d.time, d.data, d.reason]),
+    ).toEqual([
       [true, iso(start + 0.6 * DAY), { n: 1 }, null],
       [false, iso(start + 1.5 * DAY), { n: 2 }, 'duplicate_of'],
     ]);
@@ -121,7 +184,9 @@ describe('GET /api/usage/events/explain', () => {
     expect(e.deliveries[1].acceptedAt > e.deliveries[0].acceptedAt).toBe(true);
     expect(e.winner.time).toBe(iso(start + 0.6 * DAY));
     // Billed once, on the first day's line; the second day's invoice did not count it.
-    expect(e.meters[0].subscriptions).toMatchObject([{ status: 'billed', invoice: { id: invoices[0]!.id }, period: { start: iso(start) } }]);
+    expect(e.meters[0].subscriptions).toMatchObject([
+      { status: 'billed', invoice: { id: invoices[0]!.id }, period: { start: iso(start) } },
+    ]);
     expect(Number(lineOf(invoices[1]!, 'calls').quantity)).toBe(0);
   });
 
@@ -133,7 +198,9 @@ describe('GET /api/usage/events/explain', () => {
 
   it('gives filtered_out, naming the filter', async () => {
     const [e] = (await ok({ id: 'filtered' })).events;
-    expect(e.meters).toMatchObject([{ meter: 'tokens', counts: false, value: null, status: 'not_billed', reason: 'filtered_out', subscriptions: [] }]);
+    expect(e.meters).toMatchObject([
+      { meter: 'tokens', counts: false, value: null, status: 'not_billed', reason: 'filtered_out', subscriptions: [] },
+    ]);
     expect(e.meters[0].detail).toContain('model is "claude"');
   });
 
@@ -145,22 +212,41 @@ describe('GET /api/usage/events/explain', () => {
 
   it('gives outside_any_subscription for an event before the subscription started', async () => {
     const [e] = (await ok({ id: 'early' })).events;
-    expect(e.meters).toMatchObject([{ meter: 'calls', counts: true, value: '1', status: 'not_billed', reason: 'outside_any_subscription', subscriptions: [] }]);
+    expect(e.meters).toMatchObject([
+      { meter: 'calls', counts: true, value: '1', status: 'not_billed', reason: 'outside_any_subscription', subscriptions: [] },
+    ]);
   });
 
   it('gives after_final_invoice for an event that arrived after its period was invoiced, naming that line', async () => {
     const [e] = (await ok({ id: 'late' })).events;
     const first = invoices[0]!;
-    expect(e.meters).toMatchObject([{
-      meter: 'calls', counts: true, status: 'not_billed', reason: 'after_final_invoice',
-      subscriptions: [{ subscriptionId, status: 'not_billed', reason: 'after_final_invoice', period: { start: iso(start) }, invoice: { id: first.id }, line: { id: lineOf(first, 'calls').id } }],
-    }]);
+    expect(e.meters).toMatchObject([
+      {
+        meter: 'calls',
+        counts: true,
+        status: 'not_billed',
+        reason: 'after_final_invoice',
+        subscriptions: [
+          {
+            subscriptionId,
+            status: 'not_billed',
+            reason: 'after_final_invoice',
+            period: { start: iso(start) },
+            invoice: { id: first.id },
+            line: { id: lineOf(first, 'calls').id },
+          },
+        ],
+      },
+    ]);
     expect(e.deliveries[0].acceptedAt > first.created_at.toISOString()).toBe(true);
   });
 
   it('answers every event sharing an id (one per source) without source, and one with it', async () => {
     const all = await ok({ id: 'shared' });
-    expect(all.events.map((e: { source: string; reason: string | null }) => [e.source, e.reason])).toEqual([['svc-a', null], ['svc-b', 'no_meter']]);
+    expect(all.events.map((e: { source: string; reason: string | null }) => [e.source, e.reason])).toEqual([
+      ['svc-a', null],
+      ['svc-b', 'no_meter'],
+    ]);
     const one = await ok({ id: 'shared', source: 'svc-b' });
     expect(one.events.map((e: { source: string }) => e.source)).toEqual(['svc-b']);
     expect((await explain({ id: 'shared', source: 'svc-c' })).status).toBe(404);
@@ -196,7 +282,7 @@ describe('GET /api/usage/events/explain', () => {
     expect((await explain({ id: 'billed', tenantId: '00000000-0000-4000-8000-000000000000' })).status).toBe(404);
   });
 
-  it('lets finance, the tenant\'s customer and its API keys read it; a customer of another tenant gets 404', async () => {
+  it("lets finance, the tenant's customer and its API keys read it; a customer of another tenant gets 404", async () => {
     for (const token of [api.tokens.finance, api.tokens.customerA]) expect((await explain({ id: 'billed' }, token)).status).toBe(200);
     const own = await api.request.get('/api/usage/events/explain').query({ id: 'billed' }).set(auth(api.tokens.customerA));
     expect(own.body.events[0].meters[0].status).toBe('billed');

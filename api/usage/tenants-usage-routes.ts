@@ -10,7 +10,11 @@ export function tenantsUsageRoutes(deps: { pg: DatabasePool; clickhouse: ClickHo
   const service = createTenantsUsageService(deps);
   return [
     defineRoute({
-      method: 'get', path: '/usage/by-tenant', operationId: 'usageByTenant', tag: 'usage', access: { roles: ['admin', 'finance'] },
+      method: 'get',
+      path: '/usage/by-tenant',
+      operationId: 'usageByTenant',
+      tag: 'usage',
+      access: { roles: ['admin', 'finance'] },
       summary: 'Usage of every meter (or one) across all tenants in [from, to), with the top tenants',
       description: 'One deduplicated read per meter over every tenant (not one per tenant). Values are exact decimal strings.',
       query: tenantsUsageQuery,

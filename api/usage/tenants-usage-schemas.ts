@@ -14,7 +14,8 @@ export const tenantsUsageQuery = z
   })
   .superRefine((q, ctx) => {
     ordered(q, ctx);
-    if (q.to.getTime() - q.from.getTime() > MAX_SUMMARY_DAYS * 86_400_000) ctx.addIssue({ code: 'custom', path: ['to'], message: `the window may span at most ${MAX_SUMMARY_DAYS} days` });
+    if (q.to.getTime() - q.from.getTime() > MAX_SUMMARY_DAYS * 86_400_000)
+      ctx.addIssue({ code: 'custom', path: ['to'], message: `the window may span at most ${MAX_SUMMARY_DAYS} days` });
   });
 
 export const tenantsUsageResponse = z
@@ -26,10 +27,16 @@ export const tenantsUsageResponse = z
       z.object({
         meter: z.string(),
         aggregation: z.string(),
-        value: z.string().describe("the meter's aggregation over every tenant's deduplicated events (count and sum: the tenants' values added; max: the largest; unique_count: distinct values across tenants; latest: the latest event of any tenant)"),
+        value: z
+          .string()
+          .describe(
+            "the meter's aggregation over every tenant's deduplicated events (count and sum: the tenants' values added; max: the largest; unique_count: distinct values across tenants; latest: the latest event of any tenant)",
+          ),
         events: z.number().int(),
         tenantsWithUsage: z.number().int().describe('tenants with at least one event of the meter in the window'),
-        top: z.array(z.object({ tenantId: z.uuid(), value: z.string(), events: z.number().int() })).describe('the `top` tenants by value, largest first (ties by tenant id)'),
+        top: z
+          .array(z.object({ tenantId: z.uuid(), value: z.string(), events: z.number().int() }))
+          .describe('the `top` tenants by value, largest first (ties by tenant id)'),
       }),
     ),
   })

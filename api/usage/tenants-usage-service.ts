@@ -20,7 +20,9 @@ export function createTenantsUsageService(deps: { pg: DatabasePool; clickhouse: 
       const meters: Meter[] = q.meter ? all.filter((m) => m.code === q.meter) : all;
       if (q.meter && meters.length === 0) throw notFound('meter');
       const tenantIds = await withOperator(deps.pg, (tx) => tenantsRepository.allIds(tx));
-      const usages = await Promise.all(meters.map((meter) => readMeterUsageByTenant(deps.clickhouse, { tenantIds, meter, from: q.from, to: q.to })));
+      const usages = await Promise.all(
+        meters.map((meter) => readMeterUsageByTenant(deps.clickhouse, { tenantIds, meter, from: q.from, to: q.to })),
+      );
       deps.metering.metrics.eventsDeduplicated.inc(usages.reduce((n, u) => n + u.duplicates, 0));
       return {
         from: q.from.toISOString(),

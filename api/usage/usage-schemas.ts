@@ -21,12 +21,21 @@ export const instant = z
 // groupBy=model,region or groupBy=model&groupBy=region
 const groupBy = z
   .union([z.string(), z.array(z.string())])
-  .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean))
+  .transform((v) =>
+    (Array.isArray(v) ? v : [v])
+      .flatMap((s) => s.split(','))
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
   .optional()
-  .meta({ description: 'Properties (of the meter\'s groupBy) to break the value down by, comma-separated' });
+  .meta({ description: "Properties (of the meter's groupBy) to break the value down by, comma-separated" });
 
 const window = {
-  tenantId: z.string().max(64).optional().meta({ description: 'Required for admin and finance; customers and API keys may only name their own tenant' }),
+  tenantId: z
+    .string()
+    .max(64)
+    .optional()
+    .meta({ description: 'Required for admin and finance; customers and API keys may only name their own tenant' }),
   from: instant.meta({ description: 'Start of the window (inclusive)' }),
   to: instant.meta({ description: 'End of the window (exclusive)' }),
 };
@@ -35,16 +44,21 @@ export const ordered = <T extends { from: Date; to: Date }>(q: T, ctx: z.Refinem
   if (q.from >= q.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
 };
 
-export const summaryQuery = z
-  .strictObject({ ...window, meter: meterCodeSchema.optional(), groupBy })
-  .superRefine((q, ctx) => {
-    ordered(q, ctx);
-    if (q.to.getTime() - q.from.getTime() > MAX_SUMMARY_DAYS * 86_400_000) ctx.addIssue({ code: 'custom', path: ['to'], message: `the window may span at most ${MAX_SUMMARY_DAYS} days` });
-    if (q.groupBy?.length && !q.meter) ctx.addIssue({ code: 'custom', path: ['groupBy'], message: 'needs meter: group properties belong to one meter' });
-  });
+export const summaryQuery = z.strictObject({ ...window, meter: meterCodeSchema.optional(), groupBy }).superRefine((q, ctx) => {
+  ordered(q, ctx);
+  if (q.to.getTime() - q.from.getTime() > MAX_SUMMARY_DAYS * 86_400_000)
+    ctx.addIssue({ code: 'custom', path: ['to'], message: `the window may span at most ${MAX_SUMMARY_DAYS} days` });
+  if (q.groupBy?.length && !q.meter)
+    ctx.addIssue({ code: 'custom', path: ['groupBy'], message: 'needs meter: group properties belong to one meter' });
+});
 
 export const timeseriesQuery = z
-  .strictObject({ ...window, meter: meterCodeSchema, granularity: z.enum(GRANULARITIES, { error: `must be one of ${GRANULARITIES.join(', ')}` }), groupBy })
+  .strictObject({
+    ...window,
+    meter: meterCodeSchema,
+    granularity: z.enum(GRANULARITIES, { error: `must be one of ${GRANULARITIES.join(', ')}` }),
+    groupBy,
+  })
   .superRefine(ordered);
 
 export const eventsQuery = z
@@ -82,6 +96,16 @@ export const timeseriesResponse = z
 
 export const eventsResponse = z
   .object({
-    items: z.array(z.object({ id: z.string(), type: z.string(), time: z.string(), subject: z.string(), source: z.string(), data: z.unknown(), deliveries: z.number().int() })),
+    items: z.array(
+      z.object({
+        id: z.string(),
+        type: z.string(),
+        time: z.string(),
+        subject: z.string(),
+        source: z.string(),
+        data: z.unknown(),
+        deliveries: z.number().int(),
+      }),
+    ),
   })
   .meta({ id: 'MeteredEvents' });

@@ -17,7 +17,8 @@ export const userIdParams = z.strictObject({ id: z.uuid() });
 function checkTenantForRole(b: { role?: Role; tenantId?: string }, ctx: z.RefinementCtx) {
   const issue = (message: string) => ctx.addIssue({ code: 'custom', path: ['tenantId'], message });
   if (b.role === 'customer' && !b.tenantId) issue('is required for the customer role');
-  else if (b.role !== 'customer' && b.tenantId) issue(b.role ? `must not be given for the ${b.role} role` : 'is given only together with role customer');
+  else if (b.role !== 'customer' && b.tenantId)
+    issue(b.role ? `must not be given for the ${b.role} role` : 'is given only together with role customer');
 }
 
 export const createUserBody = z

@@ -10,14 +10,26 @@ export function usersRoutes(deps: { pg: DatabasePool }): RouteDef[] {
   const service = createUsersService(deps);
   return [
     defineRoute({
-      method: 'post', path: '/users', operationId: 'createUser', tag: 'users', access: { roles: ['admin'] },
+      method: 'post',
+      path: '/users',
+      operationId: 'createUser',
+      tag: 'users',
+      access: { roles: ['admin'] },
       summary: 'Create a user (admin, finance, or a customer of one tenant)',
       body: { schema: createUserBody },
-      responses: { 201: { description: 'Created', schema: userAccountSchema }, 400: { description: 'Invalid input' }, 409: { description: 'Email taken' } },
+      responses: {
+        201: { description: 'Created', schema: userAccountSchema },
+        400: { description: 'Invalid input' },
+        409: { description: 'Email taken' },
+      },
       handler: async ({ body }) => ({ status: 201, body: toUserAccount(await service.create(body)) }),
     }),
     defineRoute({
-      method: 'get', path: '/users', operationId: 'listUsers', tag: 'users', access: { roles: ['admin'] },
+      method: 'get',
+      path: '/users',
+      operationId: 'listUsers',
+      tag: 'users',
+      access: { roles: ['admin'] },
       summary: 'List users',
       query: z.strictObject(paginationQuery),
       responses: { 200: { description: 'A page of users', schema: pageOf(userAccountSchema) } },
@@ -27,7 +39,11 @@ export function usersRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       },
     }),
     defineRoute({
-      method: 'patch', path: '/users/:id', operationId: 'updateUser', tag: 'users', access: { roles: ['admin'] },
+      method: 'patch',
+      path: '/users/:id',
+      operationId: 'updateUser',
+      tag: 'users',
+      access: { roles: ['admin'] },
       summary: "Change a user's role or deactivate them",
       description:
         'Any change signs the user out everywhere within 5 s: their existing tokens stop working, and a deactivated user cannot sign in. ' +

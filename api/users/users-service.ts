@@ -15,7 +15,12 @@ export function createUsersService(deps: { pg: DatabasePool }) {
     async create(body: CreateUser): Promise<UserRow> {
       const passwordHash = await hashPassword(body.password);
       return withOperator(deps.pg, async (tx) => {
-        const user = await usersRepository.create(tx, { email: body.email, passwordHash, role: body.role, tenantId: body.tenantId ?? null });
+        const user = await usersRepository.create(tx, {
+          email: body.email,
+          passwordHash,
+          role: body.role,
+          tenantId: body.tenantId ?? null,
+        });
         if (user === 'taken') throw conflict('email', 'is already registered');
         if (user === 'missing') throw noSuchTenant();
         return user;

@@ -33,7 +33,9 @@ export function createWebhooksService(deps: WebhooksDeps) {
     async create(input: { url: string; events: readonly string[] }): Promise<{ endpoint: EndpointRow; secret: string }> {
       await checkDestination(new URL(input.url), policy, resolve);
       const secret = `whsec_${randomBytes(32).toString('base64')}`;
-      const endpoint = await withOperator(pg, (tx) => webhooksRepository.insertEndpoint(tx, { url: input.url, events: [...new Set(input.events)], secret }));
+      const endpoint = await withOperator(pg, (tx) =>
+        webhooksRepository.insertEndpoint(tx, { url: input.url, events: [...new Set(input.events)], secret }),
+      );
       return { endpoint, secret };
     },
 
@@ -55,7 +57,10 @@ export function createWebhooksService(deps: WebhooksDeps) {
       const result = await withOperator(pg, async (tx) => {
         if (!(await webhooksRepository.findEndpoint(tx, id))) return null;
         const deliveries = await webhooksRepository.listDeliveries(tx, id, limit);
-        const attempts = await webhooksRepository.attemptsOf(tx, deliveries.map((d) => d.id));
+        const attempts = await webhooksRepository.attemptsOf(
+          tx,
+          deliveries.map((d) => d.id),
+        );
         return deliveries.map((delivery) => ({ delivery, attempts: attempts.filter((a) => a.delivery_id === delivery.id) }));
       });
       if (!result) throw notFound('webhook endpoint');

@@ -87,28 +87,55 @@ const periodStartOf = (i: number) => {
   const start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1 + (i % 28));
   return start <= now ? start : Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1 + (i % 28));
 };
-const addMonth = (ms: number) => { const d = new Date(ms); return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate()); };
+const addMonth = (ms: number) => {
+  const d = new Date(ms);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
+};
 for (const m of METERS) await metersRepository.insert(pool, parseMeter(m));
-const plan = await withOperator(pool, (tx) => plansRepository.insert(tx, planSchema.parse({
-  code: 'bench-monthly', name: 'Bench monthly', currency: 'USD', interval: 'month', baseFee: '10',
-  charges: [
-    { meter: 'calls', model: 'per_unit', unitPrice: '0.5' },
-    { meter: 'tokens', model: 'per_unit', unitPrice: '0.05' },
-    { meter: 'storage', model: 'per_unit', unitPrice: '1' },
-  ],
-})));
+const plan = await withOperator(pool, (tx) =>
+  plansRepository.insert(
+    tx,
+    planSchema.parse({
+      code: 'bench-monthly',
+      name: 'Bench monthly',
+      currency: 'USD',
+      interval: 'month',
+      baseFee: '10',
+      charges: [
+        { meter: 'calls', model: 'per_unit', unitPrice: '0.5' },
+        { meter: 'tokens', model: 'per_unit', unitPrice: '0.05' },
+        { meter: 'storage', model: 'per_unit', unitPrice: '1' },
+      ],
+    }),
+  ),
+);
 log(`creating ${N} tenants with budgets and subscriptions`);
 const setupStarted = performance.now();
-const tenantIds = await mapBounded(Array.from({ length: N }, (_, i) => i), 8, async (i) => {
-  const tenant = await withOperator(pool, (tx) => tenantsRepository.insert(tx, { name: `Bench ${i}`, taxRate: '0.2', budget: '100' }));
-  const start = periodStartOf(i);
-  await withTenant(pool, tenant.id, (tx) => subscriptionsRepository.insert(tx, {
-    id: randomUUID(), tenantId: tenant.id, planId: plan.id, planVersion: plan.version, status: 'active', startAt: new Date(start),
-    billingAnchor: new Date(start), trialEnd: null, currentPeriodStart: new Date(start), currentPeriodEnd: new Date(addMonth(start)), nextInvoiceAt: new Date(addMonth(start)),
-    workflowId: `subscription-bench-${tenant.id}`,
-  }));
-  return tenant.id;
-});
+const tenantIds = await mapBounded(
+  Array.from({ length: N }, (_, i) => i),
+  8,
+  async (i) => {
+    const tenant = await withOperator(pool, (tx) => tenantsRepository.insert(tx, { name: `Bench ${i}`, taxRate: '0.2', budget: '100' }));
+    const start = periodStartOf(i);
+    await withTenant(pool, tenant.id, (tx) =>
+      subscriptionsRepository.insert(tx, {
+        id: randomUUID(),
+        tenantId: tenant.id,
+        planId: plan.id,
+        planVersion: plan.version,
+        status: 'active',
+        startAt: new Date(start),
+        billingAnchor: new Date(start),
+        trialEnd: null,
+        currentPeriodStart: new Date(start),
+        currentPeriodEnd: new Date(addMonth(start)),
+        nextInvoiceAt: new Date(addMonth(start)),
+        workflowId: `subscription-bench-${tenant.id}`,
+      }),
+    );
+    return tenant.id;
+  },
+);
 
 // Usage: EVENTS per meter in the period so far and EVENTS in the month before; 5 % delivered twice.
 log('writing usage to ClickHouse');
@@ -123,13 +150,26 @@ const flush = async () => {
 };
 for (const [i, tenantId] of tenantIds.entries()) {
   const start = periodStartOf(i);
-  const spans = [[start, now - 60_000], [start - 30 * DAY, start]] as const;
+  const spans = [
+    [start, now - 60_000],
+    [start - 30 * DAY, start],
+  ] as const;
   for (const [m, meter] of METERS.entries()) {
     for (const [s, [from, to]] of spans.entries()) {
       for (let k = 0; k < EVENTS; k += 1) {
         const id = `${meter.code}-${s}-${k}`;
         const data = JSON.stringify(m === 0 ? {} : m === 1 ? { tokens: i % 40 } : { gb: (i + k) % 10 });
-        const row = (t: number) => pendingRow({ tenantId, eventId: id, eventType: meter.eventType, eventTime: clickhouseTime(Math.floor(t)), subject: '', source: 'bench', data, ingestedAt: clickhouseMicroTime((micros += 1)) });
+        const row = (t: number) =>
+          pendingRow({
+            tenantId,
+            eventId: id,
+            eventType: meter.eventType,
+            eventTime: clickhouseTime(Math.floor(t)),
+            subject: '',
+            source: 'bench',
+            data,
+            ingestedAt: clickhouseMicroTime((micros += 1)),
+          });
         const t = from + ((to - from) * (k + 0.5)) / EVENTS;
         lines.push(row(t));
         if (k % 20 === 0) lines.push(row(t + 1000)); // a redelivery: must not count twice
@@ -143,10 +183,19 @@ const setupSeconds = (performance.now() - setupStarted) / 1000;
 log(`${rowsWritten} rows for ${N} tenants in ${round(setupSeconds)} s`);
 
 log('bundling workflows and starting the billing worker');
-const worker = await createBillingWorker({ connection: nativeConnection, namespace: 'default', deps: { pg: pool, clickhouse: ch.client, temporal: client, usage } });
+const worker = await createBillingWorker({
+  connection: nativeConnection,
+  namespace: 'default',
+  deps: { pg: pool, clickhouse: ch.client, temporal: client, usage },
+});
 const running = worker.run();
 
-type HistoryEvent = { eventTime?: { seconds?: unknown; nanos?: number | null } | null; activityTaskScheduledEventAttributes?: { activityType?: { name?: string | null } | null } | null; activityTaskCompletedEventAttributes?: { scheduledEventId?: unknown } | null; eventId?: unknown };
+type HistoryEvent = {
+  eventTime?: { seconds?: unknown; nanos?: number | null } | null;
+  activityTaskScheduledEventAttributes?: { activityType?: { name?: string | null } | null } | null;
+  activityTaskCompletedEventAttributes?: { scheduledEventId?: unknown } | null;
+  eventId?: unknown;
+};
 const msOf = (e: HistoryEvent) => Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
 
 /** One full check through the schedule's workflow; its wall time and its budget part from history. */
@@ -154,18 +203,40 @@ async function fullCheck(run: number) {
   const at = new Date().toISOString();
   loads[`check ${run}`] = load();
   const started = performance.now();
-  const handle = await client.workflow.start(ANOMALY_SCAN_WORKFLOW, { taskQueue: TASK_QUEUE, workflowId: `bench-budgets-${run}-${randomUUID()}`, args: [{ at }], workflowExecutionTimeout: `${INTERVAL_S} seconds` });
+  const handle = await client.workflow.start(ANOMALY_SCAN_WORKFLOW, {
+    taskQueue: TASK_QUEUE,
+    workflowId: `bench-budgets-${run}-${randomUUID()}`,
+    args: [{ at }],
+    workflowExecutionTimeout: `${INTERVAL_S} seconds`,
+  });
   const result = await (handle.result() as Promise<AnomalyScanResult>).catch((err: Error) => err);
   const wallSeconds = (performance.now() - started) / 1000;
   const events = ((await handle.fetchHistory()).events ?? []) as HistoryEvent[];
   const scheduled = new Map<string, string>();
-  for (const e of events) if (e.activityTaskScheduledEventAttributes) scheduled.set(String(e.eventId), e.activityTaskScheduledEventAttributes.activityType?.name ?? '');
+  for (const e of events)
+    if (e.activityTaskScheduledEventAttributes)
+      scheduled.set(String(e.eventId), e.activityTaskScheduledEventAttributes.activityType?.name ?? '');
   const first = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'budgetPages');
-  const pageDone = events.filter((e) => e.activityTaskCompletedEventAttributes && scheduled.get(String(e.activityTaskCompletedEventAttributes.scheduledEventId)) === 'checkBudgetPage');
+  const pageDone = events.filter(
+    (e) =>
+      e.activityTaskCompletedEventAttributes &&
+      scheduled.get(String(e.activityTaskCompletedEventAttributes.scheduledEventId)) === 'checkBudgetPage',
+  );
   const budgetSeconds = first && pageDone.length ? (msOf(pageDone.at(-1)!) - msOf(first)) / 1000 : null;
-  if (result instanceof Error) return { run, ok: false, error: result.message, wallSeconds: round(wallSeconds, 2), budgetSeconds, pages: pageDone.length };
+  if (result instanceof Error)
+    return { run, ok: false, error: result.message, wallSeconds: round(wallSeconds, 2), budgetSeconds, pages: pageDone.length };
   const b = result.budgets;
-  return { run, ok: true, wallSeconds: round(wallSeconds, 2), budgetSeconds: budgetSeconds === null ? null : round(budgetSeconds, 2), pages: pageDone.length, tenants: b.tenants, raised: b.raised.length, failed: b.failed, webhookCalls: result.anomalies.raised.length + b.raised.length };
+  return {
+    run,
+    ok: true,
+    wallSeconds: round(wallSeconds, 2),
+    budgetSeconds: budgetSeconds === null ? null : round(budgetSeconds, 2),
+    pages: pageDone.length,
+    tenants: b.tenants,
+    raised: b.raised.length,
+    failed: b.failed,
+    webhookCalls: result.anomalies.raised.length + b.raised.length,
+  };
 }
 
 const checks = [];
@@ -186,7 +257,12 @@ const floorQuery = {
       AND event_time >= fromUnixTimestamp64Milli(transform(tenant_id, {tenants:Array(String)}, {froms:Array(Int64)}, toInt64(0)), 'UTC')
       AND event_time < fromUnixTimestamp64Milli({at:Int64}, 'UTC')
     GROUP BY tenant_id, event_type`,
-  query_params: { tenants: tenantIds, froms: tenantIds.map((_, i) => periodStartOf(i)), types: METERS.map((m) => m.eventType), at: floorAt },
+  query_params: {
+    tenants: tenantIds,
+    froms: tenantIds.map((_, i) => periodStartOf(i)),
+    types: METERS.map((m) => m.eventType),
+    at: floorAt,
+  },
 };
 loads.floor = load();
 const floorSeconds: number[] = [];
@@ -210,7 +286,9 @@ for (let k = 0; k < byStart.length; k += BUDGET_TENANTS_PER_PAGE) {
   for (const meter of meterDefs) await readMeterUsageByWindow(ch.client, { meter: meter!, windows });
 }
 const readsOnlySeconds = (performance.now() - readsStarted) / 1000;
-log(`batched usage reads alone (${Math.ceil(N / BUDGET_TENANTS_PER_PAGE)} pages × ${METERS.length} meters, one after another): ${round(readsOnlySeconds, 2)} s`);
+log(
+  `batched usage reads alone (${Math.ceil(N / BUDGET_TENANTS_PER_PAGE)} pages × ${METERS.length} meters, one after another): ${round(readsOnlySeconds, 2)} s`,
+);
 
 // For reference: the first page with single reads (one query per window), through the same activity.
 loads.singleReads = load();
@@ -238,8 +316,19 @@ const floor = median(floorSeconds);
 const pages = Math.ceil(N / BUDGET_TENANTS_PER_PAGE);
 const results = {
   ranAt: new Date().toISOString(),
-  machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, niceness: process.env.BENCH_NICE ?? 'see npm script', loads },
-  tenants: N, meters: METERS.length, eventsPerMeterInPeriod: EVENTS, eventsPerMeterBefore: EVENTS, rowsWritten, setupSeconds: round(setupSeconds),
+  machine: {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    niceness: process.env.BENCH_NICE ?? 'see npm script',
+    loads,
+  },
+  tenants: N,
+  meters: METERS.length,
+  eventsPerMeterInPeriod: EVENTS,
+  eventsPerMeterBefore: EVENTS,
+  rowsWritten,
+  setupSeconds: round(setupSeconds),
   intervalSeconds: INTERVAL_S,
   checks,
   medianWallSeconds: wall,
@@ -258,8 +347,12 @@ const results = {
 const resultsDir = join(import.meta.dirname, '../results');
 await mkdir(resultsDir, { recursive: true });
 await writeFile(join(resultsDir, 'budgets.json'), `${JSON.stringify(results, null, 2)}\n`);
-const loadText = Object.entries(loads).map(([k, v]) => `${k} ${v.join(' / ')}`).join('; ');
-await writeFile(join(resultsDir, 'budgets.md'), `# Budget-check benchmark
+const loadText = Object.entries(loads)
+  .map(([k, v]) => `${k} ${v.join(' / ')}`)
+  .join('; ');
+await writeFile(
+  join(resultsDir, 'budgets.md'),
+  `# Budget-check benchmark
 
 Run: ${results.ranAt}, ${results.machine.cores} cores (${results.machine.cpu}), Node ${results.machine.node}, under \`nice -n -10\`.
 Load average (1/5/15 min): ${loadText}. The machine is shared: anything above ~${results.machine.cores} means the benchmark got only part of the cores.
@@ -280,6 +373,7 @@ Setup: embedded PostgreSQL, embedded ClickHouse (chdb), the Temporal CLI dev ser
 ${checks.map((c) => (c.ok ? `| ${c.run} | ${c.wallSeconds} s | ${c.budgetSeconds ?? '–'} s | ${c.pages} | ${c.tenants} | ${c.raised} | ${c.failed} | ${c.webhookCalls} |` : `| ${c.run} | not finished: ${c.error} | ${c.budgetSeconds ?? '–'} | ${c.pages} | | | | |`)).join('\n')}
 
 Run 1 raises the tenants' first budget alerts (and sends each as a webhook); later runs find the same levels and raise nothing.
-`);
+`,
+);
 log('wrote bench/results/budgets.json and bench/results/budgets.md');
 process.exit(0);

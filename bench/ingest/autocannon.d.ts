@@ -1,6 +1,12 @@
 // The part of autocannon's programmatic API the ingest benchmark uses (it ships no types).
 declare module 'autocannon' {
-  type Request = { method?: string; path?: string; headers?: Record<string, string>; body?: string; setupRequest?: (req: Request) => Request };
+  type Request = {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    setupRequest?: (req: Request) => Request;
+  };
   type Options = {
     url: string;
     connections?: number;

@@ -16,10 +16,21 @@ export type IngestResults = {
   engineCeiling: { rowsPerSecond: number; plainRowsPerSecond: number; batchRows: number; concurrency: number };
   consistency: { acknowledgedEvents: number; rowsInClickHouse: number; equal: boolean };
   summary: {
-    tableRows: number; monthRows: number; historyRows: number; historyFactor: number; historyEffectP50: number;
+    tableRows: number;
+    monthRows: number;
+    historyRows: number;
+    historyFactor: number;
+    historyEffectP50: number;
     tenants: {
-      history: string; tenantRows: number; monthEvents: number; duplicatesInMonth: number; ratioToPlainP50: number; sameAnswer: boolean;
-      apiMs: { p50: number; p99: number }; plainSumMs: { p50: number; p99: number }; plainCountMs: { p50: number };
+      history: string;
+      tenantRows: number;
+      monthEvents: number;
+      duplicatesInMonth: number;
+      ratioToPlainP50: number;
+      sameAnswer: boolean;
+      apiMs: { p50: number; p99: number };
+      plainSumMs: { p50: number; p99: number };
+      plainCountMs: { p50: number };
     }[];
   };
   targets: Record<string, boolean>;
@@ -48,10 +59,14 @@ export function renderReport(r: IngestResults): string {
   }
   const [t1, t10] = s.tenants;
   if (!r.targets.batchedAtLeast0_9xNaive) {
-    notes.push(`- **Deduplicating ingest** reached ${r.batched.ofNaive}× the naive prototype's ${n(r.naive.batched.eventsPerSecond)} events/s (target 0.9×); the engine alone takes ${n(r.engineCeiling.rowsPerSecond)} rows/s deduplicating against ${n(r.engineCeiling.plainRowsPerSecond)} bare.`);
+    notes.push(
+      `- **Deduplicating ingest** reached ${r.batched.ofNaive}× the naive prototype's ${n(r.naive.batched.eventsPerSecond)} events/s (target 0.9×); the engine alone takes ${n(r.engineCeiling.rowsPerSecond)} rows/s deduplicating against ${n(r.engineCeiling.plainRowsPerSecond)} bare.`,
+    );
   }
   if (!r.targets.summaryP50AtMost2xPlain || !r.targets.summaryP50AtMost100ms || !r.targets.tenfoldHistoryAtMost1_2x) {
-    notes.push(`- **Summary**: API p50 ${t1?.apiMs.p50} ms (1×) and ${t10?.apiMs.p50} ms (10×), ${t1?.ratioToPlainP50}× and ${t10?.ratioToPlainP50}× the plain aggregation (targets ≤ 2×, ≤ 100 ms at 1×, 10× history ≤ 1.2× the 1× read: ${s.historyEffectP50}×).`);
+    notes.push(
+      `- **Summary**: API p50 ${t1?.apiMs.p50} ms (1×) and ${t10?.apiMs.p50} ms (10×), ${t1?.ratioToPlainP50}× and ${t10?.ratioToPlainP50}× the plain aggregation (targets ≤ 2×, ≤ 100 ms at 1×, 10× history ≤ 1.2× the 1× read: ${s.historyEffectP50}×).`,
+    );
   }
   return `# Ingest benchmark
 

@@ -74,10 +74,16 @@ const pool = await createPgPool(appUrl, { maxPoolSize: 4 });
 const seeded = await createTestApi({ db: { pool } as TestDatabase, clickhouse: {} as ClickHouseClient });
 const tenantId = seeded.tenants.a.id;
 const apiKey = seeded.apiKeys.a;
-await metersRepository.insert(pool, parseMeter({ code: 'tokens', name: 'Tokens', eventType: 'api_call', aggregation: 'sum', valueProperty: 'tokens', groupBy: ['model'] }));
+await metersRepository.insert(
+  pool,
+  parseMeter({ code: 'tokens', name: 'Tokens', eventType: 'api_call', aggregation: 'sum', valueProperty: 'tokens', groupBy: ['model'] }),
+);
 
 async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; lines: AsyncIterator<string> }> {
-  const child = spawn(process.execPath, [SERVER], { env: { ...process.env, DATABASE_URL: appUrl, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [SERVER], {
+    env: { ...process.env, DATABASE_URL: appUrl, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   children.add(child);
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const first = await lines.next();
@@ -117,11 +123,21 @@ const batchBody = () => {
 const bodies = Array.from({ length: 300 }, batchBody);
 const headers = { 'content-type': 'application/json', 'x-api-key': apiKey };
 let bodyIndex = 0;
-const batchedRequest = { method: 'POST', path: '/api/usage/ingest', headers, setupRequest: (r: object) => ({ ...r, body: bodies[bodyIndex % bodies.length]!.replaceAll('"id":"b-', `"id":"r${bodyIndex++}-`) }) };
+const batchedRequest = {
+  method: 'POST',
+  path: '/api/usage/ingest',
+  headers,
+  setupRequest: (r: object) => ({ ...r, body: bodies[bodyIndex % bodies.length]!.replaceAll('"id":"b-', `"id":"r${bodyIndex++}-`) }),
+};
 let single = 0;
 const singleRequest = {
-  method: 'POST', path: '/api/usage/ingest', headers,
-  setupRequest: (r: object) => ({ ...r, body: `{"id":"s-${single++}","type":"api_call","time":"${eventTime}","data":{"tokens":${single % 1000},"model":"m1"}}` }),
+  method: 'POST',
+  path: '/api/usage/ingest',
+  headers,
+  setupRequest: (r: object) => ({
+    ...r,
+    body: `{"id":"s-${single++}","type":"api_call","time":"${eventTime}","data":{"tokens":${single % 1000},"model":"m1"}}`,
+  }),
 };
 
 const summarise = (r: Result, eventsPerRequest: number) => ({
@@ -138,31 +154,69 @@ const summarise = (r: Result, eventsPerRequest: number) => ({
 // A. Durable ingest through a real server.
 const serverA = await startServer({ CH_PATH: join(work, 'ch-a'), INGEST_FLUSH_ROWS: FLUSH_ROWS });
 await load('warm-up', { url: serverA.url, connections: 4, amount: 20, requests: [batchedRequest] });
-const batched = await load(`batched, ${BATCH_REQUESTS} requests of ${BATCH_EVENTS} events`, { url: serverA.url, connections: CONNECTIONS_BATCHED, amount: BATCH_REQUESTS, requests: [batchedRequest] });
-const singles = await load(`single events, ${SINGLE_REQUESTS} requests`, { url: serverA.url, connections: CONNECTIONS_SINGLE, amount: SINGLE_REQUESTS, requests: [singleRequest] });
+const batched = await load(`batched, ${BATCH_REQUESTS} requests of ${BATCH_EVENTS} events`, {
+  url: serverA.url,
+  connections: CONNECTIONS_BATCHED,
+  amount: BATCH_REQUESTS,
+  requests: [batchedRequest],
+});
+const singles = await load(`single events, ${SINGLE_REQUESTS} requests`, {
+  url: serverA.url,
+  connections: CONNECTIONS_SINGLE,
+  amount: SINGLE_REQUESTS,
+  requests: [singleRequest],
+});
 const storedA = await stopServer(serverA);
 const acknowledgedA = 20 * BATCH_EVENTS + batched['2xx'] * BATCH_EVENTS + singles['2xx'];
 
 // B. The naive prototype: the same server and load, bare inserts, no deduplication.
 const serverB = await startServer({ CH_PATH: join(work, 'ch-b'), INGEST_STORAGE: 'plain', INGEST_FLUSH_ROWS: FLUSH_ROWS });
 await load('warm-up (naive)', { url: serverB.url, connections: 4, amount: 20, requests: [batchedRequest] });
-const naiveBatched = await load('batched, naive prototype', { url: serverB.url, connections: CONNECTIONS_BATCHED, amount: BATCH_REQUESTS, requests: [batchedRequest] });
-const naiveSingles = await load('single events, naive prototype', { url: serverB.url, connections: CONNECTIONS_SINGLE, amount: SINGLE_REQUESTS, requests: [singleRequest] });
+const naiveBatched = await load('batched, naive prototype', {
+  url: serverB.url,
+  connections: CONNECTIONS_BATCHED,
+  amount: BATCH_REQUESTS,
+  requests: [batchedRequest],
+});
+const naiveSingles = await load('single events, naive prototype', {
+  url: serverB.url,
+  connections: CONNECTIONS_SINGLE,
+  amount: SINGLE_REQUESTS,
+  requests: [singleRequest],
+});
 await stopServer(serverB);
 
 // C. The same route with storage disabled.
 const serverC = await startServer({ CH_PATH: join(work, 'ch-c'), INGEST_STORAGE: 'none', INGEST_FLUSH_ROWS: FLUSH_ROWS });
 await load('warm-up (no storage)', { url: serverC.url, connections: 4, amount: 20, requests: [batchedRequest] });
-const noStorage = await load('batched, storage disabled', { url: serverC.url, connections: CONNECTIONS_BATCHED, amount: BATCH_REQUESTS, requests: [batchedRequest] });
-const noStorageSingle = await load('single events, storage disabled', { url: serverC.url, connections: CONNECTIONS_SINGLE, amount: SINGLE_REQUESTS, requests: [singleRequest] });
+const noStorage = await load('batched, storage disabled', {
+  url: serverC.url,
+  connections: CONNECTIONS_BATCHED,
+  amount: BATCH_REQUESTS,
+  requests: [batchedRequest],
+});
+const noStorageSingle = await load('single events, storage disabled', {
+  url: serverC.url,
+  connections: CONNECTIONS_SINGLE,
+  amount: SINGLE_REQUESTS,
+  requests: [singleRequest],
+});
 await stopServer(serverC);
 
 // D. The engine ceilings: the deduplicating writer, and bare inserts.
 async function engineCeiling(mode: 'dedup' | 'plain') {
   log(`engine ceiling: ${mode} inserts`);
-  const child = spawn(process.execPath, [CEILING, join(work, `ch-d-${mode}`), String(BATCH_REQUESTS * BATCH_EVENTS), FLUSH_ROWS, '2', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [CEILING, join(work, `ch-d-${mode}`), String(BATCH_REQUESTS * BATCH_EVENTS), FLUSH_ROWS, '2', mode],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   children.add(child);
-  const result = JSON.parse((await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next()).value as string) as { rows: number; seconds: number; rowsPerSecond: number };
+  const result = JSON.parse((await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next()).value as string) as {
+    rows: number;
+    seconds: number;
+    rowsPerSecond: number;
+  };
   await once(child, 'exit');
   children.delete(child);
   return result;
@@ -225,9 +279,26 @@ await ch.client.command({
 log(`generated in ${round((performance.now() - generatedAt) / 1000)} s; merging (OPTIMIZE FINAL) to a steady state`);
 await ch.client.command({ query: 'OPTIMIZE TABLE usage_events FINAL', clickhouse_settings: { optimize_throw_if_noop: 0 } });
 
-const noTemporal = new Proxy({}, { get: (_t, p) => (p === 'then' ? undefined : () => { throw new Error('no Temporal in the benchmark'); }) }) as TemporalClient;
+const noTemporal = new Proxy(
+  {},
+  {
+    get: (_t, p) =>
+      p === 'then'
+        ? undefined
+        : () => {
+            throw new Error('no Temporal in the benchmark');
+          },
+  },
+) as TemporalClient;
 const metering = createMeteringRuntime({ pg: pool, clickhouse: ch.client });
-const app = createApp({ logger: pino({ level: 'warn' }), pg: pool, clickhouse: ch.client, temporal: noTemporal, auth: TEST_AUTH, metering });
+const app = createApp({
+  logger: pino({ level: 'warn' }),
+  pg: pool,
+  clickhouse: ch.client,
+  temporal: noTemporal,
+  auth: TEST_AUTH,
+  metering,
+});
 const http = createServer(app.koa.callback());
 await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
 const summaryUrl = `http://127.0.0.1:${(http.address() as { port: number }).port}/api/usage/summary?meter=tokens&from=2026-06-01T00:00:00Z&to=2026-07-01T00:00:00Z`;
@@ -268,7 +339,10 @@ for (let i = 0; i < SUMMARY_SAMPLES; i++) {
 const tenantRows = new Map<string, number>();
 const monthRedeliveries = new Map<string, number>();
 for (const t of measured) {
-  tenantRows.set(t.name, Number((await rawQuery('SELECT count() AS events FROM usage_events WHERE tenant_id = {tenant:String}', t.tenantId)).events));
+  tenantRows.set(
+    t.name,
+    Number((await rawQuery('SELECT count() AS events FROM usage_events WHERE tenant_id = {tenant:String}', t.tenantId)).events),
+  );
   const redelivered = `SELECT count() AS events FROM usage_redeliveries WHERE tenant_id = {tenant:String} AND winner_event_time >= '2026-06-01 00:00:00' AND winner_event_time < '2026-07-01 00:00:00'`;
   monthRedeliveries.set(t.name, Number((await rawQuery(redelivered, t.tenantId)).events));
 }
@@ -296,23 +370,71 @@ const summaries = measured.map((t) => {
   const api = stats(s.api);
   const plain = stats(s.plain);
   return {
-    history: t.name, tenantRows: tenantRows.get(t.name)!, monthEvents: answer.api.events, duplicatesInMonth: monthRedeliveries.get(t.name)!,
-    apiMs: api, plainSumMs: plain, plainCountMs: stats(s.plainCount), ratioToPlainP50: round(api.p50 / plain.p50, 2),
-    apiAnswer: answer.api.value, plainAnswer: canonicalDecimal(answer.plain.value!),
+    history: t.name,
+    tenantRows: tenantRows.get(t.name)!,
+    monthEvents: answer.api.events,
+    duplicatesInMonth: monthRedeliveries.get(t.name)!,
+    apiMs: api,
+    plainSumMs: plain,
+    plainCountMs: stats(s.plainCount),
+    ratioToPlainP50: round(api.p50 / plain.p50, 2),
+    apiAnswer: answer.api.value,
+    plainAnswer: canonicalDecimal(answer.plain.value!),
     sameAnswer: answer.api.value === canonicalDecimal(answer.plain.value!) && answer.api.events === Number(answer.plain.events),
   };
 });
 const [s1, s10] = summaries as [(typeof summaries)[0], (typeof summaries)[0]];
 const results = {
-  machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, at: new Date().toISOString(), loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg().map((n) => round(n, 2)) },
-  batched: { ...batchedA, ofEngineCeiling: round(batchedA.eventsPerSecond / ceiling.rowsPerSecond, 3), ofHttpCeiling: round(batchedA.eventsPerSecond / batchedC.eventsPerSecond, 3), ofNaive: round(batchedA.eventsPerSecond / batchedB.eventsPerSecond, 3) },
-  single: { ...singleA, ofHttpCeiling: round(singleA.requestsPerSecond / singleC.requestsPerSecond, 3), ofNaive: round(singleA.requestsPerSecond / singleB.requestsPerSecond, 3) },
+  machine: {
+    cpus: cpus().length,
+    model: cpus()[0]?.model,
+    node: process.version,
+    at: new Date().toISOString(),
+    loadAverageAtStart: loadAtStart,
+    loadAverageAtEnd: loadavg().map((n) => round(n, 2)),
+  },
+  batched: {
+    ...batchedA,
+    ofEngineCeiling: round(batchedA.eventsPerSecond / ceiling.rowsPerSecond, 3),
+    ofHttpCeiling: round(batchedA.eventsPerSecond / batchedC.eventsPerSecond, 3),
+    ofNaive: round(batchedA.eventsPerSecond / batchedB.eventsPerSecond, 3),
+  },
+  single: {
+    ...singleA,
+    ofHttpCeiling: round(singleA.requestsPerSecond / singleC.requestsPerSecond, 3),
+    ofNaive: round(singleA.requestsPerSecond / singleB.requestsPerSecond, 3),
+  },
   naive: { batched: batchedB, single: singleB },
   httpCeiling: { batched: batchedC, single: singleC },
-  engineCeiling: { rows: ceiling.rows, seconds: round(ceiling.seconds, 2), rowsPerSecond: round(ceiling.rowsPerSecond, 0), plainRowsPerSecond: round(plainCeiling.rowsPerSecond, 0), batchRows: Number(FLUSH_ROWS), concurrency: 2 },
-  settings: { flushRows: Number(FLUSH_ROWS), flushMs: 20, flushConcurrency: 2, connectionsBatched: CONNECTIONS_BATCHED, connectionsSingle: CONNECTIONS_SINGLE },
-  consistency: { acknowledgedEvents: acknowledgedA, rowsInClickHouse: storedA.rows, serverAccepted: storedA.accepted, equal: acknowledgedA === storedA.rows },
-  summary: { tableRows, monthRows: MONTH_ROWS, historyRows: HISTORY_ROWS, historyFactor: HISTORY_FACTOR, tenants: summaries, historyEffectP50: round(s10.apiMs.p50 / s1.apiMs.p50, 2) },
+  engineCeiling: {
+    rows: ceiling.rows,
+    seconds: round(ceiling.seconds, 2),
+    rowsPerSecond: round(ceiling.rowsPerSecond, 0),
+    plainRowsPerSecond: round(plainCeiling.rowsPerSecond, 0),
+    batchRows: Number(FLUSH_ROWS),
+    concurrency: 2,
+  },
+  settings: {
+    flushRows: Number(FLUSH_ROWS),
+    flushMs: 20,
+    flushConcurrency: 2,
+    connectionsBatched: CONNECTIONS_BATCHED,
+    connectionsSingle: CONNECTIONS_SINGLE,
+  },
+  consistency: {
+    acknowledgedEvents: acknowledgedA,
+    rowsInClickHouse: storedA.rows,
+    serverAccepted: storedA.accepted,
+    equal: acknowledgedA === storedA.rows,
+  },
+  summary: {
+    tableRows,
+    monthRows: MONTH_ROWS,
+    historyRows: HISTORY_ROWS,
+    historyFactor: HISTORY_FACTOR,
+    tenants: summaries,
+    historyEffectP50: round(s10.apiMs.p50 / s1.apiMs.p50, 2),
+  },
   targets: {
     batchedAtLeast60PercentOfEngine: batchedA.eventsPerSecond >= 0.6 * ceiling.rowsPerSecond,
     batchedAtLeast150k: batchedA.eventsPerSecond >= 150_000,

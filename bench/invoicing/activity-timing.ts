@@ -24,6 +24,12 @@ export function activityTiming(): { interceptors: WorkerInterceptors; summary: (
   });
   return {
     interceptors: { activity: [(ctx) => ({ inbound: inbound(ctx) })] },
-    summary: () => Object.fromEntries([...byType].map(([type, t]) => [type, { ...t, totalMs: Math.round(t.totalMs), maxMs: Math.round(t.maxMs), meanMs: Math.round(t.totalMs / t.calls) }])),
+    summary: () =>
+      Object.fromEntries(
+        [...byType].map(([type, t]) => [
+          type,
+          { ...t, totalMs: Math.round(t.totalMs), maxMs: Math.round(t.maxMs), meanMs: Math.round(t.totalMs / t.calls) },
+        ]),
+      ),
   };
 }

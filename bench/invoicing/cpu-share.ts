@@ -36,7 +36,9 @@ export type CpuShare = {
 /** Starts measuring now; `stop()` reports what each process used since. */
 export async function measureCpuShare(pids: Record<string, number | undefined>, cores: number) {
   const started = performance.now();
-  const before = Object.fromEntries(await Promise.all(Object.entries(pids).map(async ([k, pid]) => [k, pid ? await processTicks(pid) : undefined] as const)));
+  const before = Object.fromEntries(
+    await Promise.all(Object.entries(pids).map(async ([k, pid]) => [k, pid ? await processTicks(pid) : undefined] as const)),
+  );
   const machineBefore = await machineTicks();
   return async (): Promise<CpuShare> => {
     const seconds = (performance.now() - started) / 1000;
@@ -49,12 +51,16 @@ export async function measureCpuShare(pids: Record<string, number | undefined>, 
         continue;
       }
       const cpuSeconds = (after - b) / TICKS_PER_SECOND;
-      processes[k] = { cpuSeconds: Math.round(cpuSeconds * 10) / 10, shareOfMachine: Math.round((cpuSeconds / (seconds * cores)) * 1000) / 1000 };
+      processes[k] = {
+        cpuSeconds: Math.round(cpuSeconds * 10) / 10,
+        shareOfMachine: Math.round((cpuSeconds / (seconds * cores)) * 1000) / 1000,
+      };
     }
     const machineAfter = await machineTicks();
-    const machineBusy = machineBefore && machineAfter
-      ? Math.round(((machineAfter.busy - machineBefore.busy) / Math.max(1, machineAfter.total - machineBefore.total)) * 1000) / 1000
-      : null;
+    const machineBusy =
+      machineBefore && machineAfter
+        ? Math.round(((machineAfter.busy - machineBefore.busy) / Math.max(1, machineAfter.total - machineBefore.total)) * 1000) / 1000
+        : null;
     return { seconds: Math.round(seconds * 10) / 10, processes, machineBusy };
   };
 }

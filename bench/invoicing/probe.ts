@@ -22,32 +22,103 @@ const wopts = JSON.parse(process.env.WOPTS ?? '{}');
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const work = await mkdtemp(join(tmpdir(), 'probe-'));
 const port = await freePort();
-const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless', '--log-level', 'warn',
-  ...(inMemory ? [] : ['--db-filename', join(work, 't.db')]), ...pragmas.flatMap((p) => ['--sqlite-pragma', p]),
-  ...(process.env.DYN ?? '').split(' ').filter(Boolean).flatMap((d) => ['--dynamic-config-value', d])];
+const args = [
+  'server',
+  'start-dev',
+  '--ip',
+  '127.0.0.1',
+  '--port',
+  String(port),
+  '--headless',
+  '--log-level',
+  'warn',
+  ...(inMemory ? [] : ['--db-filename', join(work, 't.db')]),
+  ...pragmas.flatMap((p) => ['--sqlite-pragma', p]),
+  ...(process.env.DYN ?? '')
+    .split(' ')
+    .filter(Boolean)
+    .flatMap((d) => ['--dynamic-config-value', d]),
+];
 const child = spawn('temporal', args, { stdio: ['ignore', 'ignore', 'ignore'] });
 const address = `127.0.0.1:${port}`;
-for (let i = 0; ; i++) { try { const c = await Connection.connect({ address, connectTimeout: 1000 }); await c.workflowService.getSystemInfo({}); await c.close(); break; } catch { if (i > 200) throw new Error('no server'); await new Promise((r) => setTimeout(r, 250)); } }
-const cpu = async (pid: number) => { const f = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' '); return (Number(f[11]) + Number(f[12])) / 100; };
+for (let i = 0; ; i++) {
+  try {
+    const c = await Connection.connect({ address, connectTimeout: 1000 });
+    await c.workflowService.getSystemInfo({});
+    await c.close();
+    break;
+  } catch {
+    if (i > 200) throw new Error('no server');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+const cpu = async (pid: number) => {
+  const f = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
 const nc = await NativeConnection.connect({ address });
 const client = new Client({ connection: await Connection.connect({ address }) });
 const q = `probe-${randomUUID()}`;
-const worker = await Worker.create({ connection: nc, namespace: 'default', taskQueue: q, workflowsPath: fileURLToPath(new URL('./noop-workflow.ts', import.meta.url)), activities: { noop: async () => {} }, ...wopts });
+const worker = await Worker.create({
+  connection: nc,
+  namespace: 'default',
+  taskQueue: q,
+  workflowsPath: fileURLToPath(new URL('./noop-workflow.ts', import.meta.url)),
+  activities: { noop: async () => {} },
+  ...wopts,
+});
 const running = worker.run();
 const T = Date.now() + Number(process.env.WAIT_MS ?? 15000);
 const hs = [];
-for (let i = 0; i < N; i += 50) hs.push(...(await Promise.all(Array.from({ length: Math.min(50, N - i) }, () => client.workflow.start(process.env.WF ?? 'noopCloseWorkflow', { taskQueue: q, workflowId: `n-${randomUUID()}`, args: [new Date(T).toISOString(), CALLS] })))));
+for (let i = 0; i < N; i += 50)
+  hs.push(
+    ...(await Promise.all(
+      Array.from({ length: Math.min(50, N - i) }, () =>
+        client.workflow.start(process.env.WF ?? 'noopCloseWorkflow', {
+          taskQueue: q,
+          workflowId: `n-${randomUUID()}`,
+          args: [new Date(T).toISOString(), CALLS],
+        }),
+      ),
+    )),
+  );
 const late = Date.now() > T;
 await new Promise((r) => setTimeout(r, Math.max(0, T - Date.now())));
 const spid = child.pid!;
-const c0 = await cpu(spid); const p0 = process.cpuUsage();
-const timeout = setTimeout(() => { console.log('TIMEOUT'); process.exit(2); }, Number(process.env.MAX_MS ?? 240000));
+const c0 = await cpu(spid);
+const p0 = process.cpuUsage();
+const timeout = setTimeout(
+  () => {
+    console.log('TIMEOUT');
+    process.exit(2);
+  },
+  Number(process.env.MAX_MS ?? 240000),
+);
 await Promise.all(hs.map((h) => h.result()));
 clearTimeout(timeout);
 const s = (Date.now() - T) / 1000;
-const c1 = await cpu(spid); const p1 = process.cpuUsage(p0);
-console.log(JSON.stringify({ N, CALLS, pragmas, inMemory, wopts, late, seconds: s, wfPerS: N / s, actPerS: (N * CALLS) / s, serverCpuS: c1 - c0, nodeCpuS: (p1.user + p1.system) / 1e6 }));
-worker.shutdown(); await running; await nc.close(); await client.connection.close();
-child.kill('SIGTERM'); await new Promise((r) => child.once('exit', r));
+const c1 = await cpu(spid);
+const p1 = process.cpuUsage(p0);
+console.log(
+  JSON.stringify({
+    N,
+    CALLS,
+    pragmas,
+    inMemory,
+    wopts,
+    late,
+    seconds: s,
+    wfPerS: N / s,
+    actPerS: (N * CALLS) / s,
+    serverCpuS: c1 - c0,
+    nodeCpuS: (p1.user + p1.system) / 1e6,
+  }),
+);
+worker.shutdown();
+await running;
+await nc.close();
+await client.connection.close();
+child.kill('SIGTERM');
+await new Promise((r) => child.once('exit', r));
 await rm(work, { recursive: true, force: true });
 process.exit(0);

@@ -61,13 +61,17 @@ if (!EXTERNAL_TEMPORAL && process.env.BENCH_TEMPORAL === undefined) {
   // Both shapes, each in a fresh process, so one's leftovers cannot slow the other.
   let failed = 0;
   for (const shape of SHAPES) {
-    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url)], { env: { ...process.env, BENCH_TEMPORAL: shape }, stdio: 'inherit' });
+    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url)], {
+      env: { ...process.env, BENCH_TEMPORAL: shape },
+      stdio: 'inherit',
+    });
     if (child.status !== 0) failed += 1;
   }
   process.exit(failed === 0 ? 0 : 1);
 }
 const SHAPE: Shape = EXTERNAL_TEMPORAL ? 'external' : (process.env.BENCH_TEMPORAL as Shape);
-if (!(SHAPES as readonly string[]).includes(SHAPE) && SHAPE !== 'external') throw new Error(`BENCH_TEMPORAL must be one of ${SHAPES.join(', ')}`);
+if (!(SHAPES as readonly string[]).includes(SHAPE) && SHAPE !== 'external')
+  throw new Error(`BENCH_TEMPORAL must be one of ${SHAPES.join(', ')}`);
 const binaries = SHAPE === 'postgres' ? findTemporalBinaries() : null;
 if (typeof binaries === 'string') {
   process.stdout.write(`bench:invoicing (postgres) skipped: ${binaries}\n`);
@@ -76,7 +80,9 @@ if (typeof binaries === 'string') {
 const RESULTS_NAME = process.env.BENCH_RESULTS_NAME ?? 'invoicing';
 // BENCH_WORKER_SLOTS='{"maxConcurrentWorkflowTaskExecutions":40,...}' tries other slot counts;
 // the no-op ceiling worker gets the same ones.
-const SLOTS: WorkerSlots = process.env.BENCH_WORKER_SLOTS ? { ...BILLING_WORKER_SLOTS, ...(JSON.parse(process.env.BENCH_WORKER_SLOTS) as Partial<WorkerSlots>) } : BILLING_WORKER_SLOTS;
+const SLOTS: WorkerSlots = process.env.BENCH_WORKER_SLOTS
+  ? { ...BILLING_WORKER_SLOTS, ...(JSON.parse(process.env.BENCH_WORKER_SLOTS) as Partial<WorkerSlots>) }
+  : BILLING_WORKER_SLOTS;
 
 const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
@@ -94,14 +100,22 @@ const pool = await createPgPool(appRoleUrl(pg.ownerUrl, 'bench-app-password'), {
 const ch = await connectClickHouse({ kind: 'embedded', path: join(work, 'ch') });
 await migrateClickHouse(ch.client);
 const temporal = EXTERNAL_TEMPORAL
-  ? { address: EXTERNAL_TEMPORAL, pid: process.env.BENCH_TEMPORAL_PID ? Number(process.env.BENCH_TEMPORAL_PID) : undefined, setup: `the Temporal server at ${EXTERNAL_TEMPORAL}`, stop: async () => {} }
+  ? {
+      address: EXTERNAL_TEMPORAL,
+      pid: process.env.BENCH_TEMPORAL_PID ? Number(process.env.BENCH_TEMPORAL_PID) : undefined,
+      setup: `the Temporal server at ${EXTERNAL_TEMPORAL}`,
+      stop: async () => {},
+    }
   : binaries
     ? await startTemporalOnPostgres(binaries, work, log).catch(async (err: unknown) => {
-      await ch.close();
-      await pg.stop();
-      throw err;
-    })
-    : { ...(await startTemporalDevServer({ dbFile: join(work, 'temporal.db'), port: await freePort(), uiPort: await freePort() })), setup: `the Temporal CLI dev server (SQLite file, ${DEV_SQLITE_PRAGMAS.join(', ')})` };
+        await ch.close();
+        await pg.stop();
+        throw err;
+      })
+    : {
+        ...(await startTemporalDevServer({ dbFile: join(work, 'temporal.db'), port: await freePort(), uiPort: await freePort() })),
+        setup: `the Temporal CLI dev server (SQLite file, ${DEV_SQLITE_PRAGMAS.join(', ')})`,
+      };
 const temporalSetup = temporal.setup;
 const cpuPids = { temporalServer: temporal.pid, benchProcess: process.pid };
 const nativeConnection = await NativeConnection.connect({ address: temporal.address });
@@ -109,15 +123,31 @@ const client = new Client({ connection: await Connection.connect({ address: temp
 
 log('bundling workflows and starting the billing worker');
 const timing = activityTiming();
-const worker = await createBillingWorker({ connection: nativeConnection, namespace: 'default', deps: { pg: pool, clickhouse: ch.client, temporal: client }, slots: SLOTS, interceptors: timing.interceptors });
+const worker = await createBillingWorker({
+  connection: nativeConnection,
+  namespace: 'default',
+  deps: { pg: pool, clickhouse: ch.client, temporal: client },
+  slots: SLOTS,
+  interceptors: timing.interceptors,
+});
 const running = worker.run();
 
 // N tenants, one daily plan (base fee + a per-unit meter), one event per tenant in the period.
 await metersRepository.insert(pool, parseMeter({ code: 'calls', name: 'Calls', eventType: 'call', aggregation: 'count' }));
-const plan = await withOperator(pool, (tx) => plansRepository.insert(tx, planSchema.parse({
-  code: 'bench-daily', name: 'Bench daily', currency: 'USD', interval: 'day', baseFee: '10', gracePeriodSeconds: 0,
-  charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.01' }],
-})));
+const plan = await withOperator(pool, (tx) =>
+  plansRepository.insert(
+    tx,
+    planSchema.parse({
+      code: 'bench-daily',
+      name: 'Bench daily',
+      currency: 'USD',
+      interval: 'day',
+      baseFee: '10',
+      gracePeriodSeconds: 0,
+      charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.01' }],
+    }),
+  ),
+);
 const tenantIds = await withOperator(pool, async (tx) => {
   const ids: string[] = [];
   for (let i = 0; i < N; i += 1) ids.push((await tenantsRepository.insert(tx, { name: `Bench ${i}`, taxRate: '0.2' })).id);
@@ -128,10 +158,20 @@ const tenantIds = await withOperator(pool, async (tx) => {
 const T = Date.now() + Math.max(60_000, N * 120);
 const startAt = new Date(T - DAY);
 const micros = Date.now() * 1000;
-await createUsageEventWriter(ch.client)(tenantIds.map((tenantId, i) => pendingRow({
-  tenantId, eventId: `e-${i}`, eventType: 'call', eventTime: clickhouseTime(T - 3_600_000), subject: '', source: 'bench', data: '{}',
-  ingestedAt: clickhouseMicroTime(micros + i),
-})));
+await createUsageEventWriter(ch.client)(
+  tenantIds.map((tenantId, i) =>
+    pendingRow({
+      tenantId,
+      eventId: `e-${i}`,
+      eventType: 'call',
+      eventTime: clickhouseTime(T - 3_600_000),
+      subject: '',
+      source: 'bench',
+      data: '{}',
+      ingestedAt: clickhouseMicroTime(micros + i),
+    }),
+  ),
+);
 
 log(`creating ${N} subscriptions (periods end at ${new Date(T).toISOString()})`);
 const subscriptions = createSubscriptionsService({ pg: pool, temporal: client });
@@ -160,7 +200,10 @@ const lateStart = Date.now() > T;
 log(`created in ${round(createSeconds)} s${lateStart ? ' (AFTER T: the measurement starts late)' : ''}; waiting for T`);
 
 // The app role sees invoices only in a scope: count them as the operator.
-const countFinal = () => withOperator(pool, (tx) => tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM invoices WHERE status <> 'draft'`));
+const countFinal = () =>
+  withOperator(pool, (tx) =>
+    tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM invoices WHERE status <> 'draft'`),
+  );
 await sleepMs(T - Date.now());
 const stopInvoicingCpu = await measureCpuShare(cpuPids, cpus().length);
 const load = () => loadavg().map((n) => round(n, 2));
@@ -185,21 +228,36 @@ log(`${final}/${N} final after ${round(allFinalSeconds)} s (${round(invoicesPerS
 // How many activity calls closing one period took, read from the subscription invoiced first (it
 // had the longest to finish its close): its calls after the period-end timer fired, plus those of
 // the dunning child the close started. Any other subscription may still be half way through.
-const firstInvoiced = await withOperator(pool, (tx) => tx.maybeOne(sql.type(z.object({ subscription_id: z.string(), id: z.string() }))`
-  SELECT subscription_id, id FROM invoices WHERE status <> 'draft' ORDER BY issued_at LIMIT 1`));
+const firstInvoiced = await withOperator(pool, (tx) =>
+  tx.maybeOne(sql.type(z.object({ subscription_id: z.string(), id: z.string() }))`
+  SELECT subscription_id, id FROM invoices WHERE status <> 'draft' ORDER BY issued_at LIMIT 1`),
+);
 // Activities the server scheduled, and local activities (run in the worker's workflow task; the
 // history holds a marker for each result).
-type HistoryEvent = { timerFiredEventAttributes?: unknown; activityTaskScheduledEventAttributes?: unknown; markerRecordedEventAttributes?: { markerName?: string | null } | null };
+type HistoryEvent = {
+  timerFiredEventAttributes?: unknown;
+  activityTaskScheduledEventAttributes?: unknown;
+  markerRecordedEventAttributes?: { markerName?: string | null } | null;
+};
 const countCalls = (events: HistoryEvent[]) => ({
   remote: events.filter((e) => e.activityTaskScheduledEventAttributes).length,
   local: events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
 });
 const afterTimer = (events: HistoryEvent[]) => events.slice(events.findIndex((e) => e.timerFiredEventAttributes) + 1);
 const closeCalls = firstInvoiced
-  ? countCalls(afterTimer((await client.workflow.getHandle(subscriptionWorkflowId(firstInvoiced.subscription_id)).fetchHistory()).events ?? []))
+  ? countCalls(
+      afterTimer((await client.workflow.getHandle(subscriptionWorkflowId(firstInvoiced.subscription_id)).fetchHistory()).events ?? []),
+    )
   : { remote: 0, local: 0 };
 const dunningCalls = firstInvoiced
-  ? countCalls((await client.workflow.getHandle(dunningWorkflowId(firstInvoiced.id)).fetchHistory().catch(() => ({ events: [] }))).events ?? [])
+  ? countCalls(
+      (
+        await client.workflow
+          .getHandle(dunningWorkflowId(firstInvoiced.id))
+          .fetchHistory()
+          .catch(() => ({ events: [] }))
+      ).events ?? [],
+    )
   : { remote: 0, local: 0 };
 const activityCalls = closeCalls.remote + dunningCalls.remote;
 const localCalls = closeCalls.local + dunningCalls.local;
@@ -224,8 +282,17 @@ const noopRunning = noopWorker.run();
 const T2 = Date.now() + Math.max(60_000, N * 120);
 const noopHandles = [];
 for (let i = 0; i < N; i += 50) {
-  noopHandles.push(...(await Promise.all(Array.from({ length: Math.min(50, N - i) }, () =>
-    client.workflow.start('noopCloseWorkflow', { taskQueue: noopQueue, workflowId: `noop-${randomUUID()}`, args: [new Date(T2).toISOString(), activityCalls, localCalls] })))));
+  noopHandles.push(
+    ...(await Promise.all(
+      Array.from({ length: Math.min(50, N - i) }, () =>
+        client.workflow.start('noopCloseWorkflow', {
+          taskQueue: noopQueue,
+          workflowId: `noop-${randomUUID()}`,
+          args: [new Date(T2).toISOString(), activityCalls, localCalls],
+        }),
+      ),
+    )),
+  );
 }
 const noopLateStart = Date.now() > T2;
 await sleepMs(T2 - Date.now());
@@ -233,14 +300,22 @@ const stopNoopCpu = await measureCpuShare(cpuPids, cpus().length);
 const loadAtNoopStart = load();
 // Bounded like the invoicing phase: the workflows not done by then are counted as not done.
 let noopDone = 0;
-const noopResults = Promise.allSettled(noopHandles.map((h) => h.result().then(() => { noopDone += 1; })));
+const noopResults = Promise.allSettled(
+  noopHandles.map((h) =>
+    h.result().then(() => {
+      noopDone += 1;
+    }),
+  ),
+);
 await Promise.race([noopResults, sleepMs(FINAL_TIMEOUT_MS)]);
 const noopSeconds = (Date.now() - T2) / 1000;
 const noopCpu = await stopNoopCpu();
 const loadAtNoopEnd = load();
 const ceilingPerSecond = noopDone / noopSeconds;
 const ratio = invoicesPerSecond / ceilingPerSecond;
-log(`no-op ceiling: ${noopDone}/${N} workflows × ${activityCalls} activities + ${localCalls} local in ${round(noopSeconds)} s (${round(ceilingPerSecond)}/s); ratio ${round(ratio, 3)}`);
+log(
+  `no-op ceiling: ${noopDone}/${N} workflows × ${activityCalls} activities + ${localCalls} local in ${round(noopSeconds)} s (${round(ceilingPerSecond)}/s); ratio ${round(ratio, 3)}`,
+);
 
 // The rest are ended, and their result calls answered, before the connections close.
 if (noopDone < N) await Promise.allSettled(noopHandles.map((h) => h.terminate('benchmark over')));
@@ -289,7 +364,10 @@ type Results = typeof results;
 const resultsDir = join(import.meta.dirname, '../results');
 await mkdir(resultsDir, { recursive: true });
 const jsonPath = join(resultsDir, `${RESULTS_NAME}.json`);
-const previous: { shapes?: Record<string, Results> } = await readFile(jsonPath, 'utf8').then((t) => JSON.parse(t) as { shapes?: Record<string, Results> }, () => ({}));
+const previous: { shapes?: Record<string, Results> } = await readFile(jsonPath, 'utf8').then(
+  (t) => JSON.parse(t) as { shapes?: Record<string, Results> },
+  () => ({}),
+);
 const shapes: Record<string, Results> = { ...(previous.shapes ?? {}), [SHAPE]: results };
 await writeFile(jsonPath, `${JSON.stringify({ shapes }, null, 2)}\n`);
 
@@ -298,7 +376,9 @@ const pct = (n: number | undefined | null) => (n === undefined || n === null ? '
 const cpuRow = (label: string, c: Results['cpu']['invoicing']) =>
   `| ${label} | ${c.seconds} s | ${pct(c.processes.temporalServer?.shareOfMachine)} (${c.processes.temporalServer?.cpuSeconds ?? '–'} s) | ${pct(c.processes.benchProcess?.shareOfMachine)} (${c.processes.benchProcess?.cpuSeconds ?? '–'} s) | ${pct(c.machineBusy)} |`;
 const calls = (c: { remote: number; local: number }) => `${c.remote} activities + ${c.local} local activities`;
-const section = (r: Results) => `## ${r.shape === 'dev' ? 'Dev server (all-in-one stack)' : r.shape === 'postgres' ? 'Production shape: the Temporal server on PostgreSQL' : 'External Temporal server'}
+const section = (
+  r: Results,
+) => `## ${r.shape === 'dev' ? 'Dev server (all-in-one stack)' : r.shape === 'postgres' ? 'Production shape: the Temporal server on PostgreSQL' : 'External Temporal server'}
 
 Run: ${r.ranAt}, ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}. Load average (1/5/15 min): at start ${r.machine.loadAtStart.join(' / ')}, at the period end ${r.load.atPeriodEnd.join(' / ')}, when all were final ${r.load.atAllFinal.join(' / ')}, during the ceiling ${r.load.atNoopStart.join(' / ')} to ${r.load.atNoopEnd.join(' / ')}. The machine is shared: above ~${r.machine.cores} the benchmark got only part of the cores.
 Setup: embedded PostgreSQL, embedded ClickHouse, ${r.temporal} and one billing worker (${r.workerSlots.maxConcurrentWorkflowTaskExecutions} workflow-task and ${r.workerSlots.maxConcurrentActivityTaskExecutions} activity slots; the no-op worker gets the same), all on this machine. ${r.subscriptions} tenants each have a daily subscription (base fee + one per-unit meter, grace 0) whose period ends at the same instant; each close also starts its dunning child, which charges the built-in gateway.
@@ -320,7 +400,9 @@ ${cpuRow('Invoicing (period end until all final)', r.cpu.invoicing)}
 ${cpuRow('No-op ceiling', r.cpu.noop)}
 `;
 const ordered = [...SHAPES, 'external'].map((k) => shapes[k]).filter((r): r is Results => r !== undefined);
-await writeFile(join(resultsDir, `${RESULTS_NAME}.md`), `# Invoicing benchmark
+await writeFile(
+  join(resultsDir, `${RESULTS_NAME}.md`),
+  `# Invoicing benchmark
 
 \`npm run bench:invoicing\` (bench/invoicing/): ${N} subscriptions closing at the same instant, on each shape of Temporal, against a no-op ceiling measured in the same run. Each shape's entry is from its latest run.
 
@@ -328,6 +410,7 @@ await writeFile(join(resultsDir, `${RESULTS_NAME}.md`), `# Invoicing benchmark
 | --- | --- | --- | --- | --- | --- |
 ${ordered.map((r) => `| ${r.shape} | ${r.final}/${r.subscriptions} in ${round(r.allFinalSeconds)} s | ${r.invoicesPerSecond} | ${r.ceilingPerSecond} | ${r.ratio} | ${r.load.atPeriodEnd[0]} to ${r.load.atAllFinal[0]} |`).join('\n')}
 
-${ordered.map(section).join('\n')}`);
+${ordered.map(section).join('\n')}`,
+);
 log(`wrote bench/results/${RESULTS_NAME}.json and bench/results/${RESULTS_NAME}.md (${SHAPE})`);
 process.exit(0);

@@ -44,7 +44,8 @@ export function findTemporalBinaries(): TemporalBinaries | string {
   const server = process.env.TEMPORAL_SERVER_BIN ?? join(bin, 'server');
   const sqlTool = process.env.TEMPORAL_SQL_TOOL_BIN ?? join(bin, 'sql');
   const modCache = process.env.GOMODCACHE ?? join(gopath, 'pkg', 'mod');
-  const schemaDir = process.env.TEMPORAL_SCHEMA_DIR ?? join(modCache, `go.temporal.io/server@${TEMPORAL_SERVER_VERSION}`, 'schema/postgresql/v12');
+  const schemaDir =
+    process.env.TEMPORAL_SCHEMA_DIR ?? join(modCache, `go.temporal.io/server@${TEMPORAL_SERVER_VERSION}`, 'schema/postgresql/v12');
   const missing = [
     !executable(server) && `the Temporal server (${server})`,
     !executable(sqlTool) && `temporal-sql-tool (${sqlTool})`,
@@ -110,16 +111,27 @@ dcRedirectionPolicy:
 export type PostgresTemporal = { address: string; pid?: number; setup: string; stop: () => Promise<void> };
 
 /** Starts PostgreSQL, sets up both schemas, starts the server, registers `default` and the search attributes. */
-export async function startTemporalOnPostgres(bins: TemporalBinaries, work: string, log: (line: string) => void): Promise<PostgresTemporal> {
+export async function startTemporalOnPostgres(
+  bins: TemporalBinaries,
+  work: string,
+  log: (line: string) => void,
+): Promise<PostgresTemporal> {
   const pgPort = await freePort();
   const pg = await startEmbeddedPostgres({ dataDir: join(work, 'temporal-pg'), port: pgPort });
   const owner = new URL(pg.ownerUrl);
   const user = decodeURIComponent(owner.username);
   const password = decodeURIComponent(owner.password);
   const sqlTool = (db: string, ...args: string[]) =>
-    run(bins.sqlTool, ['--plugin', 'postgres12', '--ep', '127.0.0.1', '-p', String(pgPort), '-u', user, '--pw', password, '--db', db, ...args], { timeout: 120_000 });
+    run(
+      bins.sqlTool,
+      ['--plugin', 'postgres12', '--ep', '127.0.0.1', '-p', String(pgPort), '-u', user, '--pw', password, '--db', db, ...args],
+      { timeout: 120_000 },
+    );
   const schemaStarted = performance.now();
-  for (const [db, dir] of [['temporal', 'temporal'], ['temporal_visibility', 'visibility']] as const) {
+  for (const [db, dir] of [
+    ['temporal', 'temporal'],
+    ['temporal_visibility', 'visibility'],
+  ] as const) {
     await sqlTool(db, 'create-database');
     await sqlTool(db, 'setup-schema', '-v', '0.0');
     await sqlTool(db, 'update-schema', '-d', join(bins.schemaDir, dir, 'versioned'));
@@ -161,9 +173,13 @@ export async function startTemporalOnPostgres(bins: TemporalBinaries, work: stri
     });
     // The frontend learns of a new namespace and its search attributes from a cache refreshed
     // every 10 s: wait until a listing that filters on them is answered, at most 60 s.
-    for (const deadline = Date.now() + 60_000; ; ) {
+    for (const deadline = Date.now() + 60_000; ;) {
       try {
-        await connection.workflowService.listWorkflowExecutions({ namespace: 'default', pageSize: 1, query: SEARCH_ATTRIBUTES.map((a) => `${a} = 'x'`).join(' AND ') });
+        await connection.workflowService.listWorkflowExecutions({
+          namespace: 'default',
+          pageSize: 1,
+          query: SEARCH_ATTRIBUTES.map((a) => `${a} = 'x'`).join(' AND '),
+        });
         break;
       } catch (err) {
         if (Date.now() > deadline) throw err;
@@ -173,7 +189,9 @@ export async function startTemporalOnPostgres(bins: TemporalBinaries, work: stri
     await connection.close();
   } catch (err) {
     await stop();
-    throw new Error(`the Temporal server on PostgreSQL did not come up (log: ${join(work, 'temporal-server', 'server.log')})`, { cause: err });
+    throw new Error(`the Temporal server on PostgreSQL did not come up (log: ${join(work, 'temporal-server', 'server.log')})`, {
+      cause: err,
+    });
   }
   return {
     address,

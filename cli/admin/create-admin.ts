@@ -9,7 +9,9 @@ export const DEFAULT_ADMIN_EMAIL = 'admin@meterplane.local';
 export async function createAdmin(pg: DatabasePool, email: string, password: string) {
   if (password.length < MIN_PASSWORD_LENGTH) throw new Error(`the password must be at least ${MIN_PASSWORD_LENGTH} characters`);
   const passwordHash = await hashPassword(password);
-  const user = await withOperator(pg, (tx) => usersRepository.create(tx, { email: email.trim().toLowerCase(), passwordHash, role: 'admin', tenantId: null }));
+  const user = await withOperator(pg, (tx) =>
+    usersRepository.create(tx, { email: email.trim().toLowerCase(), passwordHash, role: 'admin', tenantId: null }),
+  );
   if (user === 'taken') throw new Error(`a user with email ${email} already exists`);
   if (user === 'missing') throw new Error('an admin names no tenant, yet the database found its tenant missing');
   return user;

@@ -12,7 +12,12 @@ import { createRealtimeHub, createUsageTickPublisher, type UsageTickPublisher } 
  * (attach it after listen, with the app's caller resolver). The hub is registered on `life`
  * after the HTTP server, so a shutdown closes the WebSockets (1001) first and then the server.
  */
-export function createRealtime(config: Config, stack: Stack, logger: Logger, life: Lifecycle): { usageTicks: UsageTickPublisher; attach: (server: Server, principalOfHeaders: PrincipalOfHeaders) => Promise<void> } {
+export function createRealtime(
+  config: Config,
+  stack: Stack,
+  logger: Logger,
+  life: Lifecycle,
+): { usageTicks: UsageTickPublisher; attach: (server: Server, principalOfHeaders: PrincipalOfHeaders) => Promise<void> } {
   const usageTicks = createUsageTickPublisher(stack.pg, { logger });
   life.add('usage ticks', () => usageTicks.stop());
   return {

@@ -9,7 +9,8 @@ export function requireServers(config: Config, role: string): string | undefined
   if (!config.CLICKHOUSE_URL) {
     return `meterplane ${role} needs CLICKHOUSE_URL: the embedded ClickHouse engine binds its data directory to one process and cannot be shared between processes. Use \`meterplane start\` for the all-in-one stack.`;
   }
-  if (!config.DATABASE_URL) return `meterplane ${role} needs DATABASE_URL (the app role's connection). Use \`meterplane start\` for the all-in-one stack.`;
+  if (!config.DATABASE_URL)
+    return `meterplane ${role} needs DATABASE_URL (the app role's connection). Use \`meterplane start\` for the all-in-one stack.`;
   if (!config.TEMPORAL_ADDRESS) return `meterplane ${role} needs TEMPORAL_ADDRESS. Use \`meterplane start\` for the all-in-one stack.`;
   return undefined;
 }

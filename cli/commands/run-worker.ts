@@ -19,7 +19,10 @@ export async function runWorker(config: Config, stack: Stack, logger: Logger, li
     clickhouse: stack.clickhouse.client,
     temporal: stack.temporal.client,
     // Invoicing and budget alerts read usage through the metering reader.
-    usage: meteringUsageSource({ clickhouse: stack.clickhouse.client, findMeter: (_tenantId: string, code: string) => metersRepository.findByCode(stack.pg, code) }),
+    usage: meteringUsageSource({
+      clickhouse: stack.clickhouse.client,
+      findMeter: (_tenantId: string, code: string) => metersRepository.findByCode(stack.pg, code),
+    }),
     webhookDestinations: webhookDestinationsOf(config),
   };
   const worker = await createBillingWorker({

@@ -6,7 +6,11 @@ const USAGE = 'usage: meterplane seed --email <admin email> --password <password
 
 /** `meterplane seed`: loads the demo into a running Meterplane through its API. */
 export async function seed(config: Config, args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { url: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    args,
+    options: { url: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' } },
+    strict: true,
+  });
   if (!values.email || !values.password) {
     process.stderr.write(`${USAGE}\n`);
     process.exit(2);

@@ -25,7 +25,10 @@ export async function start(config: Config): Promise<void> {
       `  Temporal UI  ${stack.temporal.uiUrl ?? '(external Temporal: see TEMPORAL_UI_URL)'}`,
       `  Data         ${config.DATA_DIR}`,
       ...(firstAdmin
-        ? ['', `  First admin  ${firstAdmin.email}  password: ${firstAdmin.password}${firstAdmin.generated ? '  (generated; shown once, change it or set ADMIN_PASSWORD)' : ''}`]
+        ? [
+            '',
+            `  First admin  ${firstAdmin.email}  password: ${firstAdmin.password}${firstAdmin.generated ? '  (generated; shown once, change it or set ADMIN_PASSWORD)' : ''}`,
+          ]
         : []),
     ];
     process.stdout.write(`\n${lines.join('\n')}\n\n`);

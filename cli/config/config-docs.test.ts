@@ -14,7 +14,7 @@ describe('configuration documentation', () => {
     expect(names).toEqual(Object.keys(envVariables));
   });
 
-  it('the README configuration table is the schema\'s table (run `npm run docs:config` after a change)', () => {
+  it("the README configuration table is the schema's table (run `npm run docs:config` after a change)", () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const table = readme.slice(readme.indexOf(README_BEGIN) + README_BEGIN.length, readme.indexOf(README_END)).trim();
     expect(table).toBe(configTable());

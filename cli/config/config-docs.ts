@@ -5,7 +5,9 @@ export const README_END = '<!-- config-table:end -->';
 
 /** The README's configuration table, generated from the schema. */
 export function configTable(): string {
-  const rows = Object.entries(envVariables).map(([name, v]) => `| \`${name}\` | ${v.default ? `\`${v.default}\`` : '(empty)'} | ${v.meaning} |`);
+  const rows = Object.entries(envVariables).map(
+    ([name, v]) => `| \`${name}\` | ${v.default ? `\`${v.default}\`` : '(empty)'} | ${v.meaning} |`,
+  );
   return ['| Variable | Default | Meaning |', '| --- | --- | --- |', ...rows].join('\n');
 }
 

@@ -9,9 +9,17 @@ describe('webhookDestinationsOf', () => {
     ['development by default', {}, { allowPrivate: true, requireHttps: false }],
     ['test', { NODE_ENV: 'test' }, { allowPrivate: true, requireHttps: false }],
     ['production', { NODE_ENV: 'production', ...secret }, { allowPrivate: false, requireHttps: true }],
-    ['production, private allowed on purpose', { NODE_ENV: 'production', WEBHOOK_ALLOW_PRIVATE: 'true', ...secret }, { allowPrivate: true, requireHttps: true }],
+    [
+      'production, private allowed on purpose',
+      { NODE_ENV: 'production', WEBHOOK_ALLOW_PRIVATE: 'true', ...secret },
+      { allowPrivate: true, requireHttps: true },
+    ],
     ['development, private refused on purpose', { WEBHOOK_ALLOW_PRIVATE: 'false' }, { allowPrivate: false, requireHttps: false }],
-    ['an empty value is the default', { NODE_ENV: 'production', WEBHOOK_ALLOW_PRIVATE: '', ...secret }, { allowPrivate: false, requireHttps: true }],
+    [
+      'an empty value is the default',
+      { NODE_ENV: 'production', WEBHOOK_ALLOW_PRIVATE: '', ...secret },
+      { allowPrivate: false, requireHttps: true },
+    ],
   ])('%s', (_case, env, policy) => {
     expect(webhookDestinationsOf(loadConfig(env))).toEqual(policy);
   });

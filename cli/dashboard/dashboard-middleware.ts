@@ -32,7 +32,8 @@ export function requestOrigin(protocol: string, host: string): string {
     try {
       const url = new URL(`${protocol}://${host}`);
       // Only a host[:port]: nothing that would make the URL reach past its authority.
-      if (host && !url.username && !url.password && url.pathname === '/' && !url.search && !url.hash && !/[/?#@\\]/.test(host)) return url.origin;
+      if (host && !url.username && !url.password && url.pathname === '/' && !url.search && !url.hash && !/[/?#@\\]/.test(host))
+        return url.origin;
     } catch {
       // falls through to the 400
     }

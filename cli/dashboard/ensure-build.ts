@@ -36,7 +36,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (process.argv.includes('--force') || buildIsStale()) {
     process.stdout.write('dashboard: building (its build is missing or older than its sources)\n');
     const started = performance.now();
-    const run = spawnSync('npm', ['run', 'build', '--workspace=@meterplane/dashboard', '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const run = spawnSync('npm', ['run', 'build', '--workspace=@meterplane/dashboard', '--silent'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     if (run.status !== 0) {
       process.stderr.write('dashboard: the build failed (see above); run `npm run build:dashboard` for the full output\n');
       process.exit(run.status ?? 1);

@@ -9,17 +9,44 @@ export const DEMO_METERS = [
 
 export const DEMO_PLANS = [
   {
-    code: 'starter', name: 'Starter', currency: 'USD', interval: 'month', baseFee: '29.00', trialDays: 0, gracePeriodSeconds: 60,
+    code: 'starter',
+    name: 'Starter',
+    currency: 'USD',
+    interval: 'month',
+    baseFee: '29.00',
+    trialDays: 0,
+    gracePeriodSeconds: 60,
     charges: [
       { meter: 'api_calls', model: 'per_unit', unitPrice: '0.002', freeUnits: '1000' },
       { meter: 'storage_gb', model: 'package', packageSize: 10, packagePrice: '5.00' },
     ],
   },
   {
-    code: 'growth', name: 'Growth', currency: 'USD', interval: 'month', baseFee: '199.00', trialDays: 14, gracePeriodSeconds: 60,
+    code: 'growth',
+    name: 'Growth',
+    currency: 'USD',
+    interval: 'month',
+    baseFee: '199.00',
+    trialDays: 14,
+    gracePeriodSeconds: 60,
     charges: [
-      { meter: 'api_calls', model: 'volume', tiers: [{ upTo: '100000', unitPrice: '0.0015' }, { upTo: null, unitPrice: '0.001' }] },
-      { meter: 'tokens', model: 'graduated', tiers: [{ upTo: '1000000', unitPrice: '0.000002', flatFee: '0' }, { upTo: null, unitPrice: '0.0000015' }], minimum: '10.00' },
+      {
+        meter: 'api_calls',
+        model: 'volume',
+        tiers: [
+          { upTo: '100000', unitPrice: '0.0015' },
+          { upTo: null, unitPrice: '0.001' },
+        ],
+      },
+      {
+        meter: 'tokens',
+        model: 'graduated',
+        tiers: [
+          { upTo: '1000000', unitPrice: '0.000002', flatFee: '0' },
+          { upTo: null, unitPrice: '0.0000015' },
+        ],
+        minimum: '10.00',
+      },
     ],
   },
 ] as const;
@@ -46,9 +73,30 @@ export function demoEvents(externalId: string, now: Date, days: number, perDay: 
       const time = new Date(now.getTime() - d * 86_400_000 + Math.floor((i / perDay) * 86_400_000));
       const kind = next();
       const id = `demo-${externalId}-${d}-${i}`;
-      if (kind < 0.6) events.push({ id, type: 'api.request', time: time.toISOString(), subject: externalId, data: { endpoint: ENDPOINTS[Math.floor(next() * 3)] } });
-      else if (kind < 0.95) events.push({ id, type: 'llm.completion', time: time.toISOString(), subject: externalId, data: { model: MODELS[Math.floor(next() * 2)], tokens: String(200 + Math.floor(next() * 3800)) } });
-      else events.push({ id, type: 'storage.snapshot', time: time.toISOString(), subject: externalId, data: { gb: (5 + next() * 40).toFixed(3) } });
+      if (kind < 0.6)
+        events.push({
+          id,
+          type: 'api.request',
+          time: time.toISOString(),
+          subject: externalId,
+          data: { endpoint: ENDPOINTS[Math.floor(next() * 3)] },
+        });
+      else if (kind < 0.95)
+        events.push({
+          id,
+          type: 'llm.completion',
+          time: time.toISOString(),
+          subject: externalId,
+          data: { model: MODELS[Math.floor(next() * 2)], tokens: String(200 + Math.floor(next() * 3800)) },
+        });
+      else
+        events.push({
+          id,
+          type: 'storage.snapshot',
+          time: time.toISOString(),
+          subject: externalId,
+          data: { gb: (5 + next() * 40).toFixed(3) },
+        });
     }
   }
   return events;

@@ -7,7 +7,13 @@ import { migrateClickHouse } from '../../db/clickhouse/migrate.ts';
 export async function openClickHouse(config: Config, opts: { migrate: boolean; log: (line: string) => void }): Promise<ClickHouse> {
   const ch = await connectClickHouse(
     config.CLICKHOUSE_URL
-      ? { kind: 'server', url: config.CLICKHOUSE_URL, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD, database: config.CLICKHOUSE_DATABASE }
+      ? {
+          kind: 'server',
+          url: config.CLICKHOUSE_URL,
+          username: config.CLICKHOUSE_USER,
+          password: config.CLICKHOUSE_PASSWORD,
+          database: config.CLICKHOUSE_DATABASE,
+        }
       : { kind: 'embedded', path: resolve(join(config.DATA_DIR, 'clickhouse')) },
   );
   if (opts.migrate || ch.target.kind === 'embedded') {

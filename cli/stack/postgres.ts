@@ -12,13 +12,21 @@ export type PostgresHandle = { pool: DatabasePool; embedded: boolean; close: () 
  * DATABASE_URL when set, else the embedded server under DATA_DIR. Migrations run with
  * the owner role; the returned pool connects as the app role, which RLS binds.
  */
-export async function openPostgres(config: Config, opts: { migrate: boolean; appRolePassword: string; log: (line: string) => void; debug: (line: string) => void }): Promise<PostgresHandle> {
+export async function openPostgres(
+  config: Config,
+  opts: { migrate: boolean; appRolePassword: string; log: (line: string) => void; debug: (line: string) => void },
+): Promise<PostgresHandle> {
   let ownerUrl = config.DATABASE_MIGRATION_URL ?? config.DATABASE_URL;
   let appUrl = config.DATABASE_URL;
   let stopEmbedded: (() => Promise<void>) | undefined;
   let kill = () => {};
   if (!ownerUrl) {
-    const embedded = await startEmbeddedPostgres({ dataDir: resolve(join(config.DATA_DIR, 'postgres')), port: config.EMBEDDED_PG_PORT, onLog: opts.debug, onNotice: opts.log });
+    const embedded = await startEmbeddedPostgres({
+      dataDir: resolve(join(config.DATA_DIR, 'postgres')),
+      port: config.EMBEDDED_PG_PORT,
+      onLog: opts.debug,
+      onNotice: opts.log,
+    });
     ownerUrl = embedded.ownerUrl;
     stopEmbedded = embedded.stop;
     kill = embedded.kill;

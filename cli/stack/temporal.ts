@@ -3,13 +3,23 @@ import type { Config } from '../config/env-schema.ts';
 import { startTemporalDevServer } from '../temporal/dev-server.ts';
 import type { TemporalTarget } from '../temporal/connect.ts';
 
-export type TemporalEndpoint = { target: TemporalTarget; uiUrl: string | undefined; devServerPid?: number; stop: () => Promise<void>; kill?: () => void };
+export type TemporalEndpoint = {
+  target: TemporalTarget;
+  uiUrl: string | undefined;
+  devServerPid?: number;
+  stop: () => Promise<void>;
+  kill?: () => void;
+};
 
 /** TEMPORAL_ADDRESS when set, else the Temporal CLI dev server persisting under DATA_DIR. */
 export async function openTemporal(config: Config, log: (line: string) => void): Promise<TemporalEndpoint> {
   const tls = { tlsCertPath: config.TEMPORAL_TLS_CERT, tlsKeyPath: config.TEMPORAL_TLS_KEY };
   if (config.TEMPORAL_ADDRESS) {
-    return { target: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, ...tls }, uiUrl: config.TEMPORAL_UI_URL, stop: async () => {} };
+    return {
+      target: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, ...tls },
+      uiUrl: config.TEMPORAL_UI_URL,
+      stop: async () => {},
+    };
   }
   const dev = await startTemporalDevServer({
     cliPath: config.TEMPORAL_CLI_PATH,
@@ -18,5 +28,11 @@ export async function openTemporal(config: Config, log: (line: string) => void):
     uiPort: config.TEMPORAL_UI_PORT,
     onLog: log,
   });
-  return { target: { address: dev.address, namespace: 'default' }, uiUrl: config.TEMPORAL_UI_URL ?? dev.uiUrl, devServerPid: dev.pid, stop: dev.stop, kill: dev.kill };
+  return {
+    target: { address: dev.address, namespace: 'default' },
+    uiUrl: config.TEMPORAL_UI_URL ?? dev.uiUrl,
+    devServerPid: dev.pid,
+    stop: dev.stop,
+    kill: dev.kill,
+  };
 }

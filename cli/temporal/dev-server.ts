@@ -54,13 +54,19 @@ export async function startTemporalDevServer(o: DevServerOptions): Promise<DevSe
   const cli = findTemporalCli(o.cliPath);
   if (!cli) return startSdkDownloadedDevServer(o);
   const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(o.port),
-    '--ui-port', String(o.uiPort),
-    '--db-filename', o.dbFile,
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(o.port),
+    '--ui-port',
+    String(o.uiPort),
+    '--db-filename',
+    o.dbFile,
     ...pragmaArgs,
-    '--log-level', 'warn',
+    '--log-level',
+    'warn',
     ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a}=Keyword`]),
   ];
   const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -83,7 +89,8 @@ export async function startTemporalDevServer(o: DevServerOptions): Promise<DevSe
 
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`the Temporal dev server exited with code ${child.exitCode} (is port ${o.port} or ${o.uiPort} taken?)`);
+    if (child.exitCode !== null)
+      throw new Error(`the Temporal dev server exited with code ${child.exitCode} (is port ${o.port} or ${o.uiPort} taken?)`);
     try {
       const conn = await Connection.connect({ address, connectTimeout: 1_000 });
       await conn.workflowService.getSystemInfo({});

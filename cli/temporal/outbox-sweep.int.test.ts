@@ -25,7 +25,13 @@ beforeAll(async () => {
   h = await createBillingHarness();
   await h.attach(env);
   receiver = await startWebhookReceiver({ path: '/sweep' });
-  await withOperator(h.db.pool, (tx) => webhooksRepository.insertEndpoint(tx, { url: receiver.url, events: ['invoice.voided'], secret: `whsec_${Buffer.alloc(32, 7).toString('base64')}` }));
+  await withOperator(h.db.pool, (tx) =>
+    webhooksRepository.insertEndpoint(tx, {
+      url: receiver.url,
+      events: ['invoice.voided'],
+      secret: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
+    }),
+  );
 });
 afterAll(async () => {
   await receiver?.close();
@@ -38,20 +44,50 @@ describe('outbox sweep', () => {
     const tenant = await h.createTenant({ name: 'Sweep' });
     const plan = await h.createPlan({ code: 'sweep', name: 'Sweep', currency: 'USD', interval: 'month', baseFee: '1', charges: [] });
     const refusing = { workflow: { start: () => Promise.reject(new Error('temporal unavailable')) } } as unknown as TemporalClient;
-    const sub = await createSubscriptionsService({ pg: h.db.pool, temporal: refusing, searchAttributes: false }).create({ tenantId: tenant.id, planId: plan.id });
-    const event = { id: `invoice.voided:sweep-${tenant.id}`, type: 'invoice.voided' as const, tenantId: tenant.id, occurredAt: new Date().toISOString(), data: { invoice: { invoiceId: 'sweep' } } };
+    const sub = await createSubscriptionsService({ pg: h.db.pool, temporal: refusing, searchAttributes: false }).create({
+      tenantId: tenant.id,
+      planId: plan.id,
+    });
+    const event = {
+      id: `invoice.voided:sweep-${tenant.id}`,
+      type: 'invoice.voided' as const,
+      tenantId: tenant.id,
+      occurredAt: new Date().toISOString(),
+      data: { invoice: { invoiceId: 'sweep' } },
+    };
     await withOperator(h.db.pool, (tx) => recordWebhookEvent(tx, event));
 
-    const stop = startOutboxSweep({ pg: h.db.pool, clickhouse: h.ch.client, temporal: env.client, taskQueue: TASK_QUEUE }, pino({ level: 'silent' }), 200);
+    const stop = startOutboxSweep(
+      { pg: h.db.pool, clickhouse: h.ch.client, temporal: env.client, taskQueue: TASK_QUEUE },
+      pino({ level: 'silent' }),
+      200,
+    );
     try {
-      await until('the swept delivery', async () => receiver.received.some((r) => JSON.parse(r.body).data.invoice.invoiceId === 'sweep'), 10_000);
-      await until('the started workflow', () => env.client.workflow.getHandle(subscriptionWorkflowId(sub.id)).describe().then((d) => d.status.name === 'RUNNING', () => false), 10_000);
+      await until(
+        'the swept delivery',
+        async () => receiver.received.some((r) => JSON.parse(r.body).data.invoice.invoiceId === 'sweep'),
+        10_000,
+      );
+      await until(
+        'the started workflow',
+        () =>
+          env.client.workflow
+            .getHandle(subscriptionWorkflowId(sub.id))
+            .describe()
+            .then(
+              (d) => d.status.name === 'RUNNING',
+              () => false,
+            ),
+        10_000,
+      );
       // Later sweeps find nothing more to do: still one delivery.
       await new Promise((r) => setTimeout(r, 600));
       expect(receiver.received.filter((r) => JSON.parse(r.body).data.invoice.invoiceId === 'sweep')).toHaveLength(1);
     } finally {
       await stop();
     }
-    expect(await h.ownerQuery('SELECT started_at IS NOT NULL AS started FROM subscription_workflow_starts WHERE subscription_id = $1', [sub.id])).toEqual([{ started: true }]);
+    expect(
+      await h.ownerQuery('SELECT started_at IS NOT NULL AS started FROM subscription_workflow_starts WHERE subscription_id = $1', [sub.id]),
+    ).toEqual([{ started: true }]);
   });
 });

@@ -12,7 +12,11 @@ export const OUTBOX_SWEEP_MS = 5_000;
  * workflow of any committed subscription that has none yet. Every worker may run it: both
  * are idempotent.
  */
-export function startOutboxSweep(deps: ActivityDeps & { temporal: NonNullable<ActivityDeps['temporal']> }, logger: Logger, everyMs = OUTBOX_SWEEP_MS): () => Promise<void> {
+export function startOutboxSweep(
+  deps: ActivityDeps & { temporal: NonNullable<ActivityDeps['temporal']> },
+  logger: Logger,
+  everyMs = OUTBOX_SWEEP_MS,
+): () => Promise<void> {
   const { dispatchWebhookOutbox } = createWebhookActivities(deps);
   const sweep = async () => {
     try {

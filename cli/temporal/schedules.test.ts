@@ -7,6 +7,11 @@ describe('the anomaly-scan schedule', () => {
     expect(s.scheduleId).toBe('anomaly-scan');
     expect(s.spec).toEqual({ intervals: [{ every: 300_000, offset: 30_000 }] });
     expect(s.policies).toMatchObject({ overlap: 'SKIP' });
-    expect(s.action).toMatchObject({ workflowType: 'anomalyScanWorkflow', workflowId: 'anomaly-scan', taskQueue: 'billing', args: [{ settings: { intervalMinutes: 5, baselineDays: 7, minVolume: 100, sensitivity: 6 } }] });
+    expect(s.action).toMatchObject({
+      workflowType: 'anomalyScanWorkflow',
+      workflowId: 'anomaly-scan',
+      taskQueue: 'billing',
+      args: [{ settings: { intervalMinutes: 5, baselineDays: 7, minVolume: 100, sensitivity: 6 } }],
+    });
   });
 });

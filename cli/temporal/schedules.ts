@@ -1,8 +1,19 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleOptions,
+  type ScheduleOptionsStartWorkflowAction,
+} from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env-schema.ts';
 import { TASK_QUEUE } from '../../workflows/contract.ts';
-import { ANOMALY_SCAN_SCHEDULE_ID, ANOMALY_SCAN_WORKFLOW, type AnomalyScanInput, type AnomalyScanSettings } from '../../workflows/anomaly/contract.ts';
+import {
+  ANOMALY_SCAN_SCHEDULE_ID,
+  ANOMALY_SCAN_WORKFLOW,
+  type AnomalyScanInput,
+  type AnomalyScanSettings,
+} from '../../workflows/anomaly/contract.ts';
 
 /** The scan's defaults from configuration (ANOMALY_* variables). */
 export function anomalySettingsOf(config: Config): AnomalyScanSettings & { delaySeconds: number } {
@@ -22,7 +33,10 @@ type ScanAction = ScheduleOptionsStartWorkflowAction<(input?: AnomalyScanInput) 
  * window that just ended has its late events), overlap Skip (a scan still running when the
  * next is due makes the next one skip). Each run's workflow id is `anomaly-scan-<time>`.
  */
-export function anomalyScanSchedule(s: AnomalyScanSettings & { delaySeconds: number }, taskQueue = TASK_QUEUE): ScheduleOptions<ScanAction> {
+export function anomalyScanSchedule(
+  s: AnomalyScanSettings & { delaySeconds: number },
+  taskQueue = TASK_QUEUE,
+): ScheduleOptions<ScanAction> {
   const { delaySeconds, ...settings } = s;
   return {
     scheduleId: ANOMALY_SCAN_SCHEDULE_ID,
@@ -43,7 +57,12 @@ export function anomalyScanSchedule(s: AnomalyScanSettings & { delaySeconds: num
  * Creates the schedule, or brings an existing one up to date with the configuration: safe to
  * run at every worker start-up, from any number of workers at once.
  */
-export async function ensureAnomalyScanSchedule(client: Client, s: AnomalyScanSettings & { delaySeconds: number }, logger?: Logger, taskQueue = TASK_QUEUE): Promise<'created' | 'updated'> {
+export async function ensureAnomalyScanSchedule(
+  client: Client,
+  s: AnomalyScanSettings & { delaySeconds: number },
+  logger?: Logger,
+  taskQueue = TASK_QUEUE,
+): Promise<'created' | 'updated'> {
   const options = anomalyScanSchedule(s, taskQueue);
   try {
     await client.schedule.create(options);

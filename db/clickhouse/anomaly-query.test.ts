@@ -27,8 +27,14 @@ describe('allTenantsAnomalyCountsQuery (the operator aggregate)', () => {
   });
 
   it('refuses anything but an explicit all-tenants scope, and spans of a day or more', () => {
-    expect(() => allTenantsAnomalyCountsQuery({ scope: 'tenant' as never, windowEndMs: END, bucketMs: 300_000, buckets: 4, days: 7 })).toThrow(/operator aggregate/);
-    expect(() => allTenantsAnomalyCountsQuery({ scope: 'all-tenants', windowEndMs: END, bucketMs: 3_600_000, buckets: 24, days: 7 })).toThrow(/shorter than a day/);
-    expect(() => allTenantsAnomalyCountsQuery({ scope: 'all-tenants', windowEndMs: END, bucketMs: 300_000, buckets: 0, days: 7 })).toThrow(/buckets/);
+    expect(() =>
+      allTenantsAnomalyCountsQuery({ scope: 'tenant' as never, windowEndMs: END, bucketMs: 300_000, buckets: 4, days: 7 }),
+    ).toThrow(/operator aggregate/);
+    expect(() =>
+      allTenantsAnomalyCountsQuery({ scope: 'all-tenants', windowEndMs: END, bucketMs: 3_600_000, buckets: 24, days: 7 }),
+    ).toThrow(/shorter than a day/);
+    expect(() => allTenantsAnomalyCountsQuery({ scope: 'all-tenants', windowEndMs: END, bucketMs: 300_000, buckets: 0, days: 7 })).toThrow(
+      /buckets/,
+    );
   });
 });

@@ -38,7 +38,12 @@ const DAY_MS = 86_400_000;
 
 export function allTenantsAnomalyCountsQuery(q: AnomalyCountsQuery): ClickHouseQuery {
   if (q.scope !== 'all-tenants') throw new Error('the anomaly counts query is an operator aggregate: scope must be all-tenants');
-  for (const [name, v] of [['windowEndMs', q.windowEndMs], ['bucketMs', q.bucketMs], ['buckets', q.buckets], ['days', q.days]] as const) {
+  for (const [name, v] of [
+    ['windowEndMs', q.windowEndMs],
+    ['bucketMs', q.bucketMs],
+    ['buckets', q.buckets],
+    ['days', q.days],
+  ] as const) {
     if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer`);
   }
   const spanMs = q.bucketMs * q.buckets;
@@ -55,7 +60,14 @@ export function allTenantsAnomalyCountsQuery(q: AnomalyCountsQuery): ClickHouseQ
   const rangeMs = q.days * DAY_MS + spanMs;
   return {
     query: query.replace(/\s+/g, ' ').trim(),
-    query_params: { day_ms: DAY_MS, bucket_ms: q.bucketMs, span_ms: spanMs, end_ms: q.windowEndMs, start_ms: q.windowEndMs - rangeMs, range_ms: rangeMs },
+    query_params: {
+      day_ms: DAY_MS,
+      bucket_ms: q.bucketMs,
+      span_ms: spanMs,
+      end_ms: q.windowEndMs,
+      start_ms: q.windowEndMs - rangeMs,
+      range_ms: rangeMs,
+    },
   };
 }
 
@@ -64,5 +76,11 @@ export async function readAllTenantsAnomalyCounts(client: ClickHouseClient, q: A
   const { query, query_params } = allTenantsAnomalyCountsQuery(q);
   const rs = await client.query({ query, query_params, format: 'JSONEachRow' });
   const rows = await rs.json<{ tenant_id: string; event_type: string; day: number | string; bucket: number | string; events: string }>();
-  return rows.map((r) => ({ tenantId: r.tenant_id, eventType: r.event_type, day: Number(r.day), bucket: Number(r.bucket), events: Number(r.events) }));
+  return rows.map((r) => ({
+    tenantId: r.tenant_id,
+    eventType: r.event_type,
+    day: Number(r.day),
+    bucket: Number(r.bucket),
+    events: Number(r.events),
+  }));
 }

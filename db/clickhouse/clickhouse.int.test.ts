@@ -14,9 +14,33 @@ describe('ClickHouse through @clickhouse/client on the embedded engine', () => {
       table: 'usage_events',
       format: 'JSONEachRow',
       values: [
-        { tenant_id: 't1', event_id: 'e1', event_type: 'api_call', event_time: '2026-01-01 00:00:00.000', subject: 's', source: 'api', data: '{"tokens":"0.000000000001"}' },
-        { tenant_id: 't1', event_id: 'e2', event_type: 'api_call', event_time: '2026-01-01 00:00:01.000', subject: 's', source: 'api', data: '{"tokens":"1"}' },
-        { tenant_id: 't2', event_id: 'e1', event_type: 'api_call', event_time: '2026-01-01 00:00:00.000', subject: 's', source: 'api', data: '{"tokens":"5"}' },
+        {
+          tenant_id: 't1',
+          event_id: 'e1',
+          event_type: 'api_call',
+          event_time: '2026-01-01 00:00:00.000',
+          subject: 's',
+          source: 'api',
+          data: '{"tokens":"0.000000000001"}',
+        },
+        {
+          tenant_id: 't1',
+          event_id: 'e2',
+          event_type: 'api_call',
+          event_time: '2026-01-01 00:00:01.000',
+          subject: 's',
+          source: 'api',
+          data: '{"tokens":"1"}',
+        },
+        {
+          tenant_id: 't2',
+          event_id: 'e1',
+          event_type: 'api_call',
+          event_time: '2026-01-01 00:00:00.000',
+          subject: 's',
+          source: 'api',
+          data: '{"tokens":"5"}',
+        },
       ],
     });
     const rs = await ch.client.query({

@@ -1,8 +1,7 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 
 export type ClickHouseTarget =
-  | { kind: 'server'; url: string; username: string; password: string; database: string }
-  | { kind: 'embedded'; path: string };
+  { kind: 'server'; url: string; username: string; password: string; database: string } | { kind: 'embedded'; path: string };
 
 /**
  * Settings every query runs with: 64-bit integers and decimals arrive as JSON strings,
@@ -29,7 +28,9 @@ export async function connectClickHouse(target: ClickHouseTarget): Promise<Click
     return { client, target, close: () => client.close() };
   }
   const { createChdbConnection } = await import('chdb/connection').catch(() => {
-    throw new Error('the embedded ClickHouse engine is not installed (optional dependency `chdb`); set CLICKHOUSE_URL or run `npm ci` with optional dependencies');
+    throw new Error(
+      'the embedded ClickHouse engine is not installed (optional dependency `chdb`); set CLICKHOUSE_URL or run `npm ci` with optional dependencies',
+    );
   });
   const client = createClient({
     // chdb implements @clickhouse/client's Connection interface; the cast bridges the

@@ -21,7 +21,10 @@ export function eventDeliveriesQueries(q: { tenantId: string; id: string }): { e
   const query_params = { tenantId: q.tenantId, id: q.id };
   const where = 'tenant_id = {tenantId:String} AND event_id = {id:String}';
   return {
-    events: { query: `SELECT toString(source) AS source, event_id AS id, toString(event_type) AS type, ${STAMPS} FROM usage_events WHERE ${where} ORDER BY ingested_at, source`, query_params },
+    events: {
+      query: `SELECT toString(source) AS source, event_id AS id, toString(event_type) AS type, ${STAMPS} FROM usage_events WHERE ${where} ORDER BY ingested_at, source`,
+      query_params,
+    },
     redeliveries: {
       query: `SELECT toString(source) AS source, event_id AS id, toString(event_type) AS type, ${STAMPS}, toString(winner_event_type) AS winner_type, toString(toUnixTimestamp64Milli(winner_event_time)) AS winner_time_ms, toString(toUnixTimestamp64Micro(winner_ingested_at)) AS winner_accepted_us FROM usage_redeliveries WHERE ${where} ORDER BY ingested_at, source`,
       query_params,
@@ -37,7 +40,12 @@ type RedeliveryRow = Row & { winner_type: string; winner_time_ms: string; winner
 const delivery = (r: Row): StoredDelivery => {
   const data = parseJsonLossless(r.data);
   return {
-    source: r.source, id: r.id, type: r.type, timeMs: Number(r.time_ms), subject: r.subject, acceptedAtUs: BigInt(r.accepted_us),
+    source: r.source,
+    id: r.id,
+    type: r.type,
+    timeMs: Number(r.time_ms),
+    subject: r.subject,
+    acceptedAtUs: BigInt(r.accepted_us),
     data: data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : {},
   };
 };
@@ -50,12 +58,16 @@ const delivery = (r: Row): StoredDelivery => {
 export async function readEventDeliveries(client: ClickHouseClient, q: { tenantId: string; id: string }): Promise<StoredEventDeliveries[]> {
   const queries = eventDeliveriesQueries(q);
   const [events, redeliveries] = await Promise.all(
-    [queries.events, queries.redeliveries].map(async (query) => (await client.query({ ...query, format: 'JSONEachRow' })).json<RedeliveryRow>()),
+    [queries.events, queries.redeliveries].map(async (query) =>
+      (await client.query({ ...query, format: 'JSONEachRow' })).json<RedeliveryRow>(),
+    ),
   );
   const stored = events!.map((r) => ({ event: delivery(r), redeliveries: [] as StoredDelivery[] }));
   for (const r of redeliveries!) {
     const repeats = (e: StoredDelivery, sameStamp: boolean) =>
-      e.type === r.winner_type && e.timeMs === Number(r.winner_time_ms) && (sameStamp ? e.acceptedAtUs === BigInt(r.winner_accepted_us) : e.source === r.source);
+      e.type === r.winner_type &&
+      e.timeMs === Number(r.winner_time_ms) &&
+      (sameStamp ? e.acceptedAtUs === BigInt(r.winner_accepted_us) : e.source === r.source);
     const owner = stored.find((s) => repeats(s.event, true)) ?? stored.find((s) => repeats(s.event, false));
     owner?.redeliveries.push(delivery(r));
   }

@@ -41,9 +41,25 @@ beforeAll(async () => {
     [T, 'b', '2026-01-07 00:00:00.000', 'other', '{"tokens":200}', '2026-01-07 00:00:00.000001'], // another source: was not billed
     [T, 'c', '2026-01-08 00:00:00.000', 'svc', '{"tokens":3}', '2026-01-08 00:00:00.000001'],
     [U, 'a', '2026-01-09 00:00:00.000', 'svc', '{"tokens":40}', '2026-01-02 00:00:00.000001'], // another tenant's "a"
-  ].map(([tenant_id, event_id, event_time, source, data, ingested_at]) => ({ tenant_id, event_id, event_type: 'llm', event_time, subject: '', source, data, ingested_at }));
+  ].map(([tenant_id, event_id, event_time, source, data, ingested_at]) => ({
+    tenant_id,
+    event_id,
+    event_type: 'llm',
+    event_time,
+    subject: '',
+    source,
+    data,
+    ingested_at,
+  }));
   await ch.client.insert({ table: 'usage_events', values, format: 'JSONEachRow' });
-  oldDeliveries = values.map((v, i) => ({ tenantId: v.tenant_id!, id: v.event_id!, type: 'llm', timeMs: Date.parse(`${v.event_time!.replace(' ', 'T')}Z`), ingestedAt: BigInt(Date.parse(`${v.ingested_at!.slice(0, 23).replace(' ', 'T')}Z`)) * 1000n + BigInt(i), data: JSON.parse(v.data!) as Record<string, unknown> }));
+  oldDeliveries = values.map((v, i) => ({
+    tenantId: v.tenant_id!,
+    id: v.event_id!,
+    type: 'llm',
+    timeMs: Date.parse(`${v.event_time!.replace(' ', 'T')}Z`),
+    ingestedAt: BigInt(Date.parse(`${v.ingested_at!.slice(0, 23).replace(' ', 'T')}Z`)) * 1000n + BigInt(i),
+    data: JSON.parse(v.data!) as Record<string, unknown>,
+  }));
 });
 afterAll(async () => {
   await ch?.close();
@@ -53,29 +69,63 @@ afterAll(async () => {
 describe('migration 0004', () => {
   it('keeps the billed first delivery per (tenant, id) in usage_events and moves every other delivery to usage_redeliveries', async () => {
     expect(await migrateClickHouse(ch.client)).toEqual(['0003_first_deliveries', '0004_dedup_existing_events']);
-    expect(await all(ch.client, "SELECT tenant_id, event_id, toString(source) AS source, data FROM usage_events ORDER BY tenant_id, event_id")).toEqual([
+    expect(
+      await all(ch.client, 'SELECT tenant_id, event_id, toString(source) AS source, data FROM usage_events ORDER BY tenant_id, event_id'),
+    ).toEqual([
       { tenant_id: T, event_id: 'a', source: 'svc', data: '{"tokens":1}' },
       { tenant_id: T, event_id: 'b', source: 'svc', data: '{"tokens":2}' },
       { tenant_id: T, event_id: 'c', source: 'svc', data: '{"tokens":3}' },
       { tenant_id: U, event_id: 'a', source: 'svc', data: '{"tokens":40}' },
     ]);
-    expect(await all(ch.client, 'SELECT event_id, data, toString(winner_event_time) AS w FROM usage_redeliveries ORDER BY event_id, ingested_at')).toEqual([
+    expect(
+      await all(
+        ch.client,
+        'SELECT event_id, data, toString(winner_event_time) AS w FROM usage_redeliveries ORDER BY event_id, ingested_at',
+      ),
+    ).toEqual([
       { event_id: 'a', data: '{"tokens":1}', w: '2026-01-05 00:00:00.000' },
       { event_id: 'a', data: '{"tokens":100}', w: '2026-01-05 00:00:00.000' },
       { event_id: 'b', data: '{"tokens":200}', w: '2026-01-06 00:00:00.000' },
     ]);
-    expect([await usage(T, 1), await usage(T, 3), await usage(U, 1)].map((u) => [u.value, u.events, u.duplicates])).toEqual([['6', 3, 3], ['0', 0, 0], ['40', 1, 0]]);
+    expect([await usage(T, 1), await usage(T, 3), await usage(U, 1)].map((u) => [u.value, u.events, u.duplicates])).toEqual([
+      ['6', 3, 3],
+      ['0', 0, 0],
+      ['40', 1, 0],
+    ]);
     // The old rule, as domain/metering's reference states it (first delivery per tenant and id):
-    for (const [tenantId, m] of [[T, 1], [T, 3], [U, 1]] as const) {
+    for (const [tenantId, m] of [
+      [T, 1],
+      [T, 3],
+      [U, 1],
+    ] as const) {
       const w = month(m);
-      expect(await usage(tenantId, m)).toMatchObject(aggregateUsage(tokens, oldDeliveries.filter((d) => d.tenantId === tenantId), { fromMs: w.from.getTime(), toMs: w.to.getTime() }));
+      expect(await usage(tenantId, m)).toMatchObject(
+        aggregateUsage(
+          tokens,
+          oldDeliveries.filter((d) => d.tenantId === tenantId),
+          { fromMs: w.from.getTime(), toMs: w.to.getTime() },
+        ),
+      );
     }
   });
 
   it('fills the first-delivery index: a new redelivery of a migrated event is ignored, the same id under a new source is a new event', async () => {
     const write = createUsageEventWriter(ch.client);
-    const row = (eventId: string, source: string, data: string) => pendingRow({ tenantId: T, eventId, eventType: 'llm', eventTime: '2026-02-01 00:00:00.000', subject: '', source, data, ingestedAt: '2026-12-01 00:00:00.000001' });
-    expect(await write([row('a', 'svc', '{"tokens":9}'), row('c', 'svc', '{"tokens":9}'), row('c', 'third', '{"tokens":4}')])).toEqual({ stored: 1, redelivered: 2 });
+    const row = (eventId: string, source: string, data: string) =>
+      pendingRow({
+        tenantId: T,
+        eventId,
+        eventType: 'llm',
+        eventTime: '2026-02-01 00:00:00.000',
+        subject: '',
+        source,
+        data,
+        ingestedAt: '2026-12-01 00:00:00.000001',
+      });
+    expect(await write([row('a', 'svc', '{"tokens":9}'), row('c', 'svc', '{"tokens":9}'), row('c', 'third', '{"tokens":4}')])).toEqual({
+      stored: 1,
+      redelivered: 2,
+    });
     expect((await usage(T, 1)).value).toBe('6');
     expect((await usage(T, 2)).value).toBe('4');
   });
@@ -87,6 +137,6 @@ describe('migration 0004', () => {
     for (const statement of statements) await ch.client.command({ query: statement, clickhouse_settings: { mutations_sync: '2' } });
     expect(await all(ch.client, 'SELECT count() AS n FROM usage_events')).toEqual([{ n: '5' }]);
     expect(await all(ch.client, 'SELECT count() AS n FROM usage_redeliveries')).toEqual([{ n: '5' }]);
-    expect((await usage(T, 1))).toMatchObject({ value: '6', events: 3, duplicates: 5 }); // a: 2 old + 1 new, b: 1, c: 1
+    expect(await usage(T, 1)).toMatchObject({ value: '6', events: 3, duplicates: 5 }); // a: 2 old + 1 new, b: 1, c: 1
   });
 });

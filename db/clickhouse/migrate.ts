@@ -20,7 +20,10 @@ export async function migrateClickHouse(client: ClickHouseClient, dir: string = 
     query: `CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
             ENGINE = ReplacingMergeTree ORDER BY version`,
   });
-  const rs = await client.query({ query: 'SELECT toString(version) AS version, checksum FROM schema_migrations FINAL', format: 'JSONEachRow' });
+  const rs = await client.query({
+    query: 'SELECT toString(version) AS version, checksum FROM schema_migrations FINAL',
+    format: 'JSONEachRow',
+  });
   const done = new Map((await rs.json<Applied>()).map((m) => [Number(m.version), m.checksum]));
   const files = (await readdir(dir)).filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f)).sort();
   const ran: string[] = [];

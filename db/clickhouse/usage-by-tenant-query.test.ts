@@ -12,14 +12,18 @@ describe('meterUsageByTenantQuery', () => {
     expect(q.query).not.toContain('t1');
     expect(q.query).toContain('FROM usage_events WHERE tenant_id IN {tenantIds:Array(String)} AND event_type = {eventType:String}');
     expect(q.query).toContain('GROUP BY GROUPING SETS ((), (g0))');
-    expect(q.query).toContain('FROM usage_redeliveries WHERE tenant_id IN {tenantIds:Array(String)} AND winner_event_type = {eventType:String}');
+    expect(q.query).toContain(
+      'FROM usage_redeliveries WHERE tenant_id IN {tenantIds:Array(String)} AND winner_event_type = {eventType:String}',
+    );
     expect(q.query).toContain('GROUP BY GROUPING SETS ((), (tenant_id))');
   });
 
-  it('matches a filtered meter\'s redeliveries to their winners by tenant as well as source and id', () => {
+  it("matches a filtered meter's redeliveries to their winners by tenant as well as source and id", () => {
     const filtered = parseMeter({ code: 'gets', name: 'GETs', eventType: 'api.call', aggregation: 'count', filters: { method: ['GET'] } });
     const q = meterUsageByTenantQuery({ tenantIds: ['t1', 't2'], meter: filtered, ...window });
-    expect(q.query).toContain('AND (tenant_id, toString(source), event_id) IN ( SELECT tenant_id, toString(source), event_id FROM usage_events');
+    expect(q.query).toContain(
+      'AND (tenant_id, toString(source), event_id) IN ( SELECT tenant_id, toString(source), event_id FROM usage_events',
+    );
   });
 
   it('refuses a read without tenants, with an empty tenant id, or an empty window', () => {

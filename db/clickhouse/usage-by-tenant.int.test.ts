@@ -16,7 +16,14 @@ let clock = 0n;
 
 function delivery(tenantId: string, id: string, time: string, data: string): Delivery & { tenantId: string } {
   clock += 1n;
-  return { tenantId, id, type: 'llm', timeMs: Date.parse(time), ingestedAt: clock, data: parseJsonLossless(data) as Record<string, unknown> };
+  return {
+    tenantId,
+    id,
+    type: 'llm',
+    timeMs: Date.parse(time),
+    ingestedAt: clock,
+    data: parseJsonLossless(data) as Record<string, unknown>,
+  };
 }
 
 async function write(batch: (Delivery & { tenantId: string })[]) {
@@ -25,11 +32,22 @@ async function write(batch: (Delivery & { tenantId: string })[]) {
 }
 
 const meter = (aggregation: string): Meter =>
-  parseMeter({ code: `m_${aggregation}`, name: 'M', eventType: 'llm', aggregation, ...(aggregation === 'count' ? {} : { valueProperty: 'tokens' }) });
+  parseMeter({
+    code: `m_${aggregation}`,
+    name: 'M',
+    eventType: 'llm',
+    aggregation,
+    ...(aggregation === 'count' ? {} : { valueProperty: 'tokens' }),
+  });
 
 // The reference deduplicates by id alone, so each id is made unique to its tenant first.
 const reference = (m: Meter, tenants: string[]) =>
-  aggregateUsage(m, deliveries.filter((d) => tenants.includes(d.tenantId)).map((d) => ({ ...d, id: `${d.tenantId}/${d.id}` })), { fromMs: JAN.from.getTime(), toMs: JAN.to.getTime() }, []);
+  aggregateUsage(
+    m,
+    deliveries.filter((d) => tenants.includes(d.tenantId)).map((d) => ({ ...d, id: `${d.tenantId}/${d.id}` })),
+    { fromMs: JAN.from.getTime(), toMs: JAN.to.getTime() },
+    [],
+  );
 
 beforeAll(async () => {
   ch = await createTestClickHouse();
@@ -56,7 +74,8 @@ describe('readMeterUsageByTenant', () => {
   for (const aggregation of ['count', 'sum', 'max', 'unique_count', 'latest']) {
     it(`${aggregation}: each tenant as the per-tenant reader, the total as the reference over the named tenants`, async () => {
       const m = meter(aggregation === 'unique_count' ? 'unique_count' : aggregation);
-      const um = aggregation === 'unique_count' ? parseMeter({ code: 'm_u', name: 'U', eventType: 'llm', aggregation, valueProperty: 'user' }) : m;
+      const um =
+        aggregation === 'unique_count' ? parseMeter({ code: 'm_u', name: 'U', eventType: 'llm', aggregation, valueProperty: 'user' }) : m;
       const result = await readMeterUsageByTenant(ch.client, { tenantIds: [T1, T2], meter: um, ...JAN });
       expect(result.value).toBe(reference(um, [T1, T2]).value);
       expect(result.events).toBe(3);

@@ -26,10 +26,22 @@ async function write(batch: (Delivery & { tenantId: string })[]) {
 }
 
 const meter = (aggregation: string, extra: Record<string, unknown> = {}): Meter =>
-  parseMeter({ code: `m_${aggregation}`, name: 'M', eventType: 'llm', aggregation, ...(aggregation === 'count' ? {} : { valueProperty: aggregation === 'unique_count' ? 'user' : 'tokens' }), ...extra });
+  parseMeter({
+    code: `m_${aggregation}`,
+    name: 'M',
+    eventType: 'llm',
+    aggregation,
+    ...(aggregation === 'count' ? {} : { valueProperty: aggregation === 'unique_count' ? 'user' : 'tokens' }),
+    ...extra,
+  });
 
 const reference = (m: Meter, w: UsageWindow) =>
-  aggregateUsage(m, deliveries.filter((d) => d.tenantId === w.tenantId), { fromMs: w.from.getTime(), toMs: w.to.getTime() }, []);
+  aggregateUsage(
+    m,
+    deliveries.filter((d) => d.tenantId === w.tenantId),
+    { fromMs: w.from.getTime(), toMs: w.to.getTime() },
+    [],
+  );
 
 // Daily windows of T1 (the shape of late-usage re-reads), one window that spans three of them
 // (a cumulative run), T2's month so far (a budget window), and an empty window of T2.
@@ -93,12 +105,20 @@ describe('readMeterUsageByWindow', () => {
 
   it('answers nothing for no windows, and refuses an empty window or tenant', async () => {
     expect(await readMeterUsageByWindow(ch.client, { meter: meter('count'), windows: [] })).toEqual([]);
-    await expect(readMeterUsageByWindow(ch.client, { meter: meter('count'), windows: [{ tenantId: T1, from: day(2), to: day(2) }] })).rejects.toThrow(/from < to/);
-    await expect(readMeterUsageByWindow(ch.client, { meter: meter('count'), windows: [{ tenantId: '', from: day(1), to: day(2) }] })).rejects.toThrow(/tenantId/);
+    await expect(
+      readMeterUsageByWindow(ch.client, { meter: meter('count'), windows: [{ tenantId: T1, from: day(2), to: day(2) }] }),
+    ).rejects.toThrow(/from < to/);
+    await expect(
+      readMeterUsageByWindow(ch.client, { meter: meter('count'), windows: [{ tenantId: '', from: day(1), to: day(2) }] }),
+    ).rejects.toThrow(/tenantId/);
   });
 
   it('keeps 1,000 windows of 200 tenants apart in one query', async () => {
-    const many: UsageWindow[] = Array.from({ length: 1000 }, (_, i) => ({ tenantId: i % 5 === 0 ? T1 : `00000000-0000-4000-8000-${String(i % 200).padStart(12, '0')}`, from: day(1 + (i % 5)), to: day(2 + (i % 5)) }));
+    const many: UsageWindow[] = Array.from({ length: 1000 }, (_, i) => ({
+      tenantId: i % 5 === 0 ? T1 : `00000000-0000-4000-8000-${String(i % 200).padStart(12, '0')}`,
+      from: day(1 + (i % 5)),
+      to: day(2 + (i % 5)),
+    }));
     const batched = await readMeterUsageByWindow(ch.client, { meter: meter('count'), windows: many });
     expect(batched.map((u) => u.events)).toEqual(many.map((w) => reference(meter('count'), w).events));
   });

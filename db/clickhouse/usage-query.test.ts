@@ -6,8 +6,13 @@ const JAN = { fromMs: Date.UTC(2026, 0, 1), toMs: Date.UTC(2026, 1, 1) };
 const TENANT = '00000000-0000-4000-8000-000000000001';
 const count = parseMeter({ code: 'calls', name: 'Calls', eventType: 'api_call', aggregation: 'count' });
 const tokens = parseMeter({
-  code: 'tokens', name: 'Tokens', eventType: 'llm', aggregation: 'sum', valueProperty: 'usage.input_tokens',
-  filters: { region: ['eu', 'us'] }, groupBy: ['model', 'region'],
+  code: 'tokens',
+  name: 'Tokens',
+  eventType: 'llm',
+  aggregation: 'sum',
+  valueProperty: 'usage.input_tokens',
+  filters: { region: ['eu', 'us'] },
+  groupBy: ['model', 'region'],
 });
 
 describe('meterUsageQuery', () => {
@@ -19,7 +24,12 @@ describe('meterUsageQuery', () => {
         "WHERE tenant_id = {tenantId:String} AND event_type = {eventType:String} AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')} AND 1) " +
         'ORDER BY length(group_key), group_key',
     );
-    expect(q.query_params).toEqual({ tenantId: TENANT, eventType: 'api_call', from: '2026-01-01 00:00:00.000', to: '2026-02-01 00:00:00.000' });
+    expect(q.query_params).toEqual({
+      tenantId: TENANT,
+      eventType: 'api_call',
+      from: '2026-01-01 00:00:00.000',
+      to: '2026-02-01 00:00:00.000',
+    });
     // A plain aggregation: no look-up of other deliveries, whatever the history.
     expect(q.query).not.toMatch(/argMin|event_key|usage_redeliveries/);
   });
@@ -27,17 +37,30 @@ describe('meterUsageQuery', () => {
   it('passes paths, filters and group properties as parameters', () => {
     const q = meterUsageQuery({ tenantId: TENANT, meter: tokens, ...JAN, groupBy: ['model'] });
     expect(q.query_params).toEqual({
-      tenantId: TENANT, eventType: 'llm', from: '2026-01-01 00:00:00.000', to: '2026-02-01 00:00:00.000',
-      value_0: 'usage', value_1: 'input_tokens', filter0_values: ['eu', 'us'], filter0_0: 'region', group0_0: 'model',
+      tenantId: TENANT,
+      eventType: 'llm',
+      from: '2026-01-01 00:00:00.000',
+      to: '2026-02-01 00:00:00.000',
+      value_0: 'usage',
+      value_1: 'input_tokens',
+      filter0_values: ['eu', 'us'],
+      filter0_0: 'region',
+      group0_0: 'model',
     });
-    expect(q.query).toContain("JSONExtractRaw(data, {value_0:String}, {value_1:String})");
+    expect(q.query).toContain('JSONExtractRaw(data, {value_0:String}, {value_1:String})');
     expect(q.query).toContain("has({filter0_values:Array(String)}, multiIf(JSONExtractRaw(data, {filter0_0:String}) IN ('', 'null')");
     expect(q.query).toContain('toString(ifNull(sum(toDecimal256(v, 12)), toDecimal256(0, 12))) AS value');
     expect(q.query).toContain('GROUP BY GROUPING SETS ((), (group_key))');
   });
 
   it('never writes a value into the SQL text', () => {
-    const evil = parseMeter({ code: 'evil', name: 'E', eventType: "x' OR 1=1 --", aggregation: 'count', filters: { "a": ["'; DROP TABLE usage_events; --"] } });
+    const evil = parseMeter({
+      code: 'evil',
+      name: 'E',
+      eventType: "x' OR 1=1 --",
+      aggregation: 'count',
+      filters: { a: ["'; DROP TABLE usage_events; --"] },
+    });
     const q = meterUsageQuery({ tenantId: "t' OR '1'='1", meter: evil, ...JAN });
     expect(q.query).not.toContain("OR '1'='1");
     expect(q.query).not.toContain('DROP TABLE');
@@ -47,14 +70,16 @@ describe('meterUsageQuery', () => {
   it('refuses a query without a tenant, an empty window or an undeclared group', () => {
     expect(() => meterUsageQuery({ tenantId: '', meter: count, ...JAN })).toThrow('a usage query needs a tenantId');
     expect(() => meterUsageQuery({ tenantId: TENANT, meter: count, fromMs: JAN.toMs, toMs: JAN.fromMs })).toThrow('from < to');
-    expect(() => meterUsageQuery({ tenantId: TENANT, meter: tokens, ...JAN, groupBy: ['user'] })).toThrow('groupBy user is not a groupBy property of meter tokens');
+    expect(() => meterUsageQuery({ tenantId: TENANT, meter: tokens, ...JAN, groupBy: ['user'] })).toThrow(
+      'groupBy user is not a groupBy property of meter tokens',
+    );
   });
 
   it.each([
     ['max', 'toString(ifNull(max(v), toDecimal128(0, 12))) AS value'],
     ['unique_count', 'toString(uniqExact(v)) AS value'],
     ['latest', "if(countIf(isNotNull(v)) = 0, '0', toString(argMaxIf(assumeNotNull(v), (t, id), isNotNull(v)))) AS value"],
-  ])('%s aggregates the window\'s events', (aggregation, sql) => {
+  ])("%s aggregates the window's events", (aggregation, sql) => {
     const m = parseMeter({ code: 'm', name: 'M', eventType: 'e', aggregation, valueProperty: 'v' });
     expect(meterUsageQuery({ tenantId: TENANT, meter: m, ...JAN }).query).toContain(sql);
   });
@@ -78,7 +103,7 @@ describe('meterTimeseriesQuery and meterEventsQuery', () => {
 });
 
 describe('meterDuplicatesQuery', () => {
-  it('counts the redeliveries of the window\'s events as one range when the meter has no filter', () => {
+  it("counts the redeliveries of the window's events as one range when the meter has no filter", () => {
     const q = meterDuplicatesQuery({ tenantId: TENANT, meter: count, ...JAN });
     expect(q.query).toBe(
       'SELECT count() AS duplicates FROM usage_redeliveries WHERE tenant_id = {tenantId:String} AND winner_event_type = {eventType:String} ' +

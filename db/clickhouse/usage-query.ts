@@ -54,12 +54,16 @@ function valueSql(p: Params, meter: Meter): string {
   if (meter.aggregation === 'count') return 'NULL';
   const text = propertyTextSql(p, 'value', meter.valueProperty!);
   if (meter.aggregation === 'unique_count') return text;
-  const accepted = meter.allowNegative ? `match(${text}, '${METERED_NUMBER_RE2}')` : `match(${text}, '${METERED_NUMBER_RE2}') AND NOT match(${text}, '${NEGATIVE_NUMBER_RE2}')`;
+  const accepted = meter.allowNegative
+    ? `match(${text}, '${METERED_NUMBER_RE2}')`
+    : `match(${text}, '${METERED_NUMBER_RE2}') AND NOT match(${text}, '${NEGATIVE_NUMBER_RE2}')`;
   return `if(${accepted}, toDecimal128OrNull(${text}, 12), NULL)`;
 }
 
 function filtersSql(p: Params, meter: Meter): string {
-  const checks = Object.entries(meter.filters).map(([path, allowed], i) => `has(${p.add(`filter${i}_values`, 'Array(String)', allowed)}, ${propertyTextSql(p, `filter${i}`, path)})`);
+  const checks = Object.entries(meter.filters).map(
+    ([path, allowed], i) => `has(${p.add(`filter${i}_values`, 'Array(String)', allowed)}, ${propertyTextSql(p, `filter${i}`, path)})`,
+  );
   return checks.length ? checks.join(' AND ') : '1';
 }
 
@@ -83,7 +87,8 @@ function aggregateSql(aggregation: Aggregation): string {
 function checkInput(q: MeterQuery): void {
   if (!q.tenantId) throw new Error('a usage query needs a tenantId');
   if (!(q.fromMs < q.toMs)) throw new Error('a usage query needs from < to');
-  for (const g of q.groupBy ?? []) if (!q.meter.groupBy.includes(g)) throw new Error(`groupBy ${g} is not a groupBy property of meter ${q.meter.code}`);
+  for (const g of q.groupBy ?? [])
+    if (!q.meter.groupBy.includes(g)) throw new Error(`groupBy ${g} is not a groupBy property of meter ${q.meter.code}`);
 }
 
 /**
@@ -92,7 +97,8 @@ function checkInput(q: MeterQuery): void {
  */
 function windowSql(p: Params, q: MeterQuery | TenantsMeterQuery, of: 'event' | 'winner' = 'event'): string {
   const prefix = of === 'winner' ? 'winner_' : '';
-  const tenant = 'tenantIds' in q ? `IN ${p.add('tenantIds', 'Array(String)', q.tenantIds)}` : `= ${p.add('tenantId', 'String', q.tenantId)}`;
+  const tenant =
+    'tenantIds' in q ? `IN ${p.add('tenantIds', 'Array(String)', q.tenantIds)}` : `= ${p.add('tenantId', 'String', q.tenantId)}`;
   const type = p.add('eventType', 'String', q.meter.eventType);
   const from = p.add('from', "DateTime64(3, 'UTC')", clickhouseTime(q.fromMs));
   const to = p.add('to', "DateTime64(3, 'UTC')", clickhouseTime(q.toMs));
@@ -106,7 +112,8 @@ function windowEventsSql(p: Params, q: MeterQuery | TenantsMeterQuery, extra: re
   return `SELECT ${columns.join(', ')} FROM usage_events WHERE ${where} AND ${filtersSql(p, q.meter)}`;
 }
 
-const groupKeySql = (groupBy: readonly string[]) => (groupBy.length ? `[${groupBy.map((_, i) => `g${i}`).join(', ')}]` : 'CAST([], \'Array(Nullable(String))\')');
+const groupKeySql = (groupBy: readonly string[]) =>
+  groupBy.length ? `[${groupBy.map((_, i) => `g${i}`).join(', ')}]` : "CAST([], 'Array(Nullable(String))')";
 
 /**
  * A meter's value in [from, to): one row with the total (`group_key` empty), plus one row
@@ -117,7 +124,11 @@ export function meterUsageQuery(q: MeterQuery): ClickHouseQuery {
   checkInput(q);
   const p = new Params();
   const groupBy = q.groupBy ?? [];
-  const inner = windowEventsSql(p, q, groupBy.map((path, i) => propertyTextSql(p, `group${i}`, path)));
+  const inner = windowEventsSql(
+    p,
+    q,
+    groupBy.map((path, i) => propertyTextSql(p, `group${i}`, path)),
+  );
   const query = `SELECT ${groupKeySql(groupBy)} AS group_key, ${aggregateSql(q.meter.aggregation)} AS value, count() AS events
   FROM (${inner})
   ${groupBy.length ? 'GROUP BY GROUPING SETS ((), (group_key))' : ''}
@@ -146,7 +157,10 @@ function redeliveriesWhereSql(p: Params, q: Omit<MeterQuery, 'groupBy'> | Tenant
 export function meterDuplicatesQuery(q: Omit<MeterQuery, 'groupBy'>): ClickHouseQuery {
   checkInput(q);
   const p = new Params();
-  return { query: tidy(`SELECT count() AS duplicates FROM usage_redeliveries WHERE ${redeliveriesWhereSql(p, q)}`), query_params: p.values };
+  return {
+    query: tidy(`SELECT count() AS duplicates FROM usage_redeliveries WHERE ${redeliveriesWhereSql(p, q)}`),
+    query_params: p.values,
+  };
 }
 
 /** An operator's read across tenants: the tenants are still named, every one of them. */
@@ -200,11 +214,28 @@ export function meterUsageByWindowQuery(q: WindowsMeterQuery): ClickHouseQuery {
   }
   const p = new Params();
   const tenantIds = [...new Set(q.windows.map((w) => w.tenantId))];
-  const span = { tenantIds, meter: q.meter, fromMs: Math.min(...q.windows.map((w) => w.fromMs)), toMs: Math.max(...q.windows.map((w) => w.toMs)) };
+  const span = {
+    tenantIds,
+    meter: q.meter,
+    fromMs: Math.min(...q.windows.map((w) => w.fromMs)),
+    toMs: Math.max(...q.windows.map((w) => w.toMs)),
+  };
   const inner = windowEventsSql(p, span, ['tenant_id']);
-  const tenants = p.add('windowTenants', 'Array(String)', q.windows.map((w) => w.tenantId));
-  const froms = p.add('windowFromMs', 'Array(Int64)', q.windows.map((w) => w.fromMs));
-  const tos = p.add('windowToMs', 'Array(Int64)', q.windows.map((w) => w.toMs));
+  const tenants = p.add(
+    'windowTenants',
+    'Array(String)',
+    q.windows.map((w) => w.tenantId),
+  );
+  const froms = p.add(
+    'windowFromMs',
+    'Array(Int64)',
+    q.windows.map((w) => w.fromMs),
+  );
+  const tos = p.add(
+    'windowToMs',
+    'Array(Int64)',
+    q.windows.map((w) => w.toMs),
+  );
   // The windows as a small table joined on the tenant: each row meets only its tenant's windows.
   const windows = `(SELECT arrayJoin(arrayEnumerate(${tenants})) AS window_no, ${tenants}[window_no] AS tenant_id, ${froms}[window_no] AS from_ms, ${tos}[window_no] AS to_ms) AS w`;
   const inWindow = (time: string) => `toUnixTimestamp64Milli(${time}) >= w.from_ms AND toUnixTimestamp64Milli(${time}) < w.to_ms`;
@@ -236,7 +267,11 @@ export function meterTimeseriesQuery(q: MeterQuery & { stepMs: number }): ClickH
   if (!(Number.isSafeInteger(q.stepMs) && q.stepMs > 0)) throw new Error('stepMs must be a positive integer');
   const p = new Params();
   const groupBy = q.groupBy ?? [];
-  const inner = windowEventsSql(p, q, groupBy.map((path, i) => propertyTextSql(p, `group${i}`, path)));
+  const inner = windowEventsSql(
+    p,
+    q,
+    groupBy.map((path, i) => propertyTextSql(p, `group${i}`, path)),
+  );
   const fromMs = p.add('fromMs', 'Int64', q.fromMs);
   const stepMs = p.add('stepMs', 'Int64', q.stepMs);
   const query = `SELECT intDiv(toUnixTimestamp64Milli(t) - ${fromMs}, ${stepMs}) AS bucket, ${groupKeySql(groupBy)} AS group_key,

@@ -25,10 +25,23 @@ async function write(batch: (Delivery & { tenantId: string })[]) {
 }
 
 const meter = (aggregation: string, extra: Record<string, unknown> = {}): Meter =>
-  parseMeter({ code: `m_${aggregation}`, name: 'M', eventType: 'llm', aggregation, groupBy: ['model', 'region'], ...(aggregation === 'count' ? {} : { valueProperty: 'usage.tokens' }), ...extra });
+  parseMeter({
+    code: `m_${aggregation}`,
+    name: 'M',
+    eventType: 'llm',
+    aggregation,
+    groupBy: ['model', 'region'],
+    ...(aggregation === 'count' ? {} : { valueProperty: 'usage.tokens' }),
+    ...extra,
+  });
 
 const expected = (m: Meter, tenantId: string, window: { from: Date; to: Date }, groupBy: string[] = []) =>
-  aggregateUsage(m, deliveries.filter((d) => d.tenantId === tenantId), { fromMs: window.from.getTime(), toMs: window.to.getTime() }, groupBy);
+  aggregateUsage(
+    m,
+    deliveries.filter((d) => d.tenantId === tenantId),
+    { fromMs: window.from.getTime(), toMs: window.to.getTime() },
+    groupBy,
+  );
 
 beforeAll(async () => {
   ch = await createTestClickHouse();
@@ -36,7 +49,12 @@ beforeAll(async () => {
   await write([
     delivery(T1, 'a', '2026-01-02T10:00:00Z', '{"usage":{"tokens":10},"model":"gpt","region":"eu","user":"u1"}'),
     delivery(T1, 'b', '2026-01-03T10:00:00Z', '{"usage":{"tokens":"0.000000000001"},"model":"gpt","region":"us","user":"u2"}'),
-    delivery(T1, 'c', '2026-01-04T10:00:00Z', '{"usage":{"tokens":12345678901234567890.123456789012},"model":"claude","region":"eu","user":"u1"}'),
+    delivery(
+      T1,
+      'c',
+      '2026-01-04T10:00:00Z',
+      '{"usage":{"tokens":12345678901234567890.123456789012},"model":"claude","region":"eu","user":"u1"}',
+    ),
     delivery(T1, 'd', '2026-01-05T10:00:00Z', '{"model":"claude","region":"eu","user":"u3"}'),
     delivery(T1, 'e', '2026-01-06T10:00:00Z', '{"usage":{"tokens":3},"model":"gpt"}', 'other'),
     delivery(T1, 'm', '2025-12-31T23:59:59.999Z', '{"usage":{"tokens":100},"model":"gpt","region":"eu"}'),
@@ -59,11 +77,19 @@ afterAll(async () => ch?.dispose());
 
 describe('readMeterUsage matches the reference aggregation', () => {
   const cases: [string, Record<string, unknown>][] = [
-    ['count', {}], ['sum', {}], ['max', {}], ['unique_count', { valueProperty: 'user' }], ['latest', {}],
-    ['count', { filters: { region: ['eu'] } }], ['sum', { filters: { region: ['eu'], model: ['gpt', 'claude'] } }],
-    ['max', { filters: { model: ['claude'] } }], ['unique_count', { valueProperty: 'user', filters: { region: ['us'] } }],
+    ['count', {}],
+    ['sum', {}],
+    ['max', {}],
+    ['unique_count', { valueProperty: 'user' }],
+    ['latest', {}],
+    ['count', { filters: { region: ['eu'] } }],
+    ['sum', { filters: { region: ['eu'], model: ['gpt', 'claude'] } }],
+    ['max', { filters: { model: ['claude'] } }],
+    ['unique_count', { valueProperty: 'user', filters: { region: ['us'] } }],
     ['latest', { filters: { region: ['us'] } }],
-    ['sum', { allowNegative: true }], ['max', { allowNegative: true, filters: { model: ['gpt'], region: ['eu'] } }], ['latest', { allowNegative: true }],
+    ['sum', { allowNegative: true }],
+    ['max', { allowNegative: true, filters: { model: ['gpt'], region: ['eu'] } }],
+    ['latest', { allowNegative: true }],
   ];
   it.each(cases)('%s %j, total and grouped', async (aggregation, extra) => {
     const m = meter(aggregation, extra);
@@ -94,7 +120,12 @@ describe('readMeterUsage matches the reference aggregation', () => {
   it('answers zero for an empty window', async () => {
     const empty = { from: new Date(Date.UTC(2020, 0, 1)), to: new Date(Date.UTC(2020, 1, 1)) };
     expect(await readMeterUsage(ch.client, { tenantId: T1, meter: meter('max'), ...empty, groupBy: ['model'] })).toEqual({
-      meter: 'm_max', aggregation: 'max', value: '0', events: 0, duplicates: 0, groups: [],
+      meter: 'm_max',
+      aggregation: 'max',
+      value: '0',
+      events: 0,
+      duplicates: 0,
+      groups: [],
     });
   });
 });
@@ -128,16 +159,33 @@ describe('createUsageEventWriter', () => {
       },
     });
     await createUsageEventWriter(generic)([
-      pendingRow({ tenantId: T2, eventId: 'generic-1', eventType: 'llm', eventTime: '2026-03-01 00:00:00.000', subject: 's', source: 'x', data: '{"usage":{"tokens":"1.5"}}', ingestedAt: '2026-03-01 00:00:00.000001' }),
+      pendingRow({
+        tenantId: T2,
+        eventId: 'generic-1',
+        eventType: 'llm',
+        eventTime: '2026-03-01 00:00:00.000',
+        subject: 's',
+        source: 'x',
+        data: '{"usage":{"tokens":"1.5"}}',
+        ingestedAt: '2026-03-01 00:00:00.000001',
+      }),
     ]);
-    const rs = await ch.client.query({ query: "SELECT event_id, data FROM usage_events WHERE event_id = 'generic-1'", format: 'JSONEachRow' });
+    const rs = await ch.client.query({
+      query: "SELECT event_id, data FROM usage_events WHERE event_id = 'generic-1'",
+      format: 'JSONEachRow',
+    });
     expect(await rs.json()).toEqual([{ event_id: 'generic-1', data: '{"usage":{"tokens":"1.5"}}' }]);
   });
 });
 
 describe('listMeterEvents', () => {
   it('lists the deduplicated events a meter counts, first delivery as stored', async () => {
-    const events = await listMeterEvents(ch.client, { tenantId: T1, meter: meter('sum', { filters: { region: ['us'] } }), ...JAN, limit: 10 });
+    const events = await listMeterEvents(ch.client, {
+      tenantId: T1,
+      meter: meter('sum', { filters: { region: ['us'] } }),
+      ...JAN,
+      limit: 10,
+    });
     expect(events.map((e) => [e.id, e.time, JSON.stringify(e.data), e.deliveries])).toEqual([
       ['b', '2026-01-03T10:00:00.000Z', '{"usage":{"tokens":"0.000000000001"},"model":"gpt","region":"us","user":"u2"}', 2],
       ['h', '2026-01-10T10:00:00.000Z', '{"usage":{"tokens":"7.25"},"model":"claude","region":"us","user":"u2"}', 1],

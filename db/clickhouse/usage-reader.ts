@@ -1,6 +1,14 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { canonicalDecimal, parseJsonLossless, type Aggregation, type GroupKey, type Meter } from '../../domain/metering/index.ts';
-import { meterDuplicatesQuery, meterEventsQuery, meterTimeseriesQuery, meterUsageByTenantQuery, meterUsageByWindowQuery, meterUsageQuery, type ClickHouseQuery } from './usage-query.ts';
+import {
+  meterDuplicatesQuery,
+  meterEventsQuery,
+  meterTimeseriesQuery,
+  meterUsageByTenantQuery,
+  meterUsageByWindowQuery,
+  meterUsageQuery,
+  type ClickHouseQuery,
+} from './usage-query.ts';
 
 /**
  * Reads metered usage from ClickHouse, exactly and deduplicated: usage_events holds only the
@@ -36,11 +44,20 @@ const keyOf = (groupBy: readonly string[], values: (string | null)[]): GroupKey 
 
 /** The later deliveries, ignored, of the events the meter counts in the window. */
 async function duplicatesOf(client: ClickHouseClient, r: UsageRange): Promise<number> {
-  const [row] = await rows<{ duplicates: string }>(client, meterDuplicatesQuery({ tenantId: r.tenantId, meter: r.meter, fromMs: r.from.getTime(), toMs: r.to.getTime() }));
+  const [row] = await rows<{ duplicates: string }>(
+    client,
+    meterDuplicatesQuery({ tenantId: r.tenantId, meter: r.meter, fromMs: r.from.getTime(), toMs: r.to.getTime() }),
+  );
   return Number(row?.duplicates ?? 0);
 }
 
-const range = (r: UsageRange) => ({ tenantId: r.tenantId, meter: r.meter, fromMs: r.from.getTime(), toMs: r.to.getTime(), ...(r.groupBy ? { groupBy: r.groupBy } : {}) });
+const range = (r: UsageRange) => ({
+  tenantId: r.tenantId,
+  meter: r.meter,
+  fromMs: r.from.getTime(),
+  toMs: r.to.getTime(),
+  ...(r.groupBy ? { groupBy: r.groupBy } : {}),
+});
 
 /** A meter's usage for one tenant in [from, to), with groups when `groupBy` is given. */
 export async function readMeterUsage(client: ClickHouseClient, r: UsageRange): Promise<MeterUsage> {
@@ -68,9 +85,15 @@ export type UsagePoint = { t: Date; value: string; events: number; groups?: Usag
  * A meter's usage per bucket of `stepMs` from `from`. Every bucket is present, empty ones
  * with "0", so a chart needs no gap filling. The caller bounds the number of buckets.
  */
-export async function readMeterTimeseries(client: ClickHouseClient, r: UsageRange & { stepMs: number }): Promise<{ points: UsagePoint[]; duplicates: number }> {
+export async function readMeterTimeseries(
+  client: ClickHouseClient,
+  r: UsageRange & { stepMs: number },
+): Promise<{ points: UsagePoint[]; duplicates: number }> {
   const groupBy = r.groupBy ?? [];
-  const [result, duplicates] = await Promise.all([rows<BucketRow>(client, meterTimeseriesQuery({ ...range(r), stepMs: r.stepMs })), duplicatesOf(client, r)]);
+  const [result, duplicates] = await Promise.all([
+    rows<BucketRow>(client, meterTimeseriesQuery({ ...range(r), stepMs: r.stepMs })),
+    duplicatesOf(client, r),
+  ]);
   const byBucket = new Map<number, BucketRow[]>();
   for (const row of result) {
     const b = Number(row.bucket);
@@ -82,7 +105,11 @@ export async function readMeterTimeseries(client: ClickHouseClient, r: UsageRang
   for (let b = 0; b < count; b++) {
     const bucket = byBucket.get(b) ?? [];
     const total = bucket.find((row) => row.group_key.length === 0);
-    const point: UsagePoint = { t: new Date(fromMs + b * r.stepMs), value: total ? canonicalDecimal(total.value) : '0', events: total ? Number(total.events) : 0 };
+    const point: UsagePoint = {
+      t: new Date(fromMs + b * r.stepMs),
+      value: total ? canonicalDecimal(total.value) : '0',
+      events: total ? Number(total.events) : 0,
+    };
     if (groupBy.length) {
       point.groups = bucket
         .filter((row) => row.group_key.length > 0)
@@ -120,16 +147,24 @@ export type TenantUsage = { tenantId: string; value: string; events: number };
  * A meter's usage in [from, to) over several tenants, in one query (operators' overviews):
  * the total over all of them and each tenant that has events, deduplicated like every read.
  */
-export async function readMeterUsageByTenant(client: ClickHouseClient, r: TenantsUsageRange): Promise<Omit<MeterUsage, 'groups'> & { tenants: TenantUsage[] }> {
+export async function readMeterUsageByTenant(
+  client: ClickHouseClient,
+  r: TenantsUsageRange,
+): Promise<Omit<MeterUsage, 'groups'> & { tenants: TenantUsage[] }> {
   const empty = { meter: r.meter.code, aggregation: r.meter.aggregation, value: '0', events: 0, duplicates: 0, tenants: [] };
   if (r.tenantIds.length === 0) return empty;
   type TenantRow = { tenant_id: string; value: string; events: string; duplicates: string };
-  const result = await rows<TenantRow>(client, meterUsageByTenantQuery({ tenantIds: r.tenantIds, meter: r.meter, fromMs: r.from.getTime(), toMs: r.to.getTime() }));
+  const result = await rows<TenantRow>(
+    client,
+    meterUsageByTenantQuery({ tenantIds: r.tenantIds, meter: r.meter, fromMs: r.from.getTime(), toMs: r.to.getTime() }),
+  );
   const total = result.find((row) => row.tenant_id === '');
   return {
     ...empty,
     ...(total ? { value: canonicalDecimal(total.value), events: Number(total.events), duplicates: Number(total.duplicates) } : {}),
-    tenants: result.filter((row) => row.tenant_id !== '').map((row) => ({ tenantId: row.tenant_id, value: canonicalDecimal(row.value), events: Number(row.events) })),
+    tenants: result
+      .filter((row) => row.tenant_id !== '')
+      .map((row) => ({ tenantId: row.tenant_id, value: canonicalDecimal(row.value), events: Number(row.events) })),
   };
 }
 
@@ -146,10 +181,13 @@ export type WindowsUsageRange = { meter: Meter; windows: readonly UsageWindow[] 
 export async function readMeterUsageByWindow(client: ClickHouseClient, r: WindowsUsageRange): Promise<Omit<MeterUsage, 'groups'>[]> {
   if (r.windows.length === 0) return [];
   type WindowRow = { window_no: string; value: string; events: string; duplicates: string };
-  const result = await rows<WindowRow>(client, meterUsageByWindowQuery({
-    meter: r.meter,
-    windows: r.windows.map((w) => ({ tenantId: w.tenantId, fromMs: w.from.getTime(), toMs: w.to.getTime() })),
-  }));
+  const result = await rows<WindowRow>(
+    client,
+    meterUsageByWindowQuery({
+      meter: r.meter,
+      windows: r.windows.map((w) => ({ tenantId: w.tenantId, fromMs: w.from.getTime(), toMs: w.to.getTime() })),
+    }),
+  );
   const byWindow = new Map(result.map((row) => [Number(row.window_no), row]));
   return r.windows.map((_, i) => {
     const row = byWindow.get(i + 1);

@@ -18,7 +18,16 @@ import type { ClickHouseClient } from '@clickhouse/client';
  *
  * Rows are serialised once, when a request is accepted (pendingRow), so a flush only joins text.
  */
-export const USAGE_EVENT_COLUMNS = ['tenant_id', 'event_id', 'event_type', 'event_time', 'subject', 'source', 'data', 'ingested_at'] as const;
+export const USAGE_EVENT_COLUMNS = [
+  'tenant_id',
+  'event_id',
+  'event_type',
+  'event_time',
+  'subject',
+  'source',
+  'data',
+  'ingested_at',
+] as const;
 
 export type UsageEventRow = {
   tenantId: string;
@@ -62,17 +71,24 @@ export type FlushLock = <T>(tenantIds: readonly string[], fn: () => Promise<T>) 
  * digest, so nobody can make two of their own ids collide on purpose; at 128 bits an
  * accidental collision is negligible at any volume.
  */
-export const DEDUP_KEY_SQL = "reinterpretAsUInt128(substring(SHA256(concat(toString(length(t)), ':', t, toString(length(s)), ':', s, i)), 1, 16))";
+export const DEDUP_KEY_SQL =
+  "reinterpretAsUInt128(substring(SHA256(concat(toString(length(t)), ':', t, toString(length(s)), ':', s, i)), 1, 16))";
 
 /** A string literal holding any text (JSON lines here): backslashes and quotes escaped. */
 const literal = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /** SQL reading JSONCompactEachRow lines given inline, with their column structure. */
-const inline = (structure: string, lines: readonly string[]) => `format(JSONCompactEachRow, ${literal(structure)}, ${literal(lines.join('\n'))})`;
+const inline = (structure: string, lines: readonly string[]) =>
+  `format(JSONCompactEachRow, ${literal(structure)}, ${literal(lines.join('\n'))})`;
 
 type Winner = { eventType: string; eventTime: string; ingestedAt: string };
 
-type ChdbRawInsert = (params: { table: string; values: Buffer; format: 'JSONCompactEachRow'; columns: readonly string[] }) => Promise<unknown>;
+type ChdbRawInsert = (params: {
+  table: string;
+  values: Buffer;
+  format: 'JSONCompactEachRow';
+  columns: readonly string[];
+}) => Promise<unknown>;
 
 /** Within one process, flushes of the same tenant queue behind each other. */
 export function createProcessFlushLock(): FlushLock {
@@ -127,7 +143,13 @@ const identity = (r: UsageEventRow) => JSON.stringify([r.tenantId, r.source, r.e
 async function confirmHits(client: ClickHouseClient, hits: readonly Hit[]): Promise<{ duplicates: Hit[]; leftovers: Hit[] }> {
   if (hits.length === 0) return { duplicates: [], leftovers: [] };
   const id = (tenantId: string, source: string, eventId: string) => JSON.stringify([tenantId, source, eventId]);
-  const params = { t: hits.map((h) => h.row.tenantId), ty: hits.map((h) => h.winner.eventType), tm: hits.map((h) => h.winner.eventTime), s: hits.map((h) => h.row.source), i: hits.map((h) => h.row.eventId) };
+  const params = {
+    t: hits.map((h) => h.row.tenantId),
+    ty: hits.map((h) => h.winner.eventType),
+    tm: hits.map((h) => h.winner.eventTime),
+    s: hits.map((h) => h.row.source),
+    i: hits.map((h) => h.row.eventId),
+  };
   const exact = await json<{ tenant_id: string; source: string; event_id: string }>(
     client,
     `SELECT tenant_id, toString(source) AS source, event_id FROM usage_events
@@ -138,13 +160,21 @@ async function confirmHits(client: ClickHouseClient, hits: readonly Hit[]): Prom
   const unconfirmed = hits.filter((h) => !stored.has(id(h.row.tenantId, h.row.source, h.row.eventId)));
   const moved = new Map<string, Winner>();
   if (unconfirmed.length > 0) {
-    const rows = await json<{ tenant_id: string; source: string; event_id: string; event_type: string; event_time: string; ingested_at: string }>(
+    const rows = await json<{
+      tenant_id: string;
+      source: string;
+      event_id: string;
+      event_type: string;
+      event_time: string;
+      ingested_at: string;
+    }>(
       client,
       `SELECT tenant_id, toString(source) AS source, event_id, toString(event_type) AS event_type, toString(event_time) AS event_time, toString(ingested_at) AS ingested_at
        FROM usage_events WHERE tenant_id IN {t:Array(String)} AND (tenant_id, toString(source), event_id) IN (SELECT arrayJoin(arrayZip({t:Array(String)}, {s:Array(String)}, {i:Array(String)})))`,
       { t: unconfirmed.map((h) => h.row.tenantId), s: unconfirmed.map((h) => h.row.source), i: unconfirmed.map((h) => h.row.eventId) },
     );
-    for (const r of rows) moved.set(id(r.tenant_id, r.source, r.event_id), { eventType: r.event_type, eventTime: r.event_time, ingestedAt: r.ingested_at });
+    for (const r of rows)
+      moved.set(id(r.tenant_id, r.source, r.event_id), { eventType: r.event_type, eventTime: r.event_time, ingestedAt: r.ingested_at });
   }
   const duplicates: Hit[] = [];
   const leftovers: Hit[] = [];
@@ -158,7 +188,19 @@ async function confirmHits(client: ClickHouseClient, hits: readonly Hit[]): Prom
 }
 
 const redeliveryLine = (r: UsageEventRow, w: Winner) =>
-  JSON.stringify([r.tenantId, r.eventId, r.eventType, r.eventTime, r.subject, r.source, r.data, r.ingestedAt, w.eventType, w.eventTime, w.ingestedAt]);
+  JSON.stringify([
+    r.tenantId,
+    r.eventId,
+    r.eventType,
+    r.eventTime,
+    r.subject,
+    r.source,
+    r.data,
+    r.ingestedAt,
+    w.eventType,
+    w.eventTime,
+    w.ingestedAt,
+  ]);
 const REDELIVERY_COLUMNS = [...USAGE_EVENT_COLUMNS, 'winner_event_type', 'winner_event_time', 'winner_ingested_at'] as const;
 
 /** Inserts JSONCompactEachRow lines into a table; resolves once ClickHouse committed them. */
@@ -174,13 +216,17 @@ export function createLineInserter(client: ClickHouseClient): LineInserter {
   let rawInsert: ChdbRawInsert | undefined | null = null; // null: not looked up yet (done on first write)
   return async (table, columns, lines) => {
     if (lines.length === 0) return;
-    if (rawInsert === null) rawInsert = (client as unknown as { connection?: { chdb?: { rawInsert?: ChdbRawInsert } } }).connection?.chdb?.rawInsert;
+    if (rawInsert === null)
+      rawInsert = (client as unknown as { connection?: { chdb?: { rawInsert?: ChdbRawInsert } } }).connection?.chdb?.rawInsert;
     const body = Buffer.from(lines.join('\n'));
     if (rawInsert) {
       await rawInsert({ table, values: body, format: 'JSONCompactEachRow', columns });
       return;
     }
-    const result = await client.exec({ query: `INSERT INTO ${table} (${columns.join(', ')}) FORMAT JSONCompactEachRow`, values: Readable.from([body]) });
+    const result = await client.exec({
+      query: `INSERT INTO ${table} (${columns.join(', ')}) FORMAT JSONCompactEachRow`,
+      values: Readable.from([body]),
+    });
     result.stream.resume();
     await new Promise<void>((resolve, reject) => {
       result.stream.once('end', resolve);
@@ -203,16 +249,28 @@ export function createUsageEventWriter(client: ClickHouseClient, options: { lock
       else firstInBatch.set(key, p);
     }
     const firsts = [...firstInBatch.values()];
-    const indexed = await lookUp(client, firsts.map((p) => p.row));
+    const indexed = await lookUp(
+      client,
+      firsts.map((p) => p.row),
+    );
     const hits: Hit[] = [...indexed].map(([n, winner]) => ({ key: identity(firsts[n]!.row), winner, row: firsts[n]!.row }));
     const { duplicates } = await confirmHits(client, hits);
     const winners = new Map<string, Winner>(duplicates.map((d) => [d.key, d.winner]));
     const fresh = firsts.filter((p) => !winners.has(identity(p.row)));
-    const entries = fresh.map((p) => JSON.stringify([p.row.tenantId, p.row.source, p.row.eventId, p.row.eventType, p.row.eventTime, p.row.ingestedAt]));
+    const entries = fresh.map((p) =>
+      JSON.stringify([p.row.tenantId, p.row.source, p.row.eventId, p.row.eventType, p.row.eventTime, p.row.ingestedAt]),
+    );
     await insertLines('usage_first_deliveries', ['tenant_id', 'source', 'event_id', 'event_type', 'event_time', 'ingested_at'], entries);
-    await insertLines('usage_events', USAGE_EVENT_COLUMNS, fresh.map((p) => p.line));
-    for (const p of fresh) winners.set(identity(p.row), { eventType: p.row.eventType, eventTime: p.row.eventTime, ingestedAt: p.row.ingestedAt });
-    const redeliveries = [...duplicates.map((d) => ({ row: d.row, key: d.key })), ...repeats].map((r) => redeliveryLine(r.row, winners.get(r.key)!));
+    await insertLines(
+      'usage_events',
+      USAGE_EVENT_COLUMNS,
+      fresh.map((p) => p.line),
+    );
+    for (const p of fresh)
+      winners.set(identity(p.row), { eventType: p.row.eventType, eventTime: p.row.eventTime, ingestedAt: p.row.ingestedAt });
+    const redeliveries = [...duplicates.map((d) => ({ row: d.row, key: d.key })), ...repeats].map((r) =>
+      redeliveryLine(r.row, winners.get(r.key)!),
+    );
     await insertLines('usage_redeliveries', REDELIVERY_COLUMNS, redeliveries);
     return { stored: fresh.length, redelivered: redeliveries.length };
   }

@@ -18,14 +18,25 @@ let scope = 0;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  tenantId = await withOperator(db.pool, (tx) => tx.oneFirst(sql.type(z.object({ id: z.string() }))`INSERT INTO tenants (name) VALUES ('Limits') RETURNING id`));
+  tenantId = await withOperator(db.pool, (tx) =>
+    tx.oneFirst(sql.type(z.object({ id: z.string() }))`INSERT INTO tenants (name) VALUES ('Limits') RETURNING id`),
+  );
 });
 afterAll(async () => db?.drop());
 
 /** Inserts a rule in its own scope (one rule per scope), inside a transaction that is rolled back. */
 async function insertRule(r: Partial<NewRule>) {
   scope += 1;
-  const rule: NewRule = { tenantId: null, meter: `scope-${scope}`, sensitivity: null, windowMinutes: null, minVolume: null, budgetLevels: null, createdBy: null, ...r };
+  const rule: NewRule = {
+    tenantId: null,
+    meter: `scope-${scope}`,
+    sensitivity: null,
+    windowMinutes: null,
+    minVolume: null,
+    budgetLevels: null,
+    createdBy: null,
+    ...r,
+  };
   return withOperator(db.pool, (tx) => alertsRepository.insertRule(tx, rule));
 }
 
@@ -37,23 +48,45 @@ describe('alert tables accept exactly what domain/anomaly/limits.ts allows', () 
     const longest = 'e'.repeat(MAX_ALERT_EVENT_TYPE_LENGTH);
     const tooLong = `${longest}e`;
     const alert = (meter: string) => ({
-      tenantId, meter, kind: 'usage_spike' as const, severity: 'warning' as const,
-      windowStart: new Date('2026-03-01T12:00:00Z'), windowEnd: new Date('2026-03-01T12:05:00Z'), observed: '1', expected: '0', message: 'm',
+      tenantId,
+      meter,
+      kind: 'usage_spike' as const,
+      severity: 'warning' as const,
+      windowStart: new Date('2026-03-01T12:00:00Z'),
+      windowEnd: new Date('2026-03-01T12:05:00Z'),
+      observed: '1',
+      expected: '0',
+      message: 'm',
     });
     expect((await withTenant(db.pool, tenantId, (tx) => alertsRepository.insertIfNew(tx, alert(longest))))?.meter).toBe(longest);
-    await expect(withTenant(db.pool, tenantId, (tx) => alertsRepository.insertIfNew(tx, alert(tooLong)))).rejects.toThrow(CheckIntegrityConstraintViolationError);
+    await expect(withTenant(db.pool, tenantId, (tx) => alertsRepository.insertIfNew(tx, alert(tooLong)))).rejects.toThrow(
+      CheckIntegrityConstraintViolationError,
+    );
 
     expect((await insertRule({ meter: longest, minVolume: 1 })).meter).toBe(longest);
     await expect(insertRule({ meter: tooLong, minVolume: 1 })).rejects.toThrow(CheckIntegrityConstraintViolationError);
 
-    const episode = (eventType: string) => ({ tenantId, eventType, kind: 'usage_spike' as const, windowEnd: new Date('2026-03-01T12:05:00Z') });
-    expect((await withTenant(db.pool, tenantId, (tx) => anomalyEpisodesRepository.openIfNone(tx, episode(longest))))?.event_type).toBe(longest);
-    await expect(withTenant(db.pool, tenantId, (tx) => anomalyEpisodesRepository.openIfNone(tx, episode(tooLong)))).rejects.toThrow(CheckIntegrityConstraintViolationError);
+    const episode = (eventType: string) => ({
+      tenantId,
+      eventType,
+      kind: 'usage_spike' as const,
+      windowEnd: new Date('2026-03-01T12:05:00Z'),
+    });
+    expect((await withTenant(db.pool, tenantId, (tx) => anomalyEpisodesRepository.openIfNone(tx, episode(longest))))?.event_type).toBe(
+      longest,
+    );
+    await expect(withTenant(db.pool, tenantId, (tx) => anomalyEpisodesRepository.openIfNone(tx, episode(tooLong)))).rejects.toThrow(
+      CheckIntegrityConstraintViolationError,
+    );
   });
 
   it.each<[string, Partial<NewRule>, Partial<NewRule>]>([
     ['the largest sensitivity', { sensitivity: String(L.sensitivityMax) }, { sensitivity: `${L.sensitivityMax}.001` }],
-    ['the smallest sensitivity', { sensitivity: (10 ** -L.sensitivityFractionDigits).toFixed(L.sensitivityFractionDigits) }, { sensitivity: '0' }],
+    [
+      'the smallest sensitivity',
+      { sensitivity: (10 ** -L.sensitivityFractionDigits).toFixed(L.sensitivityFractionDigits) },
+      { sensitivity: '0' },
+    ],
     ['the shortest window', { windowMinutes: L.windowMinutesMin }, { windowMinutes: L.windowMinutesMin - 1 }],
     ['the longest window', { windowMinutes: L.windowMinutesMax }, { windowMinutes: L.windowMinutesMax + 1 }],
     ['the smallest minimum volume', { minVolume: L.minVolumeMin }, { minVolume: L.minVolumeMin - 1 }],

@@ -176,7 +176,8 @@ export const alertsRepository = {
     tx.any(sql.type(alertRow)`
       SELECT ${columns} FROM alerts WHERE ${where(f)} ORDER BY created_at DESC, id LIMIT ${f.limit} OFFSET ${f.offset}`),
 
-  count: (tx: Tx, f: AlertFilter) => tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM alerts WHERE ${where(f)}`),
+  count: (tx: Tx, f: AlertFilter) =>
+    tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM alerts WHERE ${where(f)}`),
 
   /** Acknowledges once: a second acknowledgement keeps the first time and person. Null when not visible. */
   acknowledge: (tx: Tx, id: string, userId: string | null) =>

@@ -26,11 +26,16 @@ export type NewEpisode = { tenantId: string; eventType: string; kind: AnomalyKin
 
 export const anomalyEpisodesRepository = {
   /** Every open episode the scope can see (the scan reads them in the operator scope). */
-  listOpen: (tx: Tx) => tx.any(sql.type(episodeRow)`SELECT ${columns} FROM anomaly_episodes WHERE closed_at IS NULL ORDER BY tenant_id, event_type, kind`),
+  listOpen: (tx: Tx) =>
+    tx.any(sql.type(episodeRow)`SELECT ${columns} FROM anomaly_episodes WHERE closed_at IS NULL ORDER BY tenant_id, event_type, kind`),
 
   /** Episodes of one tenant, newest first (tests and operators). */
   list: (tx: Tx, tenantId: string) =>
-    tx.any(sql.type(episodeRow)`SELECT ${columns} FROM anomaly_episodes WHERE tenant_id = ${tenantId} ORDER BY opened_at DESC, opened_window_end DESC, id`),
+    tx.any(
+      sql.type(
+        episodeRow,
+      )`SELECT ${columns} FROM anomaly_episodes WHERE tenant_id = ${tenantId} ORDER BY opened_at DESC, opened_window_end DESC, id`,
+    ),
 
   /**
    * Opens an episode unless one is open for the same tenant, event type and kind. Returns the
@@ -44,7 +49,8 @@ export const anomalyEpisodesRepository = {
       ON CONFLICT DO NOTHING
       RETURNING ${columns}`),
 
-  linkAlert: (tx: Tx, id: string, alertId: string) => tx.query(sql.unsafe`UPDATE anomaly_episodes SET alert_id = ${alertId} WHERE id = ${id}`),
+  linkAlert: (tx: Tx, id: string, alertId: string) =>
+    tx.query(sql.unsafe`UPDATE anomaly_episodes SET alert_id = ${alertId} WHERE id = ${id}`),
 
   /** Records that the scan of the window ending at `windowEnd` found it still under way; never moves backwards. */
   markSeen: (tx: Tx, id: string, windowEnd: Date) =>

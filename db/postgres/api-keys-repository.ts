@@ -18,7 +18,17 @@ export type ApiKeyRow = z.infer<typeof apiKeyRow>;
 const columns = sql.fragment`id, tenant_id, name, prefix, scopes, created_at, last_used_at, revoked_at`;
 
 export const apiKeysRepository = {
-  insert: (tx: Tx, k: { tenantId: string; name: string; prefix: string; keyHash: Buffer; scopes: readonly ApiKeyRow['scopes'][number][]; createdBy: string | null }) =>
+  insert: (
+    tx: Tx,
+    k: {
+      tenantId: string;
+      name: string;
+      prefix: string;
+      keyHash: Buffer;
+      scopes: readonly ApiKeyRow['scopes'][number][];
+      createdBy: string | null;
+    },
+  ) =>
     tx.one(sql.type(apiKeyRow)`
       INSERT INTO api_keys (tenant_id, name, prefix, key_hash, scopes, created_by)
       VALUES (${k.tenantId}, ${k.name}, ${k.prefix}, ${sql.binary(k.keyHash)}, ${sql.array(k.scopes, 'text')}, ${k.createdBy})

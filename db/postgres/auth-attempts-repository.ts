@@ -7,9 +7,18 @@ export type AttemptKey = { bucket: string; key: string; windowSeconds: number };
 const usage = z.object({ n: z.number(), retry_after: z.number().nullable() });
 
 const columns = (keys: readonly AttemptKey[]) => ({
-  buckets: sql.array(keys.map((k) => k.bucket), 'text'),
-  keys: sql.array(keys.map((k) => k.key), 'text'),
-  windows: sql.array(keys.map((k) => k.windowSeconds), 'int4'),
+  buckets: sql.array(
+    keys.map((k) => k.bucket),
+    'text',
+  ),
+  keys: sql.array(
+    keys.map((k) => k.key),
+    'text',
+  ),
+  windows: sql.array(
+    keys.map((k) => k.windowSeconds),
+    'int4',
+  ),
 });
 
 export const authAttemptsRepository = {

@@ -27,7 +27,13 @@ const invoiceFiguresRow = z.object({
 export type InvoiceFiguresRow = z.infer<typeof invoiceFiguresRow>;
 
 const statusRow = z.object({ currency: z.string(), status: z.string(), count: z.number(), amount_minor: minorText });
-const recurringRow = z.object({ currency: z.string(), interval: z.enum(['day', 'week', 'month', 'year']), interval_count: z.number(), base_fees: z.string(), subscriptions: z.number() });
+const recurringRow = z.object({
+  currency: z.string(),
+  interval: z.enum(['day', 'week', 'month', 'year']),
+  interval_count: z.number(),
+  base_fees: z.string(),
+  subscriptions: z.number(),
+});
 const subscriptionCountRow = z.object({ status: z.string(), count: z.number() });
 const topTenantRow = z.object({ currency: z.string(), tenant_id: z.string(), amount_minor: minorText });
 

@@ -43,7 +43,10 @@ export const creditsRepository = {
    * Moves the balance by an entry (positive: credit granted; negative: credit applied) and
    * records it. The balance's CHECK refuses to go below zero.
    */
-  addEntry: async (tx: Tx, e: { tenantId: string; currency: string; kind: CreditEntryKind; amountMinor: bigint; invoiceId: string; paymentId?: string }) => {
+  addEntry: async (
+    tx: Tx,
+    e: { tenantId: string; currency: string; kind: CreditEntryKind; amountMinor: bigint; invoiceId: string; paymentId?: string },
+  ) => {
     await creditsRepository.lockBalance(tx, e.tenantId, e.currency);
     const entry = await tx.one(sql.type(creditEntryRow)`
       INSERT INTO tenant_credit_entries (tenant_id, currency, kind, amount_minor, invoice_id, payment_id)

@@ -29,7 +29,11 @@ describe('embedded PostgreSQL under a private DATA_DIR', () => {
     const notices: string[] = [];
 
     // When the embedded server starts on DATA_DIR/postgres…
-    const server = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres'), port: await freePort(), onNotice: (line) => notices.push(line) });
+    const server = await startEmbeddedPostgres({
+      dataDir: join(dataDir, 'postgres'),
+      port: await freePort(),
+      onNotice: (line) => notices.push(line),
+    });
     try {
       // …then it answers queries…
       const client = new pg.Client({ connectionString: server.ownerUrl });
@@ -42,7 +46,12 @@ describe('embedded PostgreSQL under a private DATA_DIR', () => {
       // …and, as root, each private folder above its data gained o+x and nothing more.
       if (asRoot) {
         expect([await modeOf(outer), await modeOf(dataDir)]).toEqual([0o701, 0o701]);
-        expect(notices).toEqual(expect.arrayContaining([`made ${dataDir} traversable (o+x) for the postgres user`, `made ${outer} traversable (o+x) for the postgres user`]));
+        expect(notices).toEqual(
+          expect.arrayContaining([
+            `made ${dataDir} traversable (o+x) for the postgres user`,
+            `made ${outer} traversable (o+x) for the postgres user`,
+          ]),
+        );
       } else {
         expect([await modeOf(outer), await modeOf(dataDir)]).toEqual([0o700, 0o700]);
         expect(notices).toEqual([]);

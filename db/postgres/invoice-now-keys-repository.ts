@@ -4,7 +4,13 @@ import type { Tx } from './tenant-scope.ts';
 
 // Idempotency keys of invoice-now (tenant-owned, RLS): which invoice a key stands for.
 
-export const invoiceNowKeyRow = z.object({ tenant_id: z.string(), idempotency_key: z.string(), subscription_id: z.string(), invoice_id: z.string(), created_at: z.date() });
+export const invoiceNowKeyRow = z.object({
+  tenant_id: z.string(),
+  idempotency_key: z.string(),
+  subscription_id: z.string(),
+  invoice_id: z.string(),
+  created_at: z.date(),
+});
 export type InvoiceNowKeyRow = z.infer<typeof invoiceNowKeyRow>;
 
 export const invoiceNowKeysRepository = {

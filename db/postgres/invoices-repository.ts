@@ -154,7 +154,8 @@ export const invoicesRepository = {
       SELECT ${invoiceColumns} FROM invoices WHERE ${where(f)}
       ORDER BY period_start DESC, created_at DESC, id LIMIT ${f.limit} OFFSET ${f.offset}`),
 
-  count: (tx: Tx, f: InvoiceFilter) => tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM invoices WHERE ${where(f)}`),
+  count: (tx: Tx, f: InvoiceFilter) =>
+    tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM invoices WHERE ${where(f)}`),
 
   /**
    * Writes a draft with its lines, once per (subscription, period start). A second write for the
@@ -230,7 +231,12 @@ export const invoicesRepository = {
   },
 
   /** Writes a `finalize` decision of the state machine (from draft), with the numbers it was decided on. */
-  markFinalized: async (tx: Tx, id: string, t: InvoiceTransition, f: { number: string; taxRate: string; taxMinor: bigint; totalMinor: bigint; creditAppliedMinor: bigint; issuedAt: Date; dueAt: Date }) => {
+  markFinalized: async (
+    tx: Tx,
+    id: string,
+    t: InvoiceTransition,
+    f: { number: string; taxRate: string; taxMinor: bigint; totalMinor: bigint; creditAppliedMinor: bigint; issuedAt: Date; dueAt: Date },
+  ) => {
     const result = await tx.query(sql.unsafe`
       UPDATE invoices SET number = ${f.number}, status = ${t.to}, tax_rate = ${f.taxRate}, tax_minor = ${f.taxMinor},
         total_minor = ${f.totalMinor}, credit_applied_minor = ${f.creditAppliedMinor}, issued_at = ${ts(f.issuedAt)}, due_at = ${ts(f.dueAt)},
@@ -244,9 +250,11 @@ export const invoicesRepository = {
     tx.query(sql.unsafe`UPDATE invoices SET pdf = ${sql.binary(pdf)} WHERE id = ${id} AND pdf IS NULL`),
 
   /** The PDF re-rendered after a change of status (a stamp), replacing the stored one. */
-  replacePdf: (tx: Tx, id: string, pdf: Buffer) => tx.query(sql.unsafe`UPDATE invoices SET pdf = ${sql.binary(pdf)} WHERE id = ${id} AND pdf IS NOT NULL`),
+  replacePdf: (tx: Tx, id: string, pdf: Buffer) =>
+    tx.query(sql.unsafe`UPDATE invoices SET pdf = ${sql.binary(pdf)} WHERE id = ${id} AND pdf IS NOT NULL`),
 
-  pdf: (tx: Tx, id: string) => tx.maybeOneFirst(sql.type(z.object({ pdf: z.instanceof(Buffer).nullable() }))`SELECT pdf FROM invoices WHERE id = ${id}`),
+  pdf: (tx: Tx, id: string) =>
+    tx.maybeOneFirst(sql.type(z.object({ pdf: z.instanceof(Buffer).nullable() }))`SELECT pdf FROM invoices WHERE id = ${id}`),
 
   /**
    * Writes a decision of the invoice state machine: the new status, the amount applied, and the

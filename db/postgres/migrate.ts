@@ -14,7 +14,12 @@ export async function readMigrations(dir: string = MIGRATIONS_DIR): Promise<Migr
   return Promise.all(
     files.map(async (file) => {
       const text = await readFile(join(dir, file), 'utf8');
-      return { version: Number(file.slice(0, 4)), name: file.slice(5, -4), sql: text, checksum: createHash('sha256').update(text).digest('hex') };
+      return {
+        version: Number(file.slice(0, 4)),
+        name: file.slice(5, -4),
+        sql: text,
+        checksum: createHash('sha256').update(text).digest('hex'),
+      };
     }),
   );
 }

@@ -73,8 +73,21 @@ describe('migration 0012 (API key scopes, plan visibility)', () => {
   it('leaves no default for new keys, and admits only known, non-empty scope sets', async () => {
     const [tenant] = await query<{ id: string }>("INSERT INTO tenants (name) VALUES ('New Co') RETURNING id");
     const insert = (scopes: string[] | null) =>
-      query('INSERT INTO api_keys (tenant_id, name, prefix, key_hash, scopes) VALUES ($1, $2, $3, $4, $5)', [tenant!.id, 'k', 'mp_live_xxxx', randomBytes(32), scopes]);
-    await expect(query('INSERT INTO api_keys (tenant_id, name, prefix, key_hash) VALUES ($1, $2, $3, $4)', [tenant!.id, 'k', 'mp_live_xxxx', randomBytes(32)])).rejects.toThrow(/null value in column "scopes"/);
+      query('INSERT INTO api_keys (tenant_id, name, prefix, key_hash, scopes) VALUES ($1, $2, $3, $4, $5)', [
+        tenant!.id,
+        'k',
+        'mp_live_xxxx',
+        randomBytes(32),
+        scopes,
+      ]);
+    await expect(
+      query('INSERT INTO api_keys (tenant_id, name, prefix, key_hash) VALUES ($1, $2, $3, $4)', [
+        tenant!.id,
+        'k',
+        'mp_live_xxxx',
+        randomBytes(32),
+      ]),
+    ).rejects.toThrow(/null value in column "scopes"/);
     await expect(insert([])).rejects.toThrow(/api_keys_scopes_known/);
     await expect(insert(['admin'])).rejects.toThrow(/api_keys_scopes_known/);
     await expect(insert(['read', null as unknown as string])).rejects.toThrow(/api_keys_scopes_known/);

@@ -66,7 +66,11 @@ export const paymentsRepository = {
   settings: (tx: Tx, tenantId: string) =>
     tx.maybeOne(sql.type(paymentSettingsRow)`SELECT ${settingsColumns} FROM tenant_payment_settings WHERE tenant_id = ${tenantId}`),
 
-  upsertSettings: (tx: Tx, tenantId: string, s: { gateway: string; declineFirstAttempts: number; transientFailuresPerAttempt: number; chargeDelayMs?: number }) =>
+  upsertSettings: (
+    tx: Tx,
+    tenantId: string,
+    s: { gateway: string; declineFirstAttempts: number; transientFailuresPerAttempt: number; chargeDelayMs?: number },
+  ) =>
     tx.one(sql.type(paymentSettingsRow)`
       INSERT INTO tenant_payment_settings (tenant_id, gateway, decline_first_attempts, transient_failures_per_attempt, charge_delay_ms)
       VALUES (${tenantId}, ${s.gateway}, ${s.declineFirstAttempts}, ${s.transientFailuresPerAttempt}, ${s.chargeDelayMs ?? 0})
@@ -76,10 +80,14 @@ export const paymentsRepository = {
 
   /** The attempt of an invoice in flight at its gateway, if any (at most one: a partial unique index). */
   pendingAttempt: (tx: Tx, invoiceId: string) =>
-    tx.maybeOne(sql.type(paymentAttemptRow)`SELECT ${attemptColumns} FROM payment_attempts WHERE invoice_id = ${invoiceId} AND status = 'pending'`),
+    tx.maybeOne(
+      sql.type(paymentAttemptRow)`SELECT ${attemptColumns} FROM payment_attempts WHERE invoice_id = ${invoiceId} AND status = 'pending'`,
+    ),
 
   attemptOf: (tx: Tx, invoiceId: string, attempt: number) =>
-    tx.maybeOne(sql.type(paymentAttemptRow)`SELECT ${attemptColumns} FROM payment_attempts WHERE invoice_id = ${invoiceId} AND attempt = ${attempt}`),
+    tx.maybeOne(
+      sql.type(paymentAttemptRow)`SELECT ${attemptColumns} FROM payment_attempts WHERE invoice_id = ${invoiceId} AND attempt = ${attempt}`,
+    ),
 
   attemptById: (tx: Tx, id: string) => tx.one(sql.type(paymentAttemptRow)`SELECT ${attemptColumns} FROM payment_attempts WHERE id = ${id}`),
 
@@ -87,7 +95,10 @@ export const paymentsRepository = {
    * Records an attempt as pending: the lock of its invoice until its outcome is recorded. A second
    * pending attempt of the same invoice violates payment_attempts_one_pending.
    */
-  insertPendingAttempt: (tx: Tx, a: { tenantId: string; invoiceId: string; attempt: number; idempotencyKey: string; gateway: string; amountMinor: bigint }) =>
+  insertPendingAttempt: (
+    tx: Tx,
+    a: { tenantId: string; invoiceId: string; attempt: number; idempotencyKey: string; gateway: string; amountMinor: bigint },
+  ) =>
     tx.one(sql.type(paymentAttemptRow)`
       INSERT INTO payment_attempts (tenant_id, invoice_id, attempt, idempotency_key, gateway, amount_minor, status)
       VALUES (${a.tenantId}, ${a.invoiceId}, ${a.attempt}, ${a.idempotencyKey}, ${a.gateway}, ${a.amountMinor}, 'pending')
@@ -105,7 +116,19 @@ export const paymentsRepository = {
     tx.any(sql.type(paymentAttemptRow)`SELECT ${attemptColumns} FROM payment_attempts WHERE invoice_id = ${invoiceId} ORDER BY attempt`),
 
   /** Money received. A gateway payment is recorded once per attempt (unique payment_attempt_id). */
-  insertPayment: (tx: Tx, p: { tenantId: string; invoiceId: string; method: 'gateway' | 'manual'; amountMinor: bigint; reference: string; attemptId?: string; recordedBy?: string | null; receivedAt: Date }) =>
+  insertPayment: (
+    tx: Tx,
+    p: {
+      tenantId: string;
+      invoiceId: string;
+      method: 'gateway' | 'manual';
+      amountMinor: bigint;
+      reference: string;
+      attemptId?: string;
+      recordedBy?: string | null;
+      receivedAt: Date;
+    },
+  ) =>
     tx.maybeOne(sql.type(paymentRow)`
       INSERT INTO payments (tenant_id, invoice_id, method, amount_minor, reference, payment_attempt_id, recorded_by, received_at)
       VALUES (${p.tenantId}, ${p.invoiceId}, ${p.method}, ${p.amountMinor}, ${p.reference}, ${p.attemptId ?? null}, ${p.recordedBy ?? null}, ${ts(p.receivedAt)})

@@ -63,7 +63,16 @@ function toRecord(row: VersionRow): PlanRecord {
     lateUsageDays: row.late_usage_days,
     charges: row.charges,
   });
-  return { id: row.id, version: row.version, latestVersion: row.latest_version, visibility: row.visibility, inUse: row.in_use_since !== null, plan, createdAt: row.created_at, updatedAt: row.updated_at };
+  return {
+    id: row.id,
+    version: row.version,
+    latestVersion: row.latest_version,
+    visibility: row.visibility,
+    inUse: row.in_use_since !== null,
+    plan,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
 }
 
 const chargesJson = (plan: Plan) => JSON.stringify(plan.charges);
@@ -206,7 +215,11 @@ export const plansRepository = {
     // first subscribers: each holds a share lock the other's UPDATE waits for. The UPDATE takes the
     // row's write lock only while the version is unmarked; the next subscriber waits for that
     // commit, finds it marked, and takes just the share lock that keeps it from being edited.
-    const wanted = version ?? (await tx.maybeOneFirst(sql.type(z.object({ version: z.number() }))`SELECT max(version) AS version FROM plan_versions WHERE plan_id = ${id}`));
+    const wanted =
+      version ??
+      (await tx.maybeOneFirst(
+        sql.type(z.object({ version: z.number() }))`SELECT max(version) AS version FROM plan_versions WHERE plan_id = ${id}`,
+      ));
     if (wanted === null) return null;
     await plansRepository.markInUse(tx, id, wanted, at);
     const row = await tx.maybeOne(sql.type(versionRow)`

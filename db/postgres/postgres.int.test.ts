@@ -17,7 +17,11 @@ const tenantRow = z.object({ id: z.string(), name: z.string(), tax_rate: z.strin
 describe('PostgreSQL through slonik', () => {
   it('round-trips a row of a migrated table with exact numeric and int8 types', async () => {
     const created = await withOperator(db.pool, (tx) =>
-      tx.one(sql.type(tenantRow)`INSERT INTO tenants (name, tax_rate, budget) VALUES ('Acme', '0.2', '12345678901234567.000000000001') RETURNING id, name, tax_rate, budget`),
+      tx.one(
+        sql.type(
+          tenantRow,
+        )`INSERT INTO tenants (name, tax_rate, budget) VALUES ('Acme', '0.2', '12345678901234567.000000000001') RETURNING id, name, tax_rate, budget`,
+      ),
     );
     expect(created.tax_rate).toBe('0.200000');
     // 29 significant digits: a float would have lost the trailing 1.
@@ -56,15 +60,21 @@ describe('tenant scope', () => {
   });
 
   it('a tenant scope cannot write a row for another tenant', async () => {
-    const a = await withOperator(db.pool, (tx) => tx.oneFirst(sql.type(z.object({ id: z.string() }))`INSERT INTO tenants (name) VALUES ('C') RETURNING id`));
-    await expect(
-      withTenant(db.pool, a, (tx) => tx.query(sql.unsafe`INSERT INTO tenants (name) VALUES ('sneaky')`)),
-    ).rejects.toThrow(/row-level security/);
+    const a = await withOperator(db.pool, (tx) =>
+      tx.oneFirst(sql.type(z.object({ id: z.string() }))`INSERT INTO tenants (name) VALUES ('C') RETURNING id`),
+    );
+    await expect(withTenant(db.pool, a, (tx) => tx.query(sql.unsafe`INSERT INTO tenants (name) VALUES ('sneaky')`))).rejects.toThrow(
+      /row-level security/,
+    );
   });
 
   it('statements started together in one transaction run one after another', async () => {
     const values = await withOperator(db.pool, (tx) =>
-      Promise.all(Array.from({ length: 20 }, (_, i) => tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT ${i}::int + (random() * 0)::int AS n`))),
+      Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT ${i}::int + (random() * 0)::int AS n`),
+        ),
+      ),
     );
     expect(values).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });

@@ -13,7 +13,14 @@ import { z } from 'zod';
  */
 export const REALTIME_CHANNEL = 'meterplane_events';
 
-export const REALTIME_EVENT_TYPES = ['usage.tick', 'alert.created', 'invoice.finalized', 'invoice.paid', 'invoice.voided', 'subscription.updated'] as const;
+export const REALTIME_EVENT_TYPES = [
+  'usage.tick',
+  'alert.created',
+  'invoice.finalized',
+  'invoice.paid',
+  'invoice.voided',
+  'subscription.updated',
+] as const;
 export type RealtimeEventType = (typeof REALTIME_EVENT_TYPES)[number];
 
 /**
@@ -53,7 +60,9 @@ export async function publishEvent(db: CommonQueryMethods, event: RealtimeEvent)
 export async function publishEvents(db: CommonQueryMethods, events: readonly RealtimeEvent[]): Promise<void> {
   if (events.length === 0) return;
   const payloads = events.map(payloadOf);
-  await db.query(sql.unsafe`SELECT pg_notify(${REALTIME_CHANNEL}, p) FROM unnest(${sql.array(payloads, 'text')}) WITH ORDINALITY AS t(p, n) ORDER BY n`);
+  await db.query(
+    sql.unsafe`SELECT pg_notify(${REALTIME_CHANNEL}, p) FROM unnest(${sql.array(payloads, 'text')}) WITH ORDINALITY AS t(p, n) ORDER BY n`,
+  );
 }
 
 export type EventListener = {

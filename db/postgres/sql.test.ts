@@ -38,6 +38,9 @@ describe('allOf', () => {
   });
 
   it('keeps a value that looks like SQL a parameter', () => {
-    expect(wrapped(allOf([sql.fragment`kind = ${"x' OR true --"}`]))).toEqual({ sql: 'SELECT 1 WHERE kind = $slonik_1', values: ["x' OR true --"] });
+    expect(wrapped(allOf([sql.fragment`kind = ${"x' OR true --"}`]))).toEqual({
+      sql: 'SELECT 1 WHERE kind = $slonik_1',
+      values: ["x' OR true --"],
+    });
   });
 });

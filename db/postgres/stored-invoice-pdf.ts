@@ -22,12 +22,14 @@ export async function renderStoredInvoicePdf(tx: Tx, invoice: InvoiceRow): Promi
     periodStart: invoice.period_start,
     periodEnd: invoice.period_end,
     // Credit is applied after tax: it is shown below the total, not among the charges.
-    lines: lines.filter((l) => l.type !== 'credit').map((l) => ({
-      description: l.description,
-      quantity: l.quantity === null ? null : toDecimalString(toDecimal(l.quantity)),
-      unitPrice: l.unit_price === null ? null : toDecimalString(toDecimal(l.unit_price)),
-      amount: money(l.amount_minor),
-    })),
+    lines: lines
+      .filter((l) => l.type !== 'credit')
+      .map((l) => ({
+        description: l.description,
+        quantity: l.quantity === null ? null : toDecimalString(toDecimal(l.quantity)),
+        unitPrice: l.unit_price === null ? null : toDecimalString(toDecimal(l.unit_price)),
+        amount: money(l.amount_minor),
+      })),
     subtotal: money(invoice.subtotal_minor),
     taxRate: `${toDecimalString(toDecimal(invoice.tax_rate ?? '0').times(100))} %`,
     tax: money(invoice.tax_minor ?? 0n),

@@ -3,7 +3,20 @@ import { sql, type DatabasePool, type DatabaseTransactionConnection } from 'slon
 export type Tx = DatabaseTransactionConnection;
 
 // Every method of a transaction connection that sends something to the server.
-const STATEMENT_METHODS = new Set<PropertyKey>(['any', 'anyFirst', 'exists', 'many', 'manyFirst', 'maybeOne', 'maybeOneFirst', 'one', 'oneFirst', 'query', 'stream', 'transaction']);
+const STATEMENT_METHODS = new Set<PropertyKey>([
+  'any',
+  'anyFirst',
+  'exists',
+  'many',
+  'manyFirst',
+  'maybeOne',
+  'maybeOneFirst',
+  'one',
+  'oneFirst',
+  'query',
+  'stream',
+  'transaction',
+]);
 
 /**
  * A connection runs one statement at a time, and slonik's transaction connection does not queue
@@ -55,7 +68,11 @@ async function inTransaction<T>(pool: DatabasePool, setup: ReturnType<typeof sql
  * user of the pooled connection.
  */
 export async function withTenant<T>(pool: DatabasePool, tenantId: string, work: (tx: Tx) => Promise<T>): Promise<T> {
-  return inTransaction(pool, sql.unsafe`SELECT set_config('app.tenant_id', ${tenantId}, true), set_config('app.operator', 'off', true)`, work);
+  return inTransaction(
+    pool,
+    sql.unsafe`SELECT set_config('app.tenant_id', ${tenantId}, true), set_config('app.operator', 'off', true)`,
+    work,
+  );
 }
 
 /** Runs `work` in the explicit operator scope (admin and finance), which policies admit across tenants. */

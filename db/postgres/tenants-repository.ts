@@ -17,8 +17,24 @@ export const tenantRow = z.object({
 });
 export type TenantRow = z.infer<typeof tenantRow>;
 
-export type NewTenant = { name: string; externalId?: string; email?: string; currency?: string; timezone?: string; taxRate?: string; budget?: string };
-export type TenantPatch = { name?: string; externalId?: string | null; email?: string | null; currency?: string; timezone?: string; taxRate?: string; budget?: string | null };
+export type NewTenant = {
+  name: string;
+  externalId?: string;
+  email?: string;
+  currency?: string;
+  timezone?: string;
+  taxRate?: string;
+  budget?: string;
+};
+export type TenantPatch = {
+  name?: string;
+  externalId?: string | null;
+  email?: string | null;
+  currency?: string;
+  timezone?: string;
+  taxRate?: string;
+  budget?: string | null;
+};
 
 /** A well-formed tenant id (uuid); anything else must not reach an ::uuid cast. */
 export const isTenantId = (value: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);

@@ -62,13 +62,27 @@ export const usageExplainRepository = {
       FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
       WHERE l.tenant_id = ${tenantId} AND l.type IN ('usage', 'adjustment')
         AND l.meter = ANY(${sql.array([...meters], 'text')})
-        AND EXISTS (SELECT 1 FROM unnest(${sql.array(instants.map((d) => d.toISOString()), 'timestamptz')}) AS t (at)
+        AND EXISTS (SELECT 1 FROM unnest(${sql.array(
+          instants.map((d) => d.toISOString()),
+          'timestamptz',
+        )}) AS t (at)
                     WHERE t.at >= l.usage_from AND t.at < l.usage_to)
       ORDER BY i.created_at, l.position`);
     return rows.map((r) => ({
-      subscriptionId: r.subscription_id, invoiceId: r.invoice_id, invoiceNumber: r.number, invoiceStatus: r.status, invoiceReason: r.reason,
-      ratedAtMs: r.created_at.getTime(), periodStartMs: r.period_start.getTime(), periodEndMs: r.period_end.getTime(),
-      lineId: r.line_id, position: r.position, type: r.type, meter: r.meter, fromMs: r.usage_from.getTime(), toMs: r.usage_to.getTime(),
+      subscriptionId: r.subscription_id,
+      invoiceId: r.invoice_id,
+      invoiceNumber: r.number,
+      invoiceStatus: r.status,
+      invoiceReason: r.reason,
+      ratedAtMs: r.created_at.getTime(),
+      periodStartMs: r.period_start.getTime(),
+      periodEndMs: r.period_end.getTime(),
+      lineId: r.line_id,
+      position: r.position,
+      type: r.type,
+      meter: r.meter,
+      fromMs: r.usage_from.getTime(),
+      toMs: r.usage_to.getTime(),
     }));
   },
 };

@@ -57,14 +57,16 @@ export const usersRepository = {
    * stop working. An unknown tenant is 'missing'.
    */
   updateAccess: (tx: Tx, id: string, a: UserAccess) =>
-    unlessMissing(tx.one(sql.type(userRow)`
+    unlessMissing(
+      tx.one(sql.type(userRow)`
       UPDATE users SET
         role = ${a.role},
         tenant_id = ${a.tenantId},
         deactivated_at = CASE WHEN ${a.active} THEN NULL ELSE coalesce(deactivated_at, now()) END,
         token_version = token_version + 1
       WHERE id = ${id}
-      RETURNING ${columns}`)),
+      RETURNING ${columns}`),
+    ),
 
   list: (tx: Tx, page: { limit: number; offset: number }) =>
     tx.any(sql.type(userRow)`SELECT ${columns} FROM users ORDER BY created_at, id LIMIT ${page.limit} OFFSET ${page.offset}`),

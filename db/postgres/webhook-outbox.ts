@@ -4,7 +4,13 @@ import type { Tx } from './tenant-scope.ts';
 import { MAX_EVENT_BYTES, publishEvent, REALTIME_EVENT_TYPES, type RealtimeEvent, type RealtimeEventType } from './realtime-events.ts';
 import { webhookPayload, type WebhookEvent } from '../../domain/webhooks/events.ts';
 
-const outboxRow = z.object({ event_id: z.string(), event_type: z.string(), tenant_id: z.string().nullable(), occurred_at: z.date(), payload: z.unknown() });
+const outboxRow = z.object({
+  event_id: z.string(),
+  event_type: z.string(),
+  tenant_id: z.string().nullable(),
+  occurred_at: z.date(),
+  payload: z.unknown(),
+});
 export type OutboxRow = z.infer<typeof outboxRow>;
 
 // alert.created is published live by the alert's own writer (with the whole alert), so the
@@ -37,7 +43,9 @@ function liveEventOf(event: WebhookEvent, tenantId: string): RealtimeEvent {
   const full = { ...head, ...event.data };
   if (Buffer.byteLength(JSON.stringify(full)) <= MAX_EVENT_BYTES) return full;
   const idsOf = (value: unknown) =>
-    value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).filter(([k, v]) => k.endsWith('Id') && typeof v === 'string')) : {};
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).filter(([k, v]) => k.endsWith('Id') && typeof v === 'string'))
+      : {};
   const ids = Object.fromEntries(Object.entries(event.data).map(([key, value]) => [key, idsOf(value)]));
   return { ...head, ...ids, truncated: true };
 }
@@ -49,7 +57,9 @@ export const webhookOutboxRepository = {
 
   /** The oldest events not yet dispatched. */
   undispatched: (tx: Tx, limit: number) =>
-    tx.any(sql.type(outboxRow)`SELECT ${columns} FROM webhook_outbox WHERE dispatched_at IS NULL ORDER BY created_at, event_id LIMIT ${limit}`),
+    tx.any(
+      sql.type(outboxRow)`SELECT ${columns} FROM webhook_outbox WHERE dispatched_at IS NULL ORDER BY created_at, event_id LIMIT ${limit}`,
+    ),
 
   markDispatched: (tx: Tx, eventId: string) =>
     tx.query(sql.unsafe`UPDATE webhook_outbox SET dispatched_at = now() WHERE event_id = ${eventId} AND dispatched_at IS NULL`),

@@ -2,7 +2,13 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import type { Tx } from './tenant-scope.ts';
 
-export const endpointRow = z.object({ id: z.string(), url: z.string(), events: z.array(z.string()), secret: z.string(), created_at: z.date() });
+export const endpointRow = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  secret: z.string(),
+  created_at: z.date(),
+});
 export type EndpointRow = z.infer<typeof endpointRow>;
 
 export const deliveryRow = z.object({
@@ -21,7 +27,14 @@ export const deliveryRow = z.object({
 });
 export type DeliveryRow = z.infer<typeof deliveryRow>;
 
-const attemptRow = z.object({ delivery_id: z.string(), attempt: z.number(), at: z.date(), status_code: z.number().nullable(), error: z.string().nullable(), duration_ms: z.number() });
+const attemptRow = z.object({
+  delivery_id: z.string(),
+  attempt: z.number(),
+  at: z.date(),
+  status_code: z.number().nullable(),
+  error: z.string().nullable(),
+  duration_ms: z.number(),
+});
 export type AttemptRow = z.infer<typeof attemptRow>;
 
 const endpointColumns = sql.fragment`id, url, events, secret, created_at`;
@@ -65,7 +78,10 @@ export const webhooksRepository = {
              d.last_error, d.delivered_at, d.created_at, e.url, e.secret, e.deleted_at IS NOT NULL AS endpoint_deleted
       FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id = ${id}`),
 
-  recordAttempt: async (tx: Tx, a: { deliveryId: string; statusCode: number | null; error: string | null; durationMs: number; succeeded: boolean }) => {
+  recordAttempt: async (
+    tx: Tx,
+    a: { deliveryId: string; statusCode: number | null; error: string | null; durationMs: number; succeeded: boolean },
+  ) => {
     const attempt = await tx.oneFirst(sql.type(z.object({ attempts: z.number() }))`
       UPDATE webhook_deliveries SET attempts = attempts + 1, last_status_code = ${a.statusCode}, last_error = ${a.error},
         status = CASE WHEN ${a.succeeded} THEN 'succeeded' ELSE status END,

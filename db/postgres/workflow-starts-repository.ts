@@ -14,7 +14,13 @@ const startRow = z.object({
 });
 export type WorkflowStartRow = z.infer<typeof startRow>;
 
-export type NewWorkflowStart = { subscriptionId: string; tenantId: string; workflowId: string; input: unknown; searchAttributes: { tenantId: string; status: string } | null };
+export type NewWorkflowStart = {
+  subscriptionId: string;
+  tenantId: string;
+  workflowId: string;
+  input: unknown;
+  searchAttributes: { tenantId: string; status: string } | null;
+};
 
 const columns = sql.fragment`subscription_id, tenant_id, workflow_id, input, search_attributes, started_at`;
 
@@ -34,5 +40,7 @@ export const workflowStartsRepository = {
       SELECT ${columns} FROM subscription_workflow_starts WHERE started_at IS NULL ORDER BY created_at, subscription_id LIMIT ${limit}`),
 
   markStarted: (tx: Tx, subscriptionId: string) =>
-    tx.query(sql.unsafe`UPDATE subscription_workflow_starts SET started_at = now() WHERE subscription_id = ${subscriptionId} AND started_at IS NULL`),
+    tx.query(
+      sql.unsafe`UPDATE subscription_workflow_starts SET started_at = now() WHERE subscription_id = ${subscriptionId} AND started_at IS NULL`,
+    ),
 };

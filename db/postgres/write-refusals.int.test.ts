@@ -17,7 +17,12 @@ beforeAll(async () => {
 });
 afterAll(async () => db?.drop());
 
-const user = (email: string, tenantId: string | null) => ({ email, passwordHash: 'x', role: tenantId ? ('customer' as const) : ('admin' as const), tenantId });
+const user = (email: string, tenantId: string | null) => ({
+  email,
+  passwordHash: 'x',
+  role: tenantId ? ('customer' as const) : ('admin' as const),
+  tenantId,
+});
 
 describe('typed write refusals', () => {
   it('a taken email is "taken", and nothing more is written', async () => {
@@ -29,16 +34,24 @@ describe('typed write refusals', () => {
   });
 
   it('a user of a tenant that does not exist is "missing"; so is moving one to such a tenant', async () => {
-    expect(await withOperator(db.pool, (tx) => usersRepository.create(tx, user(`m-${randomUUID()}@example.test`, randomUUID())))).toBe('missing');
+    expect(await withOperator(db.pool, (tx) => usersRepository.create(tx, user(`m-${randomUUID()}@example.test`, randomUUID())))).toBe(
+      'missing',
+    );
     const created = await withOperator(db.pool, (tx) => usersRepository.create(tx, user(`n-${randomUUID()}@example.test`, null)));
     if (typeof created === 'string') throw new Error(created);
-    expect(await withOperator(db.pool, (tx) => usersRepository.updateAccess(tx, created.id, { role: 'customer', tenantId: randomUUID(), active: true }))).toBe('missing');
+    expect(
+      await withOperator(db.pool, (tx) =>
+        usersRepository.updateAccess(tx, created.id, { role: 'customer', tenantId: randomUUID(), active: true }),
+      ),
+    ).toBe('missing');
     expect((await withOperator(db.pool, (tx) => usersRepository.findById(tx, created.id)))?.role).toBe('admin');
   });
 
   it('two tenants created at once with one externalId: one row, the other "taken"', async () => {
     const externalId = `ext-${randomUUID()}`;
-    const results = await Promise.all([0, 1].map(() => withOperator(db.pool, (tx) => tenantsRepository.create(tx, { name: 'Twin', externalId }))));
+    const results = await Promise.all(
+      [0, 1].map(() => withOperator(db.pool, (tx) => tenantsRepository.create(tx, { name: 'Twin', externalId }))),
+    );
     expect(results.filter((r) => r === 'taken')).toHaveLength(1);
     const [other] = await withOperator(db.pool, (tx) => tenantsRepository.list(tx, { limit: 10, offset: 0, search: externalId }));
     expect(other?.external_id).toBe(externalId);
@@ -59,6 +72,8 @@ describe('typed write refusals', () => {
     const meter = parseMeter({ code, name: 'M', eventType: 'm', aggregation: 'count' });
     expect(await metersRepository.create(db.pool, meter)).toMatchObject({ code });
     expect(await metersRepository.create(db.pool, meter)).toBe('taken');
-    await expect(withOperator(db.pool, (tx) => tenantsRepository.create(tx, { name: 'Neg', taxRate: '-1' }))).rejects.toThrow(CheckIntegrityConstraintViolationError);
+    await expect(withOperator(db.pool, (tx) => tenantsRepository.create(tx, { name: 'Neg', taxRate: '-1' }))).rejects.toThrow(
+      CheckIntegrityConstraintViolationError,
+    );
   });
 });

@@ -20,7 +20,12 @@ export function budgetLevelReached(spent: DecimalLike, budget: DecimalLike, leve
  * already raised this period. Jumping from 40 % to 90 % raises 80 only (50 is implied, and is
  * never raised afterwards); a level once raised is not raised again in the same period.
  */
-export function budgetLevelToRaise(spent: DecimalLike, budget: DecimalLike, levels: readonly number[], alreadyRaised: readonly number[]): number | null {
+export function budgetLevelToRaise(
+  spent: DecimalLike,
+  budget: DecimalLike,
+  levels: readonly number[],
+  alreadyRaised: readonly number[],
+): number | null {
   const reached = budgetLevelReached(spent, budget, levels);
   if (reached === null) return null;
   return alreadyRaised.some((level) => level >= reached) ? null : reached;

@@ -14,7 +14,9 @@ export const MAX_LISTED_FAILURES = 20;
  * The results of a check's pages as one: counts add up, lists keep the pages' order, and the
  * failures listed stay the first MAX_LISTED_FAILURES.
  */
-export function mergeCheckResults<R extends FailureSummary & { tenants: number; raised: readonly unknown[] }>(parts: readonly R[]): FailureSummary & { tenants: number; raised: R['raised'][number][] } {
+export function mergeCheckResults<R extends FailureSummary & { tenants: number; raised: readonly unknown[] }>(
+  parts: readonly R[],
+): FailureSummary & { tenants: number; raised: R['raised'][number][] } {
   return {
     tenants: parts.reduce((n, p) => n + p.tenants, 0),
     raised: parts.flatMap((p) => [...p.raised]),

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DETECTION, assess, lookbackBuckets, type AnomalyKind, type BucketGrid, type DetectionParams, type Finding } from './detect.ts';
+import {
+  DEFAULT_DETECTION,
+  assess,
+  lookbackBuckets,
+  type AnomalyKind,
+  type BucketGrid,
+  type DetectionParams,
+  type Finding,
+} from './detect.ts';
 import { EPISODE_MAX_GAP_INTERVALS, decideEpisode, observe, type OpenEpisode } from './episode.ts';
 
 // Synthetic series of 5-minute buckets: 288 per day, 2016 per week.
@@ -31,7 +39,9 @@ function series(days: number, mean: (bucket: number) => number, seed = 1): numbe
 /** The grid a scan sees when its window ends just before bucket `end` of the series. */
 function gridAt(s: readonly number[], end: number, p: DetectionParams): BucketGrid {
   const look = lookbackBuckets(p);
-  return Array.from({ length: p.baselineDays + 1 }, (_, day) => Array.from({ length: look }, (_, b) => s[end - 1 - b - day * PER_DAY] ?? 0));
+  return Array.from({ length: p.baselineDays + 1 }, (_, day) =>
+    Array.from({ length: look }, (_, b) => s[end - 1 - b - day * PER_DAY] ?? 0),
+  );
 }
 
 const BUCKET_MS = 5 * 60_000;
@@ -120,7 +130,7 @@ describe('anomaly detection on synthetic series (one scan per 5 minutes from day
   });
 
   it('quiet nights are not drops, and a quiet meter never raises one', () => {
-    const nights = (i: number) => ((i % PER_DAY) < 6 * PER_HOUR ? 0 : 400);
+    const nights = (i: number) => (i % PER_DAY < 6 * PER_HOUR ? 0 : 400);
     expect(scanAll(series(14, nights, 8), 8)).toEqual([]);
     const quiet = series(14, (i) => (i < 11 * PER_DAY ? 20 : 0), 9);
     expect(scanAll(quiet, 8)).toEqual([]);
@@ -163,7 +173,10 @@ describe('episodes the scanner did not see begin (it was not running, or the usa
     const s = series(14, (i) => (inBurst(i) ? 5000 : 500), 12);
     // scanning begins in the middle of the first burst
     const raised = scanFrom(s, first + 6);
-    expect(raised.map((r) => [r.at, r.finding.kind])).toEqual([[first + 6, 'usage_spike'], [second + 1, 'usage_spike']]);
+    expect(raised.map((r) => [r.at, r.finding.kind])).toEqual([
+      [first + 6, 'usage_spike'],
+      [second + 1, 'usage_spike'],
+    ]);
   });
 });
 

@@ -5,7 +5,16 @@ import { EPISODE_MAX_GAP_INTERVALS, decideEpisode, observe, type Observation } f
 const MIN = 60_000;
 const GAP = EPISODE_MAX_GAP_INTERVALS * 5 * MIN;
 const t = (minutes: number) => new Date(Date.UTC(2026, 2, 1, 12) + minutes * MIN);
-const finding: Finding = { kind: 'usage_spike', spanBuckets: 1, observed: 2000, expected: 200, median: 200, lastWeek: 200, scale: 20, z: 90 };
+const finding: Finding = {
+  kind: 'usage_spike',
+  spanBuckets: 1,
+  observed: 2000,
+  expected: 200,
+  median: 200,
+  lastWeek: 200,
+  scale: 20,
+  z: 90,
+};
 const anomalous: Observation = { kind: 'usage_spike', finding, persists: true };
 const elevated: Observation = { kind: 'usage_spike', finding: null, persists: true };
 const normal: Observation = { kind: 'usage_spike', finding: null, persists: false };
@@ -47,7 +56,15 @@ describe('decideEpisode: one alert per episode from the stored open episode', ()
   it('a whole episode: opens once, continues, closes, and a later anomaly opens a second', () => {
     let open: { lastSeenWindowEnd: Date } | null = null;
     const actions: string[] = [];
-    for (const [minute, o] of [[0, anomalous], [5, anomalous], [10, elevated], [15, normal], [20, normal], [25, anomalous], [30, anomalous]] as const) {
+    for (const [minute, o] of [
+      [0, anomalous],
+      [5, anomalous],
+      [10, elevated],
+      [15, normal],
+      [20, normal],
+      [25, anomalous],
+      [30, anomalous],
+    ] as const) {
       const d = decideEpisode(open, o, t(minute), GAP);
       actions.push(d.action);
       if (d.action === 'open' || d.action === 'continue') open = { lastSeenWindowEnd: t(minute) };
@@ -63,7 +80,11 @@ describe('observe', () => {
 
   it('a 10× window is an anomaly, a window at 1.4× only keeps an episode open, a usual one neither', () => {
     const [spike] = observe(grid(2000), DEFAULT_DETECTION);
-    expect(spike).toMatchObject({ kind: 'usage_spike', persists: true, finding: { kind: 'usage_spike', spanBuckets: 1, observed: 2000, expected: 200 } });
+    expect(spike).toMatchObject({
+      kind: 'usage_spike',
+      persists: true,
+      finding: { kind: 'usage_spike', spanBuckets: 1, observed: 2000, expected: 200 },
+    });
     // z = (280 − 200) / 20 = 4: above half the sensitivity (3), below the sensitivity (6)
     expect(observe(grid(280), DEFAULT_DETECTION)[0]).toEqual({ kind: 'usage_spike', finding: null, persists: true });
     expect(observe(grid(210), DEFAULT_DETECTION)[0]).toEqual({ kind: 'usage_spike', finding: null, persists: false });

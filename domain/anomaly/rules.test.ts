@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_DETECTION } from './detect.ts';
 import { budgetLevelsFor, detectionParamsFor, type AlertRule } from './rules.ts';
 
-const rule = (r: Partial<AlertRule>): AlertRule => ({ tenantId: null, meter: null, sensitivity: null, windowMinutes: null, minVolume: null, budgetLevels: null, ...r });
+const rule = (r: Partial<AlertRule>): AlertRule => ({
+  tenantId: null,
+  meter: null,
+  sensitivity: null,
+  windowMinutes: null,
+  minVolume: null,
+  budgetLevels: null,
+  ...r,
+});
 const defaults = { intervalMinutes: 5, baselineDays: 7, minVolume: 100, sensitivity: 6 };
 
 describe('alert rules', () => {
@@ -29,7 +37,11 @@ describe('alert rules', () => {
   });
 
   it('budget levels come from the tenant rule, then the global rule, then 50/80/100; meter rules do not apply', () => {
-    const rules = [rule({ budgetLevels: [90] }), rule({ tenantId: 't1', budgetLevels: [25, 75] }), rule({ tenantId: 't2', meter: 'x', budgetLevels: [1] })];
+    const rules = [
+      rule({ budgetLevels: [90] }),
+      rule({ tenantId: 't1', budgetLevels: [25, 75] }),
+      rule({ tenantId: 't2', meter: 'x', budgetLevels: [1] }),
+    ];
     expect(budgetLevelsFor(rules, 't1')).toEqual([25, 75]);
     expect(budgetLevelsFor(rules, 't2')).toEqual([90]);
     expect(budgetLevelsFor([], 't2')).toEqual([50, 80, 100]);

@@ -51,7 +51,12 @@ function pick<K extends 'sensitivity' | 'windowMinutes' | 'minVolume' | 'budgetL
 }
 
 /** The detection parameters for one (tenant, meter) pair. */
-export function detectionParamsFor(rules: readonly AlertRule[], tenantId: string, meter: string, defaults: ScanDefaults = DEFAULT_SCAN): DetectionParams {
+export function detectionParamsFor(
+  rules: readonly AlertRule[],
+  tenantId: string,
+  meter: string,
+  defaults: ScanDefaults = DEFAULT_SCAN,
+): DetectionParams {
   const applicable = matching(rules, tenantId, meter);
   const windowMinutes = pick(applicable, 'windowMinutes') ?? defaults.intervalMinutes;
   return {
@@ -65,5 +70,10 @@ export function detectionParamsFor(rules: readonly AlertRule[], tenantId: string
 
 /** The budget levels (percent) for a tenant: a tenant rule, else a rule for everyone, else 50/80/100. */
 export function budgetLevelsFor(rules: readonly AlertRule[], tenantId: string): readonly number[] {
-  return pick(matching(rules, tenantId, null).filter((r) => r.meter === null), 'budgetLevels') ?? DEFAULT_BUDGET_LEVELS;
+  return (
+    pick(
+      matching(rules, tenantId, null).filter((r) => r.meter === null),
+      'budgetLevels',
+    ) ?? DEFAULT_BUDGET_LEVELS
+  );
 }

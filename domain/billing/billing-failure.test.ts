@@ -26,15 +26,23 @@ describe('billingFailureType', () => {
     expect(billingFailureType(err)).toBe(INVOICE_AMOUNT_OUT_OF_RANGE);
   });
 
-  it('the domain\'s RangeErrors are domain errors: proration outside the period, a currency that differs', () => {
-    expect(billingFailureType(thrown(() => prorateForPart('10', april, { start: april.start, end: new Date('2026-05-02T00:00:00Z') })))).toBe(BILLING_DOMAIN_ERROR);
+  it("the domain's RangeErrors are domain errors: proration outside the period, a currency that differs", () => {
+    expect(
+      billingFailureType(thrown(() => prorateForPart('10', april, { start: april.start, end: new Date('2026-05-02T00:00:00Z') }))),
+    ).toBe(BILLING_DOMAIN_ERROR);
     const plan = planSchema.parse({ code: 'p', name: 'P', currency: 'EUR', interval: 'month', baseFee: '1', charges: [] });
-    const mismatch = thrown(() => invoiceLines({ currency: 'USD', period: april, segments: [{ window: april, plan, planRef: { planId: 'p', version: 1 }, usage: {} }] }));
+    const mismatch = thrown(() =>
+      invoiceLines({
+        currency: 'USD',
+        period: april,
+        segments: [{ window: april, plan, planRef: { planId: 'p', version: 1 }, usage: {} }],
+      }),
+    );
     expect(mismatch).toBeInstanceOf(RangeError);
     expect(billingFailureType(mismatch)).toBe(BILLING_DOMAIN_ERROR);
   });
 
-  it('the domain\'s validation errors are domain errors: a malformed decimal, an unknown currency, a schema refusal', () => {
+  it("the domain's validation errors are domain errors: a malformed decimal, an unknown currency, a schema refusal", () => {
     expect(billingFailureType(thrown(() => parseDecimal('1e5')))).toBe(BILLING_DOMAIN_ERROR);
     expect(billingFailureType(thrown(() => minorUnitDigits('XXQ')))).toBe(BILLING_DOMAIN_ERROR);
     expect(billingFailureType(thrown(() => planSchema.parse({ code: 'p', currency: 'USD' })))).toBe(BILLING_DOMAIN_ERROR);

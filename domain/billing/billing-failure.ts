@@ -25,6 +25,7 @@ export type BillingFailureType = typeof INVOICE_AMOUNT_OUT_OF_RANGE | typeof BIL
  */
 export function billingFailureType(err: unknown): BillingFailureType | null {
   if (err instanceof OutOfRangeError) return INVOICE_AMOUNT_OUT_OF_RANGE;
-  if (err instanceof RangeError || err instanceof DecimalFormatError || err instanceof UnknownCurrencyError || err instanceof z.ZodError) return BILLING_DOMAIN_ERROR;
+  if (err instanceof RangeError || err instanceof DecimalFormatError || err instanceof UnknownCurrencyError || err instanceof z.ZodError)
+    return BILLING_DOMAIN_ERROR;
   return null;
 }

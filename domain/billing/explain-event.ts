@@ -20,7 +20,15 @@ import { beyondLateUsageHorizon, type LateUsageBiller } from './late-usage-horiz
  * - late_beyond_horizon: as after_final_invoice, but every window it falls in ended more than
  *   its plan's lateUsageDays ago, so no invoice will ever read it again.
  */
-export const EXPLAIN_REASONS = ['no_meter', 'filtered_out', 'value_not_numeric', 'duplicate_of', 'outside_any_subscription', 'after_final_invoice', 'late_beyond_horizon'] as const;
+export const EXPLAIN_REASONS = [
+  'no_meter',
+  'filtered_out',
+  'value_not_numeric',
+  'duplicate_of',
+  'outside_any_subscription',
+  'after_final_invoice',
+  'late_beyond_horizon',
+] as const;
 export type ExplainReason = (typeof EXPLAIN_REASONS)[number];
 
 export type StoredDelivery = {
@@ -71,7 +79,14 @@ export type Window = { startMs: number; endMs: number };
 export type SubscriptionOutcome =
   | { subscriptionId: string; status: 'billed'; period: Window; line: ExplainLine }
   | { subscriptionId: string; status: 'pending'; period: Window | null; detail: string }
-  | { subscriptionId: string; status: 'not_billed'; reason: 'after_final_invoice' | 'late_beyond_horizon'; period: Window; line: ExplainLine; detail: string };
+  | {
+      subscriptionId: string;
+      status: 'not_billed';
+      reason: 'after_final_invoice' | 'late_beyond_horizon';
+      period: Window;
+      line: ExplainLine;
+      detail: string;
+    };
 
 export type MeterOutcome = {
   meter: string;
@@ -87,7 +102,11 @@ export type MeterOutcome = {
   subscriptions: SubscriptionOutcome[];
 };
 
-export type DeliveryOutcome = StoredDelivery & { won: boolean; reason: 'duplicate_of' | null; duplicateOf: { source: string; id: string; acceptedAtUs: bigint } | null };
+export type DeliveryOutcome = StoredDelivery & {
+  won: boolean;
+  reason: 'duplicate_of' | null;
+  duplicateOf: { source: string; id: string; acceptedAtUs: bigint } | null;
+};
 
 export type EventExplanation = {
   source: string;
@@ -111,14 +130,16 @@ function valueProblem(meter: Meter, data: unknown): string | null {
   if (meteredNumber(value, { allowNegative: meter.allowNegative === true }) !== null) return null;
   if (value === undefined || value === null) return `has no ${path}`;
   const text = numericText(value);
-  if (text !== null && meteredNumber(value, { allowNegative: true }) !== null) return `${path} is negative (${text}) and meter ${meter.code} does not allow negatives`;
+  if (text !== null && meteredNumber(value, { allowNegative: true }) !== null)
+    return `${path} is negative (${text}) and meter ${meter.code} does not allow negatives`;
   return `${path} is not a metered number (at most 26 integer and 12 fractional digits): ${JSON.stringify(value)}`.slice(0, 300);
 }
 
 function filterProblem(meter: Meter, data: unknown): string {
   for (const [path, allowed] of Object.entries(meter.filters)) {
     const text = propertyText(valueAt(data, path));
-    if (text === null || !allowed.includes(text)) return `${path} is ${text === null ? 'missing' : JSON.stringify(text)}; meter ${meter.code} counts only ${allowed.map((a) => JSON.stringify(a)).join(', ')}`;
+    if (text === null || !allowed.includes(text))
+      return `${path} is ${text === null ? 'missing' : JSON.stringify(text)}; meter ${meter.code} counts only ${allowed.map((a) => JSON.stringify(a)).join(', ')}`;
   }
   return `meter ${meter.code} does not count it`;
 }
@@ -126,7 +147,10 @@ function filterProblem(meter: Meter, data: unknown): string {
 /** The counted value: the reference aggregation over this one event, in a window that holds it. */
 function countedValue(meter: Meter, e: StoredDelivery): string {
   if (meter.aggregation === 'unique_count') return propertyText(valueAt(e.data, meter.valueProperty!))!;
-  return aggregateUsage(meter, [{ id: e.id, type: e.type, timeMs: e.timeMs, ingestedAt: e.acceptedAtUs, data: e.data }], { fromMs: e.timeMs, toMs: e.timeMs + 1 }).value;
+  return aggregateUsage(meter, [{ id: e.id, type: e.type, timeMs: e.timeMs, ingestedAt: e.acceptedAtUs, data: e.data }], {
+    fromMs: e.timeMs,
+    toMs: e.timeMs + 1,
+  }).value;
 }
 
 function subscriptionOutcome(meter: Meter, e: StoredDelivery, s: ExplainSubscription, lines: readonly ExplainLine[]): SubscriptionOutcome {
@@ -136,41 +160,105 @@ function subscriptionOutcome(meter: Meter, e: StoredDelivery, s: ExplainSubscrip
     .sort((a, b) => a.ratedAtMs - b.ratedAtMs || a.position - b.position);
   // A line counted the event when it was rated after the event was stored.
   const billed = covering.find((l) => l.ratedAtMs >= acceptedMs);
-  if (billed) return { subscriptionId: s.id, status: 'billed', period: { startMs: billed.periodStartMs, endMs: billed.periodEndMs }, line: billed };
+  if (billed)
+    return { subscriptionId: s.id, status: 'billed', period: { startMs: billed.periodStartMs, endMs: billed.periodEndMs }, line: billed };
   const missed = covering.at(-1);
   if (!missed) {
     const period = s.currentPeriod && e.timeMs >= s.currentPeriod.startMs && e.timeMs < s.currentPeriod.endMs ? s.currentPeriod : null;
-    return { subscriptionId: s.id, status: 'pending', period, detail: `no invoice of subscription ${s.id} has billed ${iso(e.timeMs)} yet; the close of its period will` };
+    return {
+      subscriptionId: s.id,
+      status: 'pending',
+      period,
+      detail: `no invoice of subscription ${s.id} has billed ${iso(e.timeMs)} yet; the close of its period will`,
+    };
   }
   const period = { startMs: missed.periodStartMs, endMs: missed.periodEndMs };
-  const biller: LateUsageBiller = { subscriptionId: s.id, eventTypes: [e.type], start: s.startMs, end: s.canceledAtMs, horizonFrom: s.horizonFromMs, canceled: s.status === 'canceled' };
+  const biller: LateUsageBiller = {
+    subscriptionId: s.id,
+    eventTypes: [e.type],
+    start: s.startMs,
+    end: s.canceledAtMs,
+    horizonFrom: s.horizonFromMs,
+    canceled: s.status === 'canceled',
+  };
   const rated = `line ${missed.position} of invoice ${missed.invoiceNumber ?? missed.invoiceId} rated [${iso(missed.fromMs)}, ${iso(missed.toMs)}) at ${iso(missed.ratedAtMs)}, before the event arrived at ${iso(acceptedMs)}`;
   if (beyondLateUsageHorizon([biller], e.type, e.timeMs)) {
-    return { subscriptionId: s.id, status: 'not_billed', reason: 'late_beyond_horizon', period, line: missed, detail: `${rated}; that window ended more than the plan's lateUsageDays ago, so no invoice reads it again` };
+    return {
+      subscriptionId: s.id,
+      status: 'not_billed',
+      reason: 'late_beyond_horizon',
+      period,
+      line: missed,
+      detail: `${rated}; that window ended more than the plan's lateUsageDays ago, so no invoice reads it again`,
+    };
   }
-  return { subscriptionId: s.id, status: 'not_billed', reason: 'after_final_invoice', period, line: missed, detail: `${rated}; no late-usage adjustment has billed it since (a later close of the subscription within its horizon will)` };
+  return {
+    subscriptionId: s.id,
+    status: 'not_billed',
+    reason: 'after_final_invoice',
+    period,
+    line: missed,
+    detail: `${rated}; no late-usage adjustment has billed it since (a later close of the subscription within its horizon will)`,
+  };
 }
 
-function meterOutcome(meter: Meter, e: StoredDelivery, subscriptions: readonly ExplainSubscription[], lines: readonly ExplainLine[]): MeterOutcome {
+function meterOutcome(
+  meter: Meter,
+  e: StoredDelivery,
+  subscriptions: readonly ExplainSubscription[],
+  lines: readonly ExplainLine[],
+): MeterOutcome {
   const base = { meter: meter.code, aggregation: meter.aggregation };
-  if (!matchesFilters(meter, e.data)) return { ...base, counts: false, value: null, status: 'not_billed', reason: 'filtered_out', detail: filterProblem(meter, e.data), subscriptions: [] };
+  if (!matchesFilters(meter, e.data))
+    return {
+      ...base,
+      counts: false,
+      value: null,
+      status: 'not_billed',
+      reason: 'filtered_out',
+      detail: filterProblem(meter, e.data),
+      subscriptions: [],
+    };
   const problem = valueProblem(meter, e.data);
-  if (problem) return { ...base, counts: false, value: null, status: 'not_billed', reason: 'value_not_numeric', detail: problem, subscriptions: [] };
+  if (problem)
+    return { ...base, counts: false, value: null, status: 'not_billed', reason: 'value_not_numeric', detail: problem, subscriptions: [] };
   const value = countedValue(meter, e);
   const charging = subscriptions.filter((s) => s.meters.includes(meter.code));
-  const living = charging.filter((s) => e.timeMs >= (s.trialEndMs ?? s.startMs) && e.timeMs >= s.startMs && (s.canceledAtMs === null || e.timeMs < s.canceledAtMs));
+  const living = charging.filter(
+    (s) => e.timeMs >= (s.trialEndMs ?? s.startMs) && e.timeMs >= s.startMs && (s.canceledAtMs === null || e.timeMs < s.canceledAtMs),
+  );
   if (living.length === 0) {
-    const why = charging.length === 0 ? `no subscription of the tenant charges meter ${meter.code}` : `no subscription charging meter ${meter.code} was live (and past its trial) at ${iso(e.timeMs)}`;
+    const why =
+      charging.length === 0
+        ? `no subscription of the tenant charges meter ${meter.code}`
+        : `no subscription charging meter ${meter.code} was live (and past its trial) at ${iso(e.timeMs)}`;
     return { ...base, counts: true, value, status: 'not_billed', reason: 'outside_any_subscription', detail: why, subscriptions: [] };
   }
   const outcomes = living.map((s) => subscriptionOutcome(meter, e, s, lines));
   const billed = outcomes.filter((o) => o.status === 'billed');
-  if (billed.length) return { ...base, counts: true, value, status: 'billed', reason: null, detail: `billed on ${billed.map((o) => `line ${o.line.position} of invoice ${o.line.invoiceNumber ?? o.line.invoiceId}`).join(', ')}`, subscriptions: outcomes };
+  if (billed.length)
+    return {
+      ...base,
+      counts: true,
+      value,
+      status: 'billed',
+      reason: null,
+      detail: `billed on ${billed.map((o) => `line ${o.line.position} of invoice ${o.line.invoiceNumber ?? o.line.invoiceId}`).join(', ')}`,
+      subscriptions: outcomes,
+    };
   const pending = outcomes.find((o) => o.status === 'pending');
   if (pending) return { ...base, counts: true, value, status: 'pending', reason: null, detail: pending.detail, subscriptions: outcomes };
   const missed = outcomes as Extract<SubscriptionOutcome, { status: 'not_billed' }>[];
   const reason = missed.every((o) => o.reason === 'late_beyond_horizon') ? 'late_beyond_horizon' : 'after_final_invoice';
-  return { ...base, counts: true, value, status: 'not_billed', reason, detail: missed.find((o) => o.reason === reason)!.detail, subscriptions: outcomes };
+  return {
+    ...base,
+    counts: true,
+    value,
+    status: 'not_billed',
+    reason,
+    detail: missed.find((o) => o.reason === reason)!.detail,
+    subscriptions: outcomes,
+  };
 }
 
 /**

@@ -11,11 +11,28 @@ export {
   rateChargeForRun,
   rateChargeForWindow,
 } from './invoice-lines.ts';
-export type { BaseFeeRunContext, InvoiceLineDraft, InvoiceLineType, InvoiceSegment, LineRatingContext, MeteredUsage, PartRun, TierBreakdown } from './invoice-lines.ts';
+export type {
+  BaseFeeRunContext,
+  InvoiceLineDraft,
+  InvoiceLineType,
+  InvoiceSegment,
+  LineRatingContext,
+  MeteredUsage,
+  PartRun,
+  TierBreakdown,
+} from './invoice-lines.ts';
 export { GATEWAY_TRIES_PER_ATTEMPT, GATEWAY_UNAVAILABLE, PAYMENT_DECLINED } from './payment-failure.ts';
 export { BILLING_DOMAIN_ERROR, INVOICE_AMOUNT_OUT_OF_RANGE, billingFailureType } from './billing-failure.ts';
 export type { BillingFailureType } from './billing-failure.ts';
-export { INVOICE_ACTIONS, INVOICE_ACTORS, INVOICE_RULES, INVOICE_STATES, REFUSAL_CODES, decideInvoice, remainingMinor } from './invoice-state.ts';
+export {
+  INVOICE_ACTIONS,
+  INVOICE_ACTORS,
+  INVOICE_RULES,
+  INVOICE_STATES,
+  REFUSAL_CODES,
+  decideInvoice,
+  remainingMinor,
+} from './invoice-state.ts';
 export type {
   InvoiceAction,
   InvoiceActor,

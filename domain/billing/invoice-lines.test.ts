@@ -7,17 +7,32 @@ const april = { start: d('2026-04-01T00:00:00Z'), end: d('2026-05-01T00:00:00Z')
 const ref = (planId: string) => ({ planId, version: 1 });
 
 const basic = planSchema.parse({
-  code: 'basic', name: 'Basic', currency: 'USD', interval: 'month', baseFee: '30',
+  code: 'basic',
+  name: 'Basic',
+  currency: 'USD',
+  interval: 'month',
+  baseFee: '30',
   charges: [
     { meter: 'calls', model: 'per_unit', unitPrice: '0.1' },
     { meter: 'seats', model: 'flat', amount: '15' },
   ],
 } satisfies PlanInput);
 const pro = planSchema.parse({
-  code: 'pro', name: 'Pro', currency: 'USD', interval: 'month', baseFee: '60',
+  code: 'pro',
+  name: 'Pro',
+  currency: 'USD',
+  interval: 'month',
+  baseFee: '60',
   charges: [
     { meter: 'calls', model: 'per_unit', unitPrice: '0.1', minimum: '9' },
-    { meter: 'storage', model: 'graduated', tiers: [{ upTo: '100', unitPrice: '1' }, { upTo: null, unitPrice: '0.5', flatFee: '2' }] },
+    {
+      meter: 'storage',
+      model: 'graduated',
+      tiers: [
+        { upTo: '100', unitPrice: '1' },
+        { upTo: null, unitPrice: '0.5', flatFee: '2' },
+      ],
+    },
   ],
 } satisfies PlanInput);
 
@@ -27,11 +42,21 @@ describe('invoiceLines', () => {
     const lines = invoiceLines({ currency: 'USD', period: april, segments: [{ window: april, plan: pro, planRef: ref('p'), usage }] });
     const quote = quotePlan(pro, { calls: '123.45', storage: '150.5' }, '0');
     expect(lines.map((l) => l.amount)).toEqual([quote.baseFee, ...quote.lines.map((l) => l.amount)]);
-    expect(invoiceTotals(lines.map((l) => l.amount), '0', 'USD').subtotal).toBe(quote.subtotal);
+    expect(
+      invoiceTotals(
+        lines.map((l) => l.amount),
+        '0',
+        'USD',
+      ).subtotal,
+    ).toBe(quote.subtotal);
     expect(lines[0]).toMatchObject({ type: 'base_fee', description: 'Pro: base fee', amount: '60.00' });
     // storage: 100 × 1 + 50.5 × 0.5 + 2 = 127.25
     expect(lines[2]).toMatchObject({
-      type: 'usage', meter: 'storage', model: 'graduated', quantity: '150.5', amount: '127.25',
+      type: 'usage',
+      meter: 'storage',
+      model: 'graduated',
+      quantity: '150.5',
+      amount: '127.25',
       usage: { from: april.start, to: april.end, eventCount: '3' },
       tiers: [
         { tier: 0, upTo: '100', quantity: '100', unitPrice: '1', flatFee: '0', amount: '100' },
@@ -43,10 +68,21 @@ describe('invoiceLines', () => {
   it('prorates a mid-period plan change by exact elapsed time and rates each part on its own usage', () => {
     const change = d('2026-04-11T00:00:00Z'); // 10 of 30 days under Basic, 20 under Pro
     const lines = invoiceLines({
-      currency: 'USD', period: april,
+      currency: 'USD',
+      period: april,
       segments: [
-        { window: { start: april.start, end: change }, plan: basic, planRef: ref('basic'), usage: { calls: { quantity: '100', eventCount: '100' } } },
-        { window: { start: change, end: april.end }, plan: pro, planRef: ref('pro'), usage: { calls: { quantity: '50', eventCount: '50' }, storage: { quantity: '0', eventCount: '0' } } },
+        {
+          window: { start: april.start, end: change },
+          plan: basic,
+          planRef: ref('basic'),
+          usage: { calls: { quantity: '100', eventCount: '100' } },
+        },
+        {
+          window: { start: change, end: april.end },
+          plan: pro,
+          planRef: ref('pro'),
+          usage: { calls: { quantity: '50', eventCount: '50' }, storage: { quantity: '0', eventCount: '0' } },
+        },
       ],
     });
     expect(lines.map((l) => [l.type, l.meter ?? null, l.amount])).toEqual([
@@ -58,12 +94,24 @@ describe('invoiceLines', () => {
       ['usage', 'storage', '0.00'], // zero usage: first tier has no flat fee
     ]);
     expect(lines[0]!.description).toBe('Basic: base fee for 2026-04-01 – 2026-04-11, prorated from 2026-04-01 – 2026-05-01');
-    expect(invoiceTotals(lines.map((l) => l.amount), '0.1', 'USD')).toEqual({ subtotal: '71.00', tax: '7.10', total: '78.10' });
+    expect(
+      invoiceTotals(
+        lines.map((l) => l.amount),
+        '0.1',
+        'USD',
+      ),
+    ).toEqual({ subtotal: '71.00', tax: '7.10', total: '78.10' });
   });
 
   it('prorates a base fee of a third of a period to a rounded line', () => {
     const may = { start: d('2026-05-01T00:00:00Z'), end: d('2026-06-01T00:00:00Z') }; // 31 days
-    const lines = invoiceLines({ currency: 'USD', period: may, segments: [{ window: { start: may.start, end: d('2026-05-08T00:00:00Z') }, plan: { ...basic, charges: [] }, planRef: ref('b'), usage: {} }] });
+    const lines = invoiceLines({
+      currency: 'USD',
+      period: may,
+      segments: [
+        { window: { start: may.start, end: d('2026-05-08T00:00:00Z') }, plan: { ...basic, charges: [] }, planRef: ref('b'), usage: {} },
+      ],
+    });
     // 30 × 7/31 = 6.774193548… → 6.77
     expect(lines).toEqual([expect.objectContaining({ type: 'proration', amount: '6.77' })]);
   });
@@ -75,21 +123,38 @@ describe('lateUsageAdjustment', () => {
 
   it('re-rates the whole window and bills the difference, exactly across a tier edge', () => {
     // billed: 90 units in tier 1 = 90.00; now 120: 100 × 1 + 20 × 0.5 + 2 = 112.00 → +22.00
-    const line = lateUsageAdjustment({ currency: 'USD', rating, window: april, usage: { quantity: '120', eventCount: '120' }, billed: '90.00' });
+    const line = lateUsageAdjustment({
+      currency: 'USD',
+      rating,
+      window: april,
+      usage: { quantity: '120', eventCount: '120' },
+      billed: '90.00',
+    });
     expect(line).toMatchObject({
-      type: 'adjustment', meter: 'storage', quantity: '120', amount: '22.00',
+      type: 'adjustment',
+      meter: 'storage',
+      quantity: '120',
+      amount: '22.00',
       description: 'storage: usage for 2026-04-01 – 2026-05-01 received after invoicing',
       usage: { from: april.start, to: april.end, eventCount: '120' },
     });
   });
 
   it('adds nothing when the deduplicated usage did not change', () => {
-    expect(lateUsageAdjustment({ currency: 'USD', rating, window: april, usage: { quantity: '90', eventCount: '90' }, billed: '90.00' })).toBeNull();
+    expect(
+      lateUsageAdjustment({ currency: 'USD', rating, window: april, usage: { quantity: '90', eventCount: '90' }, billed: '90.00' }),
+    ).toBeNull();
   });
 
   it('counts earlier adjustments as billed', () => {
     // billed 90.00 + 22.00 earlier; now 130: 100 + 15 + 2 = 117.00 → +5.00
-    const line = lateUsageAdjustment({ currency: 'USD', rating, window: april, usage: { quantity: '130', eventCount: '130' }, billed: '112.00' });
+    const line = lateUsageAdjustment({
+      currency: 'USD',
+      rating,
+      window: april,
+      usage: { quantity: '130', eventCount: '130' },
+      billed: '112.00',
+    });
     expect(line?.amount).toBe('5.00');
   });
 });

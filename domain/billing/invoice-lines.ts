@@ -93,7 +93,12 @@ const isWhole = (period: Period, window: Period) =>
  * with tiers and free units counting from zero, as domain/proration states.
  * The returned amount is exact; the line rounds it once.
  */
-export function rateChargeForWindow(charge: Charge, quantity: DecimalLike, period: Period, window: Period): { rating: ChargeRating; amount: Decimal; prorated: boolean } {
+export function rateChargeForWindow(
+  charge: Charge,
+  quantity: DecimalLike,
+  period: Period,
+  window: Period,
+): { rating: ChargeRating; amount: Decimal; prorated: boolean } {
   if (isWhole(period, window)) {
     const rating = rateCharge(charge, quantity);
     return { rating, amount: rating.amount, prorated: false };
@@ -116,7 +121,13 @@ export function rateChargeForWindow(charge: Charge, quantity: DecimalLike, perio
  * per period), except a flat charge, a fixed fee, which is prorated by the run's elapsed time.
  * Exact; the line rounds it once.
  */
-export function rateChargeForRun(charge: Charge, quantity: DecimalLike, period: Period, span: Period, prorated: boolean): { rating: ChargeRating; amount: Decimal } {
+export function rateChargeForRun(
+  charge: Charge,
+  quantity: DecimalLike,
+  period: Period,
+  span: Period,
+  prorated: boolean,
+): { rating: ChargeRating; amount: Decimal } {
   const scaled = !isWhole(period, span) && (prorated || charge.model === 'flat');
   const rating = rateCharge(charge, quantity, scaled ? (whole) => prorateForPart(whole, period, span) : undefined);
   return { rating, amount: rating.amount };
@@ -129,7 +140,6 @@ export function formatInstant(at: Date): string {
 }
 
 export const formatWindow = (w: Period) => `${formatInstant(w.start)} – ${formatInstant(w.end)}`;
-
 
 function unitPriceOf(charge: Charge): string | undefined {
   switch (charge.model) {
@@ -152,7 +162,8 @@ function unitPriceOf(charge: Charge): string | undefined {
  * A part that starts its run is simply its prorated share.
  */
 export function proratedBaseFee(fee: DecimalLike, period: Period, runFrom: Date, window: Period, currency: CurrencyCode): Decimal {
-  const upTo = (end: Date) => (end.getTime() === runFrom.getTime() ? ZERO : roundToMinor(prorateForPart(fee, period, { start: runFrom, end }), currency));
+  const upTo = (end: Date) =>
+    end.getTime() === runFrom.getTime() ? ZERO : roundToMinor(prorateForPart(fee, period, { start: runFrom, end }), currency);
   return upTo(window.end).minus(upTo(window.start));
 }
 
@@ -164,12 +175,17 @@ export function proratedBaseFee(fee: DecimalLike, period: Period, runFrom: Date,
 export function invoiceLines(o: { currency: CurrencyCode; period: Period; segments: readonly InvoiceSegment[] }): InvoiceLineDraft[] {
   const { currency, period } = o;
   const lines: InvoiceLineDraft[] = [];
-  const runs = partRuns(period, o.segments.map((s) => s.window), null);
+  const runs = partRuns(
+    period,
+    o.segments.map((s) => s.window),
+    null,
+  );
   o.segments.forEach((segment, index) => {
     const { window, plan, planRef } = segment;
     const run = segment.run ?? runs[index]!;
     if (plan.currency !== currency) throw new RangeError(`plan currency ${plan.currency} differs from the invoice currency ${currency}`);
-    if (run.from.getTime() > window.start.getTime() || run.from.getTime() < period.start.getTime()) throw new RangeError('a run must start within the period, at or before its part');
+    if (run.from.getTime() > window.start.getTime() || run.from.getTime() < period.start.getTime())
+      throw new RangeError('a run must start within the period, at or before its part');
     const whole = isWhole(period, window);
     const span = { start: run.from, end: window.end };
     const baseFee = toDecimal(plan.baseFee);
@@ -180,19 +196,25 @@ export function invoiceLines(o: { currency: CurrencyCode; period: Period; segmen
           ? { type: 'base_fee', description: `${plan.name}: base fee`, amount: formatAmount(baseFee, currency), planRef }
           : {
               type: 'proration',
-              description: `${plan.name}: base fee for ${formatWindow(window)}, prorated from ${formatWindow(period)}` +
+              description:
+                `${plan.name}: base fee for ${formatWindow(window)}, prorated from ${formatWindow(period)}` +
                 (continues ? `, counted since ${formatInstant(run.from)} less what was billed for it` : ''),
               unitPrice: plan.baseFee,
               amount: formatAmount(proratedBaseFee(baseFee, period, run.from, window, currency), currency),
               planRef,
-              rating: { period: { start: period.start.toISOString(), end: period.end.toISOString() }, from: run.from.toISOString(), to: window.end.toISOString() },
+              rating: {
+                period: { start: period.start.toISOString(), end: period.end.toISOString() },
+                from: run.from.toISOString(),
+                to: window.end.toISOString(),
+              },
             },
       );
     }
     for (const charge of plan.charges) {
       const measured = segment.usage[charge.meter] ?? { quantity: '0', eventCount: '0' };
       const earlier = run.from.getTime() < window.start.getTime() ? segment.run?.earlier?.[charge.meter] : undefined;
-      if (run.from.getTime() < window.start.getTime() && !earlier) throw new RangeError(`a part that continues a run needs what the run measured and billed for ${charge.meter}`);
+      if (run.from.getTime() < window.start.getTime() && !earlier)
+        throw new RangeError(`a part that continues a run needs what the run measured and billed for ${charge.meter}`);
       const quantity = toDecimal(measured.quantity).plus(toDecimal(earlier?.usage.quantity ?? '0'));
       const { rating, amount } = rateChargeForRun(charge, quantity, period, span, run.prorated);
       const billed = toDecimal(earlier?.billed ?? '0');
@@ -208,7 +230,13 @@ export function invoiceLines(o: { currency: CurrencyCode; period: Period; segmen
         model: charge.model,
         amount: formatAmount(roundToMinor(amount, currency).minus(billed), currency),
         planRef,
-        rating: { charge, period: { start: period.start.toISOString(), end: period.end.toISOString() }, from: run.from.toISOString(), to: window.end.toISOString(), prorated: run.prorated },
+        rating: {
+          charge,
+          period: { start: period.start.toISOString(), end: period.end.toISOString() },
+          from: run.from.toISOString(),
+          to: window.end.toISOString(),
+          prorated: run.prorated,
+        },
       };
       const unitPrice = unitPriceOf(charge);
       if (unitPrice !== undefined) line.unitPrice = unitPrice;
@@ -243,9 +271,10 @@ export function lateUsageAdjustment(o: {
 }): InvoiceLineDraft | null {
   const period = { start: new Date(o.rating.period.start), end: new Date(o.rating.period.end) };
   // A cumulative line's window is its run so far, [from, the run's last billed end).
-  const { rating, amount } = o.rating.from === undefined
-    ? rateChargeForWindow(o.rating.charge, o.usage.quantity, period, o.window)
-    : rateChargeForRun(o.rating.charge, o.usage.quantity, period, o.window, o.rating.prorated ?? false);
+  const { rating, amount } =
+    o.rating.from === undefined
+      ? rateChargeForWindow(o.rating.charge, o.usage.quantity, period, o.window)
+      : rateChargeForRun(o.rating.charge, o.usage.quantity, period, o.window, o.rating.prorated ?? false);
   const difference = roundToMinor(amount, o.currency).minus(toDecimal(o.billed));
   if (difference.isZero()) return null;
   const charge = o.rating.charge;
@@ -271,7 +300,11 @@ export function lateUsageAdjustment(o: {
  * subtotal = Σ rounded lines; tax = round(subtotal × taxRate); total = subtotal + tax.
  * Decimal strings with the currency's digits, so a printed invoice always adds up.
  */
-export function invoiceTotals(amounts: readonly DecimalLike[], taxRate: DecimalLike, currency: CurrencyCode): { subtotal: string; tax: string; total: string } {
+export function invoiceTotals(
+  amounts: readonly DecimalLike[],
+  taxRate: DecimalLike,
+  currency: CurrencyCode,
+): { subtotal: string; tax: string; total: string } {
   const subtotal = amounts.reduce<Decimal>((sum, a) => sum.plus(roundToMinor(a, currency)), ZERO);
   return totalsWithTax(subtotal, taxRate, currency);
 }

@@ -40,7 +40,13 @@ export function renderInvoicePdf(inv: InvoiceDocument): Promise<Buffer> {
   const doc = new PDFDocument({
     size: 'A4',
     margin: 50,
-    info: { Title: `Invoice ${inv.number}`, Author: 'Meterplane', Subject: `Invoice ${inv.number}`, CreationDate: inv.issuedAt, ModDate: inv.issuedAt },
+    info: {
+      Title: `Invoice ${inv.number}`,
+      Author: 'Meterplane',
+      Subject: `Invoice ${inv.number}`,
+      CreationDate: inv.issuedAt,
+      ModDate: inv.issuedAt,
+    },
   });
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {
@@ -55,7 +61,11 @@ export function renderInvoicePdf(inv: InvoiceDocument): Promise<Buffer> {
   const stamp = STAMPS[inv.status];
   if (stamp) {
     doc.save().rotate(-15, { origin: [right - 90, 75] });
-    doc.font('Helvetica-Bold').fontSize(36).fillColor(stamp.color).text(stamp.text, right - 160, 55, { width: 140, align: 'center', lineBreak: false });
+    doc
+      .font('Helvetica-Bold')
+      .fontSize(36)
+      .fillColor(stamp.color)
+      .text(stamp.text, right - 160, 55, { width: 140, align: 'center', lineBreak: false });
     doc.restore().fillColor('black');
   }
   doc.font('Helvetica').fontSize(10);
@@ -76,7 +86,10 @@ export function renderInvoicePdf(inv: InvoiceDocument): Promise<Buffer> {
   doc.text('Quantity', cols.quantity, header, { width: 85, align: 'right' });
   doc.text('Unit price', cols.unitPrice, header, { width: 75, align: 'right' });
   doc.text(`Amount (${inv.currency})`, cols.amount, header, { width: right - cols.amount, align: 'right' });
-  doc.moveTo(left, doc.y + 2).lineTo(right, doc.y + 2).stroke();
+  doc
+    .moveTo(left, doc.y + 2)
+    .lineTo(right, doc.y + 2)
+    .stroke();
   doc.moveDown(0.5);
   doc.font('Helvetica');
   for (const line of inv.lines) {

@@ -38,34 +38,66 @@ const commandFor: Record<InvoiceAction, InvoiceCommand> = {
 /** "paid +12500" (applied), "paid credit 12500", or "!code" for a refusal. */
 function show(d: InvoiceDecision): string {
   if (!d.ok) return `!${d.code}`;
-  return [d.to, d.appliedMinor > 0n ? `+${d.appliedMinor}` : null, d.creditMinor > 0n ? `credit ${d.creditMinor}` : null].filter(Boolean).join(' ');
+  return [d.to, d.appliedMinor > 0n ? `+${d.appliedMinor}` : null, d.creditMinor > 0n ? `credit ${d.creditMinor}` : null]
+    .filter(Boolean)
+    .join(' ');
 }
 
 // The whole table, written out by hand: rows are states, columns the actions in INVOICE_ACTIONS order.
 const TABLE: Record<InvoiceState, Record<InvoiceAction, string>> = {
   draft: {
-    finalize: 'finalized', charge_started: '!not_in_state', charge_succeeded: '!not_in_state', charge_declined: '!not_in_state',
-    manual_payment: '!not_in_state', void: '!not_in_state', mark_uncollectible: '!not_in_state',
+    finalize: 'finalized',
+    charge_started: '!not_in_state',
+    charge_succeeded: '!not_in_state',
+    charge_declined: '!not_in_state',
+    manual_payment: '!not_in_state',
+    void: '!not_in_state',
+    mark_uncollectible: '!not_in_state',
   },
   finalized: {
-    finalize: '!not_in_state', charge_started: 'finalized', charge_succeeded: 'paid +12500', charge_declined: 'payment_failed',
-    manual_payment: 'paid +12500', void: 'void', mark_uncollectible: 'uncollectible',
+    finalize: '!not_in_state',
+    charge_started: 'finalized',
+    charge_succeeded: 'paid +12500',
+    charge_declined: 'payment_failed',
+    manual_payment: 'paid +12500',
+    void: 'void',
+    mark_uncollectible: 'uncollectible',
   },
   payment_failed: {
-    finalize: '!not_in_state', charge_started: 'payment_failed', charge_succeeded: 'paid +12500', charge_declined: 'payment_failed',
-    manual_payment: 'paid +12500', void: 'void', mark_uncollectible: 'uncollectible',
+    finalize: '!not_in_state',
+    charge_started: 'payment_failed',
+    charge_succeeded: 'paid +12500',
+    charge_declined: 'payment_failed',
+    manual_payment: 'paid +12500',
+    void: 'void',
+    mark_uncollectible: 'uncollectible',
   },
   paid: {
-    finalize: '!not_in_state', charge_started: '!not_in_state', charge_succeeded: 'paid credit 12500', charge_declined: 'paid',
-    manual_payment: '!already_paid', void: '!not_in_state', mark_uncollectible: '!not_in_state',
+    finalize: '!not_in_state',
+    charge_started: '!not_in_state',
+    charge_succeeded: 'paid credit 12500',
+    charge_declined: 'paid',
+    manual_payment: '!already_paid',
+    void: '!not_in_state',
+    mark_uncollectible: '!not_in_state',
   },
   uncollectible: {
-    finalize: '!not_in_state', charge_started: '!not_in_state', charge_succeeded: 'paid +12500', charge_declined: 'uncollectible',
-    manual_payment: 'paid +12500', void: '!not_in_state', mark_uncollectible: '!not_in_state',
+    finalize: '!not_in_state',
+    charge_started: '!not_in_state',
+    charge_succeeded: 'paid +12500',
+    charge_declined: 'uncollectible',
+    manual_payment: 'paid +12500',
+    void: '!not_in_state',
+    mark_uncollectible: '!not_in_state',
   },
   void: {
-    finalize: '!not_in_state', charge_started: '!not_in_state', charge_succeeded: 'void credit 12500', charge_declined: 'void',
-    manual_payment: '!not_in_state', void: '!not_in_state', mark_uncollectible: '!not_in_state',
+    finalize: '!not_in_state',
+    charge_started: '!not_in_state',
+    charge_succeeded: 'void credit 12500',
+    charge_declined: 'void',
+    manual_payment: '!not_in_state',
+    void: '!not_in_state',
+    mark_uncollectible: '!not_in_state',
   },
 };
 
@@ -132,8 +164,18 @@ describe('decideInvoice: a pending gateway attempt is a lock', () => {
 });
 
 describe('decideInvoice: amounts', () => {
-  const owing = (paid: bigint, state: InvoiceState = 'payment_failed'): InvoiceFacts => ({ state, amountDueMinor: DUE, amountPaidMinor: paid, pendingAttemptId: null });
-  const manual = (amountMinor: bigint, overpayment: 'refuse' | 'credit' = 'refuse'): InvoiceCommand => ({ action: 'manual_payment', actor: 'finance', amountMinor, overpayment });
+  const owing = (paid: bigint, state: InvoiceState = 'payment_failed'): InvoiceFacts => ({
+    state,
+    amountDueMinor: DUE,
+    amountPaidMinor: paid,
+    pendingAttemptId: null,
+  });
+  const manual = (amountMinor: bigint, overpayment: 'refuse' | 'credit' = 'refuse'): InvoiceCommand => ({
+    action: 'manual_payment',
+    actor: 'finance',
+    amountMinor,
+    overpayment,
+  });
 
   it('a partial payment keeps the state; the one that completes it pays the invoice', () => {
     expect(show(decideInvoice(owing(0n), manual(5_000n)))).toBe('payment_failed +5000');
@@ -155,7 +197,9 @@ describe('decideInvoice: amounts', () => {
     expect(show(decideInvoice(owing(0n), manual(0n, 'credit')))).toBe('!invalid_amount');
     expect(show(decideInvoice(owing(0n), manual(-1n, 'credit')))).toBe('!invalid_amount');
     const noCharge = { ...owing(0n), pendingAttemptId: ATTEMPT };
-    expect(show(decideInvoice(noCharge, { action: 'charge_succeeded', actor: 'system', attemptId: ATTEMPT, amountMinor: 0n }))).toBe('!invalid_amount');
+    expect(show(decideInvoice(noCharge, { action: 'charge_succeeded', actor: 'system', attemptId: ATTEMPT, amountMinor: 0n }))).toBe(
+      '!invalid_amount',
+    );
   });
 
   it('starts no charge when nothing is left to collect', () => {
@@ -165,7 +209,8 @@ describe('decideInvoice: amounts', () => {
 
   it('finalizes an invoice with nothing due (zero, negative, or covered by credit) as paid', () => {
     const draft: InvoiceFacts = { state: 'draft', amountDueMinor: null, amountPaidMinor: 0n, pendingAttemptId: null };
-    for (const due of [0n, -1n]) expect(show(decideInvoice(draft, { action: 'finalize', actor: 'system', amountDueMinor: due }))).toBe('paid');
+    for (const due of [0n, -1n])
+      expect(show(decideInvoice(draft, { action: 'finalize', actor: 'system', amountDueMinor: due }))).toBe('paid');
     expect(show(decideInvoice(draft, { action: 'finalize', actor: 'system', amountDueMinor: 1n }))).toBe('finalized');
   });
 
@@ -175,24 +220,45 @@ describe('decideInvoice: amounts', () => {
 
   it('a charge larger than what is left pays the invoice and credits the rest', () => {
     const facts = { ...owing(2_000n), pendingAttemptId: ATTEMPT };
-    expect(show(decideInvoice(facts, { action: 'charge_succeeded', actor: 'system', attemptId: ATTEMPT, amountMinor: DUE }))).toBe('paid +10500 credit 2000');
+    expect(show(decideInvoice(facts, { action: 'charge_succeeded', actor: 'system', attemptId: ATTEMPT, amountMinor: DUE }))).toBe(
+      'paid +10500 credit 2000',
+    );
   });
 });
 
 describe('decideInvoice: invariants over random invoices and commands', () => {
-  const facts = fc.record({
-    state: fc.constantFrom(...INVOICE_STATES),
-    amountDueMinor: fc.bigInt({ min: -100n, max: 100_000n }),
-    amountPaidMinor: fc.bigInt({ min: 0n, max: 100_000n }),
-    pendingAttemptId: fc.constantFrom(null, ATTEMPT, 'attempt-2'),
-  }).map((f): InvoiceFacts => ({ ...f, amountDueMinor: f.state === 'draft' ? null : f.amountDueMinor }));
+  const facts = fc
+    .record({
+      state: fc.constantFrom(...INVOICE_STATES),
+      amountDueMinor: fc.bigInt({ min: -100n, max: 100_000n }),
+      amountPaidMinor: fc.bigInt({ min: 0n, max: 100_000n }),
+      pendingAttemptId: fc.constantFrom(null, ATTEMPT, 'attempt-2'),
+    })
+    .map((f): InvoiceFacts => ({ ...f, amountDueMinor: f.state === 'draft' ? null : f.amountDueMinor }));
   const amount = fc.bigInt({ min: -10n, max: 200_000n });
   const command: fc.Arbitrary<InvoiceCommand> = fc.oneof(
     fc.record({ action: fc.constant('finalize' as const), actor: fc.constantFrom(...INVOICE_ACTORS), amountDueMinor: amount }),
-    fc.record({ action: fc.constantFrom('charge_started' as const, 'void' as const, 'mark_uncollectible' as const), actor: fc.constantFrom(...INVOICE_ACTORS) }),
-    fc.record({ action: fc.constant('charge_succeeded' as const), actor: fc.constantFrom(...INVOICE_ACTORS), attemptId: fc.constantFrom(ATTEMPT, 'attempt-2'), amountMinor: amount }),
-    fc.record({ action: fc.constant('charge_declined' as const), actor: fc.constantFrom(...INVOICE_ACTORS), attemptId: fc.constantFrom(ATTEMPT, 'attempt-2') }),
-    fc.record({ action: fc.constant('manual_payment' as const), actor: fc.constantFrom(...INVOICE_ACTORS), amountMinor: amount, overpayment: fc.constantFrom('refuse' as const, 'credit' as const) }),
+    fc.record({
+      action: fc.constantFrom('charge_started' as const, 'void' as const, 'mark_uncollectible' as const),
+      actor: fc.constantFrom(...INVOICE_ACTORS),
+    }),
+    fc.record({
+      action: fc.constant('charge_succeeded' as const),
+      actor: fc.constantFrom(...INVOICE_ACTORS),
+      attemptId: fc.constantFrom(ATTEMPT, 'attempt-2'),
+      amountMinor: amount,
+    }),
+    fc.record({
+      action: fc.constant('charge_declined' as const),
+      actor: fc.constantFrom(...INVOICE_ACTORS),
+      attemptId: fc.constantFrom(ATTEMPT, 'attempt-2'),
+    }),
+    fc.record({
+      action: fc.constant('manual_payment' as const),
+      actor: fc.constantFrom(...INVOICE_ACTORS),
+      amountMinor: amount,
+      overpayment: fc.constantFrom('refuse' as const, 'credit' as const),
+    }),
   );
 
   it('received money is applied or credited, never lost; a void invoice is never paid; nothing is applied beyond what is owed', () => {

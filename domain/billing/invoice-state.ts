@@ -14,7 +14,15 @@
 export const INVOICE_STATES = ['draft', 'finalized', 'payment_failed', 'paid', 'uncollectible', 'void'] as const;
 export type InvoiceState = (typeof INVOICE_STATES)[number];
 
-export const INVOICE_ACTIONS = ['finalize', 'charge_started', 'charge_succeeded', 'charge_declined', 'manual_payment', 'void', 'mark_uncollectible'] as const;
+export const INVOICE_ACTIONS = [
+  'finalize',
+  'charge_started',
+  'charge_succeeded',
+  'charge_declined',
+  'manual_payment',
+  'void',
+  'mark_uncollectible',
+] as const;
 export type InvoiceAction = (typeof INVOICE_ACTIONS)[number];
 
 /** Who asks: the billing worker (subscription and dunning workflows), or a signed-in user by role. */
@@ -55,7 +63,16 @@ export type InvoiceTransition = {
   creditMinor: bigint;
 };
 
-export const REFUSAL_CODES = ['not_permitted', 'not_in_state', 'charge_pending', 'nothing_due', 'already_paid', 'exceeds_amount_due', 'invalid_amount', 'not_the_pending_attempt'] as const;
+export const REFUSAL_CODES = [
+  'not_permitted',
+  'not_in_state',
+  'charge_pending',
+  'nothing_due',
+  'already_paid',
+  'exceeds_amount_due',
+  'invalid_amount',
+  'not_the_pending_attempt',
+] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 
 export type InvoiceRefusal = {
@@ -95,8 +112,16 @@ const FINANCE = ['admin', 'finance'] as const;
 export const INVOICE_RULES: { readonly [A in InvoiceAction]: Rule } = {
   finalize: { actors: ['system'], from: ['draft'], waitsForPendingCharge: false },
   charge_started: { actors: ['system'], from: OPEN, waitsForPendingCharge: true },
-  charge_succeeded: { actors: ['system'], from: ['finalized', 'payment_failed', 'uncollectible', 'paid', 'void'], waitsForPendingCharge: false },
-  charge_declined: { actors: ['system'], from: ['finalized', 'payment_failed', 'uncollectible', 'paid', 'void'], waitsForPendingCharge: false },
+  charge_succeeded: {
+    actors: ['system'],
+    from: ['finalized', 'payment_failed', 'uncollectible', 'paid', 'void'],
+    waitsForPendingCharge: false,
+  },
+  charge_declined: {
+    actors: ['system'],
+    from: ['finalized', 'payment_failed', 'uncollectible', 'paid', 'void'],
+    waitsForPendingCharge: false,
+  },
   manual_payment: { actors: FINANCE, from: [...OWING, 'paid'], waitsForPendingCharge: true },
   void: { actors: FINANCE, from: OPEN, waitsForPendingCharge: true },
   mark_uncollectible: { actors: ['system'], from: OPEN, waitsForPendingCharge: true },
@@ -115,13 +140,32 @@ export function decideInvoice(facts: InvoiceFacts, command: InvoiceCommand): Inv
   const { action } = command;
   const from = facts.state;
   const rule = INVOICE_RULES[action];
-  const refuse = (code: RefusalCode, message: string, extra: Partial<InvoiceRefusal> = {}): InvoiceRefusal => ({ ok: false, action, from, code, message, ...extra });
-  const to = (next: InvoiceState, appliedMinor = 0n, creditMinor = 0n): InvoiceTransition => ({ ok: true, action, from, to: next, appliedMinor, creditMinor });
+  const refuse = (code: RefusalCode, message: string, extra: Partial<InvoiceRefusal> = {}): InvoiceRefusal => ({
+    ok: false,
+    action,
+    from,
+    code,
+    message,
+    ...extra,
+  });
+  const to = (next: InvoiceState, appliedMinor = 0n, creditMinor = 0n): InvoiceTransition => ({
+    ok: true,
+    action,
+    from,
+    to: next,
+    appliedMinor,
+    creditMinor,
+  });
 
-  if (!rule.actors.includes(command.actor)) return refuse('not_permitted', `the ${command.actor} role may not ${action.replaceAll('_', ' ')} (invoice)`);
+  if (!rule.actors.includes(command.actor))
+    return refuse('not_permitted', `the ${command.actor} role may not ${action.replaceAll('_', ' ')} (invoice)`);
   if (!rule.from.includes(from)) return refuse('not_in_state', `an invoice that is ${from} cannot be ${participle(action)}`);
   if (rule.waitsForPendingCharge && facts.pendingAttemptId !== null) {
-    return refuse('charge_pending', `a payment attempt (${facts.pendingAttemptId}) is in flight at the gateway; try again once it has an outcome`, { pendingAttemptId: facts.pendingAttemptId });
+    return refuse(
+      'charge_pending',
+      `a payment attempt (${facts.pendingAttemptId}) is in flight at the gateway; try again once it has an outcome`,
+      { pendingAttemptId: facts.pendingAttemptId },
+    );
   }
   const left = remainingMinor(facts);
 
@@ -132,17 +176,22 @@ export function decideInvoice(facts: InvoiceFacts, command: InvoiceCommand): Inv
     case 'charge_started':
       return left > 0n ? to(from) : refuse('nothing_due', 'the invoice owes nothing');
     case 'charge_succeeded': {
-      if (facts.pendingAttemptId !== command.attemptId) return refuse('not_the_pending_attempt', `attempt ${command.attemptId} is not the one in flight`);
+      if (facts.pendingAttemptId !== command.attemptId)
+        return refuse('not_the_pending_attempt', `attempt ${command.attemptId} is not the one in flight`);
       if (command.amountMinor <= 0n) return refuse('invalid_amount', 'a charge collects more than zero');
       return receive(command.amountMinor, left, 'credit');
     }
     case 'charge_declined':
-      if (facts.pendingAttemptId !== command.attemptId) return refuse('not_the_pending_attempt', `attempt ${command.attemptId} is not the one in flight`);
+      if (facts.pendingAttemptId !== command.attemptId)
+        return refuse('not_the_pending_attempt', `attempt ${command.attemptId} is not the one in flight`);
       return to((OPEN as readonly InvoiceState[]).includes(from) ? 'payment_failed' : from);
     case 'manual_payment':
       if (command.amountMinor <= 0n) return refuse('invalid_amount', 'must be greater than 0');
       if (from === 'paid' && command.overpayment === 'refuse') {
-        return refuse('already_paid', 'the invoice is already paid; to keep this money as credit for the tenant, send overpayment: "credit"');
+        return refuse(
+          'already_paid',
+          'the invoice is already paid; to keep this money as credit for the tenant, send overpayment: "credit"',
+        );
       }
       if (command.amountMinor > left && command.overpayment === 'refuse') {
         return refuse('exceeds_amount_due', 'is more than the amount due', { remainingMinor: left });
@@ -160,7 +209,8 @@ export function decideInvoice(facts: InvoiceFacts, command: InvoiceCommand): Inv
     if (!owing(from)) return to(from, 0n, amountMinor);
     const applied = amountMinor < owed ? amountMinor : owed;
     const excess = amountMinor - applied;
-    if (excess > 0n && overpayment === 'refuse') return refuse('exceeds_amount_due', 'is more than the amount due', { remainingMinor: owed });
+    if (excess > 0n && overpayment === 'refuse')
+      return refuse('exceeds_amount_due', 'is more than the amount due', { remainingMinor: owed });
     return to(applied === owed ? 'paid' : from, applied, excess);
   }
 }

@@ -3,7 +3,13 @@ import { beyondLateUsageHorizon, canceledBillersOf, type LateUsageBiller } from 
 
 const t = (iso: string) => new Date(iso).getTime();
 const biller = (o: Partial<LateUsageBiller>): LateUsageBiller => ({
-  subscriptionId: 's1', eventTypes: ['call'], start: t('2027-01-01T00:00:00Z'), end: null, horizonFrom: t('2027-03-01T00:00:00Z'), canceled: false, ...o,
+  subscriptionId: 's1',
+  eventTypes: ['call'],
+  start: t('2027-01-01T00:00:00Z'),
+  end: null,
+  horizonFrom: t('2027-03-01T00:00:00Z'),
+  canceled: false,
+  ...o,
 });
 
 describe('beyondLateUsageHorizon', () => {
@@ -13,11 +19,21 @@ describe('beyondLateUsageHorizon', () => {
   });
 
   it('is false when any subscription that could bill it still can', () => {
-    expect(beyondLateUsageHorizon([biller({}), biller({ subscriptionId: 's2', horizonFrom: t('2027-01-15T00:00:00Z') })], 'call', t('2027-02-01T00:00:00Z'))).toBe(false);
+    expect(
+      beyondLateUsageHorizon(
+        [biller({}), biller({ subscriptionId: 's2', horizonFrom: t('2027-01-15T00:00:00Z') })],
+        'call',
+        t('2027-02-01T00:00:00Z'),
+      ),
+    ).toBe(false);
   });
 
   it('ignores subscriptions of other event types, and those whose life does not hold the event', () => {
-    const others = [biller({ eventTypes: ['token'] }), biller({ start: t('2027-02-15T00:00:00Z') }), biller({ end: t('2027-01-20T00:00:00Z') })];
+    const others = [
+      biller({ eventTypes: ['token'] }),
+      biller({ start: t('2027-02-15T00:00:00Z') }),
+      biller({ end: t('2027-01-20T00:00:00Z') }),
+    ];
     expect(beyondLateUsageHorizon(others, 'call', t('2027-02-01T00:00:00Z'))).toBe(false);
     expect(beyondLateUsageHorizon([...others, biller({ subscriptionId: 'old' })], 'call', t('2027-02-01T00:00:00Z'))).toBe(true);
     expect(beyondLateUsageHorizon([], 'call', t('2027-02-01T00:00:00Z'))).toBe(false);

@@ -31,4 +31,6 @@ export function beyondLateUsageHorizon(billers: readonly LateUsageBiller[], type
 
 /** Canceled subscriptions that can still bill the event: they invoice it as late usage. */
 export const canceledBillersOf = (billers: readonly LateUsageBiller[], type: string, timeMs: number): string[] =>
-  livingAt(billers, type, timeMs).filter((b) => b.canceled && timeMs >= b.horizonFrom).map((b) => b.subscriptionId);
+  livingAt(billers, type, timeMs)
+    .filter((b) => b.canceled && timeMs >= b.horizonFrom)
+    .map((b) => b.subscriptionId);

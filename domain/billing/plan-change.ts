@@ -18,9 +18,7 @@ export interface ChangeTerms {
 }
 
 /** The subscription as a plan change sees it: ended, or its current period's kind and plan. */
-export type ChangeState =
-  | { ended: true }
-  | { ended: false; periodKind: 'trial' | 'paid'; current: ChangeTerms; hasPendingPlan: boolean };
+export type ChangeState = { ended: true } | { ended: false; periodKind: 'trial' | 'paid'; current: ChangeTerms; hasPendingPlan: boolean };
 
 const sameSchedule = (a: ChangeTerms, b: ChangeTerms) => a.interval === b.interval && a.intervalCount === b.intervalCount;
 
@@ -33,7 +31,8 @@ export function planChangeProblem(s: ChangeState, target: ChangeTerms, effective
   if (effective !== 'immediate' && effective !== 'period_end') return 'effective must be immediate or period_end';
   const plan = s.current;
   if (target.currency !== plan.currency) return `the plan's currency ${target.currency} differs from the subscription's ${plan.currency}`;
-  if (target.planId === plan.planId && target.version === plan.version && !s.hasPendingPlan) return 'the subscription is already on this plan version';
+  if (target.planId === plan.planId && target.version === plan.version && !s.hasPendingPlan)
+    return 'the subscription is already on this plan version';
   if (effective === 'immediate' && s.periodKind === 'paid' && !sameSchedule(target, plan)) {
     return 'an immediate change must keep the billing interval; change at period_end to switch intervals';
   }
@@ -97,16 +96,33 @@ export function previewPlanChange(o: {
   const parts = windows.map((w, i) => {
     const window = { start: w.start, end: w.end };
     // One part at a time, with the run the invoice would give it, so each line is known to be the part's.
-    const fixed = o.periodKind === 'trial'
-      ? []
-      : invoiceLines({
-          currency: w.plan.currency as CurrencyCode,
-          period,
-          segments: [{ window, plan: { ...w.plan, currency: w.plan.currency as CurrencyCode, charges: [...w.plan.charges] }, planRef: { planId: w.plan.planId, version: w.plan.version }, usage: {}, run: runs[i]! }],
-        }).filter(fixedOf);
+    const fixed =
+      o.periodKind === 'trial'
+        ? []
+        : invoiceLines({
+            currency: w.plan.currency as CurrencyCode,
+            period,
+            segments: [
+              {
+                window,
+                plan: { ...w.plan, currency: w.plan.currency as CurrencyCode, charges: [...w.plan.charges] },
+                planRef: { planId: w.plan.planId, version: w.plan.version },
+                usage: {},
+                run: runs[i]!,
+              },
+            ],
+          }).filter(fixedOf);
     const currency = w.plan.currency as CurrencyCode;
     // Lines are already exact decimal strings; a rounded one may exceed what a request may send, so it is not re-validated.
-    return { plan: w.plan, window, fixed, fixedTotal: formatAmount(fixed.reduce((sum, l) => sum.plus(new Decimal(l.amount)), ZERO), currency) };
+    return {
+      plan: w.plan,
+      window,
+      fixed,
+      fixedTotal: formatAmount(
+        fixed.reduce((sum, l) => sum.plus(new Decimal(l.amount)), ZERO),
+        currency,
+      ),
+    };
   });
   return { effectiveAt: immediate ? o.at : period.end, parts, next: immediate ? null : { from: period.end, plan: target } };
 }

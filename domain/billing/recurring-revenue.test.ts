@@ -23,12 +23,19 @@ describe('monthlyRecurringRevenue', () => {
       { currency: 'JPY', interval: 'month', intervalCount: 1, baseFees: '1000' },
       { currency: 'USD', interval: 'month', intervalCount: 1, baseFees: '5.50' },
     ]);
-    expect([...mrr]).toEqual([['USD', '15.50'], ['JPY', '1000']]);
+    expect([...mrr]).toEqual([
+      ['USD', '15.50'],
+      ['JPY', '1000'],
+    ]);
   });
 
   it('is exact near the largest stored base fee (42 digits, 12 after the point)', () => {
     const max = '999999999999999999999999999999.999999999999';
-    expect(monthlyRecurringRevenue([{ currency: 'USD', interval: 'month', intervalCount: 1, baseFees: max }, { currency: 'USD', interval: 'month', intervalCount: 1, baseFees: max }]).get('USD'))
-      .toBe('2000000000000000000000000000000.00');
+    expect(
+      monthlyRecurringRevenue([
+        { currency: 'USD', interval: 'month', intervalCount: 1, baseFees: max },
+        { currency: 'USD', interval: 'month', intervalCount: 1, baseFees: max },
+      ]).get('USD'),
+    ).toBe('2000000000000000000000000000000.00');
   });
 });

@@ -1,6 +1,11 @@
 import { Decimal, formatAmount, toDecimal, type CurrencyCode, type DecimalLike } from '../money/index.ts';
 
-export type RecurringFees = { currency: CurrencyCode; interval: 'day' | 'week' | 'month' | 'year'; intervalCount: number; baseFees: DecimalLike };
+export type RecurringFees = {
+  currency: CurrencyCode;
+  interval: 'day' | 'week' | 'month' | 'year';
+  intervalCount: number;
+  baseFees: DecimalLike;
+};
 
 // Months per interval: a year is 12 months, so a week is 12/52 of a month and a day 12/365.
 const MONTHS_PER: Record<RecurringFees['interval'], Decimal> = {

@@ -38,7 +38,11 @@ const samePlan = (a?: { planId: string; version: number }, b?: { planId: string;
  * meter (usage, its adjustments, a flat charge's share). Null when the part starts a run: the
  * period's first part, or the first after a plan change.
  */
-export function continuedRun(lines: readonly BilledRunLine[], planRef: { planId: string; version: number }, start: Date): { from: Date; billed: Map<string, Decimal> } | null {
+export function continuedRun(
+  lines: readonly BilledRunLine[],
+  planRef: { planId: string; version: number },
+  start: Date,
+): { from: Date; billed: Map<string, Decimal> } | null {
   const previous = lines.find((l) => samePlan(l.planRef, planRef) && l.to.getTime() === start.getTime());
   if (!previous) return null;
   const billed = new Map<string, Decimal>();

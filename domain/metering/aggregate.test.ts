@@ -8,10 +8,21 @@ const JAN = { fromMs: Date.UTC(2026, 0, 1), toMs: Date.UTC(2026, 1, 1) };
 let seq = 0n;
 /** A delivery at `day` of January 2026; later calls are later deliveries. */
 const d = (id: string, day: number, data: string, type = 'llm'): Delivery => ({
-  id, type, timeMs: Date.UTC(2026, 0, day), ingestedAt: (seq += 1n), data: parseJsonLossless(data) as Record<string, unknown>,
+  id,
+  type,
+  timeMs: Date.UTC(2026, 0, day),
+  ingestedAt: (seq += 1n),
+  data: parseJsonLossless(data) as Record<string, unknown>,
 });
 const meter = (aggregation: string, extra: Record<string, unknown> = {}): Meter =>
-  parseMeter({ code: 'm', name: 'M', eventType: 'llm', aggregation, ...(aggregation === 'count' ? {} : { valueProperty: 'tokens' }), ...extra });
+  parseMeter({
+    code: 'm',
+    name: 'M',
+    eventType: 'llm',
+    aggregation,
+    ...(aggregation === 'count' ? {} : { valueProperty: 'tokens' }),
+    ...extra,
+  });
 
 const events = [
   d('a', 2, '{"tokens":10,"model":"gpt","region":"eu","user":"u1"}'),
@@ -43,17 +54,50 @@ describe('aggregateUsage', () => {
   });
 
   it.each([
-    ['count', [{ key: { model: 'claude' }, value: '2', events: 2 }, { key: { model: 'gpt' }, value: '3', events: 3 }]],
-    ['sum', [{ key: { model: 'claude' }, value: '5.5', events: 2 }, { key: { model: 'gpt' }, value: '17.000000000001', events: 3 }]],
-    ['max', [{ key: { model: 'claude' }, value: '5.5', events: 2 }, { key: { model: 'gpt' }, value: '10', events: 3 }]],
-    ['unique_count', [{ key: { model: 'claude' }, value: '1', events: 2 }, { key: { model: 'gpt' }, value: '3', events: 3 }]],
-    ['latest', [{ key: { model: 'claude' }, value: '5.5', events: 2 }, { key: { model: 'gpt' }, value: '7', events: 3 }]],
+    [
+      'count',
+      [
+        { key: { model: 'claude' }, value: '2', events: 2 },
+        { key: { model: 'gpt' }, value: '3', events: 3 },
+      ],
+    ],
+    [
+      'sum',
+      [
+        { key: { model: 'claude' }, value: '5.5', events: 2 },
+        { key: { model: 'gpt' }, value: '17.000000000001', events: 3 },
+      ],
+    ],
+    [
+      'max',
+      [
+        { key: { model: 'claude' }, value: '5.5', events: 2 },
+        { key: { model: 'gpt' }, value: '10', events: 3 },
+      ],
+    ],
+    [
+      'unique_count',
+      [
+        { key: { model: 'claude' }, value: '1', events: 2 },
+        { key: { model: 'gpt' }, value: '3', events: 3 },
+      ],
+    ],
+    [
+      'latest',
+      [
+        { key: { model: 'claude' }, value: '5.5', events: 2 },
+        { key: { model: 'gpt' }, value: '7', events: 3 },
+      ],
+    ],
   ])('%s grouped by model', (aggregation, groups) => {
     expect(aggregateUsage(meter(aggregation, { groupBy: ['model'] }), events, JAN, ['model']).groups).toEqual(groups);
   });
 
   it('groups by several properties, a missing one as null', () => {
-    const result = aggregateUsage(meter('count'), [d('x', 2, '{"a":"1"}'), d('y', 2, '{"a":"1","b":true}'), d('z', 2, '{}')], JAN, ['a', 'b']);
+    const result = aggregateUsage(meter('count'), [d('x', 2, '{"a":"1"}'), d('y', 2, '{"a":"1","b":true}'), d('z', 2, '{}')], JAN, [
+      'a',
+      'b',
+    ]);
     expect(result.groups).toEqual([
       { key: { a: '1', b: 'true' }, value: '1', events: 1 },
       { key: { a: '1', b: null }, value: '1', events: 1 },
@@ -102,14 +146,29 @@ describe('aggregateUsage', () => {
 
 describe('meteredValueErrors', () => {
   const meters = [meter('sum', { filters: { region: ['eu'] } }), meter('unique_count', { code: 'users', valueProperty: 'user' })];
-  const event = (data: string) => ({ id: 'x', type: 'llm', timeMs: 0, subject: undefined, source: 'api', data: parseJsonLossless(data) as Record<string, unknown> });
+  const event = (data: string) => ({
+    id: 'x',
+    type: 'llm',
+    timeMs: 0,
+    subject: undefined,
+    source: 'api',
+    data: parseJsonLossless(data) as Record<string, unknown>,
+  });
 
   it.each([
     ['all present', '{"tokens":1,"region":"eu","user":"u"}', []],
     ['filtered out: value not needed', '{"region":"us","user":"u"}', []],
     ['missing value', '{"region":"eu","user":"u"}', ['events[2].data.tokens: is required by meter m (sum)']],
-    ['float artefact', '{"tokens":0.30000000000000004,"region":"eu","user":"u"}', ['events[2].data.tokens: must have at most 12 digits after the decimal point (meter m, sum)']],
-    ['object as unique value', '{"region":"us","user":{"id":1}}', ['events[2].data.user: must be a string, number or boolean (meter users, unique_count)']],
+    [
+      'float artefact',
+      '{"tokens":0.30000000000000004,"region":"eu","user":"u"}',
+      ['events[2].data.tokens: must have at most 12 digits after the decimal point (meter m, sum)'],
+    ],
+    [
+      'object as unique value',
+      '{"region":"us","user":{"id":1}}',
+      ['events[2].data.user: must be a string, number or boolean (meter users, unique_count)'],
+    ],
   ])('%s', (_name, data, expected) => {
     expect(meteredValueErrors(event(data), 2, meters).map((e) => `${e.field}: ${e.message}`)).toEqual(expected);
   });
@@ -120,8 +179,12 @@ describe('meteredValueErrors', () => {
     const negative = event('{"tokens":-5,"region":"eu","user":"u"}');
     expect(meteredValueErrors(negative, 1, [refunds]).map((e) => `${e.field}: ${e.message}`)).toEqual([]);
     // gross reads the same property and does not allow negatives: the event is refused once, naming gross.
-    expect(meteredValueErrors(negative, 1, [refunds, gross]).map((e) => `${e.field}: ${e.message}`)).toEqual(['events[1].data.tokens: must not be negative (meter gross, sum)']);
-    expect(meteredValueErrors(negative, 1, [gross, refunds]).map((e) => `${e.field}: ${e.message}`)).toEqual(['events[1].data.tokens: must not be negative (meter gross, sum)']);
+    expect(meteredValueErrors(negative, 1, [refunds, gross]).map((e) => `${e.field}: ${e.message}`)).toEqual([
+      'events[1].data.tokens: must not be negative (meter gross, sum)',
+    ]);
+    expect(meteredValueErrors(negative, 1, [gross, refunds]).map((e) => `${e.field}: ${e.message}`)).toEqual([
+      'events[1].data.tokens: must not be negative (meter gross, sum)',
+    ]);
     // gross's filter leaves out events outside the EU: then only refunds counts it, and it is accepted.
     expect(meteredValueErrors(event('{"tokens":-5,"region":"us","user":"u"}'), 1, [refunds, gross])).toEqual([]);
   });

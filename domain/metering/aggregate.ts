@@ -54,7 +54,12 @@ export function meteredEvents(meter: Meter, deliveries: readonly Delivery[], win
   );
 }
 
-export function aggregateEvents(aggregation: Aggregation, valueProperty: string | undefined, events: readonly Delivery[], allowNegative = false): string {
+export function aggregateEvents(
+  aggregation: Aggregation,
+  valueProperty: string | undefined,
+  events: readonly Delivery[],
+  allowNegative = false,
+): string {
   if (aggregation === 'count') return String(events.length);
   const path = valueProperty!;
   if (aggregation === 'unique_count') {
@@ -81,9 +86,17 @@ export function aggregateEvents(aggregation: Aggregation, valueProperty: string 
 }
 
 /** A meter's usage in a window, optionally broken down by some of its groupBy properties. */
-export function aggregateUsage(meter: Meter, deliveries: readonly Delivery[], window: UsageWindow, groupBy: readonly string[] = []): AggregateResult {
+export function aggregateUsage(
+  meter: Meter,
+  deliveries: readonly Delivery[],
+  window: UsageWindow,
+  groupBy: readonly string[] = [],
+): AggregateResult {
   const events = meteredEvents(meter, deliveries, window);
-  const result: AggregateResult = { value: aggregateEvents(meter.aggregation, meter.valueProperty, events, meter.allowNegative), events: events.length };
+  const result: AggregateResult = {
+    value: aggregateEvents(meter.aggregation, meter.valueProperty, events, meter.allowNegative),
+    events: events.length,
+  };
   if (groupBy.length) {
     const groups = new Map<string, { key: GroupKey; events: Delivery[] }>();
     for (const e of events) {
@@ -94,7 +107,11 @@ export function aggregateUsage(meter: Meter, deliveries: readonly Delivery[], wi
     }
     result.groups = [...groups.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, g]) => ({ key: g.key, value: aggregateEvents(meter.aggregation, meter.valueProperty, g.events, meter.allowNegative), events: g.events.length }));
+      .map(([, g]) => ({
+        key: g.key,
+        value: aggregateEvents(meter.aggregation, meter.valueProperty, g.events, meter.allowNegative),
+        events: g.events.length,
+      }));
   }
   return result;
 }

@@ -27,15 +27,18 @@ export type EventShape = 'cloudevent' | 'plain';
 
 const JSON_MEDIA = /^application\/(?:[\w.+-]+\+)?json(?:\s*;.*)?$/i;
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
  * Checks one event (a CloudEvents 1.0 object or the plain form, which is the same
  * object with `specversion` optional) and normalises it. Extension attributes are
  * allowed and ignored, as the CloudEvents spec asks of consumers.
  */
-export function validateEvent(raw: unknown, index: number, opts: { nowMs: number; shape: EventShape }): { event?: UsageEvent; errors: EventFieldError[] } {
+export function validateEvent(
+  raw: unknown,
+  index: number,
+  opts: { nowMs: number; shape: EventShape },
+): { event?: UsageEvent; errors: EventFieldError[] } {
   const errors: EventFieldError[] = [];
   const at = (path: string) => `events[${index}]${path ? `.${path}` : ''}`;
   const fail = (path: string, message: string) => errors.push({ index, field: at(path), message });

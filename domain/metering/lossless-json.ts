@@ -1,7 +1,10 @@
 import { Decimal } from '../money/index.ts';
 
 type ReviverContext = { source?: string };
-const parseWithSource = JSON.parse as unknown as (text: string, reviver: (this: unknown, key: string, value: unknown, context?: ReviverContext) => unknown) => unknown;
+const parseWithSource = JSON.parse as unknown as (
+  text: string,
+  reviver: (this: unknown, key: string, value: unknown, context?: ReviverContext) => unknown,
+) => unknown;
 
 const RISKY_NUMBER = /[0-9][0-9.]{15}|[0-9][eE][+-]?[0-9]|0\.000000/;
 

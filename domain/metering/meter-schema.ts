@@ -38,12 +38,22 @@ const meterFields = {
   description: z.string().max(2000).optional(),
   eventType: eventTypeSchema.meta({ description: 'The event `type` this meter reads', example: 'llm.completion' }),
   aggregation: z.enum(AGGREGATIONS, { error: `must be one of ${AGGREGATIONS.join(', ')}` }),
-  valueProperty: propertyPathSchema.optional().meta({ description: 'Path into data of the value; required for sum, max, latest and unique_count' }),
+  valueProperty: propertyPathSchema
+    .optional()
+    .meta({ description: 'Path into data of the value; required for sum, max, latest and unique_count' }),
   filters: z
     .record(propertyPathSchema, z.array(filterValue).min(1, 'must list at least one allowed value').max(MAX_FILTER_VALUES))
     .optional()
-    .meta({ description: 'Property path → allowed values; only matching events count', example: { region: ['eu', 'us'] }, maxProperties: MAX_FILTERS }),
-  groupBy: z.array(propertyPathSchema).max(MAX_GROUP_BY).optional().meta({ description: 'Properties usage can be broken down by', example: ['model'], uniqueItems: true }),
+    .meta({
+      description: 'Property path → allowed values; only matching events count',
+      example: { region: ['eu', 'us'] },
+      maxProperties: MAX_FILTERS,
+    }),
+  groupBy: z
+    .array(propertyPathSchema)
+    .max(MAX_GROUP_BY)
+    .optional()
+    .meta({ description: 'Properties usage can be broken down by', example: ['model'], uniqueItems: true }),
   allowNegative: z
     .boolean({ error: 'must be true or false' })
     .optional()
@@ -51,30 +61,37 @@ const meterFields = {
 };
 
 /** A meter definition as an admin posts it. Unknown fields are refused, not ignored. */
-export const meterInputSchema = z.strictObject(meterFields).superRefine((m, ctx) => {
-  const needsValue = m.aggregation !== 'count';
-  if (needsValue && m.valueProperty === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['valueProperty'], message: `is required for the ${m.aggregation} aggregation` });
-  }
-  if (!needsValue && m.valueProperty !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['valueProperty'], message: 'must be absent for count, which counts events' });
-  }
-  if (m.filters && Object.keys(m.filters).length > MAX_FILTERS) {
-    ctx.addIssue({ code: 'custom', path: ['filters'], message: `must have at most ${MAX_FILTERS} properties` });
-  }
-  if (m.allowNegative && !NUMERIC_AGGREGATIONS.includes(m.aggregation)) {
-    ctx.addIssue({ code: 'custom', path: ['allowNegative'], message: `is only for ${NUMERIC_AGGREGATIONS.join(', ')}, which read numbers` });
-  }
-  if (m.groupBy && new Set(m.groupBy).size !== m.groupBy.length) {
-    ctx.addIssue({ code: 'custom', path: ['groupBy'], message: 'must not repeat a property' });
-  }
-}).meta({
-  // The valueProperty rule above, as JSON Schema states it.
-  anyOf: [
-    { properties: { aggregation: { const: 'count' } }, not: { required: ['valueProperty'] } },
-    { properties: { aggregation: { enum: AGGREGATIONS.filter((a) => a !== 'count') } }, required: ['valueProperty'] },
-  ],
-});
+export const meterInputSchema = z
+  .strictObject(meterFields)
+  .superRefine((m, ctx) => {
+    const needsValue = m.aggregation !== 'count';
+    if (needsValue && m.valueProperty === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['valueProperty'], message: `is required for the ${m.aggregation} aggregation` });
+    }
+    if (!needsValue && m.valueProperty !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['valueProperty'], message: 'must be absent for count, which counts events' });
+    }
+    if (m.filters && Object.keys(m.filters).length > MAX_FILTERS) {
+      ctx.addIssue({ code: 'custom', path: ['filters'], message: `must have at most ${MAX_FILTERS} properties` });
+    }
+    if (m.allowNegative && !NUMERIC_AGGREGATIONS.includes(m.aggregation)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['allowNegative'],
+        message: `is only for ${NUMERIC_AGGREGATIONS.join(', ')}, which read numbers`,
+      });
+    }
+    if (m.groupBy && new Set(m.groupBy).size !== m.groupBy.length) {
+      ctx.addIssue({ code: 'custom', path: ['groupBy'], message: 'must not repeat a property' });
+    }
+  })
+  .meta({
+    // The valueProperty rule above, as JSON Schema states it.
+    anyOf: [
+      { properties: { aggregation: { const: 'count' } }, not: { required: ['valueProperty'] } },
+      { properties: { aggregation: { enum: AGGREGATIONS.filter((a) => a !== 'count') } }, required: ['valueProperty'] },
+    ],
+  });
 export type MeterInput = z.input<typeof meterInputSchema>;
 
 /** A meter as the rest of the system sees it: optional lists are empty, not absent. */

@@ -32,10 +32,12 @@ export function meteredNumberProblem(value: unknown, opts: { allowNegative?: boo
   const text = numericText(value);
   if (text === null) return 'must be a number or a decimal string';
   if (INGEST_NUMBER.test(text)) return !opts.allowNegative && NEGATIVE_NUMBER.test(text) ? 'must not be negative' : null;
-  if (!/^-?[0-9]+(\.[0-9]+)?$/.test(text)) return `must be a number or a decimal string such as "12.5" (got ${JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text)})`;
+  if (!/^-?[0-9]+(\.[0-9]+)?$/.test(text))
+    return `must be a number or a decimal string such as "12.5" (got ${JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text)})`;
   const [whole = '', fraction = ''] = text.replace('-', '').split('.');
   if (fraction.length > MAX_VALUE_FRACTION_DIGITS) return `must have at most ${MAX_VALUE_FRACTION_DIGITS} digits after the decimal point`;
-  if (whole.length > MAX_INGEST_VALUE_INTEGER_DIGITS) return `must have at most ${MAX_INGEST_VALUE_INTEGER_DIGITS} digits before the decimal point (|value| < 10^15)`;
+  if (whole.length > MAX_INGEST_VALUE_INTEGER_DIGITS)
+    return `must have at most ${MAX_INGEST_VALUE_INTEGER_DIGITS} digits before the decimal point (|value| < 10^15)`;
   return 'must be a number or a decimal string';
 }
 

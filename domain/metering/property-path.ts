@@ -15,9 +15,14 @@ export const propertyPathSchema = z
   .max(256, 'must be at most 256 characters')
   .check((ctx) => {
     const segments = ctx.value.split('.');
-    if (segments.length > MAX_PATH_DEPTH) ctx.issues.push({ code: 'custom', message: `must have at most ${MAX_PATH_DEPTH} segments`, input: ctx.value });
+    if (segments.length > MAX_PATH_DEPTH)
+      ctx.issues.push({ code: 'custom', message: `must have at most ${MAX_PATH_DEPTH} segments`, input: ctx.value });
     else if (!segments.every((s) => SEGMENT.test(s))) {
-      ctx.issues.push({ code: 'custom', message: 'must be a dotted path of names made of letters, digits, _ $ @ : - (e.g. usage.input_tokens)', input: ctx.value });
+      ctx.issues.push({
+        code: 'custom',
+        message: 'must be a dotted path of names made of letters, digits, _ $ @ : - (e.g. usage.input_tokens)',
+        input: ctx.value,
+      });
     }
   })
   .meta({

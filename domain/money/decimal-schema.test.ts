@@ -31,26 +31,38 @@ describe('decimalString', () => {
   });
 
   it('accepts custom rules', () => {
-    expect(messages(decimalStringSchema({ maxFractionDigits: 2 }), '1.234')).toEqual(['must have at most 2 digits after the decimal point']);
+    expect(messages(decimalStringSchema({ maxFractionDigits: 2 }), '1.234')).toEqual([
+      'must have at most 2 digits after the decimal point',
+    ]);
     const eighteen = decimalStringSchema({ maxIntegerDigits: 18 });
     expect(messages(eighteen, '999999999999999999.5')).toEqual([]);
     expect(messages(eighteen, '0001999999999999999999')).toEqual(['must have at most 18 digits before the decimal point']);
   });
 
   it('renders to JSON Schema as a string with the pattern of its rules', () => {
-    expect(z.toJSONSchema(nonNegativeDecimalString)).toEqual({ $schema: expect.any(String), type: 'string', pattern: decimalStringPattern({ nonNegative: true }) });
+    expect(z.toJSONSchema(nonNegativeDecimalString)).toEqual({
+      $schema: expect.any(String),
+      type: 'string',
+      pattern: decimalStringPattern({ nonNegative: true }),
+    });
   });
 
-  it.each([{}, { nonNegative: true }, { maxFractionDigits: 2 }, { maxFractionDigits: 0, nonNegative: true }, { nonNegative: true, maxIntegerDigits: 18 }])(
-    'documents exactly what it accepts: the pattern and the check agree on every string (%j)',
-    (rules) => {
-      const pattern = new RegExp(decimalStringPattern(rules));
-      const digits = (max: number) => fc.string({ unit: fc.constantFrom('0', '0', '1', '9'), maxLength: max });
-      const candidate = fc.oneof(
-        fc.tuple(fc.constantFrom('', '-', '+'), digits(34), fc.constantFrom('', '.', '.', 'e'), digits(15)).map((parts) => parts.join('')),
-        fc.string({ unit: fc.constantFrom('0', '5', '.', '-', 'e', ' ', 'x'), maxLength: 8 }),
-      );
-      fc.assert(fc.property(candidate, (text) => pattern.test(text) === (decimalStringProblem(text, rules) === null)), { numRuns: 3000 });
-    },
-  );
+  it.each([
+    {},
+    { nonNegative: true },
+    { maxFractionDigits: 2 },
+    { maxFractionDigits: 0, nonNegative: true },
+    { nonNegative: true, maxIntegerDigits: 18 },
+  ])('documents exactly what it accepts: the pattern and the check agree on every string (%j)', (rules) => {
+    const pattern = new RegExp(decimalStringPattern(rules));
+    const digits = (max: number) => fc.string({ unit: fc.constantFrom('0', '0', '1', '9'), maxLength: max });
+    const candidate = fc.oneof(
+      fc.tuple(fc.constantFrom('', '-', '+'), digits(34), fc.constantFrom('', '.', '.', 'e'), digits(15)).map((parts) => parts.join('')),
+      fc.string({ unit: fc.constantFrom('0', '5', '.', '-', 'e', ' ', 'x'), maxLength: 8 }),
+    );
+    fc.assert(
+      fc.property(candidate, (text) => pattern.test(text) === (decimalStringProblem(text, rules) === null)),
+      { numRuns: 3000 },
+    );
+  });
 });

@@ -8,7 +8,10 @@ import type { DecimalStringRules } from './decimal-string.ts';
  */
 export function decimalStringSchema(rules: DecimalStringRules = {}) {
   return z
-    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a decimal string (a JSON string such as "12.5", not a number)') })
+    .string({
+      error: (issue) =>
+        issue.input === undefined ? 'is required' : 'must be a decimal string (a JSON string such as "12.5", not a number)',
+    })
     .check((ctx) => {
       const problem = decimalStringProblem(ctx.value, rules);
       if (problem !== null) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });

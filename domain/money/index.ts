@@ -15,4 +15,11 @@ export { decimalString, decimalStringSchema, nonNegativeDecimalString } from './
 export { UnknownCurrencyError, currencyCode, isCurrencyCode, minorUnitDigits } from './currency.ts';
 export type { CurrencyCode } from './currency.ts';
 export { formatAmount, fromMinorUnits, roundToMinor, toMinorUnits } from './minor-units.ts';
-export { MAX_STORED_MINOR_UNITS, OutOfRangeError, maxStoredAmount, storedAmountProblem, toStoredDecimal, toStoredMinorUnits } from './stored-range.ts';
+export {
+  MAX_STORED_MINOR_UNITS,
+  OutOfRangeError,
+  maxStoredAmount,
+  storedAmountProblem,
+  toStoredDecimal,
+  toStoredMinorUnits,
+} from './stored-range.ts';

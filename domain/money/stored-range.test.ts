@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { Decimal, MAX_STORED_MINOR_UNITS, OutOfRangeError, maxStoredAmount, storedAmountProblem, toStoredDecimal, toStoredMinorUnits } from './index.ts';
+import {
+  Decimal,
+  MAX_STORED_MINOR_UNITS,
+  OutOfRangeError,
+  maxStoredAmount,
+  storedAmountProblem,
+  toStoredDecimal,
+  toStoredMinorUnits,
+} from './index.ts';
 
 describe('amounts an invoice can store (bigint minor units)', () => {
   it('is the int8 maximum, 9223372036854775807', () => {
@@ -23,7 +31,9 @@ describe('amounts an invoice can store (bigint minor units)', () => {
     ['USD', '999999999999999999999999999999999999999999999999999999999999'],
   ])('one minor unit more (%s %s) is an OutOfRangeError naming what and the limit', (currency, amount) => {
     expect(() => toStoredMinorUnits(amount, currency, 'line "tokens"')).toThrow(OutOfRangeError);
-    expect(storedAmountProblem(amount, currency, 'line "tokens"')).toMatch(/^line "tokens" of -?\d+(\.\d+)? [A-Z]{3} is more than an invoice can hold \(at most \d+(\.\d+)? [A-Z]{3}\)$/);
+    expect(storedAmountProblem(amount, currency, 'line "tokens"')).toMatch(
+      /^line "tokens" of -?\d+(\.\d+)? [A-Z]{3} is more than an invoice can hold \(at most \d+(\.\d+)? [A-Z]{3}\)$/,
+    );
   });
 
   it('still refuses an amount that was not rounded to the minor unit', () => {
@@ -36,7 +46,9 @@ describe('quantities and figures stored as numeric(42, 12)', () => {
     const largest = '999999999999999999999999999999.999999999999';
     expect(toStoredDecimal(largest, 'usage').toFixed()).toBe(largest);
     expect(() => toStoredDecimal('1000000000000000000000000000000', 'usage of meter bytes')).toThrow(
-      new OutOfRangeError('usage of meter bytes of 1000000000000000000000000000000 has more than 30 digits before the decimal point, more than can be stored'),
+      new OutOfRangeError(
+        'usage of meter bytes of 1000000000000000000000000000000 has more than 30 digits before the decimal point, more than can be stored',
+      ),
     );
     // A Decimal256 sum prints with all its fraction digits.
     expect(() => toStoredDecimal('-1000000000000000000000000000000.000000000000', 'x')).toThrow(OutOfRangeError);

@@ -54,7 +54,9 @@ const STORED_DECIMAL_LIMIT = new Decimal(10).pow(MAX_INTEGER_DIGITS);
 export function toStoredDecimal(value: Decimal | string, what: string): Decimal {
   const d = exact(value);
   if (d.abs().gte(STORED_DECIMAL_LIMIT)) {
-    throw new OutOfRangeError(`${what} of ${d.toFixed()} has more than ${MAX_INTEGER_DIGITS} digits before the decimal point, more than can be stored`);
+    throw new OutOfRangeError(
+      `${what} of ${d.toFixed()} has more than ${MAX_INTEGER_DIGITS} digits before the decimal point, more than can be stored`,
+    );
   }
   return d;
 }

@@ -50,7 +50,11 @@ export function periodsBetween(schedule: BillingSchedule, from: Date, to: Date):
   assertValidInstant(to, 'to');
   if (to.getTime() <= from.getTime()) return [];
   const periods: BillingPeriod[] = [];
-  for (let period = periodContaining(schedule, from); period.start.getTime() < to.getTime(); period = periodAt(schedule, period.index + 1)) {
+  for (
+    let period = periodContaining(schedule, from);
+    period.start.getTime() < to.getTime();
+    period = periodAt(schedule, period.index + 1)
+  ) {
     periods.push(period);
   }
   return periods;
@@ -76,8 +80,7 @@ function estimateIndex(schedule: BillingSchedule, instant: Date): number {
     const periodMs = (interval === 'day' ? 1 : 7) * count * 86_400_000;
     return Math.floor((instant.getTime() - anchor.getTime()) / periodMs);
   }
-  const months =
-    (instant.getUTCFullYear() - anchor.getUTCFullYear()) * 12 + (instant.getUTCMonth() - anchor.getUTCMonth());
+  const months = (instant.getUTCFullYear() - anchor.getUTCFullYear()) * 12 + (instant.getUTCMonth() - anchor.getUTCMonth());
   return Math.floor(months / (interval === 'month' ? count : count * 12));
 }
 

@@ -16,7 +16,11 @@ const meterCode = z
 const PACKAGE_SIZE_MESSAGE = 'must be a positive whole number, as a JSON number or a numeric string such as "100"';
 export const packageSizeSchema = z.union(
   [
-    z.number({ error: PACKAGE_SIZE_MESSAGE }).int({ error: PACKAGE_SIZE_MESSAGE }).min(1, { error: PACKAGE_SIZE_MESSAGE }).max(Number.MAX_SAFE_INTEGER, { error: PACKAGE_SIZE_MESSAGE }),
+    z
+      .number({ error: PACKAGE_SIZE_MESSAGE })
+      .int({ error: PACKAGE_SIZE_MESSAGE })
+      .min(1, { error: PACKAGE_SIZE_MESSAGE })
+      .max(Number.MAX_SAFE_INTEGER, { error: PACKAGE_SIZE_MESSAGE }),
     z.string().regex(/^[1-9]\d{0,17}$/, { error: PACKAGE_SIZE_MESSAGE }),
   ],
   { error: PACKAGE_SIZE_MESSAGE },
@@ -28,8 +32,7 @@ function chargeOf<M extends ChargeModel, S extends z.ZodRawShape>(model: M, shap
   return z.strictObject(
     { meter: meterCode, model: z.literal(model), ...shape, minimum: price.optional() },
     {
-      error: (issue) =>
-        issue.code === 'unrecognized_keys' ? `${issue.keys.join(', ')} not used by the ${model} model` : undefined,
+      error: (issue) => (issue.code === 'unrecognized_keys' ? `${issue.keys.join(', ')} not used by the ${model} model` : undefined),
     },
   );
 }

@@ -1,8 +1,26 @@
-export { CHARGE_MODELS, chargeSchema, flatChargeSchema, graduatedChargeSchema, packageChargeSchema, packageSizeSchema, perUnitChargeSchema, volumeChargeSchema } from './charge-schema.ts';
+export {
+  CHARGE_MODELS,
+  chargeSchema,
+  flatChargeSchema,
+  graduatedChargeSchema,
+  packageChargeSchema,
+  packageSizeSchema,
+  perUnitChargeSchema,
+  volumeChargeSchema,
+} from './charge-schema.ts';
 export type { Charge, ChargeModel, FlatCharge, GraduatedCharge, PackageCharge, PerUnitCharge, VolumeCharge } from './charge-schema.ts';
 export { MAX_TIERS, tierSchema, tiersSchema } from './tier-schema.ts';
 export type { Tier } from './tier-schema.ts';
-export { DEFAULT_GRACE_PERIOD_SECONDS, DEFAULT_LATE_USAGE_DAYS, DEFAULT_PLAN_VISIBILITY, MAX_CHARGES, MAX_LATE_USAGE_DAYS, PLAN_VISIBILITIES, planSchema, planVisibilitySchema } from './plan-schema.ts';
+export {
+  DEFAULT_GRACE_PERIOD_SECONDS,
+  DEFAULT_LATE_USAGE_DAYS,
+  DEFAULT_PLAN_VISIBILITY,
+  MAX_CHARGES,
+  MAX_LATE_USAGE_DAYS,
+  PLAN_VISIBILITIES,
+  planSchema,
+  planVisibilitySchema,
+} from './plan-schema.ts';
 export type { Plan, PlanInput, PlanVisibility } from './plan-schema.ts';
 export { chargeModelFor } from './charge-model-factory.ts';
 export type { PriceQuantity } from './charge-model-factory.ts';

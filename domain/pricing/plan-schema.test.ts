@@ -28,7 +28,19 @@ describe('planSchema', () => {
   it('names the path of a bad tier, charge index and tier index included', () => {
     const result = planSchema.safeParse({
       ...valid,
-      charges: [valid.charges[0], { meter: 'images', model: 'graduated', tiers: [{ upTo: '10', unitPrice: '1' }, { upTo: '20', unitPrice: '1' }, { upTo: '5', unitPrice: '1' }, { upTo: null, unitPrice: '1' }] }],
+      charges: [
+        valid.charges[0],
+        {
+          meter: 'images',
+          model: 'graduated',
+          tiers: [
+            { upTo: '10', unitPrice: '1' },
+            { upTo: '20', unitPrice: '1' },
+            { upTo: '5', unitPrice: '1' },
+            { upTo: null, unitPrice: '1' },
+          ],
+        },
+      ],
     });
     expect(result.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
       ['charges.1.tiers.2.upTo', "must be greater than the previous tier's upTo (20)"],
@@ -45,7 +57,17 @@ describe('planSchema', () => {
     ['a code with spaces', { code: 'pro plan' }, 'code'],
     ['an unknown field', { trialDay: 14 }, ''],
     ['missing charges', { charges: undefined }, 'charges'],
-    ['a meter charged twice', { charges: [{ meter: 'tokens', model: 'per_unit', unitPrice: '1' }, { meter: 'calls', model: 'per_unit', unitPrice: '1' }, { meter: 'tokens', model: 'per_unit', unitPrice: '2' }] }, 'charges.2.meter'],
+    [
+      'a meter charged twice',
+      {
+        charges: [
+          { meter: 'tokens', model: 'per_unit', unitPrice: '1' },
+          { meter: 'calls', model: 'per_unit', unitPrice: '1' },
+          { meter: 'tokens', model: 'per_unit', unitPrice: '2' },
+        ],
+      },
+      'charges.2.meter',
+    ],
   ])('refuses %s', (_name, change, path) => {
     const result = planSchema.safeParse({ ...valid, ...change });
     expect(result.error?.issues.map((issue) => issue.path.join('.'))).toEqual([path]);

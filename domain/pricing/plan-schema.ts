@@ -19,10 +19,14 @@ const wholeNumber = (max: number) =>
 
 /** A plan as an admin sends it (POST /api/pricing/plans). Server fields (id, version) are not here. */
 export const planSchema = z.strictObject({
-  code: z
+  code: z.string({ error: 'is required' }).regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+    error: 'must be 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+  }),
+  name: z
     .string({ error: 'is required' })
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { error: 'must be 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit' }),
-  name: z.string({ error: 'is required' }).trim().min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' }),
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(200, { error: 'must be at most 200 characters' }),
   currency: currencyCode,
   interval: intervalSchema,
   intervalCount: intervalCountSchema.default(1),
@@ -51,7 +55,12 @@ function refuseRepeatedMeters(charges: readonly { meter: string }[], ctx: z.Refi
   charges.forEach((charge, i) => {
     const earlier = first.get(charge.meter);
     if (earlier === undefined) first.set(charge.meter, i);
-    else ctx.addIssue({ code: 'custom', path: [i, 'meter'], message: `is already charged by charges[${earlier}]: a plan charges each meter once` });
+    else
+      ctx.addIssue({
+        code: 'custom',
+        path: [i, 'meter'],
+        message: `is already charged by charges[${earlier}]: a plan charges each meter once`,
+      });
   });
 }
 

@@ -35,9 +35,17 @@ export function tierBreakdown(charge: Charge, rating: ChargeRating): TierBreakdo
  * currency's digits. `subtotal` is already a sum of rounded amounts, so a printed quote or
  * invoice always adds up. taxRate is a fraction from 0 to 1.
  */
-export function totalsWithTax(subtotal: Decimal, taxRate: DecimalLike, currency: CurrencyCode): { subtotal: string; tax: string; total: string } {
+export function totalsWithTax(
+  subtotal: Decimal,
+  taxRate: DecimalLike,
+  currency: CurrencyCode,
+): { subtotal: string; tax: string; total: string } {
   const rate = toDecimal(taxRate);
   if (rate.lt(0) || rate.gt(1)) throw new RangeError('taxRate must be a fraction from 0 to 1');
   const tax = roundToMinor(subtotal.times(rate), currency);
-  return { subtotal: formatAmount(subtotal, currency), tax: formatAmount(tax, currency), total: formatAmount(subtotal.plus(tax), currency) };
+  return {
+    subtotal: formatAmount(subtotal, currency),
+    tax: formatAmount(tax, currency),
+    total: formatAmount(subtotal.plus(tax), currency),
+  };
 }

@@ -7,7 +7,10 @@ import { chargeSchema, graduatedChargeSchema, planSchema, priceGraduated, priceV
 // Ascending upTo values and unit prices that never rise from one tier to the next; no flat fees.
 const fallingTiers = fc
   .tuple(
-    fc.array(fc.tuple(positiveDecimalText({ max: 10n ** 8n, maxScale: 4 }), decimalText({ max: 10n ** 6n, maxScale: 6 })), { minLength: 1, maxLength: 5 }),
+    fc.array(fc.tuple(positiveDecimalText({ max: 10n ** 8n, maxScale: 4 }), decimalText({ max: 10n ** 6n, maxScale: 6 })), {
+      minLength: 1,
+      maxLength: 5,
+    }),
     decimalText({ max: 10n ** 6n, maxScale: 6 }),
   )
   .map(([steps, lastPrice]) => {
@@ -53,7 +56,11 @@ describe('a quote always adds up', () => {
         (currency, baseFee, chargesWithUsage, taxRate) => {
           const charges = chargesWithUsage.map(([charge], index) => chargeSchema.parse({ ...charge, meter: `m${index}` }));
           const usage = Object.fromEntries(chargesWithUsage.map(([, quantity], index) => [`m${index}`, quantity]));
-          const quote = quotePlan(planSchema.parse({ code: 'p', name: 'P', currency, interval: 'month', baseFee, charges }), usage, taxRate);
+          const quote = quotePlan(
+            planSchema.parse({ code: 'p', name: 'P', currency, interval: 'month', baseFee, charges }),
+            usage,
+            taxRate,
+          );
 
           const lines = quote.lines.reduce((sum, line) => sum.plus(line.amount), new Decimal(quote.baseFee));
           expect(lines.eq(quote.subtotal)).toBe(true);

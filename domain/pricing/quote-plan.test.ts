@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Decimal } from '../money/index.ts';
 import { planSchema, quotePlan, quoteRangeProblem } from './index.ts';
 
-const plan = (fields: object) =>
-  planSchema.parse({ code: 'p', name: 'P', interval: 'month', charges: [], ...fields });
+const plan = (fields: object) => planSchema.parse({ code: 'p', name: 'P', interval: 'month', charges: [], ...fields });
 
 describe('quotePlan', () => {
   it('rounds each line once, half-up, and adds tax on the subtotal (USD)', () => {
@@ -12,7 +11,14 @@ describe('quotePlan', () => {
       baseFee: '29.999',
       charges: [
         { meter: 'calls', model: 'per_unit', unitPrice: '0.0015' },
-        { meter: 'tokens', model: 'graduated', tiers: [{ upTo: '100', unitPrice: '0.10', flatFee: '5' }, { upTo: null, unitPrice: '0.05', flatFee: '10' }] },
+        {
+          meter: 'tokens',
+          model: 'graduated',
+          tiers: [
+            { upTo: '100', unitPrice: '0.10', flatFee: '5' },
+            { upTo: null, unitPrice: '0.05', flatFee: '10' },
+          ],
+        },
         { meter: 'seats', model: 'flat', amount: '10' },
       ],
     });
@@ -79,7 +85,16 @@ describe('quotePlan', () => {
     const p = plan({
       currency: 'USD',
       baseFee: '0',
-      charges: [{ meter: 'tokens', model: 'volume', tiers: [{ upTo: '10', unitPrice: '1', flatFee: '2.5' }, { upTo: null, unitPrice: '0.5' }] }],
+      charges: [
+        {
+          meter: 'tokens',
+          model: 'volume',
+          tiers: [
+            { upTo: '10', unitPrice: '1', flatFee: '2.5' },
+            { upTo: null, unitPrice: '0.5' },
+          ],
+        },
+      ],
     });
     // zero usage in the first tier: 0 × 1 + 2.5
     expect(quotePlan(p, { other: '999' }, '0')).toEqual({
@@ -103,7 +118,11 @@ describe('quotePlan', () => {
   it('takes Decimal usage and a Decimal tax rate', () => {
     const p = plan({ currency: 'USD', baseFee: '10', charges: [{ meter: 'gb', model: 'per_unit', unitPrice: '0.1' }] });
     // 10 + 12.34 × 0.1 = 1.234 → 1.23 → subtotal 11.23; tax × 0.0825 = 0.926475 → 0.93
-    expect(quotePlan(p, { gb: new Decimal('12.34') }, new Decimal('0.0825'))).toMatchObject({ subtotal: '11.23', tax: '0.93', total: '12.16' });
+    expect(quotePlan(p, { gb: new Decimal('12.34') }, new Decimal('0.0825'))).toMatchObject({
+      subtotal: '11.23',
+      tax: '0.93',
+      total: '12.16',
+    });
   });
 
   it('refuses a tax rate outside 0..1', () => {
@@ -119,7 +138,14 @@ describe('quotePlan', () => {
 });
 
 describe('quoteRangeProblem', () => {
-  const perUnit = plan({ currency: 'USD', baseFee: '10', charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '1000' }, { meter: 'seats', model: 'flat', amount: '5' }] });
+  const perUnit = plan({
+    currency: 'USD',
+    baseFee: '10',
+    charges: [
+      { meter: 'calls', model: 'per_unit', unitPrice: '1000' },
+      { meter: 'seats', model: 'flat', amount: '5' },
+    ],
+  });
 
   it('accepts a quote whose total is exactly the most an invoice holds', () => {
     // 10 + 5 + 92233720368547.74307 × 1000 = 92233720368547758.07 (no tax)
@@ -130,11 +156,17 @@ describe('quoteRangeProblem', () => {
 
   it('names the meter whose line cannot be stored', () => {
     const quote = quotePlan(perUnit, { calls: '999999999999999.999999999999' }, '0');
-    expect(quoteRangeProblem(quote)).toEqual({ meter: 'calls', message: 'the calls charge of 1000000000000000000.00 USD is more than an invoice can hold (at most 92233720368547758.07 USD)' });
+    expect(quoteRangeProblem(quote)).toEqual({
+      meter: 'calls',
+      message: 'the calls charge of 1000000000000000000.00 USD is more than an invoice can hold (at most 92233720368547758.07 USD)',
+    });
   });
 
   it('names no meter when only the total with tax is too large', () => {
     const quote = quotePlan(perUnit, { calls: '92233720368547.74307' }, '0.01');
-    expect(quoteRangeProblem(quote)).toEqual({ meter: null, message: expect.stringMatching(/^the total of 93156057572233235\.65 USD is more than an invoice can hold/) });
+    expect(quoteRangeProblem(quote)).toEqual({
+      meter: null,
+      message: expect.stringMatching(/^the total of 93156057572233235\.65 USD is more than an invoice can hold/),
+    });
   });
 });

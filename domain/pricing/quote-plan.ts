@@ -63,8 +63,6 @@ export function quotePlan(plan: QuotablePlan, usage: Usage, taxRate: DecimalLike
   return { currency, baseFee: formatAmount(baseFee, currency), lines, ...totalsWithTax(subtotal, taxRate, currency) };
 }
 
-
-
 /**
  * The first amount of a quote that an invoice could not hold (bigint minor units), or null.
  * `meter` is the charge whose line it is; null for the base fee and the totals. Billing the same
@@ -77,7 +75,11 @@ export function quoteRangeProblem(quote: Quote): { meter: string | null; message
     const problem = storedAmountProblem(line.amount, quote.currency, `the ${line.meter} charge`);
     if (problem) return { meter: line.meter, message: problem };
   }
-  for (const [what, amount] of [['the subtotal', quote.subtotal], ['the tax', quote.tax], ['the total', quote.total]] as const) {
+  for (const [what, amount] of [
+    ['the subtotal', quote.subtotal],
+    ['the tax', quote.tax],
+    ['the total', quote.total],
+  ] as const) {
     const problem = storedAmountProblem(amount, quote.currency, what);
     if (problem) return { meter: null, message: problem };
   }

@@ -51,8 +51,14 @@ function terminatingDigits(part: bigint, whole: bigint): number {
   let denominator = whole / gcd(part, whole);
   let twos = 0;
   let fives = 0;
-  while (denominator % 2n === 0n) { denominator /= 2n; twos += 1; }
-  while (denominator % 5n === 0n) { denominator /= 5n; fives += 1; }
+  while (denominator % 2n === 0n) {
+    denominator /= 2n;
+    twos += 1;
+  }
+  while (denominator % 5n === 0n) {
+    denominator /= 5n;
+    fives += 1;
+  }
   return Math.max(twos, fives);
 }
 

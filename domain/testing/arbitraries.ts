@@ -16,6 +16,4 @@ export function positiveDecimalText(options: { max?: bigint; maxScale?: number }
 }
 
 /** A UTC instant between 1990 and 2060, to the millisecond. */
-export const instant: fc.Arbitrary<Date> = fc
-  .integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2060, 0, 1) })
-  .map((ms) => new Date(ms));
+export const instant: fc.Arbitrary<Date> = fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2060, 0, 1) }).map((ms) => new Date(ms));

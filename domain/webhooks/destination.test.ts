@@ -57,7 +57,18 @@ describe('nonPublicRange', () => {
     expect(nonPublicRange(address)).toBe(range);
   });
 
-  it.each(['8.8.8.8', '1.1.1.1', '100.63.255.255', '100.128.0.0', '172.15.255.255', '172.32.0.0', '169.253.255.255', '11.0.0.0', '2606:4700:4700::1111', '2a00:1450:4001::200e'])('%s is public', (address) => {
+  it.each([
+    '8.8.8.8',
+    '1.1.1.1',
+    '100.63.255.255',
+    '100.128.0.0',
+    '172.15.255.255',
+    '172.32.0.0',
+    '169.253.255.255',
+    '11.0.0.0',
+    '2606:4700:4700::1111',
+    '2a00:1450:4001::200e',
+  ])('%s is public', (address) => {
     expect(nonPublicRange(address)).toBeUndefined();
   });
 });
@@ -101,7 +112,9 @@ describe('vetDestination', () => {
   it('returns every address of a public name, to connect to', async () => {
     const dns = stubDns({ 'hooks.example.com': [v4('93.184.215.14'), v6('2606:2800:21f:cb07:6820:80da:af6b:8b2c')] });
     await expect(vetDestination(new URL('https://hooks.example.com/x'), production, dns.resolve)).resolves.toEqual({
-      ok: true, hostname: 'hooks.example.com', addresses: [v4('93.184.215.14'), v6('2606:2800:21f:cb07:6820:80da:af6b:8b2c')],
+      ok: true,
+      hostname: 'hooks.example.com',
+      addresses: [v4('93.184.215.14'), v6('2606:2800:21f:cb07:6820:80da:af6b:8b2c')],
     });
     expect(dns.asked).toEqual(['hooks.example.com']);
   });
@@ -109,30 +122,52 @@ describe('vetDestination', () => {
   it('refuses a name with one private address among public ones', async () => {
     const dns = stubDns({ 'mixed.example.com': [v4('93.184.215.14'), v4('169.254.169.254')] });
     await expect(vetDestination(new URL('http://mixed.example.com/'), closed, dns.resolve)).resolves.toEqual({
-      ok: false, reason: 'mixed.example.com resolves to 169.254.169.254, which is not publicly reachable (link-local)',
+      ok: false,
+      reason: 'mixed.example.com resolves to 169.254.169.254, which is not publicly reachable (link-local)',
     });
   });
 
   it('refuses a name resolving to loopback (as localhost does) or to a mapped loopback', async () => {
     const dns = stubDns({ localhost: [v6('::1'), v4('127.0.0.1')], sneaky: [v6('::ffff:127.0.0.1')] });
-    expect(await vetDestination(new URL('http://localhost:4000/'), closed, dns.resolve)).toMatchObject({ ok: false, reason: expect.stringContaining('localhost resolves to ::1, which is not publicly reachable (loopback)') });
-    expect(await vetDestination(new URL('http://sneaky/'), closed, dns.resolve)).toMatchObject({ ok: false, reason: expect.stringContaining('::ffff:127.0.0.1, which is not publicly reachable (loopback)') });
+    expect(await vetDestination(new URL('http://localhost:4000/'), closed, dns.resolve)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('localhost resolves to ::1, which is not publicly reachable (loopback)'),
+    });
+    expect(await vetDestination(new URL('http://sneaky/'), closed, dns.resolve)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('::ffff:127.0.0.1, which is not publicly reachable (loopback)'),
+    });
   });
 
   it('allows private answers when told to, and still pins what it resolved', async () => {
     const dns = stubDns({ localhost: [v4('127.0.0.1')] });
-    await expect(vetDestination(new URL('http://localhost:4000/'), open, dns.resolve)).resolves.toEqual({ ok: true, hostname: 'localhost', addresses: [v4('127.0.0.1')] });
+    await expect(vetDestination(new URL('http://localhost:4000/'), open, dns.resolve)).resolves.toEqual({
+      ok: true,
+      hostname: 'localhost',
+      addresses: [v4('127.0.0.1')],
+    });
   });
 
   it('does not resolve an IP address, and refuses before resolving a refused URL', async () => {
     const dns = stubDns({});
-    await expect(vetDestination(new URL('http://[2606:4700:4700::1111]/'), closed, dns.resolve)).resolves.toEqual({ ok: true, hostname: '2606:4700:4700::1111', addresses: [v6('2606:4700:4700::1111')] });
-    await expect(vetDestination(new URL('http://hooks.example.com/'), production, dns.resolve)).resolves.toEqual({ ok: false, reason: 'must use https' });
+    await expect(vetDestination(new URL('http://[2606:4700:4700::1111]/'), closed, dns.resolve)).resolves.toEqual({
+      ok: true,
+      hostname: '2606:4700:4700::1111',
+      addresses: [v6('2606:4700:4700::1111')],
+    });
+    await expect(vetDestination(new URL('http://hooks.example.com/'), production, dns.resolve)).resolves.toEqual({
+      ok: false,
+      reason: 'must use https',
+    });
     expect(dns.asked).toEqual([]);
   });
 
   it('lets a resolution failure through as an error (a network failure, not a refusal)', async () => {
-    await expect(vetDestination(new URL('http://nowhere.example.com/'), closed, stubDns({}).resolve)).rejects.toMatchObject({ code: 'ENOTFOUND' });
-    await expect(vetDestination(new URL('http://empty.example.com/'), closed, stubDns({ 'empty.example.com': [] }).resolve)).resolves.toEqual({ ok: false, reason: 'empty.example.com resolves to no address' });
+    await expect(vetDestination(new URL('http://nowhere.example.com/'), closed, stubDns({}).resolve)).rejects.toMatchObject({
+      code: 'ENOTFOUND',
+    });
+    await expect(
+      vetDestination(new URL('http://empty.example.com/'), closed, stubDns({ 'empty.example.com': [] }).resolve),
+    ).resolves.toEqual({ ok: false, reason: 'empty.example.com resolves to no address' });
   });
 });

@@ -20,7 +20,13 @@ export const webhookEventType = z.enum(WEBHOOK_EVENT_TYPES);
  * An event as emitted. `id` must be deterministic for the fact it reports (for example
  * `invoice.finalized:<invoiceId>`), so that emitting it twice delivers it once.
  */
-export type WebhookEvent = { id: string; type: WebhookEventType; tenantId: string | null; occurredAt: string; data: Record<string, unknown> };
+export type WebhookEvent = {
+  id: string;
+  type: WebhookEventType;
+  tenantId: string | null;
+  occurredAt: string;
+  data: Record<string, unknown>;
+};
 
 /** The JSON body every endpoint receives (Standard Webhooks: type, timestamp, data). */
 export function webhookPayload(event: WebhookEvent) {
@@ -28,7 +34,12 @@ export function webhookPayload(event: WebhookEvent) {
 }
 
 /** Exponential backoff for delivery retries: 5 s doubling up to 1 h, for at most 24 h. */
-export const DELIVERY_RETRY = { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 hour', giveUpAfter: '24 hours' } as const;
+export const DELIVERY_RETRY = {
+  initialInterval: '5 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '1 hour',
+  giveUpAfter: '24 hours',
+} as const;
 
 /** The `alert.created` event of a new alert; its id is deterministic, so it is delivered once. */
 export function alertCreatedEvent(alert: { id: string; tenantId: string; createdAt: string }): WebhookEvent {
@@ -36,7 +47,13 @@ export function alertCreatedEvent(alert: { id: string; tenantId: string; created
 }
 
 /** The `invoice.voided` event of a voided invoice (an invoice is voided once). */
-export function invoiceVoidedEvent(invoice: { id: string; tenantId: string; subscriptionId: string; number: string | null; voidedAt: string }): WebhookEvent {
+export function invoiceVoidedEvent(invoice: {
+  id: string;
+  tenantId: string;
+  subscriptionId: string;
+  number: string | null;
+  voidedAt: string;
+}): WebhookEvent {
   return {
     id: `invoice.voided:${invoice.id}`,
     type: 'invoice.voided',

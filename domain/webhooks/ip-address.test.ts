@@ -33,10 +33,30 @@ const family = (text: string) => parseIp(text)?.family ?? 0;
 
 describe('parseIp accepts exactly what net.isIP accepts', () => {
   it.each([
-    ['1.2.3.4', 4], ['01.2.3.4', 0], ['1.2.3', 0], ['256.1.1.1', 0], ['::', 6], ['1::', 6], ['::1', 6],
-    ['1:2:3:4:5:6:7::', 6], ['1:2:3:4:5:6:7:8::', 0], ['::1:2:3:4:5:6:7:8', 0], ['1:2:3:4:5:6:1.2.3.4', 6],
-    ['1:2:3:4:5:6::1.2.3.4', 0], ['1.2.3.4::', 0], ['::ffff:1.2.3.4', 6], ['fe80::1%eth0', 6], ['fe80::1%', 0],
-    ['1.2.3.4%eth0', 0], ['1::2::3', 0], ['12345::', 0], [':::', 0], [':1::', 0], ['[::1]', 0], [' ::1', 0], ['', 0],
+    ['1.2.3.4', 4],
+    ['01.2.3.4', 0],
+    ['1.2.3', 0],
+    ['256.1.1.1', 0],
+    ['::', 6],
+    ['1::', 6],
+    ['::1', 6],
+    ['1:2:3:4:5:6:7::', 6],
+    ['1:2:3:4:5:6:7:8::', 0],
+    ['::1:2:3:4:5:6:7:8', 0],
+    ['1:2:3:4:5:6:1.2.3.4', 6],
+    ['1:2:3:4:5:6::1.2.3.4', 0],
+    ['1.2.3.4::', 0],
+    ['::ffff:1.2.3.4', 6],
+    ['fe80::1%eth0', 6],
+    ['fe80::1%', 0],
+    ['1.2.3.4%eth0', 0],
+    ['1::2::3', 0],
+    ['12345::', 0],
+    [':::', 0],
+    [':1::', 0],
+    ['[::1]', 0],
+    [' ::1', 0],
+    ['', 0],
   ])('%s → %i', (text, expected) => {
     expect(isIP(text)).toBe(expected); // the table itself is checked against the oracle
     expect(family(text)).toBe(expected);
@@ -44,9 +64,16 @@ describe('parseIp accepts exactly what net.isIP accepts', () => {
 
   it('for generated addresses, zone ids and noise', () => {
     fc.assert(
-      fc.property(fc.oneof(address, fc.tuple(v6, zone).map(([a, z]) => a + z), noise), (text) => {
-        expect(family(text)).toBe(isIP(text));
-      }),
+      fc.property(
+        fc.oneof(
+          address,
+          fc.tuple(v6, zone).map(([a, z]) => a + z),
+          noise,
+        ),
+        (text) => {
+          expect(family(text)).toBe(isIP(text));
+        },
+      ),
       { numRuns: 5_000 },
     );
   });
@@ -81,6 +108,7 @@ describe('inRange matches net.BlockList', () => {
   });
 
   it('refuses a malformed range', () => {
-    for (const cidr of ['10.0.0.0', '10.0.0.0/33', '::/129', 'localhost/8', '10.0.0.0/-1', '10.0.0.0/8.5']) expect(() => parseRange(cidr)).toThrow(cidr);
+    for (const cidr of ['10.0.0.0', '10.0.0.0/33', '::/129', 'localhost/8', '10.0.0.0/-1', '10.0.0.0/8.5'])
+      expect(() => parseRange(cidr)).toThrow(cidr);
   });
 });

@@ -64,7 +64,8 @@ export function parseRange(cidr: string): IpRange {
   const [network, bits] = cidr.split('/') as [string, string | undefined];
   const address = parseIp(network);
   const prefix = Number(bits);
-  if (!address || !Number.isInteger(prefix) || prefix < 0 || prefix > (address.family === 4 ? 32 : 128)) throw new Error(`not an IP range: ${cidr}`);
+  if (!address || !Number.isInteger(prefix) || prefix < 0 || prefix > (address.family === 4 ? 32 : 128))
+    throw new Error(`not an IP range: ${cidr}`);
   return { first: address.value, prefix: address.family === 4 ? prefix + 96 : prefix };
 }
 

@@ -8,7 +8,15 @@ import { createUsageEventWriter, pendingRow } from '../../db/clickhouse/usage-wr
 export const MINUTE = 60_000;
 export const DAY = 86_400_000;
 
-export type EventRow = { tenant_id: string; event_id: string; event_type: string; event_time: string; subject: string; source: string; data: string };
+export type EventRow = {
+  tenant_id: string;
+  event_id: string;
+  event_type: string;
+  event_time: string;
+  subject: string;
+  source: string;
+  data: string;
+};
 
 /** `n` events of `type` spread evenly over [fromMs, fromMs + spanMs), with ids unique per call. */
 export function eventsIn(tenantId: string, type: string, fromMs: number, spanMs: number, n: number, idPrefix: string): EventRow[] {
@@ -24,7 +32,8 @@ export function eventsIn(tenantId: string, type: string, fromMs: number, spanMs:
 }
 
 /** Rows as the ingest route takes them (the API key names the tenant). */
-export const asIngestEvents = (rows: readonly EventRow[]) => rows.map((r) => ({ id: r.event_id, type: r.event_type, time: `${r.event_time.replace(' ', 'T')}Z` }));
+export const asIngestEvents = (rows: readonly EventRow[]) =>
+  rows.map((r) => ({ id: r.event_id, type: r.event_type, time: `${r.event_time.replace(' ', 'T')}Z` }));
 
 /** Posts events through the real ingest route as the tenant's service (API key), 10,000 per request. */
 export async function ingestEvents(request: TestApi['request'], apiKey: string, rows: readonly EventRow[]): Promise<void> {
@@ -45,7 +54,16 @@ export async function insertEvents(client: ClickHouseClient, rows: readonly Even
   for (let i = 0; i < rows.length; i += 20_000) {
     await write(
       rows.slice(i, i + 20_000).map((r, j) =>
-        pendingRow({ tenantId: r.tenant_id, eventId: r.event_id, eventType: r.event_type, eventTime: r.event_time, subject: r.subject, source: r.source, data: r.data, ingestedAt: clickhouseMicroTime(stampUs + i + j) }),
+        pendingRow({
+          tenantId: r.tenant_id,
+          eventId: r.event_id,
+          eventType: r.event_type,
+          eventTime: r.event_time,
+          subject: r.subject,
+          source: r.source,
+          data: r.data,
+          ingestedAt: clickhouseMicroTime(stampUs + i + j),
+        }),
       ),
     );
   }
@@ -56,7 +74,13 @@ export async function insertEvents(client: ClickHouseClient, rows: readonly Even
  * on each of the `days` days before, and on the day of `end` up to `end − 5 min` (so the
  * scanned window [end − 5 min, end) is left for the test to fill).
  */
-export function steadyBaseline(tenantId: string, type: string, end: number, perBucket: number, o: { days?: number; before?: number; after?: number } = {}): EventRow[] {
+export function steadyBaseline(
+  tenantId: string,
+  type: string,
+  end: number,
+  perBucket: number,
+  o: { days?: number; before?: number; after?: number } = {},
+): EventRow[] {
   const days = o.days ?? 7;
   const before = o.before ?? 60 * MINUTE;
   const after = o.after ?? 15 * MINUTE;
@@ -64,7 +88,8 @@ export function steadyBaseline(tenantId: string, type: string, end: number, perB
   for (let day = 0; day <= days; day += 1) {
     const dayEnd = end - day * DAY;
     const last = day === 0 ? dayEnd - 5 * MINUTE : dayEnd + after;
-    for (let t = dayEnd - before; t < last; t += 5 * MINUTE) rows.push(...eventsIn(tenantId, type, t, 5 * MINUTE, perBucket, `${type}-d${day}-${t}`));
+    for (let t = dayEnd - before; t < last; t += 5 * MINUTE)
+      rows.push(...eventsIn(tenantId, type, t, 5 * MINUTE, perBucket, `${type}-d${day}-${t}`));
   }
   return rows;
 }

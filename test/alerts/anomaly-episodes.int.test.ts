@@ -34,11 +34,18 @@ beforeAll(async () => {
   const a = api.tenants.a.id;
   const rows = [];
   // Given 50 events per 5 minutes around this time of day on each of the previous 7 days ...
-  for (let day = 1; day <= 7; day += 1) rows.push(...steadyEvents(a, 'api_call', t0 - day * DAY - 2 * 60 * MINUTE, t0 - day * DAY + 30 * MINUTE, 50, `d${day}`));
+  for (let day = 1; day <= 7; day += 1)
+    rows.push(...steadyEvents(a, 'api_call', t0 - day * DAY - 2 * 60 * MINUTE, t0 - day * DAY + 30 * MINUTE, 50, `d${day}`));
   // ... the same today until an hour before t0, then 500 per 5 minutes for the last hour ...
-  rows.push(...steadyEvents(a, 'api_call', t0 - 2 * 60 * MINUTE, t0 - 60 * MINUTE, 50, 'calm'), ...steadyEvents(a, 'api_call', t0 - 60 * MINUTE, t0, 500, 'spike'));
+  rows.push(
+    ...steadyEvents(a, 'api_call', t0 - 2 * 60 * MINUTE, t0 - 60 * MINUTE, 50, 'calm'),
+    ...steadyEvents(a, 'api_call', t0 - 60 * MINUTE, t0, 500, 'spike'),
+  );
   // ... and after t0, ten normal minutes and then a second spike.
-  rows.push(...steadyEvents(a, 'api_call', t0, t0 + 10 * MINUTE, 50, 'after'), ...steadyEvents(a, 'api_call', t0 + 10 * MINUTE, t0 + 15 * MINUTE, 500, 'again'));
+  rows.push(
+    ...steadyEvents(a, 'api_call', t0, t0 + 10 * MINUTE, 50, 'after'),
+    ...steadyEvents(a, 'api_call', t0 + 10 * MINUTE, t0 + 15 * MINUTE, 500, 'again'),
+  );
   // All of it ingested at once, through the real ingest route.
   await ingestEvents(api.request, api.apiKeys.a, rows);
 });
@@ -52,14 +59,28 @@ describe('anomaly episodes (stored state, one alert per episode)', () => {
     const [x, y] = await Promise.all([scan(t0), scan(t0)]);
     // Then exactly one usage_spike between them, for the window that just ended
     expect([...x.raised, ...y.raised]).toEqual([
-      expect.objectContaining({ tenantId: api.tenants.a.id, meter: 'api_call', kind: 'usage_spike', observed: '500', expected: '50', window: { start: iso(t0 - FIVE), end: iso(t0) } }),
+      expect.objectContaining({
+        tenantId: api.tenants.a.id,
+        meter: 'api_call',
+        kind: 'usage_spike',
+        observed: '500',
+        expected: '50',
+        window: { start: iso(t0 - FIVE), end: iso(t0) },
+      }),
     ]);
     expect([x.failed, y.failed]).toEqual([0, 0]);
     const alerts = await alertsOfA();
     expect(alerts.map((al) => al.kind)).toEqual(['usage_spike']);
     // and one open episode, linked to that alert
     expect(await episodesOfA()).toEqual([
-      expect.objectContaining({ kind: 'usage_spike', event_type: 'api_call', alert_id: alerts[0]!.id, opened_window_end: new Date(t0), last_seen_window_end: new Date(t0), closed_at: null }),
+      expect.objectContaining({
+        kind: 'usage_spike',
+        event_type: 'api_call',
+        alert_id: alerts[0]!.id,
+        opened_window_end: new Date(t0),
+        last_seen_window_end: new Date(t0),
+        closed_at: null,
+      }),
     ]);
   });
 
@@ -72,14 +93,18 @@ describe('anomaly episodes (stored state, one alert per episode)', () => {
 
   it('when the count is back to normal the episode closes, and a quiet window after it raises nothing', async () => {
     expect((await scan(t0 + FIVE)).raised).toEqual([]);
-    expect(await episodesOfA()).toEqual([expect.objectContaining({ kind: 'usage_spike', closed_window_end: new Date(t0 + FIVE), closed_at: expect.any(Date) })]);
+    expect(await episodesOfA()).toEqual([
+      expect.objectContaining({ kind: 'usage_spike', closed_window_end: new Date(t0 + FIVE), closed_at: expect.any(Date) }),
+    ]);
     expect((await scan(t0 + 2 * FIVE)).raised).toEqual([]);
     expect(await alertsOfA()).toHaveLength(1);
   });
 
   it('a new spike later is a new episode and raises a second alert', async () => {
     const next = await scan(t0 + 3 * FIVE);
-    expect(next.raised).toEqual([expect.objectContaining({ kind: 'usage_spike', observed: '500', window: { start: iso(t0 + 2 * FIVE), end: iso(t0 + 3 * FIVE) } })]);
+    expect(next.raised).toEqual([
+      expect.objectContaining({ kind: 'usage_spike', observed: '500', window: { start: iso(t0 + 2 * FIVE), end: iso(t0 + 3 * FIVE) } }),
+    ]);
     expect((await alertsOfA()).map((al) => al.kind)).toEqual(['usage_spike', 'usage_spike']);
     const episodes = await episodesOfA();
     expect(episodes.map((e) => [e.opened_window_end, e.closed_window_end])).toEqual([

@@ -12,7 +12,12 @@ import { ensureAnomalyScanSchedule } from '../../cli/temporal/schedules.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { alertsRepository } from '../../db/postgres/alerts-repository.ts';
 import { webhooksRepository } from '../../db/postgres/webhooks-repository.ts';
-import { ANOMALY_SCAN_SCHEDULE_ID, ANOMALY_SCAN_WORKFLOW, type AnomalyScanInput, type AnomalyScanResult } from '../../workflows/anomaly/contract.ts';
+import {
+  ANOMALY_SCAN_SCHEDULE_ID,
+  ANOMALY_SCAN_WORKFLOW,
+  type AnomalyScanInput,
+  type AnomalyScanResult,
+} from '../../workflows/anomaly/contract.ts';
 import { MINUTE, eventsIn, ingestEvents, insertEvents, steadyBaseline } from './alert-fixtures.ts';
 
 let db: TestDatabase;
@@ -34,13 +39,19 @@ beforeAll(async () => {
   // Given a steady week for both tenants (200 events per 5 minutes around this time of day),
   // back-dated through the real ingest route ...
   await ingestEvents(api.request, api.apiKeys.a, steadyBaseline(a, 'api_call', windowEnd, 200));
-  await ingestEvents(api.request, api.apiKeys.b, [...steadyBaseline(b, 'api_call', windowEnd, 200), ...eventsIn(b, 'api_call', windowEnd - 5 * MINUTE, 5 * MINUTE, 200, 'b-now')]);
+  await ingestEvents(api.request, api.apiKeys.b, [
+    ...steadyBaseline(b, 'api_call', windowEnd, 200),
+    ...eventsIn(b, 'api_call', windowEnd - 5 * MINUTE, 5 * MINUTE, 200, 'b-now'),
+  ]);
   // ... then 10× for tenant A in the scanned window, every event delivered twice (deduplicated),
   // and a small burst under the minimum volume ...
   await ingestEvents(api.request, api.apiKeys.a, [...spike, ...eventsIn(a, 'small', windowEnd - 5 * MINUTE, 5 * MINUTE, 60, 'small')]);
   await ingestEvents(api.request, api.apiKeys.a, spike);
   // ... and a burst left behind by a tenant that no longer exists.
-  await insertEvents(ch.client, eventsIn('00000000-0000-4000-8000-000000000000', 'api_call', windowEnd - 5 * MINUTE, 5 * MINUTE, 5000, 'ghost'));
+  await insertEvents(
+    ch.client,
+    eventsIn('00000000-0000-4000-8000-000000000000', 'api_call', windowEnd - 5 * MINUTE, 5 * MINUTE, 5000, 'ghost'),
+  );
 });
 afterAll(async () => {
   await Promise.all([db?.drop(), ch?.dispose()]);
@@ -53,12 +64,20 @@ describe('anomaly scan on the time-skipping server (the schedule workflow starte
   // A webhook receiver subscribed to alert.created.
   let receiver: WebhookReceiver;
   const run = (workflowId: string, input: AnomalyScanInput) =>
-    env.client.workflow.execute(ANOMALY_SCAN_WORKFLOW, { taskQueue: 'anomaly-ts', workflowId, args: [input] }) as Promise<AnomalyScanResult>;
+    env.client.workflow.execute(ANOMALY_SCAN_WORKFLOW, {
+      taskQueue: 'anomaly-ts',
+      workflowId,
+      args: [input],
+    }) as Promise<AnomalyScanResult>;
 
   beforeAll(async () => {
     receiver = await startWebhookReceiver();
     await withOperator(db.pool, (tx) =>
-      webhooksRepository.insertEndpoint(tx, { url: receiver.url, events: ['alert.created'], secret: `whsec_${randomBytes(24).toString('base64')}` }),
+      webhooksRepository.insertEndpoint(tx, {
+        url: receiver.url,
+        events: ['alert.created'],
+        secret: `whsec_${randomBytes(24).toString('base64')}`,
+      }),
     );
     env = await timeSkippingEnvironment();
     worker = await createBillingWorker({
@@ -81,8 +100,13 @@ describe('anomaly scan on the time-skipping server (the schedule workflow starte
     // When the scan runs for the window
     const first = await run('anomaly-scan-test-1', { at });
     // Then one spike: tenant A's api_call, with deduplicated counts
-    expect(first.anomalies.window).toEqual({ start: new Date(windowEnd - 5 * MINUTE).toISOString(), end: new Date(windowEnd).toISOString() });
-    expect(first.anomalies.raised).toEqual([expect.objectContaining({ tenantId: api.tenants.a.id, meter: 'api_call', kind: 'usage_spike', observed: '2000', expected: '200' })]);
+    expect(first.anomalies.window).toEqual({
+      start: new Date(windowEnd - 5 * MINUTE).toISOString(),
+      end: new Date(windowEnd).toISOString(),
+    });
+    expect(first.anomalies.raised).toEqual([
+      expect.objectContaining({ tenantId: api.tenants.a.id, meter: 'api_call', kind: 'usage_spike', observed: '2000', expected: '200' }),
+    ]);
     const alerts = await allAlerts();
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({
@@ -99,7 +123,12 @@ describe('anomaly scan on the time-skipping server (the schedule workflow starte
     expect(alerts[0]!.details).toMatchObject({ median: 200, lastWeek: 200, sensitivity: 6, minVolume: 100 });
     // and the webhook alert.created reaches the subscribed endpoint
     for (let i = 0; i < 100 && receiver.received.length === 0; i += 1) await new Promise((r) => setTimeout(r, 100));
-    expect(receiver.received.map((r) => JSON.parse(r.body))).toEqual([expect.objectContaining({ type: 'alert.created', data: expect.objectContaining({ alert: expect.objectContaining({ id: alerts[0]!.id, kind: 'usage_spike' }) }) })]);
+    expect(receiver.received.map((r) => JSON.parse(r.body))).toEqual([
+      expect.objectContaining({
+        type: 'alert.created',
+        data: expect.objectContaining({ alert: expect.objectContaining({ id: alerts[0]!.id, kind: 'usage_spike' }) }),
+      }),
+    ]);
 
     // When the same scan runs again (a retry, a second worker, a re-run)
     const second = await run('anomaly-scan-test-2', { at });
@@ -113,7 +142,15 @@ describe('anomaly scan on the time-skipping server (the schedule workflow starte
   it('an alert rule for one tenant and meter (10-minute window, minimum 10 events) raises the small burst the defaults ignore, once', async () => {
     const later = new Date(windowEnd + 5 * MINUTE + 30_000).toISOString();
     await withOperator(db.pool, async (tx) => {
-      await alertsRepository.insertRule(tx, { tenantId: api.tenants.a.id, meter: 'small', sensitivity: null, windowMinutes: 10, minVolume: 10, budgetLevels: null, createdBy: null });
+      await alertsRepository.insertRule(tx, {
+        tenantId: api.tenants.a.id,
+        meter: 'small',
+        sensitivity: null,
+        windowMinutes: 10,
+        minVolume: 10,
+        budgetLevels: null,
+        createdBy: null,
+      });
     });
     // When the same window is scanned again with the rule: the 10-minute window over `small`
     // (60 events, none before) with a minimum of 10 is a spike.
@@ -145,7 +182,12 @@ describe('the anomaly-scan Temporal Schedule on the CLI dev server', () => {
     const description = await handle.describe();
     expect(description.policies.overlap).toBe('SKIP');
     expect(description.spec.intervals).toEqual([{ every: 5 * MINUTE, offset: 30_000 }]);
-    expect(description.action).toMatchObject({ type: 'startWorkflow', workflowType: ANOMALY_SCAN_WORKFLOW, taskQueue: 'anomaly-dev', args: [{ settings: { intervalMinutes: 5, baselineDays: 7, minVolume: 100, sensitivity: 7 } }] });
+    expect(description.action).toMatchObject({
+      type: 'startWorkflow',
+      workflowType: ANOMALY_SCAN_WORKFLOW,
+      taskQueue: 'anomaly-dev',
+      args: [{ settings: { intervalMinutes: 5, baselineDays: 7, minVolume: 100, sensitivity: 7 } }],
+    });
 
     const worker = await createBillingWorker({
       connection: env.nativeConnection,

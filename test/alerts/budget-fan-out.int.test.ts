@@ -47,27 +47,58 @@ let batch = 0;
 /** `n` more calls for each tenant, in the period so far. */
 function calls(tenantIds: readonly string[], n: number): EventRow[] {
   batch += 1;
-  return tenantIds.flatMap((tenantId) => Array.from({ length: n }, (_, k) => ({
-    tenant_id: tenantId, event_id: `calls-${batch}-${k}`, event_type: 'api_call', subject: tenantId, source: 'test',
-    event_time: clickhouseTime(periodStart.getTime() + DAY + k), data: '{}',
-  })));
+  return tenantIds.flatMap((tenantId) =>
+    Array.from({ length: n }, (_, k) => ({
+      tenant_id: tenantId,
+      event_id: `calls-${batch}-${k}`,
+      event_type: 'api_call',
+      subject: tenantId,
+      source: 'test',
+      event_time: clickhouseTime(periodStart.getTime() + DAY + k),
+      data: '{}',
+    })),
+  );
 }
 
 let scans = 0;
 const scan = async (): Promise<{ result: AnomalyScanResult; activities: string[] }> => {
-  const handle = await env.client.workflow.start(ANOMALY_SCAN_WORKFLOW, { taskQueue: 'fan-out', workflowId: `fan-out-${(scans += 1)}`, args: [{ at: new Date().toISOString() }] });
+  const handle = await env.client.workflow.start(ANOMALY_SCAN_WORKFLOW, {
+    taskQueue: 'fan-out',
+    workflowId: `fan-out-${(scans += 1)}`,
+    args: [{ at: new Date().toISOString() }],
+  });
   const result = (await handle.result()) as AnomalyScanResult;
   const events = (await handle.fetchHistory()).events ?? [];
-  return { result, activities: events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((n): n is string => !!n) };
+  return {
+    result,
+    activities: events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((n): n is string => !!n),
+  };
 };
 const budgetAlerts = () => withOperator(db.pool, (tx) => alertsRepository.list(tx, { kind: 'budget_threshold', limit: 10_000, offset: 0 }));
 
 beforeAll(async () => {
   [db, ch] = await Promise.all([createTestDatabase(), createTestClickHouse()]);
-  await metersRepository.insert(db.pool, { code: 'calls', name: 'Calls', eventType: 'api_call', aggregation: 'count', filters: {}, groupBy: [] });
-  await metersRepository.insert(db.pool, { code: 'bytes', name: 'Bytes', eventType: 'transfer', aggregation: 'sum', valueProperty: 'bytes', filters: {}, groupBy: [] });
+  await metersRepository.insert(db.pool, {
+    code: 'calls',
+    name: 'Calls',
+    eventType: 'api_call',
+    aggregation: 'count',
+    filters: {},
+    groupBy: [],
+  });
+  await metersRepository.insert(db.pool, {
+    code: 'bytes',
+    name: 'Bytes',
+    eventType: 'transfer',
+    aggregation: 'sum',
+    valueProperty: 'bytes',
+    filters: {},
+    groupBy: [],
+  });
   const plan = (code: string, charges: PlanInput['charges']) =>
-    withOperator(db.pool, (tx) => plansRepository.insert(tx, planSchema.parse({ code, name: code, currency: 'USD', interval: 'month', baseFee: '0', charges })));
+    withOperator(db.pool, (tx) =>
+      plansRepository.insert(tx, planSchema.parse({ code, name: code, currency: 'USD', interval: 'month', baseFee: '0', charges })),
+    );
   const perCall = { meter: 'calls', model: 'per_unit', unitPrice: '1' } as const;
   const plans = {
     calls: await plan('per-call', [perCall]),
@@ -79,23 +110,46 @@ beforeAll(async () => {
   const ids = Array.from({ length: TENANTS }, (_, i) => idOf(i));
   const owner = await db.owner();
   try {
-    await owner.query("INSERT INTO tenants (id, name, currency, budget) SELECT id, 'tenant ' || id, 'USD', '100' FROM unnest($1::uuid[]) AS id", [ids]);
+    await owner.query(
+      "INSERT INTO tenants (id, name, currency, budget) SELECT id, 'tenant ' || id, 'USD', '100' FROM unnest($1::uuid[]) AS id",
+      [ids],
+    );
   } finally {
     await owner.end();
   }
   for (const tenantId of ids) {
     const p = tenantId === GHOST ? plans.ghost : tenantId === HUGE ? plans.bytes : plans.calls;
-    await withTenant(db.pool, tenantId, (tx) => subscriptionsRepository.insert(tx, {
-      id: randomUUID(), tenantId, planId: p.id, planVersion: p.version, status: 'active', startAt: periodStart, billingAnchor: periodStart,
-      trialEnd: null, currentPeriodStart: periodStart, currentPeriodEnd: periodEnd, nextInvoiceAt: periodEnd, workflowId: `subscription-test-${tenantId}`,
-    }));
+    await withTenant(db.pool, tenantId, (tx) =>
+      subscriptionsRepository.insert(tx, {
+        id: randomUUID(),
+        tenantId,
+        planId: p.id,
+        planVersion: p.version,
+        status: 'active',
+        startAt: periodStart,
+        billingAnchor: periodStart,
+        trialEnd: null,
+        currentPeriodStart: periodStart,
+        currentPeriodEnd: periodEnd,
+        nextInvoiceAt: periodEnd,
+        workflowId: `subscription-test-${tenantId}`,
+      }),
+    );
   }
   // Every tenant at 60 % of its budget of 100 USD (60 calls at 1 USD).
   await insertEvents(ch.client, calls(ids, 60));
-  await insertEvents(ch.client, Array.from({ length: 10_001 }, (_, k) => ({
-    tenant_id: HUGE, event_id: `bytes-${k}`, event_type: 'transfer', subject: HUGE, source: 'test',
-    event_time: clickhouseTime(periodStart.getTime() + DAY + k), data: JSON.stringify({ bytes: OLD_LARGEST }),
-  })));
+  await insertEvents(
+    ch.client,
+    Array.from({ length: 10_001 }, (_, k) => ({
+      tenant_id: HUGE,
+      event_id: `bytes-${k}`,
+      event_type: 'transfer',
+      subject: HUGE,
+      source: 'test',
+      event_time: clickhouseTime(periodStart.getTime() + DAY + k),
+      data: JSON.stringify({ bytes: OLD_LARGEST }),
+    })),
+  );
 
   env = await timeSkippingEnvironment();
   worker = await createBillingWorker({
@@ -103,7 +157,12 @@ beforeAll(async () => {
     namespace: env.namespace ?? 'default',
     taskQueue: 'fan-out',
     workflowBundlePath: inject('workflowBundlePath'),
-    deps: (deps = { pg: db.pool, clickhouse: ch.client, budgetTenantsPerPage: PER_PAGE, usage: meteringUsageSource({ clickhouse: ch.client, findMeter: (_tenantId, code) => metersRepository.findByCode(db.pool, code) }) }),
+    deps: (deps = {
+      pg: db.pool,
+      clickhouse: ch.client,
+      budgetTenantsPerPage: PER_PAGE,
+      usage: meteringUsageSource({ clickhouse: ch.client, findMeter: (_tenantId, code) => metersRepository.findByCode(db.pool, code) }),
+    }),
   });
   running = worker.run();
 }, 180_000);
@@ -123,10 +182,12 @@ describe('budget checks in pages', () => {
     const { budgets } = result;
     expect(budgets.tenants).toBe(TENANTS);
     expect(budgets.failed).toBe(2);
-    expect(budgets.failures).toEqual(expect.arrayContaining([
-      { tenantId: GHOST, meter: 'ghost', error: expect.stringContaining('meter ghost is not defined') },
-      { tenantId: HUGE, meter: 'bytes', error: expect.stringMatching(/usage of meter bytes/) },
-    ]));
+    expect(budgets.failures).toEqual(
+      expect.arrayContaining([
+        { tenantId: GHOST, meter: 'ghost', error: expect.stringContaining('meter ghost is not defined') },
+        { tenantId: HUGE, meter: 'bytes', error: expect.stringMatching(/usage of meter bytes/) },
+      ]),
+    );
     // Then each of the others, the neighbours of the two in the same page included, raised 50 % once
     const raised = budgets.raised.map((r) => r.tenantId);
     expect(raised).toHaveLength(TENANTS - 2);
@@ -138,9 +199,15 @@ describe('budget checks in pages', () => {
     expect(stored).toHaveLength(TENANTS - 2);
   });
 
-  it('two checks at once raise each tenant\'s new level once between them', async () => {
+  it("two checks at once raise each tenant's new level once between them", async () => {
     // When every tenant reaches 85 % and two scans run at the same time
-    await insertEvents(ch.client, calls(Array.from({ length: TENANTS }, (_, i) => idOf(i)), 25));
+    await insertEvents(
+      ch.client,
+      calls(
+        Array.from({ length: TENANTS }, (_, i) => idOf(i)),
+        25,
+      ),
+    );
     // (the activities of the fan-out, each page of each check in its own activity at once: the
     // time-skipping server is not run with two scans in flight)
     const { budgetPages, checkBudgetPage } = createBudgetActivities(deps);
@@ -152,7 +219,11 @@ describe('budget checks in pages', () => {
     const [first, second] = await Promise.all([check(), check()]);
     // Then between them each tenant's 80 % alert is raised exactly once, and stored once
     const raised = [...first.raised, ...second.raised];
-    expect(raised.map((r) => r.tenantId).sort()).toEqual(Array.from({ length: TENANTS }, (_, i) => idOf(i)).filter((id) => id !== GHOST && id !== HUGE).sort());
+    expect(raised.map((r) => r.tenantId).sort()).toEqual(
+      Array.from({ length: TENANTS }, (_, i) => idOf(i))
+        .filter((id) => id !== GHOST && id !== HUGE)
+        .sort(),
+    );
     expect(raised.every((r) => r.level === 80)).toBe(true);
     const stored = await budgetAlerts();
     expect(stored.filter((a) => a.level === 80)).toHaveLength(TENANTS - 2);

@@ -30,15 +30,39 @@ const OLD_LARGEST = '99999999999999999999999999';
 
 const rows = (tenantId: string, n: number, bytes: string): EventRow[] =>
   Array.from({ length: n }, (_, i) => ({
-    tenant_id: tenantId, event_id: `${tenantId}-${i}`, event_type: 'transfer', subject: tenantId, source: 'test',
-    event_time: clickhouseTime(periodStart.getTime() + DAY + i), data: JSON.stringify({ bytes }),
+    tenant_id: tenantId,
+    event_id: `${tenantId}-${i}`,
+    event_type: 'transfer',
+    subject: tenantId,
+    source: 'test',
+    event_time: clickhouseTime(periodStart.getTime() + DAY + i),
+    data: JSON.stringify({ bytes }),
   }));
 
 beforeAll(async () => {
   [db, ch] = await Promise.all([createTestDatabase(), createTestClickHouse()]);
-  await metersRepository.insert(db.pool, { code: 'bytes', name: 'Bytes', eventType: 'transfer', aggregation: 'sum', valueProperty: 'bytes', filters: {}, groupBy: [] });
+  await metersRepository.insert(db.pool, {
+    code: 'bytes',
+    name: 'Bytes',
+    eventType: 'transfer',
+    aggregation: 'sum',
+    valueProperty: 'bytes',
+    filters: {},
+    groupBy: [],
+  });
   const plan = await withOperator(db.pool, (tx) =>
-    plansRepository.insert(tx, planSchema.parse({ code: 'per-byte', name: 'Per byte', currency: 'USD', interval: 'month', baseFee: '0', charges: [{ meter: 'bytes', model: 'per_unit', unitPrice: '1000000' }] })));
+    plansRepository.insert(
+      tx,
+      planSchema.parse({
+        code: 'per-byte',
+        name: 'Per byte',
+        currency: 'USD',
+        interval: 'month',
+        baseFee: '0',
+        charges: [{ meter: 'bytes', model: 'per_unit', unitPrice: '1000000' }],
+      }),
+    ),
+  );
   const owner = await db.owner();
   try {
     for (const id of [TOO_MUCH_USAGE, TOO_MUCH_MONEY, ORDINARY]) {
@@ -50,9 +74,20 @@ beforeAll(async () => {
   for (const tenantId of [TOO_MUCH_USAGE, TOO_MUCH_MONEY, ORDINARY]) {
     await withTenant(db.pool, tenantId, (tx) =>
       subscriptionsRepository.insert(tx, {
-        id: randomUUID(), tenantId, planId: plan.id, planVersion: plan.version, status: 'active', startAt: periodStart, billingAnchor: periodStart,
-        trialEnd: null, currentPeriodStart: periodStart, currentPeriodEnd: periodEnd, nextInvoiceAt: periodEnd, workflowId: `subscription-test-${tenantId}`,
-      }));
+        id: randomUUID(),
+        tenantId,
+        planId: plan.id,
+        planVersion: plan.version,
+        status: 'active',
+        startAt: periodStart,
+        billingAnchor: periodStart,
+        trialEnd: null,
+        currentPeriodStart: periodStart,
+        currentPeriodEnd: periodEnd,
+        nextInvoiceAt: periodEnd,
+        workflowId: `subscription-test-${tenantId}`,
+      }),
+    );
   }
   // 10,001 × (10^26 − 1): a sum of 31 integer digits, more than a quantity can be stored with.
   await insertEvents(ch.client, rows(TOO_MUCH_USAGE, 10_001, OLD_LARGEST));
@@ -65,11 +100,16 @@ afterAll(async () => Promise.all([db?.drop(), ch?.dispose()]));
 
 describe('budget checks with numbers out of range', () => {
   it('skip the tenants whose usage or estimate cannot be stored and check every other tenant', async () => {
-    const usage = meteringUsageSource({ clickhouse: ch.client, findMeter: (_tenantId, code) => metersRepository.findByCode(db.pool, code) });
+    const usage = meteringUsageSource({
+      clickhouse: ch.client,
+      findMeter: (_tenantId, code) => metersRepository.findByCode(db.pool, code),
+    });
     const { checkBudgets } = createBudgetActivities({ pg: db.pool, clickhouse: ch.client, usage });
     const result: CheckBudgetsResult = await new MockActivityEnvironment().run(checkBudgets, { at: new Date().toISOString() });
     expect(result.tenants).toBe(3);
-    expect(result.raised).toEqual([expect.objectContaining({ tenantId: ORDINARY, kind: 'budget_threshold', level: 80, observed: '900.00' })]);
+    expect(result.raised).toEqual([
+      expect.objectContaining({ tenantId: ORDINARY, kind: 'budget_threshold', level: 80, observed: '900.00' }),
+    ]);
     const stored = await withOperator(db.pool, (tx) => alertsRepository.list(tx, { limit: 100, offset: 0 }));
     expect(stored.map((r) => r.tenant_id)).toEqual([ORDINARY]);
   });

@@ -37,7 +37,13 @@ async function postCalls(n: number) {
 
 let scans = 0;
 const scan = async () =>
-  ((await env.client.workflow.execute(ANOMALY_SCAN_WORKFLOW, { taskQueue: 'budgets', workflowId: `budget-scan-${(scans += 1)}`, args: [{ at: new Date().toISOString() }] })) as AnomalyScanResult).budgets;
+  (
+    (await env.client.workflow.execute(ANOMALY_SCAN_WORKFLOW, {
+      taskQueue: 'budgets',
+      workflowId: `budget-scan-${(scans += 1)}`,
+      args: [{ at: new Date().toISOString() }],
+    })) as AnomalyScanResult
+  ).budgets;
 
 const budgetAlerts = () => withOperator(db.pool, (tx) => alertsRepository.list(tx, { kind: 'budget_threshold', limit: 100, offset: 0 }));
 
@@ -46,9 +52,26 @@ beforeAll(async () => {
   api = await createTestApi({ db, clickhouse: ch.client });
   // Given a plan that charges 1.00 USD per call, tenant A subscribed to it with a budget of 100 USD,
   // and tenant B with a budget but only a trial (trials are not charged).
-  await metersRepository.insert(db.pool, { code: 'calls', name: 'Calls', eventType: 'api_call', aggregation: 'count', filters: {}, groupBy: [] });
+  await metersRepository.insert(db.pool, {
+    code: 'calls',
+    name: 'Calls',
+    eventType: 'api_call',
+    aggregation: 'count',
+    filters: {},
+    groupBy: [],
+  });
   const plan = await withOperator(db.pool, async (tx) => {
-    const record = await plansRepository.insert(tx, planSchema.parse({ code: 'per-call', name: 'Per call', currency: 'USD', interval: 'month', baseFee: '0', charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '1' }] }));
+    const record = await plansRepository.insert(
+      tx,
+      planSchema.parse({
+        code: 'per-call',
+        name: 'Per call',
+        currency: 'USD',
+        interval: 'month',
+        baseFee: '0',
+        charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '1' }],
+      }),
+    );
     await tenantsRepository.update(tx, api.tenants.a.id, { budget: '100' });
     await tenantsRepository.update(tx, api.tenants.b.id, { budget: '1' });
     return record;
@@ -56,8 +79,17 @@ beforeAll(async () => {
   const subscribe = (tenantId: string, status: 'active' | 'trialing') =>
     withTenant(db.pool, tenantId, (tx) =>
       subscriptionsRepository.insert(tx, {
-        id: randomUUID(), tenantId, planId: plan.id, planVersion: plan.version, status, startAt: periodStart, billingAnchor: periodStart,
-        trialEnd: status === 'trialing' ? periodEnd : null, currentPeriodStart: periodStart, currentPeriodEnd: periodEnd, nextInvoiceAt: periodEnd,
+        id: randomUUID(),
+        tenantId,
+        planId: plan.id,
+        planVersion: plan.version,
+        status,
+        startAt: periodStart,
+        billingAnchor: periodStart,
+        trialEnd: status === 'trialing' ? periodEnd : null,
+        currentPeriodStart: periodStart,
+        currentPeriodEnd: periodEnd,
+        nextInvoiceAt: periodEnd,
         workflowId: `subscription-test-${tenantId}`,
       }),
     );
@@ -70,7 +102,11 @@ beforeAll(async () => {
     namespace: env.namespace ?? 'default',
     taskQueue: 'budgets',
     workflowBundlePath: inject('workflowBundlePath'),
-    deps: { pg: db.pool, clickhouse: ch.client, usage: meteringUsageSource({ clickhouse: ch.client, findMeter: (_tenantId, code) => metersRepository.findByCode(db.pool, code) }) },
+    deps: {
+      pg: db.pool,
+      clickhouse: ch.client,
+      usage: meteringUsageSource({ clickhouse: ch.client, findMeter: (_tenantId, code) => metersRepository.findByCode(db.pool, code) }),
+    },
   });
   running = worker.run();
 });
@@ -92,11 +128,26 @@ describe('budget thresholds (estimated charges of the current period against ten
     await postCalls(32);
     const first = await scan();
     // Then one alert at 80 % (50 % is implied and never raised afterwards)
-    expect(first.raised).toEqual([expect.objectContaining({ tenantId: api.tenants.a.id, meter: null, kind: 'budget_threshold', level: 80, observed: '81.00', expected: '100.00' })]);
+    expect(first.raised).toEqual([
+      expect.objectContaining({
+        tenantId: api.tenants.a.id,
+        meter: null,
+        kind: 'budget_threshold',
+        level: 80,
+        observed: '81.00',
+        expected: '100.00',
+      }),
+    ]);
     const [alert] = await budgetAlerts();
     expect(alert).toMatchObject({
-      tenant_id: api.tenants.a.id, level: 80, severity: 'warning', currency: 'USD', window_start: periodStart, window_end: periodEnd,
-      observed: '81.000000000000', expected: '100.000000000000',
+      tenant_id: api.tenants.a.id,
+      level: 80,
+      severity: 'warning',
+      currency: 'USD',
+      window_start: periodStart,
+      window_end: periodEnd,
+      observed: '81.000000000000',
+      expected: '100.000000000000',
       message: 'Estimated charges of 81.00 USD for the current period reached 80 % of the budget of 100.00 USD',
     });
     // When it grows inside the same level, and the scan runs again
@@ -109,6 +160,9 @@ describe('budget thresholds (estimated charges of the current period against ten
     await postCalls(15);
     expect((await scan()).raised.map((r) => r.level)).toEqual([100]);
     expect((await scan()).raised).toEqual([]);
-    expect((await budgetAlerts()).map((a) => [a.level, a.severity])).toEqual([[100, 'critical'], [80, 'warning']]);
+    expect((await budgetAlerts()).map((a) => [a.level, a.severity])).toEqual([
+      [100, 'critical'],
+      [80, 'warning'],
+    ]);
   });
 });

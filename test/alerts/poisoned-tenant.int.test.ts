@@ -43,24 +43,48 @@ const POISON = 'p'.repeat(MAX_TYPE_LENGTH + 44);
 
 const periodStart = new Date(Date.now() - 10 * DAY);
 const periodEnd = new Date(Date.now() + 20 * DAY);
-const usage = () => meteringUsageSource({ clickhouse: ch.client, findMeter: (_tenantId, code) => metersRepository.findByCode(db.pool, code) });
+const usage = () =>
+  meteringUsageSource({ clickhouse: ch.client, findMeter: (_tenantId, code) => metersRepository.findByCode(db.pool, code) });
 
 /** A steady week of `type` (100 events per 5 minutes around this time of day), then 10× in the scanned window; ids start with `tag`. */
 function spikeOf(tenantId: string, type: string, tag: string) {
   const rows = steadyEvents(tenantId, type, windowEnd - 30 * MINUTE, windowEnd - 5 * MINUTE, 100, `${tag}-d0`);
-  for (let day = 1; day <= 7; day += 1) rows.push(...steadyEvents(tenantId, type, windowEnd - day * DAY - 30 * MINUTE, windowEnd - day * DAY + 15 * MINUTE, 100, `${tag}-d${day}`));
+  for (let day = 1; day <= 7; day += 1)
+    rows.push(
+      ...steadyEvents(tenantId, type, windowEnd - day * DAY - 30 * MINUTE, windowEnd - day * DAY + 15 * MINUTE, 100, `${tag}-d${day}`),
+    );
   return [...rows, ...eventsIn(tenantId, type, windowEnd - 5 * MINUTE, 5 * MINUTE, 1000, `${tag}-now`)];
 }
 
 async function subscribeToNewPlan(tenantId: string, code: string, meter: string) {
   const plan = await withOperator(db.pool, async (tx) => {
     await tenantsRepository.update(tx, tenantId, { budget: '1' });
-    return plansRepository.insert(tx, planSchema.parse({ code, name: code, currency: 'USD', interval: 'month', baseFee: '0', charges: [{ meter, model: 'per_unit', unitPrice: '1' }] }));
+    return plansRepository.insert(
+      tx,
+      planSchema.parse({
+        code,
+        name: code,
+        currency: 'USD',
+        interval: 'month',
+        baseFee: '0',
+        charges: [{ meter, model: 'per_unit', unitPrice: '1' }],
+      }),
+    );
   });
   await withTenant(db.pool, tenantId, (tx) =>
     subscriptionsRepository.insert(tx, {
-      id: randomUUID(), tenantId, planId: plan.id, planVersion: plan.version, status: 'active', startAt: periodStart, billingAnchor: periodStart,
-      trialEnd: null, currentPeriodStart: periodStart, currentPeriodEnd: periodEnd, nextInvoiceAt: periodEnd, workflowId: `subscription-test-${tenantId}`,
+      id: randomUUID(),
+      tenantId,
+      planId: plan.id,
+      planVersion: plan.version,
+      status: 'active',
+      startAt: periodStart,
+      billingAnchor: periodStart,
+      trialEnd: null,
+      currentPeriodStart: periodStart,
+      currentPeriodEnd: periodEnd,
+      nextInvoiceAt: periodEnd,
+      workflowId: `subscription-test-${tenantId}`,
     }),
   );
 }
@@ -76,12 +100,25 @@ beforeAll(async () => {
   await ingestEvents(api.request, api.apiKeys.b, spikeOf(b, 'api_call', 'calls'));
   await insertEvents(ch.client, spikeOf(b, POISON, 'poison'));
   // ... tenant A over its budget, and tenant B on a plan whose meter nobody defined.
-  await metersRepository.insert(db.pool, { code: 'calls', name: 'Calls', eventType: 'api_call', aggregation: 'count', filters: {}, groupBy: [] });
+  await metersRepository.insert(db.pool, {
+    code: 'calls',
+    name: 'Calls',
+    eventType: 'api_call',
+    aggregation: 'count',
+    filters: {},
+    groupBy: [],
+  });
   await subscribeToNewPlan(a, 'per-call', 'calls');
   await subscribeToNewPlan(b, 'per-ghost', 'ghost');
 
   receiver = await startWebhookReceiver();
-  await withOperator(db.pool, (tx) => webhooksRepository.insertEndpoint(tx, { url: receiver.url, events: ['alert.created'], secret: `whsec_${randomBytes(24).toString('base64')}` }));
+  await withOperator(db.pool, (tx) =>
+    webhooksRepository.insertEndpoint(tx, {
+      url: receiver.url,
+      events: ['alert.created'],
+      secret: `whsec_${randomBytes(24).toString('base64')}`,
+    }),
+  );
   env = await timeSkippingEnvironment();
   worker = await createBillingWorker({
     connection: env.nativeConnection,
@@ -111,16 +148,33 @@ describe('a poisoned (tenant, event type) or (tenant, meter) leaves every other 
     // Then every storable spike is raised, tenant B's api_call included (isolation is per pair, not per tenant)
     const spikes = result.anomalies.raised.map((r) => [r.tenantId, r.meter, r.kind]);
     expect(spikes).toHaveLength(3);
-    expect(spikes).toEqual(expect.arrayContaining([[a, 'api_call', 'usage_spike'], [a, LONGEST, 'usage_spike'], [b, 'api_call', 'usage_spike']]));
-    expect(result.anomalies).toMatchObject({ failed: 1, failures: [{ tenantId: b, eventType: POISON, error: expect.stringMatching(/check/i) }] });
+    expect(spikes).toEqual(
+      expect.arrayContaining([
+        [a, 'api_call', 'usage_spike'],
+        [a, LONGEST, 'usage_spike'],
+        [b, 'api_call', 'usage_spike'],
+      ]),
+    );
+    expect(result.anomalies).toMatchObject({
+      failed: 1,
+      failures: [{ tenantId: b, eventType: POISON, error: expect.stringMatching(/check/i) }],
+    });
     // and the budget checks still run: A's alert is raised, B's unestimable budget is reported
     expect(result.budgets.raised).toEqual([expect.objectContaining({ tenantId: a, kind: 'budget_threshold', level: 100 })]);
-    expect(result.budgets).toMatchObject({ failed: 1, failures: [{ tenantId: b, meter: 'ghost', error: expect.stringContaining('meter ghost is not defined') }] });
+    expect(result.budgets).toMatchObject({
+      failed: 1,
+      failures: [{ tenantId: b, meter: 'ghost', error: expect.stringContaining('meter ghost is not defined') }],
+    });
 
     // and each of the four alerts reaches the webhook endpoint as alert.created
     const ids = [...result.anomalies.raised, ...result.budgets.raised].map((r) => r.id).sort();
     for (let i = 0; i < 100 && receiver.received.length < 4; i += 1) await new Promise((r) => setTimeout(r, 100));
-    expect(receiver.received.map((r) => JSON.parse(r.body)).map((e) => [e.type, e.data.alert.id]).sort((x, y) => x[1].localeCompare(y[1]))).toEqual(ids.map((id) => ['alert.created', id]));
+    expect(
+      receiver.received
+        .map((r) => JSON.parse(r.body))
+        .map((e) => [e.type, e.data.alert.id])
+        .sort((x, y) => x[1].localeCompare(y[1])),
+    ).toEqual(ids.map((id) => ['alert.created', id]));
     const stored = await withOperator(db.pool, (tx) => alertsRepository.list(tx, { limit: 100, offset: 0 }));
     expect(stored.map((s) => s.id).sort()).toEqual(ids);
   });
@@ -138,9 +192,15 @@ describe('a poisoned (tenant, event type) or (tenant, meter) leaves every other 
     await runActivity(activities.checkBudgets, { at }, logs);
     const errors = logs.filter((l) => l.level === 'ERROR').map((l) => ({ message: l.message, meta: l.meta }));
     expect(errors).toEqual([
-      { message: 'anomaly_scan: a part failed; the others proceed', meta: expect.objectContaining({ check: 'anomaly_scan', tenantId: api.tenants.b.id, eventType: POISON }) },
+      {
+        message: 'anomaly_scan: a part failed; the others proceed',
+        meta: expect.objectContaining({ check: 'anomaly_scan', tenantId: api.tenants.b.id, eventType: POISON }),
+      },
       { message: 'anomaly_scan: 1 part(s) failed', meta: expect.objectContaining({ failed: 1 }) },
-      { message: 'budget_check: a part failed; the others proceed', meta: expect.objectContaining({ check: 'budget_check', tenantId: api.tenants.b.id, meter: 'ghost' }) },
+      {
+        message: 'budget_check: a part failed; the others proceed',
+        meta: expect.objectContaining({ check: 'budget_check', tenantId: api.tenants.b.id, meter: 'ghost' }),
+      },
       { message: 'budget_check: 1 part(s) failed', meta: expect.objectContaining({ failed: 1 }) },
     ]);
   });

@@ -21,8 +21,21 @@ describe('a daily plan back-dated 40 days', () => {
   it(`catches up ${PER_RUN} closes a run, across several runs, every period billed exactly once and none missing`, async () => {
     const tenant = await s.h.createTenant({ name: 'Back-dated' });
     // Nothing to collect (paid on issue), so no dunning child slows the catch-up down.
-    const plan = await s.h.createPlan({ code: 'daily', name: 'Daily', currency: 'USD', interval: 'day', baseFee: '0', gracePeriodSeconds: 0, charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '1' }] });
-    const service = createSubscriptionsService({ pg: s.h.db.pool, temporal: s.env.client, searchAttributes: false, maxClosesPerRun: PER_RUN });
+    const plan = await s.h.createPlan({
+      code: 'daily',
+      name: 'Daily',
+      currency: 'USD',
+      interval: 'day',
+      baseFee: '0',
+      gracePeriodSeconds: 0,
+      charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '1' }],
+    });
+    const service = createSubscriptionsService({
+      pg: s.h.db.pool,
+      temporal: s.env.client,
+      searchAttributes: false,
+      maxClosesPerRun: PER_RUN,
+    });
     const now = await s.env.currentTimeMs();
     const startAt = new Date(Math.floor(now / DAY) * DAY - 40 * DAY);
     const sub = await service.create({ tenantId: tenant.id, planId: plan.id, startAt }, new Date(now));
@@ -34,15 +47,27 @@ describe('a daily plan back-dated 40 days', () => {
     expect(ended).toBe(40);
     // An invoice row appears as a draft and is finalized (here: paid on issue) by a later activity,
     // so wait until every ended period has an invoice that has left draft, not merely a row.
-    const invoices = await until('every ended period is invoiced and out of draft', async () => {
-      const list = await s.h.invoicesOf(sub.id);
-      return list.length >= ended && list.every((i) => i.status !== 'draft') && list;
-    }, 120_000, 250);
+    const invoices = await until(
+      'every ended period is invoiced and out of draft',
+      async () => {
+        const list = await s.h.invoicesOf(sub.id);
+        return list.length >= ended && list.every((i) => i.status !== 'draft') && list;
+      },
+      120_000,
+      250,
+    );
 
     expect(invoices.map((i) => [i.period_start.toISOString(), i.period_end.toISOString()])).toEqual(
-      Array.from({ length: ended }, (_, i) => [new Date(startAt.getTime() + i * DAY).toISOString(), new Date(startAt.getTime() + (i + 1) * DAY).toISOString()]),
+      Array.from({ length: ended }, (_, i) => [
+        new Date(startAt.getTime() + i * DAY).toISOString(),
+        new Date(startAt.getTime() + (i + 1) * DAY).toISOString(),
+      ]),
     );
-    expect(invoices.filter((i) => i.reason !== 'period_end' || i.status !== 'paid').map((i) => [i.period_start.toISOString(), i.reason, i.status])).toEqual([]);
+    expect(
+      invoices
+        .filter((i) => i.reason !== 'period_end' || i.status !== 'paid')
+        .map((i) => [i.period_start.toISOString(), i.reason, i.status]),
+    ).toEqual([]);
     expect((await handle.query(subscriptionStatusQuery)).currentPeriod).toEqual({
       start: new Date(startAt.getTime() + ended * DAY).toISOString(),
       end: new Date(startAt.getTime() + (ended + 1) * DAY).toISOString(),
@@ -55,7 +80,9 @@ describe('a daily plan back-dated 40 days', () => {
       const events = (await s.env.client.workflow.getHandle(subscriptionWorkflowId(sub.id), runId).fetchHistory()).events as Event[];
       // writeInvoice runs as a local activity (the close's steps run in the workflow task).
       perRun.push(localActivityRuns(events, 'writeInvoice').length);
-      runId = events.find((e) => e.workflowExecutionContinuedAsNewEventAttributes)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+      runId =
+        events.find((e) => e.workflowExecutionContinuedAsNewEventAttributes)?.workflowExecutionContinuedAsNewEventAttributes
+          ?.newExecutionRunId ?? undefined;
     }
     expect(perRun.reduce((a, b) => a + b, 0)).toBe(ended);
     expect(Math.max(...perRun)).toBe(PER_RUN);

@@ -28,7 +28,15 @@ beforeAll(async () => {
   // MAX_CHARGES meters over 10 event types, every aggregation.
   for (let i = 0; i < MAX_CHARGES; i += 1) {
     const aggregation = AGGREGATIONS[i % AGGREGATIONS.length]!;
-    meters.push(await h.defineMeter({ code: `m${i}`, name: `M${i}`, eventType: `e${i % 10}`, aggregation, ...(aggregation === 'count' ? {} : { valueProperty: 'v' }) }));
+    meters.push(
+      await h.defineMeter({
+        code: `m${i}`,
+        name: `M${i}`,
+        eventType: `e${i % 10}`,
+        aggregation,
+        ...(aggregation === 'count' ? {} : { valueProperty: 'v' }),
+      }),
+    );
   }
   activities = createActivities({ pg: h.db.pool, clickhouse: h.ch.client });
 }, 120_000);
@@ -36,27 +44,55 @@ afterAll(async () => h?.dispose());
 
 async function subscribed(name: string, charges: { meter: string }[]) {
   const tenant = await h.createTenant({ name });
-  const plan = await h.createPlan({ code: `p-${name}`, name, currency: 'USD', interval: 'month', baseFee: '1', charges: charges.map((c) => ({ meter: c.meter, model: 'per_unit', unitPrice: '0.01' })) });
+  const plan = await h.createPlan({
+    code: `p-${name}`,
+    name,
+    currency: 'USD',
+    interval: 'month',
+    baseFee: '1',
+    charges: charges.map((c) => ({ meter: c.meter, model: 'per_unit', unitPrice: '0.01' })),
+  });
   const id = randomUUID();
-  await withOperator(h.db.pool, (tx) => subscriptionsRepository.insert(tx, {
-    id, tenantId: tenant.id, planId: plan.id, planVersion: plan.version, status: 'active', startAt: new Date(april.start), billingAnchor: new Date(april.start),
-    trialEnd: null, currentPeriodStart: new Date(april.start), currentPeriodEnd: new Date(april.end), nextInvoiceAt: new Date(april.end), workflowId: `subscription-${id}`,
-  }));
+  await withOperator(h.db.pool, (tx) =>
+    subscriptionsRepository.insert(tx, {
+      id,
+      tenantId: tenant.id,
+      planId: plan.id,
+      planVersion: plan.version,
+      status: 'active',
+      startAt: new Date(april.start),
+      billingAnchor: new Date(april.start),
+      trialEnd: null,
+      currentPeriodStart: new Date(april.start),
+      currentPeriodEnd: new Date(april.end),
+      nextInvoiceAt: new Date(april.end),
+      workflowId: `subscription-${id}`,
+    }),
+  );
   return { tenant, plan, subscriptionId: id };
 }
 
 /** `n` events of each of the 10 types on day `day` of April, values varying by event, some delivered twice. */
 async function send(tenantId: string, prefix: string, day: number, n: number) {
   const events = Array.from({ length: 10 * n }, (_, k) => ({
-    id: `${prefix}-${k}`, type: `e${k % 10}`, time: new Date(Date.parse(april.start) + day * 86_400_000 + k * 1000), data: { v: (k * 7) % 13 },
+    id: `${prefix}-${k}`,
+    type: `e${k % 10}`,
+    time: new Date(Date.parse(april.start) + day * 86_400_000 + k * 1000),
+    data: { v: (k * 7) % 13 },
   }));
   await h.sendEvents(tenantId, events);
-  await h.sendEvents(tenantId, events.filter((_, k) => k % 9 === 0).map((e) => ({ ...e, data: { v: 1000 } }))); // redeliveries: never counted
+  await h.sendEvents(
+    tenantId,
+    events.filter((_, k) => k % 9 === 0).map((e) => ({ ...e, data: { v: 1000 } })),
+  ); // redeliveries: never counted
 }
 
 describe('usage reads of an invoice in batches', () => {
   it(`read the largest plan (${MAX_CHARGES} charges) over two parts of a period in one activity, each charge as the single reader answers`, async () => {
-    const s = await subscribed('largest', meters.map((m) => ({ meter: m.code })));
+    const s = await subscribed(
+      'largest',
+      meters.map((m) => ({ meter: m.code })),
+    );
     await send(s.tenant.id, 'a', 3, 20);
     await send(s.tenant.id, 'b', 20, 15);
     const segments: SegmentRef[] = [
@@ -68,7 +104,12 @@ describe('usage reads of an invoice in batches', () => {
     for (const [i, segment] of segments.entries()) {
       expect(Object.keys(usage[i]!).sort()).toEqual(meters.map((m) => m.code).sort());
       for (const meter of meters) {
-        const one = await readMeterUsage(h.ch.client, { tenantId: s.tenant.id, meter, from: new Date(segment.from), to: new Date(segment.to) });
+        const one = await readMeterUsage(h.ch.client, {
+          tenantId: s.tenant.id,
+          meter,
+          from: new Date(segment.from),
+          to: new Date(segment.to),
+        });
         expect(usage[i]![meter.code]).toEqual({ quantity: one.value, eventCount: String(one.events) });
       }
     }
@@ -76,7 +117,7 @@ describe('usage reads of an invoice in batches', () => {
     expect(usage.every((u) => Object.values(u).every((m) => m.eventCount !== '0'))).toBe(true);
   });
 
-  it('fail as a whole when one charge\'s read fails (retryable, nothing written), and bill every charge once when retried', async () => {
+  it("fail as a whole when one charge's read fails (retryable, nothing written), and bill every charge once when retried", async () => {
     const s = await subscribed('one-fails', [{ meter: 'm0' }, { meter: 'm1' }, { meter: 'undefined_yet' }, { meter: 'm2' }]);
     await send(s.tenant.id, 'c', 5, 10);
     const segments: SegmentRef[] = [{ from: april.start, to: april.end, planId: s.plan.id, version: s.plan.version }];
@@ -95,16 +136,30 @@ describe('usage reads of an invoice in batches', () => {
     expect(Object.keys(usage[0]!).sort()).toEqual(['m0', 'm1', 'm2', 'undefined_yet']);
     expect(usage[0]!.undefined_yet).toEqual({ quantity: '10', eventCount: '10' });
     const input = {
-      invoiceId: randomUUID(), tenantId: s.tenant.id, subscriptionId: s.subscriptionId, reason: 'period_end' as const, currency: 'USD',
-      period: april, serviceFrom: april.start, serviceEnd: april.end, segments, usage, adjustments: [],
+      invoiceId: randomUUID(),
+      tenantId: s.tenant.id,
+      subscriptionId: s.subscriptionId,
+      reason: 'period_end' as const,
+      currency: 'USD',
+      period: april,
+      serviceFrom: april.start,
+      serviceEnd: april.end,
+      segments,
+      usage,
+      adjustments: [],
     };
     expect((await activities.writeInvoice(input)).created).toBe(true);
     expect((await activities.writeInvoice({ ...input, invoiceId: randomUUID() })).created).toBe(false);
     const [invoice] = await h.invoicesOf(s.subscriptionId);
-    expect(invoice!.lines.filter((l) => l.type === 'usage').map((l) => l.meter).sort()).toEqual(['m0', 'm1', 'm2', 'undefined_yet']);
+    expect(
+      invoice!.lines
+        .filter((l) => l.type === 'usage')
+        .map((l) => l.meter)
+        .sort(),
+    ).toEqual(['m0', 'm1', 'm2', 'undefined_yet']);
   });
 
-  it('late-usage re-rating fails as a whole before it raises anything when one meter\'s read fails, even beside a window out of range', async () => {
+  it("late-usage re-rating fails as a whole before it raises anything when one meter's read fails, even beside a window out of range", async () => {
     // Given April's first day invoiced with two charges (a sum and a count) ...
     await h.defineMeter({ code: 'big', name: 'Big', eventType: 'big', aggregation: 'sum', valueProperty: 'v' });
     await h.defineMeter({ code: 'removed', name: 'Removed later', eventType: 'e1', aggregation: 'count' });
@@ -114,13 +169,32 @@ describe('usage reads of an invoice in batches', () => {
     await h.sendEvents(s.tenant.id, [{ id: 'x', type: 'e1', time: '2026-04-01T01:00:00Z' }]);
     const usage = await activities.readPeriodUsage({ tenantId: s.tenant.id, segments });
     await activities.writeInvoice({
-      invoiceId: randomUUID(), tenantId: s.tenant.id, subscriptionId: s.subscriptionId, reason: 'invoice_now', currency: 'USD',
-      period: april, serviceFrom: day1.start, serviceEnd: day1.end, segments, usage, adjustments: [],
+      invoiceId: randomUUID(),
+      tenantId: s.tenant.id,
+      subscriptionId: s.subscriptionId,
+      reason: 'invoice_now',
+      currency: 'USD',
+      period: april,
+      serviceFrom: day1.start,
+      serviceEnd: day1.end,
+      segments,
+      usage,
+      adjustments: [],
     });
     // ... then late events whose sum no quantity can hold, and the other meter's definition gone
-    await h.sendEvents(s.tenant.id, Array.from({ length: 10_001 }, (_, k) => ({ id: `big-${k}`, type: 'big', time: new Date(Date.parse(day1.start) + k), data: { v: '99999999999999999999999999' } })));
+    await h.sendEvents(
+      s.tenant.id,
+      Array.from({ length: 10_001 }, (_, k) => ({
+        id: `big-${k}`,
+        type: 'big',
+        time: new Date(Date.parse(day1.start) + k),
+        data: { v: '99999999999999999999999999' },
+      })),
+    );
     await h.ownerQuery("DELETE FROM meters WHERE code = 'removed'");
-    const failed = await activities.rateLateUsage({ tenantId: s.tenant.id, subscriptionId: s.subscriptionId, currency: 'USD', before: day1.end }).catch((err: unknown) => err);
+    const failed = await activities
+      .rateLateUsage({ tenantId: s.tenant.id, subscriptionId: s.subscriptionId, currency: 'USD', before: day1.end })
+      .catch((err: unknown) => err);
     // Then the step fails for a retry (the definition may come back), and no billing_failed alert was written for the other window
     expect((failed as Error).message).toContain('meter removed is not defined');
     expect(await withOperator(h.db.pool, (tx) => alertsRepository.list(tx, { tenantId: s.tenant.id, limit: 10, offset: 0 }))).toEqual([]);

@@ -26,10 +26,19 @@ beforeAll(async () => {
   ({ env, h, api } = await startBillingApi([{ code: 'calls', name: 'API calls', eventType: 'call', aggregation: 'count' }]));
   await withOperator(h.db.pool, (tx) => tenantsRepository.update(tx, api.tenants.a.id, { taxRate: '0.1' }));
   // Usage-only prices, so invoice-now amounts do not depend on the instant it runs.
-  planId = (await api.request.post('/api/pricing/plans').set(auth(api.tokens.admin)).send({
-    code: 'api-calls', name: 'API calls', currency: 'USD', interval: 'month', baseFee: '0',
-    charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.25' }],
-  })).body.id;
+  planId = (
+    await api.request
+      .post('/api/pricing/plans')
+      .set(auth(api.tokens.admin))
+      .send({
+        code: 'api-calls',
+        name: 'API calls',
+        currency: 'USD',
+        interval: 'month',
+        baseFee: '0',
+        charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.25' }],
+      })
+  ).body.id;
 });
 afterAll(async () => stopBillingApi({ env, h }));
 
@@ -48,7 +57,14 @@ describe('subscriptions API', () => {
     expectResponseMatchesSpec('POST', '/api/subscriptions', res);
     expect(res.status).toBe(201);
     subscriptionId = res.body.id;
-    expect(res.body).toMatchObject({ tenantId: api.tenants.a.id, planId, planVersion: 1, status: 'active', workflowId: `subscription-${subscriptionId}`, currentPeriod: { start: startAt } });
+    expect(res.body).toMatchObject({
+      tenantId: api.tenants.a.id,
+      planId,
+      planVersion: 1,
+      status: 'active',
+      workflowId: `subscription-${subscriptionId}`,
+      currentPeriod: { start: startAt },
+    });
     expect(res.headers.location).toBe(`/api/subscriptions/${subscriptionId}`);
     // The plan version is now frozen.
     expect((await call('get', `/api/pricing/plans/${planId}`, api.tokens.admin)).body.inUse).toBe(true);
@@ -57,11 +73,27 @@ describe('subscriptions API', () => {
   it('refuses a second live subscription to the same plan (409) and a plan in another currency (400)', async () => {
     const again = await call('post', '/api/subscriptions', api.tokens.admin, { tenantId: api.tenants.a.id, planId });
     expect(again.status).toBe(409);
-    const eur = (await call('post', '/api/pricing/plans', api.tokens.admin, { code: 'eur', name: 'EUR', currency: 'EUR', interval: 'month', baseFee: '1', charges: [] })).body.id;
+    const eur = (
+      await call('post', '/api/pricing/plans', api.tokens.admin, {
+        code: 'eur',
+        name: 'EUR',
+        currency: 'EUR',
+        interval: 'month',
+        baseFee: '1',
+        charges: [],
+      })
+    ).body.id;
     const mismatch = await call('post', '/api/subscriptions', api.tokens.admin, { tenantId: api.tenants.b.id, planId: eur });
     expect(mismatch.status).toBe(400);
     expect(mismatch.body.errors[0].field).toBe('planId');
-    expect((await call('post', '/api/subscriptions', api.tokens.admin, { tenantId: api.tenants.b.id, planId: '00000000-0000-4000-8000-000000000000' })).status).toBe(404);
+    expect(
+      (
+        await call('post', '/api/subscriptions', api.tokens.admin, {
+          tenantId: api.tenants.b.id,
+          planId: '00000000-0000-4000-8000-000000000000',
+        })
+      ).status,
+    ).toBe(404);
   });
 
   it('answers live status to the tenant, and 404 to another tenant', async () => {
@@ -78,7 +110,10 @@ describe('subscriptions API', () => {
   });
 
   it('refuses, through the update validator, a change to the plan it is already on (409)', async () => {
-    const res = await call('post', `/api/subscriptions/${subscriptionId}/change-plan`, api.tokens.admin, { planId, effective: 'immediate' });
+    const res = await call('post', `/api/subscriptions/${subscriptionId}/change-plan`, api.tokens.admin, {
+      planId,
+      effective: 'immediate',
+    });
     expect(res.status).toBe(409);
     expect(res.body.detail).toMatch(/already on this plan/);
     const bad = await call('post', `/api/subscriptions/${subscriptionId}/change-plan`, api.tokens.admin, { planId, effective: 'tomorrow' });
@@ -92,12 +127,23 @@ describe('invoices API', () => {
 
   it('generates an invoice now: 201 with the finalized invoice', async () => {
     // The tenant's card declines, so the invoice stays open for the manual payments below.
-    const settings = await call('put', `/api/tenants/${api.tenants.a.id}/payment-settings`, api.tokens.finance, { declineFirstAttempts: 100 });
+    const settings = await call('put', `/api/tenants/${api.tenants.a.id}/payment-settings`, api.tokens.finance, {
+      declineFirstAttempts: 100,
+    });
     expectResponseMatchesSpec('PUT', `/api/tenants/${api.tenants.a.id}/payment-settings`, settings);
-    expect(settings.body).toEqual({ tenantId: api.tenants.a.id, gateway: 'builtin', declineFirstAttempts: 100, transientFailuresPerAttempt: 0, chargeDelayMs: 0 });
+    expect(settings.body).toEqual({
+      tenantId: api.tenants.a.id,
+      gateway: 'builtin',
+      declineFirstAttempts: 100,
+      transientFailuresPerAttempt: 0,
+      chargeDelayMs: 0,
+    });
     expect((await call('get', `/api/tenants/${api.tenants.a.id}/payment-settings`, api.tokens.customerB)).status).toBe(404);
     const now = await env.currentTimeMs();
-    await h.sendEvents(api.tenants.a.id, Array.from({ length: 7 }, (_, i) => ({ id: `c-${i}`, type: 'call', time: new Date(now - DAY + i * 1000) })));
+    await h.sendEvents(
+      api.tenants.a.id,
+      Array.from({ length: 7 }, (_, i) => ({ id: `c-${i}`, type: 'call', time: new Date(now - DAY + i * 1000) })),
+    );
     expect((await call('post', '/api/invoices/generate', api.tokens.customerA, { subscriptionId })).status).toBe(403);
     const res = await call('post', '/api/invoices/generate', api.tokens.finance, { subscriptionId });
     expectResponseMatchesSpec('POST', '/api/invoices/generate', res);
@@ -106,11 +152,27 @@ describe('invoices API', () => {
     expect(res.headers.location).toBe(`/api/invoices/${invoiceId}`);
     // 7 calls × 0.25 = 1.75; tax 10 % = 0.175 → 0.18 (half-up); total 1.93
     expect(res.body).toMatchObject({
-      reason: 'invoice_now', tenantId: api.tenants.a.id, subscriptionId, currency: 'USD',
-      subtotal: '1.75', taxRate: '0.1', tax: '0.18', total: '1.93', amountPaid: '0.00', number: expect.stringMatching(/^INV-\d{4}-\d{6}$/),
+      reason: 'invoice_now',
+      tenantId: api.tenants.a.id,
+      subscriptionId,
+      currency: 'USD',
+      subtotal: '1.75',
+      taxRate: '0.1',
+      tax: '0.18',
+      total: '1.93',
+      amountPaid: '0.00',
+      number: expect.stringMatching(/^INV-\d{4}-\d{6}$/),
     });
     expect(res.body.lines).toEqual([
-      expect.objectContaining({ position: 1, type: 'usage', meter: 'calls', quantity: '7', unitPrice: '0.25', amount: '1.75', usage: expect.objectContaining({ eventCount: '7' }) }),
+      expect.objectContaining({
+        position: 1,
+        type: 'usage',
+        meter: 'calls',
+        quantity: '7',
+        unitPrice: '0.25',
+        amount: '1.75',
+        usage: expect.objectContaining({ eventCount: '7' }),
+      }),
     ]);
   });
 
@@ -121,7 +183,9 @@ describe('invoices API', () => {
     expect((await call('get', '/api/invoices', api.tokens.customerB)).body.items).toEqual([]);
     expect((await call('get', `/api/invoices/${invoiceId}`, api.tokens.customerB)).status).toBe(404);
     expect((await call('get', `/api/invoices?tenantId=${api.tenants.a.id}`, api.tokens.customerB)).status).toBe(404);
-    expect((await call('get', `/api/invoices?subscriptionId=${subscriptionId}&tenantId=${api.tenants.a.id}`, api.tokens.finance)).body.total).toBe(1);
+    expect(
+      (await call('get', `/api/invoices?subscriptionId=${subscriptionId}&tenantId=${api.tenants.a.id}`, api.tokens.finance)).body.total,
+    ).toBe(1);
     expect((await call('get', `/api/invoices?status=draft`, api.tokens.finance)).body.total).toBe(0);
   });
 
@@ -140,11 +204,15 @@ describe('invoices API', () => {
   });
 
   it('records manual payments up to the amount due; then the invoice is paid, dunning stops, and it cannot be voided', async () => {
-    expect((await call('post', `/api/invoices/${invoiceId}/payments`, api.tokens.customerA, { amount: '1', reference: 'x' })).status).toBe(403);
+    expect((await call('post', `/api/invoices/${invoiceId}/payments`, api.tokens.customerA, { amount: '1', reference: 'x' })).status).toBe(
+      403,
+    );
     const tooMuch = await call('post', `/api/invoices/${invoiceId}/payments`, api.tokens.finance, { amount: '1.94', reference: 'wire 1' });
     expect(tooMuch.status).toBe(400);
     expect(tooMuch.body.errors[0]).toEqual({ field: 'amount', message: 'is more than the amount due (1.93)' });
-    expect((await call('post', `/api/invoices/${invoiceId}/payments`, api.tokens.finance, { amount: '0.001', reference: 'wire 1' })).status).toBe(400);
+    expect(
+      (await call('post', `/api/invoices/${invoiceId}/payments`, api.tokens.finance, { amount: '0.001', reference: 'wire 1' })).status,
+    ).toBe(400);
     const partial = await call('post', `/api/invoices/${invoiceId}/payments`, api.tokens.finance, { amount: '1.00', reference: 'wire 1' });
     expectResponseMatchesSpec('POST', `/api/invoices/${invoiceId}/payments`, partial);
     expect(partial.body).toMatchObject({ amountPaid: '1.00', status: 'payment_failed' });
@@ -152,7 +220,12 @@ describe('invoices API', () => {
     expect(rest.body).toMatchObject({ amountPaid: '1.93', status: 'paid', paidAt: expect.any(String) });
     expect(await env.client.workflow.getHandle(`dunning-${invoiceId}`).result()).toMatchObject({ outcome: 'stopped', attempts: 1 });
     expect((await call('post', `/api/invoices/${invoiceId}/void`, api.tokens.finance)).status).toBe(409);
-    expect(await h.ownerQuery('SELECT method, amount_minor, reference FROM payments WHERE invoice_id = $1 ORDER BY received_at, amount_minor DESC', [invoiceId])).toEqual([
+    expect(
+      await h.ownerQuery(
+        'SELECT method, amount_minor, reference FROM payments WHERE invoice_id = $1 ORDER BY received_at, amount_minor DESC',
+        [invoiceId],
+      ),
+    ).toEqual([
       { method: 'manual', amount_minor: '100', reference: 'wire 1' },
       { method: 'manual', amount_minor: '93', reference: 'wire 2' },
     ]);
@@ -176,11 +249,20 @@ describe('invoices API', () => {
     expectResponseMatchesSpec('POST', `/api/invoices/${invoice.id}/void`, voided);
     expect(voided.body).toMatchObject({ status: 'void', voidedAt: expect.any(String) });
     expect(await env.client.workflow.getHandle(`dunning-${invoice.id}`).result()).toMatchObject({ outcome: 'stopped' });
-    expect((await call('post', `/api/invoices/${invoice.id}/payments`, api.tokens.finance, { amount: '0.25', reference: 'late' })).status).toBe(409);
+    expect(
+      (await call('post', `/api/invoices/${invoice.id}/payments`, api.tokens.finance, { amount: '0.25', reference: 'late' })).status,
+    ).toBe(409);
   });
 
   it('answers 202 with a Location to poll when the invoice is not final in time', async () => {
-    const slow = createApp({ logger: pino({ level: 'silent' }), pg: h.db.pool, clickhouse: h.ch.client, temporal: env.client, auth: TEST_AUTH, billing: { searchAttributes: false, generateWaitMs: 0 } });
+    const slow = createApp({
+      logger: pino({ level: 'silent' }),
+      pg: h.db.pool,
+      clickhouse: h.ch.client,
+      temporal: env.client,
+      auth: TEST_AUTH,
+      billing: { searchAttributes: false, generateWaitMs: 0 },
+    });
     // The close's steps run as local activities in one workflow task, so an unhindered invoice can
     // be final by the time the update is accepted. Another transaction holds this year's and next
     // year's invoice-number rows, so finalizing waits, and the answer cannot be final in time.
@@ -189,7 +271,10 @@ describe('invoices API', () => {
     let res: request.Response;
     try {
       const year = new Date(await env.currentTimeMs()).getUTCFullYear();
-      await owner.query('INSERT INTO invoice_number_sequences (year, last_number) VALUES ($1, 0), ($2, 0) ON CONFLICT (year) DO UPDATE SET last_number = invoice_number_sequences.last_number', [year, year + 1]);
+      await owner.query(
+        'INSERT INTO invoice_number_sequences (year, last_number) VALUES ($1, 0), ($2, 0) ON CONFLICT (year) DO UPDATE SET last_number = invoice_number_sequences.last_number',
+        [year, year + 1],
+      );
       res = await request(slow.koa.callback()).post('/api/invoices/generate').set(auth(api.tokens.admin)).send({ subscriptionId });
     } finally {
       await owner.query('ROLLBACK');
@@ -210,16 +295,26 @@ describe('invoices API', () => {
   it("answers another tenant's customer 404 and a role without the action 403 on every billing route", async () => {
     const sub = subscriptionId;
     const inv = invoiceId;
-    const cases: [('get' | 'post' | 'put'), string, object | undefined, Record<'finance' | 'customerA' | 'customerB', number>][] = [
+    const cases: ['get' | 'post' | 'put', string, object | undefined, Record<'finance' | 'customerA' | 'customerB', number>][] = [
       ['get', `/api/subscriptions/${sub}`, undefined, { finance: 200, customerA: 200, customerB: 404 }],
-      ['post', `/api/subscriptions/${sub}/change-plan`, { planId, effective: 'period_end' }, { finance: 403, customerA: 403, customerB: 403 }],
+      [
+        'post',
+        `/api/subscriptions/${sub}/change-plan`,
+        { planId, effective: 'period_end' },
+        { finance: 403, customerA: 403, customerB: 403 },
+      ],
       ['post', `/api/subscriptions/${sub}/cancel`, { at: 'period_end' }, { finance: 403, customerA: 403, customerB: 403 }],
       ['get', `/api/invoices/${inv}`, undefined, { finance: 200, customerA: 200, customerB: 404 }],
       ['get', `/api/invoices/${inv}/pdf`, undefined, { finance: 200, customerA: 200, customerB: 404 }],
       ['get', `/api/invoices/${inv}/usage?line=1`, undefined, { finance: 200, customerA: 200, customerB: 404 }],
       ['post', `/api/invoices/${inv}/void`, undefined, { finance: 409, customerA: 403, customerB: 403 }],
       ['get', `/api/tenants/${api.tenants.a.id}/payment-settings`, undefined, { finance: 200, customerA: 200, customerB: 404 }],
-      ['put', `/api/tenants/${api.tenants.a.id}/payment-settings`, { declineFirstAttempts: 100 }, { finance: 200, customerA: 403, customerB: 403 }],
+      [
+        'put',
+        `/api/tenants/${api.tenants.a.id}/payment-settings`,
+        { declineFirstAttempts: 100 },
+        { finance: 200, customerA: 403, customerB: 403 },
+      ],
     ];
     for (const [method, path, body, expected] of cases) {
       for (const caller of ['finance', 'customerA', 'customerB'] as const) {
@@ -229,13 +324,24 @@ describe('invoices API', () => {
     }
   });
 
-  it('refuses invoice-now during a trial with 409 and the workflow\'s reason, not a 500', async () => {
-    const trialPlan = (await call('post', '/api/pricing/plans', api.tokens.admin, {
-      code: 'api-calls-trial', name: 'API calls with a trial', currency: 'USD', interval: 'month', baseFee: '0', trialDays: 14,
-      charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.25' }],
-    })).body.id;
+  it("refuses invoice-now during a trial with 409 and the workflow's reason, not a 500", async () => {
+    const trialPlan = (
+      await call('post', '/api/pricing/plans', api.tokens.admin, {
+        code: 'api-calls-trial',
+        name: 'API calls with a trial',
+        currency: 'USD',
+        interval: 'month',
+        baseFee: '0',
+        trialDays: 14,
+        charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.25' }],
+      })
+    ).body.id;
     // Tenant B already has a live subscription billing calls: this one is an add-on on purpose.
-    const sub = await call('post', '/api/subscriptions', api.tokens.admin, { tenantId: api.tenants.b.id, planId: trialPlan, allowSharedMeters: true });
+    const sub = await call('post', '/api/subscriptions', api.tokens.admin, {
+      tenantId: api.tenants.b.id,
+      planId: trialPlan,
+      allowSharedMeters: true,
+    });
     expect(sub.status).toBe(201);
     const res = await call('post', '/api/invoices/generate', api.tokens.finance, { subscriptionId: sub.body.id });
     expectResponseMatchesSpec('POST', '/api/invoices/generate', res);
@@ -257,9 +363,16 @@ describe('invoices API', () => {
 describe('invoice now over usage out of range', () => {
   it('answers 409, issues no invoice, and shows the critical billing_failed alert to the tenant only', async () => {
     // 10^17 USD a call: one call is more than an invoice holds (92233720368547758.07 USD).
-    const hugePrice = (await call('post', '/api/pricing/plans', api.tokens.admin, {
-      code: 'huge-price', name: 'Huge price', currency: 'USD', interval: 'month', baseFee: '0', charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '100000000000000000' }],
-    })).body.id;
+    const hugePrice = (
+      await call('post', '/api/pricing/plans', api.tokens.admin, {
+        code: 'huge-price',
+        name: 'Huge price',
+        currency: 'USD',
+        interval: 'month',
+        baseFee: '0',
+        charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '100000000000000000' }],
+      })
+    ).body.id;
     const tenant = await h.createTenant({ name: 'Huge' });
     const startAt = new Date((await env.currentTimeMs()) - 2 * DAY).toISOString();
     const sub = (await call('post', '/api/subscriptions', api.tokens.admin, { tenantId: tenant.id, planId: hugePrice, startAt })).body;
@@ -273,10 +386,20 @@ describe('invoice now over usage out of range', () => {
     expect((await call('get', `/api/invoices?subscriptionId=${sub.id}`, api.tokens.finance)).body.items).toEqual([]);
 
     const alerts = await call('get', `/api/alerts?tenantId=${tenant.id}&kind=billing_failed`, api.tokens.finance);
-    expect(alerts.body.items).toEqual([expect.objectContaining({ tenantId: tenant.id, kind: 'billing_failed', severity: 'critical', details: expect.objectContaining({ step: 'rating', subscriptionId: sub.id }) })]);
+    expect(alerts.body.items).toEqual([
+      expect.objectContaining({
+        tenantId: tenant.id,
+        kind: 'billing_failed',
+        severity: 'critical',
+        details: expect.objectContaining({ step: 'rating', subscriptionId: sub.id }),
+      }),
+    ]);
     expect((await call('get', `/api/alerts?kind=billing_failed`, api.tokens.customerA)).body.items).toEqual([]);
     // The subscription lives on.
-    expect((await call('get', `/api/subscriptions/${sub.id}`, api.tokens.admin)).body).toMatchObject({ status: 'active', source: 'workflow' });
+    expect((await call('get', `/api/subscriptions/${sub.id}`, api.tokens.admin)).body).toMatchObject({
+      status: 'active',
+      source: 'workflow',
+    });
   });
 });
 
@@ -287,8 +410,15 @@ describe('invoice now with an Idempotency-Key', () => {
     const r = api.request.post('/api/invoices/generate').set(auth(api.tokens.finance));
     return (key === null ? r : r.set('Idempotency-Key', key)).send(body);
   };
-  const invoiceIds = async () => (await call('get', `/api/invoices?subscriptionId=${subscriptionId}`, api.tokens.finance)).body.items.map((i: { id: string }) => i.id).sort();
-  const keyRows = async () => h.ownerQuery<{ idempotency_key: string; invoice_id: string }>('SELECT idempotency_key, invoice_id FROM invoice_now_keys WHERE tenant_id = $1 ORDER BY created_at', [tenantId]);
+  const invoiceIds = async () =>
+    (await call('get', `/api/invoices?subscriptionId=${subscriptionId}`, api.tokens.finance)).body.items
+      .map((i: { id: string }) => i.id)
+      .sort();
+  const keyRows = async () =>
+    h.ownerQuery<{ idempotency_key: string; invoice_id: string }>(
+      'SELECT idempotency_key, invoice_id FROM invoice_now_keys WHERE tenant_id = $1 ORDER BY created_at',
+      [tenantId],
+    );
 
   beforeAll(async () => {
     tenantId = (await h.createTenant({ name: 'Idempotent' })).id;
@@ -320,14 +450,29 @@ describe('invoice now with an Idempotency-Key', () => {
     expect(answers.map((r) => r.status)).toEqual([201, 201]);
     expect(answers[1]!.body.id).toBe(answers[0]!.body.id);
     expect(await invoiceIds()).toEqual([...before, answers[0]!.body.id].sort());
-    expect((await keyRows()).filter((k) => k.idempotency_key === 'double-click')).toEqual([{ idempotency_key: 'double-click', invoice_id: answers[0]!.body.id }]);
+    expect((await keyRows()).filter((k) => k.idempotency_key === 'double-click')).toEqual([
+      { idempotency_key: 'double-click', invoice_id: answers[0]!.body.id },
+    ]);
   });
 
   it('refuses a key used for another subscription (422 naming the header), writing nothing', async () => {
     // A second subscription of the same tenant (keys are per tenant).
-    const otherSub = (await call('post', '/api/subscriptions', api.tokens.admin, { tenantId, allowSharedMeters: true, planId: (await call('post', '/api/pricing/plans', api.tokens.admin, {
-      code: 'idem-other', name: 'Other', currency: 'USD', interval: 'month', baseFee: '0', charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '1' }],
-    })).body.id })).body.id;
+    const otherSub = (
+      await call('post', '/api/subscriptions', api.tokens.admin, {
+        tenantId,
+        allowSharedMeters: true,
+        planId: (
+          await call('post', '/api/pricing/plans', api.tokens.admin, {
+            code: 'idem-other',
+            name: 'Other',
+            currency: 'USD',
+            interval: 'month',
+            baseFee: '0',
+            charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '1' }],
+          })
+        ).body.id,
+      })
+    ).body.id;
     expect(otherSub).toEqual(expect.any(String));
     const before = await invoiceIds();
     const res = await generate('click-1', { subscriptionId: otherSub });
@@ -355,20 +500,39 @@ describe('invoice now with an Idempotency-Key', () => {
 describe('back-dating', () => {
   it('accepts a startAt 400 days back (201) and refuses 401 days back (400 naming startAt, nothing written)', async () => {
     // A yearly plan: 400 days back is one ended period, so the catch-up stays small.
-    const yearly = (await api.request.post('/api/pricing/plans').set(auth(api.tokens.admin)).send({
-      code: 'yearly-backdated', name: 'Yearly', currency: 'USD', interval: 'year', baseFee: '0',
-      charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.25' }],
-    })).body.id;
+    const yearly = (
+      await api.request
+        .post('/api/pricing/plans')
+        .set(auth(api.tokens.admin))
+        .send({
+          code: 'yearly-backdated',
+          name: 'Yearly',
+          currency: 'USD',
+          interval: 'year',
+          baseFee: '0',
+          charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.25' }],
+        })
+    ).body.id;
     const before = (await call('get', `/api/subscriptions?tenantId=${api.tenants.a.id}`, api.tokens.admin)).body.total;
 
-    const tooFar = await call('post', '/api/subscriptions', api.tokens.admin, { tenantId: api.tenants.a.id, planId: yearly, allowSharedMeters: true, startAt: new Date(Date.now() - 401 * DAY).toISOString() });
+    const tooFar = await call('post', '/api/subscriptions', api.tokens.admin, {
+      tenantId: api.tenants.a.id,
+      planId: yearly,
+      allowSharedMeters: true,
+      startAt: new Date(Date.now() - 401 * DAY).toISOString(),
+    });
     expectResponseMatchesSpec('POST', '/api/subscriptions', tooFar);
     expect(tooFar.status).toBe(400);
     expect(tooFar.headers['content-type']).toContain('application/problem+json');
     expect(tooFar.body.errors[0]).toEqual({ field: 'startAt', message: 'must be at most 400 days in the past (it is 401 days back)' });
     expect((await call('get', `/api/subscriptions?tenantId=${api.tenants.a.id}`, api.tokens.admin)).body.total).toBe(before);
 
-    const limit = await call('post', '/api/subscriptions', api.tokens.admin, { tenantId: api.tenants.a.id, planId: yearly, allowSharedMeters: true, startAt: new Date(Date.now() - 400 * DAY).toISOString() });
+    const limit = await call('post', '/api/subscriptions', api.tokens.admin, {
+      tenantId: api.tenants.a.id,
+      planId: yearly,
+      allowSharedMeters: true,
+      startAt: new Date(Date.now() - 400 * DAY).toISOString(),
+    });
     expectResponseMatchesSpec('POST', '/api/subscriptions', limit);
     expect(limit.status).toBe(201);
     expect((await call('get', `/api/subscriptions?tenantId=${api.tenants.a.id}`, api.tokens.admin)).body.total).toBe(before + 1);

@@ -79,13 +79,18 @@ export async function createBillingHarness(opts: { searchAttributes?: boolean; d
       return metersRepository.insert(db.pool, parseMeter(input));
     },
     async createTenant(t: { name: string; currency?: string; taxRate?: string }) {
-      return withOperator(db.pool, (tx) => tenantsRepository.insert(tx, { name: t.name, currency: t.currency ?? 'USD', taxRate: t.taxRate ?? '0' }));
+      return withOperator(db.pool, (tx) =>
+        tenantsRepository.insert(tx, { name: t.name, currency: t.currency ?? 'USD', taxRate: t.taxRate ?? '0' }),
+      );
     },
     async createPlan(plan: PlanInput) {
       return withOperator(db.pool, (tx) => plansRepository.insert(tx, planSchema.parse(plan)));
     },
     /** The built-in gateway's script for a tenant (every field not given is 0). */
-    async setPayments(tenantId: string, s: { declineFirstAttempts?: number; transientFailuresPerAttempt?: number; chargeDelayMs?: number }) {
+    async setPayments(
+      tenantId: string,
+      s: { declineFirstAttempts?: number; transientFailuresPerAttempt?: number; chargeDelayMs?: number },
+    ) {
       await withOperator(db.pool, (tx) =>
         paymentsRepository.upsertSettings(tx, tenantId, {
           gateway: 'builtin',
@@ -193,7 +198,12 @@ export async function startBillingApi(meters: MeterInput[] = []): Promise<Billin
   const h = await createBillingHarness();
   await h.attach(env);
   for (const meter of meters) await h.defineMeter(meter);
-  const api = await createTestApi({ db: h.db, clickhouse: h.ch.client, temporal: env.client, deps: { billing: { searchAttributes: false } } });
+  const api = await createTestApi({
+    db: h.db,
+    clickhouse: h.ch.client,
+    temporal: env.client,
+    deps: { billing: { searchAttributes: false } },
+  });
   return { env, h, api };
 }
 

@@ -36,7 +36,15 @@ describe('billing webhooks', () => {
   it('sends subscription and invoice events, each signed and verifiable, each once', async () => {
     const tenant = await h.createTenant({ name: 'Hooks' });
     await h.setPayments(tenant.id, { declineFirstAttempts: 1 });
-    const plan = await h.createPlan({ code: 'hooks', name: 'Hooks', currency: 'USD', interval: 'month', baseFee: '10', gracePeriodSeconds: 0, charges: [] });
+    const plan = await h.createPlan({
+      code: 'hooks',
+      name: 'Hooks',
+      currency: 'USD',
+      interval: 'month',
+      baseFee: '10',
+      gracePeriodSeconds: 0,
+      charges: [],
+    });
     const sub = await h.subscriptions.create({ tenantId: tenant.id, planId: plan.id, startAt: d('2027-01-01T00:00:00Z') });
     const handle = env.client.workflow.getHandle(subscriptionWorkflowId(sub.id));
 
@@ -47,11 +55,21 @@ describe('billing webhooks', () => {
     await handle.executeUpdate(cancelUpdate, { args: [{ at: 'period_end' }] });
     await handle.result();
 
-    const wanted = ['subscription.created', 'invoice.finalized', 'invoice.payment_failed', 'invoice.paid', 'subscription.updated', 'subscription.canceled'];
+    const wanted = [
+      'subscription.created',
+      'invoice.finalized',
+      'invoice.payment_failed',
+      'invoice.paid',
+      'subscription.updated',
+      'subscription.canceled',
+    ];
     for (let i = 0; i < 100 && receiver.received.length < wanted.length + 3; i += 1) await new Promise((r) => setTimeout(r, 100));
 
     const verifier = new Webhook(secret);
-    const events = receiver.received.map((r) => ({ id: r.headers['webhook-id'] as string, payload: verifier.verify(r.body, r.headers as Record<string, string>) as { type: string; data: Record<string, unknown> } }));
+    const events = receiver.received.map((r) => ({
+      id: r.headers['webhook-id'] as string,
+      payload: verifier.verify(r.body, r.headers as Record<string, string>) as { type: string; data: Record<string, unknown> },
+    }));
     // Each webhook-id once: no duplicate deliveries.
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
     const types = events.map((e) => e.payload.type);
@@ -59,10 +77,19 @@ describe('billing webhooks', () => {
     // Two invoices (February's period and the final one in March), each finalized and paid.
     expect(types.filter((t) => t === 'invoice.finalized')).toHaveLength(2);
     expect(types.filter((t) => t === 'invoice.paid')).toHaveLength(2);
-    const finalized = events.find((e) => e.payload.type === 'invoice.finalized' && (e.payload.data.invoice as { invoiceId: string }).invoiceId === invoice!.id)!;
+    const finalized = events.find(
+      (e) => e.payload.type === 'invoice.finalized' && (e.payload.data.invoice as { invoiceId: string }).invoiceId === invoice!.id,
+    )!;
     expect(finalized.payload.data).toMatchObject({
       tenantId: tenant.id,
-      invoice: { invoiceId: invoice!.id, subscriptionId: sub.id, status: 'finalized', total: '10.00', currency: 'USD', number: invoice!.number },
+      invoice: {
+        invoiceId: invoice!.id,
+        subscriptionId: sub.id,
+        status: 'finalized',
+        total: '10.00',
+        currency: 'USD',
+        number: invoice!.number,
+      },
     });
     const failed = events.find((e) => e.payload.type === 'invoice.payment_failed')!;
     expect(failed.payload.data).toMatchObject({ invoice: { invoiceId: invoice!.id, attempt: 1, status: 'payment_failed' } });

@@ -77,7 +77,15 @@ beforeEach(async () => {
 async function issued(name: string, payments: { declineFirstAttempts?: number; transientFailuresPerAttempt?: number }) {
   const tenant = await h.createTenant({ name, taxRate: '0.25' });
   await h.setPayments(tenant.id, payments);
-  const plan = await h.createPlan({ code: `p-${name}`, name, currency: 'USD', interval: 'year', baseFee: '100', gracePeriodSeconds: 0, charges: [] });
+  const plan = await h.createPlan({
+    code: `p-${name}`,
+    name,
+    currency: 'USD',
+    interval: 'year',
+    baseFee: '100',
+    gracePeriodSeconds: 0,
+    charges: [],
+  });
   const now = await env.currentTimeMs();
   const subscriptions = createSubscriptionsService({ pg: h.db.pool, temporal: env.client, searchAttributes: false });
   const sub = await subscriptions.create({ tenantId: tenant.id, planId: plan.id, startAt: new Date(now - 400 * DAY) }, new Date(now));
@@ -89,16 +97,32 @@ async function issued(name: string, payments: { declineFirstAttempts?: number; t
   expect(invoice?.total_minor).toBe(12_500n);
   const dunning = env.client.workflow.getHandle(dunningWorkflowId(invoice!.id));
   // The dunning child is started right after the invoice is finalized.
-  await until('the dunning workflow to start', () => dunning.describe().then(() => true, () => false));
+  await until('the dunning workflow to start', () =>
+    dunning.describe().then(
+      () => true,
+      () => false,
+    ),
+  );
   return { tenant, sub, invoice: invoice!, dunning };
 }
 
 const attemptsOf = (invoiceId: string) =>
-  h.ownerQuery<{ attempt: number; status: string; completed_at: Date | null }>('SELECT attempt, status, completed_at FROM payment_attempts WHERE invoice_id = $1 ORDER BY attempt', [invoiceId]);
+  h.ownerQuery<{ attempt: number; status: string; completed_at: Date | null }>(
+    'SELECT attempt, status, completed_at FROM payment_attempts WHERE invoice_id = $1 ORDER BY attempt',
+    [invoiceId],
+  );
 const ledgerOf = (invoiceId: string) =>
-  h.ownerQuery<{ idempotency_key: string; outcome: string }>('SELECT idempotency_key, outcome FROM builtin_gateway_charges WHERE invoice_id = $1 ORDER BY created_at', [invoiceId]);
+  h.ownerQuery<{ idempotency_key: string; outcome: string }>(
+    'SELECT idempotency_key, outcome FROM builtin_gateway_charges WHERE invoice_id = $1 ORDER BY created_at',
+    [invoiceId],
+  );
 const invoiceStatus = async (invoiceId: string) =>
-  (await h.ownerQuery<{ status: string; amount_paid_minor: string; paid_at: Date | null; issued_at: Date }>('SELECT status, amount_paid_minor, paid_at, issued_at FROM invoices WHERE id = $1', [invoiceId]))[0]!;
+  (
+    await h.ownerQuery<{ status: string; amount_paid_minor: string; paid_at: Date | null; issued_at: Date }>(
+      'SELECT status, amount_paid_minor, paid_at, issued_at FROM invoices WHERE id = $1',
+      [invoiceId],
+    )
+  )[0]!;
 
 describe('dunning through outages', () => {
   it('a gateway that does not answer through two rounds of retries: the same attempt is tried again, not declined, and pays', async () => {
@@ -159,17 +183,29 @@ describe('dunning through outages', () => {
       };
     });
     const receiver = await startWebhookReceiver();
-    await withOperator(h.db.pool, (tx) => webhooksRepository.insertEndpoint(tx, { url: receiver.url, events: ['invoice.paid', 'invoice.payment_failed'], secret: 'whsec_dGVzdHNlY3JldHRlc3RzZWNyZXQ=' }));
+    await withOperator(h.db.pool, (tx) =>
+      webhooksRepository.insertEndpoint(tx, {
+        url: receiver.url,
+        events: ['invoice.paid', 'invoice.payment_failed'],
+        secret: 'whsec_dGVzdHNlY3JldHRlc3RzZWNyZXQ=',
+      }),
+    );
     try {
       const { invoice, dunning } = await issued('outbox-down', { declineFirstAttempts: 1 });
       const result = (await dunning.result()) as DunningResult;
       expect(result).toEqual({ invoiceId: invoice.id, outcome: 'paid', attempts: 2 });
       // The emission was tried through its whole retry policy, then given up.
       expect(down.outage.failed).toBe(10);
-      expect((await attemptsOf(invoice.id)).map((a) => [a.attempt, a.status])).toEqual([[1, 'declined'], [2, 'succeeded']]);
+      expect((await attemptsOf(invoice.id)).map((a) => [a.attempt, a.status])).toEqual([
+        [1, 'declined'],
+        [2, 'succeeded'],
+      ]);
       expect((await invoiceStatus(invoice.id)).status).toBe('paid');
       // The events that could be written were: invoice.paid is enqueued once, payment_failed never.
-      const emitted = await h.ownerQuery<{ event_id: string }>('SELECT event_id FROM webhook_deliveries WHERE payload::text LIKE $1 ORDER BY created_at', [`%${invoice.id}%`]);
+      const emitted = await h.ownerQuery<{ event_id: string }>(
+        'SELECT event_id FROM webhook_deliveries WHERE payload::text LIKE $1 ORDER BY created_at',
+        [`%${invoice.id}%`],
+      );
       expect(emitted.map((e) => e.event_id)).toEqual([`invoice.paid:${invoice.id}`]);
     } finally {
       await stop();

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { cents, useBillingScenarios } from './billing-harness.ts';
-import { dunningWorkflowId, paymentMethodUpdatedSignal, subscriptionStatusQuery, subscriptionWorkflowId } from '../../workflows/contract.ts';
+import {
+  dunningWorkflowId,
+  paymentMethodUpdatedSignal,
+  subscriptionStatusQuery,
+  subscriptionWorkflowId,
+} from '../../workflows/contract.ts';
 import type { DunningResult } from '../../workflows/contract.ts';
 import { createInvoicesService } from '../../api/invoices/invoices-service.ts';
 
@@ -15,7 +20,15 @@ const DAY = 86_400_000;
 async function firstInvoice(tenantName: string, payments: { declineFirstAttempts: number }) {
   const tenant = await s.h.createTenant({ name: tenantName, taxRate: '0.25' });
   await s.h.setPayments(tenant.id, payments);
-  const plan = await s.h.createPlan({ code: `flat-${tenantName}`, name: 'Flat', currency: 'USD', interval: 'month', baseFee: '100', gracePeriodSeconds: 0, charges: [] });
+  const plan = await s.h.createPlan({
+    code: `flat-${tenantName}`,
+    name: 'Flat',
+    currency: 'USD',
+    interval: 'month',
+    baseFee: '100',
+    gracePeriodSeconds: 0,
+    charges: [],
+  });
   const sub = await s.h.subscriptions.create({ tenantId: tenant.id, planId: plan.id, startAt: d('2027-01-01T00:00:00Z') });
   await s.sleepUntil('2027-02-01T00:00:01Z');
   // The day-0 attempt runs once the invoice is issued; sleeping to the instant does not wait
@@ -23,7 +36,9 @@ async function firstInvoice(tenantName: string, payments: { declineFirstAttempts
   // its outcome to be recorded before reading the invoice.
   for (let i = 0; i < 200; i += 1) {
     const [first] = await s.h.ownerQuery<{ status: string }>(
-      'SELECT a.status FROM payment_attempts a JOIN invoices i ON i.id = a.invoice_id WHERE i.subscription_id = $1 AND a.attempt = 1', [sub.id]);
+      'SELECT a.status FROM payment_attempts a JOIN invoices i ON i.id = a.invoice_id WHERE i.subscription_id = $1 AND a.attempt = 1',
+      [sub.id],
+    );
     if (first && first.status !== 'pending') break;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -33,7 +48,9 @@ async function firstInvoice(tenantName: string, payments: { declineFirstAttempts
 
 const attemptsOf = (invoiceId: string) =>
   s.h.ownerQuery<{ attempt: number; status: string; idempotency_key: string; amount_minor: string; completed_at: Date }>(
-    'SELECT attempt, status, idempotency_key, amount_minor, completed_at FROM payment_attempts WHERE invoice_id = $1 ORDER BY attempt', [invoiceId]);
+    'SELECT attempt, status, idempotency_key, amount_minor, completed_at FROM payment_attempts WHERE invoice_id = $1 ORDER BY attempt',
+    [invoiceId],
+  );
 
 describe('dunning', () => {
   it('retries two declines on days 3 and 5, then collects once and marks the invoice paid', async () => {
@@ -56,9 +73,14 @@ describe('dunning', () => {
     expect([paid!.status, paid!.amount_paid_minor]).toEqual(['paid', 12500n]);
     expect(Math.round((paid!.paid_at!.getTime() - issued) / DAY)).toBe(5);
     // The gateway was asked three times and charged once.
-    const ledger = await s.h.ownerQuery<{ outcome: string }>('SELECT outcome FROM builtin_gateway_charges WHERE tenant_id = $1 ORDER BY created_at', [tenant.id]);
+    const ledger = await s.h.ownerQuery<{ outcome: string }>(
+      'SELECT outcome FROM builtin_gateway_charges WHERE tenant_id = $1 ORDER BY created_at',
+      [tenant.id],
+    );
     expect(ledger.map((r) => r.outcome)).toEqual(['declined', 'declined', 'succeeded']);
-    expect(await s.h.ownerQuery('SELECT method, amount_minor FROM payments WHERE invoice_id = $1', [invoice.id])).toEqual([{ method: 'gateway', amount_minor: '12500' }]);
+    expect(await s.h.ownerQuery('SELECT method, amount_minor FROM payments WHERE invoice_id = $1', [invoice.id])).toEqual([
+      { method: 'gateway', amount_minor: '12500' },
+    ]);
     expect((await s.env.client.workflow.getHandle(subscriptionWorkflowId(sub.id)).query(subscriptionStatusQuery)).state).toBe('active');
   });
 
@@ -83,8 +105,13 @@ describe('dunning', () => {
     expect(row[0]?.status).toBe('past_due');
     expect((await attemptsOf(invoice.id)).map((a) => a.status)).toEqual(['declined', 'declined', 'declined', 'declined']);
     // An alert says so, once, for the invoice's tenant.
-    const alerts = await s.h.ownerQuery<{ kind: string; severity: string; details: { invoiceId: string } }>('SELECT kind, severity, details FROM alerts WHERE tenant_id = $1', [sub.tenantId]);
-    expect(alerts).toEqual([{ kind: 'invoice_uncollectible', severity: 'critical', details: expect.objectContaining({ invoiceId: invoice.id }) }]);
+    const alerts = await s.h.ownerQuery<{ kind: string; severity: string; details: { invoiceId: string } }>(
+      'SELECT kind, severity, details FROM alerts WHERE tenant_id = $1',
+      [sub.tenantId],
+    );
+    expect(alerts).toEqual([
+      { kind: 'invoice_uncollectible', severity: 'critical', details: expect.objectContaining({ invoiceId: invoice.id }) },
+    ]);
 
     // Finance records the money received by wire: the invoice is paid, the subscription active again.
     const invoices = createInvoicesService({ pg: s.h.db.pool, clickhouse: s.h.ch.client, temporal: s.env.client });

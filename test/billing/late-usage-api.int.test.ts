@@ -19,16 +19,30 @@ const call = (method: 'get' | 'post' | 'put', path: string, token: string, body?
   return body ? r.send(body) : r;
 };
 const plan = (code: string, extra: Record<string, unknown> = {}) => ({
-  code, name: code, currency: 'USD', interval: 'day', baseFee: '0', gracePeriodSeconds: 0, charges: [{ meter: 'views', model: 'per_unit', unitPrice: '1' }], ...extra,
+  code,
+  name: code,
+  currency: 'USD',
+  interval: 'day',
+  baseFee: '0',
+  gracePeriodSeconds: 0,
+  charges: [{ meter: 'views', model: 'per_unit', unitPrice: '1' }],
+  ...extra,
 });
 const ingest = (tenantId: string, events: { id: string; time: number; type?: string }[]) =>
-  call('post', '/api/usage/ingest', api.tokens.admin, { events: events.map((e) => ({ id: e.id, type: e.type ?? 'view', subject: tenantId, time: new Date(e.time).toISOString() })) });
+  call('post', '/api/usage/ingest', api.tokens.admin, {
+    events: events.map((e) => ({ id: e.id, type: e.type ?? 'view', subject: tenantId, time: new Date(e.time).toISOString() })),
+  });
 const issuedCount = async (subscriptionId: string, n: number) =>
-  until(`${n} issued invoices`, async () => {
-    const all = await h.invoicesOf(subscriptionId);
-    return all.length === n && all.every((i) => i.status !== 'draft') && all;
-  }, 30_000);
-const adjustments = (i: InvoiceWithLines) => i.lines.filter((l) => l.type === 'adjustment').map((l) => [Number(l.quantity), cents(l.amount_minor), l.usage_from!.getTime()]);
+  until(
+    `${n} issued invoices`,
+    async () => {
+      const all = await h.invoicesOf(subscriptionId);
+      return all.length === n && all.every((i) => i.status !== 'draft') && all;
+    },
+    30_000,
+  );
+const adjustments = (i: InvoiceWithLines) =>
+  i.lines.filter((l) => l.type === 'adjustment').map((l) => [Number(l.quantity), cents(l.amount_minor), l.usage_from!.getTime()]);
 
 beforeAll(async () => {
   ({ env, h, api } = await startBillingApi([{ code: 'views', name: 'Views', eventType: 'view', aggregation: 'count' }]));
@@ -72,7 +86,9 @@ describe('lateUsageDays on plans', () => {
     const id = (await call('post', '/api/pricing/plans', api.tokens.admin, plan('lud-db'))).body.id;
     await h.ownerQuery('UPDATE plan_versions SET late_usage_days = 400 WHERE plan_id = $1', [id]);
     for (const value of [401, -1]) {
-      await expect(h.ownerQuery('UPDATE plan_versions SET late_usage_days = $2 WHERE plan_id = $1', [id, value])).rejects.toThrow(/late_usage_days/);
+      await expect(h.ownerQuery('UPDATE plan_versions SET late_usage_days = $2 WHERE plan_id = $1', [id, value])).rejects.toThrow(
+        /late_usage_days/,
+      );
     }
   });
 });
@@ -86,16 +102,25 @@ describe('a canceled subscription within its horizon', () => {
     tenantId = (await h.createTenant({ name: 'Canceled within the horizon' })).id;
     const planId = (await call('post', '/api/pricing/plans', api.tokens.admin, plan('late-cancel'))).body.id;
     start = (await env.currentTimeMs()) - 3 * DAY;
-    subscriptionId = (await call('post', '/api/subscriptions', api.tokens.admin, { tenantId, planId, startAt: new Date(start).toISOString() })).body.id;
+    subscriptionId = (
+      await call('post', '/api/subscriptions', api.tokens.admin, { tenantId, planId, startAt: new Date(start).toISOString() })
+    ).body.id;
     await issuedCount(subscriptionId, 3);
     expect((await call('post', `/api/subscriptions/${subscriptionId}/cancel`, api.tokens.admin, { at: 'immediate' })).status).toBe(200);
     await issuedCount(subscriptionId, 4);
-    await until('the read model to show the cancellation', async () =>
-      (await h.ownerQuery<{ status: string }>('SELECT status FROM subscriptions WHERE id = $1', [subscriptionId]))[0]?.status === 'canceled');
+    await until(
+      'the read model to show the cancellation',
+      async () =>
+        (await h.ownerQuery<{ status: string }>('SELECT status FROM subscriptions WHERE id = $1', [subscriptionId]))[0]?.status ===
+        'canceled',
+    );
   });
 
   it('bills a late event posted to ingest on a late_usage invoice within seconds (grace 0)', async () => {
-    const res = await ingest(tenantId, [{ id: 'late-1', time: start + 0.5 * DAY }, { id: 'late-2', time: start + 0.6 * DAY }]);
+    const res = await ingest(tenantId, [
+      { id: 'late-1', time: start + 0.5 * DAY },
+      { id: 'late-2', time: start + 0.6 * DAY },
+    ]);
     expectResponseMatchesSpec('POST', '/api/usage/ingest', res);
     expect(res.body).toEqual({ accepted: 2, warnings: [] });
     const posted = Date.now();
@@ -113,7 +138,10 @@ describe('a canceled subscription within its horizon', () => {
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ reason: 'late_usage', total: '1.00', lines: [{ type: 'adjustment', quantity: '1' }] });
 
-    await h.sendEvents(tenantId, [{ id: 'quiet-2', type: 'view', time: new Date(start + 2.5 * DAY) }, { id: 'quiet-3', type: 'view', time: new Date(start + 2.5 * DAY) }]);
+    await h.sendEvents(tenantId, [
+      { id: 'quiet-2', type: 'view', time: new Date(start + 2.5 * DAY) },
+      { id: 'quiet-3', type: 'view', time: new Date(start + 2.5 * DAY) },
+    ]);
     const twice = await Promise.all([0, 1].map(() => call('post', '/api/invoices/generate', api.tokens.finance, { subscriptionId })));
     for (const r of twice) expectResponseMatchesSpec('POST', '/api/invoices/generate', r);
     expect(twice.map((r) => r.status).sort()).toEqual([201, 409]);
@@ -133,7 +161,9 @@ describe("ingest's late_beyond_horizon warning", () => {
     const tenantId = (await h.createTenant({ name: 'Beyond the horizon' })).id;
     const planId = (await call('post', '/api/pricing/plans', api.tokens.admin, plan('late-beyond', { lateUsageDays: 1 }))).body.id;
     const start = (await env.currentTimeMs()) - 5 * DAY;
-    const subscriptionId = (await call('post', '/api/subscriptions', api.tokens.admin, { tenantId, planId, startAt: new Date(start).toISOString() })).body.id;
+    const subscriptionId = (
+      await call('post', '/api/subscriptions', api.tokens.admin, { tenantId, planId, startAt: new Date(start).toISOString() })
+    ).body.id;
     await issuedCount(subscriptionId, 5);
 
     // Day 1 ended 4 days ago (beyond 1 day); day 5 ended a moment ago (within); another type no plan meters.
@@ -145,7 +175,9 @@ describe("ingest's late_beyond_horizon warning", () => {
     ]);
     expectResponseMatchesSpec('POST', '/api/usage/ingest', res);
     expect(res.status).toBe(202);
-    expect(res.body.warnings.filter((w: { type: string }) => w.type === 'late_beyond_horizon').map((w: { index: number }) => w.index)).toEqual([0, 3]);
+    expect(
+      res.body.warnings.filter((w: { type: string }) => w.type === 'late_beyond_horizon').map((w: { index: number }) => w.index),
+    ).toEqual([0, 3]);
     expect(res.body.warnings.find((w: { index?: number }) => w.index === 0).message).toMatch(/events\[0\].*lateUsageDays/);
 
     // The same instant for a tenant without subscriptions: nothing could ever bill it, so it is not

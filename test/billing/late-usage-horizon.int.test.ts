@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { cents, useBillingScenarios, type InvoiceWithLines } from './billing-harness.ts';
 import { until } from '../harness/until.ts';
-import { lateUsageArrivedSignal, subscriptionStatusQuery, subscriptionWorkflowId, type SubscriptionStatus } from '../../workflows/contract.ts';
+import {
+  lateUsageArrivedSignal,
+  subscriptionStatusQuery,
+  subscriptionWorkflowId,
+  type SubscriptionStatus,
+} from '../../workflows/contract.ts';
 
 // The late-usage horizon on the time-skipping server: every window that ended within the plan's
 // lateUsageDays is re-read (not just the last three invoices), nothing older is, and a canceled
@@ -9,10 +14,26 @@ import { lateUsageArrivedSignal, subscriptionStatusQuery, subscriptionWorkflowId
 
 const s = useBillingScenarios((h) => h.defineMeter({ code: 'hits', name: 'Hits', eventType: 'hit', aggregation: 'count' }));
 
-const hits = (prefix: string, n: number, at: string) => Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, type: 'hit', time: at }));
-const lines = (invoice: InvoiceWithLines) => invoice.lines.map((l) => [l.type, l.quantity === null ? null : Number(l.quantity), cents(l.amount_minor), l.usage_from?.toISOString() ?? null]);
+const hits = (prefix: string, n: number, at: string) =>
+  Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, type: 'hit', time: at }));
+const lines = (invoice: InvoiceWithLines) =>
+  invoice.lines.map((l) => [
+    l.type,
+    l.quantity === null ? null : Number(l.quantity),
+    cents(l.amount_minor),
+    l.usage_from?.toISOString() ?? null,
+  ]);
 const daily = (code: string, o: { lateUsageDays?: number; gracePeriodSeconds?: number } = {}) =>
-  s.h.createPlan({ code, name: code, currency: 'USD', interval: 'day', baseFee: '0', gracePeriodSeconds: o.gracePeriodSeconds ?? 0, ...(o.lateUsageDays === undefined ? {} : { lateUsageDays: o.lateUsageDays }), charges: [{ meter: 'hits', model: 'per_unit', unitPrice: '1' }] });
+  s.h.createPlan({
+    code,
+    name: code,
+    currency: 'USD',
+    interval: 'day',
+    baseFee: '0',
+    gracePeriodSeconds: o.gracePeriodSeconds ?? 0,
+    ...(o.lateUsageDays === undefined ? {} : { lateUsageDays: o.lateUsageDays }),
+    charges: [{ meter: 'hits', model: 'per_unit', unitPrice: '1' }],
+  });
 const issued = (invoices: InvoiceWithLines[]) => invoices.every((i) => i.status !== 'draft');
 
 describe('the late-usage horizon of a running subscription', () => {
@@ -55,7 +76,11 @@ describe('the late-usage horizon of a running subscription', () => {
     });
     // When the next invoice is issued (January 6): January 1 ended 4 days before, January 2 three
     // (both beyond 2 days); January 4 ended one day before (within).
-    await s.h.sendEvents(tenant.id, [...hits('j1', 1, '2027-01-01T12:00:00Z'), ...hits('j2', 1, '2027-01-02T12:00:00Z'), ...hits('j4', 1, '2027-01-04T12:00:00Z')]);
+    await s.h.sendEvents(tenant.id, [
+      ...hits('j1', 1, '2027-01-01T12:00:00Z'),
+      ...hits('j2', 1, '2027-01-02T12:00:00Z'),
+      ...hits('j4', 1, '2027-01-04T12:00:00Z'),
+    ]);
     await s.sleepUntil('2027-01-06T00:00:01Z');
     const fifth = await until('the fifth invoice', async () => {
       const all = await s.h.invoicesOf(sub.id);

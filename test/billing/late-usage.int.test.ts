@@ -8,16 +8,31 @@ import { subscriptionStatusQuery, subscriptionWorkflowId } from '../../workflows
 const s = useBillingScenarios((h) => h.defineMeter({ code: 'calls', name: 'API calls', eventType: 'call', aggregation: 'count' }));
 
 const d = (iso: string) => new Date(iso);
-const calls = (prefix: string, n: number, at: string, from = 0) => Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${from + i}`, type: 'call', time: at }));
-const lines = (invoice: { lines: readonly { type: string; meter: string | null; quantity: string | null; amount_minor: bigint; event_count: bigint | null }[] }) =>
-  invoice.lines.map((l) => [l.type, l.meter, l.quantity === null ? null : Number(l.quantity), l.event_count, cents(l.amount_minor)]);
+const calls = (prefix: string, n: number, at: string, from = 0) =>
+  Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${from + i}`, type: 'call', time: at }));
+const lines = (invoice: {
+  lines: readonly { type: string; meter: string | null; quantity: string | null; amount_minor: bigint; event_count: bigint | null }[];
+}) => invoice.lines.map((l) => [l.type, l.meter, l.quantity === null ? null : Number(l.quantity), l.event_count, cents(l.amount_minor)]);
 
 describe('late usage', () => {
   it('bills events that arrive after their period was invoiced as an exact adjustment on the next invoice; redeliveries add nothing', async () => {
     const tenant = await s.h.createTenant({ name: 'Late' });
     const plan = await s.h.createPlan({
-      code: 'tiered', name: 'Tiered', currency: 'USD', interval: 'month', baseFee: '0',
-      charges: [{ meter: 'calls', model: 'graduated', tiers: [{ upTo: '100', unitPrice: '1' }, { upTo: null, unitPrice: '0.5' }] }],
+      code: 'tiered',
+      name: 'Tiered',
+      currency: 'USD',
+      interval: 'month',
+      baseFee: '0',
+      charges: [
+        {
+          meter: 'calls',
+          model: 'graduated',
+          tiers: [
+            { upTo: '100', unitPrice: '1' },
+            { upTo: null, unitPrice: '0.5' },
+          ],
+        },
+      ],
     });
     const sub = await s.h.subscriptions.create({ tenantId: tenant.id, planId: plan.id, startAt: d('2027-01-01T00:00:00Z') });
     await s.h.sendEvents(tenant.id, calls('jan', 90, '2027-01-10T00:00:00Z'));
@@ -44,7 +59,10 @@ describe('late usage', () => {
     ]);
     expect(february!.lines[1]).toMatchObject({
       description: 'calls: usage for 2027-01-01 – 2027-02-01 received after invoicing',
-      usage_from: d('2027-01-01T00:00:00Z'), usage_to: d('2027-02-01T00:00:00Z'), plan_id: plan.id, plan_version: 1,
+      usage_from: d('2027-01-01T00:00:00Z'),
+      usage_to: d('2027-02-01T00:00:00Z'),
+      plan_id: plan.id,
+      plan_version: 1,
     });
     expect(cents(february!.total_minor)).toBe('30.00');
 
@@ -64,7 +82,15 @@ describe('a back-dated subscription', () => {
     const now = new Date(await s.env.currentTimeMs());
     const month = (k: number) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + k, 1));
     const tenant = await s.h.createTenant({ name: 'Back-dated', taxRate: '0.1' });
-    const plan = await s.h.createPlan({ code: 'back', name: 'Back', currency: 'USD', interval: 'month', baseFee: '10', gracePeriodSeconds: 0, charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.5' }] });
+    const plan = await s.h.createPlan({
+      code: 'back',
+      name: 'Back',
+      currency: 'USD',
+      interval: 'month',
+      baseFee: '10',
+      gracePeriodSeconds: 0,
+      charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.5' }],
+    });
     await s.h.sendEvents(tenant.id, [
       ...calls('m1', 1, month(-3).toISOString()),
       ...calls('m2', 2, month(-2).toISOString()),
@@ -79,7 +105,11 @@ describe('a back-dated subscription', () => {
       await new Promise((r) => setTimeout(r, 200));
       invoices = await s.h.invoicesOf(sub.id);
     }
-    expect(invoices.map((i) => [i.period_start, i.period_end])).toEqual([[month(-3), month(-2)], [month(-2), month(-1)], [month(-1), month(0)]]);
+    expect(invoices.map((i) => [i.period_start, i.period_end])).toEqual([
+      [month(-3), month(-2)],
+      [month(-2), month(-1)],
+      [month(-1), month(0)],
+    ]);
     // 10 + n × 0.5, plus 10 % tax: n = 1 → 10.50 + 1.05; n = 2 → 11.00 + 1.10; n = 3 → 11.50 + 1.15
     expect(invoices.map((i) => cents(i.total_minor))).toEqual(['11.55', '12.10', '12.65']);
     // Numbered in period order.
@@ -87,10 +117,18 @@ describe('a back-dated subscription', () => {
     expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
     // The workflow records its last invoice just after the invoice is final in PostgreSQL (it
     // starts dunning first), so the status may lag the table for a moment.
-    const status = await until('the status to show the last invoice', async () => {
-      const st = await handle.query(subscriptionStatusQuery);
-      return st.lastInvoice?.invoiceId === invoices[2]!.id && st;
-    }, 10_000);
-    expect(status).toMatchObject({ state: 'active', currentPeriod: { start: month(0).toISOString(), end: month(1).toISOString() }, lastInvoice: { invoiceId: invoices[2]!.id } });
+    const status = await until(
+      'the status to show the last invoice',
+      async () => {
+        const st = await handle.query(subscriptionStatusQuery);
+        return st.lastInvoice?.invoiceId === invoices[2]!.id && st;
+      },
+      10_000,
+    );
+    expect(status).toMatchObject({
+      state: 'active',
+      currentPeriod: { start: month(0).toISOString(), end: month(1).toISOString() },
+      lastInvoice: { invoiceId: invoices[2]!.id },
+    });
   });
 });

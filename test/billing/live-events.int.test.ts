@@ -41,12 +41,25 @@ const clients: WsTestClient[] = [];
 
 beforeAll(async () => {
   ({ env, h, api } = await startBillingApi([{ code: 'calls', name: 'API calls', eventType: 'call', aggregation: 'count' }]));
-  planId = (await api.request.post('/api/pricing/plans').set(auth(api.tokens.admin)).send({
-    code: 'live', name: 'Live', currency: 'USD', interval: 'month', baseFee: '0',
-    charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.25' }],
-  })).body.id;
+  planId = (
+    await api.request
+      .post('/api/pricing/plans')
+      .set(auth(api.tokens.admin))
+      .send({
+        code: 'live',
+        name: 'Live',
+        currency: 'USD',
+        interval: 'month',
+        baseFee: '0',
+        charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.25' }],
+      })
+  ).body.id;
   const server = createServer(api.app.koa.callback());
-  hub = createRealtimeHub({ pg: h.db.pool, principalOfHeaders: createPrincipalResolver(TEST_AUTH, h.db.pool), logger: pino({ level: 'silent' }) });
+  hub = createRealtimeHub({
+    pg: h.db.pool,
+    principalOfHeaders: createPrincipalResolver(TEST_AUTH, h.db.pool),
+    logger: pino({ level: 'silent' }),
+  });
   await hub.start();
   hub.attach(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -56,7 +69,9 @@ beforeAll(async () => {
     await new Promise((resolve) => server.close(resolve));
   };
   receiver = await startWebhookReceiver({ path: '/live' });
-  await withOperator(h.db.pool, (tx) => webhooksRepository.insertEndpoint(tx, { url: receiver.url, events: ['invoice.voided', 'alert.created'], secret }));
+  await withOperator(h.db.pool, (tx) =>
+    webhooksRepository.insertEndpoint(tx, { url: receiver.url, events: ['invoice.voided', 'alert.created'], secret }),
+  );
 });
 afterEach(() => {
   for (const c of clients.splice(0)) c.close();
@@ -86,10 +101,14 @@ async function declinedInvoice(tenantId: string, eventId: string) {
   const sub = (await call('post', '/api/subscriptions', api.tokens.admin, { tenantId, planId, startAt }).expect(201)).body;
   await h.sendEvents(tenantId, [{ id: eventId, type: 'call', time: new Date((await env.currentTimeMs()) - 1000) }]);
   const generated = await call('post', '/api/invoices/generate', api.tokens.admin, { subscriptionId: sub.id }).expect(201);
-  const invoice = await until('the declined day-0 attempt', async () => {
-    const body = (await call('get', `/api/invoices/${generated.body.id}`, api.tokens.finance)).body;
-    return body.status === 'payment_failed' && body;
-  }, 10_000);
+  const invoice = await until(
+    'the declined day-0 attempt',
+    async () => {
+      const body = (await call('get', `/api/invoices/${generated.body.id}`, api.tokens.finance)).body;
+      return body.status === 'payment_failed' && body;
+    },
+    10_000,
+  );
   return { sub, invoice };
 }
 
@@ -100,7 +119,8 @@ const pdfOf = async (invoiceId: string) => {
   return pdfText(res.body as Buffer);
 };
 
-const outboxRows = (eventId: string) => h.ownerQuery<{ dispatched_at: Date | null }>('SELECT dispatched_at FROM webhook_outbox WHERE event_id = $1', [eventId]);
+const outboxRows = (eventId: string) =>
+  h.ownerQuery<{ dispatched_at: Date | null }>('SELECT dispatched_at FROM webhook_outbox WHERE event_id = $1', [eventId]);
 
 describe('live events and the outbox', () => {
   it('a WebSocket client sees invoice.finalized, invoice.paid and subscription.updated of its tenant; the paid PDF says PAID', async () => {
@@ -108,7 +128,11 @@ describe('live events and the outbox', () => {
     const b = await connect(api.tokens.customerB);
     const { sub, invoice } = await declinedInvoice(api.tenants.a.id, 'a-1');
     const finalized = await a.next((m) => m.type === 'invoice.finalized', 5_000);
-    expect(finalized).toMatchObject({ tenantId: api.tenants.a.id, eventId: `invoice.finalized:${invoice.id}`, invoice: { invoiceId: invoice.id, subscriptionId: sub.id } });
+    expect(finalized).toMatchObject({
+      tenantId: api.tenants.a.id,
+      eventId: `invoice.finalized:${invoice.id}`,
+      invoice: { invoiceId: invoice.id, subscriptionId: sub.id },
+    });
     // The unpaid invoice is a bill: no stamp.
     const unpaid = await pdfOf(invoice.id);
     expect(unpaid).toContain('Status: payment_failed');
@@ -139,7 +163,11 @@ describe('live events and the outbox', () => {
     const before = receiver.received.length;
     await call('post', `/api/invoices/${invoice.id}/void`, api.tokens.finance).expect(200);
     const voided = await b.next((m) => m.type === 'invoice.voided');
-    expect(voided).toMatchObject({ tenantId: api.tenants.b.id, eventId: `invoice.voided:${invoice.id}`, invoice: { invoiceId: invoice.id, status: 'void', number: invoice.number } });
+    expect(voided).toMatchObject({
+      tenantId: api.tenants.b.id,
+      eventId: `invoice.voided:${invoice.id}`,
+      invoice: { invoiceId: invoice.id, status: 'void', number: invoice.number },
+    });
     expect(a.messages.filter((m) => m.type === 'invoice.voided')).toEqual([]);
     // A second void is refused (409) and records nothing more.
     await call('post', `/api/invoices/${invoice.id}/void`, api.tokens.finance).expect(409);
@@ -151,8 +179,18 @@ describe('live events and the outbox', () => {
     expect(await outboxRows(`invoice.voided:${invoice.id}`)).toEqual([{ dispatched_at: expect.any(Date) }]);
     await until('the invoice.voided delivery', async () => receiver.received.length > before, 5_000);
     await new Promise((r) => setTimeout(r, 300));
-    const hooks = receiver.received.slice(before).map((r) => new Webhook(secret).verify(r.body, r.headers as Record<string, string>) as { type: string; data: Record<string, unknown> });
-    expect(hooks).toEqual([{ type: 'invoice.voided', timestamp: expect.any(String), data: { tenantId: api.tenants.b.id, invoice: expect.objectContaining({ invoiceId: invoice.id, status: 'void' }) } }]);
+    const hooks = receiver.received
+      .slice(before)
+      .map(
+        (r) => new Webhook(secret).verify(r.body, r.headers as Record<string, string>) as { type: string; data: Record<string, unknown> },
+      );
+    expect(hooks).toEqual([
+      {
+        type: 'invoice.voided',
+        timestamp: expect.any(String),
+        data: { tenantId: api.tenants.b.id, invoice: expect.objectContaining({ invoiceId: invoice.id, status: 'void' }) },
+      },
+    ]);
 
     const text = await pdfOf(invoice.id);
     expect(text).toContain('VOID');
@@ -163,20 +201,37 @@ describe('live events and the outbox', () => {
   it('an alert-raising activity that fails after its commit and is retried sends alert.created once', async () => {
     // The first try commits the alert, then cannot start the delivery (Temporal refuses once).
     const refusing = { workflow: { start: () => Promise.reject(new Error('temporal unavailable')) } } as unknown as TemporalClient;
-    const ctx = { tenantId: api.tenants.a.id, window: { start: new Date('2027-03-01T00:00:00Z'), end: new Date('2027-04-01T00:00:00Z') }, step: 'rating' as const, meter: 'calls' };
+    const ctx = {
+      tenantId: api.tenants.a.id,
+      window: { start: new Date('2027-03-01T00:00:00Z'), end: new Date('2027-04-01T00:00:00Z') },
+      step: 'rating' as const,
+      meter: 'calls',
+    };
     const err = new OutOfRangeError('the amount is too large');
     const before = receiver.received.length;
-    await expect(raiseBillingFailed({ pg: h.db.pool, clickhouse: h.ch.client, temporal: refusing, taskQueue: TASK_QUEUE }, ctx, err)).rejects.toThrow('temporal unavailable');
+    await expect(
+      raiseBillingFailed({ pg: h.db.pool, clickhouse: h.ch.client, temporal: refusing, taskQueue: TASK_QUEUE }, ctx, err),
+    ).rejects.toThrow('temporal unavailable');
     // The retry finds the alert already there.
     await raiseBillingFailed({ pg: h.db.pool, clickhouse: h.ch.client, temporal: env.client, taskQueue: TASK_QUEUE }, ctx, err);
-    const [alert] = await h.ownerQuery<{ id: string }>("SELECT id FROM alerts WHERE tenant_id = $1 AND kind = 'billing_failed' AND window_start = '2027-03-01T00:00:00Z'", [api.tenants.a.id]);
+    const [alert] = await h.ownerQuery<{ id: string }>(
+      "SELECT id FROM alerts WHERE tenant_id = $1 AND kind = 'billing_failed' AND window_start = '2027-03-01T00:00:00Z'",
+      [api.tenants.a.id],
+    );
     expect(alert).toBeDefined();
     expect(await outboxRows(`alert.created:${alert!.id}`)).toEqual([{ dispatched_at: null }]);
 
-    await createWebhookActivities({ pg: h.db.pool, clickhouse: h.ch.client, temporal: env.client, taskQueue: TASK_QUEUE }).dispatchWebhookOutbox();
+    await createWebhookActivities({
+      pg: h.db.pool,
+      clickhouse: h.ch.client,
+      temporal: env.client,
+      taskQueue: TASK_QUEUE,
+    }).dispatchWebhookOutbox();
     await until('the alert.created delivery', async () => receiver.received.length > before, 5_000);
     await new Promise((r) => setTimeout(r, 300));
-    const hooks = receiver.received.slice(before).map((r) => ({ id: r.headers['webhook-id'], payload: JSON.parse(r.body) as { type: string; data: { alert: { id: string } } } }));
+    const hooks = receiver.received
+      .slice(before)
+      .map((r) => ({ id: r.headers['webhook-id'], payload: JSON.parse(r.body) as { type: string; data: { alert: { id: string } } } }));
     expect(hooks.map((x) => [x.payload.type, x.payload.data.alert.id])).toEqual([['alert.created', alert!.id]]);
     const deliveries = await h.ownerQuery('SELECT status FROM webhook_deliveries WHERE event_id = $1', [`alert.created:${alert!.id}`]);
     expect(deliveries).toEqual([{ status: 'succeeded' }]);
@@ -193,9 +248,20 @@ describe('live events and the outbox', () => {
     };
     expect(await withOperator(h.db.pool, (tx) => recordWebhookEvent(tx, event))).toBe(true);
     const live = await a.next((m) => m.eventId === event.id);
-    expect(live).toEqual({ type: 'subscription.updated', tenantId: api.tenants.a.id, at: event.occurredAt, eventId: event.id, subscription: { subscriptionId: 'sub-large' }, truncated: true, receivedAt: expect.any(Number) });
+    expect(live).toEqual({
+      type: 'subscription.updated',
+      tenantId: api.tenants.a.id,
+      at: event.occurredAt,
+      eventId: event.id,
+      subscription: { subscriptionId: 'sub-large' },
+      truncated: true,
+      receivedAt: expect.any(Number),
+    });
     // The webhook keeps the whole body; a second record of the same id is a no-op (and not live again).
-    const [row] = await h.ownerQuery<{ payload: { data: { subscription: { pendingChange: { note: string } } } } }>('SELECT payload FROM webhook_outbox WHERE event_id = $1', [event.id]);
+    const [row] = await h.ownerQuery<{ payload: { data: { subscription: { pendingChange: { note: string } } } } }>(
+      'SELECT payload FROM webhook_outbox WHERE event_id = $1',
+      [event.id],
+    );
     expect(row!.payload.data.subscription.pendingChange.note).toHaveLength(9_000);
     expect(await withOperator(h.db.pool, (tx) => recordWebhookEvent(tx, event))).toBe(false);
     await new Promise((r) => setTimeout(r, 300));

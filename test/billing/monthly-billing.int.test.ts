@@ -25,13 +25,37 @@ describe('a monthly subscription anchored on the 31st', () => {
   it('issues exactly 12 invoices with the right periods and totals, then ends at the period end it was canceled for', async () => {
     const tenant = await h.createTenant({ name: 'Anchor 31', taxRate: '0.1' });
     const plan = await h.createPlan({
-      code: 'tokens-monthly', name: 'Tokens monthly', currency: 'USD', interval: 'month', baseFee: '20',
-      charges: [{ meter: 'tokens', model: 'graduated', tiers: [{ upTo: '1000', unitPrice: '0.01' }, { upTo: null, unitPrice: '0.005' }] }],
+      code: 'tokens-monthly',
+      name: 'Tokens monthly',
+      currency: 'USD',
+      interval: 'month',
+      baseFee: '20',
+      charges: [
+        {
+          meter: 'tokens',
+          model: 'graduated',
+          tiers: [
+            { upTo: '1000', unitPrice: '0.01' },
+            { upTo: null, unitPrice: '0.005' },
+          ],
+        },
+      ],
     });
     // Periods keep the anchor day and clamp to the month's end (domain/periods).
     const bounds = [
-      '2027-01-31', '2027-02-28', '2027-03-31', '2027-04-30', '2027-05-31', '2027-06-30', '2027-07-31',
-      '2027-08-31', '2027-09-30', '2027-10-31', '2027-11-30', '2027-12-31', '2028-01-31',
+      '2027-01-31',
+      '2027-02-28',
+      '2027-03-31',
+      '2027-04-30',
+      '2027-05-31',
+      '2027-06-30',
+      '2027-07-31',
+      '2027-08-31',
+      '2027-09-30',
+      '2027-10-31',
+      '2027-11-30',
+      '2027-12-31',
+      '2028-01-31',
     ].map((day) => d(`${day}T00:00:00.000Z`));
     // Period i (1..12) gets 150 × i tokens: 50 × i at its first instant and 100 × i at its last
     // millisecond. Events just outside the subscription are never billed.
@@ -44,13 +68,20 @@ describe('a monthly subscription anchored on the 31st', () => {
     await h.sendEvents(tenant.id, events);
 
     const sub = await h.subscriptions.create({ tenantId: tenant.id, planId: plan.id, startAt: bounds[0] });
-    expect(sub).toMatchObject({ status: 'active', currentPeriod: { start: '2027-01-31T00:00:00.000Z', end: '2027-02-28T00:00:00.000Z' }, workflowId: `subscription-${sub.id}` });
+    expect(sub).toMatchObject({
+      status: 'active',
+      currentPeriod: { start: '2027-01-31T00:00:00.000Z', end: '2027-02-28T00:00:00.000Z' },
+      workflowId: `subscription-${sub.id}`,
+    });
 
     // Skip to the middle of the 12th period, then cancel at its end.
     const handle = env.client.workflow.getHandle(subscriptionWorkflowId(sub.id));
     await env.sleep(d('2028-01-15T00:00:00Z').getTime() - (await env.currentTimeMs()));
     const midway = await handle.query(subscriptionStatusQuery);
-    expect(midway).toMatchObject({ state: 'active', currentPeriod: { start: '2027-12-31T00:00:00.000Z', end: '2028-01-31T00:00:00.000Z' } });
+    expect(midway).toMatchObject({
+      state: 'active',
+      currentPeriod: { start: '2027-12-31T00:00:00.000Z', end: '2028-01-31T00:00:00.000Z' },
+    });
     const canceling = await handle.executeUpdate(cancelUpdate, { args: [{ at: 'period_end' }] });
     expect(canceling.pendingChange).toEqual({ type: 'cancel', at: '2028-01-31T00:00:00.000Z' });
     const final = await handle.result();
@@ -96,7 +127,9 @@ describe('a monthly subscription anchored on the 31st', () => {
       ...Array.from({ length: 11 }, (_, k) => `INV-2027-${String(k + 1).padStart(6, '0')}`),
       'INV-2028-000001',
     ]);
-    const row = await h.ownerQuery<{ status: string; canceled_at: Date }>('SELECT status, canceled_at FROM subscriptions WHERE id = $1', [sub.id]);
+    const row = await h.ownerQuery<{ status: string; canceled_at: Date }>('SELECT status, canceled_at FROM subscriptions WHERE id = $1', [
+      sub.id,
+    ]);
     expect(row).toEqual([{ status: 'canceled', canceled_at: bounds[12] }]);
   });
 });

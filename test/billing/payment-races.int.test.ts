@@ -30,18 +30,30 @@ beforeAll(async () => {
 });
 afterAll(async () => stopBillingApi({ env, h }));
 
-
 type Attempt = { id: string; attempt: number; status: string; amount_minor: string };
-const attemptsOf = (invoiceId: string) => h.ownerQuery<Attempt>('SELECT id, attempt, status, amount_minor FROM payment_attempts WHERE invoice_id = $1 ORDER BY attempt', [invoiceId]);
+const attemptsOf = (invoiceId: string) =>
+  h.ownerQuery<Attempt>('SELECT id, attempt, status, amount_minor FROM payment_attempts WHERE invoice_id = $1 ORDER BY attempt', [
+    invoiceId,
+  ]);
 const paymentsOf = (invoiceId: string) =>
-  h.ownerQuery<{ method: string; amount_minor: string }>('SELECT method, amount_minor FROM payments WHERE invoice_id = $1 ORDER BY received_at, id', [invoiceId]);
+  h.ownerQuery<{ method: string; amount_minor: string }>(
+    'SELECT method, amount_minor FROM payments WHERE invoice_id = $1 ORDER BY received_at, id',
+    [invoiceId],
+  );
 const gatewayChargesOf = (invoiceId: string) =>
   h.ownerQuery<{ idempotency_key: string; outcome: string; amount_minor: string }>(
-    'SELECT idempotency_key, outcome, amount_minor FROM builtin_gateway_charges WHERE invoice_id = $1 ORDER BY created_at, idempotency_key', [invoiceId]);
+    'SELECT idempotency_key, outcome, amount_minor FROM builtin_gateway_charges WHERE invoice_id = $1 ORDER BY created_at, idempotency_key',
+    [invoiceId],
+  );
 const invoiceRow = async (invoiceId: string) =>
-  (await h.ownerQuery<{ status: string; total_minor: string; amount_paid_minor: string; credit_applied_minor: string }>(
-    'SELECT status, total_minor, amount_paid_minor, credit_applied_minor FROM invoices WHERE id = $1', [invoiceId]))[0]!;
-const pendingAttempt = (invoiceId: string) => until(`a pending attempt of ${invoiceId}`, async () => (await attemptsOf(invoiceId)).find((a) => a.status === 'pending'));
+  (
+    await h.ownerQuery<{ status: string; total_minor: string; amount_paid_minor: string; credit_applied_minor: string }>(
+      'SELECT status, total_minor, amount_paid_minor, credit_applied_minor FROM invoices WHERE id = $1',
+      [invoiceId],
+    )
+  )[0]!;
+const pendingAttempt = (invoiceId: string) =>
+  until(`a pending attempt of ${invoiceId}`, async () => (await attemptsOf(invoiceId)).find((a) => a.status === 'pending'));
 
 const pay = (invoiceId: string, body: object) => api.request.post(`/api/invoices/${invoiceId}/payments`).set(finance()).send(body);
 const voidInvoice = (invoiceId: string) => api.request.post(`/api/invoices/${invoiceId}/void`).set(finance());
@@ -50,16 +62,33 @@ const voidInvoice = (invoiceId: string) => api.request.post(`/api/invoices/${inv
  * A tenant (tax 25 %) on a plan of 99.99 per `interval`, started so that its first period has
  * ended: that invoice (124.99) is issued at once and its day-0 charge starts.
  */
-async function issued(name: string, settings: { declineFirstAttempts?: number; transientFailuresPerAttempt?: number; chargeDelayMs?: number }, interval: 'day' | 'year' = 'year', dunningScheduleDays?: number[]) {
+async function issued(
+  name: string,
+  settings: { declineFirstAttempts?: number; transientFailuresPerAttempt?: number; chargeDelayMs?: number },
+  interval: 'day' | 'year' = 'year',
+  dunningScheduleDays?: number[],
+) {
   const tenant = await h.createTenant({ name, taxRate: '0.25' });
   const put = await api.request.put(`/api/tenants/${tenant.id}/payment-settings`).set(finance()).send(settings);
   expect(put.status).toBe(200);
-  const plan = await h.createPlan({ code: `p-${name}`, name, currency: 'USD', interval, baseFee: '99.99', gracePeriodSeconds: 0, charges: [] });
+  const plan = await h.createPlan({
+    code: `p-${name}`,
+    name,
+    currency: 'USD',
+    interval,
+    baseFee: '99.99',
+    gracePeriodSeconds: 0,
+    charges: [],
+  });
   const now = await env.currentTimeMs();
   const startAt = new Date(now - (interval === 'year' ? 400 : 1.5) * DAY);
-  const subscriptions = dunningScheduleDays ? createSubscriptionsService({ pg: h.db.pool, temporal: env.client, searchAttributes: false, dunningScheduleDays }) : h.subscriptions;
+  const subscriptions = dunningScheduleDays
+    ? createSubscriptionsService({ pg: h.db.pool, temporal: env.client, searchAttributes: false, dunningScheduleDays })
+    : h.subscriptions;
   const sub = await subscriptions.create({ tenantId: tenant.id, planId: plan.id, startAt }, new Date(now));
-  const invoice = await until('the first invoice to be finalized', async () => (await h.invoicesOf(sub.id)).find((i) => i.status !== 'draft'));
+  const invoice = await until('the first invoice to be finalized', async () =>
+    (await h.invoicesOf(sub.id)).find((i) => i.status !== 'draft'),
+  );
   expect(invoice.total_minor).toBe(12_499n);
   return { tenant, plan, sub, invoice, dunning: env.client.workflow.getHandle(dunningWorkflowId(invoice.id)) };
 }
@@ -75,13 +104,17 @@ describe('a manual payment while the day-0 charge is in flight', () => {
     expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(refused.body.pendingAttemptId).toBe(pending.id);
     // Not even as credit: while the charge is in flight, nothing but its outcome changes the invoice.
-    expect((await pay(invoice.id, { amount: '124.99', reference: 'wire 1', overpayment: 'credit' })).body.pendingAttemptId).toBe(pending.id);
+    expect((await pay(invoice.id, { amount: '124.99', reference: 'wire 1', overpayment: 'credit' })).body.pendingAttemptId).toBe(
+      pending.id,
+    );
 
     expect((await dunning.result()) as DunningResult).toEqual({ invoiceId: invoice.id, outcome: 'paid', attempts: 1 });
     expect(await invoiceRow(invoice.id)).toMatchObject({ status: 'paid', amount_paid_minor: '12499' });
     expect((await attemptsOf(invoice.id)).map((a) => [a.attempt, a.status])).toEqual([[1, 'succeeded']]);
     expect(await paymentsOf(invoice.id)).toEqual([{ method: 'gateway', amount_minor: '12499' }]);
-    expect(await gatewayChargesOf(invoice.id)).toEqual([{ idempotency_key: paymentIdempotencyKey(invoice.id, 1), outcome: 'succeeded', amount_minor: '12499' }]);
+    expect(await gatewayChargesOf(invoice.id)).toEqual([
+      { idempotency_key: paymentIdempotencyKey(invoice.id, 1), outcome: 'succeeded', amount_minor: '12499' },
+    ]);
 
     // Afterwards the invoice is paid: a second collection is refused, not recorded.
     const late = await pay(invoice.id, { amount: '124.99', reference: 'wire 1' });
@@ -136,7 +169,10 @@ describe('two manual payments at once', () => {
 
   it('for the full amount: one wins, the other is 409; paid once', async () => {
     const { invoice } = await openAfterDecline('two-payments');
-    const answers = await Promise.all([pay(invoice.id, { amount: '124.99', reference: 'wire a' }), pay(invoice.id, { amount: '124.99', reference: 'wire b' })]);
+    const answers = await Promise.all([
+      pay(invoice.id, { amount: '124.99', reference: 'wire a' }),
+      pay(invoice.id, { amount: '124.99', reference: 'wire b' }),
+    ]);
     expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
     expect(answers.find((r) => r.status === 409)!.body.detail).toMatch(/already paid/);
     expect(await invoiceRow(invoice.id)).toMatchObject({ status: 'paid', amount_paid_minor: '12499' });
@@ -151,11 +187,16 @@ describe('two manual payments at once', () => {
     ]);
     expect(answers.map((r) => r.status)).toEqual([200, 200]);
     expect(await invoiceRow(invoice.id)).toMatchObject({ status: 'paid', amount_paid_minor: '12499' });
-    expect(await paymentsOf(invoice.id)).toEqual([{ method: 'manual', amount_minor: '12499' }, { method: 'manual', amount_minor: '12499' }]);
+    expect(await paymentsOf(invoice.id)).toEqual([
+      { method: 'manual', amount_minor: '12499' },
+      { method: 'manual', amount_minor: '12499' },
+    ]);
     const credits = await api.request.get(`/api/tenants/${tenant.id}/credits`).set(finance());
     expectResponseMatchesSpec('GET', `/api/tenants/${tenant.id}/credits`, credits);
     expect(credits.body.balances).toEqual([{ currency: 'USD', balance: '124.99' }]);
-    expect(credits.body.entries).toEqual([expect.objectContaining({ kind: 'overpayment', amount: '124.99', invoiceId: invoice.id, paymentId: expect.any(String) })]);
+    expect(credits.body.entries).toEqual([
+      expect.objectContaining({ kind: 'overpayment', amount: '124.99', invoiceId: invoice.id, paymentId: expect.any(String) }),
+    ]);
   });
 
   it('two voids at once: one wins, the other is 409', async () => {
@@ -193,21 +234,45 @@ describe('a worker that died between the gateway charge and its record', () => {
     await h.setPayments(tenant.id, { declineFirstAttempts: 0 });
     const key = paymentIdempotencyKey(invoice.id, attempt);
     await withTenant(h.db.pool, tenant.id, (tx) =>
-      paymentsRepository.insertPendingAttempt(tx, { tenantId: tenant.id, invoiceId: invoice.id, attempt, idempotencyKey: key, gateway: 'builtin', amountMinor: 12_499n }));
-    expect(await createBuiltinGateway(h.db.pool).charge({ idempotencyKey: key, tenantId: tenant.id, invoiceId: invoice.id, amountMinor: 12_499n, currency: 'USD' })).toMatchObject({ outcome: 'succeeded' });
+      paymentsRepository.insertPendingAttempt(tx, {
+        tenantId: tenant.id,
+        invoiceId: invoice.id,
+        attempt,
+        idempotencyKey: key,
+        gateway: 'builtin',
+        amountMinor: 12_499n,
+      }),
+    );
+    expect(
+      await createBuiltinGateway(h.db.pool).charge({
+        idempotencyKey: key,
+        tenantId: tenant.id,
+        invoiceId: invoice.id,
+        amountMinor: 12_499n,
+        currency: 'USD',
+      }),
+    ).toMatchObject({ outcome: 'succeeded' });
     return issuedInvoice;
   }
 
   it('the next attempt reconciles the pending one by its key and charges nothing new', async () => {
     const { tenant, invoice } = await chargedButNotRecorded('reconcile-next-attempt', 2);
     const activities = createActivities({ pg: h.db.pool, clickhouse: h.ch.client });
-    const result = await activities.collectPayment({ invoiceId: invoice.id, tenantId: tenant.id, attempt: 3, at: new Date(await env.currentTimeMs()).toISOString() });
+    const result = await activities.collectPayment({
+      invoiceId: invoice.id,
+      tenantId: tenant.id,
+      attempt: 3,
+      at: new Date(await env.currentTimeMs()).toISOString(),
+    });
     expect(result).toEqual({ outcome: 'succeeded', invoiceStatus: 'paid', attempt: 3 });
     expect((await gatewayChargesOf(invoice.id)).map((c) => [c.idempotency_key, c.outcome])).toEqual([
       [paymentIdempotencyKey(invoice.id, 1), 'declined'],
       [paymentIdempotencyKey(invoice.id, 2), 'succeeded'],
     ]);
-    expect((await attemptsOf(invoice.id)).map((a) => [a.attempt, a.status])).toEqual([[1, 'declined'], [2, 'succeeded']]);
+    expect((await attemptsOf(invoice.id)).map((a) => [a.attempt, a.status])).toEqual([
+      [1, 'declined'],
+      [2, 'succeeded'],
+    ]);
     expect(await paymentsOf(invoice.id)).toEqual([{ method: 'gateway', amount_minor: '12499' }]);
   });
 
@@ -250,22 +315,40 @@ describe('overpayment becomes tenant credit, applied to the next invoice after t
     const kept = await pay(invoice.id, { amount: '30.07', reference: 'wire', overpayment: 'credit' });
     expectResponseMatchesSpec('POST', `/api/invoices/${invoice.id}/payments`, kept);
     expect(kept.body).toMatchObject({ status: 'paid', amountPaid: '124.99', amountDue: '124.99', creditApplied: '0.00' });
-    expect((await api.request.get(`/api/tenants/${tenant.id}/credits`).set(finance())).body.balances).toEqual([{ currency: 'USD', balance: '30.07' }]);
+    expect((await api.request.get(`/api/tenants/${tenant.id}/credits`).set(finance())).body.balances).toEqual([
+      { currency: 'USD', balance: '30.07' },
+    ]);
     // Another tenant's customer does not see it; the tenant's own does.
     const other = await api.request.get(`/api/tenants/${tenant.id}/credits`).set({ Authorization: `Bearer ${api.tokens.customerB}` });
     expect(other.status).toBe(404);
 
     // The next daily period ends: 99.99 + tax 25.00 (24.9975 rounded half-up) = 124.99, less 30.07 credit.
     await env.sleep(DAY / 2 + 1000);
-    const second = await until('the second invoice to be paid', async () => {
-      const found = (await h.invoicesOf(sub.id)).find((i) => i.id !== invoice.id && i.status === 'paid');
-      return found;
-    }, 60_000, 100);
+    const second = await until(
+      'the second invoice to be paid',
+      async () => {
+        const found = (await h.invoicesOf(sub.id)).find((i) => i.id !== invoice.id && i.status === 'paid');
+        return found;
+      },
+      60_000,
+      100,
+    );
     const res = await api.request.get(`/api/invoices/${second.id}`).set(finance());
     expectResponseMatchesSpec('GET', `/api/invoices/${second.id}`, res);
     const json = res.body;
-    expect(json).toMatchObject({ subtotal: '99.99', tax: '25.00', total: '124.99', creditApplied: '30.07', amountDue: '94.92', amountPaid: '94.92', status: 'paid' });
-    expect(json.lines.map((l: { type: string; amount: string }) => [l.type, l.amount])).toEqual([['base_fee', '99.99'], ['credit', '-30.07']]);
+    expect(json).toMatchObject({
+      subtotal: '99.99',
+      tax: '25.00',
+      total: '124.99',
+      creditApplied: '30.07',
+      amountDue: '94.92',
+      amountPaid: '94.92',
+      status: 'paid',
+    });
+    expect(json.lines.map((l: { type: string; amount: string }) => [l.type, l.amount])).toEqual([
+      ['base_fee', '99.99'],
+      ['credit', '-30.07'],
+    ]);
     // Dunning collected the amount due, not the total.
     expect((await attemptsOf(second.id)).map((a) => [a.status, a.amount_minor])).toEqual([['succeeded', '9492']]);
     expect((await gatewayChargesOf(second.id)).map((c) => c.amount_minor)).toEqual(['9492']);
@@ -273,12 +356,16 @@ describe('overpayment becomes tenant credit, applied to the next invoice after t
 
     const credits = (await api.request.get(`/api/tenants/${tenant.id}/credits`).set({ Authorization: `Bearer ${api.tokens.admin}` })).body;
     expect(credits.balances).toEqual([{ currency: 'USD', balance: '0.00' }]);
-    expect(credits.entries.map((e: { kind: string; amount: string; invoiceId: string }) => [e.kind, e.amount, e.invoiceId]).sort()).toEqual([
-      ['applied', '-30.07', second.id],
-      ['overpayment', '30.07', invoice.id],
-    ]);
+    expect(credits.entries.map((e: { kind: string; amount: string; invoiceId: string }) => [e.kind, e.amount, e.invoiceId]).sort()).toEqual(
+      [
+        ['applied', '-30.07', second.id],
+        ['overpayment', '30.07', invoice.id],
+      ],
+    );
     // The balance is the sum of its entries.
-    expect(await h.ownerQuery('SELECT sum(amount_minor)::text AS s FROM tenant_credit_entries WHERE tenant_id = $1', [tenant.id])).toEqual([{ s: '0' }]);
+    expect(await h.ownerQuery('SELECT sum(amount_minor)::text AS s FROM tenant_credit_entries WHERE tenant_id = $1', [tenant.id])).toEqual([
+      { s: '0' },
+    ]);
   });
 
   it('is applied exactly once when finalization runs twice at once and again later (a retried activity)', async () => {
@@ -291,8 +378,17 @@ describe('overpayment becomes tenant credit, applied to the next invoice after t
     const draftId = randomUUID();
     const window = { start: '2001-01-01T00:00:00.000Z', end: '2002-01-01T00:00:00.000Z' };
     await activities.writeInvoice({
-      invoiceId: draftId, tenantId: tenant.id, subscriptionId: sub.id, reason: 'invoice_now', currency: 'USD', period: window,
-      serviceFrom: window.start, serviceEnd: window.end, segments: [{ from: window.start, to: window.end, planId: plan.id, version: plan.version }], usage: [{}], adjustments: [],
+      invoiceId: draftId,
+      tenantId: tenant.id,
+      subscriptionId: sub.id,
+      reason: 'invoice_now',
+      currency: 'USD',
+      period: window,
+      serviceFrom: window.start,
+      serviceEnd: window.end,
+      segments: [{ from: window.start, to: window.end, planId: plan.id, version: plan.version }],
+      usage: [{}],
+      adjustments: [],
     });
     const issuedAt = new Date(await env.currentTimeMs()).toISOString();
     const finalize = () => activities.finalizeInvoice({ invoiceId: draftId, tenantId: tenant.id, issuedAt });
@@ -301,16 +397,29 @@ describe('overpayment becomes tenant credit, applied to the next invoice after t
     expect(new Set(runs.map((r) => r.number)).size).toBe(1);
 
     expect(await invoiceRow(draftId)).toMatchObject({ status: 'finalized', total_minor: '12499', credit_applied_minor: '1001' });
-    const lines = await h.ownerQuery<{ type: string; amount_minor: string }>('SELECT type, amount_minor FROM invoice_lines WHERE invoice_id = $1 ORDER BY position', [draftId]);
-    expect(lines).toEqual([{ type: 'base_fee', amount_minor: '9999' }, { type: 'credit', amount_minor: '-1001' }]);
-    expect(await h.ownerQuery('SELECT balance_minor FROM tenant_credits WHERE tenant_id = $1', [tenant.id])).toEqual([{ balance_minor: '0' }]);
-    expect(await h.ownerQuery("SELECT count(*)::int AS n FROM tenant_credit_entries WHERE tenant_id = $1 AND kind = 'applied'", [tenant.id])).toEqual([{ n: 1 }]);
+    const lines = await h.ownerQuery<{ type: string; amount_minor: string }>(
+      'SELECT type, amount_minor FROM invoice_lines WHERE invoice_id = $1 ORDER BY position',
+      [draftId],
+    );
+    expect(lines).toEqual([
+      { type: 'base_fee', amount_minor: '9999' },
+      { type: 'credit', amount_minor: '-1001' },
+    ]);
+    expect(await h.ownerQuery('SELECT balance_minor FROM tenant_credits WHERE tenant_id = $1', [tenant.id])).toEqual([
+      { balance_minor: '0' },
+    ]);
+    expect(
+      await h.ownerQuery("SELECT count(*)::int AS n FROM tenant_credit_entries WHERE tenant_id = $1 AND kind = 'applied'", [tenant.id]),
+    ).toEqual([{ n: 1 }]);
   });
 
   it('what was paid on an invoice that is then voided becomes credit', async () => {
     const { tenant, invoice } = await issued('voided-after-partial', { declineFirstAttempts: 100 });
     await until('the first attempt to be declined', async () => (await invoiceRow(invoice.id)).status === 'payment_failed');
-    expect((await pay(invoice.id, { amount: '50.00', reference: 'part' })).body).toMatchObject({ status: 'payment_failed', amountPaid: '50.00' });
+    expect((await pay(invoice.id, { amount: '50.00', reference: 'part' })).body).toMatchObject({
+      status: 'payment_failed',
+      amountPaid: '50.00',
+    });
     expect((await voidInvoice(invoice.id)).body).toMatchObject({ status: 'void' });
     const credits = (await api.request.get(`/api/tenants/${tenant.id}/credits`).set(finance())).body;
     expect(credits.balances).toEqual([{ currency: 'USD', balance: '50.00' }]);
@@ -329,7 +438,10 @@ describe('the test hook and the overpayment switch refuse bad input, naming the 
     }
     const largest = await put({ chargeDelayMs: 60_000 });
     expect(largest.body).toMatchObject({ chargeDelayMs: 60_000 });
-    expect((await api.request.get(`/api/tenants/${tenantId}/payment-settings`).set({ Authorization: `Bearer ${api.tokens.customerB}` })).body.chargeDelayMs).toBe(60_000);
+    expect(
+      (await api.request.get(`/api/tenants/${tenantId}/payment-settings`).set({ Authorization: `Bearer ${api.tokens.customerB}` })).body
+        .chargeDelayMs,
+    ).toBe(60_000);
     expect((await put({})).body.chargeDelayMs).toBe(0);
 
     const { invoice } = await issued('bad-overpayment', { declineFirstAttempts: 100 });

@@ -16,16 +16,26 @@ const DAY = 86_400_000;
 const LARGEST = '999999999999999999999999999999.999999999999';
 
 const createPlan = async (code: string, body: Record<string, unknown> = {}) => {
-  const res = await api.request.post('/api/pricing/plans').set(auth(api.tokens.admin)).send({ code, name: code, currency: 'USD', interval: 'month', baseFee: LARGEST, charges: [], ...body });
+  const res = await api.request
+    .post('/api/pricing/plans')
+    .set(auth(api.tokens.admin))
+    .send({ code, name: code, currency: 'USD', interval: 'month', baseFee: LARGEST, charges: [], ...body });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body as { id: string };
 };
 const subscribe = async (tenantId: string, planId: string) => {
-  const res = await api.request.post('/api/subscriptions').set(auth(api.tokens.admin)).send({ tenantId, planId, startAt: new Date(Date.now() - 5 * DAY).toISOString() });
+  const res = await api.request
+    .post('/api/subscriptions')
+    .set(auth(api.tokens.admin))
+    .send({ tenantId, planId, startAt: new Date(Date.now() - 5 * DAY).toISOString() });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body as { id: string };
 };
-const preview = (id: string, token: string, body: unknown) => api.request.post(`/api/subscriptions/${id}/change-plan/preview`).set(auth(token)).send(body as object);
+const preview = (id: string, token: string, body: unknown) =>
+  api.request
+    .post(`/api/subscriptions/${id}/change-plan/preview`)
+    .set(auth(token))
+    .send(body as object);
 const checked = async (id: string, token: string, body: unknown) => {
   const res = await preview(id, token, body);
   expectResponseMatchesSpec('POST', `/api/subscriptions/${id}/change-plan/preview`, res);
@@ -62,14 +72,27 @@ describe('POST /api/subscriptions/:id/change-plan/preview', () => {
     const { period, effectiveAt, parts } = res.body;
     const [start, end, at] = [Date.parse(period.start), Date.parse(period.end), Date.parse(effectiveAt)];
     expect(at).toBeGreaterThan(start);
-    expect(parts.map((p: { plan: { planId: string }; window: { from: string; to: string } }) => [p.plan.planId, p.window.from, p.window.to])).toEqual([
+    expect(
+      parts.map((p: { plan: { planId: string }; window: { from: string; to: string } }) => [p.plan.planId, p.window.from, p.window.to]),
+    ).toEqual([
       [starter.id, period.start, effectiveAt],
       [pro.id, effectiveAt, period.end],
     ]);
-    expect(parts[0].fixed).toEqual([expect.objectContaining({ type: 'proration', meter: null, amount: share(LARGEST, at - start, end - start) })]);
-    expect(parts[1].fixed).toEqual([expect.objectContaining({ type: 'proration', meter: null, amount: share(LARGEST, end - at, end - start) })]);
+    expect(parts[0].fixed).toEqual([
+      expect.objectContaining({ type: 'proration', meter: null, amount: share(LARGEST, at - start, end - start) }),
+    ]);
+    expect(parts[1].fixed).toEqual([
+      expect.objectContaining({ type: 'proration', meter: null, amount: share(LARGEST, end - at, end - start) }),
+    ]);
     expect(parts[1].fixedTotal).toBe(parts[1].fixed[0].amount);
-    expect(res.body).toMatchObject({ subscriptionId, tenantId: api.tenants.a.id, currency: 'USD', effective: 'immediate', inTrial: false, next: null });
+    expect(res.body).toMatchObject({
+      subscriptionId,
+      tenantId: api.tenants.a.id,
+      currency: 'USD',
+      effective: 'immediate',
+      inTrial: false,
+      next: null,
+    });
   });
 
   it('keeps the period whole for a period-end change, its base fee in full, and names the plan that follows', async () => {
@@ -78,7 +101,10 @@ describe('POST /api/subscriptions/:id/change-plan/preview', () => {
     expect(res.body.effectiveAt).toBe(res.body.period.end);
     expect(res.body.parts).toHaveLength(1);
     expect(res.body.parts[0].fixed).toEqual([expect.objectContaining({ type: 'base_fee', amount: '1000000000000000000000000000000.00' })]);
-    expect(res.body.next).toEqual({ from: res.body.period.end, plan: { planId: pro.id, version: 1, code: expect.any(String), name: expect.any(String), baseFee: LARGEST } });
+    expect(res.body.next).toEqual({
+      from: res.body.period.end,
+      plan: { planId: pro.id, version: 1, code: expect.any(String), name: expect.any(String), baseFee: LARGEST },
+    });
   });
 
   it('changes nothing: the target version is not frozen and the subscription keeps its plan', async () => {
@@ -87,12 +113,15 @@ describe('POST /api/subscriptions/:id/change-plan/preview', () => {
     expect(sub.body).toMatchObject({ planId: starter.id, pendingChange: null });
   });
 
-  it('is refused to customers, their own tenant\'s included, and to API keys (403)', async () => {
+  it("is refused to customers, their own tenant's included, and to API keys (403)", async () => {
     for (const token of [api.tokens.customerA, api.tokens.customerB]) {
       const res = await checked(subscriptionId, token, { planId: pro.id, effective: 'immediate' });
       expect(res.status).toBe(403);
     }
-    const key = await api.request.post(`/api/subscriptions/${subscriptionId}/change-plan/preview`).set('X-API-Key', api.apiKeys.a).send({ planId: pro.id, effective: 'immediate' });
+    const key = await api.request
+      .post(`/api/subscriptions/${subscriptionId}/change-plan/preview`)
+      .set('X-API-Key', api.apiKeys.a)
+      .send({ planId: pro.id, effective: 'immediate' });
     expect(key.status).toBe(403);
   });
 
@@ -120,7 +149,10 @@ describe('POST /api/subscriptions/:id/change-plan/preview', () => {
 
   it('refuses what change-plan refuses, with the same detail: another currency, the same version', async () => {
     const eur = await createPlan(`eur-${Date.now()}`, { currency: 'EUR', baseFee: '1' });
-    for (const body of [{ planId: eur.id, effective: 'period_end' }, { planId: starter.id, effective: 'immediate' }]) {
+    for (const body of [
+      { planId: eur.id, effective: 'period_end' },
+      { planId: starter.id, effective: 'immediate' },
+    ]) {
       const previewed = await checked(subscriptionId, api.tokens.admin, body);
       const changed = await api.request.post(`/api/subscriptions/${subscriptionId}/change-plan`).set(auth(api.tokens.admin)).send(body);
       expect(changed.status).toBe(409);
@@ -131,7 +163,9 @@ describe('POST /api/subscriptions/:id/change-plan/preview', () => {
   it('refuses (409) a subscription that has ended, as change-plan does', async () => {
     const other = await createPlan(`short-${Date.now()}`, { baseFee: '10' });
     const ending = (await subscribe(api.tenants.b.id, other.id)).id;
-    expect((await api.request.post(`/api/subscriptions/${ending}/cancel`).set(auth(api.tokens.admin)).send({ at: 'immediate' })).status).toBe(200);
+    expect(
+      (await api.request.post(`/api/subscriptions/${ending}/cancel`).set(auth(api.tokens.admin)).send({ at: 'immediate' })).status,
+    ).toBe(200);
     const res = await checked(ending, api.tokens.admin, { planId: starter.id, effective: 'period_end' });
     expect([res.status, res.body.detail]).toEqual([409, 'the subscription has ended']);
   });

@@ -25,14 +25,39 @@ async function subscribed(name: string) {
   const tenant = await h.createTenant({ name });
   // The issue's plan: the first 1,000 calls come with a 100.00 tier fee, each further call costs 1.01.
   const plan = await h.createPlan({
-    code: `g-${name}`, name: 'Graduated', currency: 'USD', interval: 'month', baseFee: '0',
-    charges: [{ meter: 'calls', model: 'graduated', tiers: [{ upTo: '1000', unitPrice: '0', flatFee: '100' }, { upTo: null, unitPrice: '1.01' }] }],
+    code: `g-${name}`,
+    name: 'Graduated',
+    currency: 'USD',
+    interval: 'month',
+    baseFee: '0',
+    charges: [
+      {
+        meter: 'calls',
+        model: 'graduated',
+        tiers: [
+          { upTo: '1000', unitPrice: '0', flatFee: '100' },
+          { upTo: null, unitPrice: '1.01' },
+        ],
+      },
+    ],
   });
   const id = randomUUID();
-  await withOperator(h.db.pool, (tx) => subscriptionsRepository.insert(tx, {
-    id, tenantId: tenant.id, planId: plan.id, planVersion: plan.version, status: 'active', startAt: new Date(april.start), billingAnchor: new Date(april.start),
-    trialEnd: null, currentPeriodStart: new Date(april.start), currentPeriodEnd: new Date(april.end), nextInvoiceAt: new Date(april.end), workflowId: `subscription-${id}`,
-  }));
+  await withOperator(h.db.pool, (tx) =>
+    subscriptionsRepository.insert(tx, {
+      id,
+      tenantId: tenant.id,
+      planId: plan.id,
+      planVersion: plan.version,
+      status: 'active',
+      startAt: new Date(april.start),
+      billingAnchor: new Date(april.start),
+      trialEnd: null,
+      currentPeriodStart: new Date(april.start),
+      currentPeriodEnd: new Date(april.end),
+      nextInvoiceAt: new Date(april.end),
+      workflowId: `subscription-${id}`,
+    }),
+  );
   return { tenant, plan, subscriptionId: id };
 }
 
@@ -40,17 +65,35 @@ async function subscribed(name: string) {
 async function invoicePart(s: Awaited<ReturnType<typeof subscribed>>, from: string, to: string, period = april) {
   const segments: SegmentRef[] = [{ from, to, planId: s.plan.id, version: s.plan.version }];
   const usage = await activities.readPeriodUsage({ tenantId: s.tenant.id, segments });
-  const adjustments = await activities.rateLateUsage({ tenantId: s.tenant.id, subscriptionId: s.subscriptionId, currency: 'USD', before: from });
+  const adjustments = await activities.rateLateUsage({
+    tenantId: s.tenant.id,
+    subscriptionId: s.subscriptionId,
+    currency: 'USD',
+    before: from,
+  });
   const input: WriteInvoiceInput = {
-    invoiceId: randomUUID(), tenantId: s.tenant.id, subscriptionId: s.subscriptionId, reason: to === period.end ? 'period_end' : 'invoice_now',
-    currency: 'USD', period, serviceFrom: from, serviceEnd: to, segments, usage, adjustments,
+    invoiceId: randomUUID(),
+    tenantId: s.tenant.id,
+    subscriptionId: s.subscriptionId,
+    reason: to === period.end ? 'period_end' : 'invoice_now',
+    currency: 'USD',
+    period,
+    serviceFrom: from,
+    serviceEnd: to,
+    segments,
+    usage,
+    adjustments,
   };
   const draft = await activities.writeInvoice(input);
   return activities.finalizeInvoice({ invoiceId: draft.invoiceId, tenantId: s.tenant.id, issuedAt: to });
 }
 
 const calls = (prefix: string, n: number, day: number) =>
-  Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, type: 'call', time: new Date(Date.parse(april.start) + day * 86_400_000 + i * 1000) }));
+  Array.from({ length: n }, (_, i) => ({
+    id: `${prefix}-${i}`,
+    type: 'call',
+    time: new Date(Date.parse(april.start) + day * 86_400_000 + i * 1000),
+  }));
 
 const usageLines = async (subscriptionId: string) =>
   (await h.invoicesOf(subscriptionId)).map((i) => i.lines.filter((l) => l.meter === 'calls').map((l) => [l.type, cents(l.amount_minor)]));
@@ -85,6 +128,9 @@ describe('1,500 calls in April on a graduated plan', () => {
     // 100 + 511 × 1.01 = 616.11, less 615.10 billed: +1.01. May itself starts a run: its tier fee, 100.00.
     await h.sendEvents(s.tenant.id, calls('later', 1, 25));
     await invoicePart(s, april.end, '2026-06-01T00:00:00.000Z', { start: april.end, end: '2026-06-01T00:00:00.000Z' });
-    expect((await usageLines(s.subscriptionId))[2]).toEqual([['usage', '100.00'], ['adjustment', '1.01']]);
+    expect((await usageLines(s.subscriptionId))[2]).toEqual([
+      ['usage', '100.00'],
+      ['adjustment', '1.01'],
+    ]);
   });
 });

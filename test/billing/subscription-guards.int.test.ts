@@ -24,20 +24,40 @@ beforeAll(async () => {
 afterAll(async () => stopBillingApi({ env, h }));
 
 const planBody = (code: string, baseFee: string, meters: string[], name = code, trialDays = 0) => ({
-  code, name, currency: 'USD', interval: 'month', baseFee, trialDays,
+  code,
+  name,
+  currency: 'USD',
+  interval: 'month',
+  baseFee,
+  trialDays,
   charges: meters.map((meter) => ({ meter, model: 'per_unit', unitPrice: '0.5' })),
 });
 async function createPlan(code: string, baseFee: string, meters: string[]): Promise<{ id: string }> {
-  const res = await api.request.post('/api/pricing/plans').set(admin()).send(planBody(code, baseFee, meters));
+  const res = await api.request
+    .post('/api/pricing/plans')
+    .set(admin())
+    .send(planBody(code, baseFee, meters));
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body;
 }
-const subscribe = (tenantId: string, planId: string, extra: object = {}) => api.request.post('/api/subscriptions').set(admin()).send({ tenantId, planId, ...extra });
+const subscribe = (tenantId: string, planId: string, extra: object = {}) =>
+  api.request
+    .post('/api/subscriptions')
+    .set(admin())
+    .send({ tenantId, planId, ...extra });
 const changePlan = (id: string, body: object) => api.request.post(`/api/subscriptions/${id}/change-plan`).set(admin()).send(body);
 const newTenant = (name: string) => h.createTenant({ name: `${name}-${randomUUID().slice(0, 6)}` });
-const subscriptionsOf = (tenantId: string) => h.ownerQuery<{ id: string; plan_id: string }>("SELECT id, plan_id FROM subscriptions WHERE tenant_id = $1 AND status <> 'canceled'", [tenantId]);
+const subscriptionsOf = (tenantId: string) =>
+  h.ownerQuery<{ id: string; plan_id: string }>("SELECT id, plan_id FROM subscriptions WHERE tenant_id = $1 AND status <> 'canceled'", [
+    tenantId,
+  ]);
 const storedVersion = async (planId: string, version: number) =>
-  (await h.ownerQuery<{ base_fee: string; name: string; trial_days: number; charges: unknown; in_use_since: Date | null }>('SELECT base_fee, name, trial_days, charges, in_use_since FROM plan_versions WHERE plan_id = $1 AND version = $2', [planId, version]))[0]!;
+  (
+    await h.ownerQuery<{ base_fee: string; name: string; trial_days: number; charges: unknown; in_use_since: Date | null }>(
+      'SELECT base_fee, name, trial_days, charges, in_use_since FROM plan_versions WHERE plan_id = $1 AND version = $2',
+      [planId, version],
+    )
+  )[0]!;
 /**
  * The plan terms the subscription's workflow was started with (its first history event): the
  * version, and the terms it schedules by (name, trial); prices are read from the version when billing.
@@ -133,7 +153,10 @@ describe('a plan version is frozen by what uses it', () => {
       const plan = await createPlan(code, '10', ['calls']);
       // The edit changes the price, the name and the trial.
       const [put, sub] = await Promise.all([
-        api.request.put(`/api/pricing/plans/${plan.id}`).set(admin()).send(planBody(code, '20', ['calls'], `${code} v2`, 14)),
+        api.request
+          .put(`/api/pricing/plans/${plan.id}`)
+          .set(admin())
+          .send(planBody(code, '20', ['calls'], `${code} v2`, 14)),
         subscribe(tenant.id, plan.id),
       ]);
       expect([put.status, sub.status]).toEqual([200, 201]);
@@ -149,7 +172,12 @@ describe('a plan version is frozen by what uses it', () => {
         outcomes.add('edit second');
       } else {
         // The edit came first, in place: the subscription is on the new terms.
-        expect([put.body.version, sub.body.planVersion, terms.name, new Decimal(stored.base_fee).toFixed(2)]).toEqual([1, 1, `${code} v2`, '20.00']);
+        expect([put.body.version, sub.body.planVersion, terms.name, new Decimal(stored.base_fee).toFixed(2)]).toEqual([
+          1,
+          1,
+          `${code} v2`,
+          '20.00',
+        ]);
         outcomes.add('edit first');
       }
     }
@@ -162,7 +190,10 @@ describe('a plan version is frozen by what uses it', () => {
       const plan = await createPlan(`fresh-${round}-${randomUUID().slice(0, 6)}`, '10', ['calls']);
       const tenants = await Promise.all(Array.from({ length: 12 }, (_, i) => newTenant(`fresh-${round}-${i}`)));
       const created = await Promise.all(tenants.map((t) => subscribe(t.id, plan.id)));
-      expect(created.map((r) => r.status), JSON.stringify(created.find((r) => r.status !== 201)?.body)).toEqual(tenants.map(() => 201));
+      expect(
+        created.map((r) => r.status),
+        JSON.stringify(created.find((r) => r.status !== 201)?.body),
+      ).toEqual(tenants.map(() => 201));
       expect((await storedVersion(plan.id, 1)).in_use_since).not.toBeNull();
     }
   });
@@ -181,7 +212,10 @@ describe('a plan version is frozen by what uses it', () => {
     expect(changed.status, JSON.stringify(changed.body)).toBe(200);
     expect((await storedVersion(to.id, 1)).in_use_since).not.toBeNull();
 
-    const put = await api.request.put(`/api/pricing/plans/${to.id}`).set(admin()).send(planBody(code, '99', ['calls', 'seats']));
+    const put = await api.request
+      .put(`/api/pricing/plans/${to.id}`)
+      .set(admin())
+      .send(planBody(code, '99', ['calls', 'seats']));
     expect(put.status).toBe(200);
     expect(put.body.version).toBe(2);
     const after = await storedVersion(to.id, 1);
@@ -197,10 +231,21 @@ describe('a plan version is frozen by what uses it', () => {
     expect((await changePlan(sub.body.id, { planId: to.id, effective: 'period_end' })).status).toBe(200);
     // The read model records the pending change; then the freeze mark is taken away, as if it
     // had been lost: the reference alone must keep the version as it is.
-    await until('the pending change in the read model', async () =>
-      (await h.ownerQuery<{ n: number }>("SELECT count(*)::int AS n FROM subscriptions WHERE id = $1 AND pending_change ->> 'planId' = $2", [sub.body.id, to.id]))[0]!.n === 1);
+    await until(
+      'the pending change in the read model',
+      async () =>
+        (
+          await h.ownerQuery<{ n: number }>(
+            "SELECT count(*)::int AS n FROM subscriptions WHERE id = $1 AND pending_change ->> 'planId' = $2",
+            [sub.body.id, to.id],
+          )
+        )[0]!.n === 1,
+    );
     await h.ownerQuery('UPDATE plan_versions SET in_use_since = NULL WHERE plan_id = $1', [to.id]);
-    const put = await api.request.put(`/api/pricing/plans/${to.id}`).set(admin()).send(planBody(code, '99', ['calls']));
+    const put = await api.request
+      .put(`/api/pricing/plans/${to.id}`)
+      .set(admin())
+      .send(planBody(code, '99', ['calls']));
     expect(put.body.version).toBe(2);
     expect(new Decimal((await storedVersion(to.id, 1)).base_fee).toFixed(2)).toBe('30.00');
   });

@@ -6,7 +6,14 @@ import { timeSkippingEnvironment } from '../harness/temporal.ts';
 import { localActivityRuns, type MarkerEvent } from '../harness/local-activity-runs.ts';
 import { createActivities } from '../../activities/index.ts';
 import { createSubscriptionsService } from '../../api/subscriptions/subscriptions-service.ts';
-import { TASK_QUEUE, cancelUpdate, invoiceNowUpdate, subscriptionStatusQuery, subscriptionWorkflowId, type SubscriptionStatus } from '../../workflows/contract.ts';
+import {
+  TASK_QUEUE,
+  cancelUpdate,
+  invoiceNowUpdate,
+  subscriptionStatusQuery,
+  subscriptionWorkflowId,
+  type SubscriptionStatus,
+} from '../../workflows/contract.ts';
 
 // A request handled at a period boundary acts on the current period, never on the one that has
 // just ended. Before, a cancel (or invoice-now) handled in the same workflow task as the period's
@@ -47,16 +54,35 @@ async function startWorker() {
     activities: createActivities({ pg: h.db.pool, clickhouse: h.ch.client, temporal: env.client, taskQueue: TASK_QUEUE }),
   });
   const run = worker.run();
-  const handle = { async detach() { running.delete(handle); worker.shutdown(); await run.catch(() => {}); } };
+  const handle = {
+    async detach() {
+      running.delete(handle);
+      worker.shutdown();
+      await run.catch(() => {});
+    },
+  };
   running.add(handle);
   return handle;
 }
 const subscriptions = () => createSubscriptionsService({ pg: h.db.pool, temporal: env.client, searchAttributes: false });
 
-type Event = { eventType?: unknown; timerFiredEventAttributes?: unknown; workflowExecutionUpdateAcceptedEventAttributes?: unknown; workflowTaskCompletedEventAttributes?: unknown };
+type Event = {
+  eventType?: unknown;
+  timerFiredEventAttributes?: unknown;
+  workflowExecutionUpdateAcceptedEventAttributes?: unknown;
+  workflowTaskCompletedEventAttributes?: unknown;
+};
 
 const monthlyPlan = (code: string, gracePeriodSeconds: number) =>
-  h.createPlan({ code, name: code, currency: 'USD', interval: 'month', baseFee: '31', gracePeriodSeconds, charges: [{ meter: 'bytes', model: 'per_unit', unitPrice: '1' }] });
+  h.createPlan({
+    code,
+    name: code,
+    currency: 'USD',
+    interval: 'month',
+    baseFee: '31',
+    gracePeriodSeconds,
+    charges: [{ meter: 'bytes', model: 'per_unit', unitPrice: '1' }],
+  });
 
 /** The period timer's firing and the update's acceptance were handled by one workflow task (the run's first timer and update). */
 async function expectTimerAndUpdateInOneTask(workflowId: string, runId: string) {
@@ -69,7 +95,12 @@ async function expectTimerAndUpdateInOneTask(workflowId: string, runId: string) 
 }
 
 const windows = async (subscriptionId: string) =>
-  (await h.invoicesOf(subscriptionId)).map((i) => [i.reason, i.period_start.toISOString(), i.period_end.toISOString(), i.status === 'draft' ? 'draft' : 'issued']);
+  (await h.invoicesOf(subscriptionId)).map((i) => [
+    i.reason,
+    i.period_start.toISOString(),
+    i.period_end.toISOString(),
+    i.status === 'draft' ? 'draft' : 'issued',
+  ]);
 const alertsOf = (tenantId: string) => h.ownerQuery<{ kind: string }>('SELECT kind FROM alerts WHERE tenant_id = $1', [tenantId]);
 
 type ActivityEvent = MarkerEvent & { workflowExecutionUpdateAcceptedEventAttributes?: unknown };
@@ -77,7 +108,10 @@ type ActivityEvent = MarkerEvent & { workflowExecutionUpdateAcceptedEventAttribu
 /** Waits until a statement of the worker waits on a lock of `table` (the activity is held in flight). */
 async function heldOn(table: string) {
   for (let i = 0; i < 200; i += 1) {
-    const [row] = await h.ownerQuery<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE $1`, [`%${table}%`]);
+    const [row] = await h.ownerQuery<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE $1`,
+      [`%${table}%`],
+    );
     if (row!.n > 0) return;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -92,7 +126,9 @@ async function holdingInvoiceNumbers<T>(during: () => Promise<T>): Promise<T> {
   const owner = await h.db.owner();
   await owner.query('BEGIN');
   try {
-    await owner.query('INSERT INTO invoice_number_sequences (year, last_number) VALUES (2027, 0) ON CONFLICT (year) DO UPDATE SET last_number = invoice_number_sequences.last_number');
+    await owner.query(
+      'INSERT INTO invoice_number_sequences (year, last_number) VALUES (2027, 0) ON CONFLICT (year) DO UPDATE SET last_number = invoice_number_sequences.last_number',
+    );
     return await during();
   } finally {
     await owner.query('ROLLBACK');
@@ -227,7 +263,15 @@ describe('an update at a period boundary', () => {
     const worker = await startWorker();
     const tenant = await h.createTenant({ name: 'Change in an activity' });
     const plan = await monthlyPlan('change-in-activity', 0);
-    const pro = await h.createPlan({ code: 'change-in-activity-pro', name: 'Pro', currency: 'USD', interval: 'month', baseFee: '62', gracePeriodSeconds: 0, charges: [{ meter: 'bytes', model: 'per_unit', unitPrice: '2' }] });
+    const pro = await h.createPlan({
+      code: 'change-in-activity-pro',
+      name: 'Pro',
+      currency: 'USD',
+      interval: 'month',
+      baseFee: '62',
+      gracePeriodSeconds: 0,
+      charges: [{ meter: 'bytes', model: 'per_unit', unitPrice: '2' }],
+    });
     const sub = await subscriptions().create({ tenantId: tenant.id, planId: plan.id, startAt: new Date('2027-01-01T00:00:00Z') });
     const handle = env.client.workflow.getHandle(subscriptionWorkflowId(sub.id));
     const runId = (await handle.describe()).runId;
@@ -244,13 +288,17 @@ describe('an update at a period boundary', () => {
     });
     expect((await invoiced.pending).invoiceId).toBe('44444444-4444-4444-8444-444444444444');
     // The ended January's own close follows the invoice-now (no grace period).
-    for (let i = 0; i < 100 && (await h.invoicesOf(sub.id)).filter((x) => x.status !== 'draft').length < 2; i += 1) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && (await h.invoicesOf(sub.id)).filter((x) => x.status !== 'draft').length < 2; i += 1)
+      await new Promise((r) => setTimeout(r, 100));
     await expectLastUpdateDuringFinalize(handle.workflowId, runId);
 
     // February is split at the change (its start under the old plan, then Pro); January is not.
     const status = await handle.query(subscriptionStatusQuery);
     expect(status.currentPeriod).toEqual({ start: '2027-02-01T00:00:00.000Z', end: '2027-03-01T00:00:00.000Z' });
-    expect(status.parts.map((p) => [p.code, p.from === '2027-02-01T00:00:00.000Z'])).toEqual([['change-in-activity', true], ['change-in-activity-pro', false]]);
+    expect(status.parts.map((p) => [p.code, p.from === '2027-02-01T00:00:00.000Z'])).toEqual([
+      ['change-in-activity', true],
+      ['change-in-activity-pro', false],
+    ]);
     expect(Date.parse(status.parts[1]!.from)).toBeGreaterThanOrEqual(Date.parse('2027-02-01T00:00:05Z'));
     const invoices = await h.invoicesOf(sub.id);
     const now = invoices[0]!.period_end.toISOString();

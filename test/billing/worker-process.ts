@@ -19,7 +19,10 @@ const pg = await createPgPool(env('DATABASE_URL'), { maxPoolSize: 4 });
 const ch = await connectClickHouse({ kind: 'embedded', path: env('CHDB_PATH') });
 await migrateClickHouse(ch.client);
 const connection = await NativeConnection.connect({ address: env('TEMPORAL_ADDRESS') });
-const client = new Client({ connection: await Connection.connect({ address: env('TEMPORAL_ADDRESS') }), namespace: env('TEMPORAL_NAMESPACE') });
+const client = new Client({
+  connection: await Connection.connect({ address: env('TEMPORAL_ADDRESS') }),
+  namespace: env('TEMPORAL_NAMESPACE'),
+});
 const worker = await createBillingWorker({
   connection,
   namespace: env('TEMPORAL_NAMESPACE'),

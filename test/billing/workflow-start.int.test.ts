@@ -46,7 +46,11 @@ function temporalFailing(failures: number) {
 }
 
 const startRow = async (subscriptionId: string) =>
-  (await h.ownerQuery<{ started_at: Date | null }>('SELECT started_at FROM subscription_workflow_starts WHERE subscription_id = $1', [subscriptionId]))[0];
+  (
+    await h.ownerQuery<{ started_at: Date | null }>('SELECT started_at FROM subscription_workflow_starts WHERE subscription_id = $1', [
+      subscriptionId,
+    ])
+  )[0];
 
 const describeRun = (subscriptionId: string) => env.client.workflow.getHandle(subscriptionWorkflowId(subscriptionId)).describe();
 
@@ -76,15 +80,24 @@ describe('starting subscription workflows after commit', () => {
 
     // Two reconcilers that both believe it unstarted (the mark was lost) start nothing more.
     await h.ownerQuery('UPDATE subscription_workflow_starts SET started_at = NULL WHERE subscription_id = $1', [sub.id]);
-    const both = await Promise.all([startPendingSubscriptionWorkflows({ pg: h.db.pool, temporal: env.client }), startPendingSubscriptionWorkflows({ pg: h.db.pool, temporal: env.client })]);
-    expect(both).toEqual([{ started: 0, failed: 0 }, { started: 0, failed: 0 }]);
+    const both = await Promise.all([
+      startPendingSubscriptionWorkflows({ pg: h.db.pool, temporal: env.client }),
+      startPendingSubscriptionWorkflows({ pg: h.db.pool, temporal: env.client }),
+    ]);
+    expect(both).toEqual([
+      { started: 0, failed: 0 },
+      { started: 0, failed: 0 },
+    ]);
     expect((await describeRun(sub.id)).runId).toBe(run.runId);
     expect(await startRow(sub.id)).toEqual({ started_at: expect.any(Date) });
   });
 
   it('a reconciler whose start fails leaves the row for the next run', async () => {
     const { tenant, plan } = await tenantAndPlan('Twice');
-    const sub = await createSubscriptionsService({ pg: h.db.pool, temporal: temporalFailing(1).client, searchAttributes: false }).create({ tenantId: tenant.id, planId: plan.id });
+    const sub = await createSubscriptionsService({ pg: h.db.pool, temporal: temporalFailing(1).client, searchAttributes: false }).create({
+      tenantId: tenant.id,
+      planId: plan.id,
+    });
     const failingAgain = temporalFailing(1);
     expect(await startPendingSubscriptionWorkflows({ pg: h.db.pool, temporal: failingAgain.client })).toEqual({ started: 0, failed: 1 });
     expect(await startRow(sub.id)).toEqual({ started_at: null });
@@ -99,10 +112,11 @@ describe('starting subscription workflows after commit', () => {
     const failingCommit = new Proxy(h.db.pool, {
       get(target, prop) {
         if (prop === 'transaction') {
-          return (work: Parameters<DatabasePool['transaction']>[0]) => target.transaction(async (tx) => {
-            await work(tx);
-            throw new Error('commit failed');
-          });
+          return (work: Parameters<DatabasePool['transaction']>[0]) =>
+            target.transaction(async (tx) => {
+              await work(tx);
+              throw new Error('commit failed');
+            });
         }
         const v = Reflect.get(target, prop) as unknown;
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
@@ -120,7 +134,10 @@ describe('starting subscription workflows after commit', () => {
     const { tenant, plan } = await tenantAndPlan('Race');
     const recording = temporalFailing(0);
     const service = createSubscriptionsService({ pg: h.db.pool, temporal: recording.client, searchAttributes: false });
-    const outcomes = await Promise.allSettled([service.create({ tenantId: tenant.id, planId: plan.id }), service.create({ tenantId: tenant.id, planId: plan.id })]);
+    const outcomes = await Promise.allSettled([
+      service.create({ tenantId: tenant.id, planId: plan.id }),
+      service.create({ tenantId: tenant.id, planId: plan.id }),
+    ]);
     const created = outcomes.filter((o) => o.status === 'fulfilled');
     const refused = outcomes.filter((o) => o.status === 'rejected');
     expect(created).toHaveLength(1);

@@ -29,13 +29,25 @@ async function startStack(dataDir: string) {
   const [port, pgPort, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const env = {
     ...process.env,
-    NODE_ENV: 'development', LOG_LEVEL: 'warn', HOST: '127.0.0.1', SEED_DEMO: 'false',
-    DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), TEMPORAL_DEV_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort),
-    ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password,
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    SEED_DEMO: 'false',
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    EMBEDDED_PG_PORT: String(pgPort),
+    TEMPORAL_DEV_PORT: String(temporalPort),
+    TEMPORAL_UI_PORT: String(uiPort),
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
   };
   const logFile = createWriteStream(join(OUT, 'stack.log'));
   // Its own process group, so that a stack that does not stop in time can be killed whole.
-  const child = spawn(process.execPath, [join(ROOT, 'cli/meterplane.ts'), 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, [join(ROOT, 'cli/meterplane.ts'), 'start'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   children.add(child);
   child.stdout!.pipe(logFile);
   child.stderr!.pipe(logFile);
@@ -43,7 +55,10 @@ async function startStack(dataDir: string) {
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`the stack exited (${child.exitCode}) before it was ready; see ${join(OUT, 'stack.log')}`);
-    const ready = await fetch(`${base}/ready`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${base}/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) return { child, base };
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -61,31 +76,55 @@ async function stopStack(child: ChildProcess) {
 }
 
 async function postJson(url: string, body: object, token?: string) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
   const json = (await res.json()) as { token?: string };
   if (!res.ok || !json.token) throw new Error(`POST ${url} answered ${res.status}: ${JSON.stringify(json)}`);
   return json.token;
 }
 
-type RunResult = { name: string; exitCode: number | null; generated: number; failures: Record<string, number>; errors: number; output: string };
+type RunResult = {
+  name: string;
+  exitCode: number | null;
+  generated: number;
+  failures: Record<string, number>;
+  errors: number;
+  output: string;
+};
 
 /** One schemathesis run; its whole output goes to a file, its summary to the console. */
 async function fuzz(name: string, base: string, token: string): Promise<RunResult> {
   await mkdir(join(OUT, name), { recursive: true });
   const args = [
-    '--config-file', join(import.meta.dirname, 'schemathesis.toml'),
-    'run', `${base}/api/openapi.json`, '--url', base,
-    '-H', `Authorization: Bearer ${token}`,
-    '--max-examples', String(MAX_EXAMPLES),
+    '--config-file',
+    join(import.meta.dirname, 'schemathesis.toml'),
+    'run',
+    `${base}/api/openapi.json`,
+    '--url',
+    base,
+    '-H',
+    `Authorization: Bearer ${token}`,
+    '--max-examples',
+    String(MAX_EXAMPLES),
     // One worker each: the two runs go side by side, and CPython 3.11's ast module is not
     // thread-safe where hypothesis describes lambdas ("AST constructor recursion depth mismatch").
-    '--workers', '1',
-    '--generation-allow-x00', 'false',
+    '--workers',
+    '1',
+    '--generation-allow-x00',
+    'false',
     // The same cases on every run, so a failure in CI reproduces; FUZZ_SEED explores others.
-    '--seed', process.env.FUZZ_SEED ?? '20261202',
-    '--request-timeout', '30',
+    '--seed',
+    process.env.FUZZ_SEED ?? '20261202',
+    '--request-timeout',
+    '30',
     '--no-color',
-    '--report', 'junit', '--report-junit-path', join(OUT, `${name}.junit.xml`),
+    '--report',
+    'junit',
+    '--report-junit-path',
+    join(OUT, `${name}.junit.xml`),
   ];
   // Run inside the report folder: schemathesis and hypothesis keep their caches in the working
   // directory, and each run starts from none.
@@ -119,7 +158,9 @@ function section(output: string, title: string, maxLines: number): string {
   const rest = output.slice(start).split('\n');
   const end = rest.findIndex((line, i) => i > 0 && /^=+ [A-Z ]+ =+$/.test(line));
   const lines = rest.slice(0, end < 0 ? undefined : end);
-  return lines.length > maxLines ? [...lines.slice(0, maxLines), `… (${lines.length - maxLines} more lines in the report)`].join('\n') : lines.join('\n');
+  return lines.length > maxLines
+    ? [...lines.slice(0, maxLines), `… (${lines.length - maxLines} more lines in the report)`].join('\n')
+    : lines.join('\n');
 }
 
 async function main(): Promise<number> {
@@ -143,10 +184,17 @@ async function main(): Promise<number> {
       const failureCount = Object.values(r.failures).reduce((a, b) => a + b, 0);
       const ok = r.exitCode === 0 && failureCount === 0 && r.errors === 0 && r.generated >= 3000;
       failed ||= !ok;
-      const kinds = Object.entries(r.failures).map(([k, n]) => `${k}: ${n}`).join('; ') || 'none';
-      log(`${r.name}: ${r.generated} cases generated, ${failureCount} failures (${kinds}), ${r.errors} errors, exit ${r.exitCode} → ${ok ? 'ok' : 'FAILED'}`);
+      const kinds =
+        Object.entries(r.failures)
+          .map(([k, n]) => `${k}: ${n}`)
+          .join('; ') || 'none';
+      log(
+        `${r.name}: ${r.generated} cases generated, ${failureCount} failures (${kinds}), ${r.errors} errors, exit ${r.exitCode} → ${ok ? 'ok' : 'FAILED'}`,
+      );
       if (!ok) {
-        process.stdout.write(`${section(r.output, 'FAILURES', 150)}\n${section(r.output, 'ERRORS', 60)}\n${section(r.output, 'SUMMARY', 60)}\n`);
+        process.stdout.write(
+          `${section(r.output, 'FAILURES', 150)}\n${section(r.output, 'ERRORS', 60)}\n${section(r.output, 'SUMMARY', 60)}\n`,
+        );
         if (r.generated < 3000) log(`${r.name}: fewer than 3,000 cases generated`);
       }
     }

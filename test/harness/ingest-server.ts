@@ -27,10 +27,25 @@ const ch = await connectClickHouse({ kind: 'embedded', path: env('CH_PATH') });
 await migrateClickHouse(ch.client);
 function plainWriter() {
   const insert = createLineInserter(ch.client);
-  return (rows: readonly PendingRow[]) => insert('usage_events', USAGE_EVENT_COLUMNS, rows.map((r) => r.line));
+  return (rows: readonly PendingRow[]) =>
+    insert(
+      'usage_events',
+      USAGE_EVENT_COLUMNS,
+      rows.map((r) => r.line),
+    );
 }
 const pg = await createPgPool(env('DATABASE_URL'), { maxPoolSize: 4 });
-const noTemporal = new Proxy({}, { get: (_t, p) => (p === 'then' ? undefined : () => { throw new Error('no Temporal in the ingest server'); }) }) as TemporalClient;
+const noTemporal = new Proxy(
+  {},
+  {
+    get: (_t, p) =>
+      p === 'then'
+        ? undefined
+        : () => {
+            throw new Error('no Temporal in the ingest server');
+          },
+  },
+) as TemporalClient;
 const metering = createMeteringRuntime({
   pg,
   clickhouse: ch.client,
@@ -44,7 +59,14 @@ const metering = createMeteringRuntime({
   ...(process.env.INGEST_STORAGE === 'none' ? { writer: async () => {} } : {}),
   ...(process.env.INGEST_STORAGE === 'plain' ? { writer: plainWriter() } : {}),
 });
-const app = createApp({ logger: pino({ level: env('LOG_LEVEL', 'silent') as 'silent' }), pg, clickhouse: ch.client, temporal: noTemporal, auth: TEST_AUTH, metering });
+const app = createApp({
+  logger: pino({ level: env('LOG_LEVEL', 'silent') as 'silent' }),
+  pg,
+  clickhouse: ch.client,
+  temporal: noTemporal,
+  auth: TEST_AUTH,
+  metering,
+});
 const server = createServer(app.koa.callback());
 server.keepAliveTimeout = 65_000;
 server.listen(num('PORT', 0), '127.0.0.1', () => {

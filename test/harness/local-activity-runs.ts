@@ -1,9 +1,14 @@
 /** The fields of a history event that local-activity markers are read from. */
 export type MarkerEvent = {
-  markerRecordedEventAttributes?: { markerName?: string | null; details?: Record<string, { payloads?: Array<{ data?: Uint8Array | string | null }> | null }> | null; failure?: unknown } | null;
+  markerRecordedEventAttributes?: {
+    markerName?: string | null;
+    details?: Record<string, { payloads?: Array<{ data?: Uint8Array | string | null }> | null }> | null;
+    failure?: unknown;
+  } | null;
 };
 
-const text = (data: Uint8Array | string | null | undefined) => (typeof data === 'string' ? Buffer.from(data, 'base64').toString() : Buffer.from(data ?? []).toString());
+const text = (data: Uint8Array | string | null | undefined) =>
+  typeof data === 'string' ? Buffer.from(data, 'base64').toString() : Buffer.from(data ?? []).toString();
 
 /** Each finished run of a local activity of `type` in a history (one marker each): its index in `events`, attempt and failure (null when it succeeded). */
 export function localActivityRuns(events: MarkerEvent[], type: string): { index: number; attempt: number; failure: unknown }[] {

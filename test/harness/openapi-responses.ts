@@ -31,7 +31,11 @@ function operationFor(method: string, path: string): Operation {
  * Asserts that a response matches the schema the checked-in OpenAPI document declares
  * for its operation, status and content type. Undeclared statuses fail too.
  */
-export function expectResponseMatchesSpec(method: string, path: string, res: { status: number; body: unknown; headers: Record<string, string> }): void {
+export function expectResponseMatchesSpec(
+  method: string,
+  path: string,
+  res: { status: number; body: unknown; headers: Record<string, string> },
+): void {
   const op = operationFor(method, path);
   const declared = op.responses[String(res.status)];
   expect(declared, `${op.operationId} does not declare status ${res.status}`).toBeDefined();

@@ -19,7 +19,11 @@ export type Exchange = {
  * cleans anything up), and collects the answer until the server closes or `waitMs` passes.
  * `endAfterWrite` half-closes the socket after the last chunk, as a truncated request does.
  */
-export function exchange(port: number, chunks: (string | Buffer)[], opts: { waitMs?: number; endAfterWrite?: boolean } = {}): Promise<Exchange> {
+export function exchange(
+  port: number,
+  chunks: (string | Buffer)[],
+  opts: { waitMs?: number; endAfterWrite?: boolean } = {},
+): Promise<Exchange> {
   return new Promise((resolve) => {
     const received: Buffer[] = [];
     let closedByServer = false;
@@ -34,7 +38,13 @@ export function exchange(port: number, chunks: (string | Buffer)[], opts: { wait
       const end = raw.indexOf('\r\n\r\n');
       const head = end >= 0 ? raw.subarray(0, end).toString('latin1') : '';
       const status = /^HTTP\/1\.1 (\d{3})/.exec(head)?.[1];
-      resolve({ raw, head, status: status ? Number(status) : undefined, frames: status === '101' ? serverFrames(raw.subarray(end + 4)) : [], closedByServer });
+      resolve({
+        raw,
+        head,
+        status: status ? Number(status) : undefined,
+        frames: status === '101' ? serverFrames(raw.subarray(end + 4)) : [],
+        closedByServer,
+      });
     };
     const timer = setTimeout(finish, opts.waitMs ?? 1_000);
     socket.on('data', (d) => received.push(d));
@@ -99,7 +109,10 @@ export function closeCode(x: Exchange): number | undefined {
 }
 
 /** A WebSocket upgrade request for `path` with the given extra header lines (defaults: a valid handshake). */
-export function upgradeRequest(port: number, opts: { method?: string; path?: string; key?: string; version?: string; headers?: string[] } = {}): string {
+export function upgradeRequest(
+  port: number,
+  opts: { method?: string; path?: string; key?: string; version?: string; headers?: string[] } = {},
+): string {
   const lines = [
     `${opts.method ?? 'GET'} ${opts.path ?? '/api/ws'} HTTP/1.1`,
     `Host: 127.0.0.1:${port}`,

@@ -7,7 +7,13 @@ import { createTestClickHouse } from './clickhouse.ts';
 import { createTestApi, TEST_AUTH, type TestApi } from './api.ts';
 import { WsTestClient } from './ws-client.ts';
 import { createPrincipalResolver } from '../../api/auth/principal.ts';
-import { createRealtimeHub, createUsageTickPublisher, type RealtimeHub, type RealtimeHubOptions, type UsageTickPublisher } from '../../api/realtime/index.ts';
+import {
+  createRealtimeHub,
+  createUsageTickPublisher,
+  type RealtimeHub,
+  type RealtimeHubOptions,
+  type UsageTickPublisher,
+} from '../../api/realtime/index.ts';
 
 export type RealtimeServer = { server: Server; hub: RealtimeHub; port: number; url: string; origin: string; stop: () => Promise<void> };
 
@@ -39,13 +45,21 @@ export function useRealtimeEnvironment(): RealtimeEnvironment {
     appLog: [] as string[],
     async serve(options: Partial<RealtimeHubOptions> = {}) {
       const server = createServer(env.api.app.koa.callback());
-      const hub = createRealtimeHub({ pg: env.db.pool, principalOfHeaders: createPrincipalResolver(TEST_AUTH, env.db.pool), logger, authTimeoutMs: 300, ...options });
+      const hub = createRealtimeHub({
+        pg: env.db.pool,
+        principalOfHeaders: createPrincipalResolver(TEST_AUTH, env.db.pool),
+        logger,
+        authTimeoutMs: 300,
+        ...options,
+      });
       await hub.start();
       hub.attach(server);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const port = (server.address() as { port: number }).port;
       return {
-        server, hub, port,
+        server,
+        hub,
+        port,
         url: `ws://127.0.0.1:${port}/api/ws`,
         origin: `http://127.0.0.1:${port}`,
         stop: async () => {

@@ -55,14 +55,24 @@ export function admits(access: Access, caller: MatrixCaller): boolean {
 }
 
 /** The statuses this caller may get: one, or the route's declared 2xx statuses for a success. */
-export function expectedStatuses(route: Pick<RouteDef, 'access' | 'responses'>, c: Pick<RouteCase, 'owner' | 'otherTenant'>, caller: MatrixCaller): readonly number[] {
+export function expectedStatuses(
+  route: Pick<RouteDef, 'access' | 'responses'>,
+  c: Pick<RouteCase, 'owner' | 'otherTenant'>,
+  caller: MatrixCaller,
+): readonly number[] {
   if (!admits(route.access, caller)) return [403];
   if (c.owner === 'tenant' && caller.tenant === 'b') return [c.otherTenant?.status ?? 404];
-  return Object.keys(route.responses).map(Number).filter((s) => s >= 200 && s < 300);
+  return Object.keys(route.responses)
+    .map(Number)
+    .filter((s) => s >= 200 && s < 300);
 }
 
 /** A caller expected to succeed: admitted, and not another tenant's caller on tenant A's data. */
-export function expectsSuccess(route: Pick<RouteDef, 'access' | 'responses'>, c: Pick<RouteCase, 'owner' | 'otherTenant'>, caller: MatrixCaller): boolean {
+export function expectsSuccess(
+  route: Pick<RouteDef, 'access' | 'responses'>,
+  c: Pick<RouteCase, 'owner' | 'otherTenant'>,
+  caller: MatrixCaller,
+): boolean {
   return expectedStatuses(route, c, caller).every((s) => s >= 200 && s < 300);
 }
 
@@ -70,7 +80,11 @@ export function expectsSuccess(route: Pick<RouteDef, 'access' | 'responses'>, c:
  * What keeps the matrix complete: every route is either a case or public with a reason, a
  * route listed as public really is, and no case or reason names a route that does not exist.
  */
-export function coverageProblems(routes: readonly Pick<RouteDef, 'operationId' | 'access'>[], cases: Readonly<Record<string, unknown>>, publicReasons: Readonly<Record<string, string>>): string[] {
+export function coverageProblems(
+  routes: readonly Pick<RouteDef, 'operationId' | 'access'>[],
+  cases: Readonly<Record<string, unknown>>,
+  publicReasons: Readonly<Record<string, string>>,
+): string[] {
   const problems: string[] = [];
   const ids = new Set(routes.map((r) => r.operationId));
   for (const r of routes) {

@@ -9,7 +9,9 @@ export type WebhookReceiver = { url: string; received: ReceivedWebhook[]; close:
  * first `failFirst` of them, then 204; with `redirectTo`, it answers every request with a
  * 307 redirect there instead.
  */
-export async function startWebhookReceiver(opts: { failFirst?: number; path?: string; redirectTo?: string } = {}): Promise<WebhookReceiver> {
+export async function startWebhookReceiver(
+  opts: { failFirst?: number; path?: string; redirectTo?: string } = {},
+): Promise<WebhookReceiver> {
   const received: ReceivedWebhook[] = [];
   const server = createServer((req, res) => {
     let body = '';

@@ -25,7 +25,8 @@ export class WsTestClient {
     for (;;) {
       const found = this.messages.find(match);
       if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no matching message within ${withinMs} ms; got ${JSON.stringify(this.messages.map((m) => m.type))}`);
+      if (Date.now() > deadline)
+        throw new Error(`no matching message within ${withinMs} ms; got ${JSON.stringify(this.messages.map((m) => m.type))}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }

@@ -31,14 +31,20 @@ async function tenantCount(): Promise<number> {
 }
 
 async function storedEvents(prefix: string): Promise<number> {
-  const rs = await env.ch.client.query({ query: 'SELECT count() AS n FROM usage_events WHERE startsWith(event_id, {p:String})', query_params: { p: prefix }, format: 'JSONEachRow' });
+  const rs = await env.ch.client.query({
+    query: 'SELECT count() AS n FROM usage_events WHERE startsWith(event_id, {p:String})',
+    query_params: { p: prefix },
+    format: 'JSONEachRow',
+  });
   return Number((await rs.json<{ n: string }>())[0]!.n);
 }
 
 describe('a NUL character', () => {
   it('in a sign-up field is 400 naming it, and no tenant is created', async () => {
     const before = await tenantCount();
-    const res = await env.api.request.post('/api/auth/register').send({ email: 'nul@example.test', password: 'a long enough password', tenantName: 'Acme\u0000Corp' });
+    const res = await env.api.request
+      .post('/api/auth/register')
+      .send({ email: 'nul@example.test', password: 'a long enough password', tenantName: 'Acme\u0000Corp' });
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([{ field: 'tenantName', message: 'must not contain the NUL character (U+0000)' }]);
     expectResponseMatchesSpec('post', '/api/auth/register', res);
@@ -47,7 +53,9 @@ describe('a NUL character', () => {
   });
 
   it('in a nested body field (a meter filter) is 400 naming the path', async () => {
-    const res = await env.api.request.post('/api/meters').set(auth(env.api.tokens.admin))
+    const res = await env.api.request
+      .post('/api/meters')
+      .set(auth(env.api.tokens.admin))
       .send({ code: 'nul-meter', name: 'Nul', eventType: 'nul', aggregation: 'count', filters: { region: 'eu\u0000' } });
     expect(res.status).toBe(400);
     expect(res.body.errors[0].field).toBe('filters.region');
@@ -62,8 +70,15 @@ describe('a NUL character', () => {
   });
 
   it('in an event type is 400 naming the event, and nothing of the request is stored', async () => {
-    const res = await env.api.request.post('/api/usage/ingest').set('X-API-Key', env.api.apiKeys.a)
-      .send({ events: [{ id: 'nul-ok-1', type: 'llm' }, { id: 'nul-bad-2', type: 'll\u0000m' }] });
+    const res = await env.api.request
+      .post('/api/usage/ingest')
+      .set('X-API-Key', env.api.apiKeys.a)
+      .send({
+        events: [
+          { id: 'nul-ok-1', type: 'llm' },
+          { id: 'nul-bad-2', type: 'll\u0000m' },
+        ],
+      });
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([{ index: 1, field: 'events[1].type', message: 'must not contain the NUL character (U+0000)' }]);
     expectResponseMatchesSpec('post', '/api/usage/ingest', res);
@@ -74,7 +89,9 @@ describe('a NUL character', () => {
 
 describe('deep nesting', () => {
   it(`accepts event data nested ${MAX_JSON_DEPTH - 3} levels (the event's own three included)`, async () => {
-    const res = await env.api.request.post('/api/usage/ingest').set('X-API-Key', env.api.apiKeys.a)
+    const res = await env.api.request
+      .post('/api/usage/ingest')
+      .set('X-API-Key', env.api.apiKeys.a)
       .send({ events: [{ id: 'deep-ok-1', type: 'llm', data: nestedData(MAX_JSON_DEPTH - 2) }] });
     expect(res.status).toBe(202);
     expect(await storedEvents('deep-ok-')).toBe(1);
@@ -83,7 +100,11 @@ describe('deep nesting', () => {
   it('refuses event data nested 50,000 deep with 400 naming the event, and keeps serving', async () => {
     const depth = 50_000;
     const body = `{"events":[{"id":"deep-bad-1","type":"llm","data":${'{"n":'.repeat(depth)}1${'}'.repeat(depth)}}]}`;
-    const res = await env.api.request.post('/api/usage/ingest').set('X-API-Key', env.api.apiKeys.a).set('Content-Type', 'application/json').send(body);
+    const res = await env.api.request
+      .post('/api/usage/ingest')
+      .set('X-API-Key', env.api.apiKeys.a)
+      .set('Content-Type', 'application/json')
+      .send(body);
     expect(res.status).toBe(400);
     expect(res.body.errors[0]).toMatchObject({ index: 0, message: `nests deeper than ${MAX_JSON_DEPTH} levels` });
     expect(res.body.errors[0].field).toMatch(/^events\[0\]\.data(\.n)+$/);
@@ -92,7 +113,10 @@ describe('deep nesting', () => {
   });
 
   it('refuses an ordinary body nested too deep with 400', async () => {
-    const res = await env.api.request.post('/api/meters').set(auth(env.api.tokens.admin)).set('Content-Type', 'application/json')
+    const res = await env.api.request
+      .post('/api/meters')
+      .set(auth(env.api.tokens.admin))
+      .set('Content-Type', 'application/json')
       .send(`{"code":"deep","name":"Deep","eventType":"deep","aggregation":"count","filters":${'['.repeat(10_000)}${']'.repeat(10_000)}}`);
     expect(res.status).toBe(400);
     expect(res.body.detail).toMatch(/nests deeper than/);

@@ -20,7 +20,11 @@ async function ownerCount(text: string, values: unknown[] = []): Promise<number>
 const keyCount = () => ownerCount('SELECT count(*) AS n FROM api_keys');
 
 async function storedEvents(idPrefix: string): Promise<number> {
-  const rs = await env.ch.client.query({ query: 'SELECT count() AS n FROM usage_events WHERE startsWith(event_id, {p:String})', query_params: { p: idPrefix }, format: 'JSONEachRow' });
+  const rs = await env.ch.client.query({
+    query: 'SELECT count() AS n FROM usage_events WHERE startsWith(event_id, {p:String})',
+    query_params: { p: idPrefix },
+    format: 'JSONEachRow',
+  });
   return Number((await rs.json<{ n: string }>())[0]!.n);
 }
 
@@ -81,7 +85,7 @@ describe('creating keys', () => {
     expect(await keyCount()).toBe(before);
   });
 
-  it("a customer naming another tenant gets 404 before any scope is considered", async () => {
+  it('a customer naming another tenant gets 404 before any scope is considered', async () => {
     const res = await createKey(env.api.tokens.customerA, env.api.tenants.b.id, { name: 'x', scopes: ['ingest'] });
     expect(res.status).toBe(404);
   });
@@ -91,7 +95,10 @@ describe('a read key', () => {
   const readKey = () => ({ 'X-API-Key': env.api.readKeys.a });
 
   it('cannot post usage: 403 problem+json on both ingest paths, and no row reaches ClickHouse', async () => {
-    const events = [{ id: 'scoped-read-1', type: 'llm', data: { tokens: 5 } }, { id: 'scoped-read-2', type: 'llm', data: { tokens: 6 } }];
+    const events = [
+      { id: 'scoped-read-1', type: 'llm', data: { tokens: 5 } },
+      { id: 'scoped-read-2', type: 'llm', data: { tokens: 6 } },
+    ];
     for (const path of ['/api/usage/ingest', '/api/events']) {
       // Twice: the second answer comes from the key verifier's cache, which must carry the scopes too.
       for (let i = 0; i < 2; i++) {
@@ -105,13 +112,19 @@ describe('a read key', () => {
     // Also as a bearer token, and in CloudEvents binary mode.
     const bearer = await env.api.request.post('/api/usage/ingest').set('Authorization', `Bearer ${env.api.readKeys.a}`).send(events);
     expect(bearer.status).toBe(403);
-    const binary = await env.api.request.post('/api/usage/ingest').set(readKey())
-      .set({ 'ce-id': 'scoped-read-3', 'ce-type': 'llm', 'ce-source': 'svc', 'ce-specversion': '1.0' }).send({ tokens: 1 });
+    const binary = await env.api.request
+      .post('/api/usage/ingest')
+      .set(readKey())
+      .set({ 'ce-id': 'scoped-read-3', 'ce-type': 'llm', 'ce-source': 'svc', 'ce-specversion': '1.0' })
+      .send({ tokens: 1 });
     expect(binary.status).toBe(403);
     expect(await storedEvents('scoped-read-')).toBe(0);
 
     // The same request with the tenant's ingest key is accepted: the 403 is the scope, not the body.
-    const ingest = await env.api.request.post('/api/usage/ingest').set('X-API-Key', env.api.apiKeys.a).send({ events: [{ id: 'scoped-ingest-1', type: 'llm', data: { tokens: 5 } }] });
+    const ingest = await env.api.request
+      .post('/api/usage/ingest')
+      .set('X-API-Key', env.api.apiKeys.a)
+      .send({ events: [{ id: 'scoped-ingest-1', type: 'llm', data: { tokens: 5 } }] });
     expect(ingest.status).toBe(202);
     expect(await storedEvents('scoped-ingest-')).toBe(1);
   });
@@ -121,28 +134,56 @@ describe('a read key', () => {
     const summary = await env.api.request.get('/api/usage/summary').query(window).set(readKey());
     expect(summary.status).toBe(200);
     expectResponseMatchesSpec('get', '/api/usage/summary', summary);
-    const named = await env.api.request.get('/api/usage/summary').query({ ...window, tenantId: env.api.tenants.a.id }).set(readKey());
+    const named = await env.api.request
+      .get('/api/usage/summary')
+      .query({ ...window, tenantId: env.api.tenants.a.id })
+      .set(readKey());
     expect(named.status).toBe(200);
-    const other = await env.api.request.get('/api/usage/summary').query({ ...window, tenantId: env.api.tenants.b.id }).set(readKey());
+    const other = await env.api.request
+      .get('/api/usage/summary')
+      .query({ ...window, tenantId: env.api.tenants.b.id })
+      .set(readKey());
     expect(other.status).toBe(404);
     expect(other.headers['content-type']).toMatch(/problem\+json/);
 
-    await env.api.request.post('/api/meters').set(auth(env.api.tokens.admin)).send({ code: 'scoped_calls', name: 'Calls', eventType: 'scoped.call', aggregation: 'count' });
-    const series = await env.api.request.get('/api/usage/timeseries').query({ ...window, meter: 'scoped_calls', granularity: 'day' }).set(readKey());
+    await env.api.request
+      .post('/api/meters')
+      .set(auth(env.api.tokens.admin))
+      .send({ code: 'scoped_calls', name: 'Calls', eventType: 'scoped.call', aggregation: 'count' });
+    const series = await env.api.request
+      .get('/api/usage/timeseries')
+      .query({ ...window, meter: 'scoped_calls', granularity: 'day' })
+      .set(readKey());
     expect(series.status).toBe(200);
-    const events = await env.api.request.get('/api/usage/events').query({ ...window, meter: 'scoped_calls' }).set(readKey());
+    const events = await env.api.request
+      .get('/api/usage/events')
+      .query({ ...window, meter: 'scoped_calls' })
+      .set(readKey());
     expect(events.status).toBe(200);
-    for (const [path, extra] of [['/api/usage/timeseries', { granularity: 'day' }], ['/api/usage/events', {}]] as const) {
-      const res = await env.api.request.get(path).query({ ...window, ...extra, meter: 'scoped_calls', tenantId: env.api.tenants.b.id }).set(readKey());
+    for (const [path, extra] of [
+      ['/api/usage/timeseries', { granularity: 'day' }],
+      ['/api/usage/events', {}],
+    ] as const) {
+      const res = await env.api.request
+        .get(path)
+        .query({ ...window, ...extra, meter: 'scoped_calls', tenantId: env.api.tenants.b.id })
+        .set(readKey());
       expect(res.status, path).toBe(404);
     }
   });
 
   it("reads its own tenant's invoices and alerts, and gets 404 for another tenant's", async () => {
     const spike = (tenantId: string) => ({
-      tenantId, meter: 'llm', kind: 'usage_spike' as const, severity: 'warning' as const,
-      windowStart: new Date(Date.now() - 600_000), windowEnd: new Date(Date.now() - 300_000),
-      observed: '2000', expected: '200', message: 'Usage spike on llm', details: {},
+      tenantId,
+      meter: 'llm',
+      kind: 'usage_spike' as const,
+      severity: 'warning' as const,
+      windowStart: new Date(Date.now() - 600_000),
+      windowEnd: new Date(Date.now() - 300_000),
+      observed: '2000',
+      expected: '200',
+      message: 'Usage spike on llm',
+      details: {},
     });
     const alertA = (await raiseAlert(env.db.pool, spike(env.api.tenants.a.id)))!;
     const alertB = (await raiseAlert(env.db.pool, spike(env.api.tenants.b.id)))!;
@@ -164,14 +205,26 @@ describe('a read key', () => {
 
   it('changes nothing: acknowledging an alert, or any other route, is 403', async () => {
     const alert = (await raiseAlert(env.db.pool, {
-      tenantId: env.api.tenants.a.id, meter: 'llm', kind: 'usage_drop', severity: 'warning',
-      windowStart: new Date(Date.now() - 1_200_000), windowEnd: new Date(Date.now() - 900_000),
-      observed: '1', expected: '200', message: 'drop', details: {},
+      tenantId: env.api.tenants.a.id,
+      meter: 'llm',
+      kind: 'usage_drop',
+      severity: 'warning',
+      windowStart: new Date(Date.now() - 1_200_000),
+      windowEnd: new Date(Date.now() - 900_000),
+      observed: '1',
+      expected: '200',
+      message: 'drop',
+      details: {},
     }))!;
     const ack = await env.api.request.post(`/api/alerts/${alert.id}/ack`).set(readKey());
     expect(ack.status).toBe(403);
     expect((await env.api.request.get(`/api/alerts/${alert.id}`).set(auth(env.api.tokens.admin))).body.acknowledgedAt).toBeNull();
-    for (const path of ['/api/subscriptions', '/api/pricing/plans', `/api/tenants/${env.api.tenants.a.id}`, keyPath(env.api.tenants.a.id)]) {
+    for (const path of [
+      '/api/subscriptions',
+      '/api/pricing/plans',
+      `/api/tenants/${env.api.tenants.a.id}`,
+      keyPath(env.api.tenants.a.id),
+    ]) {
       expect((await env.api.request.get(path).set(readKey())).status, path).toBe(403);
     }
   });
@@ -180,7 +233,9 @@ describe('a read key', () => {
 describe('an ingest key', () => {
   it('keeps reading its own usage, but not invoices or alerts (those need read)', async () => {
     const key = { 'X-API-Key': env.api.apiKeys.a };
-    expect((await env.api.request.get('/api/usage/summary').query({ from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' }).set(key)).status).toBe(200);
+    expect(
+      (await env.api.request.get('/api/usage/summary').query({ from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' }).set(key)).status,
+    ).toBe(200);
     for (const path of ['/api/invoices', '/api/alerts']) {
       const res = await env.api.request.get(path).set(key);
       expect(res.status, path).toBe(403);
@@ -198,7 +253,10 @@ describe('revoking keys', () => {
     expect(res.body.errors).toEqual([{ field: 'scopes', message: expect.stringContaining('ingest') }]);
     expectResponseMatchesSpec('delete', keyPath(env.api.tenants.a.id, adminKey.body.id), res);
     expect(await ownerCount('SELECT count(*) AS n FROM api_keys WHERE id = $1 AND revoked_at IS NULL', [adminKey.body.id])).toBe(1);
-    const ingest = await env.api.request.post('/api/usage/ingest').set('X-API-Key', adminKey.body.key).send({ id: 'scoped-after-revoke-1', type: 'llm' });
+    const ingest = await env.api.request
+      .post('/api/usage/ingest')
+      .set('X-API-Key', adminKey.body.key)
+      .send({ id: 'scoped-after-revoke-1', type: 'llm' });
     expect(ingest.status).toBe(202);
   });
 
@@ -225,7 +283,12 @@ describe('revoking keys', () => {
     const deadline = Date.now() + 5_000;
     let status = 0;
     while (Date.now() < deadline) {
-      status = (await env.api.request.get('/api/usage/summary').query({ from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' }).set('X-API-Key', created.body.key)).status;
+      status = (
+        await env.api.request
+          .get('/api/usage/summary')
+          .query({ from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' })
+          .set('X-API-Key', created.body.key)
+      ).status;
       if (status === 401) break;
       await new Promise((r) => setTimeout(r, 250));
     }

@@ -17,7 +17,9 @@ const count = async (table: string) => {
 
 describe('register and sign in', () => {
   it('registers a tenant and its first customer user, then signs in', async () => {
-    const reg = await env.api.request.post('/api/auth/register').send({ email: 'Founder@Example.test', password: 'long enough pw', tenantName: 'Founder Co' });
+    const reg = await env.api.request
+      .post('/api/auth/register')
+      .send({ email: 'Founder@Example.test', password: 'long enough pw', tenantName: 'Founder Co' });
     expect(reg.status).toBe(201);
     expectResponseMatchesSpec('post', '/api/auth/register', reg);
     expect(reg.body.user).toMatchObject({ email: 'founder@example.test', role: 'customer' });
@@ -39,7 +41,9 @@ describe('register and sign in', () => {
 
   it('refuses a duplicate email with 409 and writes no second tenant', async () => {
     const tenants = await count('tenants');
-    const res = await env.api.request.post('/api/auth/register').send({ email: 'founder@example.test', password: 'long enough pw', tenantName: 'Again' });
+    const res = await env.api.request
+      .post('/api/auth/register')
+      .send({ email: 'founder@example.test', password: 'long enough pw', tenantName: 'Again' });
     expect(res.status).toBe(409);
     expect(res.body.detail).toMatch(/^email:/);
     expect(await count('tenants')).toBe(tenants);
@@ -64,13 +68,21 @@ describe('register and sign in', () => {
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(800);
     expect(Number(blocked.headers['retry-after'])).toBeLessThanOrEqual(900);
     // Another email from the same address is not locked out.
-    expect((await env.api.request.post('/api/auth/login').send({ email: env.api.users.admin.email, password: TEST_PASSWORD })).status).toBe(200);
+    expect((await env.api.request.post('/api/auth/login').send({ email: env.api.users.admin.email, password: TEST_PASSWORD })).status).toBe(
+      200,
+    );
   });
 });
 
 describe('bad credentials are 401', () => {
   const sign = (claims: object, opts: jwt.SignOptions, secret = TEST_AUTH.jwtSecret) =>
-    jwt.sign({ email: 'x@example.test', role: 'admin', tenantId: null, ...claims }, secret, { subject: env.api.users.admin.id, issuer: TEST_AUTH.issuer, audience: TEST_AUTH.audience, expiresIn: 600, ...opts });
+    jwt.sign({ email: 'x@example.test', role: 'admin', tenantId: null, ...claims }, secret, {
+      subject: env.api.users.admin.id,
+      issuer: TEST_AUTH.issuer,
+      audience: TEST_AUTH.audience,
+      expiresIn: 600,
+      ...opts,
+    });
 
   it.each([
     ['tampered', () => `${env.api.tokens.customerA.slice(0, -4)}AAAA`],
@@ -78,11 +90,24 @@ describe('bad credentials are 401', () => {
     ['wrong issuer', () => sign({}, { issuer: 'someone-else' })],
     ['wrong audience', () => sign({}, { audience: 'another-app' })],
     ['wrong secret', () => sign({}, {}, 'a-different-secret-of-enough-length-000')],
-    ['alg none', () => {
-      const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
-      const payload = Buffer.from(JSON.stringify({ sub: env.api.users.admin.id, email: 'x', role: 'admin', tenantId: null, iss: 'meterplane', aud: 'meterplane', exp: Math.floor(Date.now() / 1000) + 600 })).toString('base64url');
-      return `${header}.${payload}.`;
-    }],
+    [
+      'alg none',
+      () => {
+        const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
+        const payload = Buffer.from(
+          JSON.stringify({
+            sub: env.api.users.admin.id,
+            email: 'x',
+            role: 'admin',
+            tenantId: null,
+            iss: 'meterplane',
+            aud: 'meterplane',
+            exp: Math.floor(Date.now() / 1000) + 600,
+          }),
+        ).toString('base64url');
+        return `${header}.${payload}.`;
+      },
+    ],
     ['garbage', () => 'not-a-token'],
   ])('%s JWT', async (_name, makeToken) => {
     const res = await env.api.request.get('/api/tenants').set('Authorization', `Bearer ${makeToken()}`);
@@ -95,13 +120,18 @@ describe('bad credentials are 401', () => {
   });
 
   it('a revoked API key stops working within 5 s', async () => {
-    const created = await env.api.request.post(`/api/tenants/${env.api.tenants.a.id}/api-keys`).set('Authorization', `Bearer ${env.api.tokens.customerA}`).send({ name: 'to revoke' });
+    const created = await env.api.request
+      .post(`/api/tenants/${env.api.tenants.a.id}/api-keys`)
+      .set('Authorization', `Bearer ${env.api.tokens.customerA}`)
+      .send({ name: 'to revoke' });
     expect(created.status).toBe(201);
     expect(created.body.key).toMatch(/^mp_live_/);
     expect(created.body.prefix).toBe(created.body.key.slice(0, 12));
     // An API key authenticates (then may lack the role for this route: 403, not 401).
     expect((await env.api.request.get('/api/auth/me').set('X-API-Key', created.body.key)).status).toBe(403);
-    const revoked = await env.api.request.delete(`/api/tenants/${env.api.tenants.a.id}/api-keys/${created.body.id}`).set('Authorization', `Bearer ${env.api.tokens.customerA}`);
+    const revoked = await env.api.request
+      .delete(`/api/tenants/${env.api.tenants.a.id}/api-keys/${created.body.id}`)
+      .set('Authorization', `Bearer ${env.api.tokens.customerA}`);
     expect(revoked.status).toBe(200);
     const deadline = Date.now() + 5_000;
     let status = 0;
@@ -114,7 +144,9 @@ describe('bad credentials are 401', () => {
   });
 
   it('lists keys without their secrets', async () => {
-    const list = await env.api.request.get(`/api/tenants/${env.api.tenants.a.id}/api-keys`).set('Authorization', `Bearer ${env.api.tokens.admin}`);
+    const list = await env.api.request
+      .get(`/api/tenants/${env.api.tenants.a.id}/api-keys`)
+      .set('Authorization', `Bearer ${env.api.tokens.admin}`);
     expect(list.status).toBe(200);
     expect(list.body.items.length).toBeGreaterThan(0);
     for (const item of list.body.items) expect(item).not.toHaveProperty('key');
@@ -146,13 +178,20 @@ describe('malformed input is 400 naming the field, never 500, and writes nothing
   });
 
   it('the largest budget the column holds is accepted as sent', async () => {
-    const res = await env.api.request.post('/api/tenants').set(admin()).send({ name: 'big budget', budget: '999999999999999999.999999999999' });
+    const res = await env.api.request
+      .post('/api/tenants')
+      .set(admin())
+      .send({ name: 'big budget', budget: '999999999999999999.999999999999' });
     expect(res.status).toBe(201);
     expect(res.body.budget).toBe('999999999999999999.999999999999');
   });
 
   it('a body over the limit is 413', async () => {
-    const res = await env.api.request.post('/api/tenants').set(admin()).set('Content-Type', 'application/json').send(JSON.stringify({ name: 'x'.repeat(2_000_000) }));
+    const res = await env.api.request
+      .post('/api/tenants')
+      .set(admin())
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ name: 'x'.repeat(2_000_000) }));
     expect(res.status).toBe(413);
   });
 

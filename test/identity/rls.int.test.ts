@@ -28,9 +28,14 @@ describe('row-level security holds when the application forgets to filter', () =
       const rows = await withTenant(env.db.pool, env.api.tenants.a.id, (tx) =>
         tx.any(sql.type(z.object({ tenant_id: z.string().nullable() }).passthrough())`SELECT * FROM ${sql.identifier([table])}`),
       );
-      expect(rows.every((r) => r.tenant_id === env.api.tenants.a.id), table).toBe(true);
+      expect(
+        rows.every((r) => r.tenant_id === env.api.tenants.a.id),
+        table,
+      ).toBe(true);
       const owner = await env.db.owner();
-      const other = await owner.query(`SELECT count(*)::int AS n FROM ${table} WHERE tenant_id IS DISTINCT FROM $1`, [env.api.tenants.a.id]);
+      const other = await owner.query(`SELECT count(*)::int AS n FROM ${table} WHERE tenant_id IS DISTINCT FROM $1`, [
+        env.api.tenants.a.id,
+      ]);
       await owner.end();
       if (other.rows[0].n > 0) checkedWithOtherRows.push(table);
     }
@@ -38,8 +43,10 @@ describe('row-level security holds when the application forgets to filter', () =
     expect(checkedWithOtherRows).toEqual(expect.arrayContaining(['api_keys', 'users']));
   });
 
-  it("the tenants table shows a tenant only its own row", async () => {
-    const ids = await withTenant(env.db.pool, env.api.tenants.a.id, (tx) => tx.anyFirst(sql.type(z.object({ id: z.string() }))`SELECT id FROM tenants`));
+  it('the tenants table shows a tenant only its own row', async () => {
+    const ids = await withTenant(env.db.pool, env.api.tenants.a.id, (tx) =>
+      tx.anyFirst(sql.type(z.object({ id: z.string() }))`SELECT id FROM tenants`),
+    );
     expect(ids).toEqual([env.api.tenants.a.id]);
   });
 });

@@ -7,7 +7,14 @@ import { pino } from 'pino';
 import { z } from 'zod';
 import { TEST_AUTH, type TestApi } from '../harness/api.ts';
 import { until } from '../harness/until.ts';
-import { MATRIX_CALLERS, coverageProblems, expectedStatuses, expectsSuccess, type CallerName, type RouteCase } from '../harness/route-matrix.ts';
+import {
+  MATRIX_CALLERS,
+  coverageProblems,
+  expectedStatuses,
+  expectsSuccess,
+  type CallerName,
+  type RouteCase,
+} from '../harness/route-matrix.ts';
 import { startBillingApi, stopBillingApi, type BillingHarness } from '../billing/billing-harness.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { alertsRepository } from '../../db/postgres/alerts-repository.ts';
@@ -35,7 +42,11 @@ const unique = () => `${Date.now().toString(36)}-${++seq}`;
 const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 /** An admin call for setting things up; it must succeed. */
-async function admin(method: 'get' | 'post' | 'put', path: string, body?: object): Promise<{ body: Record<string, unknown> & { id: string } }> {
+async function admin(
+  method: 'get' | 'post' | 'put',
+  path: string,
+  body?: object,
+): Promise<{ body: Record<string, unknown> & { id: string } }> {
   const req = api.request[method](path).set(auth(api.tokens.admin));
   const res = await (body ? req.send(body) : req);
   if (res.status >= 300) throw new Error(`setup ${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
@@ -43,14 +54,21 @@ async function admin(method: 'get' | 'post' | 'put', path: string, body?: object
 }
 
 const planBody = (code: string) => ({
-  code, name: code, currency: 'USD', interval: 'month', baseFee: '10', visibility: 'private',
+  code,
+  name: code,
+  currency: 'USD',
+  interval: 'month',
+  baseFee: '10',
+  visibility: 'private',
   charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.25' }],
 });
 const freshPlan = async (code = `rm-${unique()}`) => (await admin('post', '/api/pricing/plans', planBody(code))).body.id;
 /** A subscription of tenant A to a plan of its own, started two days ago (so invoice-now has a period to bill). */
 const freshSubscription = async () => {
   const startAt = new Date((await env.currentTimeMs()) - 2 * DAY).toISOString();
-  return (await admin('post', '/api/subscriptions', { tenantId: api.tenants.a.id, planId: await freshPlan(), startAt, allowSharedMeters: true })).body.id;
+  return (
+    await admin('post', '/api/subscriptions', { tenantId: api.tenants.a.id, planId: await freshPlan(), startAt, allowSharedMeters: true })
+  ).body.id;
 };
 
 /** Reads through the table owner (no row-level security), for "nothing changed" checks. */
@@ -63,36 +81,65 @@ async function rows(query: string, params: unknown[] = []): Promise<string> {
   }
 }
 async function clickhouseRows(idPrefix: string): Promise<string> {
-  const rs = await h.ch.client.query({ query: 'SELECT count() AS n FROM usage_events WHERE startsWith(event_id, {p:String})', query_params: { p: idPrefix }, format: 'JSONEachRow' });
+  const rs = await h.ch.client.query({
+    query: 'SELECT count() AS n FROM usage_events WHERE startsWith(event_id, {p:String})',
+    query_params: { p: idPrefix },
+    format: 'JSONEachRow',
+  });
   return JSON.stringify(await rs.json());
 }
 
 // Tenant A's resources, made once through the API (or, for an alert, as the scanner would).
 const f = {} as {
-  plan: string; otherPlan: string; unusedPlan: string; subscription: string;
-  invoice: string; spareInvoices: string[]; usageLine: number;
-  alert: string; alertRule: string; webhook: string;
+  plan: string;
+  otherPlan: string;
+  unusedPlan: string;
+  subscription: string;
+  invoice: string;
+  spareInvoices: string[];
+  usageLine: number;
+  alert: string;
+  alertRule: string;
+  webhook: string;
 };
 
 beforeAll(async () => {
   ({ env, h, api } = await startBillingApi([{ code: 'calls', name: 'API calls', eventType: 'call', aggregation: 'count' }]));
   // Invoices stay open (the built-in gateway declines), so they can be paid and voided.
-  await api.request.put(`/api/tenants/${api.tenants.a.id}/payment-settings`).set(auth(api.tokens.finance)).send({ declineFirstAttempts: 100 });
+  await api.request
+    .put(`/api/tenants/${api.tenants.a.id}/payment-settings`)
+    .set(auth(api.tokens.finance))
+    .send({ declineFirstAttempts: 100 });
   [f.plan, f.otherPlan, f.unusedPlan] = [await freshPlan(), await freshPlan(), await freshPlan('rm-unused')];
   // Started 100 days ago: the ended periods are invoiced at once, giving a few invoices.
   const startAt = new Date((await env.currentTimeMs()) - 100 * DAY).toISOString();
   f.subscription = (await admin('post', '/api/subscriptions', { tenantId: api.tenants.a.id, planId: f.plan, startAt })).body.id;
-  const invoices = await until('three issued invoices', async () => {
-    const all = await h.invoicesOf(f.subscription);
-    return all.length >= 3 && all.every((i) => i.status !== 'draft') && all;
-  }, 90_000); // three catch-up periods: slow on a loaded machine
+  const invoices = await until(
+    'three issued invoices',
+    async () => {
+      const all = await h.invoicesOf(f.subscription);
+      return all.length >= 3 && all.every((i) => i.status !== 'draft') && all;
+    },
+    90_000,
+  ); // three catch-up periods: slow on a loaded machine
   f.invoice = invoices[0]!.id;
   f.spareInvoices = invoices.slice(1).map((i) => i.id);
   f.usageLine = invoices[0]!.lines.find((l) => l.type === 'usage')!.position;
-  const [alert] = await withOperator(h.db.pool, (tx) => Promise.all([alertsRepository.insertIfNew(tx, {
-    tenantId: api.tenants.a.id, meter: 'call', kind: 'usage_spike', severity: 'warning', windowStart: new Date(Date.now() - 3_600_000), windowEnd: new Date(),
-    observed: '1000', expected: '10', message: 'a spike for the matrix',
-  })]));
+  const [alert] = await withOperator(h.db.pool, (tx) =>
+    Promise.all([
+      alertsRepository.insertIfNew(tx, {
+        tenantId: api.tenants.a.id,
+        meter: 'call',
+        kind: 'usage_spike',
+        severity: 'warning',
+        windowStart: new Date(Date.now() - 3_600_000),
+        windowEnd: new Date(),
+        observed: '1000',
+        expected: '10',
+        message: 'a spike for the matrix',
+      }),
+    ]),
+  );
   f.alert = alert!.id;
   f.alertRule = (await admin('post', '/api/alert-rules', { tenantId: api.tenants.a.id, meter: `m-${unique()}`, sensitivity: 8 })).body.id;
   f.webhook = (await admin('post', '/api/webhooks', { url: 'http://127.0.0.1:9/matrix', events: ['alert.created'] })).body.id;
@@ -101,7 +148,9 @@ afterAll(async () => stopBillingApi({ env, h }));
 
 const A = () => api.tenants.a.id;
 const range = 'from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z';
-const events = (caller: CallerName) => [{ id: `rm-${caller}-${unique()}`, type: 'call', subject: api.tenants.a.externalId, time: new Date().toISOString() }];
+const events = (caller: CallerName) => [
+  { id: `rm-${caller}-${unique()}`, type: 'call', subject: api.tenants.a.externalId, time: new Date().toISOString() },
+];
 const ingestCase: RouteCase = {
   owner: 'tenant',
   otherTenant: { status: 403, why: 'an API key writes only its own tenant: a subject naming another tenant is refused as a whole' },
@@ -122,99 +171,210 @@ const CASES: Record<string, RouteCase> = {
   // Identity.
   getMe: { owner: 'shared', request: () => ({ path: '/api/auth/me' }) },
   listUsers: { owner: 'shared', request: () => ({ path: '/api/users' }) },
-  createUser: { owner: 'shared', unchanged: () => rows('SELECT id FROM users ORDER BY id'),
-    request: () => ({ path: '/api/users', body: { email: `u-${unique()}@example.test`, password: 'long enough pw', role: 'customer', tenantId: A() } }) },
-  updateUser: { owner: 'shared', unchanged: () => rows('SELECT * FROM users WHERE id = $1', [api.users.finance.id]),
-    request: () => ({ path: `/api/users/${api.users.finance.id}`, body: { active: true } }) },
+  createUser: {
+    owner: 'shared',
+    unchanged: () => rows('SELECT id FROM users ORDER BY id'),
+    request: () => ({
+      path: '/api/users',
+      body: { email: `u-${unique()}@example.test`, password: 'long enough pw', role: 'customer', tenantId: A() },
+    }),
+  },
+  updateUser: {
+    owner: 'shared',
+    unchanged: () => rows('SELECT * FROM users WHERE id = $1', [api.users.finance.id]),
+    request: () => ({ path: `/api/users/${api.users.finance.id}`, body: { active: true } }),
+  },
   listTenants: { owner: 'shared', request: () => ({ path: '/api/tenants' }) },
-  createTenant: { owner: 'shared', unchanged: () => rows('SELECT id FROM tenants ORDER BY id'), request: () => ({ path: '/api/tenants', body: { name: `T ${unique()}` } }) },
+  createTenant: {
+    owner: 'shared',
+    unchanged: () => rows('SELECT id FROM tenants ORDER BY id'),
+    request: () => ({ path: '/api/tenants', body: { name: `T ${unique()}` } }),
+  },
   getTenant: { owner: 'tenant', request: () => ({ path: `/api/tenants/${A()}` }) },
-  updateTenant: { owner: 'tenant', unchanged: () => rows('SELECT * FROM tenants WHERE id = $1', [A()]),
-    request: () => ({ path: `/api/tenants/${A()}`, body: { email: `billing-${unique()}@example.test` } }) },
+  updateTenant: {
+    owner: 'tenant',
+    unchanged: () => rows('SELECT * FROM tenants WHERE id = $1', [A()]),
+    request: () => ({ path: `/api/tenants/${A()}`, body: { email: `billing-${unique()}@example.test` } }),
+  },
   tenantOverview: { owner: 'tenant', request: () => ({ path: `/api/tenants/${A()}/overview` }) },
-  createApiKey: { owner: 'tenant', unchanged: () => rows('SELECT id FROM api_keys WHERE tenant_id = $1 ORDER BY id', [A()]),
-    request: () => ({ path: `/api/tenants/${A()}/api-keys`, body: { name: `k ${unique()}`, scopes: ['read'] } }) },
+  createApiKey: {
+    owner: 'tenant',
+    unchanged: () => rows('SELECT id FROM api_keys WHERE tenant_id = $1 ORDER BY id', [A()]),
+    request: () => ({ path: `/api/tenants/${A()}/api-keys`, body: { name: `k ${unique()}`, scopes: ['read'] } }),
+  },
   listApiKeys: { owner: 'tenant', request: () => ({ path: `/api/tenants/${A()}/api-keys` }) },
   revokeApiKey: {
     owner: 'tenant',
     unchanged: () => rows('SELECT id, revoked_at FROM api_keys WHERE tenant_id = $1 ORDER BY id', [A()]),
-    request: async () => ({ path: `/api/tenants/${A()}/api-keys/${(await admin('post', `/api/tenants/${A()}/api-keys`, { name: 'r', scopes: ['read'] })).body.id}` }),
+    request: async () => ({
+      path: `/api/tenants/${A()}/api-keys/${(await admin('post', `/api/tenants/${A()}/api-keys`, { name: 'r', scopes: ['read'] })).body.id}`,
+    }),
   },
   // Metering.
-  createMeter: { owner: 'shared', unchanged: () => rows('SELECT code FROM meters ORDER BY code'),
-    request: () => ({ path: '/api/meters', body: { code: `m${unique().replace(/-/g, '')}`, name: 'M', eventType: `e-${unique()}`, aggregation: 'count' } }) },
+  createMeter: {
+    owner: 'shared',
+    unchanged: () => rows('SELECT code FROM meters ORDER BY code'),
+    request: () => ({
+      path: '/api/meters',
+      body: { code: `m${unique().replace(/-/g, '')}`, name: 'M', eventType: `e-${unique()}`, aggregation: 'count' },
+    }),
+  },
   listMeters: { owner: 'shared', request: () => ({ path: '/api/meters' }) },
   getMeter: { owner: 'shared', request: () => ({ path: '/api/meters/calls' }) },
-  ingestUsage: { ...ingestCase, request: (caller) => ({ path: '/api/usage/ingest', body: events(caller) }), unchanged: () => clickhouseRows('rm-') },
-  ingestEvents: { ...ingestCase, request: (caller) => ({ path: '/api/events', body: events(caller) }), unchanged: () => clickhouseRows('rm-') },
+  ingestUsage: {
+    ...ingestCase,
+    request: (caller) => ({ path: '/api/usage/ingest', body: events(caller) }),
+    unchanged: () => clickhouseRows('rm-'),
+  },
+  ingestEvents: {
+    ...ingestCase,
+    request: (caller) => ({ path: '/api/events', body: events(caller) }),
+    unchanged: () => clickhouseRows('rm-'),
+  },
   usageSummary: { owner: 'tenant', request: () => ({ path: `/api/usage/summary?tenantId=${A()}&${range}` }) },
-  usageTimeseries: { owner: 'tenant', request: () => ({ path: `/api/usage/timeseries?tenantId=${A()}&${range}&meter=calls&granularity=day` }) },
+  usageTimeseries: {
+    owner: 'tenant',
+    request: () => ({ path: `/api/usage/timeseries?tenantId=${A()}&${range}&meter=calls&granularity=day` }),
+  },
   usageEvents: { owner: 'tenant', request: () => ({ path: `/api/usage/events?tenantId=${A()}&${range}&meter=calls` }) },
   usageByTenant: { owner: 'shared', request: () => ({ path: `/api/usage/by-tenant?${range}` }) },
   // Pricing.
-  createPlan: { owner: 'shared', unchanged: () => rows('SELECT id FROM plans ORDER BY id'), request: () => ({ path: '/api/pricing/plans', body: planBody(`rm-${unique()}`) }) },
+  createPlan: {
+    owner: 'shared',
+    unchanged: () => rows('SELECT id FROM plans ORDER BY id'),
+    request: () => ({ path: '/api/pricing/plans', body: planBody(`rm-${unique()}`) }),
+  },
   listPlans: { owner: 'shared', request: () => ({ path: '/api/pricing/plans' }) },
   // Private plans: tenant A uses f.plan, so its customer sees it and tenant B's does not.
   getPlan: { owner: 'tenant', request: () => ({ path: `/api/pricing/plans/${f.plan}` }) },
   listPlanVersions: { owner: 'tenant', request: () => ({ path: `/api/pricing/plans/${f.plan}/versions` }) },
   quotePlan: { owner: 'tenant', request: () => ({ path: `/api/pricing/plans/${f.plan}/quote`, body: { usage: { calls: '10' } } }) },
-  updatePlan: { owner: 'shared', unchanged: () => rows('SELECT * FROM plan_versions WHERE plan_id = $1 ORDER BY version', [f.unusedPlan]),
-    request: () => ({ path: `/api/pricing/plans/${f.unusedPlan}`, body: { ...planBody('rm-unused'), baseFee: '11' } }) },
+  updatePlan: {
+    owner: 'shared',
+    unchanged: () => rows('SELECT * FROM plan_versions WHERE plan_id = $1 ORDER BY version', [f.unusedPlan]),
+    request: () => ({ path: `/api/pricing/plans/${f.unusedPlan}`, body: { ...planBody('rm-unused'), baseFee: '11' } }),
+  },
   // Subscriptions: a change that succeeds gets a fresh subscription, so the shared one stays as it is.
-  createSubscription: { owner: 'tenant', unchanged: () => rows('SELECT id FROM subscriptions WHERE tenant_id = $1 ORDER BY id', [A()]),
-    request: async (_c, admitted) => ({ path: '/api/subscriptions', body: { tenantId: A(), planId: admitted ? await freshPlan() : f.otherPlan, allowSharedMeters: true } }) },
+  createSubscription: {
+    owner: 'tenant',
+    unchanged: () => rows('SELECT id FROM subscriptions WHERE tenant_id = $1 ORDER BY id', [A()]),
+    request: async (_c, admitted) => ({
+      path: '/api/subscriptions',
+      body: { tenantId: A(), planId: admitted ? await freshPlan() : f.otherPlan, allowSharedMeters: true },
+    }),
+  },
   listSubscriptions: { owner: 'tenant', request: () => ({ path: `/api/subscriptions?tenantId=${A()}` }) },
   getSubscription: { owner: 'tenant', request: () => ({ path: `/api/subscriptions/${f.subscription}` }) },
   estimateSubscription: { owner: 'tenant', request: () => ({ path: `/api/subscriptions/${f.subscription}/estimate` }) },
-  previewSubscriptionPlanChange: { owner: 'tenant',
-    request: () => ({ path: `/api/subscriptions/${f.subscription}/change-plan/preview`, body: { planId: f.otherPlan, effective: 'immediate', allowSharedMeters: true } }) },
-  changeSubscriptionPlan: { owner: 'tenant', unchanged: () => rows('SELECT * FROM subscriptions WHERE id = $1', [f.subscription]),
-    request: async (_c, admitted) => ({ path: `/api/subscriptions/${admitted ? await freshSubscription() : f.subscription}/change-plan`, body: { planId: f.otherPlan, effective: 'period_end', allowSharedMeters: true } }) },
-  cancelSubscription: { owner: 'tenant', unchanged: () => rows('SELECT * FROM subscriptions WHERE id = $1', [f.subscription]),
-    request: async (_c, admitted) => ({ path: `/api/subscriptions/${admitted ? await freshSubscription() : f.subscription}/cancel`, body: { at: 'period_end' } }) },
+  previewSubscriptionPlanChange: {
+    owner: 'tenant',
+    request: () => ({
+      path: `/api/subscriptions/${f.subscription}/change-plan/preview`,
+      body: { planId: f.otherPlan, effective: 'immediate', allowSharedMeters: true },
+    }),
+  },
+  changeSubscriptionPlan: {
+    owner: 'tenant',
+    unchanged: () => rows('SELECT * FROM subscriptions WHERE id = $1', [f.subscription]),
+    request: async (_c, admitted) => ({
+      path: `/api/subscriptions/${admitted ? await freshSubscription() : f.subscription}/change-plan`,
+      body: { planId: f.otherPlan, effective: 'period_end', allowSharedMeters: true },
+    }),
+  },
+  cancelSubscription: {
+    owner: 'tenant',
+    unchanged: () => rows('SELECT * FROM subscriptions WHERE id = $1', [f.subscription]),
+    request: async (_c, admitted) => ({
+      path: `/api/subscriptions/${admitted ? await freshSubscription() : f.subscription}/cancel`,
+      body: { at: 'period_end' },
+    }),
+  },
   // Invoices.
   listInvoices: { owner: 'tenant', request: () => ({ path: `/api/invoices?tenantId=${A()}` }) },
   getInvoice: { owner: 'tenant', request: () => ({ path: `/api/invoices/${f.invoice}` }) },
   getInvoicePdf: { owner: 'tenant', request: () => ({ path: `/api/invoices/${f.invoice}/pdf` }) },
   getInvoiceLineUsage: { owner: 'tenant', request: () => ({ path: `/api/invoices/${f.invoice}/usage?line=${f.usageLine}` }) },
   listPaymentAttempts: { owner: 'tenant', request: () => ({ path: `/api/invoices/${f.invoice}/payment-attempts` }) },
-  generateInvoice: { owner: 'tenant', unchanged: () => rows('SELECT id FROM invoices WHERE subscription_id = $1 ORDER BY id', [f.subscription]),
-    request: async (_c, admitted) => ({ path: '/api/invoices/generate', body: { subscriptionId: admitted ? await freshSubscription() : f.subscription } }) },
-  voidInvoice: { owner: 'tenant', unchanged: () => rows('SELECT * FROM invoices WHERE id = $1', [f.invoice]),
-    request: (_c, admitted) => ({ path: `/api/invoices/${admitted ? f.spareInvoices.shift() : f.invoice}/void` }) },
-  recordInvoicePayment: { owner: 'tenant', unchanged: () => rows('SELECT * FROM payments WHERE invoice_id = $1 ORDER BY 1', [f.invoice]),
-    request: () => ({ path: `/api/invoices/${f.invoice}/payments`, body: { amount: '1', reference: `wire ${unique()}` } }) },
+  generateInvoice: {
+    owner: 'tenant',
+    unchanged: () => rows('SELECT id FROM invoices WHERE subscription_id = $1 ORDER BY id', [f.subscription]),
+    request: async (_c, admitted) => ({
+      path: '/api/invoices/generate',
+      body: { subscriptionId: admitted ? await freshSubscription() : f.subscription },
+    }),
+  },
+  voidInvoice: {
+    owner: 'tenant',
+    unchanged: () => rows('SELECT * FROM invoices WHERE id = $1', [f.invoice]),
+    request: (_c, admitted) => ({ path: `/api/invoices/${admitted ? f.spareInvoices.shift() : f.invoice}/void` }),
+  },
+  recordInvoicePayment: {
+    owner: 'tenant',
+    unchanged: () => rows('SELECT * FROM payments WHERE invoice_id = $1 ORDER BY 1', [f.invoice]),
+    request: () => ({ path: `/api/invoices/${f.invoice}/payments`, body: { amount: '1', reference: `wire ${unique()}` } }),
+  },
   getTenantCredits: { owner: 'tenant', request: () => ({ path: `/api/tenants/${A()}/credits` }) },
   getPaymentSettings: { owner: 'tenant', request: () => ({ path: `/api/tenants/${A()}/payment-settings` }) },
-  updatePaymentSettings: { owner: 'tenant', unchanged: () => rows('SELECT * FROM tenant_payment_settings WHERE tenant_id = $1', [A()]),
-    request: () => ({ path: `/api/tenants/${A()}/payment-settings`, body: { declineFirstAttempts: 100 } }) },
+  updatePaymentSettings: {
+    owner: 'tenant',
+    unchanged: () => rows('SELECT * FROM tenant_payment_settings WHERE tenant_id = $1', [A()]),
+    request: () => ({ path: `/api/tenants/${A()}/payment-settings`, body: { declineFirstAttempts: 100 } }),
+  },
   billingOverview: { owner: 'shared', request: () => ({ path: '/api/billing/overview' }) },
   // Alerts.
   listAlerts: { owner: 'tenant', request: () => ({ path: `/api/alerts?tenantId=${A()}` }) },
   getAlert: { owner: 'tenant', request: () => ({ path: `/api/alerts/${f.alert}` }) },
-  acknowledgeAlert: { owner: 'tenant', unchanged: () => rows('SELECT * FROM alerts WHERE id = $1', [f.alert]), request: () => ({ path: `/api/alerts/${f.alert}/ack` }) },
-  createAlertRule: { owner: 'tenant', unchanged: () => rows('SELECT id FROM alert_rules ORDER BY id'),
-    request: () => ({ path: '/api/alert-rules', body: { tenantId: A(), meter: `m-${unique()}`, sensitivity: 7 } }) },
+  acknowledgeAlert: {
+    owner: 'tenant',
+    unchanged: () => rows('SELECT * FROM alerts WHERE id = $1', [f.alert]),
+    request: () => ({ path: `/api/alerts/${f.alert}/ack` }),
+  },
+  createAlertRule: {
+    owner: 'tenant',
+    unchanged: () => rows('SELECT id FROM alert_rules ORDER BY id'),
+    request: () => ({ path: '/api/alert-rules', body: { tenantId: A(), meter: `m-${unique()}`, sensitivity: 7 } }),
+  },
   listAlertRules: { owner: 'tenant', request: () => ({ path: `/api/alert-rules?tenantId=${A()}` }) },
-  deleteAlertRule: { owner: 'tenant', unchanged: () => rows('SELECT * FROM alert_rules WHERE id = $1', [f.alertRule]),
-    request: async (_c, admitted) => ({ path: `/api/alert-rules/${admitted ? (await admin('post', '/api/alert-rules', { tenantId: A(), meter: `m-${unique()}`, sensitivity: 9 })).body.id : f.alertRule}` }) },
+  deleteAlertRule: {
+    owner: 'tenant',
+    unchanged: () => rows('SELECT * FROM alert_rules WHERE id = $1', [f.alertRule]),
+    request: async (_c, admitted) => ({
+      path: `/api/alert-rules/${admitted ? (await admin('post', '/api/alert-rules', { tenantId: A(), meter: `m-${unique()}`, sensitivity: 9 })).body.id : f.alertRule}`,
+    }),
+  },
   // Webhooks (the operator's endpoints).
-  createWebhookEndpoint: { owner: 'shared', unchanged: () => rows('SELECT id FROM webhook_endpoints ORDER BY id'),
-    request: () => ({ path: '/api/webhooks', body: { url: 'http://127.0.0.1:9/matrix', events: ['alert.created'] } }) },
+  createWebhookEndpoint: {
+    owner: 'shared',
+    unchanged: () => rows('SELECT id FROM webhook_endpoints ORDER BY id'),
+    request: () => ({ path: '/api/webhooks', body: { url: 'http://127.0.0.1:9/matrix', events: ['alert.created'] } }),
+  },
   listWebhookEndpoints: { owner: 'shared', request: () => ({ path: '/api/webhooks' }) },
   getWebhookEndpoint: { owner: 'shared', request: () => ({ path: `/api/webhooks/${f.webhook}` }) },
   listWebhookDeliveries: { owner: 'shared', request: () => ({ path: `/api/webhooks/${f.webhook}/deliveries` }) },
-  deleteWebhookEndpoint: { owner: 'shared', unchanged: () => rows('SELECT * FROM webhook_endpoints WHERE id = $1', [f.webhook]),
-    request: async (_c, admitted) => ({ path: `/api/webhooks/${admitted ? (await admin('post', '/api/webhooks', { url: 'http://127.0.0.1:9/gone', events: ['alert.created'] })).body.id : f.webhook}` }) },
+  deleteWebhookEndpoint: {
+    owner: 'shared',
+    unchanged: () => rows('SELECT * FROM webhook_endpoints WHERE id = $1', [f.webhook]),
+    request: async (_c, admitted) => ({
+      path: `/api/webhooks/${admitted ? (await admin('post', '/api/webhooks', { url: 'http://127.0.0.1:9/gone', events: ['alert.created'] })).body.id : f.webhook}`,
+    }),
+  },
 };
 
 const credentialOf = (c: (typeof MATRIX_CALLERS)[number]): [string, string] => {
   switch (c.name) {
-    case 'ingestKeyA': return ['X-API-Key', api.apiKeys.a];
-    case 'ingestKeyB': return ['X-API-Key', api.apiKeys.b];
-    case 'readKeyA': return ['X-API-Key', api.readKeys.a];
-    case 'readKeyB': return ['X-API-Key', api.readKeys.b];
-    case 'admin': case 'finance': case 'customerA': case 'customerB': return ['Authorization', `Bearer ${api.tokens[c.name]}`];
+    case 'ingestKeyA':
+      return ['X-API-Key', api.apiKeys.a];
+    case 'ingestKeyB':
+      return ['X-API-Key', api.apiKeys.b];
+    case 'readKeyA':
+      return ['X-API-Key', api.readKeys.a];
+    case 'readKeyB':
+      return ['X-API-Key', api.readKeys.b];
+    case 'admin':
+    case 'finance':
+    case 'customerA':
+    case 'customerB':
+      return ['Authorization', `Bearer ${api.tokens[c.name]}`];
   }
 };
 
@@ -238,8 +398,10 @@ async function tryRoute(agent: TestApi['request'], route: RouteDef, c: RouteCase
     // A cell that is off says why, in the problem's own words.
     got[caller.name] = allowed.includes(res.status) ? String(res.status) : `${res.status} ${JSON.stringify(res.body?.detail ?? '')}`;
     want[caller.name] = allowed.includes(res.status) ? String(res.status) : allowed.join('|');
-    if (res.status >= 400 && !/problem\+json/.test(res.headers['content-type'] ?? '')) problems.push(`${caller.name}: ${res.status} is not problem+json`);
-    if (before !== undefined && JSON.stringify(await c.unchanged!()) !== JSON.stringify(before)) problems.push(`${caller.name} was refused, yet something changed`);
+    if (res.status >= 400 && !/problem\+json/.test(res.headers['content-type'] ?? ''))
+      problems.push(`${caller.name}: ${res.status} is not problem+json`);
+    if (before !== undefined && JSON.stringify(await c.unchanged!()) !== JSON.stringify(before))
+      problems.push(`${caller.name} was refused, yet something changed`);
   }
   return { got, want, problems };
 }
@@ -266,13 +428,28 @@ describe('the matrix fails on a deliberate hole', () => {
   // Two broken routes, mounted with the real frame and authorisation: one shows any tenant to
   // any customer, the other changes the tenant before it refuses another tenant's customer.
   const leaky = defineRoute({
-    method: 'get', path: '/leaky/:id', operationId: 'leakyTenant', tag: 'tenants', summary: 'no tenant check', access: { roles: ROLES },
-    params: z.object({ id: z.uuid() }), responses: { 200: { description: 'the tenant' } },
-    handler: async ({ params }) => ({ status: 200, body: await withOperator(h.db.pool, (tx) => tenantsRepository.findById(tx, params.id)) }),
+    method: 'get',
+    path: '/leaky/:id',
+    operationId: 'leakyTenant',
+    tag: 'tenants',
+    summary: 'no tenant check',
+    access: { roles: ROLES },
+    params: z.object({ id: z.uuid() }),
+    responses: { 200: { description: 'the tenant' } },
+    handler: async ({ params }) => ({
+      status: 200,
+      body: await withOperator(h.db.pool, (tx) => tenantsRepository.findById(tx, params.id)),
+    }),
   });
   const careless = defineRoute({
-    method: 'post', path: '/careless/:id', operationId: 'carelessTenant', tag: 'tenants', summary: 'writes, then checks', access: { roles: ROLES },
-    params: z.object({ id: z.uuid() }), responses: { 200: { description: 'renamed' } },
+    method: 'post',
+    path: '/careless/:id',
+    operationId: 'carelessTenant',
+    tag: 'tenants',
+    summary: 'writes, then checks',
+    access: { roles: ROLES },
+    params: z.object({ id: z.uuid() }),
+    responses: { 200: { description: 'renamed' } },
     handler: async ({ params, principal }) => {
       await withOperator(h.db.pool, (tx) => tenantsRepository.update(tx, params.id, { name: `renamed ${unique()}` }));
       resolveTenant(principal!, params.id);
@@ -283,7 +460,11 @@ describe('the matrix fails on a deliberate hole', () => {
     const koa = new Koa();
     const router = new Router({ prefix: '/api' });
     koa.use(errorMiddleware(pino({ level: 'silent' })));
-    registerRoutes(router, [leaky, careless], createAuthorize(createPrincipalResolver(TEST_AUTH, h.db.pool), { allowedOrigins: new Set() }));
+    registerRoutes(
+      router,
+      [leaky, careless],
+      createAuthorize(createPrincipalResolver(TEST_AUTH, h.db.pool), { allowedOrigins: new Set() }),
+    );
     koa.use(router.routes());
     return request(koa.callback());
   };
@@ -302,7 +483,9 @@ describe('the matrix fails on a deliberate hole', () => {
 
   it('reports a refusal that changed something', async () => {
     const { got, want, problems } = await tryRoute(broken(), careless, {
-      owner: 'tenant', request: () => ({ path: `/api/careless/${A()}` }), unchanged: () => rows('SELECT name FROM tenants WHERE id = $1', [A()]),
+      owner: 'tenant',
+      request: () => ({ path: `/api/careless/${A()}` }),
+      unchanged: () => rows('SELECT name FROM tenants WHERE id = $1', [A()]),
     });
     expect(got).toEqual(want); // every status is right: only the check of the state catches it
     expect(problems).toEqual(['customerB was refused, yet something changed']);

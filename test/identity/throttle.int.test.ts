@@ -13,13 +13,25 @@ const env = useTestEnvironment({ api: { deps: { trustProxy: 1 } } });
 
 /** Another replica over the same database, with its own proxy setting. */
 const replica = (deps: Partial<AppDeps> = {}) =>
-  request(createApp({ logger: pino({ level: 'silent' }), pg: env.db.pool, clickhouse: env.ch.client, temporal: undefined as never, auth: TEST_AUTH, ...deps }).koa.callback());
+  request(
+    createApp({
+      logger: pino({ level: 'silent' }),
+      pg: env.db.pool,
+      clickhouse: env.ch.client,
+      temporal: undefined as never,
+      auth: TEST_AUTH,
+      ...deps,
+    }).koa.callback(),
+  );
 
 /** The keys the throttle counted, per bucket, read as the table owner. */
 async function counted(bucket: string): Promise<Map<string, number>> {
   const owner = await env.db.owner();
   try {
-    const rows = (await owner.query('SELECT key, count(*)::int AS n FROM auth_attempts WHERE bucket = $1 GROUP BY key', [bucket])).rows as { key: string; n: number }[];
+    const rows = (await owner.query('SELECT key, count(*)::int AS n FROM auth_attempts WHERE bucket = $1 GROUP BY key', [bucket])).rows as {
+      key: string;
+      n: number;
+    }[];
     return new Map(rows.map((r) => [r.key, r.n]));
   } finally {
     await owner.end();
@@ -34,7 +46,8 @@ const wrongLogin = (agent: ReturnType<typeof replica>, email: string, xff?: stri
   return req.send({ email, password: 'not the password at all' });
 };
 const statuses = (responses: { status: number }[]) => responses.map((r) => r.status).sort();
-const tally = (responses: { status: number }[]) => Object.fromEntries(Object.entries(Object.groupBy(responses, (r) => String(r.status))).map(([k, v]) => [k, v!.length]));
+const tally = (responses: { status: number }[]) =>
+  Object.fromEntries(Object.entries(Object.groupBy(responses, (r) => String(r.status))).map(([k, v]) => [k, v!.length]));
 
 describe('TRUST_PROXY decides who the client is', () => {
   it('with one trusted hop, the last entry of X-Forwarded-For is the client, not what the client wrote before it', async () => {
@@ -76,7 +89,9 @@ describe('failed sign-ins are counted atomically', () => {
     }
     expect((await counted('login-email')).get(email)).toBe(10);
     // The right password is refused too until the window passes.
-    expect((await env.api.request.post('/api/auth/login').set('X-Forwarded-For', '192.0.2.200').send({ email, password: TEST_PASSWORD })).status).toBe(429);
+    expect(
+      (await env.api.request.post('/api/auth/login').set('X-Forwarded-For', '192.0.2.200').send({ email, password: TEST_PASSWORD })).status,
+    ).toBe(429);
   });
 
   it('at the per-address limit, concurrent failures with different emails fill exactly the 100 slots; another address is not affected', async () => {
@@ -84,7 +99,10 @@ describe('failed sign-ins are counted atomically', () => {
     // Given 95 failures of this address already in the window (arranged directly: 95 password checks would only slow the test)
     const owner = await env.db.owner();
     try {
-      await owner.query(`INSERT INTO auth_attempts (attempt, bucket, key) SELECT gen_random_uuid(), 'login-ip', $1 FROM generate_series(1, 95)`, [ip]);
+      await owner.query(
+        `INSERT INTO auth_attempts (attempt, bucket, key) SELECT gen_random_uuid(), 'login-ip', $1 FROM generate_series(1, 95)`,
+        [ip],
+      );
     } finally {
       await owner.end();
     }
@@ -95,13 +113,22 @@ describe('failed sign-ins are counted atomically', () => {
     expect((await counted('login-ip')).get(ip)).toBe(100);
     // A spoofed entry in front of the proxy's own does not help.
     expect((await wrongLogin(env.api.request, fresh('spray'), `203.0.113.77, ${ip}`)).status).toBe(429);
-    expect((await env.api.request.post('/api/auth/login').set('X-Forwarded-For', '198.51.100.21').send({ email: env.api.users.finance.email, password: TEST_PASSWORD })).status).toBe(200);
+    expect(
+      (
+        await env.api.request
+          .post('/api/auth/login')
+          .set('X-Forwarded-For', '198.51.100.21')
+          .send({ email: env.api.users.finance.email, password: TEST_PASSWORD })
+      ).status,
+    ).toBe(200);
   });
 
   it('IPv6 clients are counted per /64, so rotating addresses inside one does not help', async () => {
     const owner = await env.db.owner();
     try {
-      await owner.query(`INSERT INTO auth_attempts (attempt, bucket, key) SELECT gen_random_uuid(), 'login-ip', '2001:db8:aa:1::/64' FROM generate_series(1, 100)`);
+      await owner.query(
+        `INSERT INTO auth_attempts (attempt, bucket, key) SELECT gen_random_uuid(), 'login-ip', '2001:db8:aa:1::/64' FROM generate_series(1, 100)`,
+      );
     } finally {
       await owner.end();
     }
@@ -122,12 +149,18 @@ describe('failed sign-ins are counted atomically', () => {
   it('a successful sign-in takes its own attempt back and clears the email, but not the address', async () => {
     const email = env.api.users.admin.email;
     const ip = '192.0.2.60';
-    expect(statuses(await Promise.all(Array.from({ length: 9 }, () => wrongLogin(env.api.request, email, ip))))).toEqual(Array(9).fill(401));
-    expect((await env.api.request.post('/api/auth/login').set('X-Forwarded-For', ip).send({ email, password: TEST_PASSWORD })).status).toBe(200);
+    expect(statuses(await Promise.all(Array.from({ length: 9 }, () => wrongLogin(env.api.request, email, ip))))).toEqual(
+      Array(9).fill(401),
+    );
+    expect((await env.api.request.post('/api/auth/login').set('X-Forwarded-For', ip).send({ email, password: TEST_PASSWORD })).status).toBe(
+      200,
+    );
     expect((await counted('login-email')).has(email)).toBe(false);
     expect((await counted('login-ip')).get(ip)).toBe(9);
     // Ten fresh failures are allowed again.
-    expect(statuses(await Promise.all(Array.from({ length: 10 }, () => wrongLogin(env.api.request, email, ip))))).toEqual(Array(10).fill(401));
+    expect(statuses(await Promise.all(Array.from({ length: 10 }, () => wrongLogin(env.api.request, email, ip))))).toEqual(
+      Array(10).fill(401),
+    );
     expect((await wrongLogin(env.api.request, email, ip)).status).toBe(429);
   });
 
@@ -140,7 +173,10 @@ describe('failed sign-ins are counted atomically', () => {
 
 describe('sign-ups are limited to 20 per address per hour', () => {
   const signUp = (ip: string, email = fresh('signup')) =>
-    env.api.request.post('/api/auth/register').set('X-Forwarded-For', ip).send({ email, password: 'long enough pw', tenantName: `Co ${email}` });
+    env.api.request
+      .post('/api/auth/register')
+      .set('X-Forwarded-For', ip)
+      .send({ email, password: 'long enough pw', tenantName: `Co ${email}` });
 
   it('the 21st sign-up from one address is 429 with Retry-After; another address is not affected', async () => {
     const ip = '203.0.113.30';
@@ -171,7 +207,15 @@ describe('sign-ups are limited to 20 per address per hour', () => {
 
   it('a refused duplicate counts as a sign-up; invalid bodies (400) do not', async () => {
     const ip = '203.0.113.50';
-    for (let i = 0; i < 5; i++) expect((await env.api.request.post('/api/auth/register').set('X-Forwarded-For', ip).send({ email: 'not-an-email', password: 'long enough pw', tenantName: 'X' })).status).toBe(400);
+    for (let i = 0; i < 5; i++)
+      expect(
+        (
+          await env.api.request
+            .post('/api/auth/register')
+            .set('X-Forwarded-For', ip)
+            .send({ email: 'not-an-email', password: 'long enough pw', tenantName: 'X' })
+        ).status,
+      ).toBe(400);
     expect((await signUp(ip, env.api.users.admin.email)).status).toBe(409);
     expect((await counted('signup-ip')).get(ip)).toBe(1);
   });

@@ -18,7 +18,9 @@ const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 /** A second API replica over the same database: its own caches, nothing shared in memory. */
 let replicaB: ReturnType<typeof request> | undefined;
 const replicas = () => {
-  replicaB ??= request(createApp({ logger, pg: env.db.pool, clickhouse: env.ch.client, temporal: undefined as never, auth: TEST_AUTH }).koa.callback());
+  replicaB ??= request(
+    createApp({ logger, pg: env.db.pool, clickhouse: env.ch.client, temporal: undefined as never, auth: TEST_AUTH }).koa.callback(),
+  );
   return { a: env.api.request, b: replicaB };
 };
 
@@ -33,14 +35,18 @@ async function login(email: string, password = TEST_PASSWORD) {
 /** A new user of the role, created by an admin (the seeded one by default) and signed in. */
 async function newUser(role: 'admin' | 'finance' | 'customer', tenantId?: string, by = env.api.tokens.admin) {
   const email = `user-${Date.now()}-${++seq}@example.test`;
-  const created = await env.api.request.post('/api/users').set(bearer(by)).send({ email, password: TEST_PASSWORD, role, ...(tenantId ? { tenantId } : {}) });
+  const created = await env.api.request
+    .post('/api/users')
+    .set(bearer(by))
+    .send({ email, password: TEST_PASSWORD, role, ...(tenantId ? { tenantId } : {}) });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   const session = await login(email);
   expect(session.status).toBe(200);
   return { id: created.body.id as string, email, token: session.body.token as string };
 }
 
-const patch = (id: string, body: object, headers = asAdmin(), agent = env.api.request) => agent.patch(`/api/users/${id}`).set(headers).send(body);
+const patch = (id: string, body: object, headers = asAdmin(), agent = env.api.request) =>
+  agent.patch(`/api/users/${id}`).set(headers).send(body);
 
 /** Polls until the request answers `status`; returns the milliseconds it took. */
 async function msUntil(status: number, call: () => Promise<{ status: number }>, withinMs = 10_000): Promise<number> {
@@ -62,7 +68,8 @@ async function ownerQuery<T>(text: string, values: unknown[] = []): Promise<T[]>
   }
 }
 const snapshotUsers = async () => JSON.stringify(await ownerQuery('SELECT * FROM users ORDER BY id'));
-const activeAdmins = async () => (await ownerQuery<{ id: string }>(`SELECT id FROM users WHERE role = 'admin' AND deactivated_at IS NULL ORDER BY id`)).map((r) => r.id);
+const activeAdmins = async () =>
+  (await ownerQuery<{ id: string }>(`SELECT id FROM users WHERE role = 'admin' AND deactivated_at IS NULL ORDER BY id`)).map((r) => r.id);
 
 describe('deactivating a user', () => {
   it('signs them out on two replicas within 5 s, and they cannot sign in again (401, the wrong-password answer)', async () => {
@@ -111,7 +118,12 @@ describe('deactivating a user', () => {
 
   it('closes their open WebSocket with 4401 within about 5 s, and the token cannot open a new one', async () => {
     const server = createServer(env.api.app.koa.callback());
-    const hub = createRealtimeHub({ pg: env.db.pool, principalOfHeaders: createPrincipalResolver(TEST_AUTH, env.db.pool), logger, authTimeoutMs: 1_000 });
+    const hub = createRealtimeHub({
+      pg: env.db.pool,
+      principalOfHeaders: createPrincipalResolver(TEST_AUTH, env.db.pool),
+      logger,
+      authTimeoutMs: 1_000,
+    });
     await hub.start();
     hub.attach(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -272,7 +284,9 @@ describe('guard rails on admins', () => {
     const [role, active] = await Promise.all([patch(user.id, { role: 'finance' }), patch(user.id, { active: false })]);
     expect([role.status, active.status]).toEqual([200, 200]);
     const [row] = await ownerQuery<{ role: string; tenant_id: string | null; deactivated_at: Date | null; token_version: number }>(
-      'SELECT role, tenant_id, deactivated_at, token_version FROM users WHERE id = $1', [user.id]);
+      'SELECT role, tenant_id, deactivated_at, token_version FROM users WHERE id = $1',
+      [user.id],
+    );
     expect(row).toMatchObject({ role: 'finance', tenant_id: null, token_version: 2 });
     expect(row!.deactivated_at).not.toBeNull();
   });

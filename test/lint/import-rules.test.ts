@@ -33,12 +33,23 @@ const allowed = (filePath: string, code: string) =>
   });
 
 describe('api/ reaches workflows only through the contract', () => {
-  refused('api/subscriptions/probe.ts', "import { subscriptionWorkflow } from '../../workflows/subscription/workflow.ts';", /only workflows\/contract\.ts/);
-  refused('api/subscriptions/probe.ts', "import type { SubscriptionState } from '../../workflows/subscription/state.ts';", /only workflows\/contract\.ts/);
+  refused(
+    'api/subscriptions/probe.ts',
+    "import { subscriptionWorkflow } from '../../workflows/subscription/workflow.ts';",
+    /only workflows\/contract\.ts/,
+  );
+  refused(
+    'api/subscriptions/probe.ts',
+    "import type { SubscriptionState } from '../../workflows/subscription/state.ts';",
+    /only workflows\/contract\.ts/,
+  );
   refused('api/invoices/probe.ts', "import { createActivities } from '../../activities/index.ts';", /never imports activities/);
   refused('api/invoices/probe.ts', "import type { ActivityDeps } from '../../activities/deps.ts';", /never imports activities/);
   allowed('api/subscriptions/probe.ts', "import { SUBSCRIPTION_TASK_QUEUE } from '../../workflows/contract.ts';");
-  allowed('api/probe.ts', "import { parseMeter } from '../domain/metering/index.ts';\nimport { metersRepository } from '../db/postgres/meters-repository.ts';");
+  allowed(
+    'api/probe.ts',
+    "import { parseMeter } from '../domain/metering/index.ts';\nimport { metersRepository } from '../db/postgres/meters-repository.ts';",
+  );
   // Tests beside the API set up what the worker would have written.
   allowed('api/alerts/probe.int.test.ts', "import { raiseAlert } from '../../activities/alerts/raise-alert.ts';");
 });
@@ -49,7 +60,10 @@ describe('api/ route files leave transactions and driver errors to their service
   // The route file's own object keeps api/'s other rules.
   refused('api/alerts/alerts-routes.ts', "import { createActivities } from '../../activities/index.ts';", /never imports activities/);
   refused('api/alerts/alerts-routes.ts', "import { x } from '../../test/harness/api.ts';", /never imports test\//);
-  allowed('api/alerts/alerts-routes.ts', "import type { DatabasePool } from 'slonik';\nimport type { Scope } from '../../db/postgres/tenant-scope.ts';");
+  allowed(
+    'api/alerts/alerts-routes.ts',
+    "import type { DatabasePool } from 'slonik';\nimport type { Scope } from '../../db/postgres/tenant-scope.ts';",
+  );
   allowed('api/alerts/alerts-service.ts', "import { withOperator } from '../../db/postgres/tenant-scope.ts';");
 });
 
@@ -80,7 +94,10 @@ describe('domain/ is pure', () => {
   refused('domain/money/probe.ts', "import type { AppDeps } from '../../api/deps.ts';", /imports only libraries/);
   refused('domain/money/probe.ts', "import type { ActivityDeps } from '../../activities/deps.ts';", /imports only libraries/);
   refused('domain/money/probe.ts', "import { SUBSCRIPTION_TASK_QUEUE } from '../../workflows/contract.ts';", /imports only libraries/);
-  allowed('domain/money/probe.ts', "import { Decimal } from 'decimal.js';\nimport { z } from 'zod';\nimport { parsePeriod } from '../periods/index.ts';");
+  allowed(
+    'domain/money/probe.ts',
+    "import { Decimal } from 'decimal.js';\nimport { z } from 'zod';\nimport { parsePeriod } from '../periods/index.ts';",
+  );
   // A test may use Node as an oracle, but keeps the layers.
   allowed('domain/webhooks/probe.test.ts', "import { BlockList } from 'node:net';");
   refused('domain/webhooks/probe.test.ts', "import { loadConfig } from '../../cli/config/load-config.ts';", /imports only libraries/);
@@ -92,12 +109,24 @@ describe('workflows/ and activities/ keep their layers', () => {
   refused('workflows/subscription/probe.ts', "import { createActivities } from '../../activities/index.ts';", /as types only/);
   allowed('workflows/subscription/probe.ts', "import type { createActivities } from '../../activities/index.ts';");
   refused('activities/invoices/probe.ts', "import { createApp } from '../../api/app.ts';", /domain\/ and db\/ only/);
-  refused('activities/invoices/probe.ts', "import { SUBSCRIPTION_TASK_QUEUE } from '../../workflows/contract.ts';", /domain\/ and db\/ only/);
+  refused(
+    'activities/invoices/probe.ts',
+    "import { SUBSCRIPTION_TASK_QUEUE } from '../../workflows/contract.ts';",
+    /domain\/ and db\/ only/,
+  );
 });
 
 describe('the dashboard imports nothing of the rest of the repository', () => {
-  refused('dashboard/src/routes/tenants/[id]/probe.ts', "import { formatAmount } from '../../../../../domain/money/index.ts';", /nothing outside dashboard/);
+  refused(
+    'dashboard/src/routes/tenants/[id]/probe.ts',
+    "import { formatAmount } from '../../../../../domain/money/index.ts';",
+    /nothing outside dashboard/,
+  );
   refused('dashboard/src/lib/probe.ts', "import type { AppDeps } from '../../../api/deps.ts';", /nothing outside dashboard/);
-  refused('dashboard/src/routes/probe/+page.svelte', "<script lang=\"ts\">\n  import { formatAmount } from '../../../../domain/money/index.ts';\n</script>", /nothing outside dashboard/);
+  refused(
+    'dashboard/src/routes/probe/+page.svelte',
+    '<script lang="ts">\n  import { formatAmount } from \'../../../../domain/money/index.ts\';\n</script>',
+    /nothing outside dashboard/,
+  );
   allowed('dashboard/src/lib/probe.ts', "import type { paths } from '#lib/api/schema.d.ts';\nimport { sumDecimals } from './decimal.ts';");
 });

@@ -12,12 +12,17 @@ import { createRequire } from 'node:module';
 import type { History } from '@temporalio/common/lib/proto-utils.js';
 
 type ProtoType = { name: string };
-type ProtoJson = { toJson: (type: ProtoType, message: unknown) => unknown; fromJson: (type: ProtoType, json: unknown, options?: object) => unknown };
+type ProtoJson = {
+  toJson: (type: ProtoType, message: unknown) => unknown;
+  fromJson: (type: ProtoType, json: unknown, options?: object) => unknown;
+};
 
 const fromHere = createRequire(import.meta.url);
 const fromProto = createRequire(fromHere.resolve('@temporalio/proto'));
 const protojson = fromProto('protobufjs/ext/protojson') as ProtoJson;
-const { patchProtobufRoot } = fromProto('@temporalio/proto/lib/patch-protobuf-root') as { patchProtobufRoot: (root: unknown) => { lookupType: (name: string) => ProtoType } };
+const { patchProtobufRoot } = fromProto('@temporalio/proto/lib/patch-protobuf-root') as {
+  patchProtobufRoot: (root: unknown) => { lookupType: (name: string) => ProtoType };
+};
 const historyType = patchProtobufRoot(fromProto('@temporalio/proto')).lookupType('temporal.api.history.v1.History');
 
 /** A History (as `fetchHistory()` returns it) as JSON text, indented like Temporal's own exports. */

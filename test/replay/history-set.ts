@@ -43,11 +43,26 @@ export type LoadedHistory = RecordedHistory & { set: string; history: { events: 
 export type HistoryEventJson = { eventId: string; eventType: string; [attributes: string]: unknown };
 
 /** Every recorded history of every set, oldest set first. */
-export function loadHistorySets(dir = HISTORIES_DIR): { sets: { name: string; manifest: HistorySetManifest }[]; histories: LoadedHistory[] } {
-  const names = existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort() : [];
-  const sets = names.map((name) => ({ name, manifest: JSON.parse(readFileSync(join(dir, name, 'manifest.json'), 'utf8')) as HistorySetManifest }));
+export function loadHistorySets(dir = HISTORIES_DIR): {
+  sets: { name: string; manifest: HistorySetManifest }[];
+  histories: LoadedHistory[];
+} {
+  const names = existsSync(dir)
+    ? readdirSync(dir, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)
+        .sort()
+    : [];
+  const sets = names.map((name) => ({
+    name,
+    manifest: JSON.parse(readFileSync(join(dir, name, 'manifest.json'), 'utf8')) as HistorySetManifest,
+  }));
   const histories = sets.flatMap(({ name, manifest }) =>
-    manifest.histories.map((h) => ({ ...h, set: name, history: JSON.parse(readFileSync(join(dir, name, h.file), 'utf8')) as LoadedHistory['history'] })),
+    manifest.histories.map((h) => ({
+      ...h,
+      set: name,
+      history: JSON.parse(readFileSync(join(dir, name, h.file), 'utf8')) as LoadedHistory['history'],
+    })),
   );
   return { sets, histories };
 }

@@ -22,7 +22,8 @@ Runtime.install({ logger: new DefaultLogger('ERROR') });
 const DUNNING_SCHEDULE_DAYS = [0, 0.0001, 0.0002, 0.0003];
 
 const started = performance.now();
-const log = (line: string) => process.stdout.write(`[replay:record ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
+const log = (line: string) =>
+  process.stdout.write(`[replay:record ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
 const root = join(import.meta.dirname, '../..');
 const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
 
@@ -36,7 +37,9 @@ const commit = git('describe', '--always', '--dirty');
 const setName = `${new Date().toISOString().slice(0, 10)}-${commit}`;
 const setDir = join(HISTORIES_DIR, setName);
 if (existsSync(setDir)) {
-  throw new Error(`${relative(root, setDir)} exists. Recorded histories stand for running workflows and are never re-recorded; commit first, or remove your own uncommitted set.`);
+  throw new Error(
+    `${relative(root, setDir)} exists. Recorded histories stand for running workflows and are never re-recorded; commit first, or remove your own uncommitted set.`,
+  );
 }
 
 const stack = await startRecordingStack({ dunningScheduleDays: DUNNING_SCHEDULE_DAYS, log });

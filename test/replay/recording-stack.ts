@@ -14,7 +14,11 @@ import { serveApi } from '../../cli/commands/serve-api.ts';
 import { createAdmin } from '../../cli/admin/create-admin.ts';
 import { freePort } from '../harness/free-port.ts';
 
-export type ApiCall = <T = Record<string, unknown>>(method: string, path: string, o?: { body?: unknown; auth?: string; expect?: number }) => Promise<T>;
+export type ApiCall = <T = Record<string, unknown>>(
+  method: string,
+  path: string,
+  o?: { body?: unknown; auth?: string; expect?: number },
+) => Promise<T>;
 
 export type RecordingStack = {
   config: Config;

@@ -29,7 +29,13 @@ describe('recorded workflow histories', () => {
     expect(sets.length).toBeGreaterThan(0);
     for (const h of histories) {
       const started = attributesOf(h.history.events[0]!);
-      expect([label(h), workflowTypeOf(h.history), started.workflowId, runEndOf(h.history), h.history.events.length]).toEqual([label(h), h.workflowType, h.workflowId, h.end, h.events]);
+      expect([label(h), workflowTypeOf(h.history), started.workflowId, runEndOf(h.history), h.history.events.length]).toEqual([
+        label(h),
+        h.workflowType,
+        h.workflowId,
+        h.end,
+        h.events,
+      ]);
     }
   });
 
@@ -63,7 +69,13 @@ describe('a workflow change that would break running workflows', () => {
   beforeAll(async () => {
     const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
     const bundle = async (probe: string) =>
-      (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: [join(import.meta.dirname, 'probes', probe)], logger: quiet })).code;
+      (
+        await bundleWorkflowCode({
+          workflowsPath: WORKFLOWS_PATH,
+          workflowInterceptorModules: [join(import.meta.dirname, 'probes', probe)],
+          logger: quiet,
+        })
+      ).code;
     [bundles.unguarded, bundles.patched] = await Promise.all([bundle('extra-activity.ts'), bundle('extra-activity-behind-patch.ts')]);
   }, 240_000);
 

@@ -26,8 +26,18 @@ export type Recording = {
   check?: (runs: ExportedRun[]) => void;
 };
 
-export type ScenarioContext = { api: ApiCall; temporal: Client; pg: DatabasePool; config: Config; log: (line: string) => void; fixtures: Fixtures };
-type Fixtures = { plans: { trial: string; pro: string; daily: string; late: string }; uncollectibleHook: { endpointId: string; receiver: WebhookReceiver } };
+export type ScenarioContext = {
+  api: ApiCall;
+  temporal: Client;
+  pg: DatabasePool;
+  config: Config;
+  log: (line: string) => void;
+  fixtures: Fixtures;
+};
+type Fixtures = {
+  plans: { trial: string; pro: string; daily: string; late: string };
+  uncollectibleHook: { endpointId: string; receiver: WebhookReceiver };
+};
 
 type Invoice = { id: string; status: string; periodStart: string; total: string | null; amountDue: string | null };
 type Subscription = { id: string; workflowId: string; status: string };
@@ -43,10 +53,27 @@ export async function prepareFixtures(api: ApiCall): Promise<Fixtures> {
   // horizon of 0 days, so a canceled subscription completes after one look for late usage; the
   // late-usage scenario has its own plan with a horizon of a day.
   const plan = async (code: string, baseFee: string, trialDays: number, lateUsageDays = 0) =>
-    (await api<{ id: string }>('POST', '/pricing/plans', {
-      body: { code, name: code, currency: 'USD', interval: 'day', baseFee, trialDays, gracePeriodSeconds: 5, lateUsageDays, charges: [{ meter: METER.code, model: 'per_unit', unitPrice: '0.01', freeUnits: '5' }] },
-    })).id;
-  const plans = { trial: await plan('replay-trial', '10.00', 1), pro: await plan('replay-pro', '30.00', 0), daily: await plan('replay-daily', '20.00', 0), late: await plan('replay-late', '20.00', 0, 1) };
+    (
+      await api<{ id: string }>('POST', '/pricing/plans', {
+        body: {
+          code,
+          name: code,
+          currency: 'USD',
+          interval: 'day',
+          baseFee,
+          trialDays,
+          gracePeriodSeconds: 5,
+          lateUsageDays,
+          charges: [{ meter: METER.code, model: 'per_unit', unitPrice: '0.01', freeUnits: '5' }],
+        },
+      })
+    ).id;
+  const plans = {
+    trial: await plan('replay-trial', '10.00', 1),
+    pro: await plan('replay-pro', '30.00', 0),
+    daily: await plan('replay-daily', '20.00', 0),
+    late: await plan('replay-late', '20.00', 0, 1),
+  };
   // Only invoice.uncollectible, which one scenario emits once: its delivery fails twice, then succeeds.
   const receiver = await startWebhookReceiver({ failFirst: 2 });
   const endpoint = await api<{ id: string }>('POST', '/webhooks', { body: { url: receiver.url, events: ['invoice.uncollectible'] } });
@@ -56,13 +83,20 @@ export async function prepareFixtures(api: ApiCall): Promise<Fixtures> {
 async function createTenant(ctx: ScenarioContext, name: string, payments?: { declineFirstAttempts: number }) {
   const tenant = await ctx.api<{ id: string }>('POST', '/tenants', { body: { name, currency: 'USD', taxRate: '0.1' } });
   const key = (await ctx.api<{ key: string }>('POST', `/tenants/${tenant.id}/api-keys`, { body: { name: 'replay ingest' } })).key;
-  if (payments) await ctx.api('PUT', `/tenants/${tenant.id}/payment-settings`, { body: { gateway: 'builtin', transientFailuresPerAttempt: 0, ...payments } });
+  if (payments)
+    await ctx.api('PUT', `/tenants/${tenant.id}/payment-settings`, {
+      body: { gateway: 'builtin', transientFailuresPerAttempt: 0, ...payments },
+    });
   return { id: tenant.id, key };
 }
 
 async function ingest(ctx: ScenarioContext, key: string, rows: readonly EventRow[]) {
   for (let i = 0; i < rows.length; i += 5_000) {
-    await ctx.api('POST', '/usage/ingest', { body: { events: asIngestEvents(rows.slice(i, i + 5_000)) }, auth: `Bearer ${key}`, expect: 202 });
+    await ctx.api('POST', '/usage/ingest', {
+      body: { events: asIngestEvents(rows.slice(i, i + 5_000)) },
+      auth: `Bearer ${key}`,
+      expect: 202,
+    });
   }
 }
 
@@ -70,7 +104,8 @@ const invoicesOf = async (ctx: ScenarioContext, subscriptionId: string) =>
   (await ctx.api<{ items: Invoice[] }>('GET', `/invoices?subscriptionId=${subscriptionId}&limit=100`)).items;
 const invoice = (ctx: ScenarioContext, id: string) => ctx.api<Invoice>('GET', `/invoices/${id}`);
 const subscription = (ctx: ScenarioContext, id: string) => ctx.api<Subscription>('GET', `/subscriptions/${id}`);
-const workflowStatus = async (ctx: ScenarioContext, workflowId: string) => (await ctx.temporal.workflow.getHandle(workflowId).describe()).status.name;
+const workflowStatus = async (ctx: ScenarioContext, workflowId: string) =>
+  (await ctx.temporal.workflow.getHandle(workflowId).describe()).status.name;
 
 /**
  * How many times a run called `type`: as a scheduled activity (before the patch
@@ -82,7 +117,9 @@ const activityRuns = (history: ExportedRun['history'], type: string) =>
 function expectRuns(runs: ExportedRun[], expected: { end: string; invoices: number }[]) {
   const actual = runs.map((r) => ({ end: runEndOf(r.history), invoices: activityRuns(r.history, 'finalizeInvoice') }));
   if (JSON.stringify(actual) !== JSON.stringify(expected)) {
-    throw new Error(`the runs are not what the manifest would say: expected ${JSON.stringify(expected)}, recorded ${JSON.stringify(actual)}`);
+    throw new Error(
+      `the runs are not what the manifest would say: expected ${JSON.stringify(expected)}, recorded ${JSON.stringify(actual)}`,
+    );
   }
 }
 
@@ -94,8 +131,13 @@ export async function subscriptionLifecycle(ctx: ScenarioContext): Promise<Recor
   const tenant = await createTenant(ctx, 'Replay lifecycle');
   const startAt = Date.now() - 3 * DAY + 45_000;
   // Usage in both paid periods (the trial is free).
-  await ingest(ctx, tenant.key, [...eventsIn(tenant.id, METER.eventType, startAt + DAY, DAY - MINUTE, 40, 'p1'), ...eventsIn(tenant.id, METER.eventType, startAt + 2 * DAY, DAY - 2 * MINUTE, 25, 'p2')]);
-  const sub = await ctx.api<Subscription>('POST', '/subscriptions', { body: { tenantId: tenant.id, planId: ctx.fixtures.plans.trial, startAt: new Date(startAt).toISOString() } });
+  await ingest(ctx, tenant.key, [
+    ...eventsIn(tenant.id, METER.eventType, startAt + DAY, DAY - MINUTE, 40, 'p1'),
+    ...eventsIn(tenant.id, METER.eventType, startAt + 2 * DAY, DAY - 2 * MINUTE, 25, 'p2'),
+  ]);
+  const sub = await ctx.api<Subscription>('POST', '/subscriptions', {
+    body: { tenantId: tenant.id, planId: ctx.fixtures.plans.trial, startAt: new Date(startAt).toISOString() },
+  });
   const paid = async (n: number) => (await invoicesOf(ctx, sub.id)).filter((i) => i.status === 'paid').length >= n;
   await until('period 1 invoiced and paid', () => paid(1));
   ctx.log('lifecycle: period 1 paid; waiting for period 2 to end');
@@ -119,9 +161,19 @@ export async function subscriptionLifecycle(ctx: ScenarioContext): Promise<Recor
         'period 2 closed after its grace-period timer and invoiced; changePlan immediate (two parts); invoiceNow (the period so far, paid; on runs since invoice-now-keeps-period the period is kept); cancel immediate; continue-as-new',
         "the cancellation's final invoice (since invoice-now-keeps-period: from the invoice-now to the cancel, rated cumulatively); since late-usage-after-cancel, a 0-day late-usage horizon: one look for late usage (rateLateUsage); waits for its dunning child; completes",
       ],
-      check: (runs) => expectRuns(runs, [{ end: 'continued_as_new', invoices: 1 }, { end: 'continued_as_new', invoices: 2 }, { end: 'completed', invoices: 1 }]),
+      check: (runs) =>
+        expectRuns(runs, [
+          { end: 'continued_as_new', invoices: 1 },
+          { end: 'continued_as_new', invoices: 2 },
+          { end: 'completed', invoices: 1 },
+        ]),
     },
-    { name: 'dunning-paid-at-first-attempt', scenario: 'subscription-lifecycle', workflowId: dunningWorkflowId(first!.id), covers: ['period 1 of the lifecycle: the first attempt succeeds; invoice.paid; invoiceSettled to the subscription'] },
+    {
+      name: 'dunning-paid-at-first-attempt',
+      scenario: 'subscription-lifecycle',
+      workflowId: dunningWorkflowId(first!.id),
+      covers: ['period 1 of the lifecycle: the first attempt succeeds; invoice.paid; invoiceSettled to the subscription'],
+    },
   ];
 }
 
@@ -133,7 +185,9 @@ export async function subscriptionLifecycle(ctx: ScenarioContext): Promise<Recor
 export async function lateUsageAfterCancel(ctx: ScenarioContext): Promise<Recording[]> {
   const tenant = await createTenant(ctx, 'Replay late usage');
   const startAt = Date.now() - 2 * DAY - MINUTE;
-  const sub = await ctx.api<Subscription>('POST', '/subscriptions', { body: { tenantId: tenant.id, planId: ctx.fixtures.plans.late, startAt: new Date(startAt).toISOString() } });
+  const sub = await ctx.api<Subscription>('POST', '/subscriptions', {
+    body: { tenantId: tenant.id, planId: ctx.fixtures.plans.late, startAt: new Date(startAt).toISOString() },
+  });
   const issued = async (n: number) => (await invoicesOf(ctx, sub.id)).filter((i) => i.status === 'paid').length >= n;
   await until('two periods invoiced and paid', () => issued(2));
   await ctx.api('POST', `/subscriptions/${sub.id}/cancel`, { body: { at: 'immediate' } });
@@ -155,7 +209,12 @@ export async function lateUsageAfterCancel(ctx: ScenarioContext): Promise<Record
         'the late-usage watch starts (patch late-usage-after-cancel); the final invoice; looks for late usage (rateLateUsage), a lateUsageArrived signal; late usage found, its close waits the grace (timer); continue-as-new',
         'an open run: the late_usage invoice (rateLateUsage, writeInvoice, finalizeInvoice, dunning child); invoiceNow finds nothing late (nothing_to_invoice); waiting for the next look',
       ],
-      check: (runs) => expectRuns(runs, [{ end: 'continued_as_new', invoices: 2 }, { end: 'continued_as_new', invoices: 1 }, { end: 'open', invoices: 1 }]),
+      check: (runs) =>
+        expectRuns(runs, [
+          { end: 'continued_as_new', invoices: 2 },
+          { end: 'continued_as_new', invoices: 1 },
+          { end: 'open', invoices: 1 },
+        ]),
     },
   ];
 }
@@ -163,7 +222,9 @@ export async function lateUsageAfterCancel(ctx: ScenarioContext): Promise<Record
 /** One tenant whose first daily period ended a minute ago: its invoice is issued at once. */
 async function billedSubscription(ctx: ScenarioContext, name: string, declineFirstAttempts: number) {
   const tenant = await createTenant(ctx, name, { declineFirstAttempts });
-  const sub = await ctx.api<Subscription>('POST', '/subscriptions', { body: { tenantId: tenant.id, planId: ctx.fixtures.plans.daily, startAt: new Date(Date.now() - DAY - MINUTE).toISOString() } });
+  const sub = await ctx.api<Subscription>('POST', '/subscriptions', {
+    body: { tenantId: tenant.id, planId: ctx.fixtures.plans.daily, startAt: new Date(Date.now() - DAY - MINUTE).toISOString() },
+  });
   let first: Invoice | undefined;
   await until(`${name}: the first invoice`, async () => {
     first = (await invoicesOf(ctx, sub.id)).find((i) => i.status !== 'draft');
@@ -177,7 +238,9 @@ export async function dunningDeclinedThenPaid(ctx: ScenarioContext): Promise<Rec
   const { tenant, sub, invoice: inv } = await billedSubscription(ctx, 'Replay dunning paid', 2);
   await until('the first attempt declined', async () => (await invoice(ctx, inv.id)).status === 'payment_failed');
   // A PUT of the payment settings counts as "payment method updated": dunning retries at once.
-  await ctx.api('PUT', `/tenants/${tenant.id}/payment-settings`, { body: { gateway: 'builtin', declineFirstAttempts: 2, transientFailuresPerAttempt: 0 } });
+  await ctx.api('PUT', `/tenants/${tenant.id}/payment-settings`, {
+    body: { gateway: 'builtin', declineFirstAttempts: 2, transientFailuresPerAttempt: 0 },
+  });
   await until('the invoice paid', async () => (await invoice(ctx, inv.id)).status === 'paid');
   await until('dunning completed', async () => (await workflowStatus(ctx, dunningWorkflowId(inv.id))) === 'COMPLETED');
   ctx.log('dunning paid: done');
@@ -186,13 +249,22 @@ export async function dunningDeclinedThenPaid(ctx: ScenarioContext): Promise<Rec
       name: 'dunning-declined-retried-then-paid',
       scenario: 'dunning-declined-then-paid',
       workflowId: dunningWorkflowId(inv.id),
-      covers: ['attempt 1 declined (invoice.payment_failed); paymentMethodUpdated signal retries at once, declined; the next scheduled attempt (timer) succeeds; invoice.paid; invoiceSettled signal'],
+      covers: [
+        'attempt 1 declined (invoice.payment_failed); paymentMethodUpdated signal retries at once, declined; the next scheduled attempt (timer) succeeds; invoice.paid; invoiceSettled signal',
+      ],
       check: (runs) => {
         const attempts = scheduledActivities(runs[0]!.history).filter((a) => a === 'collectPayment').length;
         if (attempts !== 3) throw new Error(`expected 3 payment attempts, recorded ${attempts}`);
       },
     },
-    { name: 'subscription-dunning-paid', scenario: 'dunning-declined-then-paid', workflowId: sub.workflowId, covers: ['an open run: period 1 invoiced, its dunning child completes paid, the invoiceSettled signal arrives; waiting for the period end'] },
+    {
+      name: 'subscription-dunning-paid',
+      scenario: 'dunning-declined-then-paid',
+      workflowId: sub.workflowId,
+      covers: [
+        'an open run: period 1 invoiced, its dunning child completes paid, the invoiceSettled signal arrives; waiting for the period end',
+      ],
+    },
   ];
 }
 
@@ -208,9 +280,12 @@ export async function dunningUncollectible(ctx: ScenarioContext): Promise<Record
     deliveryId = items[0]?.id ?? '';
     return items[0]?.status === 'succeeded';
   });
-  if (receiver.received.map((r) => r.answered).join() !== '500,500,204') throw new Error(`the receiver answered ${receiver.received.map((r) => r.answered).join()}`);
+  if (receiver.received.map((r) => r.answered).join() !== '500,500,204')
+    throw new Error(`the receiver answered ${receiver.received.map((r) => r.answered).join()}`);
   const due = await invoice(ctx, inv.id);
-  await ctx.api('POST', `/invoices/${inv.id}/payments`, { body: { amount: due.amountDue ?? due.total, reference: 'wire transfer (replay)' } });
+  await ctx.api('POST', `/invoices/${inv.id}/payments`, {
+    body: { amount: due.amountDue ?? due.total, reference: 'wire transfer (replay)' },
+  });
   await until('the subscription active again', async () => (await subscription(ctx, sub.id)).status === 'active');
   ctx.log('uncollectible: done');
   return [
@@ -218,18 +293,29 @@ export async function dunningUncollectible(ctx: ScenarioContext): Promise<Record
       name: 'dunning-uncollectible',
       scenario: 'dunning-uncollectible',
       workflowId: dunningWorkflowId(inv.id),
-      covers: ['four declined attempts on the schedule (timers), invoice.payment_failed each; markInvoiceUncollectible; invoice.uncollectible; invoiceUncollectible signal'],
+      covers: [
+        'four declined attempts on the schedule (timers), invoice.payment_failed each; markInvoiceUncollectible; invoice.uncollectible; invoiceUncollectible signal',
+      ],
       check: (runs) => {
         const attempts = scheduledActivities(runs[0]!.history).filter((a) => a === 'collectPayment').length;
         if (attempts !== 4) throw new Error(`expected 4 payment attempts, recorded ${attempts}`);
       },
     },
-    { name: 'subscription-past-due-then-paid', scenario: 'dunning-uncollectible', workflowId: sub.workflowId, covers: ['an open run: invoiceUncollectible signal (past_due, subscription.updated), then invoiceSettled paid after a manual payment (active, invoice.paid from the outbox)'] },
+    {
+      name: 'subscription-past-due-then-paid',
+      scenario: 'dunning-uncollectible',
+      workflowId: sub.workflowId,
+      covers: [
+        'an open run: invoiceUncollectible signal (past_due, subscription.updated), then invoiceSettled paid after a manual payment (active, invoice.paid from the outbox)',
+      ],
+    },
     {
       name: 'webhook-delivery-retried',
       scenario: 'dunning-uncollectible',
       workflowId: deliveryWorkflowId(deliveryId),
-      covers: ['invoice.uncollectible to a receiver that answers 500 twice, then 204: deliverWebhook retried by the activity retry policy, succeeded'],
+      covers: [
+        'invoice.uncollectible to a receiver that answers 500 twice, then 204: deliverWebhook retried by the activity retry policy, succeeded',
+      ],
     },
   ];
 }
@@ -241,7 +327,14 @@ export async function dunningVoided(ctx: ScenarioContext): Promise<Recording[]> 
   await ctx.api('POST', `/invoices/${inv.id}/void`, { body: {} });
   await until('dunning stopped', async () => (await workflowStatus(ctx, dunningWorkflowId(inv.id))) === 'COMPLETED');
   ctx.log('voided: done');
-  return [{ name: 'dunning-stopped-by-void', scenario: 'dunning-voided', workflowId: dunningWorkflowId(inv.id), covers: ['attempt 1 declined; the stopDunning signal (void) ends the wait for attempt 2'] }];
+  return [
+    {
+      name: 'dunning-stopped-by-void',
+      scenario: 'dunning-voided',
+      workflowId: dunningWorkflowId(inv.id),
+      covers: ['attempt 1 declined; the stopDunning signal (void) ends the wait for attempt 2'],
+    },
+  ];
 }
 
 /** A 20× spike over a steady week raises a usage_spike (and its alert.created webhook); plus one run the schedule starts. */
@@ -256,7 +349,11 @@ export async function anomalyScan(ctx: ScenarioContext): Promise<Recording[]> {
   const { delaySeconds: _delay, ...settings } = anomalySettingsOf(ctx.config);
   const workflowId = `${ANOMALY_SCAN_SCHEDULE_ID}-replay-${windowEnd}`;
   // Started as the schedule starts it, with an explicit instant (the schedule's own runs use their start time).
-  const result = (await ctx.temporal.workflow.execute(ANOMALY_SCAN_WORKFLOW, { taskQueue: TASK_QUEUE, workflowId, args: [{ at, settings }] })) as AnomalyScanResult;
+  const result = (await ctx.temporal.workflow.execute(ANOMALY_SCAN_WORKFLOW, {
+    taskQueue: TASK_QUEUE,
+    workflowId,
+    args: [{ at, settings }],
+  })) as AnomalyScanResult;
   if (result.anomalies.raised.length === 0) throw new Error(`the spike raised no alert: ${JSON.stringify(result).slice(0, 400)}`);
 
   const schedule = ctx.temporal.schedule.getHandle(ANOMALY_SCAN_SCHEDULE_ID);
@@ -270,8 +367,18 @@ export async function anomalyScan(ctx: ScenarioContext): Promise<Recording[]> {
   });
   ctx.log('anomaly scan: done');
   return [
-    { name: 'anomaly-scan-spike', scenario: 'anomaly-scan', workflowId, covers: ['scanUsageAnomalies raises a usage_spike, checkBudgets, one alert.created webhook'] },
-    { name: 'anomaly-scan-scheduled', scenario: 'anomaly-scan', workflowId: scheduledId, covers: ['a run started by the anomaly-scan schedule (no instant given: the run start time)'] },
+    {
+      name: 'anomaly-scan-spike',
+      scenario: 'anomaly-scan',
+      workflowId,
+      covers: ['scanUsageAnomalies raises a usage_spike, checkBudgets, one alert.created webhook'],
+    },
+    {
+      name: 'anomaly-scan-scheduled',
+      scenario: 'anomaly-scan',
+      workflowId: scheduledId,
+      covers: ['a run started by the anomaly-scan schedule (no instant given: the run start time)'],
+    },
   ];
 }
 
@@ -288,26 +395,57 @@ export async function selfCheck(ctx: ScenarioContext): Promise<Recording[]> {
  */
 export async function billingDomainError(ctx: ScenarioContext): Promise<Recording[]> {
   const tenant = await createTenant(ctx, 'Replay domain error');
-  const plan = (await ctx.api<{ id: string }>('POST', '/pricing/plans', {
-    body: { code: 'replay-broken', name: 'replay-broken', currency: 'USD', interval: 'day', baseFee: '20.00', trialDays: 0, gracePeriodSeconds: 5, charges: [{ meter: METER.code, model: 'per_unit', unitPrice: '0.01' }] },
-  })).id;
+  const plan = (
+    await ctx.api<{ id: string }>('POST', '/pricing/plans', {
+      body: {
+        code: 'replay-broken',
+        name: 'replay-broken',
+        currency: 'USD',
+        interval: 'day',
+        baseFee: '20.00',
+        trialDays: 0,
+        gracePeriodSeconds: 5,
+        charges: [{ meter: METER.code, model: 'per_unit', unitPrice: '0.01' }],
+      },
+    })
+  ).id;
   // The first daily period ends 20 s after the start, so the change is in place before it closes.
-  const sub = await ctx.api<Subscription>('POST', '/subscriptions', { body: { tenantId: tenant.id, planId: plan, startAt: new Date(Date.now() - DAY + 20_000).toISOString() } });
+  const sub = await ctx.api<Subscription>('POST', '/subscriptions', {
+    body: { tenantId: tenant.id, planId: plan, startAt: new Date(Date.now() - DAY + 20_000).toISOString() },
+  });
   await withOperator(ctx.pg, (tx) => tx.query(sql.unsafe`UPDATE plan_versions SET currency = 'EUR' WHERE plan_id = ${plan}`));
   const handle = ctx.temporal.workflow.getHandle(sub.workflowId);
-  await until('the close recorded as a billing failure', async () => ((await handle.query(subscriptionStatusQuery)).billingFailures?.length ?? 0) > 0, 120_000);
+  await until(
+    'the close recorded as a billing failure',
+    async () => ((await handle.query(subscriptionStatusQuery)).billingFailures?.length ?? 0) > 0,
+    120_000,
+  );
   await withOperator(ctx.pg, (tx) => tx.query(sql.unsafe`UPDATE plan_versions SET currency = 'USD' WHERE plan_id = ${plan}`));
   ctx.log('domain error: done');
-  return [{
-    name: 'subscription-domain-error-skipped',
-    scenario: 'billing-domain-error',
-    workflowId: sub.workflowId,
-    covers: ['an open run: period 1 closes after its grace-period timer; writeInvoice fails with the non-retryable BillingDomainError (a billing_failed alert); skip-invoice-on-domain-error records it in billingFailures and skips the close; waiting for period 2'],
-    check: (runs) => {
-      const writes = activityRuns(runs[0]!.history, 'writeInvoice');
-      if (runs.length !== 1 || writes !== 1 || runEndOf(runs[0]!.history) !== 'open') throw new Error(`expected one open run with one writeInvoice, recorded ${runs.length} runs, ${writes} writes`);
+  return [
+    {
+      name: 'subscription-domain-error-skipped',
+      scenario: 'billing-domain-error',
+      workflowId: sub.workflowId,
+      covers: [
+        'an open run: period 1 closes after its grace-period timer; writeInvoice fails with the non-retryable BillingDomainError (a billing_failed alert); skip-invoice-on-domain-error records it in billingFailures and skips the close; waiting for period 2',
+      ],
+      check: (runs) => {
+        const writes = activityRuns(runs[0]!.history, 'writeInvoice');
+        if (runs.length !== 1 || writes !== 1 || runEndOf(runs[0]!.history) !== 'open')
+          throw new Error(`expected one open run with one writeInvoice, recorded ${runs.length} runs, ${writes} writes`);
+      },
     },
-  }];
+  ];
 }
 
-export const SCENARIOS = [subscriptionLifecycle, dunningDeclinedThenPaid, dunningUncollectible, dunningVoided, anomalyScan, selfCheck, billingDomainError, lateUsageAfterCancel];
+export const SCENARIOS = [
+  subscriptionLifecycle,
+  dunningDeclinedThenPaid,
+  dunningUncollectible,
+  dunningVoided,
+  anomalyScan,
+  selfCheck,
+  billingDomainError,
+  lateUsageAfterCancel,
+];

@@ -27,7 +27,12 @@ beforeAll(async () => {
   server = createServer(api.app.koa.callback());
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   baseUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  worker = await createBillingWorker({ connection: temporal.nativeConnection, namespace: 'default', workflowBundlePath: inject('workflowBundlePath'), deps: { pg: db.pool, clickhouse: ch.client, temporal: temporal.client } });
+  worker = await createBillingWorker({
+    connection: temporal.nativeConnection,
+    namespace: 'default',
+    workflowBundlePath: inject('workflowBundlePath'),
+    deps: { pg: db.pool, clickhouse: ch.client, temporal: temporal.client },
+  });
   running = worker.run();
 });
 afterAll(async () => {
@@ -49,7 +54,11 @@ async function snapshot() {
   const acme = tenants.find((t) => t.externalId === 'acme')!;
   const from = new Date(now.getTime() - 31 * 86_400_000).toISOString();
   const summary = await get(`/api/usage/summary?tenantId=${acme.id}&from=${from}&to=${now.toISOString()}`);
-  const subscriptions = await Promise.all(DEMO_TENANTS.map(async (d) => (await get(`/api/subscriptions?tenantId=${tenants.find((t) => t.externalId === d.externalId)!.id}`)).items.length));
+  const subscriptions = await Promise.all(
+    DEMO_TENANTS.map(
+      async (d) => (await get(`/api/subscriptions?tenantId=${tenants.find((t) => t.externalId === d.externalId)!.id}`)).items.length,
+    ),
+  );
   return {
     meters: ((await get('/api/meters')).items as { code: string }[]).map((m) => m.code).sort(),
     plans: ((await get('/api/pricing/plans')).items as { code: string }[]).map((p) => p.code).sort(),
@@ -74,7 +83,9 @@ describe('the demo seed', () => {
     // Every generated event arrived and counts once.
     const sent = demoEvents('acme', now, 30, 400);
     expect(first.usage.api_calls).toBe(String(sent.filter((e) => e.type === 'api.request').length));
-    const tokens = sent.filter((e) => e.type === 'llm.completion').reduce((sum, e) => sum + BigInt((e.data as { tokens: string }).tokens), 0n);
+    const tokens = sent
+      .filter((e) => e.type === 'llm.completion')
+      .reduce((sum, e) => sum + BigInt((e.data as { tokens: string }).tokens), 0n);
     expect(first.usage.tokens).toBe(String(tokens));
 
     await seedDemo({ baseUrl, adminToken: api.tokens.admin, now });

@@ -14,7 +14,10 @@ type Started = { child: ChildProcess; output: () => string; exited: Promise<numb
 
 function startStack(env: Record<string, string>): Started {
   let output = '';
-  const child = spawn(process.execPath, [CLI, 'start'], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'start'], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -51,9 +54,22 @@ describe('meterplane start (all-in-one)', () => {
     // the `postgres` user through to its data.
     dataDir = await mkdtemp(join(tmpdir(), 'meterplane-start-'));
     const [port, pgPort, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-    const env = { DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), TEMPORAL_DEV_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort), ADMIN_EMAIL: 'first@example.test', ADMIN_PASSWORD: 'first admin password', SEED_DEMO: 'false' };
+    const env = {
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      EMBEDDED_PG_PORT: String(pgPort),
+      TEMPORAL_DEV_PORT: String(temporalPort),
+      TEMPORAL_UI_PORT: String(uiPort),
+      ADMIN_EMAIL: 'first@example.test',
+      ADMIN_PASSWORD: 'first admin password',
+      SEED_DEMO: 'false',
+    };
     const login = (email: string, password: string) =>
-      fetch(`http://127.0.0.1:${port}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+      fetch(`http://127.0.0.1:${port}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password }),
+      });
 
     // Given a fresh DATA_DIR, when the stack starts, then /ready answers 200 within 90 s.
     const first = startStack(env);
@@ -68,7 +84,10 @@ describe('meterplane start (all-in-one)', () => {
     // and the stack keeps serving.
     const answer = await new Promise<string>((resolve, reject) => {
       const socket = connect(port, '127.0.0.1', () =>
-        socket.write(`GET /api/ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nCookie: mp_session=%E0%A4%A\r\n\r\n`));
+        socket.write(
+          `GET /api/ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nCookie: mp_session=%E0%A4%A\r\n\r\n`,
+        ),
+      );
       let received = '';
       socket.on('data', (d) => (received += d.toString('latin1')));
       socket.on('error', reject);
@@ -83,11 +102,19 @@ describe('meterplane start (all-in-one)', () => {
 
     // The first admin exists on a new DATA_DIR; `meterplane admin create` works beside the running stack.
     expect((await login('first@example.test', 'first admin password')).status).toBe(200);
-    const created = spawnSync(process.execPath, [CLI, 'admin', 'create', '--email', 'second@example.test', '--password', 'second admin password'], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 60_000 });
+    const created = spawnSync(
+      process.execPath,
+      [CLI, 'admin', 'create', '--email', 'second@example.test', '--password', 'second admin password'],
+      { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 60_000 },
+    );
     expect(created.status, created.stderr).toBe(0);
     expect(created.stdout).toMatch(/created admin second@example.test/);
     expect((await login('second@example.test', 'second admin password')).status).toBe(200);
-    const again = spawnSync(process.execPath, [CLI, 'admin', 'create', '--email', 'second@example.test', '--password', 'second admin password'], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 60_000 });
+    const again = spawnSync(
+      process.execPath,
+      [CLI, 'admin', 'create', '--email', 'second@example.test', '--password', 'second admin password'],
+      { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 60_000 },
+    );
     expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/already exists/);
 

@@ -32,9 +32,21 @@ const publicDns = stubDns({ 'rebind.test': [{ address: '93.184.215.14', family: 
 beforeAll(async () => {
   temporal = await timeSkippingEnvironment();
   receiver = await startWebhookReceiver();
-  closed = await createTestApi({ db: env.db, clickhouse: env.ch.client, deps: { webhookDestinations: { allowPrivate: false, requireHttps: false } } });
-  closedStubbed = await createTestApi({ db: env.db, clickhouse: env.ch.client, deps: { webhookDestinations: { allowPrivate: false, requireHttps: false, resolve: publicDns.resolve } } });
-  httpsOnly = await createTestApi({ db: env.db, clickhouse: env.ch.client, deps: { webhookDestinations: { allowPrivate: true, requireHttps: true } } });
+  closed = await createTestApi({
+    db: env.db,
+    clickhouse: env.ch.client,
+    deps: { webhookDestinations: { allowPrivate: false, requireHttps: false } },
+  });
+  closedStubbed = await createTestApi({
+    db: env.db,
+    clickhouse: env.ch.client,
+    deps: { webhookDestinations: { allowPrivate: false, requireHttps: false, resolve: publicDns.resolve } },
+  });
+  httpsOnly = await createTestApi({
+    db: env.db,
+    clickhouse: env.ch.client,
+    deps: { webhookDestinations: { allowPrivate: true, requireHttps: true } },
+  });
 });
 afterAll(async () => {
   await receiver?.close();
@@ -44,23 +56,42 @@ afterAll(async () => {
 const admin = (api: TestApi) => ({ Authorization: `Bearer ${api.tokens.admin}` });
 const port = () => new URL(receiver.url).port;
 let seq = 0;
-const invoicePaid = (): WebhookEvent => ({ id: `invoice.paid:dest-${++seq}`, type: 'invoice.paid', tenantId: env.api.tenants.a.id, occurredAt: '2026-03-01T00:00:00.000Z', data: { n: seq } });
+const invoicePaid = (): WebhookEvent => ({
+  id: `invoice.paid:dest-${++seq}`,
+  type: 'invoice.paid',
+  tenantId: env.api.tenants.a.id,
+  occurredAt: '2026-03-01T00:00:00.000Z',
+  data: { n: seq },
+});
 
 /** Creates an endpoint through `api`; each test deletes its own so later emits do not reach it. */
 async function createEndpoint(api: TestApi, url: string): Promise<string> {
-  const res = await api.request.post('/api/webhooks').set(admin(api)).send({ url, events: ['invoice.paid'] });
+  const res = await api.request
+    .post('/api/webhooks')
+    .set(admin(api))
+    .send({ url, events: ['invoice.paid'] });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body.id as string;
 }
-const deleteEndpoint = async (id: string) => expect((await env.api.request.delete(`/api/webhooks/${id}`).set(admin(env.api))).status).toBe(204);
-const attemptsOf = async (endpointId: string) => (await env.api.request.get(`/api/webhooks/${endpointId}/deliveries`).set(admin(env.api))).body.items as { status: string; attempts: { statusCode: number | null; error: string | null }[] }[];
+const deleteEndpoint = async (id: string) =>
+  expect((await env.api.request.delete(`/api/webhooks/${id}`).set(admin(env.api))).status).toBe(204);
+const attemptsOf = async (endpointId: string) =>
+  (await env.api.request.get(`/api/webhooks/${endpointId}/deliveries`).set(admin(env.api))).body.items as {
+    status: string;
+    attempts: { statusCode: number | null; error: string | null }[];
+  }[];
 
 /** Emits one event and runs its delivery workflow to the end with a worker built from `deps`. */
 async function deliverThroughWorkflow(deps: Partial<ActivityDeps>): Promise<{ outcome: string; deliveryId: string }> {
   const full = { pg: env.db.pool, clickhouse: env.ch.client, temporal: temporal.client, ...deps };
   const [deliveryId] = await createActivities(full).emitWebhookEvent(invoicePaid());
   expect(deliveryId).toBeDefined();
-  const worker = await createBillingWorker({ connection: temporal.nativeConnection, namespace: 'default', workflowBundlePath: inject('workflowBundlePath'), deps: full });
+  const worker = await createBillingWorker({
+    connection: temporal.nativeConnection,
+    namespace: 'default',
+    workflowBundlePath: inject('workflowBundlePath'),
+    deps: full,
+  });
   const outcome = await worker.runUntil(temporal.client.workflow.getHandle(deliveryWorkflowId(deliveryId!)).result());
   return { outcome, deliveryId: deliveryId! };
 }
@@ -82,13 +113,19 @@ describe('webhook destinations', () => {
       ['http://[fd00::1]/hooks', 'fd00::1 is not publicly reachable (unique-local)'],
     ] as const;
     for (const [url, reason] of urls) {
-      const res = await closed.request.post('/api/webhooks').set(admin(closed)).send({ url, events: ['invoice.paid'] });
+      const res = await closed.request
+        .post('/api/webhooks')
+        .set(admin(closed))
+        .send({ url, events: ['invoice.paid'] });
       expect(res.status, url).toBe(400);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(res.body.detail, url).toContain(`url: ${reason}`);
       expect(res.body.errors).toEqual([{ field: 'url', message: expect.any(String) }]);
     }
-    const unresolvable = await closedStubbed.request.post('/api/webhooks').set(admin(closedStubbed)).send({ url: 'http://nowhere.test/hooks', events: ['invoice.paid'] });
+    const unresolvable = await closedStubbed.request
+      .post('/api/webhooks')
+      .set(admin(closedStubbed))
+      .send({ url: 'http://nowhere.test/hooks', events: ['invoice.paid'] });
     expect(unresolvable.status).toBe(400);
     expect(unresolvable.body.detail).toBe('url: the host name nowhere.test could not be resolved (ENOTFOUND)');
 
@@ -98,7 +135,10 @@ describe('webhook destinations', () => {
   });
 
   it('requires https where told to (production), naming url', async () => {
-    const plain = await httpsOnly.request.post('/api/webhooks').set(admin(httpsOnly)).send({ url: 'http://hooks.example.com/x', events: ['invoice.paid'] });
+    const plain = await httpsOnly.request
+      .post('/api/webhooks')
+      .set(admin(httpsOnly))
+      .send({ url: 'http://hooks.example.com/x', events: ['invoice.paid'] });
     expect(plain.status).toBe(400);
     expect(plain.body.detail).toBe('url: must use https');
     const id = await createEndpoint(httpsOnly, 'https://hooks.example.com/x');
@@ -112,13 +152,23 @@ describe('webhook destinations', () => {
       // …delivered after it started resolving to the loopback receiver.
       const rebound = stubDns({ 'rebind.test': [{ address: '127.0.0.1', family: 4 }] });
       const before = receiver.received.length;
-      const { outcome } = await deliverThroughWorkflow({ webhookDestinations: { allowPrivate: false, requireHttps: false, resolve: rebound.resolve } });
+      const { outcome } = await deliverThroughWorkflow({
+        webhookDestinations: { allowPrivate: false, requireHttps: false, resolve: rebound.resolve },
+      });
       expect(outcome).toBe('failed');
       expect(receiver.received.length).toBe(before);
       const [delivery] = await attemptsOf(id);
       expect(delivery!.status).toBe('failed');
       // One attempt although the retry policy allows 24 h (the time-skipping server would have run them all).
-      expect(delivery!.attempts).toEqual([{ statusCode: null, error: 'destination refused: rebind.test resolves to 127.0.0.1, which is not publicly reachable (loopback)', durationMs: expect.any(Number), at: expect.any(String), attempt: 1 }]);
+      expect(delivery!.attempts).toEqual([
+        {
+          statusCode: null,
+          error: 'destination refused: rebind.test resolves to 127.0.0.1, which is not publicly reachable (loopback)',
+          durationMs: expect.any(Number),
+          at: expect.any(String),
+          attempt: 1,
+        },
+      ]);
     } finally {
       await deleteEndpoint(id);
     }
@@ -134,7 +184,9 @@ describe('webhook destinations', () => {
       expect(receiver.received.length).toBe(before);
       const [delivery] = await attemptsOf(id);
       expect(delivery!.attempts).toHaveLength(1);
-      expect(delivery!.attempts[0]!.error).toMatch(/^destination refused: localhost resolves to (127\.0\.0\.1|::1), which is not publicly reachable \(loopback\)$/);
+      expect(delivery!.attempts[0]!.error).toMatch(
+        /^destination refused: localhost resolves to (127\.0\.0\.1|::1), which is not publicly reachable \(loopback\)$/,
+      );
     } finally {
       await deleteEndpoint(id);
     }
@@ -147,7 +199,9 @@ describe('webhook destinations', () => {
     try {
       const dns = stubDns({ 'pinned.test': [{ address: '127.0.0.1', family: 4 }] });
       const before = receiver.received.length;
-      const { outcome } = await deliverThroughWorkflow({ webhookDestinations: { allowPrivate: true, requireHttps: false, resolve: dns.resolve } });
+      const { outcome } = await deliverThroughWorkflow({
+        webhookDestinations: { allowPrivate: true, requireHttps: false, resolve: dns.resolve },
+      });
       expect(outcome).toBe('succeeded');
       expect(dns.asked).toEqual(['pinned.test']);
       const got = receiver.received.slice(before);
@@ -164,9 +218,20 @@ describe('webhook destinations', () => {
     const id = await createEndpoint(env.api, redirecting.url);
     try {
       // One attempt, by calling the activity itself: its retries are the workflow's business.
-      const delivery = await withOperator(env.db.pool, (tx) => webhooksRepository.enqueue(tx, { endpointId: id, eventId: 'redirect-1', eventType: 'invoice.paid', tenantId: null, payload: { type: 'invoice.paid' } }));
+      const delivery = await withOperator(env.db.pool, (tx) =>
+        webhooksRepository.enqueue(tx, {
+          endpointId: id,
+          eventId: 'redirect-1',
+          eventType: 'invoice.paid',
+          tenantId: null,
+          payload: { type: 'invoice.paid' },
+        }),
+      );
       const activities = createActivities({ pg: env.db.pool, clickhouse: env.ch.client });
-      await expect(activities.deliverWebhook(delivery.id)).rejects.toMatchObject({ message: 'the endpoint answered 307', nonRetryable: false });
+      await expect(activities.deliverWebhook(delivery.id)).rejects.toMatchObject({
+        message: 'the endpoint answered 307',
+        nonRetryable: false,
+      });
       expect(redirecting.received.map((r) => r.answered)).toEqual([307]);
       expect(target.received).toEqual([]);
     } finally {

@@ -19,7 +19,11 @@ afterAll(async () => temporal?.teardown());
 
 const admin = () => ({ Authorization: `Bearer ${env.api.tokens.admin}` });
 const invoicePaid = (invoiceId: string): WebhookEvent => ({
-  id: `invoice.paid:${invoiceId}`, type: 'invoice.paid', tenantId: env.api.tenants.a.id, occurredAt: '2026-03-01T00:00:00.000Z', data: { invoiceId, total: '12.30' },
+  id: `invoice.paid:${invoiceId}`,
+  type: 'invoice.paid',
+  tenantId: env.api.tenants.a.id,
+  occurredAt: '2026-03-01T00:00:00.000Z',
+  data: { invoiceId, total: '12.30' },
 });
 
 describe('webhooks', () => {
@@ -27,14 +31,25 @@ describe('webhooks', () => {
     const hook = await startWebhookReceiver({ failFirst: 2 });
     const other = await startWebhookReceiver();
     try {
-      const created = await env.api.request.post('/api/webhooks').set(admin()).send({ url: hook.url, events: ['invoice.paid'] });
+      const created = await env.api.request
+        .post('/api/webhooks')
+        .set(admin())
+        .send({ url: hook.url, events: ['invoice.paid'] });
       expect(created.status).toBe(201);
       expect(created.body.secret).toMatch(/^whsec_/);
-      await env.api.request.post('/api/webhooks').set(admin()).send({ url: other.url, events: ['subscription.created'] });
+      await env.api.request
+        .post('/api/webhooks')
+        .set(admin())
+        .send({ url: other.url, events: ['subscription.created'] });
 
       const deps = { pg: env.db.pool, clickhouse: env.ch.client, temporal: temporal.client };
       const activities = createActivities(deps);
-      const worker = await createBillingWorker({ connection: temporal.nativeConnection, namespace: 'default', workflowBundlePath: inject('workflowBundlePath'), deps });
+      const worker = await createBillingWorker({
+        connection: temporal.nativeConnection,
+        namespace: 'default',
+        workflowBundlePath: inject('workflowBundlePath'),
+        deps,
+      });
       const [deliveryId] = await activities.emitWebhookEvent(invoicePaid('inv-1'));
       expect(deliveryId).toBeDefined();
       const handle = temporal.client.workflow.getHandle(deliveryWorkflowId(deliveryId!));
@@ -46,12 +61,17 @@ describe('webhooks', () => {
       expect(hook.received.map((r) => r.answered)).toEqual([500, 500, 204]);
       const verifier = new Webhook(created.body.secret);
       for (const r of hook.received) {
-        const payload = verifier.verify(r.body, r.headers as Record<string, string>) as { type: string; data: { invoiceId: string; tenantId: string } };
+        const payload = verifier.verify(r.body, r.headers as Record<string, string>) as {
+          type: string;
+          data: { invoiceId: string; tenantId: string };
+        };
         expect(payload).toMatchObject({ type: 'invoice.paid', data: { invoiceId: 'inv-1', tenantId: env.api.tenants.a.id } });
         expect(r.headers['webhook-id']).toBe(deliveryId);
       }
       // A tampered body does not verify.
-      expect(() => verifier.verify(hook.received[2]!.body.replace('12.30', '99.99'), hook.received[2]!.headers as Record<string, string>)).toThrow();
+      expect(() =>
+        verifier.verify(hook.received[2]!.body.replace('12.30', '99.99'), hook.received[2]!.headers as Record<string, string>),
+      ).toThrow();
       expect(other.received).toEqual([]);
 
       // Emitting the same event again (a retried activity) starts no second delivery.
@@ -77,7 +97,8 @@ describe('webhooks', () => {
     const outbox = async (eventId: string) => {
       const owner = await env.db.owner();
       try {
-        return (await owner.query('SELECT dispatched_at IS NOT NULL AS dispatched FROM webhook_outbox WHERE event_id = $1', [eventId])).rows;
+        return (await owner.query('SELECT dispatched_at IS NOT NULL AS dispatched FROM webhook_outbox WHERE event_id = $1', [eventId]))
+          .rows;
       } finally {
         await owner.end();
       }
@@ -85,20 +106,40 @@ describe('webhooks', () => {
     try {
       const deps = { pg: env.db.pool, clickhouse: env.ch.client, temporal: temporal.client };
       const activities = createActivities(deps);
-      const voided: WebhookEvent = { id: 'invoice.voided:inv-nobody', type: 'invoice.voided', tenantId: env.api.tenants.a.id, occurredAt: '2026-03-01T00:00:00.000Z', data: { invoiceId: 'inv-nobody' } };
+      const voided: WebhookEvent = {
+        id: 'invoice.voided:inv-nobody',
+        type: 'invoice.voided',
+        tenantId: env.api.tenants.a.id,
+        occurredAt: '2026-03-01T00:00:00.000Z',
+        data: { invoiceId: 'inv-nobody' },
+      };
       expect(await activities.emitWebhookEvent(voided)).toEqual([]);
       expect(await outbox(voided.id)).toEqual([{ dispatched: true }]);
 
       // The worker that emits this one has no Temporal client: the event and its delivery are
       // committed, the delivery workflow cannot start, and the activity fails.
-      const created = await env.api.request.post('/api/webhooks').set(admin()).send({ url: hook.url, events: ['invoice.finalized'] });
+      const created = await env.api.request
+        .post('/api/webhooks')
+        .set(admin())
+        .send({ url: hook.url, events: ['invoice.finalized'] });
       expect(created.status).toBe(201);
-      const finalized: WebhookEvent = { id: 'invoice.finalized:inv-later', type: 'invoice.finalized', tenantId: env.api.tenants.a.id, occurredAt: '2026-03-01T00:00:00.000Z', data: { invoiceId: 'inv-later' } };
+      const finalized: WebhookEvent = {
+        id: 'invoice.finalized:inv-later',
+        type: 'invoice.finalized',
+        tenantId: env.api.tenants.a.id,
+        occurredAt: '2026-03-01T00:00:00.000Z',
+        data: { invoiceId: 'inv-later' },
+      };
       await expect(createActivities({ ...deps, temporal: undefined }).emitWebhookEvent(finalized)).rejects.toThrow(/Temporal client/);
       expect(await outbox(finalized.id)).toEqual([{ dispatched: false }]);
 
       // The outbox sweep finds it undispatched and starts its one delivery.
-      const worker = await createBillingWorker({ connection: temporal.nativeConnection, namespace: 'default', workflowBundlePath: inject('workflowBundlePath'), deps });
+      const worker = await createBillingWorker({
+        connection: temporal.nativeConnection,
+        namespace: 'default',
+        workflowBundlePath: inject('workflowBundlePath'),
+        deps,
+      });
       expect(await activities.dispatchWebhookOutbox()).toBe(1);
       expect(await outbox(finalized.id)).toEqual([{ dispatched: true }]);
       const deliveries = await env.api.request.get(`/api/webhooks/${created.body.id}/deliveries`).set(admin());
@@ -112,15 +153,28 @@ describe('webhooks', () => {
   });
 
   it('is for admins only, never shows the secret again, and validates the body', async () => {
-    expect((await env.api.request.post('/api/webhooks').set('Authorization', `Bearer ${env.api.tokens.finance}`).send({ url: 'http://127.0.0.1:9/x', events: ['invoice.paid'] })).status).toBe(403);
+    expect(
+      (
+        await env.api.request
+          .post('/api/webhooks')
+          .set('Authorization', `Bearer ${env.api.tokens.finance}`)
+          .send({ url: 'http://127.0.0.1:9/x', events: ['invoice.paid'] })
+      ).status,
+    ).toBe(403);
     expect((await env.api.request.get('/api/webhooks').set('Authorization', `Bearer ${env.api.tokens.customerA}`)).status).toBe(403);
     const list = await env.api.request.get('/api/webhooks').set(admin());
     expect(list.status).toBe(200);
     expect(JSON.stringify(list.body)).not.toContain('whsec_');
-    const bad = await env.api.request.post('/api/webhooks').set(admin()).send({ url: 'ftp://example.test/x', events: ['invoice.paid'] });
+    const bad = await env.api.request
+      .post('/api/webhooks')
+      .set(admin())
+      .send({ url: 'ftp://example.test/x', events: ['invoice.paid'] });
     expect(bad.status).toBe(400);
     expect(bad.body.detail).toMatch(/^url:/);
-    const unknownEvent = await env.api.request.post('/api/webhooks').set(admin()).send({ url: 'http://127.0.0.1:9/x', events: ['invoice.exploded'] });
+    const unknownEvent = await env.api.request
+      .post('/api/webhooks')
+      .set(admin())
+      .send({ url: 'http://127.0.0.1:9/x', events: ['invoice.exploded'] });
     expect(unknownEvent.status).toBe(400);
     expect(unknownEvent.body.detail).toMatch(/^events\.0:/);
   });

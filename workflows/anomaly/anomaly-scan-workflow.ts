@@ -48,7 +48,12 @@ async function checkBudgetsInPages(at: string): Promise<CheckBudgetsResult> {
       const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
       const error = `the page of budget checks failed: ${cause instanceof Error ? cause.message : String(cause)}`.slice(0, 500);
       log.error('budget_check: a page failed; the other pages proceed', { tenants: tenantIds.length, error });
-      return { tenants: tenantIds.length, raised: [], failed: tenantIds.length, failures: tenantIds.map((tenantId) => ({ tenantId, error })) };
+      return {
+        tenants: tenantIds.length,
+        raised: [],
+        failed: tenantIds.length,
+        failures: tenantIds.map((tenantId) => ({ tenantId, error })),
+      };
     }
   });
   return mergeCheckResults(results);

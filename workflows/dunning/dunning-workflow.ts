@@ -1,4 +1,16 @@
-import { ActivityFailure, ApplicationFailure, TemporalFailure, condition, getExternalWorkflowHandle, log, patched, proxyActivities, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  TemporalFailure,
+  condition,
+  getExternalWorkflowHandle,
+  log,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  sleep,
+} from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
 import { PAYMENT_DECLINED } from '../../domain/billing/index.ts';
 import {
@@ -75,7 +87,12 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   setHandler(dunningStatusQuery, () => ({
     invoiceId: input.invoiceId,
     attempts,
-    nextAttemptAt: retryAt !== null ? new Date(retryAt).toISOString() : next < input.scheduleDays.length ? new Date(started + input.scheduleDays[next]! * DAY_MS).toISOString() : null,
+    nextAttemptAt:
+      retryAt !== null
+        ? new Date(retryAt).toISOString()
+        : next < input.scheduleDays.length
+          ? new Date(started + input.scheduleDays[next]! * DAY_MS).toISOString()
+          : null,
     outcome: null,
   }));
 
@@ -89,7 +106,11 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
     }
   };
 
-  const emit = async (type: 'invoice.paid' | 'invoice.payment_failed' | 'invoice.uncollectible', id: string, data: Record<string, unknown>) => {
+  const emit = async (
+    type: 'invoice.paid' | 'invoice.payment_failed' | 'invoice.uncollectible',
+    id: string,
+    data: Record<string, unknown>,
+  ) => {
     const emitted = (patched(WEBHOOKS_IN_WORKFLOW_TASK) ? paymentsInTask : payments).emitWebhookEvent({
       id,
       type,
@@ -118,7 +139,10 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
         return await collect.markInvoiceUncollectible({ invoiceId: input.invoiceId, tenantId: input.tenantId });
       } catch (err) {
         if (!outageSafe || !(err instanceof ActivityFailure)) throw err;
-        log.warn('invoice not marked uncollectible yet; trying again later', { invoiceId: input.invoiceId, error: String(err.cause ?? err) });
+        log.warn('invoice not marked uncollectible yet; trying again later', {
+          invoiceId: input.invoiceId,
+          error: String(err.cause ?? err),
+        });
         await sleep(GATEWAY_RETRY_MS);
       }
     }
@@ -143,7 +167,12 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
       attempts += 1;
     }
     try {
-      const result = await collect.collectPayment({ invoiceId: input.invoiceId, tenantId: input.tenantId, attempt: attempts, at: new Date(Date.now()).toISOString() });
+      const result = await collect.collectPayment({
+        invoiceId: input.invoiceId,
+        tenantId: input.tenantId,
+        attempt: attempts,
+        at: new Date(Date.now()).toISOString(),
+      });
       if (result.outcome === 'succeeded' || result.invoiceStatus === 'paid') {
         await emit('invoice.paid', `invoice.paid:${input.invoiceId}`, { status: 'paid', attempt: attempts });
         await tell(invoiceSettledSignal);
@@ -155,7 +184,11 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
       if (!(err instanceof ActivityFailure)) throw err;
       const declined = err.cause instanceof ApplicationFailure && err.cause.type === PAYMENT_DECLINED;
       if (outageSafe && !declined) {
-        log.warn('payment attempt not answered; trying it again later', { invoiceId: input.invoiceId, attempt: attempts, error: String(err.cause ?? err) });
+        log.warn('payment attempt not answered; trying it again later', {
+          invoiceId: input.invoiceId,
+          attempt: attempts,
+          error: String(err.cause ?? err),
+        });
         retryAt = Date.now() + GATEWAY_RETRY_MS;
         continue;
       }
@@ -164,7 +197,12 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
         status: 'payment_failed',
         attempt: attempts,
         reason: declined ? err.cause.message : 'the payment gateway did not answer',
-        nextAttemptAt: retryAt !== null ? new Date(retryAt).toISOString() : next < input.scheduleDays.length ? new Date(started + input.scheduleDays[next]! * DAY_MS).toISOString() : null,
+        nextAttemptAt:
+          retryAt !== null
+            ? new Date(retryAt).toISOString()
+            : next < input.scheduleDays.length
+              ? new Date(started + input.scheduleDays[next]! * DAY_MS).toISOString()
+              : null,
       });
     }
   }

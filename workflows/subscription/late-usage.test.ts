@@ -1,10 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import type { PlanTerms, SubscriptionWorkflowInput } from '../contract.ts';
 import { closeNow, initialState, rollIfEnded } from './timeline.ts';
-import { afterLateUsageCheck, lateUsageInvoiced, lateUsageWindow, lateUsageOpen, lateUsageStep, nudgeLateUsage, queueLateUsageClose, startLateUsageWatch } from './late-usage.ts';
+import {
+  afterLateUsageCheck,
+  lateUsageInvoiced,
+  lateUsageWindow,
+  lateUsageOpen,
+  lateUsageStep,
+  nudgeLateUsage,
+  queueLateUsageClose,
+  startLateUsageWatch,
+} from './late-usage.ts';
 
-const daily: PlanTerms = { planId: 'p1', version: 1, code: 'd', name: 'Daily', currency: 'USD', interval: 'day', intervalCount: 1, trialDays: 0, gracePeriodSeconds: 0, lateUsageDays: 10 };
-const input = (plan: PlanTerms): SubscriptionWorkflowInput => ({ subscriptionId: 's1', tenantId: 't1', plan, startAt: '2027-01-01T00:00:00.000Z', billingAnchor: '2027-01-01T00:00:00.000Z' });
+const daily: PlanTerms = {
+  planId: 'p1',
+  version: 1,
+  code: 'd',
+  name: 'Daily',
+  currency: 'USD',
+  interval: 'day',
+  intervalCount: 1,
+  trialDays: 0,
+  gracePeriodSeconds: 0,
+  lateUsageDays: 10,
+};
+const input = (plan: PlanTerms): SubscriptionWorkflowInput => ({
+  subscriptionId: 's1',
+  tenantId: 't1',
+  plan,
+  startAt: '2027-01-01T00:00:00.000Z',
+  billingAnchor: '2027-01-01T00:00:00.000Z',
+});
 const t = (iso: string) => new Date(iso).getTime();
 const canceledAt = (plan: PlanTerms, at: string) => {
   const s = initialState(input(plan));
@@ -17,7 +43,13 @@ describe('the late-usage watch of a canceled subscription', () => {
   it('is open for lateUsageDays after the end, with its first check at once', () => {
     const s = canceledAt(daily, '2027-01-01T12:00:00Z');
     const w = startLateUsageWatch(s, t('2027-01-01T12:00:05Z'), 60)!;
-    expect(w).toEqual({ from: '2027-01-01T12:00:00.000Z', until: '2027-01-11T12:00:00.000Z', nextCheckAt: '2027-01-01T12:00:05.000Z', checkSeconds: 60, quietChecks: 0 });
+    expect(w).toEqual({
+      from: '2027-01-01T12:00:00.000Z',
+      until: '2027-01-11T12:00:00.000Z',
+      nextCheckAt: '2027-01-01T12:00:05.000Z',
+      checkSeconds: 60,
+      quietChecks: 0,
+    });
     expect(lateUsageStep(w, t('2027-01-01T12:00:05Z'))).toEqual({ kind: 'check' });
     afterLateUsageCheck(w, t('2027-01-01T12:00:05Z'), true);
     expect(lateUsageStep(w, t('2027-01-01T12:00:35Z'))).toEqual({ kind: 'wait', ms: 30_000 });
@@ -56,7 +88,11 @@ describe('the late-usage watch of a canceled subscription', () => {
     const s = initialState(input(old));
     s.cancelAtPeriodEnd = true;
     rollIfEnded(s, t('2027-01-02T00:00:00Z'), () => 'final');
-    expect(startLateUsageWatch(s, t('2027-01-02T00:00:00Z'))).toMatchObject({ from: '2027-01-02T00:00:00.000Z', until: '2027-02-06T00:00:00.000Z', checkSeconds: 60 });
+    expect(startLateUsageWatch(s, t('2027-01-02T00:00:00Z'))).toMatchObject({
+      from: '2027-01-02T00:00:00.000Z',
+      until: '2027-02-06T00:00:00.000Z',
+      checkSeconds: 60,
+    });
   });
 
   it('is not started for a subscription that has not ended', () => {
@@ -97,10 +133,17 @@ describe('late-usage invoices', () => {
     const s = canceledAt(daily, '2027-01-01T12:00:00Z');
     s.lateUsage = startLateUsageWatch(s, t('2027-01-01T12:00:00Z'))!;
     const first = queueLateUsageClose(s, t('2027-01-02T00:00:00Z'), 'a', t('2027-01-02T00:00:00Z'))!;
-    expect(first).toMatchObject({ reason: 'late_usage', serviceFrom: '2027-01-01T12:00:00.000Z', serviceEnd: '2027-01-02T00:00:00.000Z', period: { start: '2027-01-01T12:00:00.000Z', end: '2027-01-02T00:00:00.000Z' } });
+    expect(first).toMatchObject({
+      reason: 'late_usage',
+      serviceFrom: '2027-01-01T12:00:00.000Z',
+      serviceEnd: '2027-01-02T00:00:00.000Z',
+      period: { start: '2027-01-01T12:00:00.000Z', end: '2027-01-02T00:00:00.000Z' },
+    });
     s.closes.shift();
     lateUsageInvoiced(s, first);
-    expect(queueLateUsageClose(s, t('2027-01-03T00:00:00Z'), 'b', t('2027-01-03T00:00:00Z'))).toMatchObject({ serviceFrom: '2027-01-02T00:00:00.000Z' });
+    expect(queueLateUsageClose(s, t('2027-01-03T00:00:00Z'), 'b', t('2027-01-03T00:00:00Z'))).toMatchObject({
+      serviceFrom: '2027-01-02T00:00:00.000Z',
+    });
   });
 
   it('two queued in one instant: once the first is issued the second has an empty window', () => {

@@ -31,12 +31,22 @@ export const MAX_LATE_CHECKS_PER_RUN = 200;
  * The watch of a subscription that has ended at `s.canceledAt`: open until lateUsageDays (of the
  * plan in force at the end) after it, first check at once. Null when it is not ended.
  */
-export function startLateUsageWatch(s: CarriedSubscriptionState, now: number, checkSeconds: number = DEFAULT_LATE_USAGE_CHECK_SECONDS): LateUsageWatch | null {
+export function startLateUsageWatch(
+  s: CarriedSubscriptionState,
+  now: number,
+  checkSeconds: number = DEFAULT_LATE_USAGE_CHECK_SECONDS,
+): LateUsageWatch | null {
   if (s.period || s.state !== 'canceled' || !s.canceledAt) return null;
   const end = ms(s.canceledAt);
   const days = currentPlan(s).lateUsageDays ?? DEFAULT_LATE_USAGE_DAYS;
   const until = end + days * DAY_MS;
-  return { from: s.canceledAt, until: iso(until), nextCheckAt: iso(Math.min(now, until)), checkSeconds: Math.max(1, checkSeconds), quietChecks: 0 };
+  return {
+    from: s.canceledAt,
+    until: iso(until),
+    nextCheckAt: iso(Math.min(now, until)),
+    checkSeconds: Math.max(1, checkSeconds),
+    quietChecks: 0,
+  };
 }
 
 export type LateUsageStep = { kind: 'ended' } | { kind: 'check' } | { kind: 'wait'; ms: number };
@@ -63,7 +73,8 @@ export function afterLateUsageCheck(w: LateUsageWatch, now: number, found: boole
 }
 
 /** True while invoice-now may issue a late-usage invoice: the watch is open at `now`. */
-export const lateUsageOpen = (s: CarriedSubscriptionState, now: number): boolean => s.lateUsage !== undefined && now <= ms(s.lateUsage.until);
+export const lateUsageOpen = (s: CarriedSubscriptionState, now: number): boolean =>
+  s.lateUsage !== undefined && now <= ms(s.lateUsage.until);
 
 /**
  * Queues a late-usage invoice: its window runs from the watch's `from` to `now` (invoices are
@@ -72,7 +83,13 @@ export const lateUsageOpen = (s: CarriedSubscriptionState, now: number): boolean
  * only between invoices), so an invoice-now issues that one at once rather than a second. Returns
  * null when no time has passed since the last one (nothing could be in it).
  */
-export function queueLateUsageClose(s: CarriedSubscriptionState, now: number, invoiceId: string, readyAt: number, requested = false): PendingClose | null {
+export function queueLateUsageClose(
+  s: CarriedSubscriptionState,
+  now: number,
+  invoiceId: string,
+  readyAt: number,
+  requested = false,
+): PendingClose | null {
   const w = s.lateUsage;
   if (!w || now <= ms(w.from)) return null;
   s.closes = s.closes.filter((c) => c.reason !== 'late_usage' || c.requested);

@@ -32,7 +32,13 @@ import {
   invoiceUncollectibleSignal,
   subscriptionStatusQuery,
 } from '../contract.ts';
-import type { CarriedSubscriptionState, InvoiceNowResult, PendingClose, SubscriptionStatus, SubscriptionWorkflowInput } from '../contract.ts';
+import type {
+  CarriedSubscriptionState,
+  InvoiceNowResult,
+  PendingClose,
+  SubscriptionStatus,
+  SubscriptionWorkflowInput,
+} from '../contract.ts';
 import type { WebhookEvent } from '../../domain/webhooks/events.ts';
 import { dunningWorkflow } from '../dunning/dunning-workflow.ts';
 import {
@@ -205,7 +211,13 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   setHandler(invoiceSettledSignal, ({ invoiceId, status }) => {
     // An uncollectible invoice paid later (a manual payment): its dunning is over, so say it here.
     if (status === 'paid' && s.uncollectibleInvoiceIds.includes(invoiceId)) {
-      s.outbox!.push({ id: `invoice.paid:${invoiceId}`, type: 'invoice.paid', tenantId: input.tenantId, occurredAt: new Date(Date.now()).toISOString(), data: { invoice: { invoiceId, subscriptionId: input.subscriptionId, status: 'paid' } } });
+      s.outbox!.push({
+        id: `invoice.paid:${invoiceId}`,
+        type: 'invoice.paid',
+        tenantId: input.tenantId,
+        occurredAt: new Date(Date.now()).toISOString(),
+        data: { invoice: { invoiceId, subscriptionId: input.subscriptionId, status: 'paid' } },
+      });
     }
     s.uncollectibleInvoiceIds = s.uncollectibleInvoiceIds.filter((id) => id !== invoiceId);
     if (s.state === 'past_due' && s.uncollectibleInvoiceIds.length === 0) {
@@ -237,7 +249,11 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     // A canceled subscription's late-usage checks also continue as new, once nothing is collecting
     // (lateChecksInThisRun grows only on the patched path).
     const checksDone = lateChecksInThisRun >= MAX_LATE_CHECKS_PER_RUN && collecting.size === 0;
-    if (((invoicedInThisRun && workDue) || checksDone || workflowInfo().continueAsNewSuggested) && invoiceNowRequests.length === 0 && allHandlersFinished()) {
+    if (
+      ((invoicedInThisRun && workDue) || checksDone || workflowInfo().continueAsNewSuggested) &&
+      invoiceNowRequests.length === 0 &&
+      allHandlersFinished()
+    ) {
       if (report) await reportStatus();
       await continueAsNew<typeof subscriptionWorkflow>({ ...input, carried: s });
     }
@@ -250,7 +266,10 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     while (invoiceNowRequests.length > 0) {
       const invoiceId = invoiceNowRequests.shift()!;
       // s.lateUsage exists only on the late-usage path (see LATE_USAGE_AFTER_CANCEL).
-      const queued = s.lateUsage && !s.period ? queueLateUsageClose(s, Date.now(), invoiceId, Date.now(), true) : closeNow(s, Date.now(), invoiceId, 'invoice_now', patched(INVOICE_NOW_KEEPS_PERIOD));
+      const queued =
+        s.lateUsage && !s.period
+          ? queueLateUsageClose(s, Date.now(), invoiceId, Date.now(), true)
+          : closeNow(s, Date.now(), invoiceId, 'invoice_now', patched(INVOICE_NOW_KEEPS_PERIOD));
       if (!queued) remember({ invoiceId, number: null, status: 'nothing_to_invoice' });
       changed = true;
     }
@@ -297,12 +316,20 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
         // (numbers that do not fit, a broken domain rule). patched() is asked only here, each type
         // behind its own id, so histories without such a failure replay unchanged.
         const failed = billingFailureOf(err);
-        if (failed === null || !patched(failed.type === INVOICE_AMOUNT_OUT_OF_RANGE ? SKIP_OUT_OF_RANGE_INVOICE : SKIP_DOMAIN_ERROR_INVOICE)) throw err;
+        if (
+          failed === null ||
+          !patched(failed.type === INVOICE_AMOUNT_OUT_OF_RANGE ? SKIP_OUT_OF_RANGE_INVOICE : SKIP_DOMAIN_ERROR_INVOICE)
+        )
+          throw err;
         const { reason } = failed;
         log.error('invoice failed for good: period not billed', { invoiceId: close.invoiceId, type: failed.type, reason });
-        s.billingFailures = [...(s.billingFailures ?? []), { invoiceId: close.invoiceId, periodStart: close.serviceFrom, periodEnd: close.serviceEnd, reason }].slice(-REMEMBERED_BILLING_FAILURES);
+        s.billingFailures = [
+          ...(s.billingFailures ?? []),
+          { invoiceId: close.invoiceId, periodStart: close.serviceFrom, periodEnd: close.serviceEnd, reason },
+        ].slice(-REMEMBERED_BILLING_FAILURES);
         s.closes.shift();
-        if (close.reason === 'invoice_now' || close.reason === 'late_usage') remember({ invoiceId: close.invoiceId, number: null, status: 'billing_failed' });
+        if (close.reason === 'invoice_now' || close.reason === 'late_usage')
+          remember({ invoiceId: close.invoiceId, number: null, status: 'billing_failed' });
         changed = true;
         invoicedInThisRun = true;
         continue;
@@ -310,9 +337,18 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       s.outbox.push(invoiceEvent(input, 'invoice.finalized', invoice));
       // Nothing to collect (a total of zero or less): paid on issue.
       if (invoice.status === 'paid') s.outbox.push(invoiceEvent(input, 'invoice.paid', invoice));
-      s.lastInvoice = { invoiceId: invoice.invoiceId, number: invoice.number, status: invoice.status, periodStart: invoice.periodStart, periodEnd: invoice.periodEnd, currency: invoice.currency, total: invoice.total };
+      s.lastInvoice = {
+        invoiceId: invoice.invoiceId,
+        number: invoice.number,
+        status: invoice.status,
+        periodStart: invoice.periodStart,
+        periodEnd: invoice.periodEnd,
+        currency: invoice.currency,
+        total: invoice.total,
+      };
       s.closes.shift();
-      if (close.reason === 'invoice_now' || close.reason === 'late_usage') remember({ invoiceId: close.invoiceId, number: invoice.number, status: invoice.status });
+      if (close.reason === 'invoice_now' || close.reason === 'late_usage')
+        remember({ invoiceId: close.invoiceId, number: invoice.number, status: invoice.status });
       changed = true;
       invoicedInThisRun = true;
     }
@@ -327,7 +363,13 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       const step = lateUsageStep(s.lateUsage, Date.now());
       if (step.kind === 'check') {
         lateChecksInThisRun += 1;
-        const found = await steps().rateLateUsage({ tenantId: input.tenantId, subscriptionId: input.subscriptionId, currency: currentPlan(s).currency, before: s.lateUsage.until, asOf: new Date(Date.now()).toISOString() });
+        const found = await steps().rateLateUsage({
+          tenantId: input.tenantId,
+          subscriptionId: input.subscriptionId,
+          currency: currentPlan(s).currency,
+          before: s.lateUsage.until,
+          asOf: new Date(Date.now()).toISOString(),
+        });
         if (found.length > 0) queueLateUsageClose(s, Date.now(), uuid4(), Date.now() + lateUsageGraceMs(s));
         afterLateUsageCheck(s.lateUsage, Date.now(), found.length > 0);
         continue;
@@ -383,7 +425,13 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     if (type === 'subscription.canceled' && s.outbox!.some((e) => e.type === type)) return;
     s.eventSeq = (s.eventSeq ?? 0) + 1;
     const id = type === 'subscription.updated' ? `${type}:${input.subscriptionId}:${s.eventSeq}` : `${type}:${input.subscriptionId}`;
-    s.outbox!.push({ id, type, tenantId: input.tenantId, occurredAt: new Date(Date.now()).toISOString(), data: { subscription: statusOf(input, s) } });
+    s.outbox!.push({
+      id,
+      type,
+      tenantId: input.tenantId,
+      occurredAt: new Date(Date.now()).toISOString(),
+      data: { subscription: statusOf(input, s) },
+    });
     s.lastNotified = snapshot();
   }
 
@@ -435,11 +483,25 @@ function reject(problem: string | null): void {
 
 /** Invoices one closed window: usage → late usage → rated draft → finalized invoice → dunning. */
 async function invoicePeriod(input: SubscriptionWorkflowInput, close: PendingClose, collecting: Set<string>): Promise<InvoiceSummary> {
-  const windows = segmentWindows(close.segments.map((x) => ({ from: new Date(x.from), plan: x.plan })), new Date(close.serviceEnd));
-  const segments: SegmentRef[] = windows.map((w) => ({ from: w.start.toISOString(), to: w.end.toISOString(), planId: w.plan.planId, version: w.plan.version }));
+  const windows = segmentWindows(
+    close.segments.map((x) => ({ from: new Date(x.from), plan: x.plan })),
+    new Date(close.serviceEnd),
+  );
+  const segments: SegmentRef[] = windows.map((w) => ({
+    from: w.start.toISOString(),
+    to: w.end.toISOString(),
+    planId: w.plan.planId,
+    version: w.plan.version,
+  }));
   const currency = close.segments[0]!.plan.currency;
   const usage = await steps().readPeriodUsage({ tenantId: input.tenantId, segments });
-  const adjustments = await steps().rateLateUsage({ tenantId: input.tenantId, subscriptionId: input.subscriptionId, currency, before: close.serviceFrom, asOf: new Date(Date.now()).toISOString() });
+  const adjustments = await steps().rateLateUsage({
+    tenantId: input.tenantId,
+    subscriptionId: input.subscriptionId,
+    currency,
+    before: close.serviceFrom,
+    asOf: new Date(Date.now()).toISOString(),
+  });
   return issueInvoice(input, close, currency, { segments, usage, adjustments }, collecting);
 }
 
@@ -447,10 +509,20 @@ async function invoicePeriod(input: SubscriptionWorkflowInput, close: PendingClo
  * Invoices a late-usage close: the late-usage adjustments alone (no base fee, no usage of its own
  * window, which lies after the end). Null when there is nothing late to bill: no invoice then.
  */
-async function invoiceLateUsage(input: SubscriptionWorkflowInput, close: PendingClose, collecting: Set<string>): Promise<InvoiceSummary | null> {
+async function invoiceLateUsage(
+  input: SubscriptionWorkflowInput,
+  close: PendingClose,
+  collecting: Set<string>,
+): Promise<InvoiceSummary | null> {
   const currency = close.segments[0]!.plan.currency;
   const asOf = new Date(Date.now()).toISOString();
-  const adjustments = await steps().rateLateUsage({ tenantId: input.tenantId, subscriptionId: input.subscriptionId, currency, before: close.serviceEnd, asOf });
+  const adjustments = await steps().rateLateUsage({
+    tenantId: input.tenantId,
+    subscriptionId: input.subscriptionId,
+    currency,
+    before: close.serviceEnd,
+    asOf,
+  });
   if (adjustments.length === 0) return null;
   return issueInvoice(input, close, currency, { segments: [], usage: [], adjustments }, collecting);
 }
@@ -474,7 +546,11 @@ async function issueInvoice(
     serviceEnd: close.serviceEnd,
     ...lines,
   });
-  const invoice = await steps().finalizeInvoice({ invoiceId: draft.invoiceId, tenantId: input.tenantId, issuedAt: new Date(Date.now()).toISOString() });
+  const invoice = await steps().finalizeInvoice({
+    invoiceId: draft.invoiceId,
+    tenantId: input.tenantId,
+    issuedAt: new Date(Date.now()).toISOString(),
+  });
   if (invoice.status === 'finalized' || invoice.status === 'payment_failed') await startDunning(input, invoice.invoiceId, collecting);
   return invoice;
 }
@@ -483,7 +559,14 @@ async function startDunning(input: SubscriptionWorkflowInput, invoiceId: string,
   try {
     const child = await startChild(dunningWorkflow, {
       workflowId: dunningWorkflowId(invoiceId),
-      args: [{ invoiceId, tenantId: input.tenantId, subscriptionId: input.subscriptionId, scheduleDays: input.dunningScheduleDays ?? [...DEFAULT_DUNNING_SCHEDULE_DAYS] }],
+      args: [
+        {
+          invoiceId,
+          tenantId: input.tenantId,
+          subscriptionId: input.subscriptionId,
+          scheduleDays: input.dunningScheduleDays ?? [...DEFAULT_DUNNING_SCHEDULE_DAYS],
+        },
+      ],
       // Dunning outlives this run (which continues as new) and even a canceled subscription.
       parentClosePolicy: ParentClosePolicy.ABANDON,
     });

@@ -1,10 +1,41 @@
 import { describe, expect, it } from 'vitest';
 import type { PlanTerms, SubscriptionWorkflowInput } from '../contract.ts';
-import { MAX_CLOSES_PER_RUN, afterRolls, applyChangePlan, cancelProblem, changePlanProblem, closeNow, closesToInvoice, dueCloses, initialState, invoiceNowProblem, nextWake, rollAllEnded, rollIfEnded, statusOf } from './timeline.ts';
+import {
+  MAX_CLOSES_PER_RUN,
+  afterRolls,
+  applyChangePlan,
+  cancelProblem,
+  changePlanProblem,
+  closeNow,
+  closesToInvoice,
+  dueCloses,
+  initialState,
+  invoiceNowProblem,
+  nextWake,
+  rollAllEnded,
+  rollIfEnded,
+  statusOf,
+} from './timeline.ts';
 import { prorateForPart } from '../../domain/proration/index.ts';
 
-const monthly: PlanTerms = { planId: 'p1', version: 1, code: 'basic', name: 'Basic', currency: 'USD', interval: 'month', intervalCount: 1, trialDays: 0, gracePeriodSeconds: 3600 };
-const input = (plan: PlanTerms, startAt = '2027-01-31T00:00:00.000Z'): SubscriptionWorkflowInput => ({ subscriptionId: 's1', tenantId: 't1', plan, startAt, billingAnchor: startAt });
+const monthly: PlanTerms = {
+  planId: 'p1',
+  version: 1,
+  code: 'basic',
+  name: 'Basic',
+  currency: 'USD',
+  interval: 'month',
+  intervalCount: 1,
+  trialDays: 0,
+  gracePeriodSeconds: 3600,
+};
+const input = (plan: PlanTerms, startAt = '2027-01-31T00:00:00.000Z'): SubscriptionWorkflowInput => ({
+  subscriptionId: 's1',
+  tenantId: 't1',
+  plan,
+  startAt,
+  billingAnchor: startAt,
+});
 const t = (iso: string) => new Date(iso).getTime();
 let n = 0;
 const ids = () => `inv-${++n}`;
@@ -15,7 +46,14 @@ describe('rollIfEnded', () => {
     expect(rollIfEnded(s, t('2027-02-27T23:59:59.999Z'), ids)).toBe(false);
     expect(nextWake(s)).toBe(t('2027-02-28T00:00:00Z'));
     expect(rollIfEnded(s, t('2027-02-28T00:00:00Z'), ids)).toBe(true);
-    expect(s.closes).toEqual([expect.objectContaining({ reason: 'period_end', serviceFrom: '2027-01-31T00:00:00.000Z', serviceEnd: '2027-02-28T00:00:00.000Z', readyAt: '2027-02-28T01:00:00.000Z' })]);
+    expect(s.closes).toEqual([
+      expect.objectContaining({
+        reason: 'period_end',
+        serviceFrom: '2027-01-31T00:00:00.000Z',
+        serviceEnd: '2027-02-28T00:00:00.000Z',
+        readyAt: '2027-02-28T01:00:00.000Z',
+      }),
+    ]);
     expect(s.period).toMatchObject({ start: '2027-02-28T00:00:00.000Z', end: '2027-03-31T00:00:00.000Z' });
     expect(nextWake(s)).toBe(t('2027-02-28T01:00:00Z'));
     expect(dueCloses(s, t('2027-02-28T00:59:59Z'))).toBe(0);
@@ -27,7 +65,10 @@ describe('rollIfEnded', () => {
     expect(s).toMatchObject({ state: 'trialing', period: { kind: 'trial', end: '2027-03-15T00:00:00.000Z' } });
     rollIfEnded(s, t('2027-03-15T00:00:00Z'), ids);
     expect(s.closes).toEqual([]);
-    expect(s).toMatchObject({ state: 'active', period: { kind: 'paid', start: '2027-03-15T00:00:00.000Z', end: '2027-04-15T00:00:00.000Z' } });
+    expect(s).toMatchObject({
+      state: 'active',
+      period: { kind: 'paid', start: '2027-03-15T00:00:00.000Z', end: '2027-04-15T00:00:00.000Z' },
+    });
   });
 
   it('applies a period-end change at the boundary, re-anchoring when the interval changes', () => {
@@ -35,7 +76,11 @@ describe('rollIfEnded', () => {
     applyChangePlan(s, { plan: { ...monthly, planId: 'p2', interval: 'week' }, effective: 'period_end' }, t('2027-02-10T00:00:00Z'));
     expect(statusOf(input(monthly), s).pendingChange).toMatchObject({ type: 'change_plan', planId: 'p2', at: '2027-02-28T00:00:00.000Z' });
     rollIfEnded(s, t('2027-02-28T00:00:00Z'), ids);
-    expect(s.period).toMatchObject({ start: '2027-02-28T00:00:00.000Z', end: '2027-03-07T00:00:00.000Z', anchor: '2027-02-28T00:00:00.000Z' });
+    expect(s.period).toMatchObject({
+      start: '2027-02-28T00:00:00.000Z',
+      end: '2027-03-07T00:00:00.000Z',
+      anchor: '2027-02-28T00:00:00.000Z',
+    });
     expect(s.segments.map((x) => x.plan.planId)).toEqual(['p2']);
     expect(s.pendingPlan).toBeNull();
   });
@@ -53,43 +98,86 @@ describe('closeNow', () => {
   it('invoice-now bills [serviceFrom, now) at once and starts the next period now', () => {
     const s = initialState(input(monthly));
     const close = closeNow(s, t('2027-02-10T12:00:00Z'), 'x', 'invoice_now');
-    expect(close).toMatchObject({ serviceEnd: '2027-02-10T12:00:00.000Z', readyAt: '2027-02-10T12:00:00.000Z', period: { start: '2027-01-31T00:00:00.000Z', end: '2027-02-28T00:00:00.000Z' } });
-    expect(s.period).toMatchObject({ start: '2027-02-10T12:00:00.000Z', end: '2027-03-10T12:00:00.000Z', serviceFrom: '2027-02-10T12:00:00.000Z' });
+    expect(close).toMatchObject({
+      serviceEnd: '2027-02-10T12:00:00.000Z',
+      readyAt: '2027-02-10T12:00:00.000Z',
+      period: { start: '2027-01-31T00:00:00.000Z', end: '2027-02-28T00:00:00.000Z' },
+    });
+    expect(s.period).toMatchObject({
+      start: '2027-02-10T12:00:00.000Z',
+      end: '2027-03-10T12:00:00.000Z',
+      serviceFrom: '2027-02-10T12:00:00.000Z',
+    });
     expect(invoiceNowProblem(s, t('2027-02-10T12:00:00Z'))).toMatch(/just started/);
   });
 
-  it('invoice-now that keeps the period bills [serviceFrom, now) and leaves the rest to the period\'s close', () => {
+  it("invoice-now that keeps the period bills [serviceFrom, now) and leaves the rest to the period's close", () => {
     const s = initialState(input(monthly));
     applyChangePlan(s, { plan: { ...monthly, planId: 'p2' }, effective: 'immediate' }, t('2027-02-05T00:00:00Z'));
     const close = closeNow(s, t('2027-02-10T12:00:00Z'), 'x', 'invoice_now', true)!;
     // Both parts so far are billed now, against the whole period.
-    expect(close).toMatchObject({ serviceFrom: '2027-01-31T00:00:00.000Z', serviceEnd: '2027-02-10T12:00:00.000Z', period: { start: '2027-01-31T00:00:00.000Z', end: '2027-02-28T00:00:00.000Z' } });
-    expect(close.segments.map((x) => [x.from, x.plan.planId])).toEqual([['2027-01-31T00:00:00.000Z', 'p1'], ['2027-02-05T00:00:00.000Z', 'p2']]);
+    expect(close).toMatchObject({
+      serviceFrom: '2027-01-31T00:00:00.000Z',
+      serviceEnd: '2027-02-10T12:00:00.000Z',
+      period: { start: '2027-01-31T00:00:00.000Z', end: '2027-02-28T00:00:00.000Z' },
+    });
+    expect(close.segments.map((x) => [x.from, x.plan.planId])).toEqual([
+      ['2027-01-31T00:00:00.000Z', 'p1'],
+      ['2027-02-05T00:00:00.000Z', 'p2'],
+    ]);
     // The period keeps its start, end and anchor; the uninvoiced rest starts now, under the current plan.
-    expect(s.period).toEqual({ kind: 'paid', start: '2027-01-31T00:00:00.000Z', end: '2027-02-28T00:00:00.000Z', anchor: '2027-01-31T00:00:00.000Z', serviceFrom: '2027-02-10T12:00:00.000Z' });
+    expect(s.period).toEqual({
+      kind: 'paid',
+      start: '2027-01-31T00:00:00.000Z',
+      end: '2027-02-28T00:00:00.000Z',
+      anchor: '2027-01-31T00:00:00.000Z',
+      serviceFrom: '2027-02-10T12:00:00.000Z',
+    });
     expect(s.segments.map((x) => [x.from, x.plan.planId])).toEqual([['2027-02-10T12:00:00.000Z', 'p2']]);
     expect(invoiceNowProblem(s, t('2027-02-10T12:00:00Z'))).toMatch(/just started/);
     expect(nextWake(s)).toBe(t('2027-02-10T12:00:00Z')); // the invoice-now's close is due at once
     s.closes.shift();
     expect(nextWake(s)).toBe(t('2027-02-28T00:00:00Z'));
     // A second invoice-now bills from the first one's instant; the period's end bills the remainder.
-    expect(closeNow(s, t('2027-02-20T00:00:00Z'), 'y', 'invoice_now', true)).toMatchObject({ serviceFrom: '2027-02-10T12:00:00.000Z', serviceEnd: '2027-02-20T00:00:00.000Z' });
+    expect(closeNow(s, t('2027-02-20T00:00:00Z'), 'y', 'invoice_now', true)).toMatchObject({
+      serviceFrom: '2027-02-10T12:00:00.000Z',
+      serviceEnd: '2027-02-20T00:00:00.000Z',
+    });
     s.closes.shift();
     expect(rollIfEnded(s, t('2027-02-28T00:00:00Z'), ids)).toBe(true);
-    expect(s.closes).toEqual([expect.objectContaining({ reason: 'period_end', serviceFrom: '2027-02-20T00:00:00.000Z', serviceEnd: '2027-02-28T00:00:00.000Z', period: { start: '2027-01-31T00:00:00.000Z', end: '2027-02-28T00:00:00.000Z' } })]);
-    expect(s.period).toMatchObject({ start: '2027-02-28T00:00:00.000Z', end: '2027-03-31T00:00:00.000Z', serviceFrom: '2027-02-28T00:00:00.000Z' });
+    expect(s.closes).toEqual([
+      expect.objectContaining({
+        reason: 'period_end',
+        serviceFrom: '2027-02-20T00:00:00.000Z',
+        serviceEnd: '2027-02-28T00:00:00.000Z',
+        period: { start: '2027-01-31T00:00:00.000Z', end: '2027-02-28T00:00:00.000Z' },
+      }),
+    ]);
+    expect(s.period).toMatchObject({
+      start: '2027-02-28T00:00:00.000Z',
+      end: '2027-03-31T00:00:00.000Z',
+      serviceFrom: '2027-02-28T00:00:00.000Z',
+    });
   });
 
   it('an immediate cancel after an invoice-now that kept the period bills from the invoice-now to the cancel', () => {
     const s = initialState(input(monthly));
     closeNow(s, t('2027-02-10T00:00:00Z'), 'x', 'invoice_now', true);
-    expect(closeNow(s, t('2027-02-15T00:00:00Z'), 'y', 'cancel', true)).toMatchObject({ reason: 'cancel', serviceFrom: '2027-02-10T00:00:00.000Z', serviceEnd: '2027-02-15T00:00:00.000Z', period: { start: '2027-01-31T00:00:00.000Z', end: '2027-02-28T00:00:00.000Z' } });
+    expect(closeNow(s, t('2027-02-15T00:00:00Z'), 'y', 'cancel', true)).toMatchObject({
+      reason: 'cancel',
+      serviceFrom: '2027-02-10T00:00:00.000Z',
+      serviceEnd: '2027-02-15T00:00:00.000Z',
+      period: { start: '2027-01-31T00:00:00.000Z', end: '2027-02-28T00:00:00.000Z' },
+    });
     expect(s).toMatchObject({ state: 'canceled', period: null, canceledAt: '2027-02-15T00:00:00.000Z' });
   });
 
   it('an immediate cancel bills the part used and ends the subscription; in a trial it bills nothing', () => {
     const s = initialState(input(monthly));
-    expect(closeNow(s, t('2027-02-01T00:00:00Z'), 'y', 'cancel')).toMatchObject({ reason: 'cancel', serviceEnd: '2027-02-01T00:00:00.000Z' });
+    expect(closeNow(s, t('2027-02-01T00:00:00Z'), 'y', 'cancel')).toMatchObject({
+      reason: 'cancel',
+      serviceEnd: '2027-02-01T00:00:00.000Z',
+    });
     expect(s).toMatchObject({ state: 'canceled', period: null });
     const trial = initialState(input({ ...monthly, trialDays: 7 }));
     expect(closeNow(trial, t('2027-02-02T00:00:00Z'), 'z', 'cancel')).toBeNull();
@@ -121,8 +209,24 @@ describe('dueCloses', () => {
   it('releases earlier closes still in their grace period when a later one is ready', () => {
     const s = initialState(input(monthly));
     s.closes = [
-      { invoiceId: 'a', reason: 'period_end', period: { start: 'x', end: 'y' }, serviceFrom: 'x', serviceEnd: 'y', segments: [], readyAt: '2027-03-01T01:00:00.000Z' },
-      { invoiceId: 'b', reason: 'invoice_now', period: { start: 'x', end: 'y' }, serviceFrom: 'x', serviceEnd: 'y', segments: [], readyAt: '2027-03-01T00:10:00.000Z' },
+      {
+        invoiceId: 'a',
+        reason: 'period_end',
+        period: { start: 'x', end: 'y' },
+        serviceFrom: 'x',
+        serviceEnd: 'y',
+        segments: [],
+        readyAt: '2027-03-01T01:00:00.000Z',
+      },
+      {
+        invoiceId: 'b',
+        reason: 'invoice_now',
+        period: { start: 'x', end: 'y' },
+        serviceFrom: 'x',
+        serviceEnd: 'y',
+        segments: [],
+        readyAt: '2027-03-01T00:10:00.000Z',
+      },
     ];
     expect(dueCloses(s, t('2027-03-01T00:09:00Z'))).toBe(0);
     expect(dueCloses(s, t('2027-03-01T00:10:00Z'))).toBe(2);
@@ -131,7 +235,11 @@ describe('dueCloses', () => {
 
 describe('a request handled after the period has ended', () => {
   const closeWindow = (c: { period: { start: string; end: string }; serviceFrom: string; serviceEnd: string }) =>
-    prorateForPart('30', { start: new Date(c.period.start), end: new Date(c.period.end) }, { start: new Date(c.serviceFrom), end: new Date(c.serviceEnd) });
+    prorateForPart(
+      '30',
+      { start: new Date(c.period.start), end: new Date(c.period.end) },
+      { start: new Date(c.serviceFrom), end: new Date(c.serviceEnd) },
+    );
 
   it('without the roll, closes a window past the period end, which proration refuses (the wedge)', () => {
     const s = initialState(input(monthly));

@@ -101,7 +101,13 @@ export function rollIfEnded(s: CarriedSubscriptionState, now: number, newInvoice
  * the next period now and re-anchors the schedule there. Returns the queued close, or null when
  * there was nothing to invoice (a trial, or no time elapsed).
  */
-export function closeNow(s: CarriedSubscriptionState, now: number, invoiceId: string, reason: Exclude<InvoiceReason, 'period_end'>, keepsPeriod = false): PendingClose | null {
+export function closeNow(
+  s: CarriedSubscriptionState,
+  now: number,
+  invoiceId: string,
+  reason: Exclude<InvoiceReason, 'period_end'>,
+  keepsPeriod = false,
+): PendingClose | null {
   const period = s.period;
   if (!period) return null;
   let close: PendingClose | null = null;
@@ -137,7 +143,11 @@ export function closeNow(s: CarriedSubscriptionState, now: number, invoiceId: st
 /** Why a plan change is refused, or null when it is acceptable (the update's validator; the API's preview asks the same). */
 export function changePlanProblem(s: CarriedSubscriptionState, req: ChangePlanRequest): string | null {
   const ended = !s.period || s.state === 'canceled';
-  return planChangeProblem(ended ? { ended: true } : { ended: false, periodKind: s.period!.kind, current: currentPlan(s), hasPendingPlan: Boolean(s.pendingPlan) }, req.plan, req.effective);
+  return planChangeProblem(
+    ended ? { ended: true } : { ended: false, periodKind: s.period!.kind, current: currentPlan(s), hasPendingPlan: Boolean(s.pendingPlan) },
+    req.plan,
+    req.effective,
+  );
 }
 
 /**
@@ -156,7 +166,11 @@ export function applyChangePlan(s: CarriedSubscriptionState, req: ChangePlanRequ
     s.segments = [{ from: s.segments[0]!.from, plan: req.plan }];
     return;
   }
-  const segments = addSegment(s.segments.map((x) => ({ from: new Date(x.from), plan: x.plan })), new Date(now), req.plan);
+  const segments = addSegment(
+    s.segments.map((x) => ({ from: new Date(x.from), plan: x.plan })),
+    new Date(now),
+    req.plan,
+  );
   s.segments = segments.map((x) => ({ from: iso(x.from), plan: x.plan }));
 }
 
@@ -194,7 +208,15 @@ export function dueCloses(s: CarriedSubscriptionState, now: number): number {
 export function pendingChangeOf(s: CarriedSubscriptionState): PendingChange | null {
   if (!s.period) return null;
   if (s.cancelAtPeriodEnd) return { type: 'cancel', at: s.period.end };
-  if (s.pendingPlan) return { type: 'change_plan', effective: 'period_end', planId: s.pendingPlan.planId, version: s.pendingPlan.version, code: s.pendingPlan.code, at: s.period.end };
+  if (s.pendingPlan)
+    return {
+      type: 'change_plan',
+      effective: 'period_end',
+      planId: s.pendingPlan.planId,
+      version: s.pendingPlan.version,
+      code: s.pendingPlan.code,
+      at: s.period.end,
+    };
   return null;
 }
 

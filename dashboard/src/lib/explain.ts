@@ -11,7 +11,7 @@ type MeterOutcome = ExplainedEvent['meters'][number];
 
 export const REASON_TEXT: Record<Explanation['reasons'][number], string> = {
   no_meter: 'no meter reads this event type',
-  filtered_out: "a filter of the meter leaves it out",
+  filtered_out: 'a filter of the meter leaves it out',
   value_not_numeric: 'the value the meter reads is not a metered number',
   duplicate_of: 'a later delivery of an event already stored: ignored',
   outside_any_subscription: 'no subscription charging the meter covered its time',
@@ -23,7 +23,9 @@ export type Verdict = { meter: string | null; tone: 'ok' | 'warn' | 'bad'; text:
 
 function meterVerdict(m: MeterOutcome): Verdict {
   if (m.status === 'billed') {
-    const on = m.subscriptions.filter((s) => s.status === 'billed' && s.invoice && s.line).map((s) => `line ${s.line!.position} of ${s.invoice!.number ?? 'a draft invoice'}`);
+    const on = m.subscriptions
+      .filter((s) => s.status === 'billed' && s.invoice && s.line)
+      .map((s) => `line ${s.line!.position} of ${s.invoice!.number ?? 'a draft invoice'}`);
     return { meter: m.meter, tone: 'ok', text: `counts ${m.value} and was billed on ${on.join(', ')}` };
   }
   if (m.status === 'pending') return { meter: m.meter, tone: 'warn', text: `counts ${m.value}; its period is not invoiced yet` };

@@ -33,7 +33,17 @@ describe('priceGraduated', () => {
 
   it('breaks the amount down per tier for the invoice line', () => {
     const rating = priceGraduated(charge, new Decimal('100.5'));
-    expect(rating.tiers.map((line) => ({ ...line, from: line.from.toFixed(), upTo: line.upTo?.toFixed() ?? null, quantity: line.quantity.toFixed(), unitPrice: line.unitPrice.toFixed(), flatFee: line.flatFee.toFixed(), amount: line.amount.toFixed() }))).toEqual([
+    expect(
+      rating.tiers.map((line) => ({
+        ...line,
+        from: line.from.toFixed(),
+        upTo: line.upTo?.toFixed() ?? null,
+        quantity: line.quantity.toFixed(),
+        unitPrice: line.unitPrice.toFixed(),
+        flatFee: line.flatFee.toFixed(),
+        amount: line.amount.toFixed(),
+      })),
+    ).toEqual([
       { tier: 0, from: '0', upTo: '100', quantity: '100', unitPrice: '0.1', flatFee: '5', amount: '15' },
       { tier: 1, from: '100', upTo: '1000', quantity: '0.5', unitPrice: '0.05', flatFee: '10', amount: '10.025' },
     ]);
@@ -43,7 +53,10 @@ describe('priceGraduated', () => {
     const tiny = graduatedChargeSchema.parse({
       meter: 'bytes',
       model: 'graduated',
-      tiers: [{ upTo: '1000000000000000', unitPrice: '0.000000000001' }, { upTo: null, unitPrice: '0.000000000002' }],
+      tiers: [
+        { upTo: '1000000000000000', unitPrice: '0.000000000001' },
+        { upTo: null, unitPrice: '0.000000000002' },
+      ],
     });
     // 10^15 × 10^-12 = 1000; then 1 × 2·10^-12
     expect(priceGraduated(tiny, new Decimal('1000000000000001')).amount.toFixed()).toBe('1000.000000000002');

@@ -8,7 +8,10 @@ export function apiOf(stack: StackInfo) {
   async function call<T>(method: string, path: string, opts: { token?: string; body?: unknown } = {}): Promise<T> {
     const response = await fetch(`${stack.baseUrl}${path}`, {
       method,
-      headers: { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+        ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
     });
     const text = await response.text();

@@ -3,7 +3,15 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's Chromium, never a downloaded browser. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
@@ -20,7 +28,8 @@ export async function newPage(browser: Browser, baseURL: string): Promise<Page> 
   const context = await browser.newContext({ baseURL, viewport: { width: 1440, height: 1000 } });
   // Runs in every document before its own scripts; reports through the console.
   await context.addInitScript({
-    content: "document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} on ${e.documentURI}`));",
+    content:
+      "document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} on ${e.documentURI}`));",
   });
   const page = await context.newPage();
   const seen: string[] = [];
@@ -46,8 +55,14 @@ export async function signIn(page: Page, email: string, password: string): Promi
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   const outcome = await Promise.race([
-    page.getByTestId('current-user').waitFor().then(() => 'signed in'),
-    page.getByTestId('form-error').waitFor().then(async () => `refused: ${await page.getByTestId('form-error').textContent()}`),
+    page
+      .getByTestId('current-user')
+      .waitFor()
+      .then(() => 'signed in'),
+    page
+      .getByTestId('form-error')
+      .waitFor()
+      .then(async () => `refused: ${await page.getByTestId('form-error').textContent()}`),
   ]);
   if (outcome !== 'signed in') throw new Error(`sign-in as ${email} ${outcome}`);
 }

@@ -52,7 +52,10 @@ export async function startStack(): Promise<{ info: StackInfo; stop: () => Promi
   };
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the stack was not ready within ${READY_TIMEOUT_MS} ms:\n${output.slice(-4000)}`)), READY_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`the stack was not ready within ${READY_TIMEOUT_MS} ms:\n${output.slice(-4000)}`)),
+        READY_TIMEOUT_MS,
+      );
       const check = (d: Buffer) => {
         output += d.toString();
         if (output.includes('Meterplane is ready')) {

@@ -33,7 +33,10 @@ describe('alerts journey: a spike appears live', () => {
     // given a tenant with a steady baseline: 20 events in the same 5-minute window on each of
     // the previous 7 days, and 200 in the window the scan looks at
     const admin = await api.adminToken();
-    const tenant = await api.call<{ id: string; name: string }>('POST', '/api/tenants', { token: admin, body: { name: unique('Spiky Inc') } });
+    const tenant = await api.call<{ id: string; name: string }>('POST', '/api/tenants', {
+      token: admin,
+      body: { name: unique('Spiky Inc') },
+    });
     const { key } = await api.call<{ key: string }>('POST', `/api/tenants/${tenant.id}/api-keys`, { token: admin, body: { name: 'e2e' } });
     const eventType = `spike.${unique('calls')}`;
     const at = new Date();
@@ -41,9 +44,11 @@ describe('alerts journey: a spike appears live', () => {
     const windowStart = windowEnd - 5 * MINUTE;
     const events: { id: string; type: string; time: string }[] = [];
     for (let day = 1; day <= 7; day++) {
-      for (let i = 0; i < 20; i++) events.push({ id: unique(`b${day}-${i}`), type: eventType, time: new Date(windowStart - day * DAY + i * 1000).toISOString() });
+      for (let i = 0; i < 20; i++)
+        events.push({ id: unique(`b${day}-${i}`), type: eventType, time: new Date(windowStart - day * DAY + i * 1000).toISOString() });
     }
-    for (let i = 0; i < 200; i++) events.push({ id: unique(`s${i}`), type: eventType, time: new Date(windowStart + i * 1000).toISOString() });
+    for (let i = 0; i < 200; i++)
+      events.push({ id: unique(`s${i}`), type: eventType, time: new Date(windowStart + i * 1000).toISOString() });
     expect(await api.ingest(key, events)).toMatchObject({ accepted: events.length });
 
     // and an admin looking at the alerts page
@@ -55,7 +60,11 @@ describe('alerts journey: a spike appears live', () => {
     // when the anomaly scan runs for that window
     const client = new Client({ connection: temporal });
     const input: AnomalyScanInput = { at: at.toISOString() };
-    const result = await client.workflow.execute(ANOMALY_SCAN_WORKFLOW, { taskQueue: TASK_QUEUE, workflowId: unique('e2e-anomaly-scan'), args: [input] });
+    const result = await client.workflow.execute(ANOMALY_SCAN_WORKFLOW, {
+      taskQueue: TASK_QUEUE,
+      workflowId: unique('e2e-anomaly-scan'),
+      args: [input],
+    });
     expect(JSON.stringify(result)).toContain(tenant.id);
 
     // then its alert appears on the open page without a reload

@@ -30,14 +30,27 @@ describe('API call budget of the overview and the tenant page', () => {
     tenant = await api.call('POST', '/api/tenants', { token: admin, body: { name: unique('Budget Co') } });
     await api.call('POST', '/api/users', { token: admin, body: { ...customer, role: 'customer', tenantId: tenant.id } });
     meterCode = unique('calls').replace(/-/g, '_');
-    await api.call('POST', '/api/meters', { token: admin, body: { code: meterCode, name: 'Calls (e2e)', eventType: `call.${meterCode}`, aggregation: 'count' } });
+    await api.call('POST', '/api/meters', {
+      token: admin,
+      body: { code: meterCode, name: 'Calls (e2e)', eventType: `call.${meterCode}`, aggregation: 'count' },
+    });
     const plan = await api.call<{ id: string }>('POST', '/api/pricing/plans', {
       token: admin,
-      body: { code: unique('budget'), name: 'Budget plan (e2e)', currency: 'USD', interval: 'month', baseFee: '10.00', charges: [{ meter: meterCode, model: 'per_unit', unitPrice: '0.25' }] },
+      body: {
+        code: unique('budget'),
+        name: 'Budget plan (e2e)',
+        currency: 'USD',
+        interval: 'month',
+        baseFee: '10.00',
+        charges: [{ meter: meterCode, model: 'per_unit', unitPrice: '0.25' }],
+      },
     });
     await api.call('POST', '/api/subscriptions', { token: admin, body: { tenantId: tenant.id, planId: plan.id } });
     const { key } = await api.call<{ key: string }>('POST', `/api/tenants/${tenant.id}/api-keys`, { token: admin, body: { name: 'e2e' } });
-    await api.ingest(key, Array.from({ length: 8 }, (_, i) => ({ id: unique(`c${i}`), type: `call.${meterCode}` })));
+    await api.ingest(
+      key,
+      Array.from({ length: 8 }, (_, i) => ({ id: unique(`c${i}`), type: `call.${meterCode}` })),
+    );
 
     browser = await launchBrowser();
     page = await newPage(browser, stack.baseUrl);
@@ -87,9 +100,15 @@ describe('API call budget of the overview and the tenant page', () => {
       if (r.url().includes('__data.json')) refreshes.push(callsOf(r));
     });
     // when events arrive for 6 seconds (ticks once a second)
-    const { key } = await api.call<{ key: string }>('POST', `/api/tenants/${tenant.id}/api-keys`, { token: await api.adminToken(), body: { name: 'burst' } });
+    const { key } = await api.call<{ key: string }>('POST', `/api/tenants/${tenant.id}/api-keys`, {
+      token: await api.adminToken(),
+      body: { name: 'burst' },
+    });
     for (let s = 0; s < 6; s++) {
-      await api.ingest(key, Array.from({ length: 5 }, (_, i) => ({ id: unique(`b${s}-${i}`), type: `call.${meterCode}` })));
+      await api.ingest(
+        key,
+        Array.from({ length: 5 }, (_, i) => ({ id: unique(`b${s}-${i}`), type: `call.${meterCode}` })),
+      );
       await new Promise((r) => setTimeout(r, 1000));
     }
     // then the exact figure arrives, after at most a few refreshes, each within the budget

@@ -21,17 +21,31 @@ describe('browser hardening', () => {
   beforeAll(async () => {
     const admin = await api.adminToken();
     meterCode = unique('sec').replace(/-/g, '_');
-    await api.call('POST', '/api/meters', { token: admin, body: { code: meterCode, name: 'Security (e2e)', eventType: `sec.${meterCode}`, aggregation: 'count' } });
-    tenantId = (await api.call<{ id: string }>('POST', '/api/tenants', { token: admin, body: { name: unique('Secure Co') } })).id;
-    planId = (await api.call<{ id: string }>('POST', '/api/pricing/plans', {
+    await api.call('POST', '/api/meters', {
       token: admin,
-      body: { code: unique('secplan'), name: 'Security plan (e2e)', currency: 'USD', interval: 'month', baseFee: '10', charges: [{ meter: meterCode, model: 'per_unit', unitPrice: '0.1' }] },
-    })).id;
+      body: { code: meterCode, name: 'Security (e2e)', eventType: `sec.${meterCode}`, aggregation: 'count' },
+    });
+    tenantId = (await api.call<{ id: string }>('POST', '/api/tenants', { token: admin, body: { name: unique('Secure Co') } })).id;
+    planId = (
+      await api.call<{ id: string }>('POST', '/api/pricing/plans', {
+        token: admin,
+        body: {
+          code: unique('secplan'),
+          name: 'Security plan (e2e)',
+          currency: 'USD',
+          interval: 'month',
+          baseFee: '10',
+          charges: [{ meter: meterCode, model: 'per_unit', unitPrice: '0.1' }],
+        },
+      })
+    ).id;
     // A page of another origin (same host, another port: same-site, so SameSite=Lax still
     // sends the cookie, and only the API's Origin check stands in the way).
     evil = createServer((_req, res) => {
       res.setHeader('content-type', 'text/html');
-      res.end(`<!doctype html><form method="POST" action="${stack.baseUrl}/api/tenants" enctype="text/plain"><input name='{"name":"forged","x":"' value='"}'><button>Win a prize</button></form>`);
+      res.end(
+        `<!doctype html><form method="POST" action="${stack.baseUrl}/api/tenants" enctype="text/plain"><input name='{"name":"forged","x":"' value='"}'><button>Win a prize</button></form>`,
+      );
     });
     await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
     evilOrigin = `http://127.0.0.1:${(evil.address() as { port: number }).port}`;
@@ -60,7 +74,21 @@ describe('browser hardening', () => {
     expect(login?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
     await signIn(page, stack.admin.email, stack.admin.password);
 
-    const pages = ['/', '/tenants', `/tenants/${tenantId}`, '/plans', '/plans/new', `/plans/${planId}`, '/meters', '/meters/new', `/meters/${meterCode}`, '/invoices', '/alerts', '/users', '/no-such-page'];
+    const pages = [
+      '/',
+      '/tenants',
+      `/tenants/${tenantId}`,
+      '/plans',
+      '/plans/new',
+      `/plans/${planId}`,
+      '/meters',
+      '/meters/new',
+      `/meters/${meterCode}`,
+      '/invoices',
+      '/alerts',
+      '/users',
+      '/no-such-page',
+    ];
     for (const path of pages) {
       const response = await page.goto(path);
       // One policy, the dashboard's own: the API's (which allows no script) must not reach a page.
@@ -130,7 +158,10 @@ describe('browser hardening', () => {
     // while the same cookie from the dashboard's own origin works
     await page.goto('/');
     const name = unique('Same origin Co');
-    const status = await page.evaluate(async (body) => (await fetch('/api/tenants', { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status, JSON.stringify({ name }));
+    const status = await page.evaluate(
+      async (body) => (await fetch('/api/tenants', { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status,
+      JSON.stringify({ name }),
+    );
     expect(status).toBe(201);
   });
 

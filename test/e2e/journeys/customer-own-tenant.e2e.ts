@@ -22,9 +22,15 @@ describe('customer journey: only their own tenant', () => {
     other = await api.call('POST', '/api/tenants', { token: admin, body: { name: unique('Other Co') } });
     await api.call('POST', '/api/users', { token: admin, body: { ...customer, role: 'customer', tenantId: own.id } });
     meterCode = unique('req').replace(/-/g, '_');
-    await api.call('POST', '/api/meters', { token: admin, body: { code: meterCode, name: 'Requests (e2e)', eventType: `req.${meterCode}`, aggregation: 'count' } });
+    await api.call('POST', '/api/meters', {
+      token: admin,
+      body: { code: meterCode, name: 'Requests (e2e)', eventType: `req.${meterCode}`, aggregation: 'count' },
+    });
     const { key } = await api.call<{ key: string }>('POST', `/api/tenants/${own.id}/api-keys`, { token: admin, body: { name: 'e2e' } });
-    await api.ingest(key, Array.from({ length: 4 }, (_, i) => ({ id: unique(`r${i}`), type: `req.${meterCode}` })));
+    await api.ingest(
+      key,
+      Array.from({ length: 4 }, (_, i) => ({ id: unique(`r${i}`), type: `req.${meterCode}` })),
+    );
 
     browser = await launchBrowser();
     page = await newPage(browser, stack.baseUrl);
@@ -49,11 +55,24 @@ describe('customer journey: only their own tenant', () => {
     const admin = await api.adminToken();
     const plan = await api.call<{ id: string }>('POST', '/api/pricing/plans', {
       token: admin,
-      body: { code: unique('cust'), name: 'Customer plan (e2e)', currency: 'USD', interval: 'month', baseFee: '19.00', charges: [{ meter: meterCode, model: 'per_unit', unitPrice: '0.5' }] },
+      body: {
+        code: unique('cust'),
+        name: 'Customer plan (e2e)',
+        currency: 'USD',
+        interval: 'month',
+        baseFee: '19.00',
+        charges: [{ meter: meterCode, model: 'per_unit', unitPrice: '0.5' }],
+      },
     });
-    await api.call('POST', '/api/subscriptions', { token: admin, body: { tenantId: own.id, planId: plan.id, startAt: new Date(Date.now() - 40 * 86_400_000).toISOString() } });
+    await api.call('POST', '/api/subscriptions', {
+      token: admin,
+      body: { tenantId: own.id, planId: plan.id, startAt: new Date(Date.now() - 40 * 86_400_000).toISOString() },
+    });
     await expect
-      .poll(async () => (await api.call<{ items: unknown[] }>('GET', `/api/invoices?tenantId=${own.id}`, { token: admin })).items.length, { timeout: 90_000, interval: 1000 })
+      .poll(async () => (await api.call<{ items: unknown[] }>('GET', `/api/invoices?tenantId=${own.id}`, { token: admin })).items.length, {
+        timeout: 90_000,
+        interval: 1000,
+      })
       .toBeGreaterThan(0);
 
     await page.goto(`/tenants/${own.id}`);

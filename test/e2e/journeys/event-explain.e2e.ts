@@ -23,9 +23,15 @@ describe('tenant page: explain one event', () => {
     tenant = await api.call('POST', '/api/tenants', { token: admin, body: { name: unique('Explain Co') } });
     await api.call('POST', '/api/users', { token: admin, body: { ...customer, role: 'customer', tenantId: tenant.id } });
     meterCode = unique('exp').replace(/-/g, '_');
-    await api.call('POST', '/api/meters', { token: admin, body: { code: meterCode, name: 'Explained (e2e)', eventType: `exp.${meterCode}`, aggregation: 'count' } });
+    await api.call('POST', '/api/meters', {
+      token: admin,
+      body: { code: meterCode, name: 'Explained (e2e)', eventType: `exp.${meterCode}`, aggregation: 'count' },
+    });
     const { key } = await api.call<{ key: string }>('POST', `/api/tenants/${tenant.id}/api-keys`, { token: admin, body: { name: 'e2e' } });
-    await api.ingest(key, [{ id: ids.metered, type: `exp.${meterCode}` }, { id: ids.unmetered, type: `nobody.reads.${meterCode}` }]);
+    await api.ingest(key, [
+      { id: ids.metered, type: `exp.${meterCode}` },
+      { id: ids.unmetered, type: `nobody.reads.${meterCode}` },
+    ]);
     browser = await launchBrowser();
     page = await newPage(browser, stack.baseUrl);
   });
@@ -46,12 +52,16 @@ describe('tenant page: explain one event', () => {
     await hydrated(page);
     const sameDocument = await markDocument(page);
     const panel = await lookUp(ids.metered);
-    await expect.poll(() => panel.getByTestId('explain-verdict').first().textContent(), { timeout: 15_000 }).toContain('no subscription charging the meter covered its time');
+    await expect
+      .poll(() => panel.getByTestId('explain-verdict').first().textContent(), { timeout: 15_000 })
+      .toContain('no subscription charging the meter covered its time');
     expect(await panel.getByTestId('explain-delivery').count()).toBe(1);
     expect(await panel.getByTestId('explain-delivery').first().textContent()).toContain('won');
 
     await lookUp(ids.unmetered);
-    await expect.poll(() => panel.getByTestId('explain-verdict').first().textContent(), { timeout: 15_000 }).toContain('no meter reads this event type');
+    await expect
+      .poll(() => panel.getByTestId('explain-verdict').first().textContent(), { timeout: 15_000 })
+      .toContain('no meter reads this event type');
     expect(await sameDocument()).toBe(true);
     await screenshot(page, 'journey-event-explain');
   });

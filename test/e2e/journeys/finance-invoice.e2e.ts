@@ -41,7 +41,8 @@ describe('finance journey: an invoice from PDF to paid', () => {
         invoice = unpaid;
         break;
       }
-      if (Date.now() > deadline) throw new Error(`no unpaid invoice within 90 s of subscribing: ${JSON.stringify(list.items.map((i) => i.status))}`);
+      if (Date.now() > deadline)
+        throw new Error(`no unpaid invoice within 90 s of subscribing: ${JSON.stringify(list.items.map((i) => i.status))}`);
       await new Promise((r) => setTimeout(r, 1000));
     }
 

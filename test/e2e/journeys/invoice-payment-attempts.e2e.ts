@@ -25,11 +25,16 @@ describe('invoice page: payment attempts and the next retry', () => {
       token: admin,
       body: { code: unique('attempts'), name: 'Attempts (e2e)', currency: 'USD', interval: 'month', baseFee: '29.00', charges: [] },
     });
-    await api.call('POST', '/api/subscriptions', { token: admin, body: { tenantId: tenant.id, planId: plan.id, startAt: new Date(Date.now() - 35 * 86_400_000).toISOString() } });
+    await api.call('POST', '/api/subscriptions', {
+      token: admin,
+      body: { tenantId: tenant.id, planId: plan.id, startAt: new Date(Date.now() - 35 * 86_400_000).toISOString() },
+    });
     // when dunning has made its first attempt (declined) and scheduled the next
     const deadline = Date.now() + 90_000;
     for (;;) {
-      const list = await api.call<{ items: { id: string; status: string }[] }>('GET', `/api/invoices?tenantId=${tenant.id}`, { token: admin });
+      const list = await api.call<{ items: { id: string; status: string }[] }>('GET', `/api/invoices?tenantId=${tenant.id}`, {
+        token: admin,
+      });
       const failed = list.items.find((i) => i.status === 'payment_failed');
       if (failed) {
         const attempts = await api.call<Attempts>('GET', `/api/invoices/${failed.id}/payment-attempts`, { token: admin });

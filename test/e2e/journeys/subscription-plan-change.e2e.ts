@@ -21,16 +21,22 @@ describe('tenant page: plan change and cancellation', () => {
   let pro: { id: string };
 
   const subscribe = async (admin: string, tenantId: string, planId: string) =>
-    api.call('POST', '/api/subscriptions', { token: admin, body: { tenantId, planId, startAt: new Date(Date.now() - 10 * DAY).toISOString() } });
+    api.call('POST', '/api/subscriptions', {
+      token: admin,
+      body: { tenantId, planId, startAt: new Date(Date.now() - 10 * DAY).toISOString() },
+    });
   // An action waits for the workflow's Update: allow it more than expect.poll's default second.
   const ACTION = { timeout: 15_000, interval: 200 };
   /** Reloads the tenant page until the subscription card shows `text` (the read model follows the workflow). */
   const untilCardShows = async (tenantId: string, text: string) => {
     await expect
-      .poll(async () => {
-        await page.goto(`/tenants/${tenantId}`);
-        return page.getByTestId('subscription').textContent();
-      }, { timeout: 30_000, interval: 1000 })
+      .poll(
+        async () => {
+          await page.goto(`/tenants/${tenantId}`);
+          return page.getByTestId('subscription').textContent();
+        },
+        { timeout: 30_000, interval: 1000 },
+      )
       .toContain(text);
   };
 
@@ -41,8 +47,14 @@ describe('tenant page: plan change and cancellation', () => {
     ending = await api.call('POST', '/api/tenants', { token: admin, body: { name: unique('Leaver Co') } });
     await api.call('POST', '/api/users', { token: admin, body: { ...customer, role: 'customer', tenantId: changing.id } });
     await api.call('POST', '/api/users', { token: admin, body: { ...finance, role: 'finance' } });
-    basic = await api.call('POST', '/api/pricing/plans', { token: admin, body: { code: unique('basic'), name: 'Basic e2e', currency: 'USD', interval: 'month', baseFee: '30.00', charges: [] } });
-    pro = await api.call('POST', '/api/pricing/plans', { token: admin, body: { code: unique('pro'), name: 'Pro e2e', currency: 'USD', interval: 'month', baseFee: '90.00', charges: [] } });
+    basic = await api.call('POST', '/api/pricing/plans', {
+      token: admin,
+      body: { code: unique('basic'), name: 'Basic e2e', currency: 'USD', interval: 'month', baseFee: '30.00', charges: [] },
+    });
+    pro = await api.call('POST', '/api/pricing/plans', {
+      token: admin,
+      body: { code: unique('pro'), name: 'Pro e2e', currency: 'USD', interval: 'month', baseFee: '90.00', charges: [] },
+    });
     await subscribe(admin, changing.id, basic.id);
     await subscribe(admin, ending.id, basic.id);
     browser = await launchBrowser();
@@ -95,7 +107,9 @@ describe('tenant page: plan change and cancellation', () => {
     await cancel.getByRole('button', { name: 'Cancel at period end…' }).click();
     expect(await page.getByTestId('cancel-confirmation').textContent()).toContain('is invoiced in full when it ends');
     await page.getByRole('button', { name: 'Confirm cancellation' }).click();
-    await expect.poll(() => page.getByTestId('subscription-canceled').textContent(), ACTION).toBe('The subscription ends at the period end.');
+    await expect
+      .poll(() => page.getByTestId('subscription-canceled').textContent(), ACTION)
+      .toBe('The subscription ends at the period end.');
     await untilCardShows(ending.id, 'cancels at the period end');
 
     await hydrated(page);
@@ -105,14 +119,19 @@ describe('tenant page: plan change and cancellation', () => {
     await expect.poll(() => page.getByTestId('subscription-canceled').textContent(), ACTION).toContain('Canceled at');
     await untilCardShows(ending.id, 'canceled');
     // The final invoice, for the ten days so far, arrives once the workflow has issued it.
-    await expect.poll(async () => {
-      await page.goto(`/tenants/${ending.id}`);
-      return page.getByTestId('invoice-row').count();
-    }, { timeout: 60_000, interval: 2000 }).toBe(1);
+    await expect
+      .poll(
+        async () => {
+          await page.goto(`/tenants/${ending.id}`);
+          return page.getByTestId('invoice-row').count();
+        },
+        { timeout: 60_000, interval: 2000 },
+      )
+      .toBe(1);
     expect(await page.getByTestId('subscription-changes').count()).toBe(0);
   });
 
-  it('shows neither control to finance or to the tenant\'s customer', async () => {
+  it("shows neither control to finance or to the tenant's customer", async () => {
     for (const user of [finance, customer]) {
       const other = await newPage(browser, stack.baseUrl);
       await signIn(other, user.email, user.password);

@@ -11,7 +11,8 @@ export const interceptors: WorkflowInterceptorsFactory = () => ({
       // Any other activity gets next's own promise: an async wrapper would resolve it a few
       // microtasks later and so reorder its commands against an update handled in the same task.
       scheduleActivity(input, next) {
-        if (input.activityType === 'finalizeInvoice' && patched('replay-probe-extra-activity')) return probe.selfCheck('replay-probe').then(() => next(input));
+        if (input.activityType === 'finalizeInvoice' && patched('replay-probe-extra-activity'))
+          return probe.selfCheck('replay-probe').then(() => next(input));
         return next(input);
       },
     },

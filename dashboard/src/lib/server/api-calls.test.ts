@@ -5,7 +5,12 @@ import { ApiCallLedger, parseApiCalls } from './api-calls.ts';
 function controllableFetch() {
   const pending: (() => void)[] = [];
   vi.stubGlobal('fetch', () => new Promise<Response>((resolve) => pending.push(() => resolve(new Response('{}')))));
-  return { releaseAll: async () => { while (pending.length) pending.shift()!(); await Promise.resolve(); } };
+  return {
+    releaseAll: async () => {
+      while (pending.length) pending.shift()!();
+      await Promise.resolve();
+    },
+  };
 }
 afterEach(() => vi.unstubAllGlobals());
 

@@ -14,7 +14,11 @@ export type User = Schemas['User'];
 export type Problem = Schemas['Problem'];
 
 /** A client for one request: the session's JWT as a bearer token, the browser's address forwarded. */
-export function apiClient(token: string | null, clientAddress?: string, fetch?: (request: Request, init?: RequestInit) => Promise<Response>): ApiClient {
+export function apiClient(
+  token: string | null,
+  clientAddress?: string,
+  fetch?: (request: Request, init?: RequestInit) => Promise<Response>,
+): ApiClient {
   const headers: Record<string, string> = {};
   if (token) headers.authorization = `Bearer ${token}`;
   if (clientAddress) headers['x-forwarded-for'] = clientAddress;
@@ -25,9 +29,13 @@ export function apiClient(token: string | null, clientAddress?: string, fetch?: 
 export function problemOf(body: unknown, response: Response): Problem {
   const b = body as Partial<Problem> | undefined;
   if (b && typeof b === 'object' && typeof b.detail === 'string') return b as Problem;
-  return { type: 'about:blank', title: response.statusText || 'Error', status: response.status, detail: `the API answered ${response.status}` };
+  return {
+    type: 'about:blank',
+    title: response.statusText || 'Error',
+    status: response.status,
+    detail: `the API answered ${response.status}`,
+  };
 }
-
 
 /**
  * Turns an API error into `fail(status, {message, fields})`, so each of the API's
@@ -45,8 +53,16 @@ export function failFrom(body: unknown, response: Response, values?: Record<stri
 }
 
 /** A form failure found before calling the API (same shape as `failFrom`'s). */
-export function failWith(status: number, problem: { message?: string; fields?: Record<string, string>; values?: Record<string, string>; form?: string }) {
-  return fail(status, { message: problem.message ?? '', fields: problem.fields ?? {}, values: problem.values, form: problem.form } satisfies FormProblem as FormProblem);
+export function failWith(
+  status: number,
+  problem: { message?: string; fields?: Record<string, string>; values?: Record<string, string>; form?: string },
+) {
+  return fail(status, {
+    message: problem.message ?? '',
+    fields: problem.fields ?? {},
+    values: problem.values,
+    form: problem.form,
+  } satisfies FormProblem as FormProblem);
 }
 
 /**

@@ -5,7 +5,10 @@ describe('safeNext: where the sign-in form may send the user', () => {
   it.each([
     ['/', '/'],
     ['/tenants', '/tenants'],
-    ['/tenants/a0000000-0000-4000-8000-000000000001?granularity=hour#usage', '/tenants/a0000000-0000-4000-8000-000000000001?granularity=hour#usage'],
+    [
+      '/tenants/a0000000-0000-4000-8000-000000000001?granularity=hour#usage',
+      '/tenants/a0000000-0000-4000-8000-000000000001?granularity=hour#usage',
+    ],
     ['/invoices?status=paid%2Cvoid', '/invoices?status=paid%2Cvoid'],
     ['/plans/../users', '/users'],
   ])('keeps the path %s', (next, expected) => {

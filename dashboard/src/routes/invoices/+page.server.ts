@@ -15,5 +15,11 @@ export const load = (async ({ locals, url, depends }) => {
     locals.api.GET('/api/invoices', { params: { query: { status, tenantId, limit: 50, offset } } }).then(must),
     locals.api.GET('/api/tenants', { params: { query: { limit: 200 } } }).then(optional),
   ]);
-  return { invoices, status: status ?? '', tenantId: tenantId ?? '', statuses: STATUSES, tenants: (tenants?.items ?? []).map((t) => ({ id: t.id, name: t.name })) };
+  return {
+    invoices,
+    status: status ?? '',
+    tenantId: tenantId ?? '',
+    statuses: STATUSES,
+    tenants: (tenants?.items ?? []).map((t) => ({ id: t.id, name: t.name })),
+  };
 }) satisfies PageServerLoad;

@@ -11,7 +11,10 @@ export const actions = {
     const email = String(form.get('email') ?? '');
     const password = String(form.get('password') ?? '');
     if (!email || !password) {
-      return failWith(400, { fields: { ...(!email && { email: 'is required' }), ...(!password && { password: 'is required' }) }, values: { email } });
+      return failWith(400, {
+        fields: { ...(!email && { email: 'is required' }), ...(!password && { password: 'is required' }) },
+        values: { email },
+      });
     }
     const { data, error, response } = await locals.api.POST('/api/auth/login', { body: { email, password } });
     if (!data) return failFrom(error, response, { email });

@@ -13,7 +13,12 @@ export const actions = {
       name: String(form.get('name') ?? ''),
       tenantName: String(form.get('tenantName') ?? ''),
     };
-    const body = { email: values.email, password: String(form.get('password') ?? ''), tenantName: values.tenantName, ...(values.name && { name: values.name }) };
+    const body = {
+      email: values.email,
+      password: String(form.get('password') ?? ''),
+      tenantName: values.tenantName,
+      ...(values.name && { name: values.name }),
+    };
     const { data, error, response } = await locals.api.POST('/api/auth/register', { body });
     if (!data) return failFrom(error, response, values);
     setSession(cookies, url, data.token);

@@ -20,7 +20,9 @@ export const actions = {
     const roleValue = String(form.get('role') ?? '');
     const role = ROLES.find((r) => r === roleValue) ?? 'customer';
     const tenantId = String(form.get('tenantId') ?? '') || undefined;
-    const { data, error, response } = await locals.api.POST('/api/users', { body: { email, password, role, ...(tenantId ? { tenantId } : {}) } });
+    const { data, error, response } = await locals.api.POST('/api/users', {
+      body: { email, password, role, ...(tenantId ? { tenantId } : {}) },
+    });
     if (!data) return failFrom(error, response, { email, role, tenantId: tenantId ?? '' });
     return { created: data.email };
   },

@@ -18,7 +18,10 @@ export const actions = {
     const form = await request.formData();
     const amount = String(form.get('amount') ?? '').trim();
     const reference = String(form.get('reference') ?? '').trim();
-    const { data, error, response } = await locals.api.POST('/api/invoices/{id}/payments', { params: { path: { id: params.id } }, body: { amount, reference } });
+    const { data, error, response } = await locals.api.POST('/api/invoices/{id}/payments', {
+      params: { path: { id: params.id } },
+      body: { amount, reference },
+    });
     if (!data) return failFrom(error, response, { amount, reference }, 'pay');
     return { paid: data.status };
   },

@@ -13,7 +13,11 @@ function parseFilters(text: string): Record<string, string[]> | string {
     if (!line) continue;
     const eq = line.indexOf('=');
     if (eq <= 0) return `line ${i + 1}: write property=value1,value2`;
-    filters[line.slice(0, eq).trim()] = line.slice(eq + 1).split(',').map((v) => v.trim()).filter(Boolean);
+    filters[line.slice(0, eq).trim()] = line
+      .slice(eq + 1)
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean);
   }
   return filters;
 }
@@ -21,11 +25,19 @@ function parseFilters(text: string): Record<string, string[]> | string {
 export const actions = {
   default: async ({ request, locals }) => {
     const form = await request.formData();
-    const values = Object.fromEntries(['code', 'name', 'description', 'eventType', 'aggregation', 'valueProperty', 'filters', 'groupBy'].map((k) => [k, String(form.get(k) ?? '').trim()]));
+    const values = Object.fromEntries(
+      ['code', 'name', 'description', 'eventType', 'aggregation', 'valueProperty', 'filters', 'groupBy'].map((k) => [
+        k,
+        String(form.get(k) ?? '').trim(),
+      ]),
+    );
     const filters = parseFilters(values.filters ?? '');
     if (typeof filters === 'string') return failWith(400, { fields: { filters }, values });
     const aggregation = values.aggregation as Aggregation;
-    const groupBy = (values.groupBy ?? '').split(',').map((g) => g.trim()).filter(Boolean);
+    const groupBy = (values.groupBy ?? '')
+      .split(',')
+      .map((g) => g.trim())
+      .filter(Boolean);
     const body = {
       code: values.code ?? '',
       name: values.name ?? '',

@@ -5,7 +5,9 @@ import type { Actions, PageServerLoad } from './$types';
 
 type PlanBody = paths['/api/pricing/plans']['post']['requestBody']['content']['application/json'];
 
-export const load = (async ({ locals }) => ({ meters: optional(await locals.api.GET('/api/meters'))?.items ?? [] })) satisfies PageServerLoad;
+export const load = (async ({ locals }) => ({
+  meters: optional(await locals.api.GET('/api/meters'))?.items ?? [],
+})) satisfies PageServerLoad;
 
 export const actions = {
   default: async ({ request, locals }) => {

@@ -47,7 +47,9 @@ export const load = (async ({ locals, params, url, depends }) => {
     current ? api.GET('/api/subscriptions/{id}/estimate', { params: { path: { id: current.id } } }).then(optional) : null,
   ]);
   const workflowUrl = (workflowId: string) =>
-    TEMPORAL_UI_URL ? `${TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}` : null;
+    TEMPORAL_UI_URL
+      ? `${TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}`
+      : null;
 
   return {
     tenant,
@@ -62,7 +64,11 @@ export const load = (async ({ locals, params, url, depends }) => {
     series,
     keys: overview.apiKeys ?? [],
     alerts: overview.alerts.items,
-    subscriptions: subscriptions.map((s) => ({ ...s, workflowUrl: workflowUrl(s.workflowId), planName: plans.find((p) => p.id === s.planId)?.name ?? s.planCode ?? 'plan' })),
+    subscriptions: subscriptions.map((s) => ({
+      ...s,
+      workflowUrl: workflowUrl(s.workflowId),
+      planName: plans.find((p) => p.id === s.planId)?.name ?? s.planCode ?? 'plan',
+    })),
     invoices: overview.invoices.items,
     plans: plans.map((p) => ({ id: p.id, name: p.name, currency: p.currency, version: p.latestVersion })),
     created: url.searchParams.has('created'),
@@ -76,7 +82,11 @@ const isKeyScope = (s: string): s is KeyScope => (KEY_SCOPES as readonly string[
 
 type Effective = 'immediate' | 'period_end';
 // The API validates `effective` and names the field when it is neither value.
-const changeValues = (form: FormData) => ({ subscriptionId: text(form, 'subscriptionId'), planId: text(form, 'planId'), effective: text(form, 'effective') });
+const changeValues = (form: FormData) => ({
+  subscriptionId: text(form, 'subscriptionId'),
+  planId: text(form, 'planId'),
+  effective: text(form, 'effective'),
+});
 
 export const actions = {
   createKey: async ({ request, locals, params }) => {
@@ -84,7 +94,8 @@ export const actions = {
     const name = text(form, 'name');
     // Admins tick the scopes; a customer's form carries `read` only. The API decides either way.
     const scopes = form.getAll('scopes').map(String).filter(isKeyScope);
-    if (form.has('scopesShown') && scopes.length === 0) return failWith(400, { fields: { scopes: 'choose at least one scope' }, values: { name }, form: 'createKey' });
+    if (form.has('scopesShown') && scopes.length === 0)
+      return failWith(400, { fields: { scopes: 'choose at least one scope' }, values: { name }, form: 'createKey' });
     const body = scopes.length ? { name, scopes } : { name };
     const { data, error, response } = await locals.api.POST('/api/tenants/{id}/api-keys', { params: { path: { id: params.id } }, body });
     if (!data) return failFrom(error, response, { name }, 'createKey');
@@ -93,7 +104,9 @@ export const actions = {
   },
   revokeKey: async ({ request, locals, params }) => {
     const keyId = text(await request.formData(), 'keyId');
-    const { data, error, response } = await locals.api.DELETE('/api/tenants/{id}/api-keys/{keyId}', { params: { path: { id: params.id, keyId } } });
+    const { data, error, response } = await locals.api.DELETE('/api/tenants/{id}/api-keys/{keyId}', {
+      params: { path: { id: params.id, keyId } },
+    });
     if (!data) return failFrom(error, response, {}, 'revokeKey');
     return { revoked: data.prefix };
   },
@@ -110,7 +123,9 @@ export const actions = {
     const form = await request.formData();
     const email = text(form, 'email');
     const password = String(form.get('password') ?? '');
-    const { data, error, response } = await locals.api.POST('/api/users', { body: { email, password, role: 'customer', tenantId: params.id } });
+    const { data, error, response } = await locals.api.POST('/api/users', {
+      body: { email, password, role: 'customer', tenantId: params.id },
+    });
     if (!data) return failFrom(error, response, { email }, 'addUser');
     return { userAdded: data.email };
   },
@@ -150,13 +165,24 @@ export const actions = {
     });
     if (!data) return failFrom(error, response, values, 'changePlan');
     // The answer is the workflow's own state; the page's list follows once the read model has it.
-    return { planChanged: { subscriptionId: data.id, planCode: data.planCode, planVersion: data.planVersion, pendingChange: data.pendingChange, effective: values.effective } };
+    return {
+      planChanged: {
+        subscriptionId: data.id,
+        planCode: data.planCode,
+        planVersion: data.planVersion,
+        pendingChange: data.pendingChange,
+        effective: values.effective,
+      },
+    };
   },
   cancel: async ({ request, locals }) => {
     const form = await request.formData();
     const subscriptionId = text(form, 'subscriptionId');
     const at = text(form, 'at');
-    const { data, error, response } = await locals.api.POST('/api/subscriptions/{id}/cancel', { params: { path: { id: subscriptionId } }, body: { at: at as Effective } });
+    const { data, error, response } = await locals.api.POST('/api/subscriptions/{id}/cancel', {
+      params: { path: { id: subscriptionId } },
+      body: { at: at as Effective },
+    });
     if (!data) return failFrom(error, response, { subscriptionId, at }, 'cancel');
     return { canceled: { subscriptionId: data.id, at, status: data.status, canceledAt: data.canceledAt } };
   },
@@ -168,7 +194,12 @@ export const actions = {
       params: { query: { tenantId: params.id, id: values.id, ...(values.source ? { source: values.source } : {}) } },
     });
     if (!data) {
-      if (response.status === 404) return failWith(404, { message: `No delivery of event “${values.id}”${values.source ? ` from ${values.source}` : ''} was found for this tenant.`, values, form: 'explainEvent' });
+      if (response.status === 404)
+        return failWith(404, {
+          message: `No delivery of event “${values.id}”${values.source ? ` from ${values.source}` : ''} was found for this tenant.`,
+          values,
+          form: 'explainEvent',
+        });
       return failFrom(error, response, values, 'explainEvent');
     }
     return { explained: data };
