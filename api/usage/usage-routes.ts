@@ -176,7 +176,7 @@ export function usageRoutes(deps: { pg: DatabasePool; clickhouse: ClickHouseClie
         404: { description: "No such tenant (or another tenant's), or no delivery of this event" },
       },
       handler: async ({ query, principal }) => {
-        const tenantId = await tenantFor(principal!, query.tenantId);
+        const tenantId = await tenantFor(principal, query.tenantId);
         return { status: 200, body: await explainer.explain({ tenantId, id: query.id, source: query.source }) };
       },
     }),
