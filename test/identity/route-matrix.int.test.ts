@@ -143,10 +143,13 @@ beforeAll(async () => {
   f.alert = alert!.id;
   f.alertRule = (await admin('post', '/api/alert-rules', { tenantId: api.tenants.a.id, meter: `m-${unique()}`, sensitivity: 8 })).body.id;
   f.webhook = (await admin('post', '/api/webhooks', { url: 'http://127.0.0.1:9/matrix', events: ['alert.created'] })).body.id;
+  // One stored event of tenant A, for the explain route to find.
+  await h.sendEvents(api.tenants.a.id, [{ id: EXPLAINED_EVENT, type: 'call', time: new Date() }]);
 });
 afterAll(async () => stopBillingApi({ env, h }));
 
 const A = () => api.tenants.a.id;
+const EXPLAINED_EVENT = 'rm-explained';
 const range = 'from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z';
 const events = (caller: CallerName) => [
   { id: `rm-${caller}-${unique()}`, type: 'call', subject: api.tenants.a.externalId, time: new Date().toISOString() },
@@ -238,6 +241,7 @@ const CASES: Record<string, RouteCase> = {
   },
   usageEvents: { owner: 'tenant', request: () => ({ path: `/api/usage/events?tenantId=${A()}&${range}&meter=calls` }) },
   usageByTenant: { owner: 'shared', request: () => ({ path: `/api/usage/by-tenant?${range}` }) },
+  explainUsageEvent: { owner: 'tenant', request: () => ({ path: `/api/usage/events/explain?tenantId=${A()}&id=${EXPLAINED_EVENT}` }) },
   // Pricing.
   createPlan: {
     owner: 'shared',
