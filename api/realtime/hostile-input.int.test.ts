@@ -1,24 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeCode, exchange, upgradeRequest, wsFrame, type Exchange } from '../../test/harness/raw-socket.ts';
-import { stillServing, useRealtimeEnvironment, type RealtimeServer } from '../../test/harness/realtime-server.ts';
+import { describe, expect, it } from 'vitest';
+import { exchange, upgradeRequest } from '../../test/harness/raw-socket.ts';
+import { stillServing, useRawRealtimeServer } from '../../test/harness/realtime-server.ts';
 
 // Hostile upgrades and frames to the API's HTTP server with the WebSocket hub attached, over
 // raw TCP so that nothing is cleaned up by a client library. After each kind, the server must
 // still answer HTTP and a valid client must still connect: no request may end the process. (An
 // unhandled rejection or uncaught exception in the server fails this test run too.) Hostile
-// HTTP requests to the same server: hostile-http.int.test.ts.
+// HTTP requests to the same server: hostile-http.int.test.ts; hostile frames after the upgrade:
+// hostile-frames.int.test.ts.
 
-const env = useRealtimeEnvironment();
-const TEXT = 0x1;
-const BINARY = 0x2;
-let s: RealtimeServer;
-beforeAll(async () => {
-  s = await env.serve({ authTimeoutMs: 500 });
-});
-afterAll(async () => s?.stop());
-
-const upgrade = (opts: Parameters<typeof upgradeRequest>[1] = {}, more: (string | Buffer)[] = [], waitMs?: number) =>
-  exchange(s.port, [upgradeRequest(s.port, opts), ...more], { waitMs });
+const r = useRawRealtimeServer();
 
 describe('malformed upgrade requests to /api/ws', () => {
   it.each<[string, number, Parameters<typeof upgradeRequest>[1]]>([
@@ -47,9 +38,9 @@ describe('malformed upgrade requests to /api/ws', () => {
       { headers: ['Origin: http://a b', 'X-Forwarded-Host: a b, [', 'Cookie: mp_session=x'] },
     ],
   ])('%s: answered %i, and the server keeps serving', async (_name, status, opts) => {
-    const x = await upgrade(opts);
+    const x = await r.upgrade(opts);
     expect(x.status).toBe(status);
-    await stillServing(s.port, env.api.tokens.customerA);
+    await stillServing(r.s.port, r.env.api.tokens.customerA);
   });
 
   it.each<[string, number, string | Buffer]>([
@@ -77,9 +68,9 @@ describe('malformed upgrade requests to /api/ws', () => {
     ['a thousand headers', 431, upgradeRequest(0, { headers: Array.from({ length: 1_000 }, (_, i) => `X-H${i}: ${i}`) })],
     ['not HTTP at all', 400, Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03])],
   ])('%s: %i from the HTTP parser, and the server keeps serving', async (_name, status, request) => {
-    const x = await exchange(s.port, [request]);
+    const x = await exchange(r.s.port, [request]);
     expect(x.status).toBe(status);
-    await stillServing(s.port, env.api.tokens.customerA);
+    await stillServing(r.s.port, r.env.api.tokens.customerA);
   });
 
   it.each<[string, string]>([
@@ -90,73 +81,17 @@ describe('malformed upgrade requests to /api/ws', () => {
       `GET /api/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nCookie: mp_session=%E0%A4%A\r\n`,
     ],
   ])('a request %s, then the client hangs up: the server keeps serving', async (_name, request) => {
-    await exchange(s.port, [request], { endAfterWrite: true, waitMs: 300 });
-    await stillServing(s.port, env.api.tokens.customerA);
+    await exchange(r.s.port, [request], { endAfterWrite: true, waitMs: 300 });
+    await stillServing(r.s.port, r.env.api.tokens.customerA);
   });
 
   it('a client that resets the connection right after the upgrade request: the server keeps serving', async () => {
     for (let i = 0; i < 20; i += 1)
-      await exchange(s.port, [upgradeRequest(s.port, { headers: ['Cookie: mp_session=%E0%A4%A'] })], { waitMs: 1 });
-    await stillServing(s.port, env.api.tokens.customerA);
-  });
-});
-
-describe('hostile first messages and frames on /api/ws', () => {
-  const opened = (x: Exchange) => expect(x.status).toBe(101);
-
-  it.each<[string, Buffer[]]>([
-    ['a first message that is not JSON', [wsFrame(TEXT, 'hello')]],
-    ['a first message that is JSON but not an object', [wsFrame(TEXT, '[1,2,3]')]],
-    ['an auth message with a token that is not a string', [wsFrame(TEXT, '{"type":"auth","token":{"$gt":""}}')]],
-    ['an auth message with an 8 KiB token of garbage', [wsFrame(TEXT, JSON.stringify({ type: 'auth', token: 'x'.repeat(8_000) }))]],
-    ['an auth message with an API key', [wsFrame(TEXT, JSON.stringify({ type: 'auth', token: 'mp_live_notakey' }))]],
-    ['a binary first frame', [wsFrame(BINARY, Buffer.from([0, 1, 2, 0xff]))]],
-    ['a binary frame that holds a valid auth message', [wsFrame(BINARY, JSON.stringify({ type: 'auth', token: 'irrelevant' }))]],
-  ])('%s: closed with 4401', async (_name, frames) => {
-    const x = await upgrade({}, frames);
-    opened(x);
-    expect(closeCode(x)).toBe(4401);
-    await stillServing(s.port, env.api.tokens.customerA);
-  });
-
-  it.each<[string, number, Buffer[]]>([
-    ['invalid UTF-8 in a text frame', 1007, [wsFrame(TEXT, Buffer.from([0xc3, 0x28]))]],
-    ['an unmasked client frame', 1002, [wsFrame(TEXT, '{"type":"ping"}', { mask: false })]],
-    ['a reserved opcode', 1002, [wsFrame(0x3, 'x')]],
-    ['reserved bits set', 1002, [wsFrame(TEXT, 'x', { rsv: 0b100 })]],
-    ['a frame over the 64 KiB limit', 1009, [wsFrame(TEXT, 'x'.repeat(70_000))]],
-    ['a continuation with nothing to continue', 1002, [wsFrame(0x0, 'x')]],
-  ])('%s: ws closes it with %i', async (_name, code, frames) => {
-    const x = await upgrade({}, frames);
-    opened(x);
-    expect(closeCode(x)).toBe(code);
-    await stillServing(s.port, env.api.tokens.customerA);
-  });
-
-  it('a flood of messages before authentication is cut off (1008), not buffered', async () => {
-    // Checking an API key takes a database round trip, so everything behind the first message waits.
-    const flood = Buffer.concat(
-      Array.from({ length: 2_000 }, () => wsFrame(TEXT, JSON.stringify({ type: 'auth', token: 'mp_live_AAAAAAAAAAAAAAAAAAAA' }))),
-    );
-    const x = await upgrade({}, [flood], 2_000);
-    opened(x);
-    expect(closeCode(x)).toBe(1008);
-    await stillServing(s.port, env.api.tokens.customerA);
-  });
-
-  it('after authenticating, binary frames and junk get an error reply and the connection stays', async () => {
-    const x = await upgrade(
-      { headers: [`Authorization: Bearer ${env.api.tokens.admin}`] },
-      [wsFrame(BINARY, Buffer.from([1, 2, 3])), wsFrame(TEXT, 'junk'), wsFrame(TEXT, '{"type":"ping"}')],
-      700,
-    );
-    opened(x);
-    const types = x.frames.filter((f) => f.opcode === TEXT).map((f) => (JSON.parse(f.payload.toString()) as { type: string }).type);
-    expect(types).toEqual(['ready', 'error', 'error', 'pong']);
-    expect(closeCode(x)).toBeUndefined();
+      await exchange(r.s.port, [upgradeRequest(r.s.port, { headers: ['Cookie: mp_session=%E0%A4%A'] })], { waitMs: 1 });
+    await stillServing(r.s.port, r.env.api.tokens.customerA);
   });
 
   it('no connection is left behind by any of it', async () => {
-    await expect.poll(() => s.hub.connections(), { timeout: 3_000 }).toBe(0);
+    await expect.poll(() => r.s.hub.connections(), { timeout: 3_000 }).toBe(0);
   });
 });

@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from './postgres.ts';
 import { createTestClickHouse } from './clickhouse.ts';
 import { createTestApi, TEST_AUTH, type TestApi } from './api.ts';
 import { WsTestClient } from './ws-client.ts';
+import { exchange, upgradeRequest } from './raw-socket.ts';
 import { createPrincipalResolver } from '../../api/auth/principal.ts';
 import {
   createRealtimeHub,
@@ -106,4 +107,22 @@ export async function stillServing(port: number, token: string): Promise<void> {
   } finally {
     ws.terminate();
   }
+}
+
+/**
+ * For the raw-socket attack suites: the environment, one server (a short authentication timeout,
+ * so silent clients are cut off quickly) and an upgrade request to it followed by `more` bytes.
+ */
+export function useRawRealtimeServer() {
+  const ctx = {
+    env: useRealtimeEnvironment(),
+    s: undefined as unknown as RealtimeServer,
+    upgrade: (opts: Parameters<typeof upgradeRequest>[1] = {}, more: (string | Buffer)[] = [], waitMs?: number) =>
+      exchange(ctx.s.port, [upgradeRequest(ctx.s.port, opts), ...more], { waitMs }),
+  };
+  beforeAll(async () => {
+    ctx.s = await ctx.env.serve({ authTimeoutMs: 500 });
+  });
+  afterAll(async () => ctx.s?.stop());
+  return ctx;
 }
