@@ -77,6 +77,13 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   let retryNow = false;
   let stopped: 'paid' | 'void' | null = null;
   let next = 0;
+  /** When the next attempt is due: a retry the gateway's silence asked for, else the schedule's next day. */
+  const nextAttemptAt = () =>
+    retryAt !== null
+      ? new Date(retryAt).toISOString()
+      : next < input.scheduleDays.length
+        ? new Date(started + input.scheduleDays[next]! * DAY_MS).toISOString()
+        : null;
 
   setHandler(paymentMethodUpdatedSignal, () => {
     retryNow = true;
@@ -87,12 +94,7 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   setHandler(dunningStatusQuery, () => ({
     invoiceId: input.invoiceId,
     attempts,
-    nextAttemptAt:
-      retryAt !== null
-        ? new Date(retryAt).toISOString()
-        : next < input.scheduleDays.length
-          ? new Date(started + input.scheduleDays[next]! * DAY_MS).toISOString()
-          : null,
+    nextAttemptAt: nextAttemptAt(),
     outcome: null,
   }));
 
@@ -197,12 +199,7 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
         status: 'payment_failed',
         attempt: attempts,
         reason: declined ? err.cause.message : 'the payment gateway did not answer',
-        nextAttemptAt:
-          retryAt !== null
-            ? new Date(retryAt).toISOString()
-            : next < input.scheduleDays.length
-              ? new Date(started + input.scheduleDays[next]! * DAY_MS).toISOString()
-              : null,
+        nextAttemptAt: nextAttemptAt(),
       });
     }
   }
