@@ -9,6 +9,7 @@ import { createInvoicesService } from './invoices-service.ts';
 import { createInvoiceNowService } from './invoice-now-service.ts';
 import { createPaymentAttemptsService } from './payment-attempts-service.ts';
 import { paymentAttemptsResponse } from './payment-attempts-schemas.ts';
+import { meteredEventSchema } from '../usage/usage-schemas.ts';
 import type { SubscriptionsService } from '../subscriptions/subscriptions-service.ts';
 import type { BillingApiOptions } from '../deps.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -72,17 +73,7 @@ const drillDownSchema = z
     to: z.iso.datetime(),
     eventCount: z.string(),
     limit: z.number().int(),
-    events: z.array(
-      z.object({
-        id: z.string(),
-        type: z.string(),
-        time: z.string(),
-        subject: z.string(),
-        source: z.string(),
-        data: z.unknown(),
-        deliveries: z.number().int(),
-      }),
-    ),
+    events: z.array(meteredEventSchema),
   })
   .meta({ id: 'InvoiceLineUsage' });
 

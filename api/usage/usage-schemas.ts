@@ -94,18 +94,19 @@ export const timeseriesResponse = z
   })
   .meta({ id: 'UsageTimeseries' });
 
+/** One event as stored (its first delivery), with its number of deliveries: the usage and invoice-line drill-downs. */
+export const meteredEventSchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  time: z.string(),
+  subject: z.string(),
+  source: z.string(),
+  data: z.unknown(),
+  deliveries: z.number().int(),
+});
+
 export const eventsResponse = z
   .object({
-    items: z.array(
-      z.object({
-        id: z.string(),
-        type: z.string(),
-        time: z.string(),
-        subject: z.string(),
-        source: z.string(),
-        data: z.unknown(),
-        deliveries: z.number().int(),
-      }),
-    ),
+    items: z.array(meteredEventSchema),
   })
   .meta({ id: 'MeteredEvents' });
