@@ -11,14 +11,20 @@ import type { ActivityDeps } from '../deps.ts';
 import { readUsageBatch, type MeasuredUsage, type UsageQuery, type UsageSource } from '../invoices/usage-source.ts';
 import { heartbeat } from '../heartbeat.ts';
 import { raiseAlert } from './raise-alert.ts';
+import { sendRaisedAlerts } from './send-raised-alerts.ts';
 import { isolateFailures, type FailureSummary } from './isolate-failures.ts';
 import type { RaisedAlert } from './scan-anomalies.ts';
 
 export type CheckBudgetsInput = { at: string };
-export type CheckBudgetsResult = FailureSummary & { tenants: number; raised: RaisedAlert[] };
+/**
+ * `raisedCount` is there when the check sent its alerts' webhooks itself: `raised` then lists the
+ * first MAX_LISTED_RAISED of them (domain/anomaly's listRaised).
+ */
+export type CheckBudgetsResult = FailureSummary & { tenants: number; raised: RaisedAlert[]; raisedCount?: number };
 /** The tenants to check at `at`, in pages; each page is one checkBudgetPage. */
 export type BudgetPages = { pages: string[][] };
-export type CheckBudgetPageInput = { at: string; tenantIds: string[] };
+/** `sendWebhooks`: the page sends alert.created for the alerts it raises (sendRaisedAlerts) and lists only the first few. */
+export type CheckBudgetPageInput = { at: string; tenantIds: string[]; sendWebhooks?: boolean };
 
 /**
  * Tenants per page. A page is one activity: its usage reads are one batched query per meter
@@ -242,7 +248,8 @@ export function createBudgetActivities(deps: ActivityDeps) {
     /** One page of tenants, checked as checkBudgets checks each (a tenant no longer a candidate is skipped). */
     async checkBudgetPage(input: CheckBudgetPageInput): Promise<CheckBudgetsResult> {
       if (input.tenantIds.length === 0) return { tenants: 0, raised: [], failed: 0, failures: [] };
-      return check(new Date(input.at), input.tenantIds);
+      const result = await check(new Date(input.at), input.tenantIds);
+      return input.sendWebhooks ? sendRaisedAlerts(deps, result) : result;
     },
   };
 }

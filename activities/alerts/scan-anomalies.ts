@@ -22,9 +22,11 @@ import { anomalyEpisodesRepository as episodes, type EpisodeRow } from '../../db
 import { readAllTenantsAnomalyCounts } from '../../db/clickhouse/anomaly-query.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { raiseAlertIn } from './raise-alert.ts';
+import { sendRaisedAlerts } from './send-raised-alerts.ts';
 import { isolateFailures, type FailureSummary } from './isolate-failures.ts';
 
-export type ScanUsageInput = { at: string; settings?: Partial<ScanDefaults> };
+/** `sendWebhooks`: the scan sends alert.created for the alerts it raises (sendRaisedAlerts) and lists only the first few. */
+export type ScanUsageInput = { at: string; settings?: Partial<ScanDefaults>; sendWebhooks?: boolean };
 
 /** An alert this run created (a duplicate of an existing one is not listed). */
 export type RaisedAlert = AlertView;
@@ -34,6 +36,8 @@ export type ScanUsageResult = FailureSummary & {
   /** (tenant, event type) pairs that had events in the scanned spans. */
   pairs: number;
   raised: RaisedAlert[];
+  /** There when the scan sent its alerts' webhooks itself: `raised` then lists the first MAX_LISTED_RAISED. */
+  raisedCount?: number;
 };
 
 const MINUTE_MS = 60_000;
@@ -167,7 +171,8 @@ export function createScanAnomalyActivities(deps: ActivityDeps) {
         await failures.run({ tenantId, eventType }, () => scanPair(tenantId, eventType, grid));
       }
       failures.report();
-      return { window: { start: window.start.toISOString(), end: window.end.toISOString() }, pairs, raised, ...failures.summary };
+      const result = { window: { start: window.start.toISOString(), end: window.end.toISOString() }, pairs, raised, ...failures.summary };
+      return input.sendWebhooks ? sendRaisedAlerts(deps, result) : result;
     },
   };
 }

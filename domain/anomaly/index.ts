@@ -9,5 +9,5 @@ export type { AlertRule, ScanDefaults } from './rules.ts';
 export { DEFAULT_BUDGET_LEVELS, budgetLevelReached, budgetLevelToRaise, budgetSeverity } from './budget.ts';
 export { ALERT_KINDS, ALERT_SEVERITIES, scanWindow } from './window.ts';
 export type { AlertKind, AlertSeverity, ScanWindow } from './window.ts';
-export { MAX_LISTED_FAILURES, mergeCheckResults } from './check-summary.ts';
+export { MAX_LISTED_FAILURES, MAX_LISTED_RAISED, listRaised, mergeCheckResults } from './check-summary.ts';
 export type { AlertCheckFailure, FailureSummary } from './check-summary.ts';

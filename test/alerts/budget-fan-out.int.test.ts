@@ -8,6 +8,7 @@ import { timeSkippingEnvironment } from '../harness/temporal.ts';
 import { createBillingWorker } from '../../cli/temporal/create-worker.ts';
 import { meteringUsageSource } from '../../activities/invoices/metering-usage-source.ts';
 import { createBudgetActivities } from '../../activities/alerts/check-budgets.ts';
+import { webhookOutboxRepository } from '../../db/postgres/webhook-outbox.ts';
 import type { ActivityDeps } from '../../activities/deps.ts';
 import { mergeCheckResults } from '../../domain/anomaly/index.ts';
 import { planSchema, type PlanInput } from '../../domain/pricing/index.ts';
@@ -197,6 +198,16 @@ describe('budget checks in pages', () => {
     expect(budgets.raised.every((r) => r.level === 50 && r.observed === '60.00')).toBe(true);
     const stored = await budgetAlerts();
     expect(stored).toHaveLength(TENANTS - 2);
+    // and each page sent its own alerts' alert.created: the workflow scheduled no webhook
+    // activity, its result counts the alerts, and no alert's event waits in the outbox
+    expect(activities).not.toContain('emitWebhookEvent');
+    expect(budgets.raisedCount).toBe(TENANTS - 2);
+    const outbox = await withOperator(db.pool, async (tx) => ({
+      recorded: await Promise.all(stored.map((a) => webhookOutboxRepository.find(tx, `alert.created:${a.id}`))),
+      waiting: await webhookOutboxRepository.undispatched(tx, 10_000),
+    }));
+    expect(outbox.recorded.every((row) => row?.event_type === 'alert.created')).toBe(true);
+    expect(outbox.waiting.filter((row) => row.event_type === 'alert.created')).toEqual([]);
   });
 
   it("two checks at once raise each tenant's new level once between them", async () => {

@@ -30,6 +30,14 @@ const { checkBudgetPage } = proxyActivities<Activities>({
  * it (and their replays) take the single checkBudgets activity and the sequential webhooks.
  */
 const BUDGET_CHECKS_IN_PAGES = 'budget-checks-in-pages';
+/**
+ * Patch: the anomaly scan and each budget page send their own alerts' alert.created webhooks and
+ * list only the first MAX_LISTED_RAISED alerts with a count of all, so the workflow's payloads
+ * stay small however many tenants cross a level at once (listing 1,900 budget alerts made the
+ * result 1.1 MB, and 2 MB is the most a Temporal payload may be). Runs started before it (and
+ * their replays) send the webhooks from the workflow, one activity per alert.
+ */
+const ALERT_WEBHOOKS_FROM_CHECKS = 'alert-webhooks-from-checks';
 const PAGES_AT_ONCE = 4;
 const WEBHOOKS_AT_ONCE = 8;
 
@@ -38,11 +46,11 @@ const WEBHOOKS_AT_ONCE = 8;
  * shared reads failed three times) reports each of its tenants as failed and the other pages'
  * tenants are still checked.
  */
-async function checkBudgetsInPages(at: string): Promise<CheckBudgetsResult> {
+async function checkBudgetsInPages(at: string, sendWebhooks: boolean): Promise<CheckBudgetsResult> {
   const { pages } = await budgetPages({ at });
   const results = await mapBounded(pages, PAGES_AT_ONCE, async (tenantIds): Promise<CheckBudgetsResult> => {
     try {
-      return await checkBudgetPage({ at, tenantIds });
+      return await checkBudgetPage({ at, tenantIds, ...(sendWebhooks ? { sendWebhooks } : {}) });
     } catch (err) {
       if (isCancellation(err)) throw err;
       const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
@@ -69,9 +77,16 @@ async function checkBudgetsInPages(at: string): Promise<CheckBudgetsResult> {
  */
 export async function anomalyScanWorkflow(input: AnomalyScanInput = {}): Promise<AnomalyScanResult> {
   const at = input.at ?? workflowInfo().runStartTime.toISOString();
-  const anomalies = await scanUsageAnomalies({ at, ...(input.settings ? { settings: input.settings } : {}) });
+  const sendWebhooks = patched(ALERT_WEBHOOKS_FROM_CHECKS);
+  const anomalies = await scanUsageAnomalies({
+    at,
+    ...(input.settings ? { settings: input.settings } : {}),
+    ...(sendWebhooks ? { sendWebhooks } : {}),
+  });
   const inPages = patched(BUDGET_CHECKS_IN_PAGES);
-  const budgets = inPages ? await checkBudgetsInPages(at) : await checkBudgets({ at });
+  // A run with the new patch always has the pages' patch too: both markers are written in order.
+  const budgets = inPages ? await checkBudgetsInPages(at, sendWebhooks) : await checkBudgets({ at });
+  if (sendWebhooks && inPages) return { at, anomalies, budgets };
   // Each new alert is also the webhook alert.created.
   const raised = [...anomalies.raised, ...budgets.raised];
   if (inPages) {
