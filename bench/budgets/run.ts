@@ -190,10 +190,12 @@ const worker = await createBillingWorker({
 });
 const running = worker.run();
 
+type Payloads = { payloads?: { data?: Uint8Array | null }[] | null } | null;
 type HistoryEvent = {
   eventTime?: { seconds?: unknown; nanos?: number | null } | null;
-  activityTaskScheduledEventAttributes?: { activityType?: { name?: string | null } | null } | null;
-  activityTaskCompletedEventAttributes?: { scheduledEventId?: unknown } | null;
+  activityTaskScheduledEventAttributes?: { activityType?: { name?: string | null } | null; input?: Payloads } | null;
+  activityTaskCompletedEventAttributes?: { scheduledEventId?: unknown; result?: Payloads } | null;
+  workflowExecutionCompletedEventAttributes?: { result?: Payloads } | null;
   eventId?: unknown;
 };
 const msOf = (e: HistoryEvent) => Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
@@ -226,6 +228,19 @@ async function fullCheck(run: number) {
   if (result instanceof Error)
     return { run, ok: false, error: result.message, wallSeconds: round(wallSeconds, 2), budgetSeconds, pages: pageDone.length };
   const b = result.budgets;
+  // The largest payload of the run (an activity's input or result, or the workflow's result):
+  // Temporal refuses one over 2 MB.
+  const payloadBytes = (p?: Payloads) => (p?.payloads ?? []).reduce((n, x) => n + (x.data?.length ?? 0), 0);
+  const largestPayloadBytes = Math.max(
+    0,
+    ...events.map((e) =>
+      Math.max(
+        payloadBytes(e.activityTaskScheduledEventAttributes?.input),
+        payloadBytes(e.activityTaskCompletedEventAttributes?.result),
+        payloadBytes(e.workflowExecutionCompletedEventAttributes?.result),
+      ),
+    ),
+  );
   return {
     run,
     ok: true,
@@ -233,9 +248,10 @@ async function fullCheck(run: number) {
     budgetSeconds: budgetSeconds === null ? null : round(budgetSeconds, 2),
     pages: pageDone.length,
     tenants: b.tenants,
-    raised: b.raised.length,
+    raised: b.raisedCount ?? b.raised.length,
     failed: b.failed,
-    webhookCalls: result.anomalies.raised.length + b.raised.length,
+    webhookCalls: (result.anomalies.raisedCount ?? result.anomalies.raised.length) + (b.raisedCount ?? b.raised.length),
+    largestPayloadKB: round(largestPayloadBytes / 1024, 1),
   };
 }
 
@@ -368,9 +384,9 @@ Setup: embedded PostgreSQL, embedded ClickHouse (chdb), the Temporal CLI dev ser
 | Within the interval (every run) | ${results.met.withinInterval ? 'yes' : 'no'} |
 | For reference: one page of ${pageIds.length} tenants with single reads (one query per window, same activity) | ${round(singlePageSeconds, 2)} s (× ${pages} pages ≈ ${results.singleReadsAllPagesEstimateSeconds} s, not run) |
 
-| Run | Wall | Budget part | Pages | Tenants | Alerts raised | Failed | Webhook calls |
-| --- | --- | --- | --- | --- | --- | --- | --- |
-${checks.map((c) => (c.ok ? `| ${c.run} | ${c.wallSeconds} s | ${c.budgetSeconds ?? '–'} s | ${c.pages} | ${c.tenants} | ${c.raised} | ${c.failed} | ${c.webhookCalls} |` : `| ${c.run} | not finished: ${c.error} | ${c.budgetSeconds ?? '–'} | ${c.pages} | | | | |`)).join('\n')}
+| Run | Wall | Budget part | Pages | Tenants | Alerts raised | Failed | Webhook calls | Largest payload |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${checks.map((c) => (c.ok ? `| ${c.run} | ${c.wallSeconds} s | ${c.budgetSeconds ?? '–'} s | ${c.pages} | ${c.tenants} | ${c.raised} | ${c.failed} | ${c.webhookCalls} | ${c.largestPayloadKB} KB |` : `| ${c.run} | not finished: ${c.error} | ${c.budgetSeconds ?? '–'} | ${c.pages} | | | | | |`)).join('\n')}
 
 Run 1 raises the tenants' first budget alerts (and sends each as a webhook); later runs find the same levels and raise nothing.
 `,
