@@ -3,7 +3,8 @@ import { API_KEY_SCOPES, ROLES, type ResponseSpec, type RouteDef } from './route
 /**
  * The problems the frame itself answers for a route, each only where it can happen: authorize
  * (401, 403), decoding params, query and body (400), reading the body (413, 415), and a path
- * parameter naming nothing (404). The OpenAPI document declares them beside the route's own
+ * parameter naming nothing (404), and a store that was busy or out of reach (503, with
+ * Retry-After; see transient-failure.ts). The OpenAPI document declares them beside the route's own
  * responses, which keep their more precise descriptions and add what only the route knows
  * (409, 429, 503, 202 ...).
  */
@@ -29,5 +30,9 @@ export function frameResponses(route: RouteDef): Record<number, ResponseSpec> {
     responses[413] = { description: 'The body is larger than this operation accepts' };
     responses[415] = { description: 'The Content-Type is not one this operation accepts' };
   }
+  responses[503] = {
+    description:
+      'A store was busy or out of reach (a deadlock, a timeout, a lost connection) and nothing was changed; retry after Retry-After seconds',
+  };
   return responses;
 }
