@@ -59,7 +59,8 @@ export const envVariables = {
   CLICKHOUSE_CLUSTER: {
     schema: z.string().optional(),
     default: '',
-    meaning: 'ClickHouse cluster name when the cluster DDL of deploy/clickhouse is used',
+    meaning:
+      'with CLICKHOUSE_URL (the node holding the first-delivery index): the cluster of deploy/clickhouse/cluster.sql; the client then sends the cluster query and insert settings, and migrate only checks and records',
   },
   TEMPORAL_ADDRESS: {
     schema: z
