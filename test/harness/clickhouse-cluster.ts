@@ -22,11 +22,14 @@ const SHARDS = 2;
  * - No Keeper: the Replicated engines become their plain forms and ON CLUSTER is dropped.
  * `migrate: false` leaves the app's migrator to the caller.
  */
-export async function createTestClusterClickHouse(opts: { migrate?: boolean } = {}): Promise<ClickHouse & { dispose: () => Promise<void> }> {
+export async function createTestClusterClickHouse(
+  opts: { migrate?: boolean } = {},
+): Promise<ClickHouse & { dispose: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'meterplane-test-ch-cluster-'));
   const config = join(dir, 'config.xml');
   const users = join(dir, 'users.xml');
-  const shard = (n: number) => `<shard><internal_replication>true</internal_replication><replica><host>127.0.0.1</host><port>9000</port></replica></shard>`.repeat(n);
+  const shard = (n: number) =>
+    `<shard><internal_replication>true</internal_replication><replica><host>127.0.0.1</host><port>9000</port></replica></shard>`.repeat(n);
   await writeFile(
     config,
     `<clickhouse><tcp_port>9000</tcp_port><users_config>${users}</users_config>
