@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { WRITER_CONFIRM_SETTINGS } from './cluster-settings.ts';
+import { retryWhileQuorumBusy } from './quorum-retry.ts';
 
 /**
  * Writes accepted usage events, deduplicated at ingest: `usage_events` holds only the first
@@ -251,7 +252,8 @@ export function createLineInserter(client: ClickHouseClient): LineInserter {
 /** The deduplicating writer over a client (see the file comment). */
 export function createUsageEventWriter(client: ClickHouseClient, options: { lock?: FlushLock } = {}): UsageEventWriter {
   const lock = options.lock ?? createProcessFlushLock();
-  const insertLines = createLineInserter(client);
+  const insertLine = createLineInserter(client);
+  const insertLines: LineInserter = (table, columns, lines) => retryWhileQuorumBusy(() => insertLine(table, columns, lines));
 
   async function flush(rows: readonly PendingRow[]): Promise<WriteOutcome> {
     const firstInBatch = new Map<string, PendingRow>();
