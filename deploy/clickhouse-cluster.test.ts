@@ -2,10 +2,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyAddColumns, parseDdl, type TableDdl } from './clickhouse-ddl.ts';
+import { SCHEMA_MIGRATIONS_DDL } from '../db/clickhouse/migrate.ts';
 
 // deploy/clickhouse/cluster.sql must stay the cluster form of the single-node migrations:
 // for every table T there, a Replicated* T_local ON CLUSTER with the same columns and keys,
-// and a Distributed T over it, sharded so that one tenant's events live on one shard.
+// and a Distributed T over it, sharded so that one tenant's events live on one shard; and the
+// migrator's schema_migrations, replicated to every node.
 
 const root = join(import.meta.dirname, '..');
 const migrationsDir = join(root, 'db/clickhouse/migrations');
@@ -20,7 +22,7 @@ const cluster = parseDdl(readFileSync(join(import.meta.dirname, 'clickhouse/clus
 // The single-node schema as all migrations leave it (a fresh cluster is created in its final form).
 const allMigrationTables = applyAddColumns(migrations.map(({ stmt }) => stmt));
 // A Join engine table (the first-delivery index) is one server's hash table: it cannot be
-// replicated or distributed, so its cluster form is the same table created on every node.
+// replicated or distributed, so its cluster form is the same table on one node only.
 const nodeLocal = allMigrationTables.filter((t) => t.engine.name === 'Join');
 const migrationTables = allMigrationTables.filter((t) => t.engine.name !== 'Join');
 const clusterTables = new Map(cluster.flatMap((s) => (s.kind === 'table' ? [[s.name, s] as const] : [])));
@@ -47,15 +49,37 @@ describe('deploy/clickhouse/cluster.sql against db/clickhouse/migrations', () =>
     expect(cluster.filter((s) => s.kind !== 'table')).toEqual([]);
   });
 
-  it('defines exactly the tables of the migrations, each as T_local plus T (a Join index as T alone)', () => {
-    const expected = [...migrationTables.flatMap((t) => [`${t.name}_local`, t.name]), ...nodeLocal.map((t) => t.name)].sort();
+  it('defines exactly the tables of the migrations, each as T_local plus T (a Join index as T alone), and schema_migrations', () => {
+    const expected = [
+      ...migrationTables.flatMap((t) => [`${t.name}_local`, t.name]),
+      ...nodeLocal.map((t) => t.name),
+      'schema_migrations',
+    ].sort();
     expect([...clusterTables.keys()].sort()).toEqual(expected);
   });
 
+  it("shards every table by the same key, so a tenant's events and redeliveries share a shard", () => {
+    const keys = migrationTables.map((t) => clusterTable(t.name).engine.args[3]);
+    expect(new Set(keys).size).toBe(1);
+    expect(keys[0]).toBe('cityHash64(tenant_id)');
+  });
+
+  it("has the replicated form of the migrator's schema_migrations, on every node", () => {
+    const [single] = parseDdl(SCHEMA_MIGRATIONS_DDL) as TableDdl[];
+    const table = clusterTable('schema_migrations');
+    expect(table.onCluster).toBe('{cluster}');
+    expect(table.columns).toEqual(single!.columns);
+    expect(table.clauses).toEqual(single!.clauses);
+    expect(table.engine.name).toBe(`Replicated${single!.engine.name}`);
+    // No {shard} in the path: one replica set spanning all nodes.
+    expect(table.engine.args[0]).toMatch(/^'\/clickhouse\/tables\/[^{]*\{database\}\/schema_migrations'$/);
+    expect(table.engine.args.slice(1)).toEqual(["'{replica}'", ...single!.engine.args]);
+  });
+
   for (const single of nodeLocal) {
-    it(`${single.name}, a Join index, is the same table on every node`, () => {
+    it(`${single.name}, a Join index, is the same table, on the node the DDL runs on only (no ON CLUSTER)`, () => {
       const table = clusterTable(single.name);
-      expect(table.onCluster).toBe('{cluster}');
+      expect(table.onCluster).toBeUndefined();
       expect(table.engine).toEqual(single.engine);
       expect(table.columns).toEqual(single.columns);
       expect(table.clauses).toEqual(single.clauses);

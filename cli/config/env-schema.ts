@@ -57,9 +57,13 @@ export const envVariables = {
     meaning: 'ClickHouse database',
   },
   CLICKHOUSE_CLUSTER: {
-    schema: z.string().optional(),
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, 'expected a cluster name of <remote_servers>')
+      .optional(),
     default: '',
-    meaning: 'ClickHouse cluster name when the cluster DDL of deploy/clickhouse is used',
+    meaning:
+      'with CLICKHOUSE_URL (the node holding the first-delivery index): the cluster of deploy/clickhouse/cluster.sql; the client then sends the cluster query and insert settings, and migrate only checks and records',
   },
   TEMPORAL_ADDRESS: {
     schema: z
@@ -207,6 +211,14 @@ export const envSchema = z
   .superRefine((c, ctx) => {
     if (c.ANOMALY_SCAN_DELAY_SECONDS >= c.ANOMALY_SCAN_INTERVAL_MINUTES * 60) {
       ctx.addIssue({ code: 'custom', path: ['ANOMALY_SCAN_DELAY_SECONDS'], message: 'must be less than ANOMALY_SCAN_INTERVAL_MINUTES' });
+    }
+    // The embedded engine is one node: a cluster name there would be ignored, silently.
+    if (c.CLICKHOUSE_CLUSTER && !c.CLICKHOUSE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CLICKHOUSE_CLUSTER'],
+        message: 'needs CLICKHOUSE_URL (the embedded engine is not a cluster)',
+      });
     }
     if (c.NODE_ENV === 'production' && !c.JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production' });

@@ -32,6 +32,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ TRUST_PROXY: '10' }).TRUST_PROXY).toBe(10);
   });
 
+  it('refuses CLICKHOUSE_CLUSTER without CLICKHOUSE_URL, and takes it with one', () => {
+    expect(() => loadConfig({ CLICKHOUSE_CLUSTER: 'meterplane' })).toThrow(/^CLICKHOUSE_CLUSTER .*needs CLICKHOUSE_URL/);
+    expect(loadConfig({ CLICKHOUSE_CLUSTER: 'meterplane', CLICKHOUSE_URL: 'http://ch-0:8123' }).CLICKHOUSE_CLUSTER).toBe('meterplane');
+    expect(loadConfig({}).CLICKHOUSE_CLUSTER).toBeUndefined();
+    expect(() => loadConfig({ CLICKHOUSE_CLUSTER: "x', system.tables) --", CLICKHOUSE_URL: 'http://ch-0:8123' })).toThrow(
+      /^CLICKHOUSE_CLUSTER .*cluster name/,
+    );
+  });
+
   it('refuses production without JWT_SECRET', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/^JWT_SECRET .*production/);
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).JWT_SECRET).toHaveLength(32);

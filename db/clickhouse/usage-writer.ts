@@ -1,5 +1,7 @@
 import { Readable } from 'node:stream';
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
+import { WRITER_CONFIRM_SETTINGS } from './cluster-settings.ts';
+import { retryWhileQuorumBusy } from './quorum-retry.ts';
 
 /**
  * Writes accepted usage events, deduplicated at ingest: `usage_events` holds only the first
@@ -17,6 +19,11 @@ import type { ClickHouseClient } from '@clickhouse/client';
  * promise resolves only once all three inserts committed, so an acknowledgement stays durable.
  *
  * Rows are serialised once, when a request is accepted (pendingRow), so a flush only joins text.
+ *
+ * On a sharded deployment (deploy/clickhouse/cluster.sql) the index is a table of the node the
+ * client is connected to, the one node that holds it, while usage_events and usage_redeliveries
+ * are Distributed tables: the inserts reach the tenant's shard, and the confirming reads are
+ * sent with WRITER_CONFIRM_SETTINGS so that a lagging replica cannot hide a stored event.
  */
 export const USAGE_EVENT_COLUMNS = [
   'tenant_id',
@@ -109,8 +116,13 @@ export function createProcessFlushLock(): FlushLock {
 
 const LOOKUP_SETTINGS = { max_query_size: '67108864' } as const;
 
-async function json<T>(client: ClickHouseClient, query: string, query_params: Record<string, unknown> = {}): Promise<T[]> {
-  const rs = await client.query({ query, query_params, format: 'JSONEachRow', clickhouse_settings: LOOKUP_SETTINGS });
+async function json<T>(
+  client: ClickHouseClient,
+  query: string,
+  query_params: Record<string, unknown> = {},
+  settings: ClickHouseSettings = {},
+): Promise<T[]> {
+  const rs = await client.query({ query, query_params, format: 'JSONEachRow', clickhouse_settings: { ...LOOKUP_SETTINGS, ...settings } });
   return rs.json<T>();
 }
 
@@ -153,8 +165,9 @@ async function confirmHits(client: ClickHouseClient, hits: readonly Hit[]): Prom
   const exact = await json<{ tenant_id: string; source: string; event_id: string }>(
     client,
     `SELECT tenant_id, toString(source) AS source, event_id FROM usage_events
-     WHERE (tenant_id, event_type, event_time, event_id, toString(source)) IN (SELECT arrayJoin(arrayZip({t:Array(String)}, {ty:Array(String)}, arrayMap(x -> toDateTime64(x, 3, 'UTC'), {tm:Array(String)}), {i:Array(String)}, {s:Array(String)})))`,
+     WHERE tenant_id IN {t:Array(String)} AND (tenant_id, event_type, event_time, event_id, toString(source)) IN (SELECT arrayJoin(arrayZip({t:Array(String)}, {ty:Array(String)}, arrayMap(x -> toDateTime64(x, 3, 'UTC'), {tm:Array(String)}), {i:Array(String)}, {s:Array(String)})))`,
     params,
+    WRITER_CONFIRM_SETTINGS,
   );
   const stored = new Set(exact.map((r) => id(r.tenant_id, r.source, r.event_id)));
   const unconfirmed = hits.filter((h) => !stored.has(id(h.row.tenantId, h.row.source, h.row.eventId)));
@@ -172,6 +185,7 @@ async function confirmHits(client: ClickHouseClient, hits: readonly Hit[]): Prom
       `SELECT tenant_id, toString(source) AS source, event_id, toString(event_type) AS event_type, toString(event_time) AS event_time, toString(ingested_at) AS ingested_at
        FROM usage_events WHERE tenant_id IN {t:Array(String)} AND (tenant_id, toString(source), event_id) IN (SELECT arrayJoin(arrayZip({t:Array(String)}, {s:Array(String)}, {i:Array(String)})))`,
       { t: unconfirmed.map((h) => h.row.tenantId), s: unconfirmed.map((h) => h.row.source), i: unconfirmed.map((h) => h.row.eventId) },
+      WRITER_CONFIRM_SETTINGS,
     );
     for (const r of rows)
       moved.set(id(r.tenant_id, r.source, r.event_id), { eventType: r.event_type, eventTime: r.event_time, ingestedAt: r.ingested_at });
@@ -238,7 +252,8 @@ export function createLineInserter(client: ClickHouseClient): LineInserter {
 /** The deduplicating writer over a client (see the file comment). */
 export function createUsageEventWriter(client: ClickHouseClient, options: { lock?: FlushLock } = {}): UsageEventWriter {
   const lock = options.lock ?? createProcessFlushLock();
-  const insertLines = createLineInserter(client);
+  const insertLine = createLineInserter(client);
+  const insertLines: LineInserter = (table, columns, lines) => retryWhileQuorumBusy(() => insertLine(table, columns, lines));
 
   async function flush(rows: readonly PendingRow[]): Promise<WriteOutcome> {
     const firstInBatch = new Map<string, PendingRow>();

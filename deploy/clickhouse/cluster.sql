@@ -4,8 +4,9 @@
 -- the columns and the sort key are what they are). deploy/clickhouse-cluster.test.ts fails
 -- when the two disagree on columns, sort key or partition key.
 --
--- Apply ONCE, on any node, BEFORE the first `meterplane migrate`, in the database named by
--- CLICKHOUSE_DATABASE:
+-- Apply ONCE, BEFORE the first `meterplane migrate`, in the database named by
+-- CLICKHOUSE_DATABASE, on the node that CLICKHOUSE_URL will name (the ingest node: it alone
+-- holds the first-delivery index, below):
 --
 --   clickhouse client --host <node> --user <admin> --password <...> \
 --     --database <db> --multiquery < deploy/clickhouse/cluster.sql
@@ -13,9 +14,10 @@
 -- Every node needs ClickHouse Keeper (or ZooKeeper) and the macros {cluster}, {shard} and
 -- {replica} (the Altinity operator and ClickHouse Cloud define them; on hand-made clusters
 -- set them in <macros>), and {cluster} must name the cluster in <remote_servers>. Then set
--- CLICKHOUSE_CLUSTER to that name. The app keeps reading and writing `usage_events`, which is
--- the Distributed table here. `meterplane migrate` creates its tables with IF NOT EXISTS, so
--- it leaves these alone; it still records the migration in its schema_migrations table.
+-- CLICKHOUSE_CLUSTER to that name. The app keeps reading and writing `usage_events` and
+-- `usage_redeliveries`, the Distributed tables here. With CLICKHOUSE_CLUSTER, `meterplane
+-- migrate` runs no DDL: it checks that every table of its migrations is here in its cluster
+-- form, and records the migrations in schema_migrations (the last table below).
 --
 -- Layout
 --   usage_events_local  ReplicatedMergeTree, one copy per replica of each shard: the data.
@@ -26,11 +28,13 @@
 --                       and a tenant's billing read touches a single shard
 --                       (optimize_skip_unused_shards can skip the others).
 --
--- Durability: an event is acknowledged only once ClickHouse accepted it. For inserts through
--- the Distributed table to mean "stored on its shard" rather than "queued on the receiving
--- node", give the app's user these settings (settings profile or users.xml):
---   distributed_foreground_insert = 1   -- a.k.a. insert_distributed_sync on older servers
+-- Durability: an event is acknowledged only once ClickHouse accepted it. With
+-- CLICKHOUSE_CLUSTER set, the app sends (db/clickhouse/cluster-settings.ts):
+--   distributed_foreground_insert = 1   -- a.k.a. insert_distributed_sync on older servers:
+--                                       -- return once stored on the shard, not queued here
 --   insert_quorum = 'auto'              -- acknowledged by a majority of the shard's replicas
+--   insert_quorum_parallel = 0          -- so that select_sequential_consistency holds for the
+--                                       -- writer's reads that confirm an event is stored
 
 CREATE TABLE IF NOT EXISTS usage_events_local ON CLUSTER '{cluster}'
 (
@@ -63,10 +67,11 @@ CREATE TABLE IF NOT EXISTS usage_events ON CLUSTER '{cluster}'
 ENGINE = Distributed('{cluster}', currentDatabase(), usage_events_local, cityHash64(tenant_id));
 
 -- The first-delivery index of deduplication at ingest (migration 0003). A Join engine table is
--- a hash table held by one server: it can be neither replicated nor distributed. It is created
--- on every node, but the writer looks keys up on the node it is connected to, so on a cluster
--- every API replica must send its inserts through one and the same node (see deploy/README.md).
-CREATE TABLE IF NOT EXISTS usage_first_deliveries ON CLUSTER '{cluster}'
+-- a hash table held by one server: it can be neither replicated nor distributed. The writer
+-- looks keys up on the node it is connected to, so it is created on this node only (no ON
+-- CLUSTER), and every API replica's CLICKHOUSE_URL names this node: through any other node a
+-- write fails (unknown table) rather than miss a redelivery (see deploy/README.md).
+CREATE TABLE IF NOT EXISTS usage_first_deliveries
 (
     tenant_id    String EPHEMERAL,
     source       String EPHEMERAL,
@@ -112,3 +117,15 @@ CREATE TABLE IF NOT EXISTS usage_redeliveries ON CLUSTER '{cluster}'
     winner_ingested_at  DateTime64(6, 'UTC')
 )
 ENGINE = Distributed('{cluster}', currentDatabase(), usage_redeliveries_local, cityHash64(tenant_id));
+
+-- The migrator's record (db/clickhouse/migrate.ts creates the same on a single node). No
+-- {shard} in the path: every node of the cluster holds the same rows.
+CREATE TABLE IF NOT EXISTS schema_migrations ON CLUSTER '{cluster}'
+(
+    version     UInt32,
+    name        String,
+    checksum    String,
+    applied_at  DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/schema_migrations', '{replica}')
+ORDER BY version;

@@ -6,13 +6,16 @@ import { migrateClickHouse } from '../../db/clickhouse/migrate.ts';
 import { clickhouseMicroTime, clickhouseTime } from '../../db/clickhouse/time.ts';
 import { createUsageEventWriter, pendingRow } from '../../db/clickhouse/usage-writer.ts';
 import type { Delivery } from '../../domain/metering/index.ts';
+import { createTestClusterClickHouse } from './clickhouse-cluster.ts';
 
 /**
  * The embedded engine in a fresh data folder, migrated. chdb binds one folder per
  * process, and each integration test file runs in its own process, so call this once
- * per file.
+ * per file. With MP_TEST_CLICKHOUSE=cluster, the same engine as a two-shard cluster behind
+ * Distributed tables (clickhouse-cluster.ts).
  */
 export async function createTestClickHouse(): Promise<ClickHouse & { dispose: () => Promise<void> }> {
+  if (process.env.MP_TEST_CLICKHOUSE === 'cluster') return createTestClusterClickHouse();
   const dir = await mkdtemp(join(tmpdir(), 'meterplane-test-ch-'));
   const ch = await connectClickHouse({ kind: 'embedded', path: dir });
   await migrateClickHouse(ch.client);
