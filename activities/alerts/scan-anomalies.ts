@@ -9,6 +9,7 @@ import {
   lookbackBuckets,
   observe,
   scanWindow,
+  type AlertView,
   type AnomalyKind,
   type BucketGrid,
   type DetectionParams,
@@ -17,7 +18,7 @@ import {
   type ScanWindow,
 } from '../../domain/anomaly/index.ts';
 import { withOperator, withTenant } from '../../db/postgres/tenant-scope.ts';
-import { alertsRepository, toAlertRule, type AlertView, type NewAlert } from '../../db/postgres/alerts-repository.ts';
+import { alertsRepository, toAlertRule, type NewAlert } from '../../db/postgres/alerts-repository.ts';
 import { anomalyEpisodesRepository as episodes, type EpisodeRow } from '../../db/postgres/anomaly-episodes-repository.ts';
 import { readAllTenantsAnomalyCounts } from '../../db/clickhouse/anomaly-query.ts';
 import type { ActivityDeps } from '../deps.ts';

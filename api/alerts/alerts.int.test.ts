@@ -4,7 +4,7 @@ import { createTestClickHouse } from '../../test/harness/clickhouse.ts';
 import { createTestApi, type TestApi } from '../../test/harness/api.ts';
 import { expectResponseMatchesSpec } from '../../test/harness/openapi-responses.ts';
 import { raiseAlert } from '../../activities/alerts/raise-alert.ts';
-import type { AlertView } from '../../db/postgres/alerts-repository.ts';
+import type { AlertView } from '../../domain/anomaly/index.ts';
 import { ALERT_RULE_LIMITS } from '../../domain/anomaly/index.ts';
 import { MAX_TYPE_LENGTH } from '../../domain/metering/index.ts';
 

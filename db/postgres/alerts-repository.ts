@@ -1,13 +1,20 @@
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { unlessTaken } from './write-refusals.ts';
-import { Decimal, formatAmount, isCurrencyCode } from '../../domain/money/index.ts';
-import { ALERT_KINDS, ALERT_SEVERITIES, type AlertKind, type AlertRule, type AlertSeverity } from '../../domain/anomaly/index.ts';
+import {
+  ALERT_KINDS,
+  ALERT_SEVERITIES,
+  type AlertKind,
+  type AlertRecord,
+  type AlertRule,
+  type AlertSeverity,
+} from '../../domain/anomaly/index.ts';
 import type { Tx } from './tenant-scope.ts';
 import { allOf, ts } from './sql.ts';
 
 // Alerts and alert rules (tenant-owned, RLS; see migration 0008 for the dedup key).
 
+// A row is what domain/anomaly's toAlertView encodes: a column that drifts from its AlertRecord fails the typecheck.
 export const alertRow = z.object({
   id: z.string(),
   tenant_id: z.string(),
@@ -25,55 +32,8 @@ export const alertRow = z.object({
   created_at: z.date(),
   acknowledged_at: z.date().nullable(),
   acknowledged_by: z.string().nullable(),
-});
+}) satisfies z.ZodType<AlertRecord>;
 export type AlertRow = z.infer<typeof alertRow>;
-
-/** An alert as the API, the webhook `alert.created` and the WebSocket `alert.created` carry it. */
-export type AlertView = {
-  id: string;
-  tenantId: string;
-  meter: string | null;
-  kind: AlertKind;
-  severity: AlertSeverity;
-  window: { start: string; end: string };
-  /** Percent of the budget, for budget_threshold. */
-  level: number | null;
-  /** Decimal strings: event counts, or amounts in `currency` for budget_threshold. */
-  observed: string;
-  expected: string | null;
-  currency: string | null;
-  message: string;
-  details: Record<string, unknown>;
-  createdAt: string;
-  acknowledgedAt: string | null;
-  acknowledgedBy: string | null;
-};
-
-/** numeric text → a decimal string: amounts with the currency's digits, counts without trailing zeros. */
-function decimalText(value: string, currency: string | null): string {
-  const d = new Decimal(value);
-  return currency && isCurrencyCode(currency) ? formatAmount(d, currency) : d.toFixed();
-}
-
-export function toAlertView(row: AlertRow): AlertView {
-  return {
-    id: row.id,
-    tenantId: row.tenant_id,
-    meter: row.meter,
-    kind: row.kind,
-    severity: row.severity,
-    window: { start: row.window_start.toISOString(), end: row.window_end.toISOString() },
-    level: row.level,
-    observed: decimalText(row.observed, row.currency),
-    expected: row.expected === null ? null : decimalText(row.expected, row.currency),
-    currency: row.currency,
-    message: row.message,
-    details: row.details,
-    createdAt: row.created_at.toISOString(),
-    acknowledgedAt: row.acknowledged_at?.toISOString() ?? null,
-    acknowledgedBy: row.acknowledged_by,
-  };
-}
 
 export type NewAlert = {
   tenantId: string;
