@@ -47,7 +47,7 @@ function describe(eventType: string, f: Finding, minutes: number): string {
 }
 const round = (n: number) => String(Math.round(n * 10) / 10);
 
-/** The alert of a new episode. Its `meter` is the event type whose count was watched. */
+/** The alert of a new episode: about the event type whose count was watched, not a meter (several may read it, or none). */
 function anomalyAlert(
   tenantId: string,
   eventType: string,
@@ -59,7 +59,8 @@ function anomalyAlert(
   const bucketMs = intervalMinutes * MINUTE_MS;
   return {
     tenantId,
-    meter: eventType,
+    meter: null,
+    eventType,
     kind: f.kind,
     severity: 'warning',
     windowStart: new Date(window.end.getTime() - f.spanBuckets * bucketMs),

@@ -25,7 +25,8 @@ async function call(method: 'get' | 'post' | 'delete', path: string, token: stri
 
 const spike = (tenantId: string, minutesAgo: number) => ({
   tenantId,
-  meter: 'api_call',
+  meter: null,
+  eventType: 'api_call',
   kind: 'usage_spike' as const,
   severity: 'warning' as const,
   windowStart: new Date(Date.now() - (minutesAgo + 5) * 60_000),

@@ -19,6 +19,7 @@ export const alertRow = z.object({
   id: z.string(),
   tenant_id: z.string(),
   meter: z.string().nullable(),
+  event_type: z.string().nullable(),
   kind: z.enum(ALERT_KINDS),
   severity: z.enum(ALERT_SEVERITIES),
   window_start: z.date(),
@@ -37,7 +38,10 @@ export type AlertRow = z.infer<typeof alertRow>;
 
 export type NewAlert = {
   tenantId: string;
+  /** The meter the alert is about (its code), if any; never an event type. */
   meter: string | null;
+  /** The event type whose event count was watched: usage_spike and usage_drop only. */
+  eventType?: string;
   kind: AlertKind;
   severity: AlertSeverity;
   windowStart: Date;
@@ -54,7 +58,7 @@ export type NewAlert = {
 export type AlertFilter = { tenantId?: string; kind?: AlertKind; since?: Date };
 
 const columns = sql.fragment`
-  id, tenant_id, meter, kind, severity, window_start, window_end, level, observed::text AS observed,
+  id, tenant_id, meter, event_type, kind, severity, window_start, window_end, level, observed::text AS observed,
   expected::text AS expected, currency, message, details, created_at, acknowledged_at, acknowledged_by`;
 
 function where(f: AlertFilter) {
@@ -119,13 +123,13 @@ export type BudgetCandidateRow = z.infer<typeof budgetCandidateRow>;
 
 export const alertsRepository = {
   /**
-   * Inserts the alert unless one with the same dedup key (tenant, kind, meter, window, level)
+   * Inserts the alert unless one with the same dedup key (tenant, kind, meter, event type, window, level)
    * exists. Returns the new row, or null when it was a duplicate.
    */
   insertIfNew: (tx: Tx, a: NewAlert) =>
     tx.maybeOne(sql.type(alertRow)`
-      INSERT INTO alerts (tenant_id, meter, kind, severity, window_start, window_end, level, observed, expected, currency, message, details)
-      VALUES (${a.tenantId}, ${a.meter}, ${a.kind}, ${a.severity}, ${ts(a.windowStart)}, ${ts(a.windowEnd)}, ${a.level ?? null},
+      INSERT INTO alerts (tenant_id, meter, event_type, kind, severity, window_start, window_end, level, observed, expected, currency, message, details)
+      VALUES (${a.tenantId}, ${a.meter}, ${a.eventType ?? null}, ${a.kind}, ${a.severity}, ${ts(a.windowStart)}, ${ts(a.windowEnd)}, ${a.level ?? null},
               ${a.observed}::numeric, ${a.expected}::numeric, ${a.currency ?? null}, ${a.message}, ${sql.jsonb((a.details ?? {}) as never)})
       ON CONFLICT DO NOTHING
       RETURNING ${columns}`),

@@ -5,6 +5,7 @@ const stored = (over: Partial<AlertRecord> = {}): AlertRecord => ({
   id: '00000000-0000-4000-8000-000000000001',
   tenant_id: '00000000-0000-4000-8000-000000000002',
   meter: null,
+  event_type: null,
   kind: 'budget_threshold',
   severity: 'warning',
   window_start: new Date('2026-03-01T00:00:00Z'),
@@ -29,6 +30,15 @@ describe('toAlertView', () => {
       expected: null,
     });
     expect(toAlertView(stored({ currency: 'BHD', observed: '0.125000000000' })).observed).toBe('0.125');
+  });
+
+  it('names a spike by its event type, and its meter stays empty: the scan watches event types, not meters', () => {
+    const view = toAlertView(stored({ kind: 'usage_spike', event_type: 'api_call', currency: null, level: null }));
+    expect(view).toMatchObject({ meter: null, eventType: 'api_call' });
+    expect(toAlertView(stored({ kind: 'billing_failed', meter: 'bytes', currency: null, level: null }))).toMatchObject({
+      meter: 'bytes',
+      eventType: null,
+    });
   });
 
   it('prints counts without trailing zeros when there is no currency', () => {
@@ -56,6 +66,7 @@ describe('toAlertView', () => {
       id: '00000000-0000-4000-8000-000000000001',
       tenantId: '00000000-0000-4000-8000-000000000002',
       meter: null,
+      eventType: null,
       kind: 'budget_threshold',
       severity: 'warning',
       window: { start: '2026-03-01T00:00:00.000Z', end: '2026-04-01T00:00:00.000Z' },

@@ -9,6 +9,7 @@ export type AlertRecord = {
   id: string;
   tenant_id: string;
   meter: string | null;
+  event_type: string | null;
   kind: AlertKind;
   severity: AlertSeverity;
   window_start: Date;
@@ -31,7 +32,10 @@ export type AlertRecord = {
 export type AlertView = {
   id: string;
   tenantId: string;
+  /** The code of the meter the alert is about (billing_failed of late usage), else null. */
   meter: string | null;
+  /** The event type whose event count was watched (usage_spike, usage_drop), else null. */
+  eventType: string | null;
   kind: AlertKind;
   severity: AlertSeverity;
   window: { start: string; end: string };
@@ -59,6 +63,7 @@ export function toAlertView(row: AlertRecord): AlertView {
     id: row.id,
     tenantId: row.tenant_id,
     meter: row.meter,
+    eventType: row.event_type,
     kind: row.kind,
     severity: row.severity,
     window: { start: row.window_start.toISOString(), end: row.window_end.toISOString() },

@@ -61,7 +61,8 @@ describe('anomaly episodes (stored state, one alert per episode)', () => {
     expect([...x.raised, ...y.raised]).toEqual([
       expect.objectContaining({
         tenantId: api.tenants.a.id,
-        meter: 'api_call',
+        meter: null,
+        eventType: 'api_call',
         kind: 'usage_spike',
         observed: '500',
         expected: '50',

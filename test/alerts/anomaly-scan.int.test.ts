@@ -105,14 +105,22 @@ describe('anomaly scan on the time-skipping server (the schedule workflow starte
       end: new Date(windowEnd).toISOString(),
     });
     expect(first.anomalies.raised).toEqual([
-      expect.objectContaining({ tenantId: api.tenants.a.id, meter: 'api_call', kind: 'usage_spike', observed: '2000', expected: '200' }),
+      expect.objectContaining({
+        tenantId: api.tenants.a.id,
+        meter: null,
+        eventType: 'api_call',
+        kind: 'usage_spike',
+        observed: '2000',
+        expected: '200',
+      }),
     ]);
     const alerts = await allAlerts();
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({
       tenant_id: api.tenants.a.id,
       kind: 'usage_spike',
-      meter: 'api_call',
+      meter: null,
+      event_type: 'api_call',
       severity: 'warning',
       window_start: new Date(windowEnd - 5 * MINUTE),
       window_end: new Date(windowEnd),
@@ -155,8 +163,10 @@ describe('anomaly scan on the time-skipping server (the schedule workflow starte
     // When the same window is scanned again with the rule: the 10-minute window over `small`
     // (60 events, none before) with a minimum of 10 is a spike.
     const again = await run('anomaly-scan-test-3', { at });
-    expect(again.anomalies.raised).toEqual([expect.objectContaining({ tenantId: api.tenants.a.id, meter: 'small', kind: 'usage_spike' })]);
-    const small = (await allAlerts()).find((x) => x.meter === 'small')!;
+    expect(again.anomalies.raised).toEqual([
+      expect.objectContaining({ tenantId: api.tenants.a.id, meter: null, eventType: 'small', kind: 'usage_spike' }),
+    ]);
+    const small = (await allAlerts()).find((x) => x.event_type === 'small')!;
     expect([small.window_start, small.window_end]).toEqual([new Date(windowEnd - 10 * MINUTE), new Date(windowEnd)]);
     // The next scan's 10-minute window still holds the burst: the same episode, nothing new
     // (and tenant A's api_call spike is over: its window is back to normal, its episode closes).

@@ -146,7 +146,7 @@ describe('a poisoned (tenant, event type) or (tenant, meter) leaves every other 
     const a = api.tenants.a.id;
     const b = api.tenants.b.id;
     // Then every storable spike is raised, tenant B's api_call included (isolation is per pair, not per tenant)
-    const spikes = result.anomalies.raised.map((r) => [r.tenantId, r.meter, r.kind]);
+    const spikes = result.anomalies.raised.map((r) => [r.tenantId, r.eventType, r.kind]);
     expect(spikes).toHaveLength(3);
     expect(spikes).toEqual(
       expect.arrayContaining([

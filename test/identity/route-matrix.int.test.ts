@@ -129,7 +129,8 @@ beforeAll(async () => {
     Promise.all([
       alertsRepository.insertIfNew(tx, {
         tenantId: api.tenants.a.id,
-        meter: 'call',
+        meter: null,
+        eventType: 'call',
         kind: 'usage_spike',
         severity: 'warning',
         windowStart: new Date(Date.now() - 3_600_000),
