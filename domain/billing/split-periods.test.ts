@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Decimal, ZERO } from '../money/index.ts';
 import { chargeSchema, planSchema, type Plan, type PlanInput } from '../pricing/index.ts';
-import { decimalText, positiveDecimalText } from '../testing/arbitraries.ts';
+import { decimalText, positiveDecimalText } from '../../test/harness/arbitraries.ts';
 import { continuedRun, invoiceLines, lateUsageAdjustment, partRuns, type BilledRunLine, type InvoiceLineDraft } from './index.ts';
 
 // Parts of one period invoiced separately: rated cumulatively under one plan version, with

@@ -6,7 +6,7 @@ import { createAlertActivities, type ScanUsageResult } from '../../activities/al
 import { withOperator, withTenant } from '../../db/postgres/tenant-scope.ts';
 import { alertsRepository } from '../../db/postgres/alerts-repository.ts';
 import { anomalyEpisodesRepository } from '../../db/postgres/anomaly-episodes-repository.ts';
-import { DAY, MINUTE, ingestEvents, runActivity, steadyEvents } from './alert-fixtures.ts';
+import { DAY, MINUTE, ingestEvents, runActivity, steadyEvents } from '../harness/alerts.ts';
 
 // An ongoing spike the scanner never saw begin: a week of back-dated usage at about 10 events a
 // minute, and the last hour at about 100 a minute, all ingested at once. Judged from the

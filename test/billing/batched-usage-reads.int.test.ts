@@ -5,11 +5,11 @@ import { createActivities } from '../../activities/index.ts';
 import type { SegmentRef } from '../../activities/invoices/invoice-activities.ts';
 import { readMeterUsage } from '../../db/clickhouse/usage-reader.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
-import { subscriptionsRepository } from '../../db/postgres/subscriptions-repository.ts';
 import { alertsRepository } from '../../db/postgres/alerts-repository.ts';
 import { MAX_CHARGES } from '../../domain/pricing/index.ts';
 import type { Meter } from '../../domain/metering/index.ts';
-import { createBillingHarness, type BillingHarness } from './billing-harness.ts';
+import { createBillingHarness, type BillingHarness } from '../harness/billing.ts';
+import { monthlyPlan, subscribeDirectly } from '../harness/billing-plans.ts';
 
 // An invoice's usage reads go out together (each meter's windows in one batched query). The
 // largest plan the schema allows is read whole in one activity, each charge as the single
@@ -44,32 +44,15 @@ afterAll(async () => h?.dispose());
 
 async function subscribed(name: string, charges: { meter: string }[]) {
   const tenant = await h.createTenant({ name });
-  const plan = await h.createPlan({
-    code: `p-${name}`,
-    name,
-    currency: 'USD',
-    interval: 'month',
-    baseFee: '1',
-    charges: charges.map((c) => ({ meter: c.meter, model: 'per_unit', unitPrice: '0.01' })),
-  });
-  const id = randomUUID();
-  await withOperator(h.db.pool, (tx) =>
-    subscriptionsRepository.insert(tx, {
-      id,
-      tenantId: tenant.id,
-      planId: plan.id,
-      planVersion: plan.version,
-      status: 'active',
-      startAt: new Date(april.start),
-      billingAnchor: new Date(april.start),
-      trialEnd: null,
-      currentPeriodStart: new Date(april.start),
-      currentPeriodEnd: new Date(april.end),
-      nextInvoiceAt: new Date(april.end),
-      workflowId: `subscription-${id}`,
+  const plan = await h.createPlan(
+    monthlyPlan({
+      code: `p-${name}`,
+      name,
+      baseFee: '1',
+      charges: charges.map((c) => ({ meter: c.meter, model: 'per_unit', unitPrice: '0.01' })),
     }),
   );
-  return { tenant, plan, subscriptionId: id };
+  return { tenant, plan, subscriptionId: await subscribeDirectly(h, tenant.id, plan, april) };
 }
 
 /** `n` events of each of the 10 types on day `day` of April, values varying by event, some delivered twice. */

@@ -15,7 +15,7 @@ import {
   type CallerName,
   type RouteCase,
 } from '../harness/route-matrix.ts';
-import { startBillingApi, stopBillingApi, type BillingHarness } from '../billing/billing-harness.ts';
+import { startBillingApi, stopBillingApi, type BillingHarness } from '../harness/billing.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { alertsRepository } from '../../db/postgres/alerts-repository.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
