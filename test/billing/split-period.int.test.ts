@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.ts';
-import type { SegmentRef, WriteInvoiceInput } from '../../activities/invoices/invoice-activities.ts';
+import type { PartRef, WriteInvoiceInput } from '../../activities/invoices/invoice-activities.ts';
 import { cents, createBillingHarness, type BillingHarness } from '../harness/billing.ts';
 import { CALLS_METER, ISSUE_GRADUATED_CALLS, monthlyPlan, subscribeDirectly } from '../harness/billing-plans.ts';
 
@@ -35,8 +35,8 @@ async function subscribed(name: string) {
 
 /** Invoices [from, to) of April as the workflow's close does: usage, late usage, draft, finalize. */
 async function invoicePart(s: Awaited<ReturnType<typeof subscribed>>, from: string, to: string, period = april) {
-  const segments: SegmentRef[] = [{ from, to, planId: s.plan.id, version: s.plan.version }];
-  const usage = await activities.readPeriodUsage({ tenantId: s.tenant.id, segments });
+  const parts: PartRef[] = [{ from, to, planId: s.plan.id, version: s.plan.version }];
+  const usage = await activities.readPeriodUsage({ tenantId: s.tenant.id, segments: parts });
   const adjustments = await activities.rateLateUsage({
     tenantId: s.tenant.id,
     subscriptionId: s.subscriptionId,
@@ -52,7 +52,7 @@ async function invoicePart(s: Awaited<ReturnType<typeof subscribed>>, from: stri
     period,
     serviceFrom: from,
     serviceEnd: to,
-    segments,
+    segments: parts,
     usage,
     adjustments,
   };
