@@ -9,14 +9,10 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 // Who may import whom (each folder's README states it; these rules hold what lint can check).
-// Tests beside the code (*.test.ts, *.fixture.ts, domain/testing/) keep their folder's layer
+// Tests beside the code (*.test.ts, *.fixture.ts) keep their folder's layer
 // rules but may import test/ (the harness); domain/ tests may use Node built-ins (as an
 // oracle, say), and api/ tests may import activities/ to set up what the worker would have written.
-const testFiles = (folder) => [
-  `${folder}/**/*.test.ts`,
-  `${folder}/**/*.fixture.ts`,
-  ...(folder === 'domain' ? ['domain/testing/**'] : []),
-];
+const testFiles = (folder) => [`${folder}/**/*.test.ts`, `${folder}/**/*.fixture.ts`];
 
 const noTest = {
   group: ['**/test/**'],

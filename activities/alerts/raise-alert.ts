@@ -1,6 +1,7 @@
 import type { DatabasePool } from 'slonik';
 import { withTenant, type Tx } from '../../db/postgres/tenant-scope.ts';
-import { alertsRepository, toAlertView, type AlertView, type NewAlert } from '../../db/postgres/alerts-repository.ts';
+import { alertsRepository, type NewAlert } from '../../db/postgres/alerts-repository.ts';
+import { toAlertView, type AlertView } from '../../domain/anomaly/index.ts';
 import { publishEvent } from '../../db/postgres/realtime-events.ts';
 import { recordWebhookEvent } from '../../db/postgres/webhook-outbox.ts';
 import { alertCreatedEvent } from '../../domain/webhooks/events.ts';

@@ -9,6 +9,7 @@ import {
   lookbackBuckets,
   observe,
   scanWindow,
+  type AlertView,
   type AnomalyKind,
   type BucketGrid,
   type DetectionParams,
@@ -17,7 +18,7 @@ import {
   type ScanWindow,
 } from '../../domain/anomaly/index.ts';
 import { withOperator, withTenant } from '../../db/postgres/tenant-scope.ts';
-import { alertsRepository, toAlertRule, type AlertView, type NewAlert } from '../../db/postgres/alerts-repository.ts';
+import { alertsRepository, toAlertRule, type NewAlert } from '../../db/postgres/alerts-repository.ts';
 import { anomalyEpisodesRepository as episodes, type EpisodeRow } from '../../db/postgres/anomaly-episodes-repository.ts';
 import { readAllTenantsAnomalyCounts } from '../../db/clickhouse/anomaly-query.ts';
 import type { ActivityDeps } from '../deps.ts';
@@ -50,7 +51,7 @@ function describe(eventType: string, f: Finding, minutes: number): string {
 }
 const round = (n: number) => String(Math.round(n * 10) / 10);
 
-/** The alert of a new episode. Its `meter` is the event type whose count was watched. */
+/** The alert of a new episode: about the event type whose count was watched, not a meter (several may read it, or none). */
 function anomalyAlert(
   tenantId: string,
   eventType: string,
@@ -62,7 +63,8 @@ function anomalyAlert(
   const bucketMs = intervalMinutes * MINUTE_MS;
   return {
     tenantId,
-    meter: eventType,
+    meter: null,
+    eventType,
     kind: f.kind,
     severity: 'warning',
     windowStart: new Date(window.end.getTime() - f.spanBuckets * bucketMs),

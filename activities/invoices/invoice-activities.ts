@@ -27,10 +27,12 @@ import { metersRepository } from '../../db/postgres/meters-repository.ts';
 import { failingForGood, raiseBillingFailed } from './out-of-range.ts';
 
 /** A part of an invoiced window under one plan version; instants as ISO strings. */
-export type SegmentRef = { from: string; to: string; planId: string; version: number };
+export type PartRef = { from: string; to: string; planId: string; version: number };
+/** @deprecated The former name, which workflows/subscription still imports: use PartRef. */
+export type SegmentRef = PartRef;
 
-/** Usage by meter code, one map per segment. */
-export type SegmentUsage = Record<string, MeteredUsage>;
+/** Usage by meter code, one map per part. */
+export type PartUsage = Record<string, MeteredUsage>;
 
 /** An invoice line as it travels between activities (instants as ISO strings). */
 export type WireLine = Omit<InvoiceLineDraft, 'usage'> & { usage?: { from: string; to: string; eventCount: string } };
@@ -46,8 +48,9 @@ export type WriteInvoiceInput = {
   /** The invoiced window [serviceFrom, serviceEnd): the invoice's periodStart and periodEnd. */
   serviceFrom: string;
   serviceEnd: string;
-  segments: SegmentRef[];
-  usage: SegmentUsage[];
+  /** The window's parts. The field keeps the name it had when "segment" meant a part: recorded workflow histories carry it. */
+  segments: PartRef[];
+  usage: PartUsage[];
   adjustments: WireLine[];
 };
 
@@ -130,14 +133,14 @@ export function createInvoiceActivities(deps: ActivityDeps) {
     input: WriteInvoiceInput,
     period: { start: Date; end: Date },
   ): Promise<{ run: PartRun; earlier: NonNullable<PartRun['earlier']> } | null> {
-    const segment = input.segments[0];
+    const part = input.segments[0];
     // A late-usage invoice has no parts of its own.
-    if (!segment) return null;
-    const start = new Date(segment.from);
+    if (!part) return null;
+    const start = new Date(part.from);
     if (start.getTime() === period.start.getTime()) return null;
     const [plan, stored] = await withTenant(pg, input.tenantId, (tx) =>
       Promise.all([
-        loadPlan(tx, segment.planId, segment.version),
+        loadPlan(tx, part.planId, part.version),
         invoicesRepository.cumulativeLinesOfPeriod(tx, input.subscriptionId, period.start, start),
       ]),
     );
@@ -149,7 +152,7 @@ export function createInvoiceActivities(deps: ActivityDeps) {
         to: new Date((l.rating as LineRatingContext).to!),
         amount: fromMinorUnits(l.amount_minor, input.currency),
       })),
-      { planId: segment.planId, version: segment.version },
+      { planId: part.planId, version: part.version },
       start,
     );
     if (!found) return null;
@@ -176,7 +179,7 @@ export function createInvoiceActivities(deps: ActivityDeps) {
 
   return {
     /** Step 1: the usage of every metered charge in every part of the window. */
-    async readPeriodUsage(input: { tenantId: string; segments: SegmentRef[] }): Promise<SegmentUsage[]> {
+    async readPeriodUsage(input: { tenantId: string; segments: PartRef[] }): Promise<PartUsage[]> {
       const source = usageSource();
       const window = { start: new Date(input.segments[0]!.from), end: new Date(input.segments.at(-1)!.to) };
       return failingForGood(deps, { tenantId: input.tenantId, window, step: 'usage' }, async () => {
@@ -184,16 +187,16 @@ export function createInvoiceActivities(deps: ActivityDeps) {
           Promise.all(input.segments.map((s) => loadPlan(tx, s.planId, s.version))),
         );
         // Every (part, metered charge) at once: a meter's windows in all parts are one batched read.
-        const queries = input.segments.flatMap((segment, i) =>
+        const queries = input.segments.flatMap((part, i) =>
           meteredOf(plans[i]!).map((meter) => ({
             tenantId: input.tenantId,
             meter,
-            from: new Date(segment.from),
-            to: new Date(segment.to),
+            from: new Date(part.from),
+            to: new Date(part.to),
           })),
         );
         const measured = await readAllUsage(source, queries, heartbeat);
-        const usage: SegmentUsage[] = input.segments.map(() => ({}));
+        const usage: PartUsage[] = input.segments.map(() => ({}));
         let k = 0;
         input.segments.forEach((_, i) => {
           for (const meter of meteredOf(plans[i]!)) usage[i]![meter] = measured[k++]!;
@@ -357,7 +360,7 @@ export function createInvoiceActivities(deps: ActivityDeps) {
           const drafts = invoiceLines({
             currency: input.currency,
             period,
-            segments: input.segments.map((s, i) => ({
+            parts: input.segments.map((s, i) => ({
               window: windows[i]!,
               plan: plans[i]!,
               planRef: { planId: s.planId, version: s.version },

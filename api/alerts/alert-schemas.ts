@@ -12,7 +12,11 @@ export const alertSchema = z
     meter: z
       .string()
       .nullable()
-      .describe('the event type whose event count was watched (usage_spike, usage_drop); null for budget_threshold'),
+      .describe('the code of the meter the alert is about (billing_failed for late usage of a meter); null for the other kinds'),
+    eventType: z
+      .string()
+      .nullable()
+      .describe('the event type whose event count was watched (usage_spike, usage_drop); null for the other kinds'),
     kind: z.enum(ALERT_KINDS),
     severity: z.enum(ALERT_SEVERITIES),
     window: z

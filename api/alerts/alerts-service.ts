@@ -1,10 +1,10 @@
 import type { DatabasePool } from 'slonik';
 import type { z } from 'zod';
 import { withOperator, withScope } from '../../db/postgres/tenant-scope.ts';
-import { alertsRepository, toAlertView, type AlertView } from '../../db/postgres/alerts-repository.ts';
+import { alertsRepository } from '../../db/postgres/alerts-repository.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import { Decimal } from '../../domain/money/index.ts';
-import type { AlertKind } from '../../domain/anomaly/index.ts';
+import { toAlertView, type AlertKind, type AlertView } from '../../domain/anomaly/index.ts';
 import { badRequest, conflict, notFound } from '../http/problem.ts';
 import type { Principal } from '../http/route.ts';
 import { resolveTenantFilter, scopeOf } from '../auth/tenant-access.ts';

@@ -4,7 +4,7 @@ import { createTestClickHouse } from '../../test/harness/clickhouse.ts';
 import { createTestApi, type TestApi } from '../../test/harness/api.ts';
 import { expectResponseMatchesSpec } from '../../test/harness/openapi-responses.ts';
 import { raiseAlert } from '../../activities/alerts/raise-alert.ts';
-import type { AlertView } from '../../db/postgres/alerts-repository.ts';
+import type { AlertView } from '../../domain/anomaly/index.ts';
 import { ALERT_RULE_LIMITS } from '../../domain/anomaly/index.ts';
 import { MAX_TYPE_LENGTH } from '../../domain/metering/index.ts';
 
@@ -25,7 +25,8 @@ async function call(method: 'get' | 'post' | 'delete', path: string, token: stri
 
 const spike = (tenantId: string, minutesAgo: number) => ({
   tenantId,
-  meter: 'api_call',
+  meter: null,
+  eventType: 'api_call',
   kind: 'usage_spike' as const,
   severity: 'warning' as const,
   windowStart: new Date(Date.now() - (minutesAgo + 5) * 60_000),

@@ -6,7 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../../test/harness/postgr
 import { createTestClickHouse } from '../../test/harness/clickhouse.ts';
 import { createTestApi, type TestApi } from '../../test/harness/api.ts';
 import { expectResponseMatchesSpec } from '../../test/harness/openapi-responses.ts';
-import { DAY, insertEvents, type EventRow } from '../../test/alerts/alert-fixtures.ts';
+import { DAY, insertEvents, type EventRow } from '../../test/harness/alerts.ts';
 import { planSchema } from '../../domain/pricing/index.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { plansRepository, type PlanRecord } from '../../db/postgres/plans-repository.ts';

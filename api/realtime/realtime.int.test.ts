@@ -49,7 +49,8 @@ describe('/api/ws: live updates per role', () => {
     const raisedAt = Date.now();
     const alert = (tenantId: string) => ({
       tenantId,
-      meter: 'api_call',
+      meter: null,
+      eventType: 'api_call',
       kind: 'usage_spike' as const,
       severity: 'warning' as const,
       windowStart: new Date(raisedAt - 300_000),

@@ -3,7 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestApi } from '../../test/harness/api.ts';
 import { expectResponseMatchesSpec } from '../../test/harness/openapi-responses.ts';
 import { until } from '../../test/harness/until.ts';
-import { startBillingApi, stopBillingApi, type BillingHarness, type InvoiceWithLines } from '../../test/billing/billing-harness.ts';
+import { startBillingApi, stopBillingApi, type BillingHarness, type InvoiceWithLines } from '../../test/harness/billing.ts';
 
 // GET /api/usage/events/explain over the real app, real ingest, and a subscription billed by the
 // real worker on the time-skipping server: a billed event, a redelivery with another time, an

@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { timeSkippingEnvironment } from '../../test/harness/temporal.ts';
 import { until } from '../../test/harness/until.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/harness/webhook-receiver.ts';
-import { createBillingHarness, type BillingHarness } from '../../test/billing/billing-harness.ts';
+import { createBillingHarness, type BillingHarness } from '../../test/harness/billing.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { webhooksRepository } from '../../db/postgres/webhooks-repository.ts';
 import { recordWebhookEvent } from '../../db/postgres/webhook-outbox.ts';

@@ -47,9 +47,10 @@ describe('alert tables accept exactly what domain/anomaly/limits.ts allows', () 
     expect(MAX_ALERT_EVENT_TYPE_LENGTH).toBe(MAX_TYPE_LENGTH);
     const longest = 'e'.repeat(MAX_ALERT_EVENT_TYPE_LENGTH);
     const tooLong = `${longest}e`;
-    const alert = (meter: string) => ({
+    const alert = (eventType: string) => ({
       tenantId,
-      meter,
+      meter: null,
+      eventType,
       kind: 'usage_spike' as const,
       severity: 'warning' as const,
       windowStart: new Date('2026-03-01T12:00:00Z'),
@@ -58,7 +59,7 @@ describe('alert tables accept exactly what domain/anomaly/limits.ts allows', () 
       expected: '0',
       message: 'm',
     });
-    expect((await withTenant(db.pool, tenantId, (tx) => alertsRepository.insertIfNew(tx, alert(longest))))?.meter).toBe(longest);
+    expect((await withTenant(db.pool, tenantId, (tx) => alertsRepository.insertIfNew(tx, alert(longest))))?.event_type).toBe(longest);
     await expect(withTenant(db.pool, tenantId, (tx) => alertsRepository.insertIfNew(tx, alert(tooLong)))).rejects.toThrow(
       CheckIntegrityConstraintViolationError,
     );

@@ -1,17 +1,25 @@
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { unlessTaken } from './write-refusals.ts';
-import { Decimal, formatAmount, isCurrencyCode } from '../../domain/money/index.ts';
-import { ALERT_KINDS, ALERT_SEVERITIES, type AlertKind, type AlertRule, type AlertSeverity } from '../../domain/anomaly/index.ts';
+import {
+  ALERT_KINDS,
+  ALERT_SEVERITIES,
+  type AlertKind,
+  type AlertRecord,
+  type AlertRule,
+  type AlertSeverity,
+} from '../../domain/anomaly/index.ts';
 import type { Tx } from './tenant-scope.ts';
 import { allOf, ts } from './sql.ts';
 
 // Alerts and alert rules (tenant-owned, RLS; see migration 0008 for the dedup key).
 
+// A row is what domain/anomaly's toAlertView encodes: a column that drifts from its AlertRecord fails the typecheck.
 export const alertRow = z.object({
   id: z.string(),
   tenant_id: z.string(),
   meter: z.string().nullable(),
+  event_type: z.string().nullable(),
   kind: z.enum(ALERT_KINDS),
   severity: z.enum(ALERT_SEVERITIES),
   window_start: z.date(),
@@ -25,59 +33,15 @@ export const alertRow = z.object({
   created_at: z.date(),
   acknowledged_at: z.date().nullable(),
   acknowledged_by: z.string().nullable(),
-});
+}) satisfies z.ZodType<AlertRecord>;
 export type AlertRow = z.infer<typeof alertRow>;
-
-/** An alert as the API, the webhook `alert.created` and the WebSocket `alert.created` carry it. */
-export type AlertView = {
-  id: string;
-  tenantId: string;
-  meter: string | null;
-  kind: AlertKind;
-  severity: AlertSeverity;
-  window: { start: string; end: string };
-  /** Percent of the budget, for budget_threshold. */
-  level: number | null;
-  /** Decimal strings: event counts, or amounts in `currency` for budget_threshold. */
-  observed: string;
-  expected: string | null;
-  currency: string | null;
-  message: string;
-  details: Record<string, unknown>;
-  createdAt: string;
-  acknowledgedAt: string | null;
-  acknowledgedBy: string | null;
-};
-
-/** numeric text → a decimal string: amounts with the currency's digits, counts without trailing zeros. */
-function decimalText(value: string, currency: string | null): string {
-  const d = new Decimal(value);
-  return currency && isCurrencyCode(currency) ? formatAmount(d, currency) : d.toFixed();
-}
-
-export function toAlertView(row: AlertRow): AlertView {
-  return {
-    id: row.id,
-    tenantId: row.tenant_id,
-    meter: row.meter,
-    kind: row.kind,
-    severity: row.severity,
-    window: { start: row.window_start.toISOString(), end: row.window_end.toISOString() },
-    level: row.level,
-    observed: decimalText(row.observed, row.currency),
-    expected: row.expected === null ? null : decimalText(row.expected, row.currency),
-    currency: row.currency,
-    message: row.message,
-    details: row.details,
-    createdAt: row.created_at.toISOString(),
-    acknowledgedAt: row.acknowledged_at?.toISOString() ?? null,
-    acknowledgedBy: row.acknowledged_by,
-  };
-}
 
 export type NewAlert = {
   tenantId: string;
+  /** The meter the alert is about (its code), if any; never an event type. */
   meter: string | null;
+  /** The event type whose event count was watched: usage_spike and usage_drop only. */
+  eventType?: string;
   kind: AlertKind;
   severity: AlertSeverity;
   windowStart: Date;
@@ -94,7 +58,7 @@ export type NewAlert = {
 export type AlertFilter = { tenantId?: string; kind?: AlertKind; since?: Date };
 
 const columns = sql.fragment`
-  id, tenant_id, meter, kind, severity, window_start, window_end, level, observed::text AS observed,
+  id, tenant_id, meter, event_type, kind, severity, window_start, window_end, level, observed::text AS observed,
   expected::text AS expected, currency, message, details, created_at, acknowledged_at, acknowledged_by`;
 
 function where(f: AlertFilter) {
@@ -159,13 +123,13 @@ export type BudgetCandidateRow = z.infer<typeof budgetCandidateRow>;
 
 export const alertsRepository = {
   /**
-   * Inserts the alert unless one with the same dedup key (tenant, kind, meter, window, level)
+   * Inserts the alert unless one with the same dedup key (tenant, kind, meter, event type, window, level)
    * exists. Returns the new row, or null when it was a duplicate.
    */
   insertIfNew: (tx: Tx, a: NewAlert) =>
     tx.maybeOne(sql.type(alertRow)`
-      INSERT INTO alerts (tenant_id, meter, kind, severity, window_start, window_end, level, observed, expected, currency, message, details)
-      VALUES (${a.tenantId}, ${a.meter}, ${a.kind}, ${a.severity}, ${ts(a.windowStart)}, ${ts(a.windowEnd)}, ${a.level ?? null},
+      INSERT INTO alerts (tenant_id, meter, event_type, kind, severity, window_start, window_end, level, observed, expected, currency, message, details)
+      VALUES (${a.tenantId}, ${a.meter}, ${a.eventType ?? null}, ${a.kind}, ${a.severity}, ${ts(a.windowStart)}, ${ts(a.windowEnd)}, ${a.level ?? null},
               ${a.observed}::numeric, ${a.expected}::numeric, ${a.currency ?? null}, ${a.message}, ${sql.jsonb((a.details ?? {}) as never)})
       ON CONFLICT DO NOTHING
       RETURNING ${columns}`),

@@ -1,58 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import pg from 'pg';
-import { migratePostgres, readMigrations } from './migrate.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseBeforeMigration } from '../../test/harness/migrated-before.ts';
 
 // Migration 0012 must turn the keys and plans that exist into ingest keys and private plans.
 // So: a database migrated only up to the migration before it, a key and a plan written the
 // way the old schema wrote them, then 0012, then a look at what they became.
-const MIGRATIONS_DIR = join(import.meta.dirname, 'migrations');
-let serverUrl: string;
-let url: string;
-let name: string;
-let olderDir: string;
-
-async function query<T = Record<string, unknown>>(text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+let db: Awaited<ReturnType<typeof databaseBeforeMigration>>;
+const query = <T = Record<string, unknown>>(text: string, values: unknown[] = []) => db.query<T>(text, values);
 
 beforeAll(async () => {
-  serverUrl = inject('pgOwnerUrl');
-  name = `m_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(serverUrl);
-  u.pathname = `/${name}`;
-  url = u.toString();
-  olderDir = await mkdtemp(join(tmpdir(), 'migrations-before-0012-'));
-  for (const m of (await readMigrations()).filter((m) => m.version < 12)) {
-    const file = `${String(m.version).padStart(4, '0')}_${m.name}.sql`;
-    await copyFile(join(MIGRATIONS_DIR, file), join(olderDir, file));
-  }
+  db = await databaseBeforeMigration(12);
 });
 afterAll(async () => {
-  await rm(olderDir, { recursive: true, force: true });
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.end();
+  await db?.drop();
 });
 
 describe('migration 0012 (API key scopes, plan visibility)', () => {
   it('turns every existing key into an ingest key and every existing plan into a private one', async () => {
     // given the schema before 0012, with a key and a plan in it
-    const before = await migratePostgres(url, olderDir);
+    const before = await db.migrateBefore();
     expect(before.some((m) => m.startsWith('12_'))).toBe(false);
     const [tenant] = await query<{ id: string }>("INSERT INTO tenants (name) VALUES ('Old Co') RETURNING id");
     const [key] = await query<{ id: string }>(
@@ -62,7 +28,7 @@ describe('migration 0012 (API key scopes, plan visibility)', () => {
     const [plan] = await query<{ id: string }>("INSERT INTO plans (code) VALUES ('old-plan') RETURNING id");
 
     // when 0012 is applied
-    const ran = await migratePostgres(url);
+    const ran = await db.migrateRest();
     expect(ran[0]).toBe('12_api_key_scopes_plan_visibility');
 
     // then the key is an ingest key and the plan private

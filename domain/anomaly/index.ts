@@ -11,3 +11,5 @@ export { ALERT_KINDS, ALERT_SEVERITIES, scanWindow } from './window.ts';
 export type { AlertKind, AlertSeverity, ScanWindow } from './window.ts';
 export { MAX_LISTED_FAILURES, MAX_LISTED_RAISED, listRaised, mergeCheckResults } from './check-summary.ts';
 export type { AlertCheckFailure, FailureSummary } from './check-summary.ts';
+export { toAlertView } from './alert-view.ts';
+export type { AlertRecord, AlertView } from './alert-view.ts';

@@ -35,7 +35,7 @@ describe('billingFailureType', () => {
       invoiceLines({
         currency: 'USD',
         period: april,
-        segments: [{ window: april, plan, planRef: { planId: 'p', version: 1 }, usage: {} }],
+        parts: [{ window: april, plan, planRef: { planId: 'p', version: 1 }, usage: {} }],
       }),
     );
     expect(mismatch).toBeInstanceOf(RangeError);

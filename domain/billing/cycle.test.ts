@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addSegment, firstCyclePeriod, followingPeriod, segmentWindows } from './index.ts';
+import { addPart, firstCyclePeriod, followingPeriod, partWindows } from './index.ts';
 
 const d = (iso: string) => new Date(iso);
 const monthly = { interval: 'month' as const, intervalCount: 1, trialDays: 0 };
@@ -67,23 +67,23 @@ describe('firstCyclePeriod', () => {
   });
 });
 
-describe('segments', () => {
+describe('parts', () => {
   const start = d('2026-04-01T00:00:00Z');
   const change = d('2026-04-11T00:00:00Z');
   const end = d('2026-05-01T00:00:00Z');
 
   it('splits at a change; the change instant belongs to the new part', () => {
-    const segments = addSegment([{ from: start, plan: 'old' }], change, 'new');
-    expect(segmentWindows(segments, end)).toEqual([
+    const parts = addPart([{ from: start, plan: 'old' }], change, 'new');
+    expect(partWindows(parts, end)).toEqual([
       { start, end: change, plan: 'old' },
       { start: change, end, plan: 'new' },
     ]);
   });
 
   it('replaces the plan of a part that has not started yet, and drops empty parts', () => {
-    expect(addSegment([{ from: start, plan: 'old' }], start, 'new')).toEqual([{ from: start, plan: 'new' }]);
+    expect(addPart([{ from: start, plan: 'old' }], start, 'new')).toEqual([{ from: start, plan: 'new' }]);
     expect(
-      segmentWindows(
+      partWindows(
         [
           { from: start, plan: 'a' },
           { from: change, plan: 'b' },
@@ -94,6 +94,6 @@ describe('segments', () => {
   });
 
   it('refuses a change before the current part', () => {
-    expect(() => addSegment([{ from: change, plan: 'a' }], start, 'b')).toThrow('cannot precede');
+    expect(() => addPart([{ from: change, plan: 'a' }], start, 'b')).toThrow('cannot precede');
   });
 });

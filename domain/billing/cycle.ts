@@ -56,7 +56,7 @@ export function followingPeriod(current: CyclePeriod, terms: CycleTerms, reancho
 }
 
 /** A part of a period under one plan: [from, next part's from or the service end). */
-export interface Segment<P> {
+export interface Part<P> {
   from: Date;
   plan: P;
 }
@@ -66,18 +66,18 @@ export interface Segment<P> {
  * [at, ..) gets the new one. An event at exactly `at` belongs to the new part. A change at the
  * instant the last part starts replaces that part's plan (it would otherwise be empty).
  */
-export function addSegment<P>(segments: readonly Segment<P>[], at: Date, plan: P): Segment<P>[] {
-  const last = segments[segments.length - 1];
+export function addPart<P>(parts: readonly Part<P>[], at: Date, plan: P): Part<P>[] {
+  const last = parts[parts.length - 1];
   if (last && at.getTime() < last.from.getTime()) throw new RangeError('a change cannot precede the current part of the period');
-  if (last && at.getTime() === last.from.getTime()) return [...segments.slice(0, -1), { from: at, plan }];
-  return [...segments, { from: at, plan }];
+  if (last && at.getTime() === last.from.getTime()) return [...parts.slice(0, -1), { from: at, plan }];
+  return [...parts, { from: at, plan }];
 }
 
 /** The parts as windows [from, to), the last one ending at `serviceEnd`; empty parts are dropped. */
-export function segmentWindows<P>(segments: readonly Segment<P>[], serviceEnd: Date): Array<Period & { plan: P }> {
-  return segments
+export function partWindows<P>(parts: readonly Part<P>[], serviceEnd: Date): Array<Period & { plan: P }> {
+  return parts
     .map((s, i) => {
-      const next = i + 1 < segments.length ? segments[i + 1]!.from : serviceEnd;
+      const next = i + 1 < parts.length ? parts[i + 1]!.from : serviceEnd;
       return { start: s.from, end: next.getTime() < serviceEnd.getTime() ? next : serviceEnd, plan: s.plan };
     })
     .filter((w) => w.end.getTime() > w.start.getTime());

@@ -1,5 +1,7 @@
-export { addSegment, firstCyclePeriod, followingPeriod, segmentWindows } from './cycle.ts';
-export type { CyclePeriod, CycleTerms, Segment } from './cycle.ts';
+export { addPart, firstCyclePeriod, followingPeriod, partWindows } from './cycle.ts';
+export type { CyclePeriod, CycleTerms, Part } from './cycle.ts';
+/** @deprecated The former names, which workflows/subscription still imports: use addPart and partWindows. */
+export { addPart as addSegment, partWindows as segmentWindows } from './cycle.ts';
 export {
   INVOICE_LINE_TYPES,
   formatInstant,
@@ -15,7 +17,7 @@ export type {
   BaseFeeRunContext,
   InvoiceLineDraft,
   InvoiceLineType,
-  InvoiceSegment,
+  InvoicePart,
   LineRatingContext,
   MeteredUsage,
   PartRun,

@@ -39,7 +39,7 @@ const pro = planSchema.parse({
 describe('invoiceLines', () => {
   it('bills a whole period exactly as quotePlan prices it', () => {
     const usage = { calls: { quantity: '123.45', eventCount: '17' }, storage: { quantity: '150.5', eventCount: '3' } };
-    const lines = invoiceLines({ currency: 'USD', period: april, segments: [{ window: april, plan: pro, planRef: ref('p'), usage }] });
+    const lines = invoiceLines({ currency: 'USD', period: april, parts: [{ window: april, plan: pro, planRef: ref('p'), usage }] });
     const quote = quotePlan(pro, { calls: '123.45', storage: '150.5' }, '0');
     expect(lines.map((l) => l.amount)).toEqual([quote.baseFee, ...quote.lines.map((l) => l.amount)]);
     expect(
@@ -70,7 +70,7 @@ describe('invoiceLines', () => {
     const lines = invoiceLines({
       currency: 'USD',
       period: april,
-      segments: [
+      parts: [
         {
           window: { start: april.start, end: change },
           plan: basic,
@@ -108,7 +108,7 @@ describe('invoiceLines', () => {
     const lines = invoiceLines({
       currency: 'USD',
       period: may,
-      segments: [
+      parts: [
         { window: { start: may.start, end: d('2026-05-08T00:00:00Z') }, plan: { ...basic, charges: [] }, planRef: ref('b'), usage: {} },
       ],
     });

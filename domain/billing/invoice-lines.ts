@@ -18,7 +18,7 @@ export interface MeteredUsage {
 }
 
 /** One part of an invoiced period under one plan version. */
-export interface InvoiceSegment {
+export interface InvoicePart {
   /** [from, to) inside the period. */
   window: Period;
   plan: Pick<Plan, 'name' | 'currency' | 'baseFee' | 'charges'>;
@@ -172,17 +172,17 @@ export function proratedBaseFee(fee: DecimalLike, period: Period, runFrom: Date,
  * whole period) and one line per charge, in the plan's order. For a single part covering the whole
  * period, the amounts are exactly domain/pricing's quotePlan for the same usage.
  */
-export function invoiceLines(o: { currency: CurrencyCode; period: Period; segments: readonly InvoiceSegment[] }): InvoiceLineDraft[] {
+export function invoiceLines(o: { currency: CurrencyCode; period: Period; parts: readonly InvoicePart[] }): InvoiceLineDraft[] {
   const { currency, period } = o;
   const lines: InvoiceLineDraft[] = [];
   const runs = partRuns(
     period,
-    o.segments.map((s) => s.window),
+    o.parts.map((s) => s.window),
     null,
   );
-  o.segments.forEach((segment, index) => {
-    const { window, plan, planRef } = segment;
-    const run = segment.run ?? runs[index]!;
+  o.parts.forEach((part, index) => {
+    const { window, plan, planRef } = part;
+    const run = part.run ?? runs[index]!;
     if (plan.currency !== currency) throw new RangeError(`plan currency ${plan.currency} differs from the invoice currency ${currency}`);
     if (run.from.getTime() > window.start.getTime() || run.from.getTime() < period.start.getTime())
       throw new RangeError('a run must start within the period, at or before its part');
@@ -211,8 +211,8 @@ export function invoiceLines(o: { currency: CurrencyCode; period: Period; segmen
       );
     }
     for (const charge of plan.charges) {
-      const measured = segment.usage[charge.meter] ?? { quantity: '0', eventCount: '0' };
-      const earlier = run.from.getTime() < window.start.getTime() ? segment.run?.earlier?.[charge.meter] : undefined;
+      const measured = part.usage[charge.meter] ?? { quantity: '0', eventCount: '0' };
+      const earlier = run.from.getTime() < window.start.getTime() ? part.run?.earlier?.[charge.meter] : undefined;
       if (run.from.getTime() < window.start.getTime() && !earlier)
         throw new RangeError(`a part that continues a run needs what the run measured and billed for ${charge.meter}`);
       const quantity = toDecimal(measured.quantity).plus(toDecimal(earlier?.usage.quantity ?? '0'));

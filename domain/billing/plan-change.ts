@@ -2,8 +2,8 @@ import { Decimal, ZERO, formatAmount } from '../money/index.ts';
 import type { CurrencyCode } from '../money/index.ts';
 import type { Charge } from '../pricing/index.ts';
 import type { Interval, Period } from '../periods/index.ts';
-import { addSegment, segmentWindows } from './cycle.ts';
-import type { Segment } from './cycle.ts';
+import { addPart, partWindows } from './cycle.ts';
+import type { Part } from './cycle.ts';
 import { invoiceLines } from './invoice-lines.ts';
 import { partRuns } from './runs.ts';
 import type { InvoiceLineDraft } from './invoice-lines.ts';
@@ -80,18 +80,18 @@ const fixedOf = (line: InvoiceLineDraft) => line.meter === undefined || line.mod
 export function previewPlanChange(o: {
   period: Period;
   periodKind: 'trial' | 'paid';
-  parts: readonly Segment<PreviewPlan>[];
+  parts: readonly Part<PreviewPlan>[];
   target: PreviewPlan;
   effective: 'immediate' | 'period_end';
   at: Date;
 }): PlanChangePreview {
   const { period, target } = o;
   const immediate = o.effective === 'immediate';
-  let segments: Segment<PreviewPlan>[] = [...o.parts];
+  let split: Part<PreviewPlan>[] = [...o.parts];
   if (immediate) {
-    segments = o.periodKind === 'trial' ? [{ from: o.parts[0]!.from, plan: target }] : addSegment(o.parts, o.at, target);
+    split = o.periodKind === 'trial' ? [{ from: o.parts[0]!.from, plan: target }] : addPart(o.parts, o.at, target);
   }
-  const windows = segmentWindows(segments, period.end);
+  const windows = partWindows(split, period.end);
   const runs = partRuns(period, windows, null);
   const parts = windows.map((w, i) => {
     const window = { start: w.start, end: w.end };
@@ -102,7 +102,7 @@ export function previewPlanChange(o: {
         : invoiceLines({
             currency: w.plan.currency as CurrencyCode,
             period,
-            segments: [
+            parts: [
               {
                 window,
                 plan: { ...w.plan, currency: w.plan.currency as CurrencyCode, charges: [...w.plan.charges] },

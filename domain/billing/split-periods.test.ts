@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Decimal, ZERO } from '../money/index.ts';
 import { chargeSchema, planSchema, type Plan, type PlanInput } from '../pricing/index.ts';
-import { decimalText, positiveDecimalText } from '../testing/arbitraries.ts';
+import { decimalText, positiveDecimalText } from '../../test/harness/arbitraries.ts';
 import { continuedRun, invoiceLines, lateUsageAdjustment, partRuns, type BilledRunLine, type InvoiceLineDraft } from './index.ts';
 
 // Parts of one period invoiced separately: rated cumulatively under one plan version, with
@@ -65,7 +65,7 @@ function invoiceInParts(plan: Plan, events: readonly Event[], cuts: readonly num
     const lines = invoiceLines({
       currency: plan.currency,
       period,
-      segments: [{ window, plan, planRef: ref('p'), usage, run: { ...run, earlier } }],
+      parts: [{ window, plan, planRef: ref('p'), usage, run: { ...run, earlier } }],
     });
     // What the activity reads back: every line rated cumulatively (charges, and prorated base fees).
     for (const l of lines) {
@@ -122,7 +122,7 @@ describe("a plan change prorates each plan's fixed amounts and free units", () =
     const lines = invoiceLines({
       currency: 'USD',
       period: april,
-      segments: [
+      parts: [
         {
           window: { start: april.start, end: change },
           plan: basic,
@@ -151,7 +151,7 @@ describe("a plan change prorates each plan's fixed amounts and free units", () =
     const invoiceNow = invoiceLines({
       currency: 'USD',
       period: april,
-      segments: [
+      parts: [
         {
           window: { start: april.start, end: at(10) },
           plan: graduated,
@@ -182,7 +182,7 @@ describe("a plan change prorates each plan's fixed amounts and free units", () =
     const close = invoiceLines({
       currency: 'USD',
       period: april,
-      segments: [
+      parts: [
         {
           window: windows[0]!,
           plan: graduated,
@@ -210,7 +210,7 @@ describe("a plan change prorates each plan's fixed amounts and free units", () =
       invoiceLines({
         currency: 'USD',
         period: april,
-        segments: [
+        parts: [
           {
             window: { start: at(10), end: april.end },
             plan: graduated,
@@ -239,13 +239,13 @@ describe('a single part of a period', () => {
     const lines = invoiceLines({
       currency: 'USD',
       period: april,
-      segments: [{ window: { start: april.start, end: at(10) }, plan: minimumPlan, planRef: ref('m'), usage: calls }],
+      parts: [{ window: { start: april.start, end: at(10) }, plan: minimumPlan, planRef: ref('m'), usage: calls }],
     });
     expect(lines.map((l) => l.amount)).toEqual(['30.00']);
     const low = invoiceLines({
       currency: 'USD',
       period: april,
-      segments: [
+      parts: [
         {
           window: { start: april.start, end: at(10) },
           plan: minimumPlan,
@@ -261,7 +261,7 @@ describe('a single part of a period', () => {
     const lines = invoiceLines({
       currency: 'USD',
       period: april,
-      segments: [{ window: { start: at(20), end: april.end }, plan: minimumPlan, planRef: ref('m'), usage: calls }],
+      parts: [{ window: { start: at(20), end: april.end }, plan: minimumPlan, planRef: ref('m'), usage: calls }],
     });
     expect(lines.map((l) => l.amount)).toEqual(['50.00']);
   });

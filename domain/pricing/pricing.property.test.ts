@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Decimal, minorUnitDigits } from '../money/index.ts';
-import { decimalText, positiveDecimalText } from '../testing/arbitraries.ts';
+import { decimalText, positiveDecimalText } from '../../test/harness/arbitraries.ts';
 import { chargeSchema, graduatedChargeSchema, planSchema, priceGraduated, priceVolume, quotePlan, volumeChargeSchema } from './index.ts';
 
 // Ascending upTo values and unit prices that never rise from one tier to the next; no flat fees.

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Decimal } from '../money/index.ts';
 import { MS_PER_DAY, periodAt } from '../periods/index.ts';
 import type { BillingSchedule } from '../periods/index.ts';
-import { decimalText, instant } from '../testing/arbitraries.ts';
+import { decimalText, instant } from '../../test/harness/arbitraries.ts';
 import { prorate, prorateForPart, splitPeriodAt } from './index.ts';
 
 const DAY = MS_PER_DAY;

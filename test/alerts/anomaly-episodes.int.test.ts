@@ -6,7 +6,7 @@ import { createAlertActivities, type ScanUsageResult } from '../../activities/al
 import { withOperator, withTenant } from '../../db/postgres/tenant-scope.ts';
 import { alertsRepository } from '../../db/postgres/alerts-repository.ts';
 import { anomalyEpisodesRepository } from '../../db/postgres/anomaly-episodes-repository.ts';
-import { DAY, MINUTE, ingestEvents, runActivity, steadyEvents } from './alert-fixtures.ts';
+import { DAY, MINUTE, ingestEvents, runActivity, steadyEvents } from '../harness/alerts.ts';
 
 // An ongoing spike the scanner never saw begin: a week of back-dated usage at about 10 events a
 // minute, and the last hour at about 100 a minute, all ingested at once. Judged from the
@@ -61,7 +61,8 @@ describe('anomaly episodes (stored state, one alert per episode)', () => {
     expect([...x.raised, ...y.raised]).toEqual([
       expect.objectContaining({
         tenantId: api.tenants.a.id,
-        meter: 'api_call',
+        meter: null,
+        eventType: 'api_call',
         kind: 'usage_spike',
         observed: '500',
         expected: '50',

@@ -1,24 +1,22 @@
-import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver.ts';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { createTestDatabase, type TestDatabase } from '../harness/postgres.ts';
 import { createTestClickHouse } from '../harness/clickhouse.ts';
 import { createTestApi, type TestApi } from '../harness/api.ts';
-import { devServerEnvironment, timeSkippingEnvironment } from '../harness/temporal.ts';
+import { devServerEnvironment } from '../harness/temporal.ts';
+import type { WebhookReceiver } from '../harness/webhook-receiver.ts';
+import { startAlertReceiver, startScanWorker } from '../harness/alert-setup.ts';
 import { createBillingWorker } from '../../cli/temporal/create-worker.ts';
 import { ensureAnomalyScanSchedule } from '../../cli/temporal/schedules.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { alertsRepository } from '../../db/postgres/alerts-repository.ts';
-import { webhooksRepository } from '../../db/postgres/webhooks-repository.ts';
 import {
   ANOMALY_SCAN_SCHEDULE_ID,
   ANOMALY_SCAN_WORKFLOW,
   type AnomalyScanInput,
   type AnomalyScanResult,
 } from '../../workflows/anomaly/contract.ts';
-import { MINUTE, eventsIn, ingestEvents, insertEvents, steadyBaseline } from './alert-fixtures.ts';
+import { MINUTE, eventsIn, ingestEvents, insertEvents, steadyBaseline } from '../harness/alerts.ts';
 
 let db: TestDatabase;
 let ch: Awaited<ReturnType<typeof createTestClickHouse>>;
@@ -59,8 +57,7 @@ afterAll(async () => {
 
 describe('anomaly scan on the time-skipping server (the schedule workflow started directly)', () => {
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
+  let stopWorker: () => Promise<void>;
   // A webhook receiver subscribed to alert.created.
   let receiver: WebhookReceiver;
   const run = (workflowId: string, input: AnomalyScanInput) =>
@@ -71,28 +68,16 @@ describe('anomaly scan on the time-skipping server (the schedule workflow starte
     }) as Promise<AnomalyScanResult>;
 
   beforeAll(async () => {
-    receiver = await startWebhookReceiver();
-    await withOperator(db.pool, (tx) =>
-      webhooksRepository.insertEndpoint(tx, {
-        url: receiver.url,
-        events: ['alert.created'],
-        secret: `whsec_${randomBytes(24).toString('base64')}`,
-      }),
-    );
-    env = await timeSkippingEnvironment();
-    worker = await createBillingWorker({
-      connection: env.nativeConnection,
-      namespace: env.namespace ?? 'default',
+    receiver = await startAlertReceiver(db);
+    ({ env, stop: stopWorker } = await startScanWorker({
+      db,
+      clickhouse: ch.client,
       taskQueue: 'anomaly-ts',
-      workflowBundlePath: inject('workflowBundlePath'),
-      deps: { pg: db.pool, clickhouse: ch.client, temporal: env.client, taskQueue: 'anomaly-ts' },
-    });
-    running = worker.run();
+      deps: (env) => ({ temporal: env.client, taskQueue: 'anomaly-ts' }),
+    }));
   });
   afterAll(async () => {
-    if (worker?.getState() === 'RUNNING') worker.shutdown();
-    await running;
-    await env?.teardown();
+    await stopWorker?.();
     await receiver?.close();
   });
 
@@ -105,14 +90,22 @@ describe('anomaly scan on the time-skipping server (the schedule workflow starte
       end: new Date(windowEnd).toISOString(),
     });
     expect(first.anomalies.raised).toEqual([
-      expect.objectContaining({ tenantId: api.tenants.a.id, meter: 'api_call', kind: 'usage_spike', observed: '2000', expected: '200' }),
+      expect.objectContaining({
+        tenantId: api.tenants.a.id,
+        meter: null,
+        eventType: 'api_call',
+        kind: 'usage_spike',
+        observed: '2000',
+        expected: '200',
+      }),
     ]);
     const alerts = await allAlerts();
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({
       tenant_id: api.tenants.a.id,
       kind: 'usage_spike',
-      meter: 'api_call',
+      meter: null,
+      event_type: 'api_call',
       severity: 'warning',
       window_start: new Date(windowEnd - 5 * MINUTE),
       window_end: new Date(windowEnd),
@@ -155,8 +148,10 @@ describe('anomaly scan on the time-skipping server (the schedule workflow starte
     // When the same window is scanned again with the rule: the 10-minute window over `small`
     // (60 events, none before) with a minimum of 10 is a spike.
     const again = await run('anomaly-scan-test-3', { at });
-    expect(again.anomalies.raised).toEqual([expect.objectContaining({ tenantId: api.tenants.a.id, meter: 'small', kind: 'usage_spike' })]);
-    const small = (await allAlerts()).find((x) => x.meter === 'small')!;
+    expect(again.anomalies.raised).toEqual([
+      expect.objectContaining({ tenantId: api.tenants.a.id, meter: null, eventType: 'small', kind: 'usage_spike' }),
+    ]);
+    const small = (await allAlerts()).find((x) => x.event_type === 'small')!;
     expect([small.window_start, small.window_end]).toEqual([new Date(windowEnd - 10 * MINUTE), new Date(windowEnd)]);
     // The next scan's 10-minute window still holds the burst: the same episode, nothing new
     // (and tenant A's api_call spike is over: its window is back to normal, its episode closes).

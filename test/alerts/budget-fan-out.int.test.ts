@@ -1,25 +1,27 @@
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../harness/postgres.ts';
 import { createTestClickHouse } from '../harness/clickhouse.ts';
-import { timeSkippingEnvironment } from '../harness/temporal.ts';
-import { createBillingWorker } from '../../cli/temporal/create-worker.ts';
-import { meteringUsageSource } from '../../activities/invoices/metering-usage-source.ts';
+import {
+  BYTES_METER,
+  CALLS_METER,
+  currentPeriod,
+  eventsEveryMs,
+  insertMonthlyPlan,
+  insertTenantsWithBudget,
+  startScanWorker,
+  subscribeInPeriod,
+  usageSourceOf,
+} from '../harness/alert-setup.ts';
 import { createBudgetActivities } from '../../activities/alerts/check-budgets.ts';
 import { webhookOutboxRepository } from '../../db/postgres/webhook-outbox.ts';
 import type { ActivityDeps } from '../../activities/deps.ts';
 import { mergeCheckResults } from '../../domain/anomaly/index.ts';
-import { planSchema, type PlanInput } from '../../domain/pricing/index.ts';
-import { withOperator, withTenant } from '../../db/postgres/tenant-scope.ts';
-import { plansRepository } from '../../db/postgres/plans-repository.ts';
-import { subscriptionsRepository } from '../../db/postgres/subscriptions-repository.ts';
+import type { PlanInput } from '../../domain/pricing/index.ts';
+import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { metersRepository } from '../../db/postgres/meters-repository.ts';
 import { alertsRepository } from '../../db/postgres/alerts-repository.ts';
-import { clickhouseTime } from '../../db/clickhouse/time.ts';
 import { ANOMALY_SCAN_WORKFLOW, type AnomalyScanResult } from '../../workflows/anomaly/contract.ts';
-import { DAY, insertEvents, runActivity, type EventRow } from './alert-fixtures.ts';
+import { DAY, insertEvents, runActivity, type EventRow } from '../harness/alerts.ts';
 
 // The budget check fans out in pages of tenants, each page its own activity. A tenant whose
 // usage read throws (a meter nobody defined, a quantity too large) fails alone, in the middle of
@@ -27,9 +29,7 @@ import { DAY, insertEvents, runActivity, type EventRow } from './alert-fixtures.
 
 let db: TestDatabase;
 let ch: Awaited<ReturnType<typeof createTestClickHouse>>;
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
+let scanner: Awaited<ReturnType<typeof startScanWorker>>;
 let deps: ActivityDeps;
 
 /** Small pages, so that a few tenants make several (the worker's default is 200). */
@@ -39,8 +39,8 @@ const idOf = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0
 // In the middle of the second page (pages take tenants in id order when their periods start together).
 const GHOST = idOf(PER_PAGE + 2);
 const HUGE = idOf(PER_PAGE + 3);
-const periodStart = new Date(Date.now() - 10 * DAY);
-const periodEnd = new Date(Date.now() + 20 * DAY);
+const period = currentPeriod();
+const periodStart = period.start;
 /** The largest value storage held before ingest was bounded (26 integer digits): 10,001 of them do not fit a quantity. */
 const OLD_LARGEST = '99999999999999999999999999';
 let batch = 0;
@@ -48,22 +48,12 @@ let batch = 0;
 /** `n` more calls for each tenant, in the period so far. */
 function calls(tenantIds: readonly string[], n: number): EventRow[] {
   batch += 1;
-  return tenantIds.flatMap((tenantId) =>
-    Array.from({ length: n }, (_, k) => ({
-      tenant_id: tenantId,
-      event_id: `calls-${batch}-${k}`,
-      event_type: 'api_call',
-      subject: tenantId,
-      source: 'test',
-      event_time: clickhouseTime(periodStart.getTime() + DAY + k),
-      data: '{}',
-    })),
-  );
+  return tenantIds.flatMap((tenantId) => eventsEveryMs(tenantId, 'api_call', periodStart.getTime() + DAY, n, (k) => `calls-${batch}-${k}`));
 }
 
 let scans = 0;
 const scan = async (): Promise<{ result: AnomalyScanResult; activities: string[] }> => {
-  const handle = await env.client.workflow.start(ANOMALY_SCAN_WORKFLOW, {
+  const handle = await scanner.env.client.workflow.start(ANOMALY_SCAN_WORKFLOW, {
     taskQueue: 'fan-out',
     workflowId: `fan-out-${(scans += 1)}`,
     args: [{ at: new Date().toISOString() }],
@@ -79,27 +69,9 @@ const budgetAlerts = () => withOperator(db.pool, (tx) => alertsRepository.list(t
 
 beforeAll(async () => {
   [db, ch] = await Promise.all([createTestDatabase(), createTestClickHouse()]);
-  await metersRepository.insert(db.pool, {
-    code: 'calls',
-    name: 'Calls',
-    eventType: 'api_call',
-    aggregation: 'count',
-    filters: {},
-    groupBy: [],
-  });
-  await metersRepository.insert(db.pool, {
-    code: 'bytes',
-    name: 'Bytes',
-    eventType: 'transfer',
-    aggregation: 'sum',
-    valueProperty: 'bytes',
-    filters: {},
-    groupBy: [],
-  });
-  const plan = (code: string, charges: PlanInput['charges']) =>
-    withOperator(db.pool, (tx) =>
-      plansRepository.insert(tx, planSchema.parse({ code, name: code, currency: 'USD', interval: 'month', baseFee: '0', charges })),
-    );
+  await metersRepository.insert(db.pool, CALLS_METER);
+  await metersRepository.insert(db.pool, BYTES_METER);
+  const plan = (code: string, charges: PlanInput['charges']) => insertMonthlyPlan(db, code, charges);
   const perCall = { meter: 'calls', model: 'per_unit', unitPrice: '1' } as const;
   const plans = {
     calls: await plan('per-call', [perCall]),
@@ -109,68 +81,27 @@ beforeAll(async () => {
     bytes: await plan('per-call-and-byte', [perCall, { meter: 'bytes', model: 'per_unit', unitPrice: '1' }]),
   };
   const ids = Array.from({ length: TENANTS }, (_, i) => idOf(i));
-  const owner = await db.owner();
-  try {
-    await owner.query(
-      "INSERT INTO tenants (id, name, currency, budget) SELECT id, 'tenant ' || id, 'USD', '100' FROM unnest($1::uuid[]) AS id",
-      [ids],
-    );
-  } finally {
-    await owner.end();
-  }
+  await insertTenantsWithBudget(db, ids, '100');
   for (const tenantId of ids) {
-    const p = tenantId === GHOST ? plans.ghost : tenantId === HUGE ? plans.bytes : plans.calls;
-    await withTenant(db.pool, tenantId, (tx) =>
-      subscriptionsRepository.insert(tx, {
-        id: randomUUID(),
-        tenantId,
-        planId: p.id,
-        planVersion: p.version,
-        status: 'active',
-        startAt: periodStart,
-        billingAnchor: periodStart,
-        trialEnd: null,
-        currentPeriodStart: periodStart,
-        currentPeriodEnd: periodEnd,
-        nextInvoiceAt: periodEnd,
-        workflowId: `subscription-test-${tenantId}`,
-      }),
-    );
+    await subscribeInPeriod(db, tenantId, tenantId === GHOST ? plans.ghost : tenantId === HUGE ? plans.bytes : plans.calls, period);
   }
   // Every tenant at 60 % of its budget of 100 USD (60 calls at 1 USD).
   await insertEvents(ch.client, calls(ids, 60));
   await insertEvents(
     ch.client,
-    Array.from({ length: 10_001 }, (_, k) => ({
-      tenant_id: HUGE,
-      event_id: `bytes-${k}`,
-      event_type: 'transfer',
-      subject: HUGE,
-      source: 'test',
-      event_time: clickhouseTime(periodStart.getTime() + DAY + k),
-      data: JSON.stringify({ bytes: OLD_LARGEST }),
-    })),
+    eventsEveryMs(HUGE, 'transfer', periodStart.getTime() + DAY, 10_001, (k) => `bytes-${k}`, JSON.stringify({ bytes: OLD_LARGEST })),
   );
 
-  env = await timeSkippingEnvironment();
-  worker = await createBillingWorker({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
+  scanner = await startScanWorker({
+    db,
+    clickhouse: ch.client,
     taskQueue: 'fan-out',
-    workflowBundlePath: inject('workflowBundlePath'),
-    deps: (deps = {
-      pg: db.pool,
-      clickhouse: ch.client,
-      budgetTenantsPerPage: PER_PAGE,
-      usage: meteringUsageSource({ clickhouse: ch.client, findMeter: (_tenantId, code) => metersRepository.findByCode(db.pool, code) }),
-    }),
+    deps: () => ({ budgetTenantsPerPage: PER_PAGE, usage: usageSourceOf(db, ch.client) }),
   });
-  running = worker.run();
+  deps = scanner.deps;
 }, 180_000);
 afterAll(async () => {
-  if (worker?.getState() === 'RUNNING') worker.shutdown();
-  await running;
-  await env?.teardown();
+  await scanner?.stop();
   await Promise.all([db?.drop(), ch?.dispose()]);
 });
 

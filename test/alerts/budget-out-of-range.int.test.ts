@@ -1,18 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createTestDatabase, type TestDatabase } from '../harness/postgres.ts';
 import { createTestClickHouse } from '../harness/clickhouse.ts';
+import {
+  BYTES_METER,
+  currentPeriod,
+  eventsEveryMs,
+  insertMonthlyPlan,
+  insertTenantsWithBudget,
+  subscribeInPeriod,
+  usageSourceOf,
+} from '../harness/alert-setup.ts';
 import { createBudgetActivities, type CheckBudgetsResult } from '../../activities/alerts/check-budgets.ts';
-import { meteringUsageSource } from '../../activities/invoices/metering-usage-source.ts';
-import { planSchema } from '../../domain/pricing/index.ts';
-import { withOperator, withTenant } from '../../db/postgres/tenant-scope.ts';
-import { plansRepository } from '../../db/postgres/plans-repository.ts';
-import { subscriptionsRepository } from '../../db/postgres/subscriptions-repository.ts';
+import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { metersRepository } from '../../db/postgres/meters-repository.ts';
 import { alertsRepository } from '../../db/postgres/alerts-repository.ts';
-import { clickhouseTime } from '../../db/clickhouse/time.ts';
-import { DAY, insertEvents, type EventRow } from './alert-fixtures.ts';
+import { DAY, insertEvents, type EventRow } from '../harness/alerts.ts';
 
 // One tenant's numbers too large to store must not stop the budget check of every tenant.
 
@@ -23,72 +26,21 @@ let ch: Awaited<ReturnType<typeof createTestClickHouse>>;
 const TOO_MUCH_USAGE = '00000000-0000-4000-8000-00000000000a';
 const TOO_MUCH_MONEY = '00000000-0000-4000-8000-00000000000b';
 const ORDINARY = '00000000-0000-4000-8000-00000000000c';
-const periodStart = new Date(Date.now() - 10 * DAY);
-const periodEnd = new Date(Date.now() + 20 * DAY);
+const period = currentPeriod();
+const periodStart = period.start;
 /** The largest value storage held before ingest was bounded (26 integer digits). */
 const OLD_LARGEST = '99999999999999999999999999';
 
 const rows = (tenantId: string, n: number, bytes: string): EventRow[] =>
-  Array.from({ length: n }, (_, i) => ({
-    tenant_id: tenantId,
-    event_id: `${tenantId}-${i}`,
-    event_type: 'transfer',
-    subject: tenantId,
-    source: 'test',
-    event_time: clickhouseTime(periodStart.getTime() + DAY + i),
-    data: JSON.stringify({ bytes }),
-  }));
+  eventsEveryMs(tenantId, 'transfer', periodStart.getTime() + DAY, n, (i) => `${tenantId}-${i}`, JSON.stringify({ bytes }));
 
 beforeAll(async () => {
   [db, ch] = await Promise.all([createTestDatabase(), createTestClickHouse()]);
-  await metersRepository.insert(db.pool, {
-    code: 'bytes',
-    name: 'Bytes',
-    eventType: 'transfer',
-    aggregation: 'sum',
-    valueProperty: 'bytes',
-    filters: {},
-    groupBy: [],
-  });
-  const plan = await withOperator(db.pool, (tx) =>
-    plansRepository.insert(
-      tx,
-      planSchema.parse({
-        code: 'per-byte',
-        name: 'Per byte',
-        currency: 'USD',
-        interval: 'month',
-        baseFee: '0',
-        charges: [{ meter: 'bytes', model: 'per_unit', unitPrice: '1000000' }],
-      }),
-    ),
-  );
-  const owner = await db.owner();
-  try {
-    for (const id of [TOO_MUCH_USAGE, TOO_MUCH_MONEY, ORDINARY]) {
-      await owner.query("INSERT INTO tenants (id, name, currency, budget) VALUES ($1, $2, 'USD', '1000')", [id, `tenant ${id.slice(-1)}`]);
-    }
-  } finally {
-    await owner.end();
-  }
-  for (const tenantId of [TOO_MUCH_USAGE, TOO_MUCH_MONEY, ORDINARY]) {
-    await withTenant(db.pool, tenantId, (tx) =>
-      subscriptionsRepository.insert(tx, {
-        id: randomUUID(),
-        tenantId,
-        planId: plan.id,
-        planVersion: plan.version,
-        status: 'active',
-        startAt: periodStart,
-        billingAnchor: periodStart,
-        trialEnd: null,
-        currentPeriodStart: periodStart,
-        currentPeriodEnd: periodEnd,
-        nextInvoiceAt: periodEnd,
-        workflowId: `subscription-test-${tenantId}`,
-      }),
-    );
-  }
+  await metersRepository.insert(db.pool, BYTES_METER);
+  const plan = await insertMonthlyPlan(db, 'per-byte', [{ meter: 'bytes', model: 'per_unit', unitPrice: '1000000' }], 'Per byte');
+  const ids = [TOO_MUCH_USAGE, TOO_MUCH_MONEY, ORDINARY];
+  await insertTenantsWithBudget(db, ids, '1000', (id) => `tenant ${id.slice(-1)}`);
+  for (const tenantId of ids) await subscribeInPeriod(db, tenantId, plan, period);
   // 10,001 × (10^26 − 1): a sum of 31 integer digits, more than a quantity can be stored with.
   await insertEvents(ch.client, rows(TOO_MUCH_USAGE, 10_001, OLD_LARGEST));
   // 10^25 bytes fit as a quantity; at 1,000,000 USD each they cost 10^31 USD, more than an alert stores.
@@ -100,10 +52,7 @@ afterAll(async () => Promise.all([db?.drop(), ch?.dispose()]));
 
 describe('budget checks with numbers out of range', () => {
   it('skip the tenants whose usage or estimate cannot be stored and check every other tenant', async () => {
-    const usage = meteringUsageSource({
-      clickhouse: ch.client,
-      findMeter: (_tenantId, code) => metersRepository.findByCode(db.pool, code),
-    });
+    const usage = usageSourceOf(db, ch.client);
     const { checkBudgets } = createBudgetActivities({ pg: db.pool, clickhouse: ch.client, usage });
     const result: CheckBudgetsResult = await new MockActivityEnvironment().run(checkBudgets, { at: new Date().toISOString() });
     expect(result.tenants).toBe(3);

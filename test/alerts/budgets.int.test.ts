@@ -1,32 +1,28 @@
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../harness/postgres.ts';
 import { createTestClickHouse } from '../harness/clickhouse.ts';
 import { createTestApi, type TestApi } from '../harness/api.ts';
-import { timeSkippingEnvironment } from '../harness/temporal.ts';
-import { createBillingWorker } from '../../cli/temporal/create-worker.ts';
-import { meteringUsageSource } from '../../activities/invoices/metering-usage-source.ts';
-import { planSchema } from '../../domain/pricing/index.ts';
-import { withOperator, withTenant } from '../../db/postgres/tenant-scope.ts';
-import { plansRepository } from '../../db/postgres/plans-repository.ts';
-import { subscriptionsRepository } from '../../db/postgres/subscriptions-repository.ts';
+import {
+  CALLS_METER,
+  currentPeriod,
+  insertMonthlyPlan,
+  startScanWorker,
+  subscribeInPeriod,
+  usageSourceOf,
+} from '../harness/alert-setup.ts';
+import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import { metersRepository } from '../../db/postgres/meters-repository.ts';
 import { alertsRepository } from '../../db/postgres/alerts-repository.ts';
 import { ANOMALY_SCAN_WORKFLOW, type AnomalyScanResult } from '../../workflows/anomaly/contract.ts';
-import { DAY } from './alert-fixtures.ts';
 
 let db: TestDatabase;
 let ch: Awaited<ReturnType<typeof createTestClickHouse>>;
 let api: TestApi;
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
+let scanner: Awaited<ReturnType<typeof startScanWorker>>;
 
-const periodStart = new Date(Date.now() - 10 * DAY);
-const periodEnd = new Date(Date.now() + 20 * DAY);
+const period = currentPeriod();
+const { start: periodStart, end: periodEnd } = period;
 let ingested = 0;
 
 /** Tenant A's service posts `n` calls through the real ingest route; each costs 1.00 USD. */
@@ -38,7 +34,7 @@ async function postCalls(n: number) {
 let scans = 0;
 const scan = async () =>
   (
-    (await env.client.workflow.execute(ANOMALY_SCAN_WORKFLOW, {
+    (await scanner.env.client.workflow.execute(ANOMALY_SCAN_WORKFLOW, {
       taskQueue: 'budgets',
       workflowId: `budget-scan-${(scans += 1)}`,
       args: [{ at: new Date().toISOString() }],
@@ -52,68 +48,24 @@ beforeAll(async () => {
   api = await createTestApi({ db, clickhouse: ch.client });
   // Given a plan that charges 1.00 USD per call, tenant A subscribed to it with a budget of 100 USD,
   // and tenant B with a budget but only a trial (trials are not charged).
-  await metersRepository.insert(db.pool, {
-    code: 'calls',
-    name: 'Calls',
-    eventType: 'api_call',
-    aggregation: 'count',
-    filters: {},
-    groupBy: [],
-  });
-  const plan = await withOperator(db.pool, async (tx) => {
-    const record = await plansRepository.insert(
-      tx,
-      planSchema.parse({
-        code: 'per-call',
-        name: 'Per call',
-        currency: 'USD',
-        interval: 'month',
-        baseFee: '0',
-        charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '1' }],
-      }),
-    );
+  await metersRepository.insert(db.pool, CALLS_METER);
+  const plan = await insertMonthlyPlan(db, 'per-call', [{ meter: 'calls', model: 'per_unit', unitPrice: '1' }], 'Per call');
+  await withOperator(db.pool, async (tx) => {
     await tenantsRepository.update(tx, api.tenants.a.id, { budget: '100' });
     await tenantsRepository.update(tx, api.tenants.b.id, { budget: '1' });
-    return record;
   });
-  const subscribe = (tenantId: string, status: 'active' | 'trialing') =>
-    withTenant(db.pool, tenantId, (tx) =>
-      subscriptionsRepository.insert(tx, {
-        id: randomUUID(),
-        tenantId,
-        planId: plan.id,
-        planVersion: plan.version,
-        status,
-        startAt: periodStart,
-        billingAnchor: periodStart,
-        trialEnd: status === 'trialing' ? periodEnd : null,
-        currentPeriodStart: periodStart,
-        currentPeriodEnd: periodEnd,
-        nextInvoiceAt: periodEnd,
-        workflowId: `subscription-test-${tenantId}`,
-      }),
-    );
-  await subscribe(api.tenants.a.id, 'active');
-  await subscribe(api.tenants.b.id, 'trialing');
+  await subscribeInPeriod(db, api.tenants.a.id, plan, period, 'active');
+  await subscribeInPeriod(db, api.tenants.b.id, plan, period, 'trialing');
 
-  env = await timeSkippingEnvironment();
-  worker = await createBillingWorker({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
+  scanner = await startScanWorker({
+    db,
+    clickhouse: ch.client,
     taskQueue: 'budgets',
-    workflowBundlePath: inject('workflowBundlePath'),
-    deps: {
-      pg: db.pool,
-      clickhouse: ch.client,
-      usage: meteringUsageSource({ clickhouse: ch.client, findMeter: (_tenantId, code) => metersRepository.findByCode(db.pool, code) }),
-    },
+    deps: () => ({ usage: usageSourceOf(db, ch.client) }),
   });
-  running = worker.run();
 });
 afterAll(async () => {
-  if (worker?.getState() === 'RUNNING') worker.shutdown();
-  await running;
-  await env?.teardown();
+  await scanner?.stop();
   await Promise.all([db?.drop(), ch?.dispose()]);
 });
 

@@ -1,26 +1,26 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { LogEntry, Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LogEntry } from '@temporalio/worker';
 import { createTestDatabase, type TestDatabase } from '../harness/postgres.ts';
 import { createTestClickHouse } from '../harness/clickhouse.ts';
 import { createTestApi, type TestApi } from '../harness/api.ts';
-import { timeSkippingEnvironment } from '../harness/temporal.ts';
-import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver.ts';
-import { createBillingWorker } from '../../cli/temporal/create-worker.ts';
+import type { WebhookReceiver } from '../harness/webhook-receiver.ts';
+import {
+  CALLS_METER,
+  currentPeriod,
+  insertMonthlyPlan,
+  startAlertReceiver,
+  startScanWorker,
+  subscribeInPeriod,
+  usageSourceOf,
+} from '../harness/alert-setup.ts';
 import { createAlertActivities } from '../../activities/alerts/index.ts';
-import { meteringUsageSource } from '../../activities/invoices/metering-usage-source.ts';
 import { MAX_TYPE_LENGTH } from '../../domain/metering/index.ts';
-import { planSchema } from '../../domain/pricing/index.ts';
-import { withOperator, withTenant } from '../../db/postgres/tenant-scope.ts';
+import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { alertsRepository } from '../../db/postgres/alerts-repository.ts';
 import { metersRepository } from '../../db/postgres/meters-repository.ts';
-import { plansRepository } from '../../db/postgres/plans-repository.ts';
-import { subscriptionsRepository } from '../../db/postgres/subscriptions-repository.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
-import { webhooksRepository } from '../../db/postgres/webhooks-repository.ts';
 import { ANOMALY_SCAN_WORKFLOW, type AnomalyScanResult } from '../../workflows/anomaly/contract.ts';
-import { DAY, MINUTE, eventsIn, ingestEvents, insertEvents, runActivity, steadyEvents } from './alert-fixtures.ts';
+import { DAY, MINUTE, eventsIn, ingestEvents, insertEvents, runActivity, steadyEvents } from '../harness/alerts.ts';
 
 // One tenant's data used to stop alerts for every tenant: an anomaly the alerts table could not
 // store, or a budget that could not be estimated, failed the whole activity, so the budget
@@ -29,9 +29,7 @@ import { DAY, MINUTE, eventsIn, ingestEvents, insertEvents, runActivity, steadyE
 let db: TestDatabase;
 let ch: Awaited<ReturnType<typeof createTestClickHouse>>;
 let api: TestApi;
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
+let scanner: Awaited<ReturnType<typeof startScanWorker>>;
 let receiver: WebhookReceiver;
 
 const windowEnd = Math.floor(Date.now() / (5 * MINUTE)) * 5 * MINUTE;
@@ -41,10 +39,8 @@ const LONGEST = `llm.${'x'.repeat(MAX_TYPE_LENGTH - 4)}`;
 /** A type no alert can hold (stored before ingest limited types, or by another writer). */
 const POISON = 'p'.repeat(MAX_TYPE_LENGTH + 44);
 
-const periodStart = new Date(Date.now() - 10 * DAY);
-const periodEnd = new Date(Date.now() + 20 * DAY);
-const usage = () =>
-  meteringUsageSource({ clickhouse: ch.client, findMeter: (_tenantId, code) => metersRepository.findByCode(db.pool, code) });
+const period = currentPeriod();
+const usage = () => usageSourceOf(db, ch.client);
 
 /** A steady week of `type` (100 events per 5 minutes around this time of day), then 10× in the scanned window; ids start with `tag`. */
 function spikeOf(tenantId: string, type: string, tag: string) {
@@ -57,36 +53,9 @@ function spikeOf(tenantId: string, type: string, tag: string) {
 }
 
 async function subscribeToNewPlan(tenantId: string, code: string, meter: string) {
-  const plan = await withOperator(db.pool, async (tx) => {
-    await tenantsRepository.update(tx, tenantId, { budget: '1' });
-    return plansRepository.insert(
-      tx,
-      planSchema.parse({
-        code,
-        name: code,
-        currency: 'USD',
-        interval: 'month',
-        baseFee: '0',
-        charges: [{ meter, model: 'per_unit', unitPrice: '1' }],
-      }),
-    );
-  });
-  await withTenant(db.pool, tenantId, (tx) =>
-    subscriptionsRepository.insert(tx, {
-      id: randomUUID(),
-      tenantId,
-      planId: plan.id,
-      planVersion: plan.version,
-      status: 'active',
-      startAt: periodStart,
-      billingAnchor: periodStart,
-      trialEnd: null,
-      currentPeriodStart: periodStart,
-      currentPeriodEnd: periodEnd,
-      nextInvoiceAt: periodEnd,
-      workflowId: `subscription-test-${tenantId}`,
-    }),
-  );
+  await withOperator(db.pool, (tx) => tenantsRepository.update(tx, tenantId, { budget: '1' }));
+  const plan = await insertMonthlyPlan(db, code, [{ meter, model: 'per_unit', unitPrice: '1' }]);
+  await subscribeInPeriod(db, tenantId, plan, period);
 }
 
 beforeAll(async () => {
@@ -100,45 +69,30 @@ beforeAll(async () => {
   await ingestEvents(api.request, api.apiKeys.b, spikeOf(b, 'api_call', 'calls'));
   await insertEvents(ch.client, spikeOf(b, POISON, 'poison'));
   // ... tenant A over its budget, and tenant B on a plan whose meter nobody defined.
-  await metersRepository.insert(db.pool, {
-    code: 'calls',
-    name: 'Calls',
-    eventType: 'api_call',
-    aggregation: 'count',
-    filters: {},
-    groupBy: [],
-  });
+  await metersRepository.insert(db.pool, CALLS_METER);
   await subscribeToNewPlan(a, 'per-call', 'calls');
   await subscribeToNewPlan(b, 'per-ghost', 'ghost');
 
-  receiver = await startWebhookReceiver();
-  await withOperator(db.pool, (tx) =>
-    webhooksRepository.insertEndpoint(tx, {
-      url: receiver.url,
-      events: ['alert.created'],
-      secret: `whsec_${randomBytes(24).toString('base64')}`,
-    }),
-  );
-  env = await timeSkippingEnvironment();
-  worker = await createBillingWorker({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
+  receiver = await startAlertReceiver(db);
+  scanner = await startScanWorker({
+    db,
+    clickhouse: ch.client,
     taskQueue: 'poisoned',
-    workflowBundlePath: inject('workflowBundlePath'),
-    deps: { pg: db.pool, clickhouse: ch.client, temporal: env.client, taskQueue: 'poisoned', usage: usage() },
+    deps: (env) => ({ temporal: env.client, taskQueue: 'poisoned', usage: usage() }),
   });
-  running = worker.run();
 });
 afterAll(async () => {
-  if (worker?.getState() === 'RUNNING') worker.shutdown();
-  await running;
-  await env?.teardown();
+  await scanner?.stop();
   await receiver?.close();
   await Promise.all([db?.drop(), ch?.dispose()]);
 });
 
 const runScan = (workflowId: string) =>
-  env.client.workflow.execute(ANOMALY_SCAN_WORKFLOW, { taskQueue: 'poisoned', workflowId, args: [{ at }] }) as Promise<AnomalyScanResult>;
+  scanner.env.client.workflow.execute(ANOMALY_SCAN_WORKFLOW, {
+    taskQueue: 'poisoned',
+    workflowId,
+    args: [{ at }],
+  }) as Promise<AnomalyScanResult>;
 
 describe('a poisoned (tenant, event type) or (tenant, meter) leaves every other alert working', () => {
   it('the scan raises every other spike and budget alert, reports the two failures, and the webhooks go out', async () => {
@@ -146,7 +100,7 @@ describe('a poisoned (tenant, event type) or (tenant, meter) leaves every other 
     const a = api.tenants.a.id;
     const b = api.tenants.b.id;
     // Then every storable spike is raised, tenant B's api_call included (isolation is per pair, not per tenant)
-    const spikes = result.anomalies.raised.map((r) => [r.tenantId, r.meter, r.kind]);
+    const spikes = result.anomalies.raised.map((r) => [r.tenantId, r.eventType, r.kind]);
     expect(spikes).toHaveLength(3);
     expect(spikes).toEqual(
       expect.arrayContaining([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { useBillingScenarios } from './billing-harness.ts';
+import { useBillingScenarios } from '../harness/billing.ts';
 import { until } from '../harness/until.ts';
 import { localActivityRuns, type MarkerEvent } from '../harness/local-activity-runs.ts';
 import { createSubscriptionsService } from '../../api/subscriptions/subscriptions-service.ts';

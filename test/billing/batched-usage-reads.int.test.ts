@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities/index.ts';
-import type { SegmentRef } from '../../activities/invoices/invoice-activities.ts';
+import type { PartRef } from '../../activities/invoices/invoice-activities.ts';
 import { readMeterUsage } from '../../db/clickhouse/usage-reader.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
-import { subscriptionsRepository } from '../../db/postgres/subscriptions-repository.ts';
 import { alertsRepository } from '../../db/postgres/alerts-repository.ts';
 import { MAX_CHARGES } from '../../domain/pricing/index.ts';
 import type { Meter } from '../../domain/metering/index.ts';
-import { createBillingHarness, type BillingHarness } from './billing-harness.ts';
+import { createBillingHarness, type BillingHarness } from '../harness/billing.ts';
+import { monthlyPlan, subscribeDirectly } from '../harness/billing-plans.ts';
 
 // An invoice's usage reads go out together (each meter's windows in one batched query). The
 // largest plan the schema allows is read whole in one activity, each charge as the single
@@ -44,32 +44,15 @@ afterAll(async () => h?.dispose());
 
 async function subscribed(name: string, charges: { meter: string }[]) {
   const tenant = await h.createTenant({ name });
-  const plan = await h.createPlan({
-    code: `p-${name}`,
-    name,
-    currency: 'USD',
-    interval: 'month',
-    baseFee: '1',
-    charges: charges.map((c) => ({ meter: c.meter, model: 'per_unit', unitPrice: '0.01' })),
-  });
-  const id = randomUUID();
-  await withOperator(h.db.pool, (tx) =>
-    subscriptionsRepository.insert(tx, {
-      id,
-      tenantId: tenant.id,
-      planId: plan.id,
-      planVersion: plan.version,
-      status: 'active',
-      startAt: new Date(april.start),
-      billingAnchor: new Date(april.start),
-      trialEnd: null,
-      currentPeriodStart: new Date(april.start),
-      currentPeriodEnd: new Date(april.end),
-      nextInvoiceAt: new Date(april.end),
-      workflowId: `subscription-${id}`,
+  const plan = await h.createPlan(
+    monthlyPlan({
+      code: `p-${name}`,
+      name,
+      baseFee: '1',
+      charges: charges.map((c) => ({ meter: c.meter, model: 'per_unit', unitPrice: '0.01' })),
     }),
   );
-  return { tenant, plan, subscriptionId: id };
+  return { tenant, plan, subscriptionId: await subscribeDirectly(h, tenant.id, plan, april) };
 }
 
 /** `n` events of each of the 10 types on day `day` of April, values varying by event, some delivered twice. */
@@ -95,20 +78,20 @@ describe('usage reads of an invoice in batches', () => {
     );
     await send(s.tenant.id, 'a', 3, 20);
     await send(s.tenant.id, 'b', 20, 15);
-    const segments: SegmentRef[] = [
+    const parts: PartRef[] = [
       { from: april.start, to: mid, planId: s.plan.id, version: s.plan.version },
       { from: mid, to: april.end, planId: s.plan.id, version: s.plan.version },
     ];
-    const usage = await activities.readPeriodUsage({ tenantId: s.tenant.id, segments });
+    const usage = await activities.readPeriodUsage({ tenantId: s.tenant.id, segments: parts });
     expect(usage).toHaveLength(2);
-    for (const [i, segment] of segments.entries()) {
+    for (const [i, part] of parts.entries()) {
       expect(Object.keys(usage[i]!).sort()).toEqual(meters.map((m) => m.code).sort());
       for (const meter of meters) {
         const one = await readMeterUsage(h.ch.client, {
           tenantId: s.tenant.id,
           meter,
-          from: new Date(segment.from),
-          to: new Date(segment.to),
+          from: new Date(part.from),
+          to: new Date(part.to),
         });
         expect(usage[i]![meter.code]).toEqual({ quantity: one.value, eventCount: String(one.events) });
       }
@@ -120,9 +103,9 @@ describe('usage reads of an invoice in batches', () => {
   it("fail as a whole when one charge's read fails (retryable, nothing written), and bill every charge once when retried", async () => {
     const s = await subscribed('one-fails', [{ meter: 'm0' }, { meter: 'm1' }, { meter: 'undefined_yet' }, { meter: 'm2' }]);
     await send(s.tenant.id, 'c', 5, 10);
-    const segments: SegmentRef[] = [{ from: april.start, to: april.end, planId: s.plan.id, version: s.plan.version }];
+    const parts: PartRef[] = [{ from: april.start, to: april.end, planId: s.plan.id, version: s.plan.version }];
     // When one of the charges' meters is not defined, the read fails for a retry to cure ...
-    const failed = await activities.readPeriodUsage({ tenantId: s.tenant.id, segments }).catch((err: unknown) => err);
+    const failed = await activities.readPeriodUsage({ tenantId: s.tenant.id, segments: parts }).catch((err: unknown) => err);
     expect(failed).toBeInstanceOf(Error);
     expect((failed as Error).message).toContain('meter undefined_yet is not defined');
     expect(failed instanceof ApplicationFailure && failed.nonRetryable).toBe(false);
@@ -132,7 +115,7 @@ describe('usage reads of an invoice in batches', () => {
 
     // When the operator defines it and Temporal retries the step, every charge is read and billed once
     await h.defineMeter({ code: 'undefined_yet', name: 'Now defined', eventType: 'e3', aggregation: 'count' });
-    const usage = await activities.readPeriodUsage({ tenantId: s.tenant.id, segments });
+    const usage = await activities.readPeriodUsage({ tenantId: s.tenant.id, segments: parts });
     expect(Object.keys(usage[0]!).sort()).toEqual(['m0', 'm1', 'm2', 'undefined_yet']);
     expect(usage[0]!.undefined_yet).toEqual({ quantity: '10', eventCount: '10' });
     const input = {
@@ -144,7 +127,7 @@ describe('usage reads of an invoice in batches', () => {
       period: april,
       serviceFrom: april.start,
       serviceEnd: april.end,
-      segments,
+      segments: parts,
       usage,
       adjustments: [],
     };
@@ -165,9 +148,9 @@ describe('usage reads of an invoice in batches', () => {
     await h.defineMeter({ code: 'removed', name: 'Removed later', eventType: 'e1', aggregation: 'count' });
     const s = await subscribed('late-fails', [{ meter: 'big' }, { meter: 'removed' }]);
     const day1 = { start: april.start, end: '2026-04-02T00:00:00.000Z' };
-    const segments: SegmentRef[] = [{ from: day1.start, to: day1.end, planId: s.plan.id, version: s.plan.version }];
+    const parts: PartRef[] = [{ from: day1.start, to: day1.end, planId: s.plan.id, version: s.plan.version }];
     await h.sendEvents(s.tenant.id, [{ id: 'x', type: 'e1', time: '2026-04-01T01:00:00Z' }]);
-    const usage = await activities.readPeriodUsage({ tenantId: s.tenant.id, segments });
+    const usage = await activities.readPeriodUsage({ tenantId: s.tenant.id, segments: parts });
     await activities.writeInvoice({
       invoiceId: randomUUID(),
       tenantId: s.tenant.id,
@@ -177,7 +160,7 @@ describe('usage reads of an invoice in batches', () => {
       period: april,
       serviceFrom: day1.start,
       serviceEnd: day1.end,
-      segments,
+      segments: parts,
       usage,
       adjustments: [],
     });

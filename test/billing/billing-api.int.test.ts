@@ -3,7 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import request from 'supertest';
 import type { TestApi } from '../harness/api.ts';
 import { expectResponseMatchesSpec } from '../harness/openapi-responses.ts';
-import { startBillingApi, stopBillingApi, type BillingHarness } from './billing-harness.ts';
+import { startBillingApi, stopBillingApi, type BillingHarness } from '../harness/billing.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import { createApp } from '../../api/app.ts';

@@ -38,10 +38,10 @@ afterAll(async () => {
 });
 
 let workerCount = 0;
-/** Starts `test/billing/worker-process.ts` as its own process (own embedded ClickHouse folder). */
+/** Starts `test/harness/billing-worker-process.ts` as its own process (own embedded ClickHouse folder). */
 async function startWorker(): Promise<ChildProcess> {
   workerCount += 1;
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'worker-process.ts')], {
+  const child = spawn(process.execPath, [join(import.meta.dirname, '../harness/billing-worker-process.ts')], {
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: env.address,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cents, useBillingScenarios } from './billing-harness.ts';
+import { cents, useBillingScenarios } from '../harness/billing.ts';
 import { subscriptionStatusQuery, subscriptionWorkflowId } from '../../workflows/contract.ts';
 import { eventually } from '../harness/until.ts';
 import { localActivityRuns, patchIds, type MarkerEvent } from '../harness/local-activity-runs.ts';

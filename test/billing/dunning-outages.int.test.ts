@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { DatabasePool } from 'slonik';
-import { createBillingHarness, type BillingHarness } from './billing-harness.ts';
+import { createBillingHarness, type BillingHarness } from '../harness/billing.ts';
 import { timeSkippingEnvironment } from '../harness/temporal.ts';
 import { until } from '../harness/until.ts';
 import { startWebhookReceiver } from '../harness/webhook-receiver.ts';

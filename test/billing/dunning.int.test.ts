@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cents, useBillingScenarios } from './billing-harness.ts';
+import { cents, useBillingScenarios } from '../harness/billing.ts';
 import {
   dunningWorkflowId,
   paymentMethodUpdatedSignal,

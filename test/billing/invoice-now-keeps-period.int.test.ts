@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { cents, useBillingScenarios, type InvoiceWithLines } from './billing-harness.ts';
+import { cents, useBillingScenarios, type InvoiceWithLines } from '../harness/billing.ts';
+import { CALLS_METER, ISSUE_GRADUATED_CALLS, monthlyPlan, subscribedFrom } from '../harness/billing-plans.ts';
 import { invoiceNowUpdate, subscriptionStatusQuery, subscriptionWorkflowId } from '../../workflows/contract.ts';
 import { eventually } from '../harness/until.ts';
 
 // An invoice-now bills the period so far and the period goes on: the period's own close bills the
 // rest, rated cumulatively (usage and base fee), so the parts add up to the unsplit period to the cent.
 
-const s = useBillingScenarios((h) => h.defineMeter({ code: 'calls', name: 'API calls', eventType: 'call', aggregation: 'count' }));
+const s = useBillingScenarios((h) => h.defineMeter(CALLS_METER));
 
 const calls = (prefix: string, n: number, at: string) =>
   Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, type: 'call', time: new Date(Date.parse(at) + i * 1000) }));
@@ -21,27 +22,18 @@ const invoiceNow = (subscriptionId: string) =>
 
 describe('invoice-now keeps the period', () => {
   it('1,500 calls in April: an invoice-now mid-month then the period end bill 100.00 + 505.00 = 605.00, as unsplit', async () => {
-    const tenant = await s.h.createTenant({ name: 'Mid-month' });
     // The issue's plan: the first 1,000 calls come with a 100.00 tier fee, each further call costs 1.01.
-    const plan = await s.h.createPlan({
-      code: 'graduated-now',
-      name: 'Graduated',
-      currency: 'USD',
-      interval: 'month',
-      baseFee: '0',
-      gracePeriodSeconds: 0,
-      charges: [
-        {
-          meter: 'calls',
-          model: 'graduated',
-          tiers: [
-            { upTo: '1000', unitPrice: '0', flatFee: '100' },
-            { upTo: null, unitPrice: '1.01' },
-          ],
-        },
-      ],
-    });
-    const sub = await s.h.subscriptions.create({ tenantId: tenant.id, planId: plan.id, startAt: new Date('2027-04-01T00:00:00Z') });
+    const { tenant, sub } = await subscribedFrom(
+      s.h,
+      'Mid-month',
+      monthlyPlan({
+        code: 'graduated-now',
+        name: 'Graduated',
+        gracePeriodSeconds: 0,
+        charges: [ISSUE_GRADUATED_CALLS],
+      }),
+      new Date('2027-04-01T00:00:00Z'),
+    );
     const handle = s.env.client.workflow.getHandle(subscriptionWorkflowId(sub.id));
     await s.h.sendEvents(tenant.id, [...calls('a', 750, '2027-04-03T00:00:00Z'), ...calls('b', 750, '2027-04-20T00:00:00Z')]);
 
@@ -70,33 +62,31 @@ describe('invoice-now keeps the period', () => {
   });
 
   it('the base fee over three parts sums to the whole fee: 33.33 + 33.34 + 33.33 = 100.00, with charges or without', async () => {
-    const tenant = await s.h.createTenant({ name: 'Thirds' });
-    const plan = await s.h.createPlan({
-      code: 'fee-thirds',
-      name: 'Fee',
-      currency: 'USD',
-      interval: 'month',
-      baseFee: '100',
-      gracePeriodSeconds: 0,
-      charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.5' }],
-    });
-    const sub = await s.h.subscriptions.create({ tenantId: tenant.id, planId: plan.id, startAt: new Date('2027-04-01T00:00:00Z') });
+    const { tenant, sub } = await subscribedFrom(
+      s.h,
+      'Thirds',
+      monthlyPlan({
+        code: 'fee-thirds',
+        name: 'Fee',
+        baseFee: '100',
+        gracePeriodSeconds: 0,
+        charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.5' }],
+      }),
+      new Date('2027-04-01T00:00:00Z'),
+    );
     // A plan of a base fee alone: no charge line to find the run by, its base-fee lines carry it.
-    const feeTenant = await s.h.createTenant({ name: 'Thirds, fee only' });
-    const feeOnly = await s.h.createPlan({
-      code: 'fee-only-thirds',
-      name: 'Fee only',
-      currency: 'USD',
-      interval: 'month',
-      baseFee: '100',
-      gracePeriodSeconds: 0,
-      charges: [],
-    });
-    const feeSub = await s.h.subscriptions.create({
-      tenantId: feeTenant.id,
-      planId: feeOnly.id,
-      startAt: new Date('2027-04-01T00:00:00Z'),
-    });
+    const { sub: feeSub } = await subscribedFrom(
+      s.h,
+      'Thirds, fee only',
+      monthlyPlan({
+        code: 'fee-only-thirds',
+        name: 'Fee only',
+        baseFee: '100',
+        gracePeriodSeconds: 0,
+        charges: [],
+      }),
+      new Date('2027-04-01T00:00:00Z'),
+    );
     await s.h.sendEvents(tenant.id, [...calls('x', 3, '2027-04-05T00:00:00Z'), ...calls('y', 2, '2027-04-25T00:00:00Z')]);
 
     // Days 10 and 20 of a 30-day month (a few ms later, as the test server's clock runs on).

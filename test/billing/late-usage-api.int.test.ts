@@ -3,7 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestApi } from '../harness/api.ts';
 import { expectResponseMatchesSpec } from '../harness/openapi-responses.ts';
 import { until } from '../harness/until.ts';
-import { cents, startBillingApi, stopBillingApi, type BillingHarness, type InvoiceWithLines } from './billing-harness.ts';
+import { cents, startBillingApi, stopBillingApi, type BillingHarness, type InvoiceWithLines } from '../harness/billing.ts';
 
 // The late-usage horizon through the real app: lateUsageDays on plans, ingest's
 // late_beyond_horizon warning and its nudge to canceled subscriptions, and invoice-now on a

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cents, useBillingScenarios, type InvoiceWithLines } from './billing-harness.ts';
+import { cents, useBillingScenarios, type InvoiceWithLines } from '../harness/billing.ts';
 import { until } from '../harness/until.ts';
 import {
   lateUsageArrivedSignal,

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { cents, useBillingScenarios } from './billing-harness.ts';
+import { cents, useBillingScenarios } from '../harness/billing.ts';
+import { CALLS_METER, monthlyPlan, subscribedFrom } from '../harness/billing-plans.ts';
 import { until } from '../harness/until.ts';
 import { subscriptionStatusQuery, subscriptionWorkflowId } from '../../workflows/contract.ts';
 
 // Late usage is never lost, and never billed twice; back-dated subscriptions catch up in order.
 
-const s = useBillingScenarios((h) => h.defineMeter({ code: 'calls', name: 'API calls', eventType: 'call', aggregation: 'count' }));
+const s = useBillingScenarios((h) => h.defineMeter(CALLS_METER));
 
 const d = (iso: string) => new Date(iso);
 const calls = (prefix: string, n: number, at: string, from = 0) =>
@@ -16,25 +17,25 @@ const lines = (invoice: {
 
 describe('late usage', () => {
   it('bills events that arrive after their period was invoiced as an exact adjustment on the next invoice; redeliveries add nothing', async () => {
-    const tenant = await s.h.createTenant({ name: 'Late' });
-    const plan = await s.h.createPlan({
-      code: 'tiered',
-      name: 'Tiered',
-      currency: 'USD',
-      interval: 'month',
-      baseFee: '0',
-      charges: [
-        {
-          meter: 'calls',
-          model: 'graduated',
-          tiers: [
-            { upTo: '100', unitPrice: '1' },
-            { upTo: null, unitPrice: '0.5' },
-          ],
-        },
-      ],
-    });
-    const sub = await s.h.subscriptions.create({ tenantId: tenant.id, planId: plan.id, startAt: d('2027-01-01T00:00:00Z') });
+    const { tenant, plan, sub } = await subscribedFrom(
+      s.h,
+      'Late',
+      monthlyPlan({
+        code: 'tiered',
+        name: 'Tiered',
+        charges: [
+          {
+            meter: 'calls',
+            model: 'graduated',
+            tiers: [
+              { upTo: '100', unitPrice: '1' },
+              { upTo: null, unitPrice: '0.5' },
+            ],
+          },
+        ],
+      }),
+      d('2027-01-01T00:00:00Z'),
+    );
     await s.h.sendEvents(tenant.id, calls('jan', 90, '2027-01-10T00:00:00Z'));
 
     // Invoice 1 (January) is final: 90 calls in tier 1 = 90.00.
@@ -82,15 +83,15 @@ describe('a back-dated subscription', () => {
     const now = new Date(await s.env.currentTimeMs());
     const month = (k: number) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + k, 1));
     const tenant = await s.h.createTenant({ name: 'Back-dated', taxRate: '0.1' });
-    const plan = await s.h.createPlan({
-      code: 'back',
-      name: 'Back',
-      currency: 'USD',
-      interval: 'month',
-      baseFee: '10',
-      gracePeriodSeconds: 0,
-      charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.5' }],
-    });
+    const plan = await s.h.createPlan(
+      monthlyPlan({
+        code: 'back',
+        name: 'Back',
+        baseFee: '10',
+        gracePeriodSeconds: 0,
+        charges: [{ meter: 'calls', model: 'per_unit', unitPrice: '0.5' }],
+      }),
+    );
     await s.h.sendEvents(tenant.id, [
       ...calls('m1', 1, month(-3).toISOString()),
       ...calls('m2', 2, month(-2).toISOString()),

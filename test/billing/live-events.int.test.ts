@@ -11,7 +11,7 @@ import { WsTestClient } from '../harness/ws-client.ts';
 import { pdfText } from '../harness/pdf-text.ts';
 import { until } from '../harness/until.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver.ts';
-import { startBillingApi, stopBillingApi, type BillingHarness } from './billing-harness.ts';
+import { startBillingApi, stopBillingApi, type BillingHarness } from '../harness/billing.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { recordWebhookEvent } from '../../db/postgres/webhook-outbox.ts';
 import { webhooksRepository } from '../../db/postgres/webhooks-repository.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { timeSkippingEnvironment } from '../harness/temporal.ts';
-import { createBillingHarness, cents, type BillingHarness } from './billing-harness.ts';
+import { createBillingHarness, cents, type BillingHarness } from '../harness/billing.ts';
 import { cancelUpdate, subscriptionStatusQuery, subscriptionWorkflowId } from '../../workflows/contract.ts';
 
 // Twelve monthly periods on the real time-skipping test server: a year of billing in seconds.

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestApi } from '../harness/api.ts';
 import { expectResponseMatchesSpec } from '../harness/openapi-responses.ts';
-import { startBillingApi, stopBillingApi, type BillingHarness } from './billing-harness.ts';
+import { startBillingApi, stopBillingApi, type BillingHarness } from '../harness/billing.ts';
 import { createSubscriptionsService } from '../../api/subscriptions/subscriptions-service.ts';
 import { createActivities } from '../../activities/index.ts';
 import { createBuiltinGateway } from '../../activities/payments/builtin-gateway.ts';

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.ts';
-import type { SegmentRef, WriteInvoiceInput } from '../../activities/invoices/invoice-activities.ts';
-import { withOperator } from '../../db/postgres/tenant-scope.ts';
-import { subscriptionsRepository } from '../../db/postgres/subscriptions-repository.ts';
-import { cents, createBillingHarness, type BillingHarness } from './billing-harness.ts';
+import type { PartRef, WriteInvoiceInput } from '../../activities/invoices/invoice-activities.ts';
+import { cents, createBillingHarness, type BillingHarness } from '../harness/billing.ts';
+import { CALLS_METER, ISSUE_GRADUATED_CALLS, monthlyPlan, subscribeDirectly } from '../harness/billing-plans.ts';
 
 // One period invoiced in parts through the real invoice activities (PostgreSQL, ClickHouse): what
 // earlier parts billed is read from the stored invoices, so the parts add up to the unsplit period.
@@ -16,7 +15,7 @@ const mid = '2026-04-16T00:00:00.000Z';
 
 beforeAll(async () => {
   h = await createBillingHarness();
-  await h.defineMeter({ code: 'calls', name: 'API calls', eventType: 'call', aggregation: 'count' });
+  await h.defineMeter(CALLS_METER);
   activities = createActivities({ pg: h.db.pool, clickhouse: h.ch.client });
 });
 afterAll(async () => h?.dispose());
@@ -24,47 +23,20 @@ afterAll(async () => h?.dispose());
 async function subscribed(name: string) {
   const tenant = await h.createTenant({ name });
   // The issue's plan: the first 1,000 calls come with a 100.00 tier fee, each further call costs 1.01.
-  const plan = await h.createPlan({
-    code: `g-${name}`,
-    name: 'Graduated',
-    currency: 'USD',
-    interval: 'month',
-    baseFee: '0',
-    charges: [
-      {
-        meter: 'calls',
-        model: 'graduated',
-        tiers: [
-          { upTo: '1000', unitPrice: '0', flatFee: '100' },
-          { upTo: null, unitPrice: '1.01' },
-        ],
-      },
-    ],
-  });
-  const id = randomUUID();
-  await withOperator(h.db.pool, (tx) =>
-    subscriptionsRepository.insert(tx, {
-      id,
-      tenantId: tenant.id,
-      planId: plan.id,
-      planVersion: plan.version,
-      status: 'active',
-      startAt: new Date(april.start),
-      billingAnchor: new Date(april.start),
-      trialEnd: null,
-      currentPeriodStart: new Date(april.start),
-      currentPeriodEnd: new Date(april.end),
-      nextInvoiceAt: new Date(april.end),
-      workflowId: `subscription-${id}`,
+  const plan = await h.createPlan(
+    monthlyPlan({
+      code: `g-${name}`,
+      name: 'Graduated',
+      charges: [ISSUE_GRADUATED_CALLS],
     }),
   );
-  return { tenant, plan, subscriptionId: id };
+  return { tenant, plan, subscriptionId: await subscribeDirectly(h, tenant.id, plan, april) };
 }
 
 /** Invoices [from, to) of April as the workflow's close does: usage, late usage, draft, finalize. */
 async function invoicePart(s: Awaited<ReturnType<typeof subscribed>>, from: string, to: string, period = april) {
-  const segments: SegmentRef[] = [{ from, to, planId: s.plan.id, version: s.plan.version }];
-  const usage = await activities.readPeriodUsage({ tenantId: s.tenant.id, segments });
+  const parts: PartRef[] = [{ from, to, planId: s.plan.id, version: s.plan.version }];
+  const usage = await activities.readPeriodUsage({ tenantId: s.tenant.id, segments: parts });
   const adjustments = await activities.rateLateUsage({
     tenantId: s.tenant.id,
     subscriptionId: s.subscriptionId,
@@ -80,7 +52,7 @@ async function invoicePart(s: Awaited<ReturnType<typeof subscribed>>, from: stri
     period,
     serviceFrom: from,
     serviceEnd: to,
-    segments,
+    segments: parts,
     usage,
     adjustments,
   };

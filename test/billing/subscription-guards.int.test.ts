@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestApi } from '../harness/api.ts';
 import { expectResponseMatchesSpec } from '../harness/openapi-responses.ts';
 import { until } from '../harness/until.ts';
-import { startBillingApi, stopBillingApi, type BillingHarness } from './billing-harness.ts';
+import { startBillingApi, stopBillingApi, type BillingHarness } from '../harness/billing.ts';
 import { subscriptionWorkflowId } from '../../workflows/contract.ts';
 
 // Prices nobody agreed to, and no double billing across subscriptions: a plan version is frozen

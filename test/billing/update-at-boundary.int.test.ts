@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { cents, createBillingHarness, type BillingHarness } from './billing-harness.ts';
+import { cents, createBillingHarness, type BillingHarness } from '../harness/billing.ts';
 import { timeSkippingEnvironment } from '../harness/temporal.ts';
 import { localActivityRuns, type MarkerEvent } from '../harness/local-activity-runs.ts';
 import { createActivities } from '../../activities/index.ts';

@@ -3,7 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Client as TemporalClient } from '@temporalio/client';
 import type { DatabasePool } from 'slonik';
 import { timeSkippingEnvironment } from '../harness/temporal.ts';
-import { createBillingHarness, type BillingHarness } from './billing-harness.ts';
+import { createBillingHarness, type BillingHarness } from '../harness/billing.ts';
 import { createSubscriptionsService } from '../../api/subscriptions/subscriptions-service.ts';
 import { startPendingSubscriptionWorkflows } from '../../api/subscriptions/workflow-start.ts';
 import { subscriptionWorkflowId } from '../../workflows/contract.ts';

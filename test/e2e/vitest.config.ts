@@ -8,7 +8,7 @@ export default defineConfig({
     name: 'e2e',
     root: new URL('../..', import.meta.url).pathname,
     include: ['test/e2e/**/*.e2e.ts'],
-    globalSetup: ['test/e2e/harness/global-setup.ts'],
+    globalSetup: ['test/harness/e2e/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     // One stack, one browser at a time: the journeys share the server and 2 cores.

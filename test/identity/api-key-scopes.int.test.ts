@@ -175,7 +175,8 @@ describe('a read key', () => {
   it("reads its own tenant's invoices and alerts, and gets 404 for another tenant's", async () => {
     const spike = (tenantId: string) => ({
       tenantId,
-      meter: 'llm',
+      meter: null,
+      eventType: 'llm',
       kind: 'usage_spike' as const,
       severity: 'warning' as const,
       windowStart: new Date(Date.now() - 600_000),
@@ -206,7 +207,8 @@ describe('a read key', () => {
   it('changes nothing: acknowledging an alert, or any other route, is 403', async () => {
     const alert = (await raiseAlert(env.db.pool, {
       tenantId: env.api.tenants.a.id,
-      meter: 'llm',
+      meter: null,
+      eventType: 'llm',
       kind: 'usage_drop',
       severity: 'warning',
       windowStart: new Date(Date.now() - 1_200_000),

@@ -15,7 +15,7 @@ import {
   type CallerName,
   type RouteCase,
 } from '../harness/route-matrix.ts';
-import { startBillingApi, stopBillingApi, type BillingHarness } from '../billing/billing-harness.ts';
+import { startBillingApi, stopBillingApi, type BillingHarness } from '../harness/billing.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { alertsRepository } from '../../db/postgres/alerts-repository.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
@@ -129,7 +129,8 @@ beforeAll(async () => {
     Promise.all([
       alertsRepository.insertIfNew(tx, {
         tenantId: api.tenants.a.id,
-        meter: 'call',
+        meter: null,
+        eventType: 'call',
         kind: 'usage_spike',
         severity: 'warning',
         windowStart: new Date(Date.now() - 3_600_000),

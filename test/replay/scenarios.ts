@@ -8,7 +8,7 @@ import { anomalySettingsOf } from '../../cli/temporal/schedules.ts';
 import { TASK_QUEUE, dunningWorkflowId, subscriptionStatusQuery } from '../../workflows/contract.ts';
 import { ANOMALY_SCAN_SCHEDULE_ID, ANOMALY_SCAN_WORKFLOW, type AnomalyScanResult } from '../../workflows/anomaly/contract.ts';
 import { deliveryWorkflowId } from '../../activities/webhooks/webhook-activities.ts';
-import { DAY, MINUTE, asIngestEvents, eventsIn, steadyBaseline, type EventRow } from '../alerts/alert-fixtures.ts';
+import { DAY, MINUTE, asIngestEvents, eventsIn, steadyBaseline, type EventRow } from '../harness/alerts.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver.ts';
 import type { ApiCall } from './recording-stack.ts';
 import { until } from './export-history.ts';

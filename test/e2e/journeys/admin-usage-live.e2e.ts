@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { cspViolations, hydrated, launchBrowser, markDocument, navigate, newPage, screenshot, signIn } from '../harness/browser.ts';
-import { apiOf, unique } from '../harness/api.ts';
+import { cspViolations, hydrated, launchBrowser, markDocument, navigate, newPage, screenshot, signIn } from '../../harness/e2e/browser.ts';
+import { apiOf, unique } from '../../harness/e2e/api.ts';
 
 // Journey 1: an admin signs in, creates a meter, a plan and a tenant, creates an API key,
 // posts usage with that key (as a service would, from the test), and watches the tenant's

@@ -3,8 +3,8 @@ import type { Browser, Page } from 'playwright-core';
 import { Client, Connection } from '@temporalio/client';
 import { ANOMALY_SCAN_WORKFLOW, type AnomalyScanInput } from '../../../workflows/anomaly/contract.ts';
 import { TASK_QUEUE } from '../../../workflows/contract.ts';
-import { cspViolations, launchBrowser, markDocument, navigate, newPage, screenshot, signIn } from '../harness/browser.ts';
-import { apiOf, unique } from '../harness/api.ts';
+import { cspViolations, launchBrowser, markDocument, navigate, newPage, screenshot, signIn } from '../../harness/e2e/browser.ts';
+import { apiOf, unique } from '../../harness/e2e/api.ts';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page, Response } from 'playwright-core';
-import { cspViolations, launchBrowser, newPage, screenshot, signIn } from '../harness/browser.ts';
-import { apiOf, unique } from '../harness/api.ts';
+import { cspViolations, launchBrowser, newPage, screenshot, signIn } from '../../harness/e2e/browser.ts';
+import { apiOf, unique } from '../../harness/e2e/api.ts';
 
 // The API calls each page costs. The dashboard's server counts the calls a request makes to the
 // API, and in how many round trips (calls that start while none is in flight begin a new one),

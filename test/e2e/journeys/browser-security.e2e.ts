@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { cspViolations, hydrated, launchBrowser, newPage, signIn } from '../harness/browser.ts';
-import { apiOf, unique } from '../harness/api.ts';
+import { cspViolations, hydrated, launchBrowser, newPage, signIn } from '../../harness/e2e/browser.ts';
+import { apiOf, unique } from '../../harness/e2e/api.ts';
 
 // Journey 5: the browser-side defences. Every page works under its Content-Security-Policy,
 // the sign-in form's `next` goes only to paths of this site, and a page of another origin

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { cspViolations, hydrated, launchBrowser, markDocument, newPage, screenshot, signIn } from '../harness/browser.ts';
-import { apiOf, unique } from '../harness/api.ts';
+import { cspViolations, hydrated, launchBrowser, markDocument, newPage, screenshot, signIn } from '../../harness/e2e/browser.ts';
+import { apiOf, unique } from '../../harness/e2e/api.ts';
 
 // Journey: "why wasn't this event billed?" from the tenant page. An admin looks up an event of
 // a metered type the tenant has no subscription for, an event no meter reads, and an id never

@@ -972,8 +972,10 @@ export interface components {
             id: string;
             /** Format: uuid */
             tenantId: string;
-            /** @description the event type whose event count was watched (usage_spike, usage_drop); null for budget_threshold */
+            /** @description the code of the meter the alert is about (billing_failed for late usage of a meter); null for the other kinds */
             meter: string | null;
+            /** @description the event type whose event count was watched (usage_spike, usage_drop); null for the other kinds */
+            eventType: string | null;
             /** @enum {string} */
             kind: "usage_spike" | "usage_drop" | "budget_threshold" | "invoice_uncollectible" | "billing_failed";
             /** @enum {string} */

@@ -1,6 +1,6 @@
 // fast-check generators shared by the domain's property tests (test code only).
 import fc from 'fast-check';
-import { Decimal } from '../money/index.ts';
+import { Decimal } from '../../domain/money/index.ts';
 
 /** A non-negative decimal string with up to `maxScale` fractional digits, e.g. "1234.5". */
 export function decimalText(options: { max?: bigint; maxScale?: number } = {}): fc.Arbitrary<string> {

@@ -12,8 +12,8 @@ export type StackInfo = {
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 
-export { freePort } from '../../harness/free-port.ts';
-import { freePort } from '../../harness/free-port.ts';
+export { freePort } from '../free-port.ts';
+import { freePort } from '../free-port.ts';
 
 const READY_TIMEOUT_MS = 120_000;
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
-import { timeSkippingEnvironment } from '../harness/temporal.ts';
+import { timeSkippingEnvironment } from './temporal.ts';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { createTestDatabase, type TestDatabase } from '../harness/postgres.ts';
-import { createTestClickHouse } from '../harness/clickhouse.ts';
+import { createTestDatabase, type TestDatabase } from './postgres.ts';
+import { createTestClickHouse } from './clickhouse.ts';
 import { createBillingWorker } from '../../cli/temporal/create-worker.ts';
 import { metersRepository } from '../../db/postgres/meters-repository.ts';
 import { createSubscriptionsService } from '../../api/subscriptions/subscriptions-service.ts';
@@ -17,7 +17,7 @@ import { clickhouseMicroTime, clickhouseTime } from '../../db/clickhouse/time.ts
 import { parseMeter, type Meter, type MeterInput } from '../../domain/metering/index.ts';
 import { planSchema, type PlanInput } from '../../domain/pricing/index.ts';
 import { TASK_QUEUE } from '../../workflows/contract.ts';
-import { createTestApi, type TestApi } from '../harness/api.ts';
+import { createTestApi, type TestApi } from './api.ts';
 
 export type UsageEventInput = { id: string; type: string; time: string | Date; data?: Record<string, unknown> };
 export type InvoiceWithLines = InvoiceRow & { lines: readonly InvoiceLineRow[] };

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger, type LogEntry } from '@temporalio/worker';
-import type { TestApi } from '../harness/api.ts';
+import type { TestApi } from './api.ts';
 import { clickhouseMicroTime, clickhouseTime } from '../../db/clickhouse/time.ts';
 import { createUsageEventWriter, pendingRow } from '../../db/clickhouse/usage-writer.ts';
 
