@@ -18,7 +18,8 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../../activities/index.ts';
 import type { InvoiceSummary, SegmentRef, WriteInvoiceInput } from '../../activities/invoices/invoice-activities.ts';
-import { BILLING_DOMAIN_ERROR, INVOICE_AMOUNT_OUT_OF_RANGE, segmentWindows } from '../../domain/billing/index.ts';
+import { BILLING_DOMAIN_ERROR, INVOICE_AMOUNT_OUT_OF_RANGE } from '../../domain/billing/billing-failure-types.ts';
+import { segmentWindows } from '../../domain/billing/cycle.ts';
 import {
   DEFAULT_DUNNING_SCHEDULE_DAYS,
   SubscriptionStatusSearchAttribute,

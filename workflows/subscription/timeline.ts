@@ -1,8 +1,9 @@
 // The subscription's timeline as plain, deterministic state transitions. The workflow calls these;
 // unit tests call them directly. No I/O, no clock: every instant is passed in.
-import { addSegment, firstCyclePeriod, followingPeriod, planChangeProblem } from '../../domain/billing/index.ts';
-import type { CyclePeriod } from '../../domain/billing/index.ts';
-import { trialEnd } from '../../domain/periods/index.ts';
+import { addSegment, firstCyclePeriod, followingPeriod } from '../../domain/billing/cycle.ts';
+import type { CyclePeriod } from '../../domain/billing/cycle.ts';
+import { planChangeProblem } from '../../domain/billing/plan-change-rules.ts';
+import { trialEnd } from '../../domain/periods/trial.ts';
 import type {
   CarriedSubscriptionState,
   ChangePlanRequest,
