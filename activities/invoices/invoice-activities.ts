@@ -28,9 +28,6 @@ import { failingForGood, raiseBillingFailed } from './out-of-range.ts';
 
 /** A part of an invoiced window under one plan version; instants as ISO strings. */
 export type PartRef = { from: string; to: string; planId: string; version: number };
-/** @deprecated The former name, which workflows/subscription still imports: use PartRef. */
-export type SegmentRef = PartRef;
-
 /** Usage by meter code, one map per part. */
 export type PartUsage = Record<string, MeteredUsage>;
 

@@ -1,4 +1,5 @@
-import { periodContaining, trialEnd } from '../periods/index.ts';
+import { periodContaining } from '../periods/schedule.ts';
+import { trialEnd } from '../periods/trial.ts';
 import type { Interval, Period } from '../periods/index.ts';
 
 /** What a subscription's timeline needs from its plan. */

@@ -1,7 +1,5 @@
 export { addPart, firstCyclePeriod, followingPeriod, partWindows } from './cycle.ts';
 export type { CyclePeriod, CycleTerms, Part } from './cycle.ts';
-/** @deprecated The former names, which workflows/subscription still imports: use addPart and partWindows. */
-export { addPart as addSegment, partWindows as segmentWindows } from './cycle.ts';
 export {
   INVOICE_LINE_TYPES,
   formatInstant,

@@ -1,43 +1,16 @@
 import { Decimal, ZERO, formatAmount } from '../money/index.ts';
 import type { CurrencyCode } from '../money/index.ts';
 import type { Charge } from '../pricing/index.ts';
-import type { Interval, Period } from '../periods/index.ts';
+import type { Period } from '../periods/index.ts';
+import type { ChangeTerms } from './plan-change-rules.ts';
 import { addPart, partWindows } from './cycle.ts';
 import type { Part } from './cycle.ts';
 import { invoiceLines } from './invoice-lines.ts';
 import { partRuns } from './runs.ts';
 import type { InvoiceLineDraft } from './invoice-lines.ts';
 
-/** What deciding on a plan change needs from a plan version. */
-export interface ChangeTerms {
-  planId: string;
-  version: number;
-  currency: string;
-  interval: Interval;
-  intervalCount: number;
-}
-
-/** The subscription as a plan change sees it: ended, or its current period's kind and plan. */
-export type ChangeState = { ended: true } | { ended: false; periodKind: 'trial' | 'paid'; current: ChangeTerms; hasPendingPlan: boolean };
-
-const sameSchedule = (a: ChangeTerms, b: ChangeTerms) => a.interval === b.interval && a.intervalCount === b.intervalCount;
-
-/**
- * Why a plan change is refused, or null when it is acceptable. The subscription workflow's update
- * validator and the API's preview both ask this, so a preview is refused exactly when the change is.
- */
-export function planChangeProblem(s: ChangeState, target: ChangeTerms, effective: string): string | null {
-  if (s.ended) return 'the subscription has ended';
-  if (effective !== 'immediate' && effective !== 'period_end') return 'effective must be immediate or period_end';
-  const plan = s.current;
-  if (target.currency !== plan.currency) return `the plan's currency ${target.currency} differs from the subscription's ${plan.currency}`;
-  if (target.planId === plan.planId && target.version === plan.version && !s.hasPendingPlan)
-    return 'the subscription is already on this plan version';
-  if (effective === 'immediate' && s.periodKind === 'paid' && !sameSchedule(target, plan)) {
-    return 'an immediate change must keep the billing interval; change at period_end to switch intervals';
-  }
-  return null;
-}
+export { planChangeProblem } from './plan-change-rules.ts';
+export type { ChangeState, ChangeTerms } from './plan-change-rules.ts';
 
 /** A plan version as the preview prices it. */
 export interface PreviewPlan extends ChangeTerms {

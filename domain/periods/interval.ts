@@ -1,10 +1,9 @@
 import { z } from 'zod';
 
-export const INTERVALS = ['day', 'week', 'month', 'year'] as const;
-export type Interval = (typeof INTERVALS)[number];
+import { INTERVALS, MAX_INTERVAL_COUNT } from './intervals.ts';
 
-/** Upper bound on intervalCount: generous for real plans, and keeps period arithmetic in range. */
-export const MAX_INTERVAL_COUNT = 1000;
+export { INTERVALS, MAX_INTERVAL_COUNT };
+export type { Interval } from './intervals.ts';
 
 export const intervalSchema = z.enum(INTERVALS, { error: `must be one of ${INTERVALS.join(', ')}` });
 

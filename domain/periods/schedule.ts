@@ -1,6 +1,6 @@
 import { addUtcDays, addUtcMonthsClamped } from './calendar.ts';
-import type { Interval } from './interval.ts';
-import { MAX_INTERVAL_COUNT } from './interval.ts';
+import type { Interval } from './intervals.ts';
+import { MAX_INTERVAL_COUNT } from './intervals.ts';
 import { assertValidInstant } from './period.ts';
 import type { BillingPeriod, Period } from './period.ts';
 

@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 /** Every event Meterplane sends to webhook endpoints. */
 export const WEBHOOK_EVENT_TYPES = [
   'invoice.finalized',
@@ -14,7 +12,6 @@ export const WEBHOOK_EVENT_TYPES = [
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
-export const webhookEventType = z.enum(WEBHOOK_EVENT_TYPES);
 
 /**
  * An event as emitted. `id` must be deterministic for the fact it reports (for example

@@ -4,7 +4,7 @@ import type { CheckBudgetsResult } from '../../activities/alerts/index.ts';
 import type { AnomalyScanInput, AnomalyScanResult } from './contract.ts';
 import { alertCreatedEvent } from '../../domain/webhooks/events.ts';
 import { mapBounded } from '../../domain/concurrency/index.ts';
-import { mergeCheckResults } from '../../domain/anomaly/index.ts';
+import { mergeCheckResults } from '../../domain/anomaly/check-summary.ts';
 
 const { scanUsageAnomalies, checkBudgets, budgetPages, emitWebhookEvent } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',

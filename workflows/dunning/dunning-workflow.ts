@@ -12,7 +12,7 @@ import {
   sleep,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
-import { PAYMENT_DECLINED } from '../../domain/billing/index.ts';
+import { PAYMENT_DECLINED } from '../../domain/billing/payment-failure.ts';
 import {
   dunningStatusQuery,
   invoiceSettledSignal,

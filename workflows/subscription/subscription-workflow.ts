@@ -17,8 +17,9 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../../activities/index.ts';
-import type { InvoiceSummary, SegmentRef, WriteInvoiceInput } from '../../activities/invoices/invoice-activities.ts';
-import { BILLING_DOMAIN_ERROR, INVOICE_AMOUNT_OUT_OF_RANGE, segmentWindows } from '../../domain/billing/index.ts';
+import type { InvoiceSummary, PartRef, WriteInvoiceInput } from '../../activities/invoices/invoice-activities.ts';
+import { BILLING_DOMAIN_ERROR, INVOICE_AMOUNT_OUT_OF_RANGE } from '../../domain/billing/billing-failure-types.ts';
+import { partWindows } from '../../domain/billing/cycle.ts';
 import {
   DEFAULT_DUNNING_SCHEDULE_DAYS,
   SubscriptionStatusSearchAttribute,
@@ -483,11 +484,11 @@ function reject(problem: string | null): void {
 
 /** Invoices one closed window: usage → late usage → rated draft → finalized invoice → dunning. */
 async function invoicePeriod(input: SubscriptionWorkflowInput, close: PendingClose, collecting: Set<string>): Promise<InvoiceSummary> {
-  const windows = segmentWindows(
+  const windows = partWindows(
     close.segments.map((x) => ({ from: new Date(x.from), plan: x.plan })),
     new Date(close.serviceEnd),
   );
-  const segments: SegmentRef[] = windows.map((w) => ({
+  const segments: PartRef[] = windows.map((w) => ({
     from: w.start.toISOString(),
     to: w.end.toISOString(),
     planId: w.plan.planId,

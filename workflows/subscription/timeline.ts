@@ -1,8 +1,9 @@
 // The subscription's timeline as plain, deterministic state transitions. The workflow calls these;
 // unit tests call them directly. No I/O, no clock: every instant is passed in.
-import { addSegment, firstCyclePeriod, followingPeriod, planChangeProblem } from '../../domain/billing/index.ts';
-import type { CyclePeriod } from '../../domain/billing/index.ts';
-import { trialEnd } from '../../domain/periods/index.ts';
+import { addPart, firstCyclePeriod, followingPeriod } from '../../domain/billing/cycle.ts';
+import type { CyclePeriod } from '../../domain/billing/cycle.ts';
+import { planChangeProblem } from '../../domain/billing/plan-change-rules.ts';
+import { trialEnd } from '../../domain/periods/trial.ts';
 import type {
   CarriedSubscriptionState,
   ChangePlanRequest,
@@ -166,7 +167,7 @@ export function applyChangePlan(s: CarriedSubscriptionState, req: ChangePlanRequ
     s.segments = [{ from: s.segments[0]!.from, plan: req.plan }];
     return;
   }
-  const segments = addSegment(
+  const segments = addPart(
     s.segments.map((x) => ({ from: new Date(x.from), plan: x.plan })),
     new Date(now),
     req.plan,
