@@ -18,12 +18,12 @@ export type TableDdl = {
 
 export type OtherDdl = { kind: 'other'; text: string };
 
-/** INSERT … or ALTER TABLE … DELETE/UPDATE: a statement that moves rows, not schema. */
+/** INSERT … or ALTER TABLE … DELETE/UPDATE/MATERIALIZE COLUMN: a statement that moves rows, not schema. */
 export type DataDdl = { kind: 'data'; text: string };
 
 function parseData(stmt: string): DataDdl | undefined {
   const text = normalize(stmt);
-  return /^(INSERT\s+INTO\s|ALTER\s+TABLE\s+[\w.`]+(\s+ON\s+CLUSTER\s+\S+)?\s+(DELETE|UPDATE)\s)/i.test(text)
+  return /^(INSERT\s+INTO\s|ALTER\s+TABLE\s+[\w.`]+(\s+ON\s+CLUSTER\s+\S+)?\s+(DELETE|UPDATE|MATERIALIZE\s+COLUMN)\s)/i.test(text)
     ? { kind: 'data', text }
     : undefined;
 }

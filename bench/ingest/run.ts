@@ -306,6 +306,8 @@ const W = `tenant_id = {tenant:String} AND event_type = 'api_call' AND event_tim
 // The baseline of the targets: the plain aggregation of the month's rows, no deduplication.
 const rawPlain = `SELECT count() AS events, toString(sum(toDecimal128OrNull(JSONExtractRaw(data, 'tokens'), 12))) AS value FROM usage_events WHERE ${W}`;
 const rawPlainCount = `SELECT count() AS events FROM usage_events WHERE ${W}`;
+// The same plain aggregation over the typed value column reads take their values from (migration 0005).
+const rawPlainTyped = `SELECT count() AS events, toString(sum(data_numbers['tokens'])) AS value FROM usage_events WHERE ${W}`;
 const rawQuery = async (query: string, tenant: string) => {
   const rs = await ch.client.query({ query, query_params: { tenant }, format: 'JSONEachRow' });
   return (await rs.json<{ events: string; value?: string }>())[0]!;
@@ -321,8 +323,8 @@ const summaryRequest = async (key: string) => {
   return (await res.json()) as { items: { value: string; events: number }[] };
 };
 for (let i = 0; i < 3; i++) for (const t of measured) await Promise.all([summaryRequest(t.apiKey), rawQuery(rawPlain, t.tenantId)]);
-type Samples = { api: number[]; plain: number[]; plainCount: number[] };
-const samples = new Map<string, Samples>(measured.map((t) => [t.name, { api: [], plain: [], plainCount: [] }]));
+type Samples = { api: number[]; plain: number[]; plainCount: number[]; plainTyped: number[] };
+const samples = new Map<string, Samples>(measured.map((t) => [t.name, { api: [], plain: [], plainCount: [], plainTyped: [] }]));
 const answers = new Map<string, { api: { value: string; events: number }; plain: { events: string; value?: string } }>();
 log(`summary: ${SUMMARY_SAMPLES} samples each, interleaved`);
 for (let i = 0; i < SUMMARY_SAMPLES; i++) {
@@ -333,6 +335,7 @@ for (let i = 0; i < SUMMARY_SAMPLES; i++) {
     const plain = await timed(() => rawQuery(rawPlain, t.tenantId));
     s.plain.push(plain.ms);
     s.plainCount.push((await timed(() => rawQuery(rawPlainCount, t.tenantId))).ms);
+    s.plainTyped.push((await timed(() => rawQuery(rawPlainTyped, t.tenantId))).ms);
     answers.set(t.name, { api: api.value.items[0]!, plain: plain.value });
   }
 }
@@ -377,7 +380,9 @@ const summaries = measured.map((t) => {
     apiMs: api,
     plainSumMs: plain,
     plainCountMs: stats(s.plainCount),
+    plainTypedSumMs: stats(s.plainTyped),
     ratioToPlainP50: round(api.p50 / plain.p50, 2),
+    ratioToPlainTypedP50: round(api.p50 / stats(s.plainTyped).p50, 2),
     apiAnswer: answer.api.value,
     plainAnswer: canonicalDecimal(answer.plain.value!),
     sameAnswer: answer.api.value === canonicalDecimal(answer.plain.value!) && answer.api.events === Number(answer.plain.events),

@@ -34,23 +34,43 @@ describe('meterUsageQuery', () => {
     expect(q.query).not.toMatch(/argMin|event_key|usage_redeliveries/);
   });
 
-  it('passes paths, filters and group properties as parameters', () => {
+  it('passes paths, filters and group properties as parameters, read from the typed columns', () => {
     const q = meterUsageQuery({ tenantId: TENANT, meter: tokens, ...JAN, groupBy: ['model'] });
     expect(q.query_params).toEqual({
       tenantId: TENANT,
       eventType: 'llm',
       from: '2026-01-01 00:00:00.000',
       to: '2026-02-01 00:00:00.000',
-      value_0: 'usage',
-      value_1: 'input_tokens',
+      value_path: 'usage.input_tokens',
       filter0_values: ['eu', 'us'],
+      filter0_path: 'region',
       filter0_0: 'region',
+      group0_path: 'model',
       group0_0: 'model',
     });
-    expect(q.query).toContain('JSONExtractRaw(data, {value_0:String}, {value_1:String})');
-    expect(q.query).toContain("has({filter0_values:Array(String)}, multiIf(JSONExtractRaw(data, {filter0_0:String}) IN ('', 'null')");
+    // The value is a map look-up of the stored decimal, negatives skipped: no JSON parsing.
+    expect(q.query).toContain(
+      'if(mapContains(data_numbers, {value_path:String}) AND data_numbers[{value_path:String}] >= 0, data_numbers[{value_path:String}], NULL) AS v',
+    );
+    // A property's text is a map look-up; only a path that holds an object reads data.
+    expect(q.query).toContain(
+      'has({filter0_values:Array(String)}, multiIf(mapContains(data_texts, {filter0_path:String}), data_texts[{filter0_path:String}], ' +
+        'has(data_objects, {filter0_path:String}), JSONExtractRaw(data, {filter0_0:String}), NULL))',
+    );
+    expect(q.query).not.toMatch(/JSONExtractRaw\(data, \{value/);
     expect(q.query).toContain('toString(ifNull(sum(toDecimal256(v, 12)), toDecimal256(0, 12))) AS value');
     expect(q.query).toContain('GROUP BY GROUPING SETS ((), (group_key))');
+  });
+
+  it('reads any value of a meter that allows negatives, and the text of a unique_count value', () => {
+    const net = parseMeter({ code: 'net', name: 'N', eventType: 'e', aggregation: 'sum', valueProperty: 'a.b', allowNegative: true });
+    expect(meterUsageQuery({ tenantId: TENANT, meter: net, ...JAN }).query).toContain(
+      'if(mapContains(data_numbers, {value_path:String}), data_numbers[{value_path:String}], NULL) AS v',
+    );
+    const users = parseMeter({ code: 'users', name: 'U', eventType: 'e', aggregation: 'unique_count', valueProperty: 'a.b' });
+    const q = meterUsageQuery({ tenantId: TENANT, meter: users, ...JAN });
+    expect(q.query).toContain('JSONExtractRaw(data, {value_0:String}, {value_1:String}), NULL) AS v');
+    expect(q.query_params).toMatchObject({ value_path: 'a.b', value_0: 'a', value_1: 'b' });
   });
 
   it('never writes a value into the SQL text', () => {

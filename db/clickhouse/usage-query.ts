@@ -24,10 +24,6 @@ export type MeterQuery = {
   groupBy?: readonly string[];
 };
 
-// RE2 spellings of METERED_NUMBER and NEGATIVE_NUMBER in domain/metering/metered-number.ts.
-const METERED_NUMBER_RE2 = '^-?[0-9]{1,26}([.][0-9]{1,12})?$';
-const NEGATIVE_NUMBER_RE2 = '^-.*[1-9]';
-
 class Params {
   readonly values: Record<string, unknown> = {};
   add(name: string, type: string, value: unknown): string {
@@ -38,26 +34,29 @@ class Params {
 
 /**
  * The text of the property at `path` (see propertyText in domain/metering): a string's
- * content, a number's JSON text as stored, NULL when missing or null.
+ * content, a number's JSON text as stored, NULL when missing or null. Read from the typed
+ * columns ClickHouse fills at insert (migration 0005): a leaf is one map look-up; only a path
+ * that holds an object takes its JSON text from `data`.
  */
 function propertyTextSql(p: Params, name: string, path: string): string {
-  const keys = pathSegments(path).map((segment, i) => p.add(`${name}_${i}`, 'String', segment));
-  const raw = `JSONExtractRaw(data, ${keys.join(', ')})`;
-  return `multiIf(${raw} IN ('', 'null'), NULL, startsWith(${raw}, '"'), JSONExtractString(${raw}), ${raw})`;
+  const key = p.add(`${name}_path`, 'String', path);
+  const segments = pathSegments(path).map((segment, i) => p.add(`${name}_${i}`, 'String', segment));
+  return `multiIf(mapContains(data_texts, ${key}), data_texts[${key}], has(data_objects, ${key}), JSONExtractRaw(data, ${segments.join(', ')}), NULL)`;
 }
 
 /**
- * The per-delivery value an aggregation reads: a Decimal128(12), a text, or nothing. A meter
- * that does not allow negatives skips negative values (see aggregate.ts).
+ * The per-delivery value an aggregation reads: a Decimal128(12), a text, or nothing. Numbers
+ * come from `data_numbers`, which holds exactly the metered numbers of the data (the pattern
+ * of domain/metering's METERED_NUMBER). A meter that does not allow negatives skips negative
+ * values (see aggregate.ts); "-0" is zero there and here.
  */
 function valueSql(p: Params, meter: Meter): string {
   if (meter.aggregation === 'count') return 'NULL';
-  const text = propertyTextSql(p, 'value', meter.valueProperty!);
-  if (meter.aggregation === 'unique_count') return text;
-  const accepted = meter.allowNegative
-    ? `match(${text}, '${METERED_NUMBER_RE2}')`
-    : `match(${text}, '${METERED_NUMBER_RE2}') AND NOT match(${text}, '${NEGATIVE_NUMBER_RE2}')`;
-  return `if(${accepted}, toDecimal128OrNull(${text}, 12), NULL)`;
+  if (meter.aggregation === 'unique_count') return propertyTextSql(p, 'value', meter.valueProperty!);
+  const key = p.add('value_path', 'String', meter.valueProperty!);
+  const value = `data_numbers[${key}]`;
+  const accepted = meter.allowNegative ? `mapContains(data_numbers, ${key})` : `mapContains(data_numbers, ${key}) AND ${value} >= 0`;
+  return `if(${accepted}, ${value}, NULL)`;
 }
 
 function filtersSql(p: Params, meter: Meter): string {

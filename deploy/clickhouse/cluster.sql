@@ -46,7 +46,10 @@ CREATE TABLE IF NOT EXISTS usage_events_local ON CLUSTER '{cluster}'
     source       LowCardinality(String),
     data         String,
     ingested_at  DateTime64(6, 'UTC') DEFAULT now64(6),
-    event_key    UInt128 MATERIALIZED reinterpretAsUInt128(substring(SHA256(event_id), 1, 16))
+    event_key    UInt128 MATERIALIZED reinterpretAsUInt128(substring(SHA256(event_id), 1, 16)),
+    data_texts Map(LowCardinality(String), String) MATERIALIZED CAST(arrayMap(x -> (x.1, if(startsWith(x.2, '"'), JSONExtractString(x.2), x.2)), arrayFilter(x -> x.2 != 'null' AND NOT startsWith(x.2, '{'), arrayFold((acc, i) -> (arrayFlatten(arrayMap(x -> arrayMap(y -> (concat(x.1, '.', y.1), y.2), arrayFilter(y -> match(y.1, '^[A-Za-z0-9_$@:-]{1,64}$'), JSONExtractKeysAndValuesRaw(x.2))), arrayFilter(x -> startsWith(x.2, '{'), acc.1))), arrayConcat(acc.2, acc.1)), range(8), (arrayFilter(x -> match(x.1, '^[A-Za-z0-9_$@:-]{1,64}$'), JSONExtractKeysAndValuesRaw(data)), CAST([], 'Array(Tuple(String, String))'))).2)), 'Map(LowCardinality(String), String)'),
+    data_objects Array(LowCardinality(String)) MATERIALIZED arrayMap(x -> x.1, arrayFilter(x -> startsWith(x.2, '{'), arrayFold((acc, i) -> (arrayFlatten(arrayMap(x -> arrayMap(y -> (concat(x.1, '.', y.1), y.2), arrayFilter(y -> match(y.1, '^[A-Za-z0-9_$@:-]{1,64}$'), JSONExtractKeysAndValuesRaw(x.2))), arrayFilter(x -> startsWith(x.2, '{'), acc.1))), arrayConcat(acc.2, acc.1)), range(8), (arrayFilter(x -> match(x.1, '^[A-Za-z0-9_$@:-]{1,64}$'), JSONExtractKeysAndValuesRaw(data)), CAST([], 'Array(Tuple(String, String))'))).2)),
+    data_numbers Map(LowCardinality(String), Decimal(38, 12)) MATERIALIZED mapApply((k, v) -> (k, toDecimal128(v, 12)), mapFilter((k, v) -> match(v, '^-?[0-9]{1,26}([.][0-9]{1,12})?$'), data_texts))
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/usage_events_local', '{replica}')
 PARTITION BY toYYYYMM(event_time)
@@ -62,7 +65,10 @@ CREATE TABLE IF NOT EXISTS usage_events ON CLUSTER '{cluster}'
     source       LowCardinality(String),
     data         String,
     ingested_at  DateTime64(6, 'UTC') DEFAULT now64(6),
-    event_key    UInt128 MATERIALIZED reinterpretAsUInt128(substring(SHA256(event_id), 1, 16))
+    event_key    UInt128 MATERIALIZED reinterpretAsUInt128(substring(SHA256(event_id), 1, 16)),
+    data_texts Map(LowCardinality(String), String) MATERIALIZED CAST(arrayMap(x -> (x.1, if(startsWith(x.2, '"'), JSONExtractString(x.2), x.2)), arrayFilter(x -> x.2 != 'null' AND NOT startsWith(x.2, '{'), arrayFold((acc, i) -> (arrayFlatten(arrayMap(x -> arrayMap(y -> (concat(x.1, '.', y.1), y.2), arrayFilter(y -> match(y.1, '^[A-Za-z0-9_$@:-]{1,64}$'), JSONExtractKeysAndValuesRaw(x.2))), arrayFilter(x -> startsWith(x.2, '{'), acc.1))), arrayConcat(acc.2, acc.1)), range(8), (arrayFilter(x -> match(x.1, '^[A-Za-z0-9_$@:-]{1,64}$'), JSONExtractKeysAndValuesRaw(data)), CAST([], 'Array(Tuple(String, String))'))).2)), 'Map(LowCardinality(String), String)'),
+    data_objects Array(LowCardinality(String)) MATERIALIZED arrayMap(x -> x.1, arrayFilter(x -> startsWith(x.2, '{'), arrayFold((acc, i) -> (arrayFlatten(arrayMap(x -> arrayMap(y -> (concat(x.1, '.', y.1), y.2), arrayFilter(y -> match(y.1, '^[A-Za-z0-9_$@:-]{1,64}$'), JSONExtractKeysAndValuesRaw(x.2))), arrayFilter(x -> startsWith(x.2, '{'), acc.1))), arrayConcat(acc.2, acc.1)), range(8), (arrayFilter(x -> match(x.1, '^[A-Za-z0-9_$@:-]{1,64}$'), JSONExtractKeysAndValuesRaw(data)), CAST([], 'Array(Tuple(String, String))'))).2)),
+    data_numbers Map(LowCardinality(String), Decimal(38, 12)) MATERIALIZED mapApply((k, v) -> (k, toDecimal128(v, 12)), mapFilter((k, v) -> match(v, '^-?[0-9]{1,26}([.][0-9]{1,12})?$'), data_texts))
 )
 ENGINE = Distributed('{cluster}', currentDatabase(), usage_events_local, cityHash64(tenant_id));
 

@@ -4,8 +4,9 @@ import { numericText } from './lossless-json.ts';
 /**
  * A metered value as storage and reads take it: a JSON number or a decimal string with at
  * most 26 integer and 12 fractional digits, so it fits ClickHouse's Decimal128(38, 12)
- * exactly. The same pattern is written in RE2 syntax in db/clickhouse/usage-query.ts; a
- * value that does not match is ignored by reads.
+ * exactly. The same pattern, in RE2 syntax, picks the numbers ClickHouse stores in the typed
+ * column reads take values from (db/clickhouse/migrations/0005); a value that does not match
+ * is ignored by reads.
  */
 export const MAX_VALUE_INTEGER_DIGITS = 26;
 export const MAX_VALUE_FRACTION_DIGITS = 12;
@@ -21,7 +22,7 @@ export const METERED_NUMBER = /^-?[0-9]{1,26}(\.[0-9]{1,12})?$/;
 export const MAX_INGEST_VALUE_INTEGER_DIGITS = 15;
 const INGEST_NUMBER = /^-?[0-9]{1,15}(\.[0-9]{1,12})?$/;
 
-/** A negative value other than zero ("-0", "-0.00" are zero). The RE2 spelling is in usage-query.ts. */
+/** A negative value other than zero ("-0", "-0.00" are zero). ClickHouse reads test the decimal (< 0) instead. */
 export const NEGATIVE_NUMBER = /^-.*[1-9]/;
 
 /**

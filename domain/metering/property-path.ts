@@ -50,7 +50,7 @@ export function valueAt(data: unknown, path: string): unknown {
  * How a property value compares in filters, groupBy keys and unique counts: a string is
  * its content, a number is its JSON text as sent, booleans are `true`/`false`.
  * Missing values and JSON null are null (absent); objects and arrays are their JSON text.
- * The ClickHouse builders implement the same rule (see usage-query.ts).
+ * ClickHouse implements the same rule (usage-query.ts and its migration 0005).
  */
 export function propertyText(value: unknown): string | null {
   if (value === undefined || value === null) return null;
