@@ -17,7 +17,7 @@ import {
   ANOMALY_SCAN_WORKFLOW,
   type AnomalyScanInput,
   type AnomalyScanResult,
-} from '../../workflows/anomaly/contract.ts';
+} from '../../workflows/contract.ts';
 import { MINUTE, eventsIn, ingestEvents, insertEvents, steadyBaseline } from './alert-fixtures.ts';
 
 let db: TestDatabase;

@@ -17,7 +17,7 @@ import { subscriptionsRepository } from '../../db/postgres/subscriptions-reposit
 import { metersRepository } from '../../db/postgres/meters-repository.ts';
 import { alertsRepository } from '../../db/postgres/alerts-repository.ts';
 import { clickhouseTime } from '../../db/clickhouse/time.ts';
-import { ANOMALY_SCAN_WORKFLOW, type AnomalyScanResult } from '../../workflows/anomaly/contract.ts';
+import { ANOMALY_SCAN_WORKFLOW, type AnomalyScanResult } from '../../workflows/contract.ts';
 import { DAY, insertEvents, runActivity, type EventRow } from './alert-fixtures.ts';
 
 // The budget check fans out in pages of tenants, each page its own activity. A tenant whose

@@ -15,7 +15,7 @@ import { subscriptionsRepository } from '../../db/postgres/subscriptions-reposit
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import { metersRepository } from '../../db/postgres/meters-repository.ts';
 import { alertsRepository } from '../../db/postgres/alerts-repository.ts';
-import { ANOMALY_SCAN_WORKFLOW, type AnomalyScanResult } from '../../workflows/anomaly/contract.ts';
+import { ANOMALY_SCAN_WORKFLOW, type AnomalyScanResult } from '../../workflows/contract.ts';
 import { DAY } from './alert-fixtures.ts';
 
 let db: TestDatabase;

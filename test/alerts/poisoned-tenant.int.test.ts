@@ -19,7 +19,7 @@ import { plansRepository } from '../../db/postgres/plans-repository.ts';
 import { subscriptionsRepository } from '../../db/postgres/subscriptions-repository.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import { webhooksRepository } from '../../db/postgres/webhooks-repository.ts';
-import { ANOMALY_SCAN_WORKFLOW, type AnomalyScanResult } from '../../workflows/anomaly/contract.ts';
+import { ANOMALY_SCAN_WORKFLOW, type AnomalyScanResult } from '../../workflows/contract.ts';
 import { DAY, MINUTE, eventsIn, ingestEvents, insertEvents, runActivity, steadyEvents } from './alert-fixtures.ts';
 
 // One tenant's data used to stop alerts for every tenant: an anomaly the alerts table could not

@@ -3,17 +3,8 @@
 import { addSegment, firstCyclePeriod, followingPeriod, planChangeProblem } from '../../domain/billing/index.ts';
 import type { CyclePeriod } from '../../domain/billing/index.ts';
 import { trialEnd } from '../../domain/periods/index.ts';
-import type {
-  CarriedSubscriptionState,
-  ChangePlanRequest,
-  InvoiceReason,
-  PendingChange,
-  PendingClose,
-  PeriodState,
-  PlanTerms,
-  SubscriptionStatus,
-  SubscriptionWorkflowInput,
-} from '../contract.ts';
+import type { ChangePlanRequest, PendingChange, PlanTerms, SubscriptionStatus, SubscriptionWorkflowInput } from '../contract.ts';
+import type { CarriedSubscriptionState, InvoiceReason, PendingClose, PeriodState } from './state.ts';
 
 const iso = (ms: number | Date) => new Date(ms).toISOString();
 const ms = (text: string) => new Date(text).getTime();
