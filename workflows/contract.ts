@@ -1,19 +1,20 @@
-// The small module api/ may import: names, inputs, and message definitions.
-// No workflow implementation lives here.
+// What the rest of the house shares with the workflows: for each workflow the name it is started
+// by, its workflow id, its input and result, and its update, signal and query definitions. api/
+// imports only this module; no workflow implementation and no state a run carries lives here.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
-import type { WebhookEvent } from '../domain/webhooks/events.ts';
+import type { ScanDefaults } from '../domain/anomaly/index.ts';
+import type { CheckBudgetsResult, ScanUsageResult } from '../activities/alerts/index.ts';
+
+/** The task queue of every workflow (and its activities). */
 export const TASK_QUEUE = 'billing';
 
-export type { SelfCheckResult } from '../activities/self-check.ts';
-
 // ---------------------------------------------------------------------------------------------
-// Subscriptions and dunning (issue 6). Everything here is data or a message definition: api/
-// starts, queries and updates workflows with these, and never imports their implementation.
+// Subscription: one per subscription for its whole life. Dunning: one per invoice to collect,
+// a child of the subscription that issued it.
 // ---------------------------------------------------------------------------------------------
 
 export const SUBSCRIPTION_WORKFLOW = 'subscriptionWorkflow';
-export const DUNNING_WORKFLOW = 'dunningWorkflow';
 export const subscriptionWorkflowId = (subscriptionId: string) => `subscription-${subscriptionId}`;
 export const dunningWorkflowId = (invoiceId: string) => `dunning-${invoiceId}`;
 
@@ -40,28 +41,6 @@ export type PlanTerms = {
 };
 
 export type SubscriptionState = 'trialing' | 'active' | 'past_due' | 'canceled';
-/** late_usage: an invoice of late-usage adjustments only, issued after a cancellation. */
-export type InvoiceReason = 'period_end' | 'invoice_now' | 'cancel' | 'late_usage';
-
-/** Instants travel as ISO strings (workflow payloads are JSON). */
-export type PeriodState = { kind: 'trial' | 'paid'; start: string; end: string; anchor: string; serviceFrom: string };
-/** A part of the current period under one plan: from here to the next part (or the period's end). */
-export type SegmentState = { from: string; plan: PlanTerms };
-
-/** A period (or part of one) that has ended and waits for its grace period, then is invoiced. */
-export type PendingClose = {
-  invoiceId: string;
-  reason: InvoiceReason;
-  /** The whole schedule period: the denominator of proration. */
-  period: { start: string; end: string };
-  /** The invoiced window [serviceFrom, serviceEnd). */
-  serviceFrom: string;
-  serviceEnd: string;
-  segments: SegmentState[];
-  readyAt: string;
-  /** A late-usage close an invoice-now asked for (its answer is awaited); others may be replaced. */
-  requested?: boolean;
-};
 
 /**
  * A close whose invoice could not be issued: an amount or quantity was larger than an invoice
@@ -80,49 +59,6 @@ export type LastInvoice = {
   total: string | null;
 };
 
-/** What one run hands the next through continue-as-new. */
-export type CarriedSubscriptionState = {
-  state: SubscriptionState;
-  /** The current period; null once the subscription has ended (its last invoices may still be pending). */
-  period: PeriodState | null;
-  segments: SegmentState[];
-  /** A plan change that takes effect at the end of the current period. */
-  pendingPlan: PlanTerms | null;
-  cancelAtPeriodEnd: boolean;
-  closes: PendingClose[];
-  lastInvoice: LastInvoice | null;
-  /** Invoices whose dunning ended uncollectible; while any is open the subscription is past_due. */
-  uncollectibleInvoiceIds: string[];
-  canceledAt: string | null;
-  /** Orders the read-model reports across runs. */
-  statusSeq: number;
-  /** Recent invoice-now answers, so a retried request gets the same answer after continue-as-new. */
-  invoiceNowResults?: InvoiceNowResult[];
-  /** Webhook events not yet handed to delivery (sent by the main loop, carried across runs). */
-  outbox?: WebhookEvent[];
-  /** Numbers subscription.updated events, whose ids must be deterministic. */
-  eventSeq?: number;
-  /** What the last subscription event reported (state, plan, pending change), to notice changes. */
-  lastNotified?: string;
-  /** The most recent closes whose invoice could not be issued. */
-  billingFailures?: BillingFailure[];
-  /** After a cancellation: the late-usage horizon the workflow stays open for (set on that path only). */
-  lateUsage?: LateUsageWatch;
-};
-
-/**
- * A canceled subscription waiting for late usage. Instants as ISO strings. `from` is where the
- * next late-usage invoice's window starts (the cancellation, then each such invoice's end).
- */
-export type LateUsageWatch = {
-  from: string;
-  until: string;
-  nextCheckAt: string;
-  /** The first interval between checks; it grows fourfold with each check that found nothing, up to a week. */
-  checkSeconds: number;
-  quietChecks: number;
-};
-
 export type SubscriptionWorkflowInput = {
   subscriptionId: string;
   tenantId: string;
@@ -135,7 +71,6 @@ export type SubscriptionWorkflowInput = {
   maxClosesPerRun?: number;
   /** After a cancellation, the first interval between looks for late usage (default 60 s, growing while nothing is found). */
   lateUsageCheckSeconds?: number;
-  carried?: CarriedSubscriptionState;
 };
 
 export type PendingChange =
@@ -181,8 +116,6 @@ export const invoiceSettledSignal = defineSignal<[{ invoiceId: string; status?: 
  */
 export const lateUsageArrivedSignal = defineSignal('lateUsageArrived');
 
-export const DEFAULT_DUNNING_SCHEDULE_DAYS = [0, 3, 5, 7] as const;
-
 export type DunningInput = {
   invoiceId: string;
   tenantId: string;
@@ -198,3 +131,22 @@ export const paymentMethodUpdatedSignal = defineSignal('paymentMethodUpdated');
 /** A manual payment settled the invoice, or finance voided it: stop collecting. */
 export const stopDunningSignal = defineSignal<[{ reason: 'paid' | 'void' }]>('stopDunning');
 export const dunningStatusQuery = defineQuery<DunningStatus>('dunningStatus');
+
+// ---------------------------------------------------------------------------------------------
+// Anomaly scan: usage anomalies and budget thresholds, one run per tick of a Temporal Schedule.
+// ---------------------------------------------------------------------------------------------
+
+export const ANOMALY_SCAN_WORKFLOW = 'anomalyScanWorkflow';
+/** The Temporal Schedule's id; each run's workflow id is this plus the scheduled time. */
+export const ANOMALY_SCAN_SCHEDULE_ID = 'anomaly-scan';
+
+export type AnomalyScanSettings = ScanDefaults;
+
+export type AnomalyScanInput = {
+  /** The instant the scan is for (ISO 8601); default: when this run was started (the scheduled time). */
+  at?: string;
+  /** The configured defaults (ANOMALY_* variables); alert rules override them per tenant and meter. */
+  settings?: Partial<AnomalyScanSettings>;
+};
+
+export type AnomalyScanResult = { at: string; anomalies: ScanUsageResult; budgets: CheckBudgetsResult };

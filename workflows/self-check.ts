@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import type { SelfCheckResult } from './contract.ts';
+import type { SelfCheckResult } from '../activities/self-check.ts';
 
 const { selfCheck } = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 3 } });
 

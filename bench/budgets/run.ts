@@ -44,8 +44,7 @@ import { createBillingWorker } from '../../cli/temporal/create-worker.ts';
 import { meteringUsageSource } from '../../activities/invoices/metering-usage-source.ts';
 import { createBudgetActivities, BUDGET_TENANTS_PER_PAGE } from '../../activities/alerts/check-budgets.ts';
 import { freePort } from '../../test/harness/global-setup.ts';
-import { TASK_QUEUE } from '../../workflows/contract.ts';
-import { ANOMALY_SCAN_WORKFLOW, type AnomalyScanResult } from '../../workflows/anomaly/contract.ts';
+import { ANOMALY_SCAN_WORKFLOW, TASK_QUEUE, type AnomalyScanResult } from '../../workflows/contract.ts';
 
 const N = Number(process.env.BENCH_TENANTS ?? 2_000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 40);

@@ -7,13 +7,13 @@ import {
 } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Config } from '../config/env-schema.ts';
-import { TASK_QUEUE } from '../../workflows/contract.ts';
 import {
   ANOMALY_SCAN_SCHEDULE_ID,
   ANOMALY_SCAN_WORKFLOW,
+  TASK_QUEUE,
   type AnomalyScanInput,
   type AnomalyScanSettings,
-} from '../../workflows/anomaly/contract.ts';
+} from '../../workflows/contract.ts';
 
 /** The scan's defaults from configuration (ANOMALY_* variables). */
 export function anomalySettingsOf(config: Config): AnomalyScanSettings & { delaySeconds: number } {

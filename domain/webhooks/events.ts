@@ -59,3 +59,43 @@ export function invoiceVoidedEvent(invoice: {
     data: { invoice: { invoiceId: invoice.id, subscriptionId: invoice.subscriptionId, number: invoice.number, status: 'void' } },
   };
 }
+
+/**
+ * A subscription event. `subscription.created` and `subscription.canceled` happen once per
+ * subscription; `subscription.updated` happens many times, so its id carries `seq`, which the
+ * sender numbers deterministically.
+ */
+export function subscriptionEvent(
+  type: 'subscription.created' | 'subscription.updated' | 'subscription.canceled',
+  e: { tenantId: string; subscriptionId: string; seq: number; occurredAt: string; subscription: Record<string, unknown> },
+): WebhookEvent {
+  const id = type === 'subscription.updated' ? `${type}:${e.subscriptionId}:${e.seq}` : `${type}:${e.subscriptionId}`;
+  return { id, type, tenantId: e.tenantId, occurredAt: e.occurredAt, data: { subscription: e.subscription } };
+}
+
+/**
+ * An event of an invoice that is finalized, paid or uncollectible once: its id is the type and
+ * the invoice's id, so a second emit of the same fact (a manual payment after a gateway success,
+ * a retried step) is delivered once. `invoice` is sent as given.
+ */
+export function invoiceEvent(
+  type: 'invoice.finalized' | 'invoice.paid' | 'invoice.uncollectible',
+  e: { tenantId: string; occurredAt: string; invoice: { invoiceId: string } & Record<string, unknown> },
+): WebhookEvent {
+  return { id: `${type}:${e.invoice.invoiceId}`, type, tenantId: e.tenantId, occurredAt: e.occurredAt, data: { invoice: e.invoice } };
+}
+
+/** The `invoice.payment_failed` event of one declined attempt: one per attempt, so its id carries the attempt's number. */
+export function paymentFailedEvent(e: {
+  tenantId: string;
+  occurredAt: string;
+  invoice: { invoiceId: string; attempt: number } & Record<string, unknown>;
+}): WebhookEvent {
+  return {
+    id: `invoice.payment_failed:${e.invoice.invoiceId}:${e.invoice.attempt}`,
+    type: 'invoice.payment_failed',
+    tenantId: e.tenantId,
+    occurredAt: e.occurredAt,
+    data: { invoice: e.invoice },
+  };
+}

@@ -15,7 +15,7 @@ import {
   ANOMALY_SCAN_WORKFLOW,
   type AnomalyScanInput,
   type AnomalyScanResult,
-} from '../../workflows/anomaly/contract.ts';
+} from '../../workflows/contract.ts';
 import { MINUTE, eventsIn, ingestEvents, insertEvents, steadyBaseline } from '../harness/alerts.ts';
 
 let db: TestDatabase;

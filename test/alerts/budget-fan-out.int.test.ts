@@ -20,7 +20,7 @@ import type { PlanInput } from '../../domain/pricing/index.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { metersRepository } from '../../db/postgres/meters-repository.ts';
 import { alertsRepository } from '../../db/postgres/alerts-repository.ts';
-import { ANOMALY_SCAN_WORKFLOW, type AnomalyScanResult } from '../../workflows/anomaly/contract.ts';
+import { ANOMALY_SCAN_WORKFLOW, type AnomalyScanResult } from '../../workflows/contract.ts';
 import { DAY, insertEvents, runActivity, type EventRow } from '../harness/alerts.ts';
 
 // The budget check fans out in pages of tenants, each page its own activity. A tenant whose

@@ -14,7 +14,7 @@ import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import { metersRepository } from '../../db/postgres/meters-repository.ts';
 import { alertsRepository } from '../../db/postgres/alerts-repository.ts';
-import { ANOMALY_SCAN_WORKFLOW, type AnomalyScanResult } from '../../workflows/anomaly/contract.ts';
+import { ANOMALY_SCAN_WORKFLOW, type AnomalyScanResult } from '../../workflows/contract.ts';
 
 let db: TestDatabase;
 let ch: Awaited<ReturnType<typeof createTestClickHouse>>;

@@ -19,7 +19,7 @@ import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { alertsRepository } from '../../db/postgres/alerts-repository.ts';
 import { metersRepository } from '../../db/postgres/meters-repository.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
-import { ANOMALY_SCAN_WORKFLOW, type AnomalyScanResult } from '../../workflows/anomaly/contract.ts';
+import { ANOMALY_SCAN_WORKFLOW, type AnomalyScanResult } from '../../workflows/contract.ts';
 import { DAY, MINUTE, eventsIn, ingestEvents, insertEvents, runActivity, steadyEvents } from '../harness/alerts.ts';
 
 // One tenant's data used to stop alerts for every tenant: an anomaly the alerts table could not

@@ -5,8 +5,14 @@ import { sql, type DatabasePool } from 'slonik';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import type { Config } from '../../cli/config/env-schema.ts';
 import { anomalySettingsOf } from '../../cli/temporal/schedules.ts';
-import { TASK_QUEUE, dunningWorkflowId, subscriptionStatusQuery } from '../../workflows/contract.ts';
-import { ANOMALY_SCAN_SCHEDULE_ID, ANOMALY_SCAN_WORKFLOW, type AnomalyScanResult } from '../../workflows/anomaly/contract.ts';
+import {
+  ANOMALY_SCAN_SCHEDULE_ID,
+  ANOMALY_SCAN_WORKFLOW,
+  TASK_QUEUE,
+  dunningWorkflowId,
+  subscriptionStatusQuery,
+  type AnomalyScanResult,
+} from '../../workflows/contract.ts';
 import { deliveryWorkflowId } from '../../activities/webhooks/webhook-activities.ts';
 import { DAY, MINUTE, asIngestEvents, eventsIn, steadyBaseline, type EventRow } from '../harness/alerts.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver.ts';

@@ -1,7 +1,7 @@
 import { ActivityFailure, isCancellation, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
 import type { CheckBudgetsResult } from '../../activities/alerts/index.ts';
-import type { AnomalyScanInput, AnomalyScanResult } from './contract.ts';
+import type { AnomalyScanInput, AnomalyScanResult } from '../contract.ts';
 import { alertCreatedEvent } from '../../domain/webhooks/events.ts';
 import { mapBounded } from '../../domain/concurrency/index.ts';
 import { mergeCheckResults } from '../../domain/anomaly/check-summary.ts';

@@ -13,6 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
 import { PAYMENT_DECLINED } from '../../domain/billing/payment-failure.ts';
+import { invoiceEvent, paymentFailedEvent, type WebhookEvent } from '../../domain/webhooks/events.ts';
 import {
   dunningStatusQuery,
   invoiceSettledSignal,
@@ -22,8 +23,17 @@ import {
   subscriptionWorkflowId,
 } from '../contract.ts';
 import type { DunningInput, DunningResult } from '../contract.ts';
-
-const DAY_MS = 86_400_000;
+import {
+  GATEWAY_RETRY_MS,
+  attemptDueAt,
+  attemptOutcome,
+  attemptUnanswered,
+  attemptsLeft,
+  beginAttempt,
+  markedOutcome,
+  nextAttemptAt,
+  startDunning,
+} from './schedule.ts';
 
 // A decline is a non-retryable failure of one attempt. Before 'dunning-survives-outages', gateway
 // and PostgreSQL outages were retried here 10 times, and an attempt that still failed was treated
@@ -52,9 +62,6 @@ const bookkeeping = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
-/** How long an attempt the gateway did not answer waits before it is tried again. */
-const GATEWAY_RETRY_MS = 3_600_000;
-
 /**
  * Collects one invoice (workflow ID dunning-<invoiceId>): an attempt at each offset of the
  * schedule (days after dunning starts; default 0, 3, 5, 7), each a workflow timer. A success marks
@@ -70,31 +77,19 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   // Decided once, at the start, so that a run keeps one behaviour from its first to last step.
   const outageSafe = patched('dunning-survives-outages');
   const collect = outageSafe ? bookkeeping : payments;
-  const started = Date.now();
-  // Set while an attempt the gateway did not answer waits to be tried again.
-  let retryAt: number | null = null;
-  let attempts = 0;
-  let retryNow = false;
+  const p = startDunning(Date.now(), input.scheduleDays);
   let stopped: 'paid' | 'void' | null = null;
-  let next = 0;
-  /** When the next attempt is due: a retry the gateway's silence asked for, else the schedule's next day. */
-  const nextAttemptAt = () =>
-    retryAt !== null
-      ? new Date(retryAt).toISOString()
-      : next < input.scheduleDays.length
-        ? new Date(started + input.scheduleDays[next]! * DAY_MS).toISOString()
-        : null;
 
   setHandler(paymentMethodUpdatedSignal, () => {
-    retryNow = true;
+    p.retryNow = true;
   });
   setHandler(stopDunningSignal, ({ reason }) => {
     stopped = reason;
   });
   setHandler(dunningStatusQuery, () => ({
     invoiceId: input.invoiceId,
-    attempts,
-    nextAttemptAt: nextAttemptAt(),
+    attempts: p.attempts,
+    nextAttemptAt: nextAttemptAt(p),
     outcome: null,
   }));
 
@@ -108,18 +103,18 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
     }
   };
 
-  const emit = async (
-    type: 'invoice.paid' | 'invoice.payment_failed' | 'invoice.uncollectible',
-    id: string,
-    data: Record<string, unknown>,
-  ) => {
-    const emitted = (patched(WEBHOOKS_IN_WORKFLOW_TASK) ? paymentsInTask : payments).emitWebhookEvent({
-      id,
-      type,
-      tenantId: input.tenantId,
-      occurredAt: new Date(Date.now()).toISOString(),
-      data: { invoice: { invoiceId: input.invoiceId, subscriptionId: input.subscriptionId, ...data } },
-    });
+  // The events' invoice: this one, with what the event says of it.
+  const event = <T extends Record<string, unknown>>(data: T) => ({
+    tenantId: input.tenantId,
+    occurredAt: new Date(Date.now()).toISOString(),
+    invoice: { invoiceId: input.invoiceId, subscriptionId: input.subscriptionId, ...data },
+  });
+  // A gateway success and a manual payment share the event id, so the payment is announced once.
+  const paidEvent = (attempt: number | null) => invoiceEvent('invoice.paid', event({ status: 'paid', attempt }));
+  const done = (outcome: DunningResult['outcome']): DunningResult => ({ invoiceId: input.invoiceId, outcome, attempts: p.attempts });
+
+  const emit = async (event: WebhookEvent) => {
+    const emitted = (patched(WEBHOOKS_IN_WORKFLOW_TASK) ? paymentsInTask : payments).emitWebhookEvent(event);
     if (!outageSafe) return void (await emitted);
     try {
       await emitted;
@@ -129,7 +124,7 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
       // ActivityFailure, a local activity's as the failure it raised or its timeout: both are
       // TemporalFailures.)
       if (!(err instanceof TemporalFailure)) throw err;
-      log.warn('webhook event not emitted', { invoiceId: input.invoiceId, eventId: id, error: String(err.cause ?? err) });
+      log.warn('webhook event not emitted', { invoiceId: input.invoiceId, eventId: event.id, error: String(err.cause ?? err) });
     }
   };
 
@@ -150,57 +145,51 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
     }
   };
 
-  while (next < input.scheduleDays.length || retryAt !== null) {
-    const dueAt = retryAt ?? started + input.scheduleDays[next]! * DAY_MS;
-    const wait = dueAt - Date.now();
-    if (wait > 0 && !retryNow) await condition(() => retryNow || stopped !== null, wait);
+  while (attemptsLeft(p)) {
+    const wait = attemptDueAt(p) - Date.now();
+    if (wait > 0 && !p.retryNow) await condition(() => p.retryNow || stopped !== null, wait);
     if (stopped !== null) {
-      // A manual payment settled it: the same event id as a gateway success, so it is sent once.
-      if (stopped === 'paid') await emit('invoice.paid', `invoice.paid:${input.invoiceId}`, { status: 'paid', attempt: null });
-      return { invoiceId: input.invoiceId, outcome: 'stopped', attempts };
+      if (stopped === 'paid') await emit(paidEvent(null));
+      return done('stopped');
     }
-    if (retryAt !== null) {
-      // The same attempt again: the gateway never answered it.
-      retryAt = null;
-      retryNow = false;
-    } else {
-      if (retryNow) retryNow = false;
-      else next += 1;
-      attempts += 1;
-    }
+    beginAttempt(p);
     try {
       const result = await collect.collectPayment({
         invoiceId: input.invoiceId,
         tenantId: input.tenantId,
-        attempt: attempts,
+        attempt: p.attempts,
         at: new Date(Date.now()).toISOString(),
       });
-      if (result.outcome === 'succeeded' || result.invoiceStatus === 'paid') {
-        await emit('invoice.paid', `invoice.paid:${input.invoiceId}`, { status: 'paid', attempt: attempts });
+      if (attemptOutcome(result) === 'paid') {
+        await emit(paidEvent(p.attempts));
         await tell(invoiceSettledSignal);
-        return { invoiceId: input.invoiceId, outcome: 'paid', attempts };
+        return done('paid');
       }
       // Settled otherwise (void or uncollectible elsewhere): nothing left to collect.
-      return { invoiceId: input.invoiceId, outcome: 'stopped', attempts };
+      return done('stopped');
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
       const declined = err.cause instanceof ApplicationFailure && err.cause.type === PAYMENT_DECLINED;
       if (outageSafe && !declined) {
         log.warn('payment attempt not answered; trying it again later', {
           invoiceId: input.invoiceId,
-          attempt: attempts,
+          attempt: p.attempts,
           error: String(err.cause ?? err),
         });
-        retryAt = Date.now() + GATEWAY_RETRY_MS;
+        attemptUnanswered(p, Date.now());
         continue;
       }
-      log.info(declined ? 'payment declined' : 'payment attempt failed', { invoiceId: input.invoiceId, attempt: attempts });
-      await emit('invoice.payment_failed', `invoice.payment_failed:${input.invoiceId}:${attempts}`, {
-        status: 'payment_failed',
-        attempt: attempts,
-        reason: declined ? err.cause.message : 'the payment gateway did not answer',
-        nextAttemptAt: nextAttemptAt(),
-      });
+      log.info(declined ? 'payment declined' : 'payment attempt failed', { invoiceId: input.invoiceId, attempt: p.attempts });
+      await emit(
+        paymentFailedEvent(
+          event({
+            status: 'payment_failed',
+            attempt: p.attempts,
+            reason: declined ? err.cause.message : 'the payment gateway did not answer',
+            nextAttemptAt: nextAttemptAt(p),
+          }),
+        ),
+      );
     }
   }
 
@@ -209,15 +198,14 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   // retire at step 5 once step 4 counts no dunning run started before its deploy). The invoice
   // may have been settled meanwhile: a pending charge reconciled as paid, or a manual payment or
   // void between the last attempt and this step. Only an invoice that is uncollectible is said to be.
-  if (patched('dunning-uncollectible-only-when-marked') && marked.invoiceStatus !== 'uncollectible') {
-    if (marked.invoiceStatus === 'paid') {
-      await emit('invoice.paid', `invoice.paid:${input.invoiceId}`, { status: 'paid', attempt: null });
-      await tell(invoiceSettledSignal);
-      return { invoiceId: input.invoiceId, outcome: 'paid', attempts };
-    }
-    return { invoiceId: input.invoiceId, outcome: 'stopped', attempts };
+  const outcome = patched('dunning-uncollectible-only-when-marked') ? markedOutcome(marked.invoiceStatus) : 'uncollectible';
+  if (outcome === 'paid') {
+    await emit(paidEvent(null));
+    await tell(invoiceSettledSignal);
+    return done('paid');
   }
-  await emit('invoice.uncollectible', `invoice.uncollectible:${input.invoiceId}`, { status: 'uncollectible', attempts });
+  if (outcome === 'stopped') return done('stopped');
+  await emit(invoiceEvent('invoice.uncollectible', event({ status: 'uncollectible', attempts: p.attempts })));
   await tell(invoiceUncollectibleSignal);
-  return { invoiceId: input.invoiceId, outcome: 'uncollectible', attempts };
+  return done('uncollectible');
 }

@@ -2,7 +2,7 @@
 // events which arrive late for its last periods are still billed. These are the decisions of
 // that phase as plain functions of the state and an instant (unit-tested); the workflow only
 // waits, calls activities and applies them.
-import type { CarriedSubscriptionState, LateUsageWatch, PendingClose } from '../contract.ts';
+import type { CarriedSubscriptionState, LateUsageWatch, PendingClose } from './state.ts';
 import { currentPlan } from './timeline.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();

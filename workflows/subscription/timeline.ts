@@ -4,17 +4,8 @@ import { addPart, firstCyclePeriod, followingPeriod } from '../../domain/billing
 import type { CyclePeriod } from '../../domain/billing/cycle.ts';
 import { planChangeProblem } from '../../domain/billing/plan-change-rules.ts';
 import { trialEnd } from '../../domain/periods/trial.ts';
-import type {
-  CarriedSubscriptionState,
-  ChangePlanRequest,
-  InvoiceReason,
-  PendingChange,
-  PendingClose,
-  PeriodState,
-  PlanTerms,
-  SubscriptionStatus,
-  SubscriptionWorkflowInput,
-} from '../contract.ts';
+import type { ChangePlanRequest, PendingChange, PlanTerms, SubscriptionStatus, SubscriptionWorkflowInput } from '../contract.ts';
+import type { CarriedSubscriptionState, InvoiceReason, PendingClose, PeriodState } from './state.ts';
 
 const iso = (ms: number | Date) => new Date(ms).toISOString();
 const ms = (text: string) => new Date(text).getTime();

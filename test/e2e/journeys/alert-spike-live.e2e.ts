@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { Client, Connection } from '@temporalio/client';
-import { ANOMALY_SCAN_WORKFLOW, type AnomalyScanInput } from '../../../workflows/anomaly/contract.ts';
-import { TASK_QUEUE } from '../../../workflows/contract.ts';
+import { ANOMALY_SCAN_WORKFLOW, TASK_QUEUE, type AnomalyScanInput } from '../../../workflows/contract.ts';
 import { cspViolations, launchBrowser, markDocument, navigate, newPage, screenshot, signIn } from '../../harness/e2e/browser.ts';
 import { apiOf, unique } from '../../harness/e2e/api.ts';
 
