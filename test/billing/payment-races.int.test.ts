@@ -191,12 +191,14 @@ describe('two manual payments at once', () => {
       { method: 'manual', amount_minor: '12499' },
       { method: 'manual', amount_minor: '12499' },
     ]);
-    const credits = await api.request.get(`/api/tenants/${tenant.id}/credits`).set(finance());
-    expectResponseMatchesSpec('GET', `/api/tenants/${tenant.id}/credits`, credits);
-    expect(credits.body.balances).toEqual([{ currency: 'USD', balance: '124.99' }]);
-    expect(credits.body.entries).toEqual([
-      expect.objectContaining({ kind: 'overpayment', amount: '124.99', invoiceId: invoice.id, paymentId: expect.any(String) }),
-    ]);
+    const ledger = await api.request.get(`/api/tenants/${tenant.id}/credit-ledger`).set(finance());
+    expectResponseMatchesSpec('GET', `/api/tenants/${tenant.id}/credit-ledger`, ledger);
+    expect(ledger.body.items).toEqual([expect.objectContaining({ kind: 'overpayment', amount: '124.99', balanceAfter: '124.99' })]);
+    const grants = await h.ownerQuery<{ invoice_id: string; payment_id: string | null }>(
+      'SELECT invoice_id, payment_id FROM credit_grants WHERE tenant_id = $1',
+      [tenant.id],
+    );
+    expect(grants).toEqual([{ invoice_id: invoice.id, payment_id: expect.any(String) }]);
   });
 
   it('two voids at once: one wins, the other is 409', async () => {
