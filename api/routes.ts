@@ -20,6 +20,7 @@ import { ingestRoutes } from './ingest/ingest-routes.ts';
 import { usageRoutes } from './usage/usage-routes.ts';
 import { tenantsUsageRoutes } from './usage/tenants-usage-routes.ts';
 import { overviewRoutes } from './billing/overview-routes.ts';
+import { creditsRoutes } from './credits/credits-routes.ts';
 
 /**
  * Every /api route, area by area. The order is the OpenAPI document's order, and it decides
@@ -45,6 +46,7 @@ export function buildRoutes(deps: RouteDeps): RouteDef[] {
     ...estimateRoutes(deps),
     ...planChangePreviewRoutes(deps),
     ...invoicesRoutes({ ...deps, subscriptions }),
+    ...creditsRoutes(deps),
     ...paymentSettingsRoutes(deps),
     ...alertsRoutes(deps),
     ...metersRoutes(deps),

@@ -436,7 +436,7 @@ export function createInvoiceActivities(deps: ActivityDeps) {
           const issuedAt = new Date(input.issuedAt);
           const totalMinor = toStoredMinorUnits(totals.total, currency, 'the total with tax');
           // Tenant credit after tax, and finalized or paid (see finalization.ts).
-          const { transition, creditAppliedMinor } = await decideFinalization(tx, invoice, totalMinor);
+          const { transition, creditAppliedMinor } = await decideFinalization(tx, invoice, totalMinor, issuedAt);
           await invoicesRepository.markFinalized(tx, invoice.id, transition, {
             number: await invoicesRepository.nextNumber(tx, issuedAt.getUTCFullYear()),
             creditAppliedMinor,

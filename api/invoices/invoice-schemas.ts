@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { formatAmount, fromMinorUnits, toDecimal, toDecimalString } from '../../domain/money/index.ts';
 import type { InvoiceLineRow, InvoiceRow } from '../../db/postgres/invoices-repository.ts';
 import { INVOICE_REASONS, INVOICE_STATUSES } from '../../db/postgres/invoices-repository.ts';
-import { CREDIT_ENTRY_KINDS } from '../../db/postgres/credits-repository.ts';
 import { INVOICE_LINE_TYPES, amountDue } from '../../domain/billing/index.ts';
 import { problemSchema } from '../http/problem.ts';
 
@@ -120,27 +119,3 @@ export function toInvoice(row: InvoiceRow, lines: readonly InvoiceLineRow[]): In
 export const paymentConflictSchema = problemSchema
   .extend({ pendingAttemptId: z.uuid().optional().describe('the payment attempt in flight at the gateway; retry once it has an outcome') })
   .meta({ id: 'PaymentConflict' });
-
-export const creditsSchema = z
-  .object({
-    tenantId: z.uuid(),
-    balances: z.array(z.object({ currency: z.string(), balance: z.string() })),
-    entries: z
-      .array(
-        z.object({
-          id: z.uuid(),
-          kind: z
-            .enum(CREDIT_ENTRY_KINDS)
-            .describe(
-              'overpayment: paid beyond what an invoice owed; voided: paid on an invoice later voided; applied: taken by an invoice',
-            ),
-          amount: z.string().describe('positive: credit granted; negative: credit applied to invoiceId'),
-          currency: z.string(),
-          invoiceId: z.uuid(),
-          paymentId: z.uuid().optional(),
-          createdAt: z.iso.datetime(),
-        }),
-      )
-      .describe('the newest 100 first'),
-  })
-  .meta({ id: 'TenantCredits' });

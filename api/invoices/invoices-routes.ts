@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineRoute, ROLES, type RouteDef } from '../http/route.ts';
 import { pageOf, paginationQuery } from '../http/pagination.ts';
 import { positiveIntegerText } from '../http/integer-schemas.ts';
-import { badRequest } from '../http/problem.ts';
+import { idempotencyKeyOf } from '../http/idempotency-key.ts';
 import { resolveTenantFilter, scopeOf } from '../auth/tenant-access.ts';
 import { INVOICE_STATUSES } from '../../db/postgres/invoices-repository.ts';
 import { createInvoicesService } from './invoices-service.ts';
@@ -14,7 +14,7 @@ import type { SubscriptionsService } from '../subscriptions/subscriptions-servic
 import type { BillingApiOptions } from '../deps.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Client as TemporalClient } from '@temporalio/client';
-import { creditsSchema, invoiceListItemSchema, invoiceSchema, paymentConflictSchema } from './invoice-schemas.ts';
+import { invoiceListItemSchema, invoiceSchema, paymentConflictSchema } from './invoice-schemas.ts';
 import type { InvoiceActor } from '../../domain/billing/index.ts';
 import type { Principal } from '../http/route.ts';
 import type { DatabasePool } from 'slonik';
@@ -51,16 +51,6 @@ const paymentBody = z.strictObject({
 /** Who changes an invoice, in the invoice state machine's terms. */
 const actorOf = (principal: Principal | null): InvoiceActor => (principal?.kind === 'user' ? principal.role : 'customer');
 
-// HTTP drops the spaces around a header value, so only what lies between them is the key.
-const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
-
-/** The Idempotency-Key header's value; null without one (Koa reads an absent header as ''). */
-function idempotencyKeyOf(header: string): string | null {
-  if (header === '') return null;
-  if (!IDEMPOTENCY_KEY.test(header)) throw badRequest('Idempotency-Key', 'must be 1 to 255 printable ASCII characters');
-  return header;
-}
-
 const generateBody = z.strictObject({ subscriptionId: z.uuid('must be a subscription id (uuid)') });
 const pendingSchema = z.object({ invoiceId: z.uuid(), status: z.literal('pending') }).meta({ id: 'PendingInvoice' });
 
@@ -77,7 +67,7 @@ const drillDownSchema = z
   })
   .meta({ id: 'InvoiceLineUsage' });
 
-/** Invoices, manual payments, voids, invoice-now, the usage drill-down and tenant credit. */
+/** Invoices, manual payments, voids, invoice-now and the usage drill-down. */
 export function invoicesRoutes(deps: {
   pg: DatabasePool;
   clickhouse: ClickHouseClient;
@@ -263,20 +253,6 @@ export function invoicesRoutes(deps: {
           recordedBy: principal?.kind === 'user' ? principal.userId : null,
         }),
       }),
-    }),
-    defineRoute({
-      method: 'get',
-      path: '/tenants/:tenantId/credits',
-      operationId: 'getTenantCredits',
-      tag: 'invoices',
-      access: { roles: ROLES },
-      summary: "A tenant's credit balance (overpayments, payments of voided invoices) and its entries",
-      params: z.strictObject({ tenantId: z.uuid() }),
-      responses: {
-        200: { description: 'The balances and the newest entries', schema: creditsSchema },
-        404: { description: 'No such tenant (or not yours)' },
-      },
-      handler: async ({ params, principal }) => ({ status: 200, body: await invoices.credits(principal, params.tenantId) }),
     }),
   ];
 }

@@ -4,7 +4,6 @@ import type { Client as TemporalClient } from '@temporalio/client';
 import { withOperator, withScope, withTenant, type Scope } from '../../db/postgres/tenant-scope.ts';
 import { invoicesRepository, type InvoiceFilter, type InvoiceRow } from '../../db/postgres/invoices-repository.ts';
 import { paymentsRepository } from '../../db/postgres/payments-repository.ts';
-import { creditsRepository } from '../../db/postgres/credits-repository.ts';
 import { invoiceFacts, writeInvoiceDecision, type ReceivedMoney } from '../../db/postgres/invoice-decisions.ts';
 import {
   decideInvoice,
@@ -20,16 +19,12 @@ import { listMeterEvents } from '../../db/clickhouse/usage-reader.ts';
 import { decimalStringProblem, fromMinorUnits, formatAmount, minorUnitDigits, toDecimal, toMinorUnits } from '../../domain/money/index.ts';
 import type { Tx } from '../../db/postgres/tenant-scope.ts';
 import { dunningWorkflowId, invoiceSettledSignal, stopDunningSignal, subscriptionWorkflowId } from '../../workflows/contract.ts';
-import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
-import { resolveTenant } from '../auth/tenant-access.ts';
-import type { Principal } from '../http/route.ts';
 import { tellWorkflow } from './tell-workflow.ts';
 import { HttpProblem, badRequest, forbidden, notFound } from '../http/problem.ts';
 import { randomUUID } from 'node:crypto';
 import { toInvoice, toInvoiceSummary, type InvoiceJson, type InvoiceListItemJson } from './invoice-schemas.ts';
 
 export const MAX_DRILL_DOWN_EVENTS = 1000;
-const CREDIT_ENTRIES_SHOWN = 100;
 
 /**
  * The answer to a refused change. A payment attempt in flight is 409 naming it: the caller may
@@ -188,32 +183,6 @@ export function createInvoicesService(deps: { pg: DatabasePool; clickhouse: Clic
           });
         }
         return { invoiceId: claim.invoice_id, issued: await invoicesRepository.findById(tx, claim.invoice_id) };
-      });
-    },
-
-    /** A tenant's credit balances and its newest entries; a customer reads only their own tenant's (else 404). */
-    async credits(principal: Principal, requested: string) {
-      const tenantId = resolveTenant(principal, requested);
-      return withOperator(pg, async (tx) => {
-        if (!(await tenantsRepository.findById(tx, tenantId))) throw notFound('tenant');
-        const [balances, entries] = await Promise.all([
-          creditsRepository.balances(tx, tenantId),
-          creditsRepository.entries(tx, tenantId, CREDIT_ENTRIES_SHOWN),
-        ]);
-        const money = (minor: bigint, currency: string) => formatAmount(fromMinorUnits(minor, currency), currency);
-        return {
-          tenantId,
-          balances: balances.map((b) => ({ currency: b.currency, balance: money(b.balance_minor, b.currency) })),
-          entries: entries.map((e) => ({
-            id: e.id,
-            kind: e.kind,
-            amount: money(e.amount_minor, e.currency),
-            currency: e.currency,
-            invoiceId: e.invoice_id,
-            ...(e.payment_id ? { paymentId: e.payment_id } : {}),
-            createdAt: e.created_at.toISOString(),
-          })),
-        };
       });
     },
 

@@ -3,7 +3,7 @@ import { amountDue } from '../../domain/billing/index.ts';
 import type { Tx } from './tenant-scope.ts';
 import { invoicesRepository, type InvoiceRow } from './invoices-repository.ts';
 import { paymentsRepository, type PaymentAttemptRow, type PaymentRow } from './payments-repository.ts';
-import { creditsRepository } from './credits-repository.ts';
+import { creditReceivedMoney, reverseInvoiceBurns } from './credit-ledger.ts';
 import { recordWebhookEvent } from './webhook-outbox.ts';
 import { invoiceVoidedEvent } from '../../domain/webhooks/events.ts';
 import { renderStoredInvoicePdf } from './stored-invoice-pdf.ts';
@@ -32,7 +32,7 @@ export type ReceivedMoney = {
 
 /**
  * Writes a decision with what comes with it: the money received (a payments row for the whole
- * amount), the new status and amount paid, and the part not owed as tenant credit.
+ * amount), the new status and amount paid, and the part not owed as a credit grant.
  */
 export async function writeInvoiceDecision(
   tx: Tx,
@@ -52,16 +52,16 @@ export async function writeInvoiceDecision(
     if (!payment) throw new Error(`attempt ${x.received.attemptId} already has a payment`);
   }
   const written = await invoicesRepository.applyTransition(tx, invoice.id, t, x.at);
+  // Money not owed becomes an overpayment grant; a void gives the invoice's burns back to their grants.
   if (t.creditMinor > 0n) {
-    await creditsRepository.addEntry(tx, {
-      tenantId: invoice.tenant_id,
-      currency: invoice.currency,
-      kind: t.action === 'void' ? 'voided' : 'overpayment',
+    await creditReceivedMoney(tx, invoice, {
       amountMinor: t.creditMinor,
-      invoiceId: invoice.id,
-      paymentId: payment?.id,
+      paymentId: t.action === 'void' ? null : (payment?.id ?? null),
+      at: x.at,
+      why: t.action === 'void' ? `paid on invoice ${invoice.id}, which was then voided` : `paid beyond what invoice ${invoice.id} owed`,
     });
   }
+  if (t.to === 'void' && t.from !== 'void') await reverseInvoiceBurns(tx, invoice, x.at);
   // The stored PDF shows the status it was rendered with: a paid or voided invoice must not go
   // on downloading as a bill to pay. Dates come from the invoice, so only the status changes.
   if (t.to !== t.from && written.has_pdf) await invoicesRepository.replacePdf(tx, written.id, await renderStoredInvoicePdf(tx, written));

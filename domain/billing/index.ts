@@ -45,7 +45,7 @@ export type {
   Overpayment,
   RefusalCode,
 } from './invoice-state.ts';
-export { amountDue, creditToApply } from './credit.ts';
+export { amountDue } from './amount-due.ts';
 export { continuedRun, partRuns } from './runs.ts';
 export type { BilledRunLine } from './runs.ts';
 export { MAX_BACKDATE_DAYS, backdatingProblem } from './backdating.ts';

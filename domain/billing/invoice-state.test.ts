@@ -5,7 +5,6 @@ import {
   INVOICE_ACTORS,
   INVOICE_STATES,
   amountDue,
-  creditToApply,
   decideInvoice,
   type InvoiceAction,
   type InvoiceActor,
@@ -14,6 +13,7 @@ import {
   type InvoiceFacts,
   type InvoiceState,
 } from './index.ts';
+import { allocateBurns, creditApplied, spreadTax } from '../credits/index.ts';
 
 const DUE = 12_500n;
 const ATTEMPT = 'attempt-1';
@@ -285,6 +285,11 @@ describe('decideInvoice: invariants over random invoices and commands', () => {
 });
 
 describe('tenant credit', () => {
+  // One unscoped grant of `balance` over an invoice of one line totalling `total` (tax included).
+  const creditToApply = (total: bigint, balance: bigint) => {
+    const grant = { id: 'g', priority: 0, effectiveAt: new Date(0), expiresAt: null, appliesTo: null, remainingMinor: balance };
+    return creditApplied(allocateBurns([grant], spreadTax([{ lineId: 'l', meter: null, amountMinor: total }], 0n), new Date(1)));
+  };
   it('an invoice takes its credit after tax, up to its total, to the cent', () => {
     expect(creditToApply(12_499n, 3_007n)).toBe(3_007n);
     expect(creditToApply(12_499n, 20_000n)).toBe(12_499n);

@@ -191,12 +191,14 @@ describe('two manual payments at once', () => {
       { method: 'manual', amount_minor: '12499' },
       { method: 'manual', amount_minor: '12499' },
     ]);
-    const credits = await api.request.get(`/api/tenants/${tenant.id}/credits`).set(finance());
-    expectResponseMatchesSpec('GET', `/api/tenants/${tenant.id}/credits`, credits);
-    expect(credits.body.balances).toEqual([{ currency: 'USD', balance: '124.99' }]);
-    expect(credits.body.entries).toEqual([
-      expect.objectContaining({ kind: 'overpayment', amount: '124.99', invoiceId: invoice.id, paymentId: expect.any(String) }),
-    ]);
+    const ledger = await api.request.get(`/api/tenants/${tenant.id}/credit-ledger`).set(finance());
+    expectResponseMatchesSpec('GET', `/api/tenants/${tenant.id}/credit-ledger`, ledger);
+    expect(ledger.body.items).toEqual([expect.objectContaining({ kind: 'overpayment', amount: '124.99', balanceAfter: '124.99' })]);
+    const grants = await h.ownerQuery<{ invoice_id: string; payment_id: string | null }>(
+      'SELECT invoice_id, payment_id FROM credit_grants WHERE tenant_id = $1',
+      [tenant.id],
+    );
+    expect(grants).toEqual([{ invoice_id: invoice.id, payment_id: expect.any(String) }]);
   });
 
   it('two voids at once: one wins, the other is 409', async () => {
@@ -315,11 +317,12 @@ describe('overpayment becomes tenant credit, applied to the next invoice after t
     const kept = await pay(invoice.id, { amount: '30.07', reference: 'wire', overpayment: 'credit' });
     expectResponseMatchesSpec('POST', `/api/invoices/${invoice.id}/payments`, kept);
     expect(kept.body).toMatchObject({ status: 'paid', amountPaid: '124.99', amountDue: '124.99', creditApplied: '0.00' });
-    expect((await api.request.get(`/api/tenants/${tenant.id}/credits`).set(finance())).body.balances).toEqual([
-      { currency: 'USD', balance: '30.07' },
-    ]);
-    // Another tenant's customer does not see it; the tenant's own does.
-    const other = await api.request.get(`/api/tenants/${tenant.id}/credits`).set({ Authorization: `Bearer ${api.tokens.customerB}` });
+    expect((await api.request.get(`/api/tenants/${tenant.id}/credit-balance`).set(finance())).body).toMatchObject({
+      currency: 'USD',
+      remaining: '30.07',
+    });
+    // Another tenant's customer does not see it.
+    const other = await api.request.get(`/api/tenants/${tenant.id}/credit-ledger`).set({ Authorization: `Bearer ${api.tokens.customerB}` });
     expect(other.status).toBe(404);
 
     // The next daily period ends: 99.99 + tax 25.00 (24.9975 rounded half-up) = 124.99, less 30.07 credit.
@@ -354,18 +357,18 @@ describe('overpayment becomes tenant credit, applied to the next invoice after t
     expect((await gatewayChargesOf(second.id)).map((c) => c.amount_minor)).toEqual(['9492']);
     expect(await paymentsOf(second.id)).toEqual([{ method: 'gateway', amount_minor: '9492' }]);
 
-    const credits = (await api.request.get(`/api/tenants/${tenant.id}/credits`).set({ Authorization: `Bearer ${api.tokens.admin}` })).body;
-    expect(credits.balances).toEqual([{ currency: 'USD', balance: '0.00' }]);
-    expect(credits.entries.map((e: { kind: string; amount: string; invoiceId: string }) => [e.kind, e.amount, e.invoiceId]).sort()).toEqual(
-      [
-        ['applied', '-30.07', second.id],
-        ['overpayment', '30.07', invoice.id],
-      ],
-    );
-    // The balance is the sum of its entries.
-    expect(await h.ownerQuery('SELECT sum(amount_minor)::text AS s FROM tenant_credit_entries WHERE tenant_id = $1', [tenant.id])).toEqual([
-      { s: '0' },
+    const balance = (await api.request.get(`/api/tenants/${tenant.id}/credit-balance`).set(finance())).body;
+    expect(balance).toMatchObject({ granted: '30.07', consumed: '30.07', remaining: '0.00' });
+    const ledger = (await api.request.get(`/api/tenants/${tenant.id}/credit-ledger`).set(finance())).body;
+    // The overpayment opens a grant; the second invoice's base-fee line burns all of it.
+    expect(ledger.items.map((e: { kind: string; amount: string; invoiceId?: string }) => [e.kind, e.amount, e.invoiceId])).toEqual([
+      ['overpayment', '30.07', undefined],
+      ['burn', '-30.07', second.id],
     ]);
+    expect(ledger.items.at(-1).balanceAfter).toBe('0.00');
+    expect(ledger.items[1].lineId).toBe(
+      (await h.ownerQuery<{ id: string }>("SELECT id FROM invoice_lines WHERE invoice_id = $1 AND type = 'base_fee'", [second.id]))[0]!.id,
+    );
   });
 
   it('is applied exactly once when finalization runs twice at once and again later (a retried activity)', async () => {
@@ -405,11 +408,11 @@ describe('overpayment becomes tenant credit, applied to the next invoice after t
       { type: 'base_fee', amount_minor: '9999' },
       { type: 'credit', amount_minor: '-1001' },
     ]);
-    expect(await h.ownerQuery('SELECT balance_minor FROM tenant_credits WHERE tenant_id = $1', [tenant.id])).toEqual([
-      { balance_minor: '0' },
+    expect(await h.ownerQuery('SELECT sum(amount_minor)::text AS s FROM credit_ledger_entries WHERE tenant_id = $1', [tenant.id])).toEqual([
+      { s: '0' },
     ]);
     expect(
-      await h.ownerQuery("SELECT count(*)::int AS n FROM tenant_credit_entries WHERE tenant_id = $1 AND kind = 'applied'", [tenant.id]),
+      await h.ownerQuery("SELECT count(*)::int AS n FROM credit_ledger_entries WHERE tenant_id = $1 AND kind = 'burn'", [tenant.id]),
     ).toEqual([{ n: 1 }]);
   });
 
@@ -421,9 +424,11 @@ describe('overpayment becomes tenant credit, applied to the next invoice after t
       amountPaid: '50.00',
     });
     expect((await voidInvoice(invoice.id)).body).toMatchObject({ status: 'void' });
-    const credits = (await api.request.get(`/api/tenants/${tenant.id}/credits`).set(finance())).body;
-    expect(credits.balances).toEqual([{ currency: 'USD', balance: '50.00' }]);
-    expect(credits.entries).toEqual([expect.objectContaining({ kind: 'voided', amount: '50.00', invoiceId: invoice.id })]);
+    expect((await api.request.get(`/api/tenants/${tenant.id}/credit-balance`).set(finance())).body).toMatchObject({ remaining: '50.00' });
+    const ledger = (await api.request.get(`/api/tenants/${tenant.id}/credit-ledger`).set(finance())).body;
+    expect(ledger.items).toEqual([expect.objectContaining({ kind: 'overpayment', amount: '50.00', balanceAfter: '50.00' })]);
+    const [grant] = await h.ownerQuery<{ invoice_id: string }>('SELECT invoice_id FROM credit_grants WHERE tenant_id = $1', [tenant.id]);
+    expect(grant!.invoice_id).toBe(invoice.id);
   });
 });
 

@@ -318,7 +318,13 @@ const CASES: Record<string, RouteCase> = {
     unchanged: () => rows('SELECT * FROM payments WHERE invoice_id = $1 ORDER BY 1', [f.invoice]),
     request: () => ({ path: `/api/invoices/${f.invoice}/payments`, body: { amount: '1', reference: `wire ${unique()}` } }),
   },
-  getTenantCredits: { owner: 'tenant', request: () => ({ path: `/api/tenants/${A()}/credits` }) },
+  createCreditGrant: {
+    owner: 'tenant',
+    unchanged: () => rows('SELECT id FROM credit_grants WHERE tenant_id = $1 ORDER BY id', [A()]),
+    request: () => ({ path: `/api/tenants/${A()}/credit-grants`, body: { amount: '1.00', currency: 'USD', reason: `matrix ${unique()}` } }),
+  },
+  listCreditLedger: { owner: 'tenant', request: () => ({ path: `/api/tenants/${A()}/credit-ledger` }) },
+  getCreditBalance: { owner: 'tenant', request: () => ({ path: `/api/tenants/${A()}/credit-balance` }) },
   getPaymentSettings: { owner: 'tenant', request: () => ({ path: `/api/tenants/${A()}/payment-settings` }) },
   updatePaymentSettings: {
     owner: 'tenant',

@@ -699,6 +699,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tenants/{id}/credit-balance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant's credit: granted, consumed, expired, and what is available once the open period's usage is paid */
+        get: operations["getCreditBalance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tenants/{id}/credit-grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Grant credit to a tenant: it pays for its invoices after tax, by priority then the earliest expiry
+         * @description The amount is a decimal string in the tenant's currency. With an `Idempotency-Key` header a repeat (or a concurrent twin) writes nothing and answers the first grant.
+         */
+        post: operations["createCreditGrant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tenants/{id}/credit-ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A tenant's credit ledger, oldest entry first, one page at a time
+         * @description Nothing edits an entry: a correction is a further entry. The balance is the sum of the entries.
+         */
+        get: operations["listCreditLedger"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tenants/{id}/overview": {
         parameters: {
             query?: never;
@@ -708,23 +765,6 @@ export interface paths {
         };
         /** A tenant with its newest subscriptions, invoices (without lines) and alerts, and its API keys */
         get: operations["tenantOverview"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/tenants/{tenantId}/credits": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A tenant's credit balance (overpayments, payments of voided invoices) and its entries */
-        get: operations["getTenantCredits"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1104,6 +1144,75 @@ export interface components {
             createdAt: string;
             /** @description Standard Webhooks signing secret (whsec_…): shown once */
             secret: string;
+        };
+        CreditBalance: {
+            /** Format: uuid */
+            tenantId: string;
+            currency: string;
+            /** @description the sum of the opening entries */
+            granted: string;
+            /** @description burns less reversals */
+            consumed: string;
+            /** @description expired and voided credit */
+            expired: string;
+            /** @description granted − consumed − expired: the ledger balance */
+            remaining: string;
+            /** @description the open periods so far, priced like their invoices (tax included), not yet invoiced */
+            pendingUsage: string;
+            /** @description remaining − pendingUsage (below zero when usage outran the credit) */
+            available: string;
+            /** Format: date-time */
+            asOf: string;
+            grants: components["schemas"]["CreditGrant"][];
+        };
+        CreditGrant: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            tenantId: string;
+            /**
+             * @description grant: given; overpayment: paid beyond what was owed; invoice_credit: an invoice totalling less than zero
+             * @enum {string}
+             */
+            source: "grant" | "overpayment" | "invoice_credit";
+            amount: string;
+            /** @description what the ledger says is left of it */
+            remaining: string;
+            currency: string;
+            priority: number;
+            /** Format: date-time */
+            effectiveAt: string;
+            expiresAt: string | null;
+            appliesTo: string[] | null;
+            reason: string;
+            invoiceId: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        CreditLedgerPage: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: date-time */
+                at: string;
+                /** @enum {string} */
+                kind: "grant" | "burn" | "expiry" | "void" | "reversal" | "overpayment" | "invoice_credit";
+                /** @description signed: positive adds credit, negative takes it */
+                amount: string;
+                /** Format: uuid */
+                grantId: string;
+                /** Format: uuid */
+                invoiceId?: string;
+                /**
+                 * Format: uuid
+                 * @description the invoice line a burn paid for (or a reversal gave back)
+                 */
+                lineId?: string;
+                /** @description the sum of the entries up to and including this one */
+                balanceAfter: string;
+            }[];
+            /** @description null on the last page */
+            nextCursor: string | null;
         };
         IngestResult: {
             /** @description Events in the request, redeliveries included, all committed to storage */
@@ -1645,33 +1754,6 @@ export interface components {
             budget: string | null;
             /** Format: date-time */
             createdAt: string;
-        };
-        TenantCredits: {
-            /** Format: uuid */
-            tenantId: string;
-            balances: {
-                currency: string;
-                balance: string;
-            }[];
-            /** @description the newest 100 first */
-            entries: {
-                /** Format: uuid */
-                id: string;
-                /**
-                 * @description overpayment: paid beyond what an invoice owed; voided: paid on an invoice later voided; applied: taken by an invoice
-                 * @enum {string}
-                 */
-                kind: "overpayment" | "voided" | "applied";
-                /** @description positive: credit granted; negative: credit applied to invoiceId */
-                amount: string;
-                currency: string;
-                /** Format: uuid */
-                invoiceId: string;
-                /** Format: uuid */
-                paymentId?: string;
-                /** Format: date-time */
-                createdAt: string;
-            }[];
         };
         TenantOverview: {
             tenant: components["schemas"]["Tenant"];
@@ -5559,7 +5641,7 @@ export interface operations {
             };
         };
     };
-    tenantOverview: {
+    getCreditBalance: {
         parameters: {
             query?: never;
             header?: never;
@@ -5570,13 +5652,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The tenant overview */
+            /** @description The balance */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TenantOverview"];
+                    "application/json": components["schemas"]["CreditBalance"];
                 };
             };
             /** @description Invalid input; `errors` names each field */
@@ -5588,7 +5670,208 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No credential, or one that is invalid, expired or revoked */
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for an API key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such tenant (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The open period's usage cannot be priced (a meter of the plan is not defined, or it exceeds what an invoice holds) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store was busy or out of reach (a deadlock, a timeout, a lost connection) and nothing was changed; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createCreditGrant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description in the tenant's currency, greater than 0 */
+                    amount: string;
+                    /** @description the tenant's currency; any other is refused */
+                    currency: string;
+                    /**
+                     * @description lower numbers burn first (default 0)
+                     * @default 0
+                     */
+                    priority?: number;
+                    /**
+                     * Format: date-time
+                     * @description default: now
+                     */
+                    effectiveAt?: string;
+                    /**
+                     * Format: date-time
+                     * @description exclusive; default: never
+                     */
+                    expiresAt?: string;
+                    /** @description meter codes whose lines (with their tax) the grant may pay; default: any line */
+                    appliesTo?: string[];
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The grant, with what is left of it (for a repeated Idempotency-Key: the first grant) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditGrant"];
+                };
+            };
+            /** @description Invalid input: the field is named (another currency, too many decimals, ≤ 0, too large, an unknown meter) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin or finance */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such tenant (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than this operation accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one this operation accepts */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was already used for another grant */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A store was busy or out of reach (a deadlock, a timeout, a lost connection) and nothing was changed; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listCreditLedger: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page; omitted: the first entry */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditLedgerPage"];
+                };
+            };
+            /** @description A malformed limit or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5626,24 +5909,24 @@ export interface operations {
             };
         };
     };
-    getTenantCredits: {
+    tenantOverview: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                tenantId: string;
+                id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The balances and the newest entries */
+            /** @description The tenant overview */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TenantCredits"];
+                    "application/json": components["schemas"]["TenantOverview"];
                 };
             };
             /** @description Invalid input; `errors` names each field */

@@ -1,0 +1,20 @@
+export { compareBurnOrder, grantIsLive } from './grant-order.ts';
+export type { CreditGrant } from './grant-order.ts';
+export { spreadTax } from './line-shares.ts';
+export type { ChargedLine, PayableLine } from './line-shares.ts';
+export { allocateBurns, creditApplied } from './burn-allocation.ts';
+export type { Burn } from './burn-allocation.ts';
+export {
+  LEDGER_ENTRY_KINDS,
+  LedgerError,
+  balanceOf,
+  burnEntries,
+  checkAppend,
+  checkEntrySign,
+  expiryEntries,
+  remainingByGrant,
+  reversalEntries,
+  voidEntries,
+  withBalanceAfter,
+} from './ledger.ts';
+export type { LedgerEntry, LedgerEntryKind } from './ledger.ts';

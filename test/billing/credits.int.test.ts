@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestApi } from '../harness/api.ts';
+import { until } from '../harness/until.ts';
+import { expectResponseMatchesSpec } from '../harness/openapi-responses.ts';
+import { startBillingApi, stopBillingApi, type BillingHarness } from './billing-harness.ts';
+import { createActivities } from '../../activities/index.ts';
+
+// Credit grants and the ledger, over HTTP, with the real billing worker on the time-skipping
+// server: a grant pays the next invoice after tax, to the cent and once, a void gives it back,
+// and nobody outside the tenant (or without a finance role) reads or grants it.
+
+let env: TestWorkflowEnvironment;
+let h: BillingHarness;
+let api: TestApi;
+const DAY = 86_400_000;
+const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+const finance = () => auth(api.tokens.finance);
+
+beforeAll(async () => {
+  ({ env, h, api } = await startBillingApi());
+});
+afterAll(async () => stopBillingApi({ env, h }));
+
+const grant = (tenantId: string, body: object, headers: Record<string, string> = finance()) =>
+  api.request.post(`/api/tenants/${tenantId}/credit-grants`).set(headers).send(body);
+const ledger = async (tenantId: string) => (await api.request.get(`/api/tenants/${tenantId}/credit-ledger?limit=200`).set(finance())).body;
+const balance = async (tenantId: string) => (await api.request.get(`/api/tenants/${tenantId}/credit-balance`).set(finance())).body;
+const grantRows = (tenantId: string) => h.ownerQuery('SELECT id FROM credit_grants WHERE tenant_id = $1', [tenantId]);
+
+/** A tenant (tax 25 %) on a yearly plan of 99.99, its subscription back-dated so that its first invoice (124.99) is due at once. */
+async function backdated(name: string, before: (tenantId: string) => Promise<void>) {
+  const tenant = await h.createTenant({ name, taxRate: '0.25' });
+  expect(
+    (await api.request.put(`/api/tenants/${tenant.id}/payment-settings`).set(finance()).send({ declineFirstAttempts: 100 })).status,
+  ).toBe(200);
+  await before(tenant.id);
+  const plan = await h.createPlan({
+    code: `p-${name}`,
+    name,
+    currency: 'USD',
+    interval: 'year',
+    baseFee: '99.99',
+    gracePeriodSeconds: 0,
+    charges: [],
+  });
+  const now = await env.currentTimeMs();
+  const sub = await h.subscriptions.create({ tenantId: tenant.id, planId: plan.id, startAt: new Date(now - 400 * DAY) }, new Date(now));
+  const invoice = await until('the first invoice to be finalized', async () =>
+    (await h.invoicesOf(sub.id)).find((i) => i.status !== 'draft'),
+  );
+  return { tenant, plan, sub, invoice };
+}
+
+describe('POST /api/tenants/:id/credit-grants', () => {
+  it('answers 201 with the grant and what is left of it; bad input is 400 naming the field, and writes nothing', async () => {
+    const tenant = await h.createTenant({ name: `grants-${randomUUID()}` });
+    const ok = await grant(tenant.id, { amount: '12.50', currency: 'USD', reason: 'goodwill' });
+    expectResponseMatchesSpec('POST', `/api/tenants/${tenant.id}/credit-grants`, ok);
+    expect(ok.status).toBe(201);
+    expect(ok.body).toMatchObject({ amount: '12.50', remaining: '12.50', currency: 'USD', priority: 0, source: 'grant', expiresAt: null });
+
+    const cases: [object, string][] = [
+      [{ amount: 'ten', currency: 'USD', reason: 'r' }, 'amount'],
+      [{ amount: '0', currency: 'USD', reason: 'r' }, 'amount'],
+      [{ amount: '-1.00', currency: 'USD', reason: 'r' }, 'amount'],
+      [{ amount: '1.001', currency: 'USD', reason: 'r' }, 'amount'],
+      [{ amount: 12.5, currency: 'USD', reason: 'r' }, 'amount'],
+      [{ amount: '92233720368547758.08', currency: 'USD', reason: 'r' }, 'amount'],
+      [{ amount: '1.00', currency: 'EUR', reason: 'r' }, 'currency'],
+      [{ amount: '1.00', currency: 'USD', reason: '' }, 'reason'],
+      [{ amount: '1.00', currency: 'USD', reason: 'r', appliesTo: ['no-such-meter'] }, 'appliesTo'],
+      [{ amount: '1.00', currency: 'USD', reason: 'r', appliesTo: [] }, 'appliesTo'],
+      [{ amount: '1.00', currency: 'USD', reason: 'r', priority: -1 }, 'priority'],
+      [
+        { amount: '1.00', currency: 'USD', reason: 'r', effectiveAt: '2027-01-02T00:00:00Z', expiresAt: '2027-01-01T00:00:00Z' },
+        'expiresAt',
+      ],
+    ];
+    for (const [body, field] of cases) {
+      const res = await grant(tenant.id, body);
+      expectResponseMatchesSpec('POST', `/api/tenants/${tenant.id}/credit-grants`, res);
+      expect([res.status, res.body.errors?.[0]?.field], JSON.stringify(body)).toEqual([400, field]);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    }
+    expect(await grantRows(tenant.id)).toHaveLength(1);
+
+    // The largest amount a stored grant can hold is accepted, and is exact.
+    const largest = await grant(tenant.id, { amount: '92233720368547758.07', currency: 'USD', reason: 'largest' });
+    expect([largest.status, largest.body.remaining]).toEqual([201, '92233720368547758.07']);
+    expect(await h.ownerQuery('SELECT amount_minor::text AS a FROM credit_grants WHERE id = $1', [largest.body.id])).toEqual([
+      { a: '9223372036854775807' },
+    ]);
+  });
+
+  it('is 403 for a customer, even of the tenant; another tenant’s customer gets 404 on the ledger and the balance', async () => {
+    const a = api.tenants.a.id;
+    const own = await grant(a, { amount: '1.00', currency: 'USD', reason: 'self-service' }, auth(api.tokens.customerA));
+    expect(own.status).toBe(403);
+    for (const path of [`/api/tenants/${a}/credit-ledger`, `/api/tenants/${a}/credit-balance`]) {
+      const other = await api.request.get(path).set(auth(api.tokens.customerB));
+      expectResponseMatchesSpec('GET', path, other);
+      expect(other.status).toBe(404);
+      expect((await api.request.get(path).set(auth(api.tokens.customerA))).status).toBe(200);
+    }
+    expect((await grant(a, { amount: '1.00', currency: 'USD', reason: 'x' }, auth(api.tokens.customerB))).status).toBe(403);
+  });
+
+  it('makes a retried grant a no-op: the same Idempotency-Key twice at once is one grant', async () => {
+    const tenant = await h.createTenant({ name: `idem-${randomUUID()}` });
+    const body = { amount: '40.00', currency: 'USD', reason: 'retry me' };
+    const headers = { ...finance(), 'Idempotency-Key': `k-${randomUUID()}` };
+    const both = await Promise.all([grant(tenant.id, body, headers), grant(tenant.id, body, headers)]);
+    expect(both.map((r) => r.status)).toEqual([201, 201]);
+    expect(both[0]!.body.id).toBe(both[1]!.body.id);
+    expect(await grantRows(tenant.id)).toHaveLength(1);
+    expect((await balance(tenant.id)).remaining).toBe('40.00');
+    const other = await grant(tenant.id, { ...body, amount: '41.00' }, headers);
+    expect([other.status, other.body.errors?.[0]?.field]).toEqual([422, 'Idempotency-Key']);
+  });
+});
+
+describe('invoices with credits', () => {
+  it('a back-dated subscription with a grant: creditApplied, amountDue and the burns agree to the cent; a void reverses the burns', async () => {
+    const { tenant, invoice } = await backdated(`with-credit-${randomUUID()}`, async (tenantId) => {
+      expect((await grant(tenantId, { amount: '30.07', currency: 'USD', reason: 'first' })).status).toBe(201);
+      expect((await grant(tenantId, { amount: '10.00', currency: 'USD', reason: 'second', priority: 5 })).status).toBe(201);
+    });
+    const res = await api.request.get(`/api/invoices/${invoice.id}`).set(finance());
+    expect(res.body).toMatchObject({ subtotal: '99.99', tax: '25.00', total: '124.99', creditApplied: '40.07', amountDue: '84.92' });
+    // Dunning asks for the amount due, not the total.
+    await until(
+      'the first attempt',
+      async () => (await h.ownerQuery('SELECT 1 FROM payment_attempts WHERE invoice_id = $1', [invoice.id])).length > 0,
+    );
+    expect(await h.ownerQuery('SELECT amount_minor::text AS a FROM payment_attempts WHERE invoice_id = $1', [invoice.id])).toEqual([
+      { a: '8492' },
+    ]);
+
+    const baseFee = (
+      await h.ownerQuery<{ id: string }>("SELECT id FROM invoice_lines WHERE invoice_id = $1 AND type = 'base_fee'", [invoice.id])
+    )[0]!.id;
+    const burns = (await ledger(tenant.id)).items.filter((e: { kind: string }) => e.kind === 'burn');
+    // Priority 0 first, then priority 5; both pay the base fee line of this invoice.
+    expect(burns.map((e: { amount: string; invoiceId: string; lineId: string }) => [e.amount, e.invoiceId, e.lineId])).toEqual([
+      ['-30.07', invoice.id, baseFee],
+      ['-10.00', invoice.id, baseFee],
+    ]);
+    expect(await balance(tenant.id)).toMatchObject({ granted: '40.07', consumed: '40.07', remaining: '0.00' });
+
+    await until(
+      'the attempt to be declined',
+      async () => (await h.invoicesOf(invoice.subscription_id)).find((i) => i.id === invoice.id)?.status === 'payment_failed',
+    );
+    expect((await api.request.post(`/api/invoices/${invoice.id}/void`).set(finance())).status).toBe(200);
+    const after = (await ledger(tenant.id)).items;
+    expect(after.slice(-2).map((e: { kind: string; amount: string; lineId: string }) => [e.kind, e.amount, e.lineId])).toEqual([
+      ['reversal', '30.07', baseFee],
+      ['reversal', '10.00', baseFee],
+    ]);
+    expect(after.at(-1).balanceAfter).toBe('40.07');
+    expect(await balance(tenant.id)).toMatchObject({ consumed: '0.00', remaining: '40.07' });
+    // A second void is refused and reverses nothing more.
+    expect((await api.request.post(`/api/invoices/${invoice.id}/void`).set(finance())).status).toBe(409);
+    expect((await ledger(tenant.id)).items).toHaveLength(after.length);
+  });
+
+  it('an invoice fully covered by credit is paid on issue, with nothing to collect', async () => {
+    const { tenant, invoice } = await backdated(`covered-${randomUUID()}`, async (tenantId) => {
+      expect((await grant(tenantId, { amount: '200.00', currency: 'USD', reason: 'prepaid' })).status).toBe(201);
+    });
+    expect(invoice.status).toBe('paid');
+    const res = await api.request.get(`/api/invoices/${invoice.id}`).set(finance());
+    expect(res.body).toMatchObject({ total: '124.99', creditApplied: '124.99', amountDue: '0.00', status: 'paid' });
+    expect(await h.ownerQuery('SELECT 1 FROM payment_attempts WHERE invoice_id = $1', [invoice.id])).toEqual([]);
+    expect((await balance(tenant.id)).remaining).toBe('75.01');
+  });
+
+  it('two invoices of one tenant finalizing at once never burn the same credit twice', async () => {
+    const { tenant, plan, sub } = await backdated(`two-at-once-${randomUUID()}`, async () => {});
+    expect((await grant(tenant.id, { amount: '150.00', currency: 'USD', reason: 'shared' })).status).toBe(201);
+    const activities = createActivities({ pg: h.db.pool, clickhouse: h.ch.client });
+    const drafts = await Promise.all(
+      ['2001', '2002'].map(async (year) => {
+        const invoiceId = randomUUID();
+        const window = { start: `${year}-01-01T00:00:00.000Z`, end: `${Number(year) + 1}-01-01T00:00:00.000Z` };
+        await activities.writeInvoice({
+          invoiceId,
+          tenantId: tenant.id,
+          subscriptionId: sub.id,
+          reason: 'invoice_now',
+          currency: 'USD',
+          period: window,
+          serviceFrom: window.start,
+          serviceEnd: window.end,
+          segments: [{ from: window.start, to: window.end, planId: plan.id, version: plan.version }],
+          usage: [{}],
+          adjustments: [],
+        });
+        return invoiceId;
+      }),
+    );
+    const issuedAt = new Date(await env.currentTimeMs()).toISOString();
+    await Promise.all(drafts.map((invoiceId) => activities.finalizeInvoice({ invoiceId, tenantId: tenant.id, issuedAt })));
+    const applied = await h.ownerQuery<{ c: string }>(
+      'SELECT credit_applied_minor::text AS c FROM invoices WHERE id = ANY($1) ORDER BY 1',
+      [drafts],
+    );
+    // 150.00 over two invoices of 124.99: one takes all it can, the other the rest.
+    expect(applied.map((r) => r.c).sort()).toEqual(['12499', '2501']);
+    expect(
+      await h.ownerQuery("SELECT sum(amount_minor)::text AS s FROM credit_ledger_entries WHERE tenant_id = $1 AND kind = 'burn'", [
+        tenant.id,
+      ]),
+    ).toEqual([{ s: '-15000' }]);
+    expect((await balance(tenant.id)).remaining).toBe('0.00');
+  });
+});
