@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestApi } from '../harness/api.ts';
 import { until } from '../harness/until.ts';
 import { expectResponseMatchesSpec } from '../harness/openapi-responses.ts';
-import { startBillingApi, stopBillingApi, type BillingHarness } from './billing-harness.ts';
+import { startBillingApi, stopBillingApi, type BillingHarness } from '../harness/billing.ts';
 import { createActivities } from '../../activities/index.ts';
 
 // Credit grants and the ledger, over HTTP, with the real billing worker on the time-skipping
