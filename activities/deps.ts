@@ -11,8 +11,14 @@ export type ActivityDeps = {
   clickhouse: ClickHouseClient;
   /** For activities that start workflows (webhook deliveries). */
   temporal?: TemporalClient;
-  /** The task queue those workflows run on (default `billing`). */
+  /** The task queue those workflows run on (the worker passes the contract's). */
   taskQueue?: string;
+  /**
+   * The webhook-delivery workflow an emitted event starts for each delivery: its name, its id
+   * and its task queue, from the workflows' contract (cli/temporal/workflow-deps.ts fills it in;
+   * activities may not import workflows/).
+   */
+  webhookDelivery?: { workflowType: string; workflowId: (deliveryId: string) => string; taskQueue: string };
   /** Usage for invoicing; default: the metering usage reader over `clickhouse`. */
   usage?: UsageSource;
   /** Tenants per page of the budget check (default BUDGET_TENANTS_PER_PAGE, 200); tests make pages small. */

@@ -15,6 +15,9 @@ export const TASK_QUEUE = 'billing';
 // ---------------------------------------------------------------------------------------------
 
 export const SUBSCRIPTION_WORKFLOW = 'subscriptionWorkflow';
+/** One per webhook delivery, started by the activity that emits the event. */
+export const WEBHOOK_DELIVERY_WORKFLOW = 'webhookDeliveryWorkflow';
+export const webhookDeliveryWorkflowId = (deliveryId: string) => `webhook-${deliveryId}`;
 export const subscriptionWorkflowId = (subscriptionId: string) => `subscription-${subscriptionId}`;
 export const dunningWorkflowId = (invoiceId: string) => `dunning-${invoiceId}`;
 

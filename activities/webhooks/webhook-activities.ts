@@ -11,10 +11,8 @@ import { OPEN_DESTINATIONS, vetDestination } from '../../domain/webhooks/destina
 import { postPinned } from './pinned-post.ts';
 
 const DELIVERY_TIMEOUT_MS = 10_000;
-export const WEBHOOK_DELIVERY_WORKFLOW = 'webhookDeliveryWorkflow';
-export const deliveryWorkflowId = (deliveryId: string) => `webhook-${deliveryId}`;
 
-export function createWebhookActivities({ pg, temporal, taskQueue, webhookDestinations }: ActivityDeps) {
+export function createWebhookActivities({ pg, temporal, webhookDelivery, webhookDestinations }: ActivityDeps) {
   const policy = webhookDestinations ?? OPEN_DESTINATIONS;
   const resolve = webhookDestinations?.resolve ?? lookup;
   /** One delivery per subscribed endpoint of a recorded event, in the caller's transaction. */
@@ -41,11 +39,14 @@ export function createWebhookActivities({ pg, temporal, taskQueue, webhookDestin
    */
   async function startDeliveries(eventId: string, deliveries: { id: string; status: string }[]): Promise<string[]> {
     for (const d of deliveries.filter((d) => d.status === 'pending')) {
-      if (!temporal) throw new Error('dispatching webhooks needs a Temporal client in the activity dependencies');
+      if (!temporal || !webhookDelivery)
+        throw new Error(
+          'dispatching webhooks needs a Temporal client and the delivery workflow in the activity dependencies (temporal, webhookDelivery)',
+        );
       try {
-        await temporal.workflow.start(WEBHOOK_DELIVERY_WORKFLOW, {
-          taskQueue: taskQueue ?? 'billing',
-          workflowId: deliveryWorkflowId(d.id),
+        await temporal.workflow.start(webhookDelivery.workflowType, {
+          taskQueue: webhookDelivery.taskQueue,
+          workflowId: webhookDelivery.workflowId(d.id),
           args: [d.id],
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         });

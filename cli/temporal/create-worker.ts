@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerInterceptors } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities/index.ts';
+import { withWorkflowContract } from './workflow-deps.ts';
 import { TASK_QUEUE } from '../../workflows/contract.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
@@ -41,7 +42,7 @@ export async function createBillingWorker(o: WorkerOptions): Promise<Worker> {
     namespace: o.namespace,
     taskQueue: o.taskQueue ?? TASK_QUEUE,
     ...(o.workflowBundlePath ? { workflowBundle: { codePath: o.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities(o.deps),
+    activities: createActivities(withWorkflowContract(o.deps)),
     ...(o.slots ?? BILLING_WORKER_SLOTS),
     ...(o.interceptors ? { interceptors: o.interceptors } : {}),
   });

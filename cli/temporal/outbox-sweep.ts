@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ActivityDeps } from '../../activities/deps.ts';
 import { createWebhookActivities } from '../../activities/webhooks/webhook-activities.ts';
+import { withWorkflowContract } from './workflow-deps.ts';
 import { startPendingSubscriptionWorkflows } from '../../api/subscriptions/workflow-start.ts';
 
 export const OUTBOX_SWEEP_MS = 5_000;
@@ -17,7 +18,7 @@ export function startOutboxSweep(
   logger: Logger,
   everyMs = OUTBOX_SWEEP_MS,
 ): () => Promise<void> {
-  const { dispatchWebhookOutbox } = createWebhookActivities(deps);
+  const { dispatchWebhookOutbox } = createWebhookActivities(withWorkflowContract(deps));
   const sweep = async () => {
     try {
       const events = await dispatchWebhookOutbox();

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { withWorkflowContract } from '../../cli/temporal/workflow-deps.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities/index.ts';
@@ -38,7 +39,7 @@ beforeAll(async () => {
       }),
     );
   }
-  activities = createActivities({ pg: h.db.pool, clickhouse: h.ch.client });
+  activities = createActivities(withWorkflowContract({ pg: h.db.pool, clickhouse: h.ch.client }));
 }, 120_000);
 afterAll(async () => h?.dispose());
 

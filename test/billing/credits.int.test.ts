@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { withWorkflowContract } from '../../cli/temporal/workflow-deps.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestApi } from '../harness/api.ts';
@@ -180,7 +181,7 @@ describe('invoices with credits', () => {
   it('two invoices of one tenant finalizing at once never burn the same credit twice', async () => {
     const { tenant, plan, sub } = await backdated(`two-at-once-${randomUUID()}`, async () => {});
     expect((await grant(tenant.id, { amount: '150.00', currency: 'USD', reason: 'shared' })).status).toBe(201);
-    const activities = createActivities({ pg: h.db.pool, clickhouse: h.ch.client });
+    const activities = createActivities(withWorkflowContract({ pg: h.db.pool, clickhouse: h.ch.client }));
     const drafts = await Promise.all(
       ['2001', '2002'].map(async (year) => {
         const invoiceId = randomUUID();

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { withWorkflowContract } from '../../cli/temporal/workflow-deps.ts';
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { DatabasePool } from 'slonik';
@@ -55,7 +56,7 @@ async function runWorker(override: (deps: ActivityDeps) => Record<string, unknow
     namespace: env.namespace ?? 'default',
     taskQueue: TASK_QUEUE,
     workflowBundle: { codePath: inject('workflowBundlePath') },
-    activities: { ...createActivities(deps), ...override(deps) },
+    activities: { ...createActivities(withWorkflowContract(deps)), ...override(deps) },
   });
   const running = worker.run();
   return async () => {
@@ -175,8 +176,8 @@ describe('dunning through outages', () => {
     // pool that is down for good (the outbox cannot be written), for every other event on the real one.
     const down = outagePool(h.db.pool, Number.MAX_SAFE_INTEGER);
     const stop = await runWorker((deps) => {
-      const working = createWebhookActivities(deps);
-      const broken = createWebhookActivities({ ...deps, pg: down.pool });
+      const working = createWebhookActivities(withWorkflowContract(deps));
+      const broken = createWebhookActivities(withWorkflowContract({ ...deps, pg: down.pool }));
       return {
         emitWebhookEvent: (event: Parameters<typeof working.emitWebhookEvent>[0]) =>
           event.type === 'invoice.payment_failed' ? broken.emitWebhookEvent(event) : working.emitWebhookEvent(event),

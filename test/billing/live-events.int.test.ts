@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { withWorkflowContract } from '../../cli/temporal/workflow-deps.ts';
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -174,7 +175,9 @@ describe('live events and the outbox', () => {
     expect(await outboxRows(`invoice.voided:${invoice.id}`)).toEqual([{ dispatched_at: null }]);
 
     // The API does not dispatch: the worker's sweep does (run here twice, as two sweeps would).
-    const dispatcher = createWebhookActivities({ pg: h.db.pool, clickhouse: h.ch.client, temporal: env.client, taskQueue: TASK_QUEUE });
+    const dispatcher = createWebhookActivities(
+      withWorkflowContract({ pg: h.db.pool, clickhouse: h.ch.client, temporal: env.client, taskQueue: TASK_QUEUE }),
+    );
     await Promise.all([dispatcher.dispatchWebhookOutbox(), dispatcher.dispatchWebhookOutbox()]);
     expect(await outboxRows(`invoice.voided:${invoice.id}`)).toEqual([{ dispatched_at: expect.any(Date) }]);
     await until('the invoice.voided delivery', async () => receiver.received.length > before, 5_000);
@@ -210,10 +213,18 @@ describe('live events and the outbox', () => {
     const err = new OutOfRangeError('the amount is too large');
     const before = receiver.received.length;
     await expect(
-      raiseBillingFailed({ pg: h.db.pool, clickhouse: h.ch.client, temporal: refusing, taskQueue: TASK_QUEUE }, ctx, err),
+      raiseBillingFailed(
+        withWorkflowContract({ pg: h.db.pool, clickhouse: h.ch.client, temporal: refusing, taskQueue: TASK_QUEUE }),
+        ctx,
+        err,
+      ),
     ).rejects.toThrow('temporal unavailable');
     // The retry finds the alert already there.
-    await raiseBillingFailed({ pg: h.db.pool, clickhouse: h.ch.client, temporal: env.client, taskQueue: TASK_QUEUE }, ctx, err);
+    await raiseBillingFailed(
+      withWorkflowContract({ pg: h.db.pool, clickhouse: h.ch.client, temporal: env.client, taskQueue: TASK_QUEUE }),
+      ctx,
+      err,
+    );
     const [alert] = await h.ownerQuery<{ id: string }>(
       "SELECT id FROM alerts WHERE tenant_id = $1 AND kind = 'billing_failed' AND window_start = '2027-03-01T00:00:00Z'",
       [api.tenants.a.id],
@@ -221,12 +232,14 @@ describe('live events and the outbox', () => {
     expect(alert).toBeDefined();
     expect(await outboxRows(`alert.created:${alert!.id}`)).toEqual([{ dispatched_at: null }]);
 
-    await createWebhookActivities({
-      pg: h.db.pool,
-      clickhouse: h.ch.client,
-      temporal: env.client,
-      taskQueue: TASK_QUEUE,
-    }).dispatchWebhookOutbox();
+    await createWebhookActivities(
+      withWorkflowContract({
+        pg: h.db.pool,
+        clickhouse: h.ch.client,
+        temporal: env.client,
+        taskQueue: TASK_QUEUE,
+      }),
+    ).dispatchWebhookOutbox();
     await until('the alert.created delivery', async () => receiver.received.length > before, 5_000);
     await new Promise((r) => setTimeout(r, 300));
     const hooks = receiver.received

@@ -1,4 +1,5 @@
 import { until } from '../harness/until.ts';
+import { withWorkflowContract } from '../../cli/temporal/workflow-deps.ts';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -214,7 +215,7 @@ describe('two charges of one invoice at once, the first held in flight', () => {
     const { tenant, invoice } = await issued('two-charges', { declineFirstAttempts: 100 });
     await until('the first attempt to be declined', async () => (await invoiceRow(invoice.id)).status === 'payment_failed');
     await h.setPayments(tenant.id, { declineFirstAttempts: 0, chargeDelayMs: 1500 });
-    const activities = createActivities({ pg: h.db.pool, clickhouse: h.ch.client });
+    const activities = createActivities(withWorkflowContract({ pg: h.db.pool, clickhouse: h.ch.client }));
     const at = new Date(await env.currentTimeMs()).toISOString();
     const [a, b] = await Promise.all([
       activities.collectPayment({ invoiceId: invoice.id, tenantId: tenant.id, attempt: 7, at }),
@@ -259,7 +260,7 @@ describe('a worker that died between the gateway charge and its record', () => {
 
   it('the next attempt reconciles the pending one by its key and charges nothing new', async () => {
     const { tenant, invoice } = await chargedButNotRecorded('reconcile-next-attempt', 2);
-    const activities = createActivities({ pg: h.db.pool, clickhouse: h.ch.client });
+    const activities = createActivities(withWorkflowContract({ pg: h.db.pool, clickhouse: h.ch.client }));
     const result = await activities.collectPayment({
       invoiceId: invoice.id,
       tenantId: tenant.id,
@@ -288,7 +289,7 @@ describe('a worker that died between the gateway charge and its record', () => {
 
   it('the end of dunning reconciles it too: the invoice is paid, not uncollectible, and no alert is raised', async () => {
     const { tenant, invoice } = await chargedButNotRecorded('reconcile-at-uncollectible', 4);
-    const activities = createActivities({ pg: h.db.pool, clickhouse: h.ch.client });
+    const activities = createActivities(withWorkflowContract({ pg: h.db.pool, clickhouse: h.ch.client }));
     expect(await activities.markInvoiceUncollectible({ invoiceId: invoice.id, tenantId: tenant.id })).toEqual({ invoiceStatus: 'paid' });
     expect(await invoiceRow(invoice.id)).toMatchObject({ status: 'paid', amount_paid_minor: '12499' });
     expect((await gatewayChargesOf(invoice.id)).filter((c) => c.outcome === 'succeeded')).toHaveLength(1);
@@ -377,7 +378,7 @@ describe('overpayment becomes tenant credit, applied to the next invoice after t
     expect((await pay(invoice.id, { amount: '10.01', reference: 'wire', overpayment: 'credit' })).status).toBe(200);
 
     // A draft of another window of the same subscription, finalized by three activity runs.
-    const activities = createActivities({ pg: h.db.pool, clickhouse: h.ch.client });
+    const activities = createActivities(withWorkflowContract({ pg: h.db.pool, clickhouse: h.ch.client }));
     const draftId = randomUUID();
     const window = { start: '2001-01-01T00:00:00.000Z', end: '2002-01-01T00:00:00.000Z' };
     await activities.writeInvoice({

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { withWorkflowContract } from '../../cli/temporal/workflow-deps.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.ts';
 import type { PartRef, WriteInvoiceInput } from '../../activities/invoices/invoice-activities.ts';
@@ -16,7 +17,7 @@ const mid = '2026-04-16T00:00:00.000Z';
 beforeAll(async () => {
   h = await createBillingHarness();
   await h.defineMeter(CALLS_METER);
-  activities = createActivities({ pg: h.db.pool, clickhouse: h.ch.client });
+  activities = createActivities(withWorkflowContract({ pg: h.db.pool, clickhouse: h.ch.client }));
 });
 afterAll(async () => h?.dispose());
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { withWorkflowContract } from '../../cli/temporal/workflow-deps.ts';
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { cents, createBillingHarness, type BillingHarness } from '../harness/billing.ts';
@@ -51,7 +52,9 @@ async function startWorker() {
     taskQueue: TASK_QUEUE,
     workflowBundle: { codePath: inject('workflowBundlePath') },
     maxCachedWorkflows: 0,
-    activities: createActivities({ pg: h.db.pool, clickhouse: h.ch.client, temporal: env.client, taskQueue: TASK_QUEUE }),
+    activities: createActivities(
+      withWorkflowContract({ pg: h.db.pool, clickhouse: h.ch.client, temporal: env.client, taskQueue: TASK_QUEUE }),
+    ),
   });
   const run = worker.run();
   const handle = {

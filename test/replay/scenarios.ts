@@ -13,7 +13,7 @@ import {
   subscriptionStatusQuery,
   type AnomalyScanResult,
 } from '../../workflows/contract.ts';
-import { deliveryWorkflowId } from '../../activities/webhooks/webhook-activities.ts';
+import { webhookDeliveryWorkflowId as deliveryWorkflowId } from '../../workflows/contract.ts';
 import { DAY, MINUTE, asIngestEvents, eventsIn, steadyBaseline, type EventRow } from '../harness/alerts.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-receiver.ts';
 import type { ApiCall } from './recording-stack.ts';

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { withWorkflowContract } from '../../cli/temporal/workflow-deps.ts';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { useTestEnvironment } from '../harness/environment.ts';
 import { stubDns } from '../harness/stub-dns.ts';
@@ -7,7 +8,7 @@ import { timeSkippingEnvironment } from '../harness/temporal.ts';
 import { createTestApi, type TestApi } from '../harness/api.ts';
 import { createBillingWorker } from '../../cli/temporal/create-worker.ts';
 import { createActivities, type ActivityDeps } from '../../activities/index.ts';
-import { deliveryWorkflowId } from '../../activities/webhooks/webhook-activities.ts';
+import { webhookDeliveryWorkflowId as deliveryWorkflowId } from '../../workflows/contract.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { webhooksRepository } from '../../db/postgres/webhooks-repository.ts';
 import type { WebhookEvent } from '../../domain/webhooks/events.ts';
@@ -84,7 +85,7 @@ const attemptsOf = async (endpointId: string) =>
 /** Emits one event and runs its delivery workflow to the end with a worker built from `deps`. */
 async function deliverThroughWorkflow(deps: Partial<ActivityDeps>): Promise<{ outcome: string; deliveryId: string }> {
   const full = { pg: env.db.pool, clickhouse: env.ch.client, temporal: temporal.client, ...deps };
-  const [deliveryId] = await createActivities(full).emitWebhookEvent(invoicePaid());
+  const [deliveryId] = await createActivities(withWorkflowContract(full)).emitWebhookEvent(invoicePaid());
   expect(deliveryId).toBeDefined();
   const worker = await createBillingWorker({
     connection: temporal.nativeConnection,
@@ -227,7 +228,7 @@ describe('webhook destinations', () => {
           payload: { type: 'invoice.paid' },
         }),
       );
-      const activities = createActivities({ pg: env.db.pool, clickhouse: env.ch.client });
+      const activities = createActivities(withWorkflowContract({ pg: env.db.pool, clickhouse: env.ch.client }));
       await expect(activities.deliverWebhook(delivery.id)).rejects.toMatchObject({
         message: 'the endpoint answered 307',
         nonRetryable: false,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { withWorkflowContract } from '../../cli/temporal/workflow-deps.ts';
 import { Webhook } from 'standardwebhooks';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { useTestEnvironment } from '../harness/environment.ts';
@@ -6,7 +7,7 @@ import { startWebhookReceiver } from '../harness/webhook-receiver.ts';
 import { timeSkippingEnvironment } from '../harness/temporal.ts';
 import { createBillingWorker } from '../../cli/temporal/create-worker.ts';
 import { createActivities } from '../../activities/index.ts';
-import { deliveryWorkflowId } from '../../activities/webhooks/webhook-activities.ts';
+import { webhookDeliveryWorkflowId as deliveryWorkflowId } from '../../workflows/contract.ts';
 import type { WebhookEvent } from '../../domain/webhooks/events.ts';
 
 const env = useTestEnvironment();
@@ -43,7 +44,7 @@ describe('webhooks', () => {
         .send({ url: other.url, events: ['subscription.created'] });
 
       const deps = { pg: env.db.pool, clickhouse: env.ch.client, temporal: temporal.client };
-      const activities = createActivities(deps);
+      const activities = createActivities(withWorkflowContract(deps));
       const worker = await createBillingWorker({
         connection: temporal.nativeConnection,
         namespace: 'default',
@@ -105,7 +106,7 @@ describe('webhooks', () => {
     };
     try {
       const deps = { pg: env.db.pool, clickhouse: env.ch.client, temporal: temporal.client };
-      const activities = createActivities(deps);
+      const activities = createActivities(withWorkflowContract(deps));
       const voided: WebhookEvent = {
         id: 'invoice.voided:inv-nobody',
         type: 'invoice.voided',
@@ -130,7 +131,9 @@ describe('webhooks', () => {
         occurredAt: '2026-03-01T00:00:00.000Z',
         data: { invoiceId: 'inv-later' },
       };
-      await expect(createActivities({ ...deps, temporal: undefined }).emitWebhookEvent(finalized)).rejects.toThrow(/Temporal client/);
+      await expect(createActivities(withWorkflowContract({ ...deps, temporal: undefined })).emitWebhookEvent(finalized)).rejects.toThrow(
+        /Temporal client/,
+      );
       expect(await outbox(finalized.id)).toEqual([{ dispatched: false }]);
 
       // The outbox sweep finds it undispatched and starts its one delivery.
