@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nonNegativeDecimalString } from '../../domain/money/index.ts';
 import { integerText } from '../http/integer-schemas.ts';
 import { MAX_PAGE_SIZE } from '../http/pagination.ts';
 import { LEDGER_ENTRY_KINDS } from '../../domain/credits/index.ts';
@@ -7,7 +8,7 @@ import { GRANT_SOURCES } from '../../db/postgres/credit-ledger-repository.ts';
 export const tenantIdParams = z.strictObject({ id: z.uuid('must be a tenant id (uuid)') });
 
 export const grantBody = z.strictObject({
-  amount: z.string({ error: 'must be a decimal string such as "100.00"' }).max(40).describe("in the tenant's currency, greater than 0"),
+  amount: nonNegativeDecimalString.describe("in the tenant's currency, greater than 0"),
   currency: z.string({ error: 'must be a currency code' }).max(3).describe("the tenant's currency; any other is refused"),
   priority: z.number().int('must be an integer').min(0).max(1_000_000).default(0).describe('lower numbers burn first (default 0)'),
   effectiveAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional().describe('default: now'),
