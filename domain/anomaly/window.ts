@@ -1,4 +1,13 @@
-export const ALERT_KINDS = ['usage_spike', 'usage_drop', 'budget_threshold', 'invoice_uncollectible', 'billing_failed'] as const;
+export const ALERT_KINDS = [
+  'usage_spike',
+  'usage_drop',
+  'budget_threshold',
+  'invoice_uncollectible',
+  'billing_failed',
+  'credit_low',
+  'credit_depleted',
+  'usage_limit_exceeded',
+] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export const ALERT_SEVERITIES = ['info', 'warning', 'critical'] as const;

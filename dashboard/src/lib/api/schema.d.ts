@@ -1017,7 +1017,7 @@ export interface components {
             /** @description the event type whose event count was watched (usage_spike, usage_drop); null for the other kinds */
             eventType: string | null;
             /** @enum {string} */
-            kind: "usage_spike" | "usage_drop" | "budget_threshold" | "invoice_uncollectible" | "billing_failed";
+            kind: "usage_spike" | "usage_drop" | "budget_threshold" | "invoice_uncollectible" | "billing_failed" | "credit_low" | "credit_depleted" | "usage_limit_exceeded";
             /** @enum {string} */
             severity: "info" | "warning" | "critical";
             /** @description half-open [start, end): the span compared with its baseline, or the billing period for budget_threshold */
@@ -2228,7 +2228,7 @@ export interface operations {
             query?: {
                 /** @description operators: one tenant (default all); customers: only their own (another is 404) */
                 tenantId?: string;
-                kind?: "usage_spike" | "usage_drop" | "budget_threshold" | "invoice_uncollectible" | "billing_failed";
+                kind?: "usage_spike" | "usage_drop" | "budget_threshold" | "invoice_uncollectible" | "billing_failed" | "credit_low" | "credit_depleted" | "usage_limit_exceeded";
                 /** @description alerts created at or after this instant */
                 since?: string;
                 limit?: number;

@@ -1,7 +1,16 @@
 import { failFrom, must, optional } from '#lib/server/api.ts';
 import type { Actions, PageServerLoad } from './$types';
 
-const KINDS = ['usage_spike', 'usage_drop', 'budget_threshold', 'invoice_uncollectible', 'billing_failed'] as const;
+const KINDS = [
+  'usage_spike',
+  'usage_drop',
+  'budget_threshold',
+  'invoice_uncollectible',
+  'billing_failed',
+  'credit_low',
+  'credit_depleted',
+  'usage_limit_exceeded',
+] as const;
 type Kind = (typeof KINDS)[number];
 const PAGE = 50;
 
