@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createTestDatabase, type TestDatabase } from '../../test/harness/postgres.ts';
-import { createTestClickHouse } from '../../test/harness/clickhouse.ts';
+import { createTestClickHouse, usageRowMaker } from '../../test/harness/clickhouse.ts';
 import { createTestApi, type TestApi } from '../../test/harness/api.ts';
-import { createUsageEventWriter, pendingRow, type UsageEventRow } from '../../db/clickhouse/usage-writer.ts';
+import { createUsageEventWriter, pendingRow } from '../../db/clickhouse/usage-writer.ts';
 import { readMeterUsage, listMeterEvents } from '../../db/clickhouse/usage-reader.ts';
 import { parseMeter } from '../../domain/metering/index.ts';
 import { createPgFlushLock } from './flush-lock.ts';
@@ -34,21 +34,7 @@ const stored = (id: string) => count(ch.client, 'SELECT count() AS n FROM usage_
 const redelivered = (id: string) => count(ch.client, 'SELECT count() AS n FROM usage_redeliveries WHERE event_id = {id:String}', { id });
 const usage = (tenantId: string, window: { from: Date; to: Date }) => readMeterUsage(ch.client, { tenantId, meter: tokens, ...window });
 
-let stamp = 0;
-const row = (tenantId: string, eventId: string, o: Partial<UsageEventRow> = {}): UsageEventRow => {
-  stamp += 1;
-  return {
-    tenantId,
-    eventId,
-    eventType: 'llm',
-    eventTime: '2026-01-10 00:00:00.000',
-    subject: '',
-    source: 'svc',
-    data: '{"tokens":5,"model":"gpt"}',
-    ingestedAt: `2026-03-01 00:00:00.${String(stamp).padStart(6, '0')}`,
-    ...o,
-  };
-};
+const row = usageRowMaker('{"tokens":5,"model":"gpt"}');
 
 beforeAll(async () => {
   [db, ch] = await Promise.all([createTestDatabase(), createTestClickHouse()]);

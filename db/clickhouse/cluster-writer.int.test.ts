@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClusterClickHouse } from '../../test/harness/clickhouse-cluster.ts';
-import { createUsageEventWriter, pendingRow, type UsageEventRow } from './usage-writer.ts';
+import { usageRowMaker } from '../../test/harness/clickhouse.ts';
+import { createUsageEventWriter, pendingRow } from './usage-writer.ts';
 
 // The deduplicating writer on a two-shard cluster: the first-delivery index is a table of the
 // node the client is connected to, the events and redeliveries go to the tenant's shard.
@@ -8,21 +9,7 @@ import { createUsageEventWriter, pendingRow, type UsageEventRow } from './usage-
 let ch: Awaited<ReturnType<typeof createTestClusterClickHouse>>;
 const A = 'tenant-a';
 const B = 'tenant-b';
-let stamp = 0;
-const row = (tenantId: string, eventId: string, o: Partial<UsageEventRow> = {}): UsageEventRow => {
-  stamp += 1;
-  return {
-    tenantId,
-    eventId,
-    eventType: 'llm',
-    eventTime: '2026-01-10 00:00:00.000',
-    subject: '',
-    source: 'svc',
-    data: '{"tokens":5}',
-    ingestedAt: `2026-03-01 00:00:00.${String(stamp).padStart(6, '0')}`,
-    ...o,
-  };
-};
+const row = usageRowMaker('{"tokens":5}');
 
 async function rows<T>(query: string, query_params: Record<string, unknown> = {}): Promise<T[]> {
   return (await ch.client.query({ query, query_params, format: 'JSONEachRow' })).json<T>();

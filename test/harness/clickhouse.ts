@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { connectClickHouse, type ClickHouse } from '../../db/clickhouse/client.ts';
 import { migrateClickHouse } from '../../db/clickhouse/migrate.ts';
 import { clickhouseMicroTime, clickhouseTime } from '../../db/clickhouse/time.ts';
-import { createUsageEventWriter, pendingRow } from '../../db/clickhouse/usage-writer.ts';
+import { createUsageEventWriter, pendingRow, type UsageEventRow } from '../../db/clickhouse/usage-writer.ts';
 import type { Delivery } from '../../domain/metering/index.ts';
 import { createTestClusterClickHouse } from './clickhouse-cluster.ts';
 
@@ -51,4 +51,27 @@ export async function writeDeliveries(client: ClickHouse['client'], batch: reado
       }),
     ),
   );
+}
+
+/**
+ * A maker of usage rows as the writer receives them: an `llm` event of 2026-01-10 from source
+ * `svc` with the given data, each row accepted one microsecond after the one before (from
+ * 2026-03-01), so the acceptance order is the order of the calls. Fields can be overridden.
+ */
+export function usageRowMaker(data: string): (tenantId: string, eventId: string, o?: Partial<UsageEventRow>) => UsageEventRow {
+  let stamp = 0;
+  return (tenantId, eventId, o = {}) => {
+    stamp += 1;
+    return {
+      tenantId,
+      eventId,
+      eventType: 'llm',
+      eventTime: '2026-01-10 00:00:00.000',
+      subject: '',
+      source: 'svc',
+      data,
+      ingestedAt: `2026-03-01 00:00:00.${String(stamp).padStart(6, '0')}`,
+      ...o,
+    };
+  };
 }
