@@ -24,7 +24,8 @@ export function subscriptionsRoutes(service: SubscriptionsService): RouteDef[] {
       description:
         "Uses the plan's latest version, which is then frozen. The tenant's currency must be the plan's (400); a tenant has at " +
         'most one live subscription per plan (409), and no two live subscriptions bill the same meter unless allowSharedMeters is true (409 naming the meters). ' +
-        'A startAt in the past (at most 400 days back, else 400) is billed period by period at once.',
+        'A startAt in the past (at most 400 days back, else 400) is billed period by period at once. ' +
+        "Periods follow the tenant's timezone (kept for good by the subscription): a date as startAt is local midnight there.",
       body: { schema: createSubscriptionBody },
       responses: {
         201: { description: 'Created', schema: subscriptionSchema },
@@ -36,8 +37,8 @@ export function subscriptionsRoutes(service: SubscriptionsService): RouteDef[] {
         const view = await service.create({
           tenantId: body.tenantId,
           planId: body.planId,
-          ...(body.startAt ? { startAt: new Date(body.startAt) } : {}),
-          ...(body.billingAnchor ? { billingAnchor: new Date(body.billingAnchor) } : {}),
+          ...(body.startAt ? { startAt: body.startAt } : {}),
+          ...(body.billingAnchor ? { billingAnchor: body.billingAnchor } : {}),
           ...(body.allowSharedMeters ? { allowSharedMeters: true } : {}),
         });
         return { status: 201, body: view, headers: { Location: `/api/subscriptions/${view.id}` } };
