@@ -11,6 +11,9 @@ import {
   subscriptionSchema,
 } from './subscription-schemas.ts';
 
+/** A date-time is an instant; a bare date stays a date, which the service reads in the tenant's zone. */
+const instantOrLocalDate = (text: string): Date | string => (/^\d{4}-\d{2}-\d{2}$/.test(text) ? text : new Date(text));
+
 /** Subscriptions: each one is the workflow subscription-<id>; changes are Temporal Updates. */
 export function subscriptionsRoutes(service: SubscriptionsService): RouteDef[] {
   return [
@@ -37,8 +40,8 @@ export function subscriptionsRoutes(service: SubscriptionsService): RouteDef[] {
         const view = await service.create({
           tenantId: body.tenantId,
           planId: body.planId,
-          ...(body.startAt ? { startAt: body.startAt } : {}),
-          ...(body.billingAnchor ? { billingAnchor: body.billingAnchor } : {}),
+          ...(body.startAt ? { startAt: instantOrLocalDate(body.startAt) } : {}),
+          ...(body.billingAnchor ? { billingAnchor: instantOrLocalDate(body.billingAnchor) } : {}),
           ...(body.allowSharedMeters ? { allowSharedMeters: true } : {}),
         });
         return { status: 201, body: view, headers: { Location: `/api/subscriptions/${view.id}` } };

@@ -123,6 +123,17 @@ describe('a New York subscription started on the local date 2026-10-01', () => {
     expect(await pdf(november!.id)).toContain('Service period: 2026-11-01 to 2026-12-01 (end exclusive, America/New_York)');
   });
 
+  it('takes an instant as startAt too, and keeps its New York time of day across the end of DST', async () => {
+    const tenant = (await createTenant({ name: 'Afternoon', timezone: 'America/New_York' })).body;
+    const res = await api.request
+      .post('/api/subscriptions')
+      .set(auth(api.tokens.admin))
+      .send({ tenantId: tenant.id, planId, startAt: '2026-10-15T17:30:00Z' });
+    expect(res.status).toBe(201);
+    // 13:30 EDT on 15 October, then 13:30 EST on 15 November.
+    expect(res.body.currentPeriod).toEqual({ start: '2026-10-15T17:30:00.000Z', end: '2026-11-15T18:30:00.000Z' });
+  });
+
   it('keeps its zone when the tenant later changes its own: the periods do not move', async () => {
     const tenant = (await createTenant({ name: 'Mover', timezone: 'America/New_York' })).body;
     const sub = (
