@@ -68,6 +68,11 @@ export type SubscriptionWorkflowInput = {
   plan: PlanTerms;
   startAt: string;
   billingAnchor: string;
+  /**
+   * The tenant's IANA zone when the subscription was created: periods begin at the anchor's local
+   * day and time there. Absent (runs from before zones) or UTC: the UTC calendar.
+   */
+  timeZone?: string;
   /** Dunning schedule for this subscription's invoices, in days after issue (default 0, 3, 5, 7). */
   dunningScheduleDays?: number[];
   /** Closes a run invoices before it continues as new (default 12); tests set it lower. */

@@ -4,19 +4,24 @@ import { SUBSCRIPTION_STATES } from '../../db/postgres/subscriptions-repository.
 
 export const subscriptionIdParams = z.strictObject({ id: z.uuid('must be a subscription id (uuid)') });
 
+/** An RFC 3339 instant, or a calendar date meaning local midnight in the tenant's zone (the service resolves it). */
+const instantOrLocalDate = z.union([z.iso.datetime({ offset: true }), z.iso.date()], {
+  error: 'must be an RFC 3339 date-time or a date (YYYY-MM-DD)',
+});
+
 export const createSubscriptionBody = z.strictObject({
   tenantId: z.uuid('must be a tenant id (uuid)'),
   planId: z.uuid('must be a plan id (uuid)'),
-  startAt: z.iso
-    .datetime({ offset: true, error: 'must be an RFC 3339 date-time' })
+  startAt: instantOrLocalDate
     .optional()
     .describe(
-      'default now; may lie up to 400 days in the past (the periods already ended are invoiced at once, in order); further back is 400',
+      "default now; an instant, or a date (YYYY-MM-DD): local midnight of that day in the tenant's timezone. May lie up to 400 days in the past (the periods already ended are invoiced at once, in order); further back is 400",
     ),
-  billingAnchor: z.iso
-    .datetime({ offset: true, error: 'must be an RFC 3339 date-time' })
+  billingAnchor: instantOrLocalDate
     .optional()
-    .describe('default startAt; monthly periods keep its day, clamped to the month end'),
+    .describe(
+      "default startAt; an instant, or a date (local midnight in the tenant's timezone). Periods keep its local day (clamped to the month end) and local time of day in the tenant's timezone",
+    ),
   allowSharedMeters: z
     .boolean({ error: 'must be true or false' })
     .optional()
@@ -73,6 +78,7 @@ export const subscriptionSchema = z
     lastInvoice: lastInvoice.nullable(),
     pendingChange: z.unknown().nullable().describe('a plan change or cancellation scheduled for the period end'),
     canceledAt: z.iso.datetime().nullable(),
+    timezone: z.string().describe("the IANA zone its periods follow: the tenant's when it was created"),
     workflowId: z.string(),
     source: z.enum(['workflow', 'read_model']).describe('workflow: the live query answered; read_model: PostgreSQL'),
   })

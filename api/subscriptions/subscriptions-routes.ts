@@ -11,6 +11,9 @@ import {
   subscriptionSchema,
 } from './subscription-schemas.ts';
 
+/** A date-time is an instant; a bare date stays a date, which the service reads in the tenant's zone. */
+const instantOrLocalDate = (text: string): Date | string => (/^\d{4}-\d{2}-\d{2}$/.test(text) ? text : new Date(text));
+
 /** Subscriptions: each one is the workflow subscription-<id>; changes are Temporal Updates. */
 export function subscriptionsRoutes(service: SubscriptionsService): RouteDef[] {
   return [
@@ -24,7 +27,8 @@ export function subscriptionsRoutes(service: SubscriptionsService): RouteDef[] {
       description:
         "Uses the plan's latest version, which is then frozen. The tenant's currency must be the plan's (400); a tenant has at " +
         'most one live subscription per plan (409), and no two live subscriptions bill the same meter unless allowSharedMeters is true (409 naming the meters). ' +
-        'A startAt in the past (at most 400 days back, else 400) is billed period by period at once.',
+        'A startAt in the past (at most 400 days back, else 400) is billed period by period at once. ' +
+        "Periods follow the tenant's timezone (kept for good by the subscription): a date as startAt is local midnight there.",
       body: { schema: createSubscriptionBody },
       responses: {
         201: { description: 'Created', schema: subscriptionSchema },
@@ -36,8 +40,8 @@ export function subscriptionsRoutes(service: SubscriptionsService): RouteDef[] {
         const view = await service.create({
           tenantId: body.tenantId,
           planId: body.planId,
-          ...(body.startAt ? { startAt: new Date(body.startAt) } : {}),
-          ...(body.billingAnchor ? { billingAnchor: new Date(body.billingAnchor) } : {}),
+          ...(body.startAt ? { startAt: instantOrLocalDate(body.startAt) } : {}),
+          ...(body.billingAnchor ? { billingAnchor: instantOrLocalDate(body.billingAnchor) } : {}),
           ...(body.allowSharedMeters ? { allowSharedMeters: true } : {}),
         });
         return { status: 201, body: view, headers: { Location: `/api/subscriptions/${view.id}` } };

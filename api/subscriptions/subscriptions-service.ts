@@ -6,7 +6,7 @@ import { plansRepository, type PlanRecord } from '../../db/postgres/plans-reposi
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import { subscriptionsRepository, type SubscriptionRow } from '../../db/postgres/subscriptions-repository.ts';
 import { backdatingProblem, firstCyclePeriod } from '../../domain/billing/index.ts';
-import { trialEnd } from '../../domain/periods/index.ts';
+import { isUtc, startOfLocalDay, trialEnd } from '../../domain/periods/index.ts';
 import {
   cancelUpdate,
   changePlanUpdate,
@@ -55,6 +55,7 @@ export type SubscriptionView = {
   lastInvoice: SubscriptionStatus['lastInvoice'] | { invoiceId: string } | null;
   pendingChange: unknown;
   canceledAt: string | null;
+  timezone: string;
   workflowId: string;
   /** 'workflow' when answered by the live query; 'read_model' from PostgreSQL. */
   source: 'workflow' | 'read_model';
@@ -75,6 +76,9 @@ export const planTermsOf = (r: PlanRecord): PlanTerms => ({
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
+/** An instant, or a calendar date ('YYYY-MM-DD'): the first instant of that day in `zone`. */
+const instantIn = (at: Date | string, zone: string): Date => (typeof at === 'string' ? startOfLocalDay(at, zone) : at);
+
 export function viewOfRow(row: SubscriptionRow): SubscriptionView {
   return {
     id: row.id,
@@ -93,6 +97,7 @@ export function viewOfRow(row: SubscriptionRow): SubscriptionView {
     lastInvoice: row.last_invoice_id ? { invoiceId: row.last_invoice_id } : null,
     pendingChange: row.pending_change ?? null,
     canceledAt: iso(row.canceled_at),
+    timezone: row.timezone,
     workflowId: row.workflow_id,
     source: 'read_model',
   };
@@ -114,6 +119,7 @@ function viewOfStatus(row: SubscriptionRow, s: SubscriptionStatus): Subscription
     lastInvoice: s.lastInvoice,
     pendingChange: s.pendingChange,
     canceledAt: s.canceledAt,
+    timezone: row.timezone,
     workflowId: row.workflow_id,
     source: 'workflow',
   };
@@ -178,23 +184,26 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
      * Creates a subscription and starts subscription-<id>. The plan's latest version is frozen
      * (in use), the tenant's currency must be the plan's (400), and a tenant has at most one live
      * subscription per plan (409). startAt may lie up to 400 days in the past (else 400): the workflow catches up.
+     * The periods follow the tenant's time zone, which the subscription keeps for good; startAt and
+     * billingAnchor are instants, or dates ('YYYY-MM-DD') meaning local midnight in that zone.
      */
     async create(
-      input: { tenantId: string; planId: string; startAt?: Date; billingAnchor?: Date; allowSharedMeters?: boolean },
+      input: { tenantId: string; planId: string; startAt?: Date | string; billingAnchor?: Date | string; allowSharedMeters?: boolean },
       now = new Date(),
     ): Promise<SubscriptionView> {
       const id = randomUUID();
-      const startAt = input.startAt ?? now;
-      // Every period already ended is invoiced at once: the bound keeps that catch-up finite.
-      const tooFarBack = backdatingProblem(startAt, now);
-      if (tooFarBack) throw badRequest('startAt', tooFarBack);
-      const billingAnchor = input.billingAnchor ?? startAt;
       const workflowId = subscriptionWorkflowId(id);
       let terms: PlanTerms | undefined;
       let pending: Parameters<typeof startSubscriptionWorkflow>[1] | undefined;
       const row = await withOperator(pg, async (tx) => {
         const tenant = await tenantsRepository.findById(tx, input.tenantId);
         if (!tenant) throw notFound('tenant');
+        const timeZone = tenant.timezone;
+        const startAt = input.startAt === undefined ? now : instantIn(input.startAt, timeZone);
+        // Every period already ended is invoiced at once: the bound keeps that catch-up finite.
+        const tooFarBack = backdatingProblem(startAt, now);
+        if (tooFarBack) throw badRequest('startAt', tooFarBack);
+        const billingAnchor = input.billingAnchor === undefined ? startAt : instantIn(input.billingAnchor, timeZone);
         await subscriptionsRepository.lockTenant(tx, input.tenantId);
         // Frozen here, before the workflow starts, so that the terms it gets are the version's for good.
         const plan = await plansRepository.freezeForUse(tx, input.planId, undefined, now);
@@ -207,7 +216,8 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
         }
         if (!input.allowSharedMeters) await refuseSharedMeters(tx, input.tenantId, plan);
         terms = planTermsOf(plan);
-        const first = firstCyclePeriod({ startAt, billingAnchor, terms });
+        const zoned = isUtc(timeZone) ? {} : { timeZone };
+        const first = firstCyclePeriod({ startAt, billingAnchor, terms, ...zoned });
         const inserted = await subscriptionsRepository.create(tx, {
           id,
           tenantId: input.tenantId,
@@ -216,11 +226,12 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
           status: first.kind === 'trial' ? 'trialing' : 'active',
           startAt,
           billingAnchor,
-          trialEnd: terms.trialDays > 0 ? trialEnd(startAt, terms.trialDays) : null,
+          trialEnd: terms.trialDays > 0 ? trialEnd(startAt, terms.trialDays, timeZone) : null,
           currentPeriodStart: first.start,
           currentPeriodEnd: first.end,
           nextInvoiceAt: null,
           workflowId,
+          timeZone,
         });
         if (inserted === 'taken') throw conflict('planId', 'the tenant already has a live subscription to this plan');
         // The workflow is started after commit (a failed commit must leave no workflow); what
@@ -231,6 +242,8 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps) {
           plan: terms,
           startAt: startAt.toISOString(),
           billingAnchor: billingAnchor.toISOString(),
+          // Only a zone other than UTC: a UTC subscription's input stays what it was before zones.
+          ...zoned,
           ...(deps.dunningScheduleDays ? { dunningScheduleDays: deps.dunningScheduleDays } : {}),
           ...(deps.maxClosesPerRun ? { maxClosesPerRun: deps.maxClosesPerRun } : {}),
           ...(deps.lateUsageCheckSeconds ? { lateUsageCheckSeconds: deps.lateUsageCheckSeconds } : {}),

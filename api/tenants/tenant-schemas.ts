@@ -2,24 +2,20 @@ import { z } from 'zod';
 import { currencyCode, Decimal, decimalStringSchema, nonNegativeDecimalString } from '../../domain/money/index.ts';
 import type { TenantRow } from '../../db/postgres/tenants-repository.ts';
 import { emailAddress } from '../auth/auth-schemas.ts';
+import { canonicalTimeZone } from '../../domain/periods/index.ts';
 
-const isTimeZone = (tz: string) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-};
+const isTimeZone = (tz: string) => canonicalTimeZone(tz) !== null;
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 // The document's pattern lists the canonical zones (the refinement also takes aliases such as
-// US/Eastern); a pattern rather than an enum keeps generated client types a plain string.
+// US/Eastern, and any case); a pattern rather than an enum keeps generated client types a plain
+// string. Stored as the tz database spells it; a fixed offset (+05:00) is not a zone and is refused.
 const timezone = z
   .string()
   .max(64)
   .refine(isTimeZone, 'must be an IANA time zone such as Europe/Paris')
+  .transform((tz) => canonicalTimeZone(tz)!)
   .meta({
     pattern: `^(${['UTC', ...Intl.supportedValuesOf('timeZone')]
       .filter((tz) => tz.length <= 64 && isTimeZone(tz))

@@ -1,14 +1,17 @@
 import type { Tx } from './tenant-scope.ts';
 import { invoicesRepository, type InvoiceRow } from './invoices-repository.ts';
 import { tenantsRepository } from './tenants-repository.ts';
+import { subscriptionsRepository } from './subscriptions-repository.ts';
 import { formatAmount, fromMinorUnits, toDecimal, toDecimalString } from '../../domain/money/index.ts';
 import { amountDue } from '../../domain/billing/index.ts';
 // Not through the index: workflows import domain/billing, and pdfkit must stay out of their bundle.
 import { renderInvoicePdf } from '../../domain/billing/invoice-pdf.ts';
 
-/** Renders a numbered invoice with pdfkit (dates from the invoice, so a re-render is the same document). */
+/** Renders a numbered invoice with pdfkit (dates from the invoice, in its subscription's zone, so a re-render is the same document). */
 export async function renderStoredInvoicePdf(tx: Tx, invoice: InvoiceRow): Promise<Buffer> {
   const tenant = await tenantsRepository.findById(tx, invoice.tenant_id);
+  // The subscription's zone, not the tenant's current one: the periods were cut in it.
+  const subscription = await subscriptionsRepository.findById(tx, invoice.subscription_id);
   const lines = await invoicesRepository.lines(tx, invoice.id);
   const { currency } = invoice;
   const money = (minor: bigint) => formatAmount(fromMinorUnits(minor, currency), currency);
@@ -21,6 +24,7 @@ export async function renderStoredInvoicePdf(tx: Tx, invoice: InvoiceRow): Promi
     currency,
     periodStart: invoice.period_start,
     periodEnd: invoice.period_end,
+    timeZone: subscription?.timezone ?? 'UTC',
     // Credit is applied after tax: it is shown below the total, not among the charges.
     lines: lines
       .filter((l) => l.type !== 'credit')

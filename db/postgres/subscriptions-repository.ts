@@ -26,6 +26,7 @@ export const subscriptionRow = z.object({
   pending_change: z.unknown().nullable(),
   canceled_at: z.date().nullable(),
   workflow_id: z.string(),
+  timezone: z.string(),
   status_seq: z.bigint(),
   created_at: z.date(),
   updated_at: z.date(),
@@ -34,7 +35,7 @@ export type SubscriptionRow = z.infer<typeof subscriptionRow>;
 
 const columns = sql.fragment`
   id, tenant_id, plan_id, plan_version, status, start_at, billing_anchor, trial_end, current_period_start,
-  current_period_end, next_invoice_at, last_invoice_id, pending_change, canceled_at, workflow_id, status_seq, created_at, updated_at`;
+  current_period_end, next_invoice_at, last_invoice_id, pending_change, canceled_at, workflow_id, timezone, status_seq, created_at, updated_at`;
 
 export type NewSubscription = {
   id: string;
@@ -49,6 +50,8 @@ export type NewSubscription = {
   currentPeriodEnd: Date;
   nextInvoiceAt: Date | null;
   workflowId: string;
+  /** The IANA zone its periods follow (default UTC). */
+  timeZone?: string;
 };
 
 /** What the workflow reports; `seq` orders reports so an older one never overwrites a newer one. */
@@ -76,9 +79,10 @@ export const subscriptionsRepository = {
   insert: (tx: Tx, s: NewSubscription) =>
     tx.one(sql.type(subscriptionRow)`
       INSERT INTO subscriptions (id, tenant_id, plan_id, plan_version, status, start_at, billing_anchor, trial_end,
-                                 current_period_start, current_period_end, next_invoice_at, workflow_id)
+                                 current_period_start, current_period_end, next_invoice_at, workflow_id, timezone)
       VALUES (${s.id}, ${s.tenantId}, ${s.planId}, ${s.planVersion}, ${s.status}, ${ts(s.startAt)}, ${ts(s.billingAnchor)},
-              ${tsOrNull(s.trialEnd)}, ${ts(s.currentPeriodStart)}, ${ts(s.currentPeriodEnd)}, ${tsOrNull(s.nextInvoiceAt)}, ${s.workflowId})
+              ${tsOrNull(s.trialEnd)}, ${ts(s.currentPeriodStart)}, ${ts(s.currentPeriodEnd)}, ${tsOrNull(s.nextInvoiceAt)}, ${s.workflowId},
+              ${s.timeZone ?? 'UTC'})
       RETURNING ${columns}`),
 
   /** insert, with a second live subscription of the tenant to the plan as its answer ('taken') rather than an error. */

@@ -31,16 +31,17 @@ export interface CyclePeriod extends Period {
  *   starts where it ends: the trial's end is the billing anchor (an explicit billingAnchor is not used).
  * - Otherwise the schedule is anchored at billingAnchor (default startAt), and the first period is
  *   the one containing startAt; when startAt is not on an anchor, service starts mid-period.
- * startAt may lie in the past: the caller rolls forward period by period.
+ * startAt may lie in the past: the caller rolls forward period by period. With `timeZone` the
+ * schedule (and the trial's days) follow that zone's calendar (periods/schedule.ts); without, UTC's.
  */
-export function firstCyclePeriod(o: { startAt: Date; billingAnchor?: Date; terms: CycleTerms }): CyclePeriod {
-  const { startAt, terms } = o;
+export function firstCyclePeriod(o: { startAt: Date; billingAnchor?: Date; terms: CycleTerms; timeZone?: string }): CyclePeriod {
+  const { startAt, terms, timeZone } = o;
   if (terms.trialDays > 0) {
-    const end = trialEnd(startAt, terms.trialDays);
+    const end = trialEnd(startAt, terms.trialDays, timeZone);
     return { kind: 'trial', start: startAt, end, anchor: end, serviceFrom: startAt };
   }
   const anchor = o.billingAnchor ?? startAt;
-  const period = periodContaining({ anchor, interval: terms.interval, intervalCount: terms.intervalCount }, startAt);
+  const period = periodContaining({ anchor, interval: terms.interval, intervalCount: terms.intervalCount, timeZone }, startAt);
   return { kind: 'paid', start: period.start, end: period.end, anchor, serviceFrom: startAt };
 }
 
@@ -48,11 +49,12 @@ export function firstCyclePeriod(o: { startAt: Date; billingAnchor?: Date; terms
  * The paid period that starts where `current` ends (or at `reanchorAt`, which also becomes the new
  * anchor). Re-anchoring happens when a plan with another interval takes over at a period boundary,
  * and, in subscription runs from before invoice-now kept the period, after an invoice-now.
+ * `timeZone` must be the one the subscription's first period was computed in.
  */
-export function followingPeriod(current: CyclePeriod, terms: CycleTerms, reanchorAt?: Date): CyclePeriod {
+export function followingPeriod(current: CyclePeriod, terms: CycleTerms, reanchorAt?: Date, timeZone?: string): CyclePeriod {
   const from = reanchorAt ?? current.end;
   const anchor = reanchorAt ?? current.anchor;
-  const period = periodContaining({ anchor, interval: terms.interval, intervalCount: terms.intervalCount }, from);
+  const period = periodContaining({ anchor, interval: terms.interval, intervalCount: terms.intervalCount, timeZone }, from);
   return { kind: 'paid', start: period.start, end: period.end, anchor, serviceFrom: from };
 }
 

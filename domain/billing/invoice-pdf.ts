@@ -1,4 +1,5 @@
 import PDFDocument from 'pdfkit';
+import { localDate } from '../periods/zoned-calendar.ts';
 
 // The invoice as a PDF: pure (a document in, bytes out). Deliberately not exported from
 // domain/billing/index.ts, which the workflows import: pdfkit must stay out of their bundle.
@@ -12,6 +13,8 @@ export type InvoiceDocument = {
   currency: string;
   periodStart: Date;
   periodEnd: Date;
+  /** The IANA zone the dates are printed in: the subscription's (default UTC). The API keeps UTC instants. */
+  timeZone?: string;
   lines: ReadonlyArray<{ description: string; quantity: string | null; unitPrice: string | null; amount: string }>;
   subtotal: string;
   taxRate: string;
@@ -21,8 +24,6 @@ export type InvoiceDocument = {
   creditApplied?: string;
   amountDue?: string;
 };
-
-const day = (d: Date) => d.toISOString().slice(0, 10);
 
 /** A settled invoice is stamped across its header, so a copy of it is never taken for a bill to pay. */
 const STAMPS: Readonly<Record<string, { text: string; color: string }>> = {
@@ -34,7 +35,8 @@ const STAMPS: Readonly<Record<string, { text: string; color: string }>> = {
  * Renders an invoice with pdfkit: header, bill-to, the lines with quantity, unit price and amount,
  * then subtotal, tax (a row, not a line) and total, and below it any credit applied and the
  * amount due; a paid or void invoice carries a PAID or VOID stamp. The document's dates come from the invoice,
- * not the clock, so the same invoice renders the same content.
+ * not the clock, so the same invoice renders the same content; they are days of the invoice's
+ * zone (its subscription's), which the header names.
  */
 export function renderInvoicePdf(inv: InvoiceDocument): Promise<Buffer> {
   const doc = new PDFDocument({
@@ -55,6 +57,9 @@ export function renderInvoicePdf(inv: InvoiceDocument): Promise<Buffer> {
     doc.on('error', reject);
   });
 
+  const zone = inv.timeZone ?? 'UTC';
+  // A period's end is the first instant of the next period: its local day is printed, end exclusive.
+  const day = (d: Date) => localDate(d, zone);
   const left = 50;
   const right = doc.page.width - 50;
   doc.font('Helvetica-Bold').fontSize(20).text('Invoice', left, 50);
@@ -72,7 +77,7 @@ export function renderInvoicePdf(inv: InvoiceDocument): Promise<Buffer> {
   doc.text(`Number: ${inv.number}`, left, 80);
   doc.text(`Status: ${inv.status}`);
   doc.text(`Issued: ${day(inv.issuedAt)}    Due: ${day(inv.dueAt)}`);
-  doc.text(`Service period: ${day(inv.periodStart)} to ${day(inv.periodEnd)} (end exclusive, UTC)`);
+  doc.text(`Service period: ${day(inv.periodStart)} to ${day(inv.periodEnd)} (end exclusive, ${zone})`);
   doc.moveDown();
   doc.font('Helvetica-Bold').text('Bill to');
   doc.font('Helvetica').text(inv.tenant.name);

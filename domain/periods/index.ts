@@ -6,3 +6,5 @@ export { MS_PER_DAY, addUtcMonthsClamped, daysInUtcMonth } from './calendar.ts';
 export { nextPeriod, periodAt, periodBoundary, periodContaining, periodsBetween } from './schedule.ts';
 export type { BillingSchedule } from './schedule.ts';
 export { trialEnd, trialPeriod } from './trial.ts';
+export { UTC, canonicalTimeZone, isUtc } from './time-zone.ts';
+export { addZonedDays, addZonedMonthsClamped, instantOfLocal, localDate, localOf, offsetAt, startOfLocalDay } from './zoned-calendar.ts';

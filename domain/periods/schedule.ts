@@ -3,6 +3,8 @@ import type { Interval } from './intervals.ts';
 import { MAX_INTERVAL_COUNT } from './intervals.ts';
 import { assertValidInstant } from './period.ts';
 import type { BillingPeriod, Period } from './period.ts';
+import { isUtc } from './time-zone.ts';
+import { addZonedDays, addZonedMonthsClamped } from './zoned-calendar.ts';
 
 /** Where a subscription's periods come from: every boundary is computed from the anchor. */
 export interface BillingSchedule {
@@ -10,6 +12,12 @@ export interface BillingSchedule {
   interval: Interval;
   /** Periods are this many intervals long (default 1). */
   intervalCount?: number;
+  /**
+   * The IANA zone whose calendar the boundaries follow (default UTC): each keeps the anchor's
+   * local day and local time of day there, so an anchor at local midnight gives periods that all
+   * start at local midnight, whatever daylight saving does in between.
+   */
+  timeZone?: string;
 }
 
 /** The instant where period `index` starts (index 0 is the anchor itself). */
@@ -18,7 +26,7 @@ export function periodBoundary(schedule: BillingSchedule, index: number): Date {
   assertValidInstant(schedule.anchor, 'anchor');
   if (!Number.isSafeInteger(index)) throw new RangeError('period index must be an integer');
   const steps = index * count;
-  const boundary = stepFromAnchor(schedule.anchor, schedule.interval, steps);
+  const boundary = stepFromAnchor(schedule.anchor, schedule.interval, steps, schedule.timeZone);
   if (Number.isNaN(boundary.getTime())) throw new RangeError('period lies outside the range of dates');
   return boundary;
 }
@@ -60,7 +68,9 @@ export function periodsBetween(schedule: BillingSchedule, from: Date, to: Date):
   return periods;
 }
 
-function stepFromAnchor(anchor: Date, interval: Interval, steps: number): Date {
+function stepFromAnchor(anchor: Date, interval: Interval, steps: number, zone: string | undefined): Date {
+  // UTC keeps its own arithmetic, so that the periods of every schedule from before zones stay put.
+  if (!isUtc(zone)) return stepInZone(anchor, interval, steps, zone!);
   switch (interval) {
     case 'day':
       return addUtcDays(anchor, steps);
@@ -73,6 +83,21 @@ function stepFromAnchor(anchor: Date, interval: Interval, steps: number): Date {
   }
 }
 
+function stepInZone(anchor: Date, interval: Interval, steps: number, zone: string): Date {
+  switch (interval) {
+    case 'day':
+      return addZonedDays(anchor, steps, zone);
+    case 'week':
+      return addZonedDays(anchor, steps * 7, zone);
+    case 'month':
+      return addZonedMonthsClamped(anchor, steps, zone);
+    case 'year':
+      return addZonedMonthsClamped(anchor, steps * 12, zone);
+  }
+}
+
+// In a zone the estimate may be off by one more period (a local boundary lies up to a day from
+// the UTC one); periodContaining steps to the exact period either way.
 function estimateIndex(schedule: BillingSchedule, instant: Date): number {
   const count = checkedCount(schedule);
   const { anchor, interval } = schedule;

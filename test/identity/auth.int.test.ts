@@ -163,6 +163,7 @@ describe('malformed input is 400 naming the field, never 500, and writes nothing
     ['1 MB string', { name: 'x'.repeat(1_000_000) }, 'name'],
     ['bad currency', { name: 'ok', currency: 'XYZW' }, 'currency'],
     ['bad time zone', { name: 'ok', timezone: 'Mars/Olympus' }, 'timezone'],
+    ['a fixed offset, not a zone', { name: 'ok', timezone: '+05:00' }, 'timezone'],
     ['float tax rate', { name: 'ok', taxRate: 0.2 }, 'taxRate'],
     ['tax rate of 100%', { name: 'ok', taxRate: '1' }, 'taxRate'],
     ['budget past numeric(30, 12)', { name: 'ok', budget: '1429853861904914897' }, 'budget'],

@@ -45,3 +45,11 @@ export const INVOICE_NOW_KEEPS_PERIOD = 'invoice-now-keeps-period';
  * collected, and late events after that were never billed.
  */
 export const LATE_USAGE_AFTER_CANCEL = 'late-usage-after-cancel';
+/**
+ * A subscription whose input names a zone other than UTC (the tenant's, since time zones) has
+ * its periods and trial follow that zone's calendar: each starts at the anchor's local day and
+ * time, across DST. The zone is decided in the first run and carried in the state; later runs
+ * do not ask. Asked only when the input names such a zone, which no run from before it does:
+ * their periods, and every UTC subscription's, stay where they were.
+ */
+export const ZONED_PERIODS = 'periods-in-tenant-time-zone';

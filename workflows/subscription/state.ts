@@ -60,6 +60,8 @@ export type CarriedSubscriptionState = {
   lastNotified?: string;
   /** The most recent closes whose invoice could not be issued. */
   billingFailures?: BillingFailure[];
+  /** The zone whose calendar the periods follow (ZONED_PERIODS); absent: UTC, as in every run from before it. */
+  timeZone?: string;
   /** After a cancellation: the late-usage horizon the workflow stays open for (set on that path only). */
   lateUsage?: LateUsageWatch;
 };

@@ -5,6 +5,7 @@
 import { allHandlersFinished, condition, log, patched, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { InvoiceSummary } from '../../activities/invoices/invoice-activities.ts';
 import { INVOICE_AMOUNT_OUT_OF_RANGE } from '../../domain/billing/billing-failure-types.ts';
+import { isUtc } from '../../domain/periods/time-zone.ts';
 import { invoiceEvent, subscriptionEvent } from '../../domain/webhooks/events.ts';
 import type { CancelRequest, ChangePlanRequest, InvoiceNowRequest, InvoiceNowResult, SubscriptionStatus } from '../contract.ts';
 import { billingFailureOf, invoiceLateUsage, invoicePeriod, recordStatus, steps } from './close-steps.ts';
@@ -27,6 +28,7 @@ import {
   ROLL_BEFORE_REQUESTS,
   SKIP_DOMAIN_ERROR_INVOICE,
   SKIP_OUT_OF_RANGE_INVOICE,
+  ZONED_PERIODS,
 } from './patches.ts';
 import type { CarriedSubscriptionState, SubscriptionRunInput } from './state.ts';
 import {
@@ -59,6 +61,12 @@ function reject(problem: string | null): void {
   if (problem) throw new Error(problem);
 }
 
+/** The zone a new subscription's periods follow: the input's, on the ZONED_PERIODS path; else UTC (undefined). */
+function zoneOfFirstRun(input: SubscriptionRunInput): string | undefined {
+  const zone = input.timeZone;
+  return !isUtc(zone) && patched(ZONED_PERIODS) ? zone : undefined;
+}
+
 export class SubscriptionRun {
   private readonly input: SubscriptionRunInput;
   private readonly s: CarriedSubscriptionState;
@@ -76,7 +84,7 @@ export class SubscriptionRun {
 
   constructor(input: SubscriptionRunInput) {
     this.input = input;
-    const s: CarriedSubscriptionState = input.carried ?? initialState(input);
+    const s: CarriedSubscriptionState = input.carried ?? initialState(input, zoneOfFirstRun(input));
     this.s = s;
     s.invoiceNowResults ??= [];
     s.outbox ??= [];

@@ -296,3 +296,35 @@ describe('closesToInvoice', () => {
     expect(closesToInvoice(0, 12, 12)).toBe(0);
   });
 });
+
+describe('a subscription in a time zone', () => {
+  const newYork = 'America/New_York';
+
+  it('rolls October and November 2026 at New York midnight, across the end of DST, and carries the zone', () => {
+    const s = initialState(input(monthly, '2026-10-01T04:00:00.000Z'), newYork);
+    expect(s.timeZone).toBe(newYork);
+    expect(s.period).toMatchObject({ start: '2026-10-01T04:00:00.000Z', end: '2026-11-01T04:00:00.000Z' });
+    expect(rollIfEnded(s, t('2026-11-01T04:00:00Z'), ids)).toBe(true);
+    expect(s.period).toMatchObject({ start: '2026-11-01T04:00:00.000Z', end: '2026-12-01T05:00:00.000Z' });
+    expect(s.closes.at(-1)).toMatchObject({ serviceFrom: '2026-10-01T04:00:00.000Z', serviceEnd: '2026-11-01T04:00:00.000Z' });
+    // A run continued as new gets the state through JSON.
+    const carried = JSON.parse(JSON.stringify(s)) as typeof s;
+    expect(rollIfEnded(carried, t('2026-12-01T05:00:00Z'), ids)).toBe(true);
+    expect(carried.period).toMatchObject({ start: '2026-12-01T05:00:00.000Z', end: '2027-01-01T05:00:00.000Z' });
+  });
+
+  it('ends a trial at local midnight in local days, and reports that end', () => {
+    const plan = { ...monthly, trialDays: 14 };
+    const s = initialState(input(plan, '2026-10-25T04:00:00.000Z'), newYork);
+    expect(s.period).toMatchObject({ kind: 'trial', end: '2026-11-08T05:00:00.000Z' });
+    expect(statusOf(input(plan, '2026-10-25T04:00:00.000Z'), s).trialEnd).toBe('2026-11-08T05:00:00.000Z');
+  });
+
+  it('without a zone (every run from before zones) keeps the UTC periods', () => {
+    const s = initialState(input(monthly, '2026-10-01T04:00:00.000Z'));
+    expect(s.timeZone).toBeUndefined();
+    expect(s.period).toMatchObject({ start: '2026-10-01T04:00:00.000Z', end: '2026-11-01T04:00:00.000Z' });
+    rollIfEnded(s, t('2026-11-01T04:00:00Z'), ids);
+    expect(s.period).toMatchObject({ start: '2026-11-01T04:00:00.000Z', end: '2026-12-01T04:00:00.000Z' });
+  });
+});

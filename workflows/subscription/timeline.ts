@@ -26,9 +26,16 @@ export const toCyclePeriod = (p: PeriodState): CyclePeriod => ({
   serviceFrom: new Date(p.serviceFrom),
 });
 
-export function initialState(input: SubscriptionWorkflowInput): CarriedSubscriptionState {
-  const first = firstCyclePeriod({ startAt: new Date(input.startAt), billingAnchor: new Date(input.billingAnchor), terms: input.plan });
+/** The first run's state. `timeZone` (absent: UTC) is the zone the periods follow for good; the run decides it. */
+export function initialState(input: SubscriptionWorkflowInput, timeZone?: string): CarriedSubscriptionState {
+  const first = firstCyclePeriod({
+    startAt: new Date(input.startAt),
+    billingAnchor: new Date(input.billingAnchor),
+    terms: input.plan,
+    timeZone,
+  });
   return {
+    ...(timeZone ? { timeZone } : {}),
     state: first.kind === 'trial' ? 'trialing' : 'active',
     period: toPeriodState(first),
     segments: [{ from: iso(first.serviceFrom), plan: input.plan }],
@@ -76,7 +83,7 @@ export function rollIfEnded(s: CarriedSubscriptionState, now: number, newInvoice
   }
   const next = s.pendingPlan ?? plan;
   // A plan with another interval starts a new schedule anchored at this boundary.
-  const following = followingPeriod(toCyclePeriod(period), next, sameSchedule(next, plan) ? undefined : new Date(period.end));
+  const following = followingPeriod(toCyclePeriod(period), next, sameSchedule(next, plan) ? undefined : new Date(period.end), s.timeZone);
   s.period = toPeriodState(following);
   s.segments = [{ from: period.end, plan: next }];
   s.pendingPlan = null;
@@ -126,7 +133,7 @@ export function closeNow(
     s.segments = [{ from: iso(now), plan: currentPlan(s) }];
   } else if (close) {
     const plan = currentPlan(s);
-    s.period = toPeriodState(followingPeriod(toCyclePeriod(period), plan, new Date(now)));
+    s.period = toPeriodState(followingPeriod(toCyclePeriod(period), plan, new Date(now), s.timeZone));
     s.segments = [{ from: iso(now), plan }];
   }
   return close;
@@ -217,7 +224,7 @@ export function nextInvoiceAt(s: CarriedSubscriptionState): string | null {
   if (s.closes[0]) return s.closes[0].readyAt;
   if (!s.period || (s.cancelAtPeriodEnd && s.period.kind === 'trial')) return null;
   const plan = s.pendingPlan && s.period.kind === 'trial' ? s.pendingPlan : currentPlan(s);
-  const paid = s.period.kind === 'paid' ? toCyclePeriod(s.period) : followingPeriod(toCyclePeriod(s.period), plan);
+  const paid = s.period.kind === 'paid' ? toCyclePeriod(s.period) : followingPeriod(toCyclePeriod(s.period), plan, undefined, s.timeZone);
   return iso(paid.end.getTime() + currentPlan(s).gracePeriodSeconds * 1000);
 }
 
@@ -229,7 +236,7 @@ export function statusOf(input: SubscriptionWorkflowInput, s: CarriedSubscriptio
     state: s.state,
     plan: { planId: plan.planId, version: plan.version, code: plan.code, name: plan.name },
     startAt: input.startAt,
-    trialEnd: input.plan.trialDays > 0 ? iso(trialEnd(new Date(input.startAt), input.plan.trialDays)) : null,
+    trialEnd: input.plan.trialDays > 0 ? iso(trialEnd(new Date(input.startAt), input.plan.trialDays, s.timeZone)) : null,
     currentPeriod: s.period ? { start: s.period.start, end: s.period.end } : null,
     parts: s.period ? s.segments.map((x) => ({ from: x.from, planId: x.plan.planId, version: x.plan.version, code: x.plan.code })) : [],
     nextInvoiceAt: nextInvoiceAt(s),
