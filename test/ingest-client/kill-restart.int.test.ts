@@ -63,7 +63,7 @@ describe('@meterplane/ingest-client across an API crash', () => {
       concurrency: 3,
       // The restart takes seconds (the engine, migrations): the client must outlast it.
       maxAttempts: 1_000,
-      maxRetryMs: 110_000,
+      maxRetryMs: 150_000,
       baseDelayMs: 20,
       maxDelayMs: 400,
       onOutcome: (o) => outcomes.push(o),
@@ -129,5 +129,5 @@ describe('@meterplane/ingest-client across an API crash', () => {
     } finally {
       await ch.close();
     }
-  }, 180_000);
+  }, 240_000);
 });
