@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { IngestClient, type IngestClientOptions } from './ingest-client.ts';
 import type { EventOutcome } from './outcome.ts';
 
@@ -66,6 +66,25 @@ describe('IngestClient batching', () => {
     expect((await outcome).sent).toBe(true);
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
     await c.close();
+  });
+
+  it('does not spin on timers while every request slot is busy and events are overdue', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const t = scripted(async (body) => {
+      await gate;
+      return accepted(body);
+    });
+    const c = client(t.fetch, { maxBatchEvents: 1, concurrency: 1, flushIntervalMs: 0 });
+    const outcomes = [c.track({ type: 'x' }), c.track({ type: 'x' }), c.track({ type: 'x' })];
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(timers.mock.calls.length).toBeLessThan(10); // a spinning timer fires every millisecond: about 100
+    timers.mockRestore();
+    release();
+    await c.close();
+    expect((await Promise.all(outcomes)).every((o) => o.sent)).toBe(true);
+    expect(t.requests.length).toBe(3);
   });
 
   it('refuses an event no batch could carry, and one that is not JSON, without sending anything', async () => {

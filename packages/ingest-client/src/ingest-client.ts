@@ -188,8 +188,9 @@ export class IngestClient {
         this.#pump();
       });
     }
+    // With every slot busy, the end of a delivery pumps again; a timer then would only spin.
     const oldest = this.#queue.peek();
-    if (oldest && this.#timer === undefined) {
+    if (oldest && this.#timer === undefined && this.#inFlight < this.#s.concurrency) {
       const wait = Math.max(0, oldest.enqueuedAt + this.#s.flushIntervalMs - Date.now());
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
