@@ -8,14 +8,14 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{api,workflows,activities,domain,db,cli,deploy,test}/**/*.test.ts'],
+          include: ['{api,workflows,activities,domain,db,cli,deploy,test,packages}/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
         },
       },
       {
         test: {
           name: 'integration',
-          include: ['{api,workflows,activities,domain,db,cli,deploy,test}/**/*.int.test.ts'],
+          include: ['{api,workflows,activities,domain,db,cli,deploy,test,packages}/**/*.int.test.ts'],
           exclude: ['**/node_modules/**'],
           globalSetup: ['test/harness/global-setup.ts'],
           setupFiles: ['test/harness/setup-file.ts'],

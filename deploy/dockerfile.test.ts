@@ -36,6 +36,7 @@ const NOT_IN_APP_IMAGE = new Set([
   'test', // tests
   'bench', // benchmarks
   'docs', // screenshots for the README
+  'packages', // client packages for the API's users (@meterplane/ingest-client); the server imports none
   'node_modules', // installed inside the build
   'coverage',
   'test-results',

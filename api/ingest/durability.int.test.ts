@@ -1,6 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createTestDatabase, type TestDatabase } from '../../test/harness/postgres.ts';
 import { createTestApi } from '../../test/harness/api.ts';
+import { startIngestServer, stopIngestServer } from '../../test/harness/ingest-server-process.ts';
 import { connectClickHouse } from '../../db/clickhouse/client.ts';
 
 // An acknowledged event is durable (an event is acknowledged only once ClickHouse accepted it, see api/README.md): a real API process on the embedded engine
@@ -15,7 +13,6 @@ import { connectClickHouse } from '../../db/clickhouse/client.ts';
 // directory, every event that got a 202 is there. This file never opens ClickHouse itself
 // until the end: the engine binds one data directory per process.
 
-const SERVER = join(import.meta.dirname, '../../test/harness/ingest-server.ts');
 let db: TestDatabase;
 let dir: string;
 let apiKey: string;
@@ -32,18 +29,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function startServer(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [SERVER], {
-    env: { ...process.env, CH_PATH: join(dir, 'ch'), DATABASE_URL: db.appUrl, INGEST_FLUSH_MS: '5' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
-  return { child, url: `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}` };
-}
+const startServer = () => startIngestServer({ chPath: join(dir, 'ch'), databaseUrl: db.appUrl, env: { INGEST_FLUSH_MS: '5' } });
 
 describe('durability of acknowledged events', () => {
   it('keeps every 202-acknowledged event across kill -9 and a restart', async () => {
-    const { child, url } = await startServer();
+    const server = await startServer();
+    const { url } = server;
     const acknowledged: string[] = [];
     let attempted = 0;
     let stop = false;
@@ -70,8 +61,7 @@ describe('durability of acknowledged events', () => {
     // Kill once plenty was acknowledged, while requests are certainly in flight.
     const started = Date.now();
     while (acknowledged.length < 20_000 && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 20));
-    child.kill('SIGKILL');
-    await once(child, 'exit');
+    await stopIngestServer(server, 'SIGKILL');
     stop = true;
     await load;
     expect(acknowledged.length).toBeGreaterThanOrEqual(20_000);
@@ -85,8 +75,7 @@ describe('durability of acknowledged events', () => {
       body: JSON.stringify({ id: 'after-restart', type: 'kill_test' }),
     });
     expect(res.status).toBe(202);
-    again.child.kill('SIGTERM');
-    await once(again.child, 'exit');
+    await stopIngestServer(again, 'SIGTERM');
 
     const ch = await connectClickHouse({ kind: 'embedded', path: join(dir, 'ch') });
     try {
