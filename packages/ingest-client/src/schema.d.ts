@@ -519,7 +519,7 @@ export interface paths {
     put?: never;
     /**
      * Subscribe a tenant to a plan (starts its billing workflow)
-     * @description Uses the plan's latest version, which is then frozen. The tenant's currency must be the plan's (400); a tenant has at most one live subscription per plan (409), and no two live subscriptions bill the same meter unless allowSharedMeters is true (409 naming the meters). A startAt in the past (at most 400 days back, else 400) is billed period by period at once.
+     * @description Uses the plan's latest version, which is then frozen. The tenant's currency must be the plan's (400); a tenant has at most one live subscription per plan (409), and no two live subscriptions bill the same meter unless allowSharedMeters is true (409 naming the meters). A startAt in the past (at most 400 days back, else 400) is billed period by period at once. Periods follow the tenant's timezone (kept for good by the subscription): a date as startAt is local midnight there.
      */
     post: operations['createSubscription'];
     delete?: never;
@@ -1700,6 +1700,8 @@ export interface components {
       /** @description a plan change or cancellation scheduled for the period end */
       pendingChange: unknown | null;
       canceledAt: string | null;
+      /** @description the IANA zone its periods follow: the tenant's when it was created */
+      timezone: string;
       workflowId: string;
       /**
        * @description workflow: the live query answered; read_model: PostgreSQL
@@ -4578,15 +4580,9 @@ export interface operations {
           tenantId: string;
           /** Format: uuid */
           planId: string;
-          /**
-           * Format: date-time
-           * @description default now; may lie up to 400 days in the past (the periods already ended are invoiced at once, in order); further back is 400
-           */
+          /** @description default now; an instant, or a date (YYYY-MM-DD): local midnight of that day in the tenant's timezone. May lie up to 400 days in the past (the periods already ended are invoiced at once, in order); further back is 400 */
           startAt?: string;
-          /**
-           * Format: date-time
-           * @description default startAt; monthly periods keep its day, clamped to the month end
-           */
+          /** @description default startAt; an instant, or a date (local midnight in the tenant's timezone). Periods keep its local day (clamped to the month end) and local time of day in the tenant's timezone */
           billingAnchor?: string;
           /** @description default false: 409 when the plan bills a meter another live subscription of the tenant bills. true for an add-on that is meant to bill the same events again */
           allowSharedMeters?: boolean;
