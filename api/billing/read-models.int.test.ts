@@ -436,6 +436,48 @@ describe('GET /api/tenants/:id/overview', () => {
   });
 });
 
+describe('GET /api/tenants/:id/overview: credit', () => {
+  const grant = (tenantId: string, currency: string, amount: string, reason: string) =>
+    api.request.post(`/api/tenants/${tenantId}/credit-grants`).set(auth(api.tokens.finance)).send({ amount, currency, reason }).expect(201);
+
+  it('carries the balance, a ledger page and the period entries, the same figures as the credit routes', async () => {
+    // given a tenant with three grants
+    const tenantId = api.tenants.a.id;
+    const { currency } = (await get(`/api/tenants/${tenantId}/overview`, api.tokens.admin)).body.tenant;
+    for (const [i, amount] of ['10.00', '2.50', '0.01'].entries()) await grant(tenantId, currency, amount, `overview credit ${i}`);
+    // when its own customer reads the overview
+    const res = await get(`/api/tenants/${tenantId}/overview`, api.tokens.customerA);
+    // then the credit part is what the credit routes answer
+    expect(res.status).toBe(200);
+    expectResponseMatchesSpec('get', '/api/tenants/{id}/overview', res);
+    const balance = (await get(`/api/tenants/${tenantId}/credit-balance`, api.tokens.customerA)).body;
+    const ledger = (await get(`/api/tenants/${tenantId}/credit-ledger?limit=20`, api.tokens.customerA)).body;
+    expect({ ...res.body.credits.balance, asOf: null }).toEqual({ ...balance, asOf: null });
+    expect(res.body.credits.balance.granted).toBe('12.51');
+    expect(res.body.credits.ledger).toEqual(ledger);
+    // the grants were made now, so within the period: the burn-down starts at the balance before them
+    const { period } = res.body.credits;
+    expect(period.entries.map((e: { amount: string }) => e.amount).slice(-3)).toEqual(['10.00', '2.50', '0.01']);
+    expect(period.entries.at(-1).balanceAfter).toBe(balance.remaining);
+    expect(Date.parse(period.from)).toBeLessThanOrEqual(Date.now());
+    expect(Date.parse(period.to)).toBeGreaterThan(Date.now());
+  });
+
+  it('pages the ledger with ledgerCursor, refuses a malformed one naming it, and is 404 for another tenant’s customer', async () => {
+    const tenantId = api.tenants.a.id;
+    const first = (await get(`/api/tenants/${tenantId}/credit-ledger?limit=1`, api.tokens.admin)).body;
+    const next = await get(`/api/tenants/${tenantId}/overview?ledgerCursor=${first.nextCursor}`, api.tokens.admin);
+    expect(next.status).toBe(200);
+    const direct = (await get(`/api/tenants/${tenantId}/credit-ledger?limit=20&cursor=${first.nextCursor}`, api.tokens.admin)).body;
+    expect(next.body.credits.ledger).toEqual(direct);
+    expect(next.body.credits.ledger.items[0].id).not.toBe(first.items[0].id);
+    const bad = await get(`/api/tenants/${tenantId}/overview?ledgerCursor=-1`, api.tokens.admin);
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'query.ledgerCursor' })]);
+    expect((await get(`/api/tenants/${tenantId}/overview?ledgerCursor=${first.nextCursor}`, api.tokens.customerB)).status).toBe(404);
+  });
+});
+
 describe('GET /api/invoices/:id/payment-attempts', () => {
   let invoiceId: string;
   beforeAll(async () => {

@@ -4,7 +4,7 @@ import { withScope, type Tx } from '../../db/postgres/tenant-scope.ts';
 import { tenantsRepository, type TenantRow } from '../../db/postgres/tenants-repository.ts';
 import { metersRepository } from '../../db/postgres/meters-repository.ts';
 import { subscriptionsRepository } from '../../db/postgres/subscriptions-repository.ts';
-import { creditLedgerRepository, type CreditGrantRow } from '../../db/postgres/credit-ledger-repository.ts';
+import { creditLedgerRepository, type CreditGrantRow, type LedgerEntryRow } from '../../db/postgres/credit-ledger-repository.ts';
 import { openGrant, writeExpiries } from '../../db/postgres/credit-ledger.ts';
 import {
   decimalStringProblem,
@@ -40,6 +40,20 @@ export function toGrant(g: CreditGrantRow): GrantJson {
     reason: g.reason,
     invoiceId: g.invoice_id,
     createdAt: g.created_at.toISOString(),
+  };
+}
+
+/** A ledger entry as the ledger route (and the tenant overview) show it. */
+export function toLedgerEntry(e: LedgerEntryRow, currency: string) {
+  return {
+    id: e.id,
+    at: e.at.toISOString(),
+    kind: e.kind,
+    amount: money(e.amount_minor, currency),
+    grantId: e.grant_id,
+    ...(e.invoice_id ? { invoiceId: e.invoice_id } : {}),
+    ...(e.line_id ? { lineId: e.line_id } : {}),
+    balanceAfter: money(e.balance_after_minor, currency),
   };
 }
 
@@ -118,16 +132,7 @@ export function createCreditsService(deps: { pg: DatabasePool; clickhouse: Click
         const rows = await creditLedgerRepository.page(tx, tenantId, BigInt(page.cursor ?? '0'), page.limit + 1);
         const items = rows.slice(0, page.limit);
         return {
-          items: items.map((e) => ({
-            id: e.id,
-            at: e.at.toISOString(),
-            kind: e.kind,
-            amount: money(e.amount_minor, tenant.currency),
-            grantId: e.grant_id,
-            ...(e.invoice_id ? { invoiceId: e.invoice_id } : {}),
-            ...(e.line_id ? { lineId: e.line_id } : {}),
-            balanceAfter: money(e.balance_after_minor, tenant.currency),
-          })),
+          items: items.map((e) => toLedgerEntry(e, tenant.currency)),
           nextCursor: rows.length > page.limit ? items.at(-1)!.seq.toString() : null,
         };
       });

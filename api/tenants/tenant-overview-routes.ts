@@ -1,12 +1,14 @@
 import type { DatabasePool } from 'slonik';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { defineRoute, ROLES, type RouteDef } from '../http/route.ts';
+import type { MeteringRuntime } from '../ingest/metering-runtime.ts';
 import { tenantIdParams } from './tenant-schemas.ts';
 import { createTenantOverviewService } from './tenant-overview-service.ts';
-import { tenantOverviewResponse } from './tenant-overview-schemas.ts';
+import { tenantOverviewQuery, tenantOverviewResponse } from './tenant-overview-schemas.ts';
 
-/** The tenant page's read model: one call instead of five. */
-export function tenantOverviewRoutes(deps: { pg: DatabasePool }): RouteDef[] {
-  const service = createTenantOverviewService(deps);
+/** The tenant page's read model: one call instead of seven. */
+export function tenantOverviewRoutes(deps: { pg: DatabasePool; clickhouse: ClickHouseClient; metering: MeteringRuntime }): RouteDef[] {
+  const service = createTenantOverviewService({ pg: deps.pg, clickhouse: deps.clickhouse, meters: deps.metering.meters });
   return [
     defineRoute({
       method: 'get',
@@ -14,13 +16,16 @@ export function tenantOverviewRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       operationId: 'tenantOverview',
       tag: 'tenants',
       access: { roles: ROLES },
-      summary: 'A tenant with its newest subscriptions, invoices (without lines) and alerts, and its API keys',
+      summary:
+        'A tenant with its newest subscriptions, invoices (without lines) and alerts, its API keys, and its credit (balance, a ledger page, the period’s entries)',
       params: tenantIdParams,
+      query: tenantOverviewQuery,
       responses: {
         200: { description: 'The tenant overview', schema: tenantOverviewResponse },
+        400: { description: 'A malformed id or ledgerCursor' },
         404: { description: 'No such tenant (or not yours)' },
       },
-      handler: async ({ params, principal }) => ({ status: 200, body: await service.overview(principal, params.id) }),
+      handler: async ({ params, query, principal }) => ({ status: 200, body: await service.overview(principal, params.id, query) }),
     }),
   ];
 }

@@ -1,19 +1,10 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, Page, Response } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { cspViolations, launchBrowser, newPage, screenshot, signIn } from '../../harness/e2e/browser.ts';
 import { apiOf, unique } from '../../harness/e2e/api.ts';
+import { callsOf, type Calls } from '../../harness/e2e/api-calls.ts';
 
-// The API calls each page costs. The dashboard's server counts the calls a request makes to the
-// API, and in how many round trips (calls that start while none is in flight begin a new one),
-// and reports them in the `x-api-calls` header of its answer (dashboard/src/lib/server/api-calls.ts).
-// The session check every request makes is reported apart (`session=1`).
-type Calls = { load: number; rounds: number; session: number };
-
-function callsOf(response: Response | null): Calls {
-  const m = /^load=(\d+); rounds=(\d+); session=(\d+)$/.exec(response?.headers()['x-api-calls'] ?? '');
-  if (!m) throw new Error(`no x-api-calls header on ${response?.url()}: ${JSON.stringify(response?.headers())}`);
-  return { load: Number(m[1]), rounds: Number(m[2]), session: Number(m[3]) };
-}
+// The API calls each page costs, from the dashboard's `x-api-calls` header (see callsOf).
 
 describe('API call budget of the overview and the tenant page', () => {
   const stack = inject('stack');

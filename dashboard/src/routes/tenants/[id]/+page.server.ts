@@ -1,6 +1,7 @@
 import { redirect } from '@sveltejs/kit';
 import { TEMPORAL_NAMESPACE, TEMPORAL_UI_URL } from '$app/env/private';
 import { failFrom, failWith, must, optional } from '#lib/server/api.ts';
+import { grantRequest } from '#lib/credits.ts';
 import { isGranularity, monthWindow, recentWindow } from '#lib/windows.ts';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -9,13 +10,15 @@ export const load = (async ({ locals, params, url, depends }) => {
   const api = locals.api;
   const id = params.id;
   const month = monthWindow();
+  const ledgerCursor = url.searchParams.get('ledger');
 
   // Two round trips: first what does not depend on anything, then the reads that need the
   // subscription's period or the chosen meter. The overview carries the tenant (for a tenant
   // this viewer may not see, the API answers 404 and so does this page), its subscriptions,
-  // invoices, alerts and API keys.
+  // invoices, alerts, API keys and credit.
   const [overview, metersResult, plansResult] = await Promise.all([
-    api.GET('/api/tenants/{id}/overview', { params: { path: { id } } }).then(must),
+    // `?ledger=` is the credit ledger's cursor: the overview carries that page, so paging costs no call.
+    api.GET('/api/tenants/{id}/overview', { params: { path: { id }, query: ledgerCursor ? { ledgerCursor } : {} } }).then(must),
     api.GET('/api/meters').then(optional),
     api.GET('/api/pricing/plans', { params: { query: { limit: 200 } } }).then(optional),
   ]);
@@ -70,6 +73,7 @@ export const load = (async ({ locals, params, url, depends }) => {
       planName: plans.find((p) => p.id === s.planId)?.name ?? s.planCode ?? 'plan',
     })),
     invoices: overview.invoices.items,
+    credits: overview.credits,
     plans: plans.map((p) => ({ id: p.id, name: p.name, currency: p.currency, version: p.latestVersion })),
     created: url.searchParams.has('created'),
   };
@@ -203,6 +207,19 @@ export const actions = {
       return failFrom(error, response, values, 'explainEvent');
     }
     return { explained: data };
+  },
+  grantCredit: async ({ request, locals, params }) => {
+    const form = await request.formData();
+    const { body, values } = grantRequest(form);
+    // The page's key for this grant: a repeat of the same submission grants once.
+    const key = text(form, 'idempotencyKey');
+    const { data, error, response } = await locals.api.POST('/api/tenants/{id}/credit-grants', {
+      params: { path: { id: params.id } },
+      body,
+      headers: key ? { 'Idempotency-Key': key } : undefined,
+    });
+    if (!data) return failFrom(error, response, values, 'grantCredit');
+    return { grantedCredit: data };
   },
   ackAlert: async ({ request, locals }) => {
     const id = text(await request.formData(), 'alertId');
