@@ -763,7 +763,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A tenant with its newest subscriptions, invoices (without lines) and alerts, and its API keys */
+    /** A tenant with its newest subscriptions, invoices (without lines) and alerts, its API keys, and its credit (balance, a ledger page, the period’s entries) */
     get: operations['tenantOverview'];
     put?: never;
     post?: never;
@@ -1790,6 +1790,44 @@ export interface components {
       };
       /** @description null for finance, who do not manage keys */
       apiKeys: components['schemas']['ApiKey'][] | null;
+      /** @description the tenant's credit, read as the credit routes read it */
+      credits: {
+        /** @description as GET /tenants/:id/credit-balance; null when the open period's usage cannot be priced (that route's 409) */
+        balance: components['schemas']['CreditBalance'] | null;
+        /** @description as GET /tenants/:id/credit-ledger?limit=20&cursor=<ledgerCursor>, oldest first */
+        ledger: components['schemas']['CreditLedgerPage'];
+        /** @description for the burn-down: the live subscription's current period, else the calendar month (UTC) */
+        period: {
+          /** Format: date-time */
+          from: string;
+          /** Format: date-time */
+          to: string;
+          /** @description the ledger balance just before `from` */
+          opening: string;
+          /** @description the entries from `from` on, oldest first (the newest 500 at most) */
+          entries: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            at: string;
+            /** @enum {string} */
+            kind: 'grant' | 'burn' | 'expiry' | 'void' | 'reversal' | 'overpayment' | 'invoice_credit';
+            /** @description signed: positive adds credit, negative takes it */
+            amount: string;
+            /** Format: uuid */
+            grantId: string;
+            /** Format: uuid */
+            invoiceId?: string;
+            /**
+             * Format: uuid
+             * @description the invoice line a burn paid for (or a reversal gave back)
+             */
+            lineId?: string;
+            /** @description the sum of the entries up to and including this one */
+            balanceAfter: string;
+          }[];
+        };
+      };
     };
     UsageByTenant: {
       from: string;
@@ -5962,7 +6000,10 @@ export interface operations {
   };
   tenantOverview: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description the ledger page to include: nextCursor of a previous page; omitted: the first */
+        ledgerCursor?: string;
+      };
       header?: never;
       path: {
         id: string;
@@ -5980,7 +6021,7 @@ export interface operations {
           'application/json': components['schemas']['TenantOverview'];
         };
       };
-      /** @description Invalid input; `errors` names each field */
+      /** @description A malformed id or ledgerCursor */
       400: {
         headers: {
           [name: string]: unknown;
