@@ -1288,6 +1288,10 @@ export interface components {
                 flatFee: string;
                 amount: string;
             }[];
+            /** @description a rate card's line: {"<priceBy>": "<value>"}, the value of the property it bills (null: events without the property) */
+            dimensions?: {
+                [key: string]: string | null;
+            };
             amount: string;
             /** Format: uuid */
             planId?: string;
@@ -1494,6 +1498,45 @@ export interface components {
                 model: "per_unit";
                 unitPrice: string;
                 freeUnits?: string;
+                priceBy?: string;
+                rates?: ({
+                    match: string;
+                    /** @constant */
+                    model: "per_unit";
+                    unitPrice: string;
+                    freeUnits?: string;
+                    minimum?: string;
+                } | {
+                    match: string;
+                    /** @constant */
+                    model: "graduated";
+                    tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                    }[];
+                    freeUnits?: string;
+                    minimum?: string;
+                } | {
+                    match: string;
+                    /** @constant */
+                    model: "volume";
+                    tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                    }[];
+                    freeUnits?: string;
+                    minimum?: string;
+                } | {
+                    match: string;
+                    /** @constant */
+                    model: "package";
+                    packageSize: number | string;
+                    packagePrice: string;
+                    freeUnits?: string;
+                    minimum?: string;
+                })[];
                 minimum?: string;
             } | {
                 meter: string;
@@ -1505,6 +1548,45 @@ export interface components {
                     flatFee?: string;
                 }[];
                 freeUnits?: string;
+                priceBy?: string;
+                rates?: ({
+                    match: string;
+                    /** @constant */
+                    model: "per_unit";
+                    unitPrice: string;
+                    freeUnits?: string;
+                    minimum?: string;
+                } | {
+                    match: string;
+                    /** @constant */
+                    model: "graduated";
+                    tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                    }[];
+                    freeUnits?: string;
+                    minimum?: string;
+                } | {
+                    match: string;
+                    /** @constant */
+                    model: "volume";
+                    tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                    }[];
+                    freeUnits?: string;
+                    minimum?: string;
+                } | {
+                    match: string;
+                    /** @constant */
+                    model: "package";
+                    packageSize: number | string;
+                    packagePrice: string;
+                    freeUnits?: string;
+                    minimum?: string;
+                })[];
                 minimum?: string;
             } | {
                 meter: string;
@@ -1516,6 +1598,45 @@ export interface components {
                     flatFee?: string;
                 }[];
                 freeUnits?: string;
+                priceBy?: string;
+                rates?: ({
+                    match: string;
+                    /** @constant */
+                    model: "per_unit";
+                    unitPrice: string;
+                    freeUnits?: string;
+                    minimum?: string;
+                } | {
+                    match: string;
+                    /** @constant */
+                    model: "graduated";
+                    tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                    }[];
+                    freeUnits?: string;
+                    minimum?: string;
+                } | {
+                    match: string;
+                    /** @constant */
+                    model: "volume";
+                    tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                    }[];
+                    freeUnits?: string;
+                    minimum?: string;
+                } | {
+                    match: string;
+                    /** @constant */
+                    model: "package";
+                    packageSize: number | string;
+                    packagePrice: string;
+                    freeUnits?: string;
+                    minimum?: string;
+                })[];
                 minimum?: string;
             } | {
                 meter: string;
@@ -1524,6 +1645,45 @@ export interface components {
                 packageSize: number | string;
                 packagePrice: string;
                 freeUnits?: string;
+                priceBy?: string;
+                rates?: ({
+                    match: string;
+                    /** @constant */
+                    model: "per_unit";
+                    unitPrice: string;
+                    freeUnits?: string;
+                    minimum?: string;
+                } | {
+                    match: string;
+                    /** @constant */
+                    model: "graduated";
+                    tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                    }[];
+                    freeUnits?: string;
+                    minimum?: string;
+                } | {
+                    match: string;
+                    /** @constant */
+                    model: "volume";
+                    tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                    }[];
+                    freeUnits?: string;
+                    minimum?: string;
+                } | {
+                    match: string;
+                    /** @constant */
+                    model: "package";
+                    packageSize: number | string;
+                    packagePrice: string;
+                    freeUnits?: string;
+                    minimum?: string;
+                })[];
                 minimum?: string;
             })[];
             /** Format: date-time */
@@ -1631,6 +1791,10 @@ export interface components {
                     flatFee: string;
                     amount: string;
                 }[];
+                /** @description a rate card's line: {"<priceBy>": "<value>"} (null: usage without the property, priced by the fallback) */
+                dimensions?: {
+                    [key: string]: string | null;
+                };
             }[];
             /** @description rounded base fee + the rounded lines */
             subtotal: string;
@@ -1734,6 +1898,10 @@ export interface components {
                     flatFee: string;
                     amount: string;
                 }[];
+                /** @description a rate card's line: {"<priceBy>": "<value>"} (null: usage without the property, priced by the fallback) */
+                dimensions?: {
+                    [key: string]: string | null;
+                };
             }[];
             /** @description rounded base fee + the rounded lines */
             subtotal: string;
@@ -3922,6 +4090,45 @@ export interface operations {
                         model: "per_unit";
                         unitPrice: string;
                         freeUnits?: string;
+                        priceBy?: string;
+                        rates?: ({
+                            match: string;
+                            /** @constant */
+                            model: "per_unit";
+                            unitPrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "graduated";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "volume";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "package";
+                            packageSize: number | string;
+                            packagePrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        })[];
                         minimum?: string;
                     } | {
                         meter: string;
@@ -3933,6 +4140,45 @@ export interface operations {
                             flatFee?: string;
                         }[];
                         freeUnits?: string;
+                        priceBy?: string;
+                        rates?: ({
+                            match: string;
+                            /** @constant */
+                            model: "per_unit";
+                            unitPrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "graduated";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "volume";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "package";
+                            packageSize: number | string;
+                            packagePrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        })[];
                         minimum?: string;
                     } | {
                         meter: string;
@@ -3944,6 +4190,45 @@ export interface operations {
                             flatFee?: string;
                         }[];
                         freeUnits?: string;
+                        priceBy?: string;
+                        rates?: ({
+                            match: string;
+                            /** @constant */
+                            model: "per_unit";
+                            unitPrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "graduated";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "volume";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "package";
+                            packageSize: number | string;
+                            packagePrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        })[];
                         minimum?: string;
                     } | {
                         meter: string;
@@ -3952,6 +4237,45 @@ export interface operations {
                         packageSize: number | string;
                         packagePrice: string;
                         freeUnits?: string;
+                        priceBy?: string;
+                        rates?: ({
+                            match: string;
+                            /** @constant */
+                            model: "per_unit";
+                            unitPrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "graduated";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "volume";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "package";
+                            packageSize: number | string;
+                            packagePrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        })[];
                         minimum?: string;
                     })[];
                     /**
@@ -4145,6 +4469,45 @@ export interface operations {
                         model: "per_unit";
                         unitPrice: string;
                         freeUnits?: string;
+                        priceBy?: string;
+                        rates?: ({
+                            match: string;
+                            /** @constant */
+                            model: "per_unit";
+                            unitPrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "graduated";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "volume";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "package";
+                            packageSize: number | string;
+                            packagePrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        })[];
                         minimum?: string;
                     } | {
                         meter: string;
@@ -4156,6 +4519,45 @@ export interface operations {
                             flatFee?: string;
                         }[];
                         freeUnits?: string;
+                        priceBy?: string;
+                        rates?: ({
+                            match: string;
+                            /** @constant */
+                            model: "per_unit";
+                            unitPrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "graduated";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "volume";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "package";
+                            packageSize: number | string;
+                            packagePrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        })[];
                         minimum?: string;
                     } | {
                         meter: string;
@@ -4167,6 +4569,45 @@ export interface operations {
                             flatFee?: string;
                         }[];
                         freeUnits?: string;
+                        priceBy?: string;
+                        rates?: ({
+                            match: string;
+                            /** @constant */
+                            model: "per_unit";
+                            unitPrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "graduated";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "volume";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "package";
+                            packageSize: number | string;
+                            packagePrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        })[];
                         minimum?: string;
                     } | {
                         meter: string;
@@ -4175,6 +4616,45 @@ export interface operations {
                         packageSize: number | string;
                         packagePrice: string;
                         freeUnits?: string;
+                        priceBy?: string;
+                        rates?: ({
+                            match: string;
+                            /** @constant */
+                            model: "per_unit";
+                            unitPrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "graduated";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "volume";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "package";
+                            packageSize: number | string;
+                            packagePrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        })[];
                         minimum?: string;
                     })[];
                     /**
@@ -4273,11 +4753,13 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * @description usage per meter code for one period, as decimal strings
+                     * @description usage per meter code for one period, as decimal strings; for a rate card (a charge with priceBy), either per value of its property ({"large": "1000"}) or a plain quantity, which is usage without the property and is priced by the fallback
                      * @default {}
                      */
                     usage?: {
-                        [key: string]: string;
+                        [key: string]: string | {
+                            [key: string]: string;
+                        };
                     };
                     /**
                      * Format: uuid
