@@ -101,8 +101,8 @@ describe('a rate card priced by model', () => {
       { model: 'mistral' },
       { model: null },
     ]);
-    const [{ pdf }] = await s.h.ownerQuery<{ pdf: Buffer }>('SELECT pdf FROM invoices WHERE id = $1', [january!.id]);
-    const text = pdfText(pdf).join('\n');
+    const [stored] = await s.h.ownerQuery<{ pdf: Buffer }>('SELECT pdf FROM invoices WHERE id = $1', [january!.id]);
+    const text = pdfText(stored!.pdf).join('\n');
     for (const label of ['tokens model=large', 'tokens model=small', 'tokens model=llama', 'tokens model=mistral', 'tokens model not set'])
       expect(text).toContain(label);
 
