@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from '../deps.ts';
-import { readAllUsage, readUsageBatch, type UsageSource } from './usage-source.ts';
+import { readAllUsage, readUsageBatch, type UsageQuery, type UsageSource } from './usage-source.ts';
 import { heartbeat } from '../heartbeat.ts';
 import { withTenant, type Tx } from '../../db/postgres/tenant-scope.ts';
 import { invoicesRepository, type InvoiceReason, type InvoiceRow, type NewInvoiceLine } from '../../db/postgres/invoices-repository.ts';
@@ -10,16 +10,20 @@ import { formatAmount, fromMinorUnits, toDecimal, toDecimalString, toStoredDecim
 import {
   billingFailureType,
   continuedRun,
+  dimensionOf,
+  usageOfValue,
   invoiceLines,
   invoiceTotals,
   lateUsageAdjustment,
   partRuns,
   type InvoiceLineDraft,
   type LineRatingContext,
+  type EarlierInRun,
+  type LineDimensions,
   type MeteredUsage,
   type PartRun,
 } from '../../domain/billing/index.ts';
-import { DEFAULT_LATE_USAGE_DAYS, MAX_LATE_USAGE_DAYS, type Plan } from '../../domain/pricing/index.ts';
+import { DEFAULT_LATE_USAGE_DAYS, MAX_LATE_USAGE_DAYS, isRateCard, type Plan } from '../../domain/pricing/index.ts';
 import { renderStoredInvoicePdf as renderPdf } from '../../db/postgres/stored-invoice-pdf.ts';
 import { decideFinalization } from './finalization.ts';
 import { meteringUsageSource } from './metering-usage-source.ts';
@@ -107,11 +111,25 @@ function storedLine(line: WireLine, currency: string): NewInvoiceLine {
     usageTo: line.usage ? new Date(line.usage.to) : undefined,
     eventCount: line.usage ? BigInt(line.usage.eventCount) : undefined,
     rating: line.rating,
+    dimensions: line.dimensions,
   };
 }
 
 /** The meters a plan's usage charges read (a flat charge reads none), each once. */
 const meteredOf = (plan: Plan): string[] => [...new Set(plan.charges.filter((c) => c.model !== 'flat').map((c) => c.meter))];
+
+/** A grouped read narrowed to one value of a rate card (the whole read for a plain charge). */
+function valueRead(read: PromiseSettledResult<MeteredUsage>, dimensions: LineDimensions | undefined): PromiseSettledResult<MeteredUsage> {
+  if (read.status === 'rejected' || !dimensions) return read;
+  const { property, value } = dimensionOf(dimensions);
+  return { status: 'fulfilled', value: usageOfValue(read.value, property, value) };
+}
+
+/** The property a meter's usage is read by for `plan`: its rate card's priceBy (a plan charges each meter once). */
+const groupByOf = (plan: Plan, meter: string): { groupBy?: string[] } => {
+  const charge = plan.charges.find((c) => c.meter === meter);
+  return charge && isRateCard(charge) ? { groupBy: [charge.priceBy] } : {};
+};
 
 export function createInvoiceActivities(deps: ActivityDeps) {
   const { pg } = deps;
@@ -148,6 +166,7 @@ export function createInvoiceActivities(deps: ActivityDeps) {
         from: new Date((l.rating as LineRatingContext).from!),
         to: new Date((l.rating as LineRatingContext).to!),
         amount: fromMinorUnits(l.amount_minor, input.currency),
+        ...(l.dimensions ? { value: dimensionOf(l.dimensions).value } : {}),
       })),
       { planId: part.planId, version: part.version },
       start,
@@ -157,15 +176,18 @@ export function createInvoiceActivities(deps: ActivityDeps) {
     const metered = [...new Set(plan.charges.map((c) => c.meter))].filter((m) => plan.charges.find((c) => c.meter === m)!.model !== 'flat');
     const read = await readAllUsage(
       usageSource(),
-      metered.map((meter) => ({ tenantId: input.tenantId, meter, from: found.from, to: start })),
+      metered.map((meter) => ({ tenantId: input.tenantId, meter, from: found.from, to: start, ...groupByOf(plan, meter) })),
       heartbeat,
     );
-    const earlier: Record<string, { usage: MeteredUsage; billed: string }> = {};
+    const earlier: Record<string, EarlierInRun> = {};
     for (const charge of plan.charges) {
       if (earlier[charge.meter]) continue;
       const i = metered.indexOf(charge.meter);
       const usage = i < 0 ? { quantity: '0', eventCount: '0' } : read[i]!;
       earlier[charge.meter] = { usage, billed: toDecimalString(found.billed.get(charge.meter) ?? toDecimal('0')) };
+      const byValue = found.billedByValue.get(charge.meter);
+      if (byValue)
+        earlier[charge.meter]!.billedByValue = [...byValue].map(([value, billed]) => ({ value, billed: toDecimalString(billed) }));
     }
     return { run: { from: found.from, prorated: false }, earlier };
   }
@@ -190,6 +212,7 @@ export function createInvoiceActivities(deps: ActivityDeps) {
             meter,
             from: new Date(part.from),
             to: new Date(part.to),
+            ...groupByOf(plans[i]!, meter),
           })),
         );
         const measured = await readAllUsage(source, queries, heartbeat);
@@ -252,12 +275,14 @@ export function createInvoiceActivities(deps: ActivityDeps) {
         window: { start: Date; end: Date };
         planRef?: { planId: string; version: number };
         billedMinor: bigint;
+        /** A rate card's group is one value's: its lines, re-rated with that value's usage and pricing. */
+        dimensions?: LineDimensions;
       };
       const groups = new Map<string, Group>();
       for (const line of lines) {
         const rating = line.rating as LineRatingContext | null;
         if (rating?.from === undefined) continue;
-        const key = JSON.stringify(['run', rating.period.start, rating.from, line.plan_id, line.plan_version, line.meter]);
+        const key = JSON.stringify(['run', rating.period.start, rating.from, line.plan_id, line.plan_version, line.meter, line.dimensions]);
         const group = groups.get(key);
         const end = new Date(rating.to!);
         const latest = !group || end.getTime() > group.window.end.getTime();
@@ -266,6 +291,7 @@ export function createInvoiceActivities(deps: ActivityDeps) {
           window: { start: new Date(rating.from), end: latest ? end : group.window.end },
           planRef: line.plan_id && line.plan_version ? { planId: line.plan_id, version: line.plan_version } : undefined,
           billedMinor: (group?.billedMinor ?? 0n) + line.amount_minor,
+          ...(line.dimensions ? { dimensions: line.dimensions } : {}),
         });
       }
       for (const line of lines) {
@@ -276,6 +302,7 @@ export function createInvoiceActivities(deps: ActivityDeps) {
           line.plan_id,
           line.plan_version,
           (line.rating as LineRatingContext | null)?.charge,
+          line.dimensions,
         ]);
         const group = groups.get(key);
         if (group) {
@@ -286,25 +313,60 @@ export function createInvoiceActivities(deps: ActivityDeps) {
             window: { start: line.usage_from!, end: line.usage_to! },
             planRef: line.plan_id && line.plan_version ? { planId: line.plan_id, version: line.plan_version } : undefined,
             billedMinor: line.amount_minor,
+            ...(line.dimensions ? { dimensions: line.dimensions } : {}),
           });
         }
       }
       const adjustments: WireLine[] = [];
       // A horizon of 400 days on a daily plan is 400 windows per meter: each meter's windows are
       // batched reads (one query per up to WINDOWS_PER_READ windows), a few in flight at once.
-      const all = [...groups.values()];
-      const settled = await readUsageBatch(
+      // A rate card's values share one grouped read of their window.
+      const readKey = (g: Group) =>
+        JSON.stringify([g.rating.charge.meter, g.window.start, g.window.end, g.dimensions ? dimensionOf(g.dimensions).property : null]);
+      const reads = new Map<string, { query: UsageQuery; groups: Group[] }>();
+      for (const group of groups.values()) {
+        const key = readKey(group);
+        const entry = reads.get(key) ?? {
+          query: {
+            tenantId: input.tenantId,
+            meter: group.rating.charge.meter,
+            from: group.window.start,
+            to: group.window.end,
+            ...(group.dimensions ? { groupBy: [dimensionOf(group.dimensions).property] } : {}),
+          },
+          groups: [],
+        };
+        entry.groups.push(group);
+        reads.set(key, entry);
+      }
+      const batches = [...reads.values()];
+      const settledReads = await readUsageBatch(
         usageSource(),
-        all.map((g) => ({ tenantId: input.tenantId, meter: g.rating.charge.meter, from: g.window.start, to: g.window.end })),
+        batches.map((b) => b.query),
         heartbeat,
       );
       // A read that failed for a reason a retry may cure fails the activity before anything is
       // written (no billing_failed alert for another window of a run that is retried anyway).
-      for (const read of settled) if (read.status === 'rejected' && billingFailureType(read.reason) === null) throw read.reason;
-      for (const [g, group] of all.entries()) {
+      for (const read of settledReads) if (read.status === 'rejected' && billingFailureType(read.reason) === null) throw read.reason;
+      // Each group with its read; a value that was never billed in a rate card's window (it had no
+      // usage then) is a group of its own, billed nothing so far, rated like its siblings.
+      const all: { group: Group; read: PromiseSettledResult<MeteredUsage> }[] = [];
+      batches.forEach((batch, b) => {
+        const read = settledReads[b]!;
+        for (const group of batch.groups) all.push({ group, read: valueRead(read, group.dimensions) });
+        const sample = batch.groups[0]!;
+        if (!sample.dimensions || read.status === 'rejected') return;
+        const { property } = dimensionOf(sample.dimensions);
+        const billed = new Set(batch.groups.map((g) => dimensionOf(g.dimensions!).value));
+        for (const { value } of read.value.dimensions?.[property] ?? []) {
+          if (billed.has(value)) continue;
+          const group = { ...sample, billedMinor: 0n, dimensions: { [property]: value } };
+          all.push({ group, read: valueRead(read, group.dimensions) });
+        }
+      });
+      for (const { group, read } of all) {
         const meter = group.rating.charge.meter;
         try {
-          const read = settled[g]!;
           if (read.status === 'rejected') throw read.reason;
           const usage = read.value;
           const line = lateUsageAdjustment({
@@ -314,6 +376,7 @@ export function createInvoiceActivities(deps: ActivityDeps) {
             usage,
             billed: fromMinorUnits(group.billedMinor, input.currency),
             planRef: group.planRef,
+            dimensions: group.dimensions,
           });
           if (line) {
             const wire = toWire(line);

@@ -31,7 +31,16 @@ export function meteringUsageSource(o: { clickhouse: ClickHouseClient; findMeter
     async read(q) {
       const meter = await o.findMeter(q.tenantId, q.meter);
       if (!meter) throw undefinedMeter(q.meter);
-      return measured(q.meter, await readMeterUsage(o.clickhouse, { tenantId: q.tenantId, meter, from: q.from, to: q.to }));
+      const range = { tenantId: q.tenantId, meter, from: q.from, to: q.to };
+      if (!q.groupBy?.length) return measured(q.meter, await readMeterUsage(o.clickhouse, range));
+      // One grouped read per property: each rate card's values on their own, not their combinations.
+      const reads = await Promise.all(q.groupBy.map((p) => readMeterUsage(o.clickhouse, { ...range, groupBy: [p] })));
+      return {
+        ...measured(q.meter, reads[0]!),
+        dimensions: Object.fromEntries(
+          q.groupBy.map((p, i) => [p, (reads[i]!.groups ?? []).map((g) => ({ value: g.key[p] ?? null, ...measured(q.meter, g) }))]),
+        ),
+      };
     },
 
     async readWindows(code, windows) {

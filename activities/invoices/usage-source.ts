@@ -1,13 +1,18 @@
 import { mapBounded } from '../../domain/concurrency/index.ts';
+import type { MeteredUsage } from '../../domain/billing/index.ts';
 
-/** One meter's usage for one tenant in [from, to), deduplicated exactly as billing requires. */
-export type UsageQuery = { tenantId: string; meter: string; from: Date; to: Date };
+/**
+ * One meter's usage for one tenant in [from, to), deduplicated exactly as billing requires.
+ * `groupBy`: groupBy properties of the meter that rate cards price by; the answer then carries
+ * each property's values (`dimensions`).
+ */
+export type UsageQuery = { tenantId: string; meter: string; from: Date; to: Date; groupBy?: readonly string[] };
 
 /** A window of a batched read: the meter is the batch's. */
-export type UsageWindowQuery = Omit<UsageQuery, 'meter'>;
+export type UsageWindowQuery = Omit<UsageQuery, 'meter' | 'groupBy'>;
 
-/** The quantity as an exact decimal string, and the number of deduplicated events behind it. */
-export type MeasuredUsage = { quantity: string; eventCount: string };
+/** The quantity as an exact decimal string, the number of deduplicated events behind it, and (grouped) per value. */
+export type MeasuredUsage = MeteredUsage;
 
 /**
  * Where invoicing reads usage from. The worker passes the metering reader over ClickHouse
@@ -62,7 +67,12 @@ export async function readUsageBatch(
     return settled;
   }
   const byMeter = new Map<string, number[]>();
-  queries.forEach((q, i) => byMeter.set(q.meter, [...(byMeter.get(q.meter) ?? []), i]));
+  // A grouped read (a rate card's values) is a query of its own; the batched reads answer totals.
+  const grouped = queries.flatMap((q, i) => (q.groupBy?.length ? [i] : []));
+  queries.forEach((q, i) => {
+    if (!q.groupBy?.length) byMeter.set(q.meter, [...(byMeter.get(q.meter) ?? []), i]);
+  });
+  await mapBounded(grouped, USAGE_READS_AT_ONCE, one);
   const batches: Batch[] = [];
   for (const [meter, at] of byMeter)
     for (let k = 0; k < at.length; k += WINDOWS_PER_READ) batches.push({ meter, at: at.slice(k, k + WINDOWS_PER_READ) });

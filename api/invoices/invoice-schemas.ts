@@ -23,6 +23,10 @@ export const invoiceLineSchema = z
     quantity: z.string().optional(),
     unitPrice: z.string().optional(),
     tiers: z.array(tierSchema).optional(),
+    dimensions: z
+      .record(z.string(), z.string().nullable())
+      .optional()
+      .describe('a rate card\'s line: {"<priceBy>": "<value>"}, the value of the property it bills (null: events without the property)'),
     amount: z.string(),
     planId: z.uuid().optional(),
     planVersion: z.number().int().optional(),
@@ -94,6 +98,7 @@ export function toInvoice(row: InvoiceRow, lines: readonly InvoiceLineRow[]): In
       ...(l.quantity !== null ? { quantity: exact(l.quantity) } : {}),
       ...(l.unit_price !== null ? { unitPrice: exact(l.unit_price) } : {}),
       ...(l.tiers !== null ? { tiers: l.tiers as z.infer<typeof tierSchema>[] } : {}),
+      ...(l.dimensions !== null ? { dimensions: l.dimensions } : {}),
       amount: money(l.amount_minor),
       ...(l.plan_id !== null ? { planId: l.plan_id } : {}),
       ...(l.plan_version !== null ? { planVersion: l.plan_version } : {}),

@@ -58,7 +58,12 @@ export const toPlanResponse = (r: PlanRecord): PlanResponse => ({
 const meterCode = z.string().min(1).max(200);
 
 export const quoteBody = z.strictObject({
-  usage: z.record(meterCode, nonNegativeDecimalString).default({}).describe('usage per meter code for one period, as decimal strings'),
+  usage: z
+    .record(meterCode, z.union([nonNegativeDecimalString, z.record(z.string().min(1).max(200), nonNegativeDecimalString)]))
+    .default({})
+    .describe(
+      'usage per meter code for one period, as decimal strings; for a rate card (a charge with priceBy), either per value of its property ({"large": "1000"}) or a plain quantity, which is usage without the property and is priced by the fallback',
+    ),
   tenantId: z
     .uuid('must be a tenant id (uuid)')
     .optional()
@@ -84,7 +89,17 @@ export const quoteResponse = z
     currency: z.string(),
     baseFee: z.string(),
     lines: z.array(
-      z.object({ meter: z.string(), model: z.string(), quantity: z.string(), amount: z.string(), tiers: z.array(quoteTier).optional() }),
+      z.object({
+        meter: z.string(),
+        model: z.string(),
+        quantity: z.string(),
+        amount: z.string(),
+        tiers: z.array(quoteTier).optional(),
+        dimensions: z
+          .record(z.string(), z.string().nullable())
+          .optional()
+          .describe('a rate card\'s line: {"<priceBy>": "<value>"} (null: usage without the property, priced by the fallback)'),
+      }),
     ),
     subtotal: z.string().describe('rounded base fee + the rounded lines'),
     tax: z.string().describe('round(subtotal × taxRate)'),

@@ -3,12 +3,36 @@ import type { z } from 'zod';
 import { withOperator, withScope, type Scope } from '../../db/postgres/tenant-scope.ts';
 import { plansRepository, type PlanRecord } from '../../db/postgres/plans-repository.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
-import { quotePlan, quoteRangeProblem, type Usage } from '../../domain/pricing/index.ts';
+import { metersRepository } from '../../db/postgres/meters-repository.ts';
+import { isRateCard, quotePlan, quoteRangeProblem, quoteUsageProblem, type Usage } from '../../domain/pricing/index.ts';
 import { toDecimal, toDecimalString } from '../../domain/money/index.ts';
 import { badRequest, conflict, notFound } from '../http/problem.ts';
 import type { planBody } from './plan-schemas.ts';
+import type { Tx } from '../../db/postgres/tenant-scope.ts';
 
 type PlanBody = z.output<typeof planBody>;
+
+/**
+ * A rate card prices by a property its meter reads the usage by: `priceBy` must be one of the
+ * meter's groupBy properties (a meter not defined yet has none). 400 naming charges.<i>.priceBy.
+ */
+async function checkRateCards(tx: Tx, plan: Omit<PlanBody, 'visibility'>): Promise<void> {
+  for (const [i, charge] of plan.charges.entries()) {
+    if (!isRateCard(charge)) continue;
+    const meter = await metersRepository.findByCode(tx, charge.meter);
+    if (!meter)
+      throw badRequest(
+        `charges.${i}.priceBy`,
+        `needs the meter ${charge.meter} to be defined, with ${charge.priceBy} among its groupBy properties`,
+      );
+    if (!meter.groupBy.includes(charge.priceBy))
+      throw badRequest(
+        `charges.${i}.priceBy`,
+        `must be one of the groupBy properties of meter ${charge.meter}` +
+          (meter.groupBy.length ? ` (${meter.groupBy.join(', ')})` : ', which has none'),
+      );
+  }
+}
 
 /**
  * Plans (operator-owned, versioned) and quotes. Every read takes the caller's scope and goes
@@ -21,6 +45,7 @@ export function createPlansService(pg: DatabasePool) {
     async create(body: PlanBody): Promise<PlanRecord> {
       const { visibility, ...plan } = body;
       return withOperator(pg, async (tx) => {
+        await checkRateCards(tx, plan);
         const record = await plansRepository.create(tx, plan, visibility);
         if (record === 'taken') throw conflict('code', 'is already used by another plan');
         return record;
@@ -52,6 +77,7 @@ export function createPlansService(pg: DatabasePool) {
         const current = await plansRepository.findById(tx, id);
         if (!current) throw notFound('plan');
         if (current.plan.code !== plan.code) throw badRequest('code', `cannot change (the plan's code is ${current.plan.code})`);
+        await checkRateCards(tx, plan);
         return plansRepository.update(tx, id, plan, visibility);
       });
       if (!change) throw notFound('plan');
@@ -69,6 +95,8 @@ export function createPlansService(pg: DatabasePool) {
       if (!record) throw notFound('plan');
       if (input.tenantId && !tenant) throw notFound('tenant');
       const taxRate = toDecimalString(toDecimal(tenant?.tax_rate ?? '0'));
+      const shape = quoteUsageProblem(record.plan, input.usage);
+      if (shape) throw badRequest(shape.field, shape.message);
       const quote = quotePlan(record.plan, input.usage, taxRate);
       // A quote must not promise what no invoice could hold.
       const outOfRange = quoteRangeProblem(quote);

@@ -56,6 +56,8 @@ export const invoiceLineRow = z.object({
   usage_to: z.date().nullable(),
   event_count: z.bigint().nullable(),
   rating: z.unknown().nullable(),
+  /** A rate card's line: {"<priceBy>": "<value>"}. */
+  dimensions: z.record(z.string(), z.string().nullable()).nullable(),
 });
 export type InvoiceLineRow = z.infer<typeof invoiceLineRow>;
 
@@ -66,12 +68,12 @@ const invoiceColumns = sql.fragment`
 
 const lineColumns = sql.fragment`
   id, invoice_id, position, type, description, meter, model, quantity::text AS quantity, unit_price::text AS unit_price,
-  tiers, amount_minor, plan_id, plan_version, usage_from, usage_to, event_count, rating`;
+  tiers, amount_minor, plan_id, plan_version, usage_from, usage_to, event_count, rating, dimensions`;
 
 const qualifiedLineColumns = sql.fragment`
   l.id, l.invoice_id, l.position, l.type, l.description, l.meter, l.model, l.quantity::text AS quantity,
   l.unit_price::text AS unit_price, l.tiers, l.amount_minor, l.plan_id, l.plan_version, l.usage_from, l.usage_to,
-  l.event_count, l.rating`;
+  l.event_count, l.rating, l.dimensions`;
 
 export type NewInvoiceLine = {
   type: InvoiceLineRow['type'];
@@ -88,6 +90,7 @@ export type NewInvoiceLine = {
   usageTo?: Date;
   eventCount?: bigint;
   rating?: unknown;
+  dimensions?: Readonly<Record<string, string | null>>;
 };
 
 export type NewInvoice = {
@@ -113,11 +116,12 @@ export class InvoiceChangedError extends Error {
 function insertLine(tx: Tx, tenantId: string, invoiceId: string, position: number, l: NewInvoiceLine) {
   return tx.query(sql.unsafe`
     INSERT INTO invoice_lines (tenant_id, invoice_id, position, type, description, meter, model, quantity, unit_price, tiers,
-                               amount_minor, plan_id, plan_version, usage_from, usage_to, event_count, rating)
+                               amount_minor, plan_id, plan_version, usage_from, usage_to, event_count, rating, dimensions)
     VALUES (${tenantId}, ${invoiceId}, ${position}, ${l.type}, ${l.description}, ${l.meter ?? null}, ${l.model ?? null},
             ${l.quantity ?? null}, ${l.unitPrice ?? null}, ${l.tiers === undefined ? null : sql.jsonb(l.tiers as never)},
             ${l.amountMinor}, ${l.planId ?? null}, ${l.planVersion ?? null}, ${tsOrNull(l.usageFrom)}, ${tsOrNull(l.usageTo)},
-            ${l.eventCount ?? null}, ${l.rating === undefined ? null : sql.jsonb(l.rating as never)})`);
+            ${l.eventCount ?? null}, ${l.rating === undefined ? null : sql.jsonb(l.rating as never)},
+            ${l.dimensions === undefined ? null : sql.jsonb(l.dimensions as never)})`);
 }
 
 export type InvoiceFilter = { tenantId?: string; status?: InvoiceStatus; subscriptionId?: string };

@@ -2,6 +2,9 @@ export { addPart, firstCyclePeriod, followingPeriod, partWindows } from './cycle
 export type { CyclePeriod, CycleTerms, Part } from './cycle.ts';
 export {
   INVOICE_LINE_TYPES,
+  dimensionOf,
+  dimensionsLabel,
+  usageOfValue,
   formatInstant,
   formatWindow,
   invoiceLines,
@@ -13,6 +16,9 @@ export {
 } from './invoice-lines.ts';
 export type {
   BaseFeeRunContext,
+  DimensionUsage,
+  EarlierInRun,
+  LineDimensions,
   InvoiceLineDraft,
   InvoiceLineType,
   InvoicePart,

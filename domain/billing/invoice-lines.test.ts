@@ -167,3 +167,128 @@ describe('invoiceTotals', () => {
     expect(invoiceTotals([], '0.2', 'USD')).toEqual({ subtotal: '0.00', tax: '0.00', total: '0.00' });
   });
 });
+
+describe('invoiceLines for a rate card', () => {
+  const ai = planSchema.parse({
+    code: 'ai',
+    name: 'AI',
+    currency: 'USD',
+    interval: 'month',
+    baseFee: '0',
+    charges: [
+      {
+        meter: 'tokens',
+        model: 'graduated',
+        tiers: [
+          { upTo: '1000', unitPrice: '0.01' },
+          { upTo: null, unitPrice: '0.005' },
+        ],
+        priceBy: 'model',
+        rates: [{ match: 'large', model: 'per_unit', unitPrice: '0.03', minimum: '1' }],
+      },
+    ],
+  } satisfies PlanInput);
+  const grouped = (values: [string | null, string][]) => ({
+    quantity: values.reduce((s, [, q]) => s + Number(q), 0).toString(), // the test's own small integers
+    eventCount: String(values.length),
+    dimensions: { model: values.map(([value, quantity]) => ({ value, quantity, eventCount: '1' })) },
+  });
+
+  it('bills one line per value with its dimensions, as quotePlan prices it', () => {
+    const usage = {
+      tokens: grouped([
+        ['large', '100'],
+        ['mistral', '1500'],
+        [null, '10'],
+      ]),
+    };
+    const lines = invoiceLines({ currency: 'USD', period: april, parts: [{ window: april, plan: ai, planRef: ref('ai'), usage }] });
+    // large 100 × 0.03 = 3.00; mistral 1000 × 0.01 + 500 × 0.005 = 12.50; unset 10 × 0.01 = 0.10
+    expect(lines.map((l) => [l.dimensions, l.model, l.quantity, l.amount, l.description])).toEqual([
+      [{ model: 'large' }, 'per_unit', '100', '3.00', 'AI: tokens model=large (per unit)'],
+      [{ model: 'mistral' }, 'graduated', '1500', '12.50', 'AI: tokens model=mistral (graduated)'],
+      [{ model: null }, 'graduated', '10', '0.10', 'AI: tokens model not set (graduated)'],
+    ]);
+    const quote = quotePlan(ai, { tokens: { large: '100', mistral: '1500' } }, '0');
+    expect(quote.lines.map((l) => l.amount)).toEqual(['3.00', '12.50']);
+    expect(lines[0]!.rating).toMatchObject({ charge: ai.charges[0] });
+  });
+
+  it('continues each value of a run on its own: the parts add up to the run billed at once', () => {
+    const mid = d('2026-04-16T00:00:00Z');
+    const first = { start: april.start, end: mid };
+    const second = { start: mid, end: april.end };
+    const part1 = invoiceLines({
+      currency: 'USD',
+      period: april,
+      parts: [{ window: first, plan: ai, planRef: ref('ai'), usage: { tokens: grouped([['mistral', '800']]) } }],
+    });
+    // The large rate's minimum counts once per period: the first part bills it in full.
+    expect(part1.map((l) => [l.dimensions?.model, l.amount])).toEqual([
+      ['large', '1.00'],
+      ['mistral', '8.00'],
+    ]);
+    const part2 = invoiceLines({
+      currency: 'USD',
+      period: april,
+      parts: [
+        {
+          window: second,
+          plan: ai,
+          planRef: ref('ai'),
+          usage: {
+            tokens: grouped([
+              ['large', '50'],
+              ['mistral', '700'],
+            ]),
+          },
+          run: {
+            from: april.start,
+            prorated: false,
+            earlier: {
+              tokens: {
+                usage: grouped([['mistral', '800']]),
+                billed: '9.00',
+                billedByValue: [
+                  { value: 'large', billed: '1.00' },
+                  { value: 'mistral', billed: '8.00' },
+                ],
+              },
+            },
+          },
+        },
+      ],
+    });
+    // large: 50 × 0.03 = 1.50 − 1.00; mistral 1500 in all: 12.50 − 8.00 (tiers count over the run, per value)
+    expect(part2.map((l) => [l.dimensions?.model, l.quantity, l.amount])).toEqual([
+      ['large', '50', '0.50'],
+      ['mistral', '700', '4.50'],
+    ]);
+  });
+
+  it('re-rates late usage of one value with its own pricing, naming it', () => {
+    const rating = {
+      charge: ai.charges[0]!,
+      period: { start: april.start.toISOString(), end: april.end.toISOString() },
+      from: april.start.toISOString(),
+      to: april.end.toISOString(),
+      prorated: false,
+    };
+    const line = lateUsageAdjustment({
+      currency: 'USD',
+      rating,
+      window: april,
+      usage: { quantity: '1200', eventCount: '4' },
+      billed: '10.00',
+      dimensions: { model: 'mistral' },
+    });
+    // 1000 × 0.01 + 200 × 0.005 = 11.00, less 10.00 billed
+    expect(line).toMatchObject({
+      type: 'adjustment',
+      amount: '1.00',
+      dimensions: { model: 'mistral' },
+      model: 'graduated',
+      description: 'tokens model=mistral: usage for 2026-04-01 – 2026-05-01 received after invoicing',
+    });
+  });
+});

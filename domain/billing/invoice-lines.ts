@@ -1,7 +1,7 @@
 import { Decimal, ZERO, formatAmount, roundToMinor, toDecimal, toDecimalString } from '../money/index.ts';
 import type { CurrencyCode, DecimalLike } from '../money/index.ts';
-import { rateCharge, tierBreakdown, totalsWithTax } from '../pricing/index.ts';
-import type { Charge, ChargeModel, ChargeRating, Plan, TierBreakdown } from '../pricing/index.ts';
+import { dimensionsOf, isRateCard, pricingFor, rateCharge, ratedValues, tierBreakdown, totalsWithTax } from '../pricing/index.ts';
+import type { Charge, ChargeModel, ChargeRating, DimensionValue, Plan, TierBreakdown } from '../pricing/index.ts';
 
 export type { TierBreakdown } from '../pricing/index.ts';
 import { prorateForPart } from '../proration/index.ts';
@@ -15,6 +15,38 @@ export type InvoiceLineType = (typeof INVOICE_LINE_TYPES)[number];
 export interface MeteredUsage {
   quantity: string;
   eventCount: string;
+  /**
+   * Per groupBy property of the meter that a rate card prices by: the usage of each value (null:
+   * events without the property), as the reader grouped it. Absent on usage read for plain charges.
+   */
+  dimensions?: Readonly<Record<string, readonly DimensionUsage[]>>;
+}
+
+/** One value's share of a meter's usage in a window. */
+export interface DimensionUsage {
+  value: DimensionValue;
+  quantity: string;
+  eventCount: string;
+}
+
+/** A line's dimensions: `{"<priceBy>": "<value>"}` on a rate card's line. */
+export type LineDimensions = Readonly<Record<string, DimensionValue>>;
+
+const NO_USAGE: MeteredUsage = { quantity: '0', eventCount: '0' };
+
+/** The usage of one value of `property` inside `usage`; zero when the value had none. */
+export function usageOfValue(usage: MeteredUsage, property: string, value: DimensionValue): MeteredUsage {
+  const groups = usage.dimensions?.[property];
+  if (!groups) throw new RangeError(`usage was read without its ${property} values, which the rate card prices by`);
+  const found = groups.find((g) => g.value === value);
+  return found ? { quantity: found.quantity, eventCount: found.eventCount } : NO_USAGE;
+}
+
+/** The one (property, value) of a rate card's line dimensions. */
+export function dimensionOf(dimensions: LineDimensions): { property: string; value: DimensionValue } {
+  const [entry, ...rest] = Object.entries(dimensions);
+  if (!entry || rest.length) throw new RangeError('a rate card line has exactly one dimension');
+  return { property: entry[0], value: entry[1] };
 }
 
 /** One part of an invoiced period under one plan version. */
@@ -37,12 +69,22 @@ export interface InvoicePart {
 export interface PartRun {
   from: Date;
   prorated: boolean;
-  /** Per meter: the usage in [from, window.start) as known now, and Σ of what stored invoices billed for it. */
-  earlier?: Readonly<Record<string, { usage: MeteredUsage; billed: DecimalLike }>>;
+  /**
+   * Per meter: the usage in [from, window.start) as known now, and Σ of what stored invoices billed
+   * for it; for a rate card, also what they billed per value (the usage carries its values).
+   */
+  earlier?: Readonly<Record<string, EarlierInRun>>;
+}
+
+export interface EarlierInRun {
+  usage: MeteredUsage;
+  billed: DecimalLike;
+  billedByValue?: readonly { value: DimensionValue; billed: DecimalLike }[];
 }
 
 /** What re-rating a usage line needs later (late usage): the charge as billed and the period it prorates against. */
 export interface LineRatingContext {
+  /** The charge as the plan has it: a rate card with all its rates (the line's dimensions say which value it billed). */
   charge: Charge;
   period: { start: string; end: string };
   /**
@@ -75,6 +117,8 @@ export interface InvoiceLineDraft {
   quantity?: string;
   unitPrice?: string;
   tiers?: TierBreakdown[];
+  /** A rate card's line: the value it bills (see domain/pricing/rate-card.ts). */
+  dimensions?: LineDimensions;
   /** Rounded once, half-up, to the currency's minor unit; a decimal string with the currency's digits. */
   amount: string;
   planRef?: { planId: string; version: number };
@@ -167,6 +211,65 @@ export function proratedBaseFee(fee: DecimalLike, period: Period, runFrom: Date,
   return upTo(window.end).minus(upTo(window.start));
 }
 
+/** " model=large" for a rate card's line (" model not set" for usage without the property), "" otherwise. */
+export function dimensionsLabel(dimensions: LineDimensions | undefined): string {
+  if (!dimensions) return '';
+  const { property, value } = dimensionOf(dimensions);
+  return value === null ? ` ${property} not set` : ` ${property}=${value}`;
+}
+
+/** One charge's (or one rate card value's) line of a part: `pricing` rated over the run, less what the run billed before. */
+function chargeLine(o: {
+  plan: InvoicePart['plan'];
+  planRef: InvoicePart['planRef'];
+  charge: Charge;
+  pricing: Charge;
+  rating: ChargeRating;
+  amount: Decimal;
+  billed: DecimalLike;
+  usage: MeteredUsage;
+  continued: boolean;
+  currency: CurrencyCode;
+  period: Period;
+  window: Period;
+  run: { from: Date; prorated: boolean };
+  dimensions?: LineDimensions | undefined;
+}): InvoiceLineDraft {
+  const { plan, planRef, charge, pricing, period, window, run, currency } = o;
+  const whole = isWhole(period, window);
+  const isFlat = pricing.model === 'flat';
+  const partial = !isWhole(period, { start: run.from, end: window.end });
+  const line: InvoiceLineDraft = {
+    type: isFlat && partial ? 'proration' : 'usage',
+    description: isFlat
+      ? `${plan.name}: ${pricing.meter} (flat)${partial ? ` for ${formatWindow(window)}, prorated` : ''}`
+      : `${plan.name}: ${pricing.meter}${dimensionsLabel(o.dimensions)} (${pricing.model.replace('_', ' ')})${whole ? '' : ` for ${formatWindow(window)}`}` +
+        (o.continued ? `, rated with the usage since ${formatInstant(run.from)} less what was billed for it` : ''),
+    meter: pricing.meter,
+    model: pricing.model,
+    amount: formatAmount(roundToMinor(o.amount, currency).minus(toDecimal(o.billed)), currency),
+    planRef,
+    rating: {
+      charge,
+      period: { start: period.start.toISOString(), end: period.end.toISOString() },
+      from: run.from.toISOString(),
+      to: window.end.toISOString(),
+      prorated: run.prorated,
+    },
+  };
+  if (o.dimensions) line.dimensions = o.dimensions;
+  const unitPrice = unitPriceOf(pricing);
+  if (unitPrice !== undefined) line.unitPrice = unitPrice;
+  if (!isFlat) {
+    line.quantity = toDecimalString(toDecimal(o.usage.quantity));
+    line.usage = { from: window.start, to: window.end, eventCount: o.usage.eventCount };
+    // The breakdown explains the amount only when the line is the run's whole rating.
+    const tiers = o.continued ? undefined : tierBreakdown(pricing, o.rating);
+    if (tiers) line.tiers = tiers;
+  }
+  return line;
+}
+
 /**
  * The lines of one invoiced period: per part, its base fee (prorated when the part is not the
  * whole period) and one line per charge, in the plan's order. For a single part covering the whole
@@ -211,43 +314,49 @@ export function invoiceLines(o: { currency: CurrencyCode; period: Period; parts:
       );
     }
     for (const charge of plan.charges) {
-      const measured = part.usage[charge.meter] ?? { quantity: '0', eventCount: '0' };
+      const measured = part.usage[charge.meter] ?? NO_USAGE;
       const earlier = run.from.getTime() < window.start.getTime() ? part.run?.earlier?.[charge.meter] : undefined;
       if (run.from.getTime() < window.start.getTime() && !earlier)
         throw new RangeError(`a part that continues a run needs what the run measured and billed for ${charge.meter}`);
-      const quantity = toDecimal(measured.quantity).plus(toDecimal(earlier?.usage.quantity ?? '0'));
-      const { rating, amount } = rateChargeForRun(charge, quantity, period, span, run.prorated);
-      const billed = toDecimal(earlier?.billed ?? '0');
-      const isFlat = charge.model === 'flat';
-      const partial = !isWhole(period, span);
-      const line: InvoiceLineDraft = {
-        type: isFlat && partial ? 'proration' : 'usage',
-        description: isFlat
-          ? `${plan.name}: ${charge.meter} (flat)${partial ? ` for ${formatWindow(window)}, prorated` : ''}`
-          : `${plan.name}: ${charge.meter} (${charge.model.replace('_', ' ')})${whole ? '' : ` for ${formatWindow(window)}`}` +
-            (earlier ? `, rated with the usage since ${formatInstant(run.from)} less what was billed for it` : ''),
-        meter: charge.meter,
-        model: charge.model,
-        amount: formatAmount(roundToMinor(amount, currency).minus(billed), currency),
-        planRef,
-        rating: {
+      const line = (
+        pricing: Charge,
+        usage: MeteredUsage,
+        before: { usage: MeteredUsage; billed: DecimalLike } | undefined,
+        dimensions?: LineDimensions,
+      ) => {
+        const quantity = toDecimal(usage.quantity).plus(toDecimal(before?.usage.quantity ?? '0'));
+        const { rating, amount } = rateChargeForRun(pricing, quantity, period, span, run.prorated);
+        const billed = before?.billed ?? '0';
+        return chargeLine({
+          plan,
+          planRef,
           charge,
-          period: { start: period.start.toISOString(), end: period.end.toISOString() },
-          from: run.from.toISOString(),
-          to: window.end.toISOString(),
-          prorated: run.prorated,
-        },
+          pricing,
+          rating,
+          amount,
+          billed,
+          usage,
+          continued: !!earlier,
+          currency,
+          period,
+          window,
+          run,
+          dimensions,
+        });
       };
-      const unitPrice = unitPriceOf(charge);
-      if (unitPrice !== undefined) line.unitPrice = unitPrice;
-      if (!isFlat) {
-        line.quantity = toDecimalString(toDecimal(measured.quantity));
-        line.usage = { from: window.start, to: window.end, eventCount: measured.eventCount };
-        // The breakdown explains the amount only when the line is the run's whole rating.
-        const tiers = earlier ? undefined : tierBreakdown(charge, rating);
-        if (tiers) line.tiers = tiers;
+      if (!isRateCard(charge)) {
+        lines.push(line(charge, measured, earlier));
+        continue;
       }
-      lines.push(line);
+      const property = charge.priceBy;
+      const values = (u: MeteredUsage | undefined) => (u ? (u.dimensions?.[property] ?? []).map((g) => g.value) : []);
+      for (const value of ratedValues(charge, [...values(measured), ...values(earlier?.usage)])) {
+        const before = earlier && {
+          usage: usageOfValue(earlier.usage, property, value),
+          billed: earlier.billedByValue?.find((b) => b.value === value)?.billed ?? '0',
+        };
+        lines.push(line(pricingFor(charge, value), usageOfValue(measured, property, value), before, dimensionsOf(charge, value)));
+      }
     }
   });
   return lines;
@@ -268,30 +377,33 @@ export function lateUsageAdjustment(o: {
   /** Σ of the rounded amounts already billed for this charge and window (the line and earlier adjustments). */
   billed: DecimalLike;
   planRef?: { planId: string; version: number };
+  /** A rate card's line: the value re-rated (its rate, or the fallback); `usage` is that value's alone. */
+  dimensions?: LineDimensions | undefined;
 }): InvoiceLineDraft | null {
   const period = { start: new Date(o.rating.period.start), end: new Date(o.rating.period.end) };
+  const pricing = o.dimensions ? pricingFor(o.rating.charge, dimensionOf(o.dimensions).value) : o.rating.charge;
   // A cumulative line's window is its run so far, [from, the run's last billed end).
   const { rating, amount } =
     o.rating.from === undefined
-      ? rateChargeForWindow(o.rating.charge, o.usage.quantity, period, o.window)
-      : rateChargeForRun(o.rating.charge, o.usage.quantity, period, o.window, o.rating.prorated ?? false);
+      ? rateChargeForWindow(pricing, o.usage.quantity, period, o.window)
+      : rateChargeForRun(pricing, o.usage.quantity, period, o.window, o.rating.prorated ?? false);
   const difference = roundToMinor(amount, o.currency).minus(toDecimal(o.billed));
   if (difference.isZero()) return null;
-  const charge = o.rating.charge;
   const line: InvoiceLineDraft = {
     type: 'adjustment',
-    description: `${charge.meter}: usage for ${formatWindow(o.window)} received after invoicing`,
-    meter: charge.meter,
-    model: charge.model,
+    description: `${pricing.meter}${dimensionsLabel(o.dimensions)}: usage for ${formatWindow(o.window)} received after invoicing`,
+    meter: pricing.meter,
+    model: pricing.model,
     quantity: toDecimalString(rating.quantity),
     amount: formatAmount(difference, o.currency),
     usage: { from: o.window.start, to: o.window.end, eventCount: o.usage.eventCount },
     rating: o.rating,
   };
+  if (o.dimensions) line.dimensions = o.dimensions;
   if (o.planRef) line.planRef = o.planRef;
-  const unitPrice = unitPriceOf(charge);
+  const unitPrice = unitPriceOf(pricing);
   if (unitPrice !== undefined) line.unitPrice = unitPrice;
-  const tiers = tierBreakdown(charge, rating);
+  const tiers = tierBreakdown(pricing, rating);
   if (tiers) line.tiers = tiers;
   return line;
 }

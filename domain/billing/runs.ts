@@ -26,6 +26,8 @@ export interface BilledRunLine {
   to: Date;
   /** Exact, in the currency's digits. */
   amount: DecimalLike;
+  /** A rate card's line: the value it billed (null: usage without the property). */
+  value?: string | null;
 }
 
 const samePlan = (a?: { planId: string; version: number }, b?: { planId: string; version: number }) =>
@@ -42,13 +44,19 @@ export function continuedRun(
   lines: readonly BilledRunLine[],
   planRef: { planId: string; version: number },
   start: Date,
-): { from: Date; billed: Map<string, Decimal> } | null {
+): { from: Date; billed: Map<string, Decimal>; billedByValue: Map<string, Map<string | null, Decimal>> } | null {
   const previous = lines.find((l) => samePlan(l.planRef, planRef) && l.to.getTime() === start.getTime());
   if (!previous) return null;
   const billed = new Map<string, Decimal>();
+  // A rate card's lines, per meter and value: each value's run is rated on its own.
+  const billedByValue = new Map<string, Map<string | null, Decimal>>();
   for (const l of lines) {
     if (l.meter === undefined || !samePlan(l.planRef, planRef) || l.from.getTime() !== previous.from.getTime()) continue;
     billed.set(l.meter, (billed.get(l.meter) ?? ZERO).plus(toDecimal(l.amount)));
+    if (l.value === undefined) continue;
+    const byValue = billedByValue.get(l.meter) ?? new Map<string | null, Decimal>();
+    byValue.set(l.value, (byValue.get(l.value) ?? ZERO).plus(toDecimal(l.amount)));
+    billedByValue.set(l.meter, byValue);
   }
-  return { from: previous.from, billed };
+  return { from: previous.from, billed, billedByValue };
 }

@@ -1,5 +1,8 @@
 export {
   CHARGE_MODELS,
+  MAX_RATES,
+  USAGE_MODELS,
+  rateSchema,
   chargeSchema,
   flatChargeSchema,
   graduatedChargeSchema,
@@ -8,7 +11,17 @@ export {
   perUnitChargeSchema,
   volumeChargeSchema,
 } from './charge-schema.ts';
-export type { Charge, ChargeModel, FlatCharge, GraduatedCharge, PackageCharge, PerUnitCharge, VolumeCharge } from './charge-schema.ts';
+export type {
+  Charge,
+  ChargeModel,
+  Rate,
+  UsageModel,
+  FlatCharge,
+  GraduatedCharge,
+  PackageCharge,
+  PerUnitCharge,
+  VolumeCharge,
+} from './charge-schema.ts';
 export { MAX_TIERS, tierSchema, tiersSchema } from './tier-schema.ts';
 export type { Tier } from './tier-schema.ts';
 export {
@@ -32,7 +45,9 @@ export { priceVolume } from './models/volume.ts';
 export { rateCharge } from './rate-charge.ts';
 export type { PartShare } from './rate-charge.ts';
 export type { ChargeRating, ModelRating, TierLine } from './rating.ts';
-export { quotePlan, quoteRangeProblem } from './quote-plan.ts';
+export { quotePlan, quoteRangeProblem, quoteUsageProblem } from './quote-plan.ts';
+export { dimensionsOf, isRateCard, pricingFor, ratedValues } from './rate-card.ts';
+export type { DimensionValue, RateCardCharge } from './rate-card.ts';
 export { tierBreakdown, totalsWithTax } from './priced-amounts.ts';
 export type { TierBreakdown } from './priced-amounts.ts';
 export type { Quote, QuoteLine, QuotablePlan, QuoteTierLine, Usage } from './quote-plan.ts';

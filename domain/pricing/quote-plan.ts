@@ -1,15 +1,23 @@
-import { ZERO, formatAmount, roundToMinor, storedAmountProblem, toDecimalString } from '../money/index.ts';
+import { Decimal, ZERO, formatAmount, roundToMinor, storedAmountProblem, toDecimalString } from '../money/index.ts';
 import type { CurrencyCode, DecimalLike } from '../money/index.ts';
-import type { ChargeModel } from './charge-schema.ts';
+import type { Charge, ChargeModel } from './charge-schema.ts';
 import type { Plan } from './plan-schema.ts';
 import { rateCharge } from './rate-charge.ts';
+import { dimensionsOf, isRateCard, pricingFor, ratedValues, type DimensionValue } from './rate-card.ts';
 import { tierBreakdown, totalsWithTax, type TierBreakdown } from './priced-amounts.ts';
 
 /** What a quote needs from a plan; a full Plan fits. */
 export type QuotablePlan = Pick<Plan, 'currency' | 'baseFee' | 'charges'>;
 
-/** Usage per meter code for the period; a meter that is absent counts as zero. */
-export type Usage = Readonly<Record<string, DecimalLike>>;
+/**
+ * Usage per meter code for the period; a meter that is absent counts as zero. A rate card's meter
+ * may take its usage per value of the charge's `priceBy` property (`{"large": "1000"}`); a plain
+ * quantity for it is usage without the property, priced by the fallback.
+ */
+export type Usage = Readonly<Record<string, DecimalLike | Readonly<Record<string, DecimalLike>>>>;
+
+const isQuantity = (u: DecimalLike | Readonly<Record<string, DecimalLike>>): u is DecimalLike =>
+  typeof u === 'string' || typeof u === 'bigint' || Decimal.isDecimal(u);
 
 /** A quote line's tier breakdown (the same shape invoices show). */
 export type QuoteTierLine = TierBreakdown;
@@ -22,6 +30,8 @@ export interface QuoteLine {
   /** The charge rounded once, half-up, to the currency's minor unit. */
   amount: string;
   tiers?: QuoteTierLine[];
+  /** A rate card's line: the value it prices, `{"<priceBy>": "<value>"}` (null: usage without the property). */
+  dimensions?: Record<string, DimensionValue>;
 }
 
 /** All amounts are decimal strings with exactly the currency's minor-unit digits. */
@@ -46,8 +56,20 @@ export function quotePlan(plan: QuotablePlan, usage: Usage, taxRate: DecimalLike
   const { currency } = plan;
   const baseFee = roundToMinor(plan.baseFee, currency);
   let subtotal = baseFee;
-  const lines = plan.charges.map((charge): QuoteLine => {
-    const rating = rateCharge(charge, Object.hasOwn(usage, charge.meter) ? usage[charge.meter]! : ZERO);
+  const lines = plan.charges.flatMap((charge): QuoteLine[] => {
+    const given = Object.hasOwn(usage, charge.meter) ? usage[charge.meter]! : ZERO;
+    if (!isRateCard(charge)) {
+      if (!isQuantity(given)) throw new RangeError(`usage for meter ${charge.meter} must be a quantity: its charge has no rates`);
+      return [quoteLine(charge, given)];
+    }
+    const byValue = new Map<DimensionValue, DecimalLike>(isQuantity(given) ? [[null, given]] : Object.entries(given));
+    return ratedValues(charge, byValue.keys()).map((value) => ({
+      ...quoteLine(pricingFor(charge, value), byValue.get(value) ?? ZERO),
+      dimensions: dimensionsOf(charge, value),
+    }));
+  });
+  function quoteLine(charge: Charge, quantity: DecimalLike): QuoteLine {
+    const rating = rateCharge(charge, quantity);
     const amount = roundToMinor(rating.amount, currency);
     subtotal = subtotal.plus(amount);
     const line: QuoteLine = {
@@ -59,8 +81,21 @@ export function quotePlan(plan: QuotablePlan, usage: Usage, taxRate: DecimalLike
     const tiers = tierBreakdown(charge, rating);
     if (tiers) line.tiers = tiers;
     return line;
-  });
+  }
   return { currency, baseFee: formatAmount(baseFee, currency), lines, ...totalsWithTax(subtotal, taxRate, currency) };
+}
+
+/**
+ * Why `usage` does not fit the plan's charges, naming the field (`usage.<meter>`), or null: per-value
+ * usage is for rate cards only.
+ */
+export function quoteUsageProblem(plan: QuotablePlan, usage: Usage): { field: string; message: string } | null {
+  for (const charge of plan.charges) {
+    const given = Object.hasOwn(usage, charge.meter) ? usage[charge.meter]! : undefined;
+    if (given !== undefined && !isQuantity(given) && !isRateCard(charge))
+      return { field: `usage.${charge.meter}`, message: 'must be a quantity: the charge of this meter has no rates (no priceBy)' };
+  }
+  return null;
 }
 
 /**

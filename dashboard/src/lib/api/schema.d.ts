@@ -1288,6 +1288,10 @@ export interface components {
                 flatFee: string;
                 amount: string;
             }[];
+            /** @description a rate card's line: {"<priceBy>": "<value>"}, the value of the property it bills (null: events without the property) */
+            dimensions?: {
+                [key: string]: string | null;
+            };
             amount: string;
             /** Format: uuid */
             planId?: string;
@@ -1494,6 +1498,45 @@ export interface components {
                 model: "per_unit";
                 unitPrice: string;
                 freeUnits?: string;
+                priceBy?: string;
+                rates?: ({
+                    match: string;
+                    /** @constant */
+                    model: "per_unit";
+                    unitPrice: string;
+                    freeUnits?: string;
+                    minimum?: string;
+                } | {
+                    match: string;
+                    /** @constant */
+                    model: "graduated";
+                    tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                    }[];
+                    freeUnits?: string;
+                    minimum?: string;
+                } | {
+                    match: string;
+                    /** @constant */
+                    model: "volume";
+                    tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                    }[];
+                    freeUnits?: string;
+                    minimum?: string;
+                } | {
+                    match: string;
+                    /** @constant */
+                    model: "package";
+                    packageSize: number | string;
+                    packagePrice: string;
+                    freeUnits?: string;
+                    minimum?: string;
+                })[];
                 minimum?: string;
             } | {
                 meter: string;
@@ -1505,6 +1548,45 @@ export interface components {
                     flatFee?: string;
                 }[];
                 freeUnits?: string;
+                priceBy?: string;
+                rates?: ({
+                    match: string;
+                    /** @constant */
+                    model: "per_unit";
+                    unitPrice: string;
+                    freeUnits?: string;
+                    minimum?: string;
+                } | {
+                    match: string;
+                    /** @constant */
+                    model: "graduated";
+                    tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                    }[];
+                    freeUnits?: string;
+                    minimum?: string;
+                } | {
+                    match: string;
+                    /** @constant */
+                    model: "volume";
+                    tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                    }[];
+                    freeUnits?: string;
+                    minimum?: string;
+                } | {
+                    match: string;
+                    /** @constant */
+                    model: "package";
+                    packageSize: number | string;
+                    packagePrice: string;
+                    freeUnits?: string;
+                    minimum?: string;
+                })[];
                 minimum?: string;
             } | {
                 meter: string;
@@ -1516,6 +1598,45 @@ export interface components {
                     flatFee?: string;
                 }[];
                 freeUnits?: string;
+                priceBy?: string;
+                rates?: ({
+                    match: string;
+                    /** @constant */
+                    model: "per_unit";
+                    unitPrice: string;
+                    freeUnits?: string;
+                    minimum?: string;
+                } | {
+                    match: string;
+                    /** @constant */
+                    model: "graduated";
+                    tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                    }[];
+                    freeUnits?: string;
+                    minimum?: string;
+                } | {
+                    match: string;
+                    /** @constant */
+                    model: "volume";
+                    tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                    }[];
+                    freeUnits?: string;
+                    minimum?: string;
+                } | {
+                    match: string;
+                    /** @constant */
+                    model: "package";
+                    packageSize: number | string;
+                    packagePrice: string;
+                    freeUnits?: string;
+                    minimum?: string;
+                })[];
                 minimum?: string;
             } | {
                 meter: string;
@@ -1524,6 +1645,45 @@ export interface components {
                 packageSize: number | string;
                 packagePrice: string;
                 freeUnits?: string;
+                priceBy?: string;
+                rates?: ({
+                    match: string;
+                    /** @constant */
+                    model: "per_unit";
+                    unitPrice: string;
+                    freeUnits?: string;
+                    minimum?: string;
+                } | {
+                    match: string;
+                    /** @constant */
+                    model: "graduated";
+                    tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                    }[];
+                    freeUnits?: string;
+                    minimum?: string;
+                } | {
+                    match: string;
+                    /** @constant */
+                    model: "volume";
+                    tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                    }[];
+                    freeUnits?: string;
+                    minimum?: string;
+                } | {
+                    match: string;
+                    /** @constant */
+                    model: "package";
+                    packageSize: number | string;
+                    packagePrice: string;
+                    freeUnits?: string;
+                    minimum?: string;
+                })[];
                 minimum?: string;
             })[];
             /** Format: date-time */
@@ -1631,6 +1791,10 @@ export interface components {
                     flatFee: string;
                     amount: string;
                 }[];
+                /** @description a rate card's line: {"<priceBy>": "<value>"} (null: usage without the property, priced by the fallback) */
+                dimensions?: {
+                    [key: string]: string | null;
+                };
             }[];
             /** @description rounded base fee + the rounded lines */
             subtotal: string;
@@ -1736,6 +1900,10 @@ export interface components {
                     flatFee: string;
                     amount: string;
                 }[];
+                /** @description a rate card's line: {"<priceBy>": "<value>"} (null: usage without the property, priced by the fallback) */
+                dimensions?: {
+                    [key: string]: string | null;
+                };
             }[];
             /** @description rounded base fee + the rounded lines */
             subtotal: string;
@@ -3962,6 +4130,45 @@ export interface operations {
                         model: "per_unit";
                         unitPrice: string;
                         freeUnits?: string;
+                        priceBy?: string;
+                        rates?: ({
+                            match: string;
+                            /** @constant */
+                            model: "per_unit";
+                            unitPrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "graduated";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "volume";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "package";
+                            packageSize: number | string;
+                            packagePrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        })[];
                         minimum?: string;
                     } | {
                         meter: string;
@@ -3973,6 +4180,45 @@ export interface operations {
                             flatFee?: string;
                         }[];
                         freeUnits?: string;
+                        priceBy?: string;
+                        rates?: ({
+                            match: string;
+                            /** @constant */
+                            model: "per_unit";
+                            unitPrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "graduated";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "volume";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "package";
+                            packageSize: number | string;
+                            packagePrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        })[];
                         minimum?: string;
                     } | {
                         meter: string;
@@ -3984,6 +4230,45 @@ export interface operations {
                             flatFee?: string;
                         }[];
                         freeUnits?: string;
+                        priceBy?: string;
+                        rates?: ({
+                            match: string;
+                            /** @constant */
+                            model: "per_unit";
+                            unitPrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "graduated";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "volume";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "package";
+                            packageSize: number | string;
+                            packagePrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        })[];
                         minimum?: string;
                     } | {
                         meter: string;
@@ -3992,6 +4277,45 @@ export interface operations {
                         packageSize: number | string;
                         packagePrice: string;
                         freeUnits?: string;
+                        priceBy?: string;
+                        rates?: ({
+                            match: string;
+                            /** @constant */
+                            model: "per_unit";
+                            unitPrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "graduated";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "volume";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "package";
+                            packageSize: number | string;
+                            packagePrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        })[];
                         minimum?: string;
                     })[];
                     /**
@@ -4185,6 +4509,45 @@ export interface operations {
                         model: "per_unit";
                         unitPrice: string;
                         freeUnits?: string;
+                        priceBy?: string;
+                        rates?: ({
+                            match: string;
+                            /** @constant */
+                            model: "per_unit";
+                            unitPrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "graduated";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "volume";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "package";
+                            packageSize: number | string;
+                            packagePrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        })[];
                         minimum?: string;
                     } | {
                         meter: string;
@@ -4196,6 +4559,45 @@ export interface operations {
                             flatFee?: string;
                         }[];
                         freeUnits?: string;
+                        priceBy?: string;
+                        rates?: ({
+                            match: string;
+                            /** @constant */
+                            model: "per_unit";
+                            unitPrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "graduated";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "volume";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "package";
+                            packageSize: number | string;
+                            packagePrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        })[];
                         minimum?: string;
                     } | {
                         meter: string;
@@ -4207,6 +4609,45 @@ export interface operations {
                             flatFee?: string;
                         }[];
                         freeUnits?: string;
+                        priceBy?: string;
+                        rates?: ({
+                            match: string;
+                            /** @constant */
+                            model: "per_unit";
+                            unitPrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "graduated";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "volume";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "package";
+                            packageSize: number | string;
+                            packagePrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        })[];
                         minimum?: string;
                     } | {
                         meter: string;
@@ -4215,6 +4656,45 @@ export interface operations {
                         packageSize: number | string;
                         packagePrice: string;
                         freeUnits?: string;
+                        priceBy?: string;
+                        rates?: ({
+                            match: string;
+                            /** @constant */
+                            model: "per_unit";
+                            unitPrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "graduated";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "volume";
+                            tiers: {
+                                upTo: string | null;
+                                unitPrice: string;
+                                flatFee?: string;
+                            }[];
+                            freeUnits?: string;
+                            minimum?: string;
+                        } | {
+                            match: string;
+                            /** @constant */
+                            model: "package";
+                            packageSize: number | string;
+                            packagePrice: string;
+                            freeUnits?: string;
+                            minimum?: string;
+                        })[];
                         minimum?: string;
                     })[];
                     /**
@@ -4313,11 +4793,13 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * @description usage per meter code for one period, as decimal strings
+                     * @description usage per meter code for one period, as decimal strings; for a rate card (a charge with priceBy), either per value of its property ({"large": "1000"}) or a plain quantity, which is usage without the property and is priced by the fallback
                      * @default {}
                      */
                     usage?: {
-                        [key: string]: string;
+                        [key: string]: string | {
+                            [key: string]: string;
+                        };
                     };
                     /**
                      * Format: uuid
