@@ -1296,6 +1296,10 @@ export interface components {
         flatFee: string;
         amount: string;
       }[];
+      /** @description a rate card's line: {"<priceBy>": "<value>"}, the value of the property it bills (null: events without the property) */
+      dimensions?: {
+        [key: string]: string | null;
+      };
       amount: string;
       /** Format: uuid */
       planId?: string;
@@ -1504,6 +1508,50 @@ export interface components {
             model: 'per_unit';
             unitPrice: string;
             freeUnits?: string;
+            priceBy?: string;
+            rates?: (
+              | {
+                  match: string;
+                  /** @constant */
+                  model: 'per_unit';
+                  unitPrice: string;
+                  freeUnits?: string;
+                  minimum?: string;
+                }
+              | {
+                  match: string;
+                  /** @constant */
+                  model: 'graduated';
+                  tiers: {
+                    upTo: string | null;
+                    unitPrice: string;
+                    flatFee?: string;
+                  }[];
+                  freeUnits?: string;
+                  minimum?: string;
+                }
+              | {
+                  match: string;
+                  /** @constant */
+                  model: 'volume';
+                  tiers: {
+                    upTo: string | null;
+                    unitPrice: string;
+                    flatFee?: string;
+                  }[];
+                  freeUnits?: string;
+                  minimum?: string;
+                }
+              | {
+                  match: string;
+                  /** @constant */
+                  model: 'package';
+                  packageSize: number | string;
+                  packagePrice: string;
+                  freeUnits?: string;
+                  minimum?: string;
+                }
+            )[];
             minimum?: string;
           }
         | {
@@ -1516,6 +1564,50 @@ export interface components {
               flatFee?: string;
             }[];
             freeUnits?: string;
+            priceBy?: string;
+            rates?: (
+              | {
+                  match: string;
+                  /** @constant */
+                  model: 'per_unit';
+                  unitPrice: string;
+                  freeUnits?: string;
+                  minimum?: string;
+                }
+              | {
+                  match: string;
+                  /** @constant */
+                  model: 'graduated';
+                  tiers: {
+                    upTo: string | null;
+                    unitPrice: string;
+                    flatFee?: string;
+                  }[];
+                  freeUnits?: string;
+                  minimum?: string;
+                }
+              | {
+                  match: string;
+                  /** @constant */
+                  model: 'volume';
+                  tiers: {
+                    upTo: string | null;
+                    unitPrice: string;
+                    flatFee?: string;
+                  }[];
+                  freeUnits?: string;
+                  minimum?: string;
+                }
+              | {
+                  match: string;
+                  /** @constant */
+                  model: 'package';
+                  packageSize: number | string;
+                  packagePrice: string;
+                  freeUnits?: string;
+                  minimum?: string;
+                }
+            )[];
             minimum?: string;
           }
         | {
@@ -1528,6 +1620,50 @@ export interface components {
               flatFee?: string;
             }[];
             freeUnits?: string;
+            priceBy?: string;
+            rates?: (
+              | {
+                  match: string;
+                  /** @constant */
+                  model: 'per_unit';
+                  unitPrice: string;
+                  freeUnits?: string;
+                  minimum?: string;
+                }
+              | {
+                  match: string;
+                  /** @constant */
+                  model: 'graduated';
+                  tiers: {
+                    upTo: string | null;
+                    unitPrice: string;
+                    flatFee?: string;
+                  }[];
+                  freeUnits?: string;
+                  minimum?: string;
+                }
+              | {
+                  match: string;
+                  /** @constant */
+                  model: 'volume';
+                  tiers: {
+                    upTo: string | null;
+                    unitPrice: string;
+                    flatFee?: string;
+                  }[];
+                  freeUnits?: string;
+                  minimum?: string;
+                }
+              | {
+                  match: string;
+                  /** @constant */
+                  model: 'package';
+                  packageSize: number | string;
+                  packagePrice: string;
+                  freeUnits?: string;
+                  minimum?: string;
+                }
+            )[];
             minimum?: string;
           }
         | {
@@ -1537,6 +1673,50 @@ export interface components {
             packageSize: number | string;
             packagePrice: string;
             freeUnits?: string;
+            priceBy?: string;
+            rates?: (
+              | {
+                  match: string;
+                  /** @constant */
+                  model: 'per_unit';
+                  unitPrice: string;
+                  freeUnits?: string;
+                  minimum?: string;
+                }
+              | {
+                  match: string;
+                  /** @constant */
+                  model: 'graduated';
+                  tiers: {
+                    upTo: string | null;
+                    unitPrice: string;
+                    flatFee?: string;
+                  }[];
+                  freeUnits?: string;
+                  minimum?: string;
+                }
+              | {
+                  match: string;
+                  /** @constant */
+                  model: 'volume';
+                  tiers: {
+                    upTo: string | null;
+                    unitPrice: string;
+                    flatFee?: string;
+                  }[];
+                  freeUnits?: string;
+                  minimum?: string;
+                }
+              | {
+                  match: string;
+                  /** @constant */
+                  model: 'package';
+                  packageSize: number | string;
+                  packagePrice: string;
+                  freeUnits?: string;
+                  minimum?: string;
+                }
+            )[];
             minimum?: string;
           }
       )[];
@@ -1645,6 +1825,10 @@ export interface components {
           flatFee: string;
           amount: string;
         }[];
+        /** @description a rate card's line: {"<priceBy>": "<value>"} (null: usage without the property, priced by the fallback) */
+        dimensions?: {
+          [key: string]: string | null;
+        };
       }[];
       /** @description rounded base fee + the rounded lines */
       subtotal: string;
@@ -1750,6 +1934,10 @@ export interface components {
           flatFee: string;
           amount: string;
         }[];
+        /** @description a rate card's line: {"<priceBy>": "<value>"} (null: usage without the property, priced by the fallback) */
+        dimensions?: {
+          [key: string]: string | null;
+        };
       }[];
       /** @description rounded base fee + the rounded lines */
       subtotal: string;
@@ -4007,6 +4195,50 @@ export interface operations {
                 model: 'per_unit';
                 unitPrice: string;
                 freeUnits?: string;
+                priceBy?: string;
+                rates?: (
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'per_unit';
+                      unitPrice: string;
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'graduated';
+                      tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                      }[];
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'volume';
+                      tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                      }[];
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'package';
+                      packageSize: number | string;
+                      packagePrice: string;
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                )[];
                 minimum?: string;
               }
             | {
@@ -4019,6 +4251,50 @@ export interface operations {
                   flatFee?: string;
                 }[];
                 freeUnits?: string;
+                priceBy?: string;
+                rates?: (
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'per_unit';
+                      unitPrice: string;
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'graduated';
+                      tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                      }[];
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'volume';
+                      tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                      }[];
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'package';
+                      packageSize: number | string;
+                      packagePrice: string;
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                )[];
                 minimum?: string;
               }
             | {
@@ -4031,6 +4307,50 @@ export interface operations {
                   flatFee?: string;
                 }[];
                 freeUnits?: string;
+                priceBy?: string;
+                rates?: (
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'per_unit';
+                      unitPrice: string;
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'graduated';
+                      tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                      }[];
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'volume';
+                      tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                      }[];
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'package';
+                      packageSize: number | string;
+                      packagePrice: string;
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                )[];
                 minimum?: string;
               }
             | {
@@ -4040,6 +4360,50 @@ export interface operations {
                 packageSize: number | string;
                 packagePrice: string;
                 freeUnits?: string;
+                priceBy?: string;
+                rates?: (
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'per_unit';
+                      unitPrice: string;
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'graduated';
+                      tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                      }[];
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'volume';
+                      tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                      }[];
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'package';
+                      packageSize: number | string;
+                      packagePrice: string;
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                )[];
                 minimum?: string;
               }
           )[];
@@ -4236,6 +4600,50 @@ export interface operations {
                 model: 'per_unit';
                 unitPrice: string;
                 freeUnits?: string;
+                priceBy?: string;
+                rates?: (
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'per_unit';
+                      unitPrice: string;
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'graduated';
+                      tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                      }[];
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'volume';
+                      tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                      }[];
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'package';
+                      packageSize: number | string;
+                      packagePrice: string;
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                )[];
                 minimum?: string;
               }
             | {
@@ -4248,6 +4656,50 @@ export interface operations {
                   flatFee?: string;
                 }[];
                 freeUnits?: string;
+                priceBy?: string;
+                rates?: (
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'per_unit';
+                      unitPrice: string;
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'graduated';
+                      tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                      }[];
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'volume';
+                      tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                      }[];
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'package';
+                      packageSize: number | string;
+                      packagePrice: string;
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                )[];
                 minimum?: string;
               }
             | {
@@ -4260,6 +4712,50 @@ export interface operations {
                   flatFee?: string;
                 }[];
                 freeUnits?: string;
+                priceBy?: string;
+                rates?: (
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'per_unit';
+                      unitPrice: string;
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'graduated';
+                      tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                      }[];
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'volume';
+                      tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                      }[];
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'package';
+                      packageSize: number | string;
+                      packagePrice: string;
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                )[];
                 minimum?: string;
               }
             | {
@@ -4269,6 +4765,50 @@ export interface operations {
                 packageSize: number | string;
                 packagePrice: string;
                 freeUnits?: string;
+                priceBy?: string;
+                rates?: (
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'per_unit';
+                      unitPrice: string;
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'graduated';
+                      tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                      }[];
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'volume';
+                      tiers: {
+                        upTo: string | null;
+                        unitPrice: string;
+                        flatFee?: string;
+                      }[];
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                  | {
+                      match: string;
+                      /** @constant */
+                      model: 'package';
+                      packageSize: number | string;
+                      packagePrice: string;
+                      freeUnits?: string;
+                      minimum?: string;
+                    }
+                )[];
                 minimum?: string;
               }
           )[];
@@ -4368,11 +4908,15 @@ export interface operations {
       content: {
         'application/json': {
           /**
-           * @description usage per meter code for one period, as decimal strings
+           * @description usage per meter code for one period, as decimal strings; for a rate card (a charge with priceBy), either per value of its property ({"large": "1000"}) or a plain quantity, which is usage without the property and is priced by the fallback
            * @default {}
            */
           usage?: {
-            [key: string]: string;
+            [key: string]:
+              | string
+              | {
+                  [key: string]: string;
+                };
           };
           /**
            * Format: uuid
