@@ -136,22 +136,18 @@ export function createCreditsService(deps: { pg: DatabasePool; clickhouse: Click
     async balance(principal: Principal, requested: string, at = new Date()) {
       const tenantId = resolveTenant(principal, requested);
       const scope = scopeOf(principal);
-      const { tenant, entries, grants, live } = await withScope(deps.pg, scope, async (tx) => {
+      const { tenant, totals, grants, live } = await withScope(deps.pg, scope, async (tx) => {
         const tenant = await tenantOf(tx, tenantId);
         await writeExpiries(tx, tenantId, tenant.currency, at);
-        const [entries, grants, active, pastDue] = await Promise.all([
-          creditLedgerRepository.entries(tx, tenantId, tenant.currency),
+        const [totals, grants, active, pastDue] = await Promise.all([
+          creditLedgerRepository.totals(tx, tenantId, tenant.currency),
           creditLedgerRepository.grants(tx, tenantId, tenant.currency),
           subscriptionsRepository.list(tx, { tenantId, status: 'active', limit: 1000, offset: 0 }),
           subscriptionsRepository.list(tx, { tenantId, status: 'past_due', limit: 1000, offset: 0 }),
         ]);
-        return { tenant, entries, grants, live: [...active, ...pastDue] };
+        return { tenant, totals, grants, live: [...active, ...pastDue] };
       });
-      const sum = (kinds: readonly string[]) => entries.filter((e) => kinds.includes(e.kind)).reduce((s, e) => s + e.amount_minor, 0n);
-      const granted = sum(['grant', 'overpayment', 'invoice_credit']);
-      const consumed = -sum(['burn', 'reversal']);
-      const expired = -sum(['expiry', 'void']);
-      const remaining = granted - consumed - expired;
+      const { granted, consumed, expired, remaining } = totals;
       // The open periods so far, priced exactly as their estimate (and so as the invoice) prices them.
       let pending = new Decimal(0);
       for (const sub of live.filter((s) => s.current_period_start && s.current_period_end)) {

@@ -307,3 +307,19 @@ describe('invoices with credits', () => {
     expect((await balance(tenant.id)).remaining).toBe('0.06');
   });
 });
+
+describe('the sums each grant carries', () => {
+  // Runs last: every grant the tests above wrote (grants, burns, reversals, invoice credit).
+  it('are the sums of its entries, for every grant in the database', async () => {
+    const drift = await h.ownerQuery(
+      `SELECT g.id FROM credit_grants g LEFT JOIN LATERAL (
+         SELECT coalesce(sum(amount_minor), 0) AS remaining,
+           coalesce(-sum(amount_minor) FILTER (WHERE kind IN ('burn', 'reversal')), 0) AS consumed,
+           coalesce(-sum(amount_minor) FILTER (WHERE kind IN ('expiry', 'void')), 0) AS expired
+         FROM credit_ledger_entries e WHERE e.grant_id = g.id) s ON true
+       WHERE (g.remaining_minor, g.consumed_minor, g.expired_minor) IS DISTINCT FROM (s.remaining, s.consumed, s.expired)`,
+    );
+    expect(await h.ownerQuery('SELECT count(*)::int AS n FROM credit_grants')).not.toEqual([{ n: 0 }]);
+    expect(drift).toEqual([]);
+  });
+});
