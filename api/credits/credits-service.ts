@@ -6,16 +6,8 @@ import { metersRepository } from '../../db/postgres/meters-repository.ts';
 import { subscriptionsRepository } from '../../db/postgres/subscriptions-repository.ts';
 import { creditLedgerRepository, type CreditGrantRow } from '../../db/postgres/credit-ledger-repository.ts';
 import { openGrant, writeExpiries } from '../../db/postgres/credit-ledger.ts';
-import {
-  decimalStringProblem,
-  formatAmount,
-  fromMinorUnits,
-  minorUnitDigits,
-  storedAmountProblem,
-  toDecimal,
-  toMinorUnits,
-  Decimal,
-} from '../../domain/money/index.ts';
+import { formatAmount, fromMinorUnits, toDecimal, toMinorUnits, Decimal } from '../../domain/money/index.ts';
+import { creditAmountProblem } from '../../domain/credits/index.ts';
 import { resolveTenant, scopeOf } from '../auth/tenant-access.ts';
 import type { Principal } from '../http/route.ts';
 import { HttpProblem, badRequest, notFound } from '../http/problem.ts';
@@ -46,15 +38,9 @@ export function toGrant(g: CreditGrantRow): GrantJson {
 /** The grant's amount in minor units of the tenant's currency, or a 400 naming the field. */
 function grantAmountMinor(body: GrantBody, tenant: TenantRow): bigint {
   if (body.currency !== tenant.currency) throw badRequest('currency', `must be the tenant's currency, ${tenant.currency}`);
-  const problem = decimalStringProblem(body.amount, { nonNegative: true });
+  const problem = creditAmountProblem(body.amount, tenant.currency, 'a grant');
   if (problem) throw badRequest('amount', problem);
-  const amount = toDecimal(body.amount);
-  if (amount.lte(0)) throw badRequest('amount', 'must be greater than 0');
-  const digits = minorUnitDigits(tenant.currency);
-  if (amount.decimalPlaces() > digits) throw badRequest('amount', `must have at most ${digits} decimals in ${tenant.currency}`);
-  const tooLarge = storedAmountProblem(amount, tenant.currency, 'a grant');
-  if (tooLarge) throw badRequest('amount', tooLarge);
-  return toMinorUnits(amount, tenant.currency);
+  return toMinorUnits(toDecimal(body.amount), tenant.currency);
 }
 
 async function tenantOf(tx: Tx, tenantId: string): Promise<TenantRow> {

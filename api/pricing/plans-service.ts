@@ -5,10 +5,18 @@ import { plansRepository, type PlanRecord } from '../../db/postgres/plans-reposi
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import { quotePlan, quoteRangeProblem, type Usage } from '../../domain/pricing/index.ts';
 import { toDecimal, toDecimalString } from '../../domain/money/index.ts';
+import { creditAmountProblem } from '../../domain/credits/index.ts';
 import { badRequest, conflict, notFound } from '../http/problem.ts';
 import type { planBody } from './plan-schemas.ts';
 
 type PlanBody = z.output<typeof planBody>;
+
+/** Included credits are money of the plan's currency: its digits, greater than 0, within what a grant holds. */
+function checkIncludedCredits(plan: PlanBody): void {
+  if (!plan.includedCredits) return;
+  const problem = creditAmountProblem(plan.includedCredits.amount, plan.currency, 'included credits');
+  if (problem) throw badRequest('includedCredits.amount', problem);
+}
 
 /**
  * Plans (operator-owned, versioned) and quotes. Every read takes the caller's scope and goes
@@ -20,6 +28,7 @@ export function createPlansService(pg: DatabasePool) {
   return {
     async create(body: PlanBody): Promise<PlanRecord> {
       const { visibility, ...plan } = body;
+      checkIncludedCredits(body);
       return withOperator(pg, async (tx) => {
         const record = await plansRepository.create(tx, plan, visibility);
         if (record === 'taken') throw conflict('code', 'is already used by another plan');
@@ -48,6 +57,7 @@ export function createPlansService(pg: DatabasePool) {
 
     async update(id: string, body: PlanBody): Promise<PlanRecord> {
       const { visibility, ...plan } = body;
+      checkIncludedCredits(body);
       const change = await withOperator(pg, async (tx) => {
         const current = await plansRepository.findById(tx, id);
         if (!current) throw notFound('plan');

@@ -7,10 +7,13 @@ import {
   checkAppendTo,
   creditApplied,
   expiryEntries,
+  grantIsLive,
+  includedGrantTerms,
   reversalEntries,
   spreadTax,
   type CreditGrant,
   type GrantState,
+  type IncludedCredits,
   type LedgerEntry,
 } from '../../domain/credits/index.ts';
 
@@ -51,12 +54,18 @@ const asEntry = (e: {
 const statesOf = (grants: readonly CreditGrant[]): Map<string, GrantState> =>
   new Map(grants.map((g) => [g.id, { opened: true, remainingMinor: g.remainingMinor }]));
 
-/** Locks the ledger, writes what expired by `at`, and returns the grants with credit left and their states. */
-async function touch(tx: Tx, tenantId: string, currency: string, at: Date) {
+/**
+ * Locks the ledger, writes what expired by `at` (but not yet what `keep` still needs: the grants
+ * that pay an invoice whose window they were live in), and returns the grants with credit left.
+ */
+async function touch(tx: Tx, tenantId: string, currency: string, at: Date, keep: (g: CreditGrant) => boolean = () => false) {
   await creditLedgerRepository.lock(tx, tenantId, currency);
   const open = (await creditLedgerRepository.openGrants(tx, tenantId, currency)).map(asGrant);
   const states = statesOf(open);
-  const expired = expiryEntries(open, at);
+  const expired = expiryEntries(
+    open.filter((g) => !keep(g)),
+    at,
+  );
   await appendChecked(tx, tenantId, states, expired);
   const expiredIds = new Set(expired.map((e) => e.grantId));
   return { states, grants: open.filter((g) => !expiredIds.has(g.id)) };
@@ -81,7 +90,11 @@ export async function openGrant(tx: Tx, g: NewGrant, at = new Date()): Promise<{
   const { states } = await touch(tx, g.tenantId, g.currency, at);
   const id = await creditLedgerRepository.insertGrant(tx, g);
   if (id === null) {
-    const first = g.idempotencyKey ? await creditLedgerRepository.grantByKey(tx, g.tenantId, g.idempotencyKey) : null;
+    const first = g.idempotencyKey
+      ? await creditLedgerRepository.grantByKey(tx, g.tenantId, g.idempotencyKey)
+      : g.subscriptionId && g.periodStart
+        ? await creditLedgerRepository.includedGrant(tx, g.subscriptionId, g.periodStart)
+        : null;
     if (!first) throw new Error('a grant insert did nothing, yet no grant has its key');
     return { grant: first, created: false };
   }
@@ -117,17 +130,27 @@ export async function applyCreditToInvoice(tx: Tx, draft: InvoiceRow, totalMinor
     );
     return 0n;
   }
-  const { states, grants } = await touch(tx, draft.tenant_id, draft.currency, at);
-  if (totalMinor === 0n || !grants.some((g) => g.remainingMinor > 0n)) return 0n;
-  const lines = (await invoicesRepository.lines(tx, draft.id)).filter((l) => l.type !== 'credit');
-  const subtotal = lines.reduce((sum, l) => sum + l.amount_minor, 0n);
-  const payable = spreadTax(
-    lines.map((l) => ({ lineId: l.id, meter: l.meter, amountMinor: l.amount_minor })),
-    totalMinor - subtotal,
-  );
-  const burns = allocateBurns(grants, payable, at);
-  await appendChecked(tx, draft.tenant_id, states, burnEntries(burns, draft.id, at));
-  return creditApplied(burns);
+  // Credit live at the window's last instant pays for it even if it has expired by now; what it
+  // leaves is written off right after (see allocateBurns' servedUntil).
+  const servedUntil = new Date(draft.period_end.getTime() - 1);
+  const { states, grants } = await touch(tx, draft.tenant_id, draft.currency, at, (g) => grantIsLive(g, servedUntil));
+  const payers = grants.filter((g) => g.remainingMinor > 0n);
+  let applied = 0n;
+  if (totalMinor > 0n && payers.length > 0) {
+    const lines = (await invoicesRepository.lines(tx, draft.id)).filter((l) => l.type !== 'credit');
+    const subtotal = lines.reduce((sum, l) => sum + l.amount_minor, 0n);
+    const payable = spreadTax(
+      lines.map((l) => ({ lineId: l.id, meter: l.meter, amountMinor: l.amount_minor })),
+      totalMinor - subtotal,
+    );
+    const burns = allocateBurns(payers, payable, at, servedUntil);
+    await appendChecked(tx, draft.tenant_id, states, burnEntries(burns, draft.id, at));
+    applied = creditApplied(burns);
+  }
+  // Now what had expired by `at` and was kept for this invoice.
+  const left = payers.map((g) => ({ ...g, remainingMinor: states.get(g.id)!.remainingMinor }));
+  await appendChecked(tx, draft.tenant_id, states, expiryEntries(left, at));
+  return applied;
 }
 
 /** Gives a voided invoice's burns back to their grants (lost again at once where a grant has expired meanwhile). */
@@ -160,6 +183,45 @@ export async function creditReceivedMoney(
       reason: x.why,
       invoiceId: invoice.id,
       paymentId: x.paymentId,
+    },
+    x.at,
+  );
+}
+
+/**
+ * Grants a subscription's included credits for the period starting at `period.start`, once per
+ * (subscription, period start): a repeat (a retried activity, a replayed workflow) finds the
+ * first grant and writes nothing. Returns the grant and whether this call opened it.
+ */
+export async function grantIncludedCredits(
+  tx: Tx,
+  x: {
+    tenantId: string;
+    currency: string;
+    subscriptionId: string;
+    planCode: string;
+    credits: IncludedCredits;
+    graceSeconds: number;
+    period: { start: Date; end: Date };
+    at: Date;
+  },
+): Promise<{ grant: CreditGrantRow; created: boolean }> {
+  await creditLedgerRepository.lock(tx, x.tenantId, x.currency);
+  const first = await creditLedgerRepository.includedGrant(tx, x.subscriptionId, x.period.start);
+  if (first) return { grant: first, created: false };
+  const terms = includedGrantTerms(x.credits, x.currency, x.period, x.graceSeconds);
+  return openGrant(
+    tx,
+    {
+      tenantId: x.tenantId,
+      currency: x.currency,
+      source: 'included',
+      ...terms,
+      priority: 0,
+      appliesTo: null,
+      reason: `included in plan ${x.planCode} for the period from ${x.period.start.toISOString()}`,
+      subscriptionId: x.subscriptionId,
+      periodStart: x.period.start,
     },
     x.at,
   );

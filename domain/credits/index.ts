@@ -20,3 +20,5 @@ export {
   withBalanceAfter,
 } from './ledger.ts';
 export type { GrantState, LedgerEntry, LedgerEntryKind } from './ledger.ts';
+export { creditAmountProblem, includedGrantTerms } from './included-credits.ts';
+export type { IncludedCredits } from './included-credits.ts';

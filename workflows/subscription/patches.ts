@@ -45,3 +45,11 @@ export const INVOICE_NOW_KEEPS_PERIOD = 'invoice-now-keeps-period';
  * collected, and late events after that were never billed.
  */
 export const LATE_USAGE_AFTER_CANCEL = 'late-usage-after-cancel';
+/**
+ * At the start of each paid period (and for the current one when a run first sees it, a new
+ * subscription included) the plan's included credits are granted through the
+ * grantIncludedCredits activity, once per (subscription, period start). Asked only when the run
+ * sees a paid period it has not granted yet. Before it, plans had no included credits, and no
+ * history holds that activity.
+ */
+export const INCLUDED_CREDITS_PER_PERIOD = 'included-credits-per-period';

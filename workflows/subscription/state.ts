@@ -60,6 +60,8 @@ export type CarriedSubscriptionState = {
   lastNotified?: string;
   /** The most recent closes whose invoice could not be issued. */
   billingFailures?: BillingFailure[];
+  /** The start of the last period whose included credits were granted (INCLUDED_CREDITS_PER_PERIOD). */
+  includedCreditsFor?: string;
   /** After a cancellation: the late-usage horizon the workflow stays open for (set on that path only). */
   lateUsage?: LateUsageWatch;
 };

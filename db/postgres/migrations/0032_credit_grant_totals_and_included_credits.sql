@@ -49,3 +49,6 @@ ALTER TABLE credit_grants
   ADD CONSTRAINT credit_grants_included_period CHECK ((source = 'included') = (subscription_id IS NOT NULL AND period_start IS NOT NULL));
 CREATE UNIQUE INDEX credit_grants_once_per_period ON credit_grants (subscription_id, period_start) WHERE source = 'included';
 
+
+-- A plan version's included credits, {"amount": "<decimal>", "rollover": true|false}; NULL: none.
+ALTER TABLE plan_versions ADD COLUMN included_credits jsonb;
