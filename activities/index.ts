@@ -5,6 +5,7 @@ import { createSubscriptionActivities } from './subscriptions/subscription-activ
 import { createInvoiceActivities } from './invoices/invoice-activities.ts';
 import { createPaymentActivities } from './payments/payment-activities.ts';
 import { createWebhookActivities } from './webhooks/webhook-activities.ts';
+import { createCreditActivities } from './credits/credit-activities.ts';
 
 /** Builds every activity the worker registers, closed over their dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createInvoiceActivities(deps),
     ...createPaymentActivities(deps),
     ...createWebhookActivities(deps),
+    ...createCreditActivities(deps),
   };
 }
 

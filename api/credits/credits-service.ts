@@ -6,16 +6,8 @@ import { metersRepository } from '../../db/postgres/meters-repository.ts';
 import { subscriptionsRepository } from '../../db/postgres/subscriptions-repository.ts';
 import { creditLedgerRepository, type CreditGrantRow, type LedgerEntryRow } from '../../db/postgres/credit-ledger-repository.ts';
 import { openGrant, writeExpiries } from '../../db/postgres/credit-ledger.ts';
-import {
-  decimalStringProblem,
-  formatAmount,
-  fromMinorUnits,
-  minorUnitDigits,
-  storedAmountProblem,
-  toDecimal,
-  toMinorUnits,
-  Decimal,
-} from '../../domain/money/index.ts';
+import { formatAmount, fromMinorUnits, toDecimal, toMinorUnits, Decimal } from '../../domain/money/index.ts';
+import { creditAmountProblem } from '../../domain/credits/index.ts';
 import { resolveTenant, scopeOf } from '../auth/tenant-access.ts';
 import type { Principal } from '../http/route.ts';
 import { HttpProblem, badRequest, notFound } from '../http/problem.ts';
@@ -60,15 +52,9 @@ export function toLedgerEntry(e: LedgerEntryRow, currency: string) {
 /** The grant's amount in minor units of the tenant's currency, or a 400 naming the field. */
 function grantAmountMinor(body: GrantBody, tenant: TenantRow): bigint {
   if (body.currency !== tenant.currency) throw badRequest('currency', `must be the tenant's currency, ${tenant.currency}`);
-  const problem = decimalStringProblem(body.amount, { nonNegative: true });
+  const problem = creditAmountProblem(body.amount, tenant.currency, 'a grant');
   if (problem) throw badRequest('amount', problem);
-  const amount = toDecimal(body.amount);
-  if (amount.lte(0)) throw badRequest('amount', 'must be greater than 0');
-  const digits = minorUnitDigits(tenant.currency);
-  if (amount.decimalPlaces() > digits) throw badRequest('amount', `must have at most ${digits} decimals in ${tenant.currency}`);
-  const tooLarge = storedAmountProblem(amount, tenant.currency, 'a grant');
-  if (tooLarge) throw badRequest('amount', tooLarge);
-  return toMinorUnits(amount, tenant.currency);
+  return toMinorUnits(toDecimal(body.amount), tenant.currency);
 }
 
 async function tenantOf(tx: Tx, tenantId: string): Promise<TenantRow> {
@@ -141,22 +127,18 @@ export function createCreditsService(deps: { pg: DatabasePool; clickhouse: Click
     async balance(principal: Principal, requested: string, at = new Date()) {
       const tenantId = resolveTenant(principal, requested);
       const scope = scopeOf(principal);
-      const { tenant, entries, grants, live } = await withScope(deps.pg, scope, async (tx) => {
+      const { tenant, totals, grants, live } = await withScope(deps.pg, scope, async (tx) => {
         const tenant = await tenantOf(tx, tenantId);
         await writeExpiries(tx, tenantId, tenant.currency, at);
-        const [entries, grants, active, pastDue] = await Promise.all([
-          creditLedgerRepository.entries(tx, tenantId, tenant.currency),
+        const [totals, grants, active, pastDue] = await Promise.all([
+          creditLedgerRepository.totals(tx, tenantId, tenant.currency),
           creditLedgerRepository.grants(tx, tenantId, tenant.currency),
           subscriptionsRepository.list(tx, { tenantId, status: 'active', limit: 1000, offset: 0 }),
           subscriptionsRepository.list(tx, { tenantId, status: 'past_due', limit: 1000, offset: 0 }),
         ]);
-        return { tenant, entries, grants, live: [...active, ...pastDue] };
+        return { tenant, totals, grants, live: [...active, ...pastDue] };
       });
-      const sum = (kinds: readonly string[]) => entries.filter((e) => kinds.includes(e.kind)).reduce((s, e) => s + e.amount_minor, 0n);
-      const granted = sum(['grant', 'overpayment', 'invoice_credit']);
-      const consumed = -sum(['burn', 'reversal']);
-      const expired = -sum(['expiry', 'void']);
-      const remaining = granted - consumed - expired;
+      const { granted, consumed, expired, remaining } = totals;
       // The open periods so far, priced exactly as their estimate (and so as the invoice) prices them.
       let pending = new Decimal(0);
       for (const sub of live.filter((s) => s.current_period_start && s.current_period_end)) {

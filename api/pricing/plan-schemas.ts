@@ -38,6 +38,10 @@ export const planResponse = z
     gracePeriodSeconds: z.number().int(),
     lateUsageDays: z.number().int().describe('days after a period ends during which its late events are still billed, as adjustments'),
     charges: z.array(chargeSchema),
+    includedCredits: z
+      .object({ amount: z.string(), rollover: z.boolean() })
+      .optional()
+      .describe('credit granted at each period start (absent: none); without rollover it expires at the period end'),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })

@@ -6,11 +6,19 @@ import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import { metersRepository } from '../../db/postgres/meters-repository.ts';
 import { isRateCard, quotePlan, quoteRangeProblem, quoteUsageProblem, type Usage } from '../../domain/pricing/index.ts';
 import { toDecimal, toDecimalString } from '../../domain/money/index.ts';
+import { creditAmountProblem } from '../../domain/credits/index.ts';
 import { badRequest, conflict, notFound } from '../http/problem.ts';
 import type { planBody } from './plan-schemas.ts';
 import type { Tx } from '../../db/postgres/tenant-scope.ts';
 
 type PlanBody = z.output<typeof planBody>;
+
+/** Included credits are money of the plan's currency: its digits, greater than 0, within what a grant holds. */
+function checkIncludedCredits(plan: PlanBody): void {
+  if (!plan.includedCredits) return;
+  const problem = creditAmountProblem(plan.includedCredits.amount, plan.currency, 'included credits');
+  if (problem) throw badRequest('includedCredits.amount', problem);
+}
 
 /**
  * A rate card prices by a property its meter reads the usage by: `priceBy` must be one of the
@@ -44,6 +52,7 @@ export function createPlansService(pg: DatabasePool) {
   return {
     async create(body: PlanBody): Promise<PlanRecord> {
       const { visibility, ...plan } = body;
+      checkIncludedCredits(body);
       return withOperator(pg, async (tx) => {
         await checkRateCards(tx, plan);
         const record = await plansRepository.create(tx, plan, visibility);
@@ -73,6 +82,7 @@ export function createPlansService(pg: DatabasePool) {
 
     async update(id: string, body: PlanBody): Promise<PlanRecord> {
       const { visibility, ...plan } = body;
+      checkIncludedCredits(body);
       const change = await withOperator(pg, async (tx) => {
         const current = await plansRepository.findById(tx, id);
         if (!current) throw notFound('plan');

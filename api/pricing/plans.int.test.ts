@@ -120,6 +120,28 @@ describe('plans', () => {
     expect(fields).toEqual(['charges.0.tiers.0.upTo', 'charges.0.tiers.1.unitPrice', 'charges.0.tiers.1.upTo']);
   });
 
+  it('keeps includedCredits, and refuses a bad one with 400 naming the field, writing nothing', async () => {
+    const ok = await createPlan({ ...apiCalls, code: 'with-credits', includedCredits: { amount: '25.00', rollover: false } });
+    expectResponseMatchesSpec('POST', '/api/pricing/plans', ok);
+    expect([ok.status, ok.body.includedCredits]).toEqual([201, { amount: '25.00', rollover: false }]);
+    const cases: [unknown, string][] = [
+      [{ amount: '1.001', rollover: true }, 'includedCredits.amount'],
+      [{ amount: '0', rollover: true }, 'includedCredits.amount'],
+      [{ amount: 'ten', rollover: true }, 'includedCredits.amount'],
+      [{ amount: 25, rollover: true }, 'includedCredits.amount'],
+      [{ amount: '92233720368547758.08', rollover: true }, 'includedCredits.amount'],
+      [{ amount: '1.00', rollover: 'yes' }, 'includedCredits.rollover'],
+      [{ amount: '1.00' }, 'includedCredits.rollover'],
+    ];
+    for (const [includedCredits, field] of cases) {
+      const res = await createPlan({ ...apiCalls, code: 'bad-credits', includedCredits });
+      expectResponseMatchesSpec('POST', '/api/pricing/plans', res);
+      expect([res.status, res.body.errors?.[0]?.field], JSON.stringify(includedCredits)).toEqual([400, field]);
+    }
+    const stored = await withOperator(env.db.pool, (tx) => plansRepository.list(tx, { kind: 'operator' }, { limit: 1000, offset: 0 }));
+    expect(stored.map((p) => p.plan.code)).not.toContain('bad-credits');
+  });
+
   it('answers 409 for a duplicate code', async () => {
     const res = await createPlan({ ...apiCalls, name: 'Again' });
     expect(res.status).toBe(409);

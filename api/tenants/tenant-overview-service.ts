@@ -63,10 +63,13 @@ export function createTenantOverviewService(deps: { pg: DatabasePool; clickhouse
         const subscriptions = (await subscriptionsRepository.list(tx, { ...filter, ...page, limit: LIMITS.subscriptions })).map(viewOfRow);
         // The same period the page shows its usage for.
         const period = subscriptions.find((s) => s.status !== 'canceled' && s.currentPeriod)?.currentPeriod ?? monthOf(at);
-        const entries = await creditLedgerRepository.entries(tx, tenantId, tenant.currency);
-        const from = Date.parse(period.start);
-        const inPeriod = entries.filter((e) => e.at.getTime() >= from);
-        const before = entries.filter((e) => e.at.getTime() < from).at(-1);
+        const inPeriod = await creditLedgerRepository.periodEntries(
+          tx,
+          tenantId,
+          tenant.currency,
+          new Date(period.start),
+          LIMITS.periodEntries,
+        );
         return {
           tenant: toTenant(tenant),
           subscriptions: { items: subscriptions, total: await subscriptionsRepository.count(tx, filter) },
@@ -85,8 +88,8 @@ export function createTenantOverviewService(deps: { pg: DatabasePool; clickhouse
             period: {
               from: period.start,
               to: period.end,
-              opening: formatAmount(fromMinorUnits(before?.balance_after_minor ?? 0n, tenant.currency), tenant.currency),
-              entries: inPeriod.slice(-LIMITS.periodEntries).map((e) => toLedgerEntry(e, tenant.currency)),
+              opening: formatAmount(fromMinorUnits(inPeriod.openingMinor, tenant.currency), tenant.currency),
+              entries: inPeriod.entries.map((e) => toLedgerEntry(e, tenant.currency)),
             },
           },
         };

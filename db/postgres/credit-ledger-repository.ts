@@ -4,10 +4,12 @@ import type { Tx } from './tenant-scope.ts';
 import { ts, tsOrNull } from './sql.ts';
 import { LEDGER_ENTRY_KINDS, type LedgerEntry } from '../../domain/credits/index.ts';
 
-// Credit grants and the ledger of their entries (tenant-owned, RLS; see migration 0028). SQL only:
-// which entries to write is decided by domain/credits, and credit-ledger.ts writes them.
+// Credit grants and the ledger of their entries (tenant-owned, RLS; see migrations 0028, 0032).
+// SQL only: which entries to write is decided by domain/credits, and credit-ledger.ts writes them.
+// A grant row carries the sums of its entries (remaining, consumed, expired), kept by a trigger
+// on each insert of an entry, so no read here loads the ledger's history to add it up.
 
-export const GRANT_SOURCES = ['grant', 'overpayment', 'invoice_credit'] as const;
+export const GRANT_SOURCES = ['grant', 'overpayment', 'invoice_credit', 'included'] as const;
 export type GrantSource = (typeof GRANT_SOURCES)[number];
 
 export const creditGrantRow = z.object({
@@ -26,6 +28,10 @@ export const creditGrantRow = z.object({
   payment_id: z.string().nullable(),
   created_at: z.date(),
   remaining_minor: z.bigint(),
+  consumed_minor: z.bigint(),
+  expired_minor: z.bigint(),
+  subscription_id: z.string().nullable(),
+  period_start: z.date().nullable(),
 });
 export type CreditGrantRow = z.infer<typeof creditGrantRow>;
 
@@ -45,7 +51,10 @@ export type LedgerEntryRow = z.infer<typeof ledgerEntryRow>;
 
 const grantColumns = sql.fragment`g.id, g.tenant_id, g.currency, g.source, g.amount_minor, g.priority, g.effective_at, g.expires_at,
   g.applies_to, g.reason, g.idempotency_key, g.invoice_id, g.payment_id, g.created_at,
-  (SELECT coalesce(sum(e.amount_minor), 0)::int8 FROM credit_ledger_entries e WHERE e.grant_id = g.id) AS remaining_minor`;
+  g.remaining_minor, g.consumed_minor, g.expired_minor, g.subscription_id, g.period_start`;
+
+const entryColumns = sql.fragment`e.id, e.seq, e.tenant_id, e.grant_id, e.kind, e.amount_minor, e.at, e.invoice_id, e.line_id`;
+const entryRow = ledgerEntryRow.omit({ balance_after_minor: true });
 
 export type NewGrant = {
   tenantId: string;
@@ -61,6 +70,9 @@ export type NewGrant = {
   invoiceId?: string | null;
   paymentId?: string | null;
   createdBy?: string | null;
+  /** An included grant: the subscription and the period it was granted for (once per pair). */
+  subscriptionId?: string | null;
+  periodStart?: Date | null;
 };
 
 export const creditLedgerRepository = {
@@ -71,10 +83,10 @@ export const creditLedgerRepository = {
   insertGrant: (tx: Tx, g: NewGrant) =>
     tx.maybeOneFirst(sql.type(z.object({ id: z.string() }))`
       INSERT INTO credit_grants (tenant_id, currency, source, amount_minor, priority, effective_at, expires_at, applies_to, reason,
-        idempotency_key, invoice_id, payment_id, created_by)
+        idempotency_key, invoice_id, payment_id, created_by, subscription_id, period_start)
       VALUES (${g.tenantId}, ${g.currency}, ${g.source}, ${g.amountMinor}, ${g.priority}, ${ts(g.effectiveAt)}, ${tsOrNull(g.expiresAt)},
         ${g.appliesTo === null ? null : sql.array([...g.appliesTo], 'text')}, ${g.reason}, ${g.idempotencyKey ?? null},
-        ${g.invoiceId ?? null}, ${g.paymentId ?? null}, ${g.createdBy ?? null})
+        ${g.invoiceId ?? null}, ${g.paymentId ?? null}, ${g.createdBy ?? null}, ${g.subscriptionId ?? null}, ${tsOrNull(g.periodStart ?? null)})
       ON CONFLICT DO NOTHING
       RETURNING id`),
 
@@ -89,25 +101,51 @@ export const creditLedgerRepository = {
     tx.any(sql.type(creditGrantRow)`
       SELECT ${grantColumns} FROM credit_grants g WHERE g.tenant_id = ${tenantId} AND g.currency = ${currency} ORDER BY g.created_at, g.id`),
 
+  /** The included grant of a subscription's period, if it was granted. */
+  includedGrant: (tx: Tx, subscriptionId: string, periodStart: Date) =>
+    tx.maybeOne(sql.type(creditGrantRow)`
+      SELECT ${grantColumns} FROM credit_grants g
+      WHERE g.source = 'included' AND g.subscription_id = ${subscriptionId} AND g.period_start = ${ts(periodStart)}`),
+
   /**
-   * Locks a tenant's grants in a currency (in id order, so two writers never wait on each other
-   * crosswise) and returns them with what the ledger says is left. Everything that writes entries
-   * holds these locks until its transaction ends: two invoices of one tenant cannot spend the same
-   * credit, a void cannot give back a burn while it is being made.
+   * Makes the caller the one writer of a tenant's ledger in a currency until its transaction
+   * ends: two invoices of one tenant cannot spend the same credit, a void cannot give back a burn
+   * while it is being made, and a new grant waits for a burn in progress. One advisory lock per
+   * (tenant, currency) rather than a lock on every grant row, so the cost does not grow with the
+   * grants the tenant ever had.
    */
-  lockGrants: async (tx: Tx, tenantId: string, currency: string) => {
-    await tx.query(sql.unsafe`
-      SELECT id FROM credit_grants WHERE tenant_id = ${tenantId} AND currency = ${currency} ORDER BY id FOR UPDATE`);
-    return creditLedgerRepository.grants(tx, tenantId, currency);
+  lock: async (tx: Tx, tenantId: string, currency: string) => {
+    await tx.query(sql.unsafe`SELECT pg_advisory_xact_lock(hashtextextended(${`credit-ledger:${tenantId}:${currency}`}, 0))`);
   },
 
-  /** The entries of the grants of a tenant in a currency, in ledger order. */
-  entries: (tx: Tx, tenantId: string, currency: string) =>
-    tx.any(sql.type(ledgerEntryRow)`
-      SELECT e.id, e.seq, e.tenant_id, e.grant_id, e.kind, e.amount_minor, e.at, e.invoice_id, e.line_id,
-        sum(e.amount_minor) OVER (ORDER BY e.seq)::int8 AS balance_after_minor
-      FROM credit_ledger_entries e JOIN credit_grants g ON g.id = e.grant_id
-      WHERE e.tenant_id = ${tenantId} AND g.currency = ${currency} ORDER BY e.seq`),
+  /** The grants with credit left (live or not yet written off), through the partial index of open grants. */
+  openGrants: (tx: Tx, tenantId: string, currency: string) =>
+    tx.any(sql.type(creditGrantRow)`
+      SELECT ${grantColumns} FROM credit_grants g
+      WHERE g.tenant_id = ${tenantId} AND g.currency = ${currency} AND g.remaining_minor > 0 ORDER BY g.id`),
+
+  grantsByIds: (tx: Tx, ids: readonly string[]) =>
+    tx.any(sql.type(creditGrantRow)`SELECT ${grantColumns} FROM credit_grants g WHERE g.id = ANY(${sql.array([...ids], 'uuid')})`),
+
+  /**
+   * What a void of the invoice needs to know: the entries naming the invoice (its burns and any
+   * reversals already made), and the void entries of the grants that paid it.
+   */
+  invoiceEntries: (tx: Tx, invoiceId: string) =>
+    tx.any(sql.type(entryRow)`
+      SELECT ${entryColumns} FROM credit_ledger_entries e WHERE e.invoice_id = ${invoiceId}
+      UNION ALL
+      SELECT ${entryColumns} FROM credit_ledger_entries e
+      WHERE e.kind = 'void' AND e.invoice_id IS NULL
+        AND e.grant_id IN (SELECT b.grant_id FROM credit_ledger_entries b WHERE b.invoice_id = ${invoiceId} AND b.kind = 'burn')
+      ORDER BY seq`),
+
+  /** The tenant's totals in a currency, from the grants' own sums (nothing reads the entries). */
+  totals: (tx: Tx, tenantId: string, currency: string) =>
+    tx.one(sql.type(z.object({ granted: z.bigint(), consumed: z.bigint(), expired: z.bigint(), remaining: z.bigint() }))`
+      SELECT coalesce(sum(amount_minor), 0)::int8 AS granted, coalesce(sum(consumed_minor), 0)::int8 AS consumed,
+        coalesce(sum(expired_minor), 0)::int8 AS expired, coalesce(sum(remaining_minor), 0)::int8 AS remaining
+      FROM credit_grants WHERE tenant_id = ${tenantId} AND currency = ${currency}`),
 
   /** One page of a tenant's ledger in order, after `afterSeq`, with the balance after each entry. */
   page: (tx: Tx, tenantId: string, afterSeq: bigint, limit: number) =>
@@ -117,6 +155,26 @@ export const creditLedgerRepository = {
           sum(e.amount_minor) OVER (ORDER BY e.seq)::int8 AS balance_after_minor
         FROM credit_ledger_entries e WHERE e.tenant_id = ${tenantId}
       ) l WHERE l.seq > ${afterSeq} ORDER BY l.seq LIMIT ${limit}`),
+
+  /**
+   * A period of a tenant's ledger in a currency: the balance after the last entry before `from`
+   * (the opening), and the last `limit` entries at or after it, each with the balance after it.
+   * The running sum is taken in PostgreSQL; only the period's rows leave it.
+   */
+  periodEntries: async (tx: Tx, tenantId: string, currency: string, from: Date, limit: number) => {
+    const ledger = sql.fragment`
+      SELECT e.id, e.seq, e.tenant_id, e.grant_id, e.kind, e.amount_minor, e.at, e.invoice_id, e.line_id,
+        sum(e.amount_minor) OVER (ORDER BY e.seq)::int8 AS balance_after_minor
+      FROM credit_ledger_entries e JOIN credit_grants g ON g.id = e.grant_id
+      WHERE e.tenant_id = ${tenantId} AND g.currency = ${currency}`;
+    const opening = await tx.maybeOneFirst(
+      sql.type(z.object({ balance_after_minor: z.bigint() }))`
+        SELECT l.balance_after_minor FROM (${ledger}) l WHERE l.at < ${ts(from)} ORDER BY l.seq DESC LIMIT 1`,
+    );
+    const entries = await tx.any(sql.type(ledgerEntryRow)`
+      SELECT * FROM (SELECT * FROM (${ledger}) l WHERE l.at >= ${ts(from)} ORDER BY l.seq DESC LIMIT ${limit}) p ORDER BY p.seq`);
+    return { openingMinor: opening ?? 0n, entries };
+  },
 
   append: async (tx: Tx, tenantId: string, entries: readonly LedgerEntry[]) => {
     for (const e of entries) {

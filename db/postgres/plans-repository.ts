@@ -24,6 +24,7 @@ const versionRow = z.object({
   grace_period_seconds: z.number(),
   late_usage_days: z.number(),
   charges: z.unknown(),
+  included_credits: z.unknown(),
   in_use_since: z.date().nullable(),
   created_at: z.date(),
   updated_at: z.date(),
@@ -45,7 +46,7 @@ export type PlanRecord = {
 
 const columns = sql.fragment`
   p.id, p.code, p.visibility, p.latest_version, v.version, v.name, v.currency, v."interval", v.interval_count,
-  v.base_fee::text AS base_fee, v.trial_days, v.grace_period_seconds, v.late_usage_days, v.charges, v.in_use_since,
+  v.base_fee::text AS base_fee, v.trial_days, v.grace_period_seconds, v.late_usage_days, v.charges, v.included_credits, v.in_use_since,
   p.created_at, v.updated_at`;
 
 function toRecord(row: VersionRow): PlanRecord {
@@ -62,6 +63,7 @@ function toRecord(row: VersionRow): PlanRecord {
     gracePeriodSeconds: row.grace_period_seconds,
     lateUsageDays: row.late_usage_days,
     charges: row.charges,
+    ...(row.included_credits ? { includedCredits: row.included_credits } : {}),
   });
   return {
     id: row.id,
@@ -76,6 +78,7 @@ function toRecord(row: VersionRow): PlanRecord {
 }
 
 const chargesJson = (plan: Plan) => JSON.stringify(plan.charges);
+const includedJson = (plan: Plan) => (plan.includedCredits ? JSON.stringify(plan.includedCredits) : null);
 
 const OPERATOR: Scope = { kind: 'operator' };
 
@@ -108,9 +111,9 @@ export const plansRepository = {
     const id = await tx.oneFirst(sql.type(z.object({ id: z.string() }))`
       INSERT INTO plans (code, visibility) VALUES (${plan.code}, ${visibility}) RETURNING id`);
     await tx.query(sql.unsafe`
-      INSERT INTO plan_versions (plan_id, version, name, currency, "interval", interval_count, base_fee, trial_days, grace_period_seconds, late_usage_days, charges)
+      INSERT INTO plan_versions (plan_id, version, name, currency, "interval", interval_count, base_fee, trial_days, grace_period_seconds, late_usage_days, charges, included_credits)
       VALUES (${id}, 1, ${plan.name}, ${plan.currency}, ${plan.interval}, ${plan.intervalCount}, ${plan.baseFee},
-              ${plan.trialDays}, ${plan.gracePeriodSeconds}, ${plan.lateUsageDays}, ${chargesJson(plan)}::jsonb)`);
+              ${plan.trialDays}, ${plan.gracePeriodSeconds}, ${plan.lateUsageDays}, ${chargesJson(plan)}::jsonb, ${includedJson(plan)}::jsonb)`);
     return (await plansRepository.findById(tx, id))!;
   },
 
@@ -188,16 +191,17 @@ export const plansRepository = {
     if (latest.in_use) {
       const version = latest.version + 1;
       await tx.query(sql.unsafe`
-        INSERT INTO plan_versions (plan_id, version, name, currency, "interval", interval_count, base_fee, trial_days, grace_period_seconds, late_usage_days, charges)
+        INSERT INTO plan_versions (plan_id, version, name, currency, "interval", interval_count, base_fee, trial_days, grace_period_seconds, late_usage_days, charges, included_credits)
         VALUES (${id}, ${version}, ${plan.name}, ${plan.currency}, ${plan.interval}, ${plan.intervalCount}, ${plan.baseFee},
-                ${plan.trialDays}, ${plan.gracePeriodSeconds}, ${plan.lateUsageDays}, ${chargesJson(plan)}::jsonb)`);
+                ${plan.trialDays}, ${plan.gracePeriodSeconds}, ${plan.lateUsageDays}, ${chargesJson(plan)}::jsonb, ${includedJson(plan)}::jsonb)`);
       await tx.query(sql.unsafe`UPDATE plans SET latest_version = ${version}, updated_at = now() WHERE id = ${id}`);
       return { record: (await plansRepository.findById(tx, id, version))!, newVersion: true };
     }
     await tx.query(sql.unsafe`
       UPDATE plan_versions SET name = ${plan.name}, currency = ${plan.currency}, "interval" = ${plan.interval},
         interval_count = ${plan.intervalCount}, base_fee = ${plan.baseFee}, trial_days = ${plan.trialDays},
-        grace_period_seconds = ${plan.gracePeriodSeconds}, late_usage_days = ${plan.lateUsageDays}, charges = ${chargesJson(plan)}::jsonb, updated_at = now()
+        grace_period_seconds = ${plan.gracePeriodSeconds}, late_usage_days = ${plan.lateUsageDays}, charges = ${chargesJson(plan)}::jsonb,
+        included_credits = ${includedJson(plan)}::jsonb, updated_at = now()
       WHERE plan_id = ${id} AND version = ${latest.version}`);
     await tx.query(sql.unsafe`UPDATE plans SET updated_at = now() WHERE id = ${id}`);
     return { record: (await plansRepository.findById(tx, id, latest.version))!, newVersion: false };

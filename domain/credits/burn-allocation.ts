@@ -20,13 +20,17 @@ function min(...values: bigint[]): bigint {
  * an optimum over them. A grant scoped by `appliesTo` pays only for its meters' lines (with their
  * share of the tax); an unscoped one pays for any line. Nothing pays more than a line's payable
  * amount, and all burns together never pay more than the invoice's total, so a negative line (a
- * proration credit) lowers what credit may pay. Grants not live at `at` pay nothing.
+ * proration credit) lowers what credit may pay. Grants not live at `at` pay nothing, unless
+ * they were live at `servedUntil`, the invoiced window's last instant: credit that was live
+ * while the usage happened pays for it, even when the invoice is issued after the grant expired
+ * (a plan's included credits of a period, expiring at the period's end, pay that period's invoice).
  */
-export function allocateBurns(grants: readonly CreditGrant[], lines: readonly PayableLine[], at: Date): Burn[] {
+export function allocateBurns(grants: readonly CreditGrant[], lines: readonly PayableLine[], at: Date, servedUntil?: Date): Burn[] {
   let invoiceLeft = lines.reduce((sum, line) => sum + line.payableMinor, 0n);
   const lineLeft = lines.map((line) => (line.payableMinor > 0n ? line.payableMinor : 0n));
   const burns: Burn[] = [];
-  const payers = grants.filter((g) => g.remainingMinor > 0n && grantIsLive(g, at)).sort(compareBurnOrder);
+  const pays = (g: CreditGrant) => grantIsLive(g, at) || (servedUntil !== undefined && grantIsLive(g, servedUntil));
+  const payers = grants.filter((g) => g.remainingMinor > 0n && pays(g)).sort(compareBurnOrder);
   for (const grant of payers) {
     let grantLeft = grant.remainingMinor;
     for (const [index, line] of lines.entries()) {

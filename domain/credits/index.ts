@@ -10,6 +10,8 @@ export {
   balanceOf,
   burnEntries,
   checkAppend,
+  checkAppendTo,
+  grantStates,
   checkEntrySign,
   expiryEntries,
   remainingByGrant,
@@ -17,4 +19,6 @@ export {
   voidEntries,
   withBalanceAfter,
 } from './ledger.ts';
-export type { LedgerEntry, LedgerEntryKind } from './ledger.ts';
+export type { GrantState, LedgerEntry, LedgerEntryKind } from './ledger.ts';
+export { creditAmountProblem, includedGrantTerms } from './included-credits.ts';
+export type { IncludedCredits } from './included-credits.ts';

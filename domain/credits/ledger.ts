@@ -51,24 +51,42 @@ export function remainingByGrant(entries: readonly LedgerEntry[]): Map<string, b
   return remaining;
 }
 
+/** What the append checks need to know of a grant: whether its opening entry exists, and what is left of it. */
+export interface GrantState {
+  opened: boolean;
+  remainingMinor: bigint;
+}
+
 /**
- * Checks `next` against the ledger so far: the right sign, a grant opened once and before
- * anything else touches it, and no grant's remaining credit below zero. Throws `LedgerError`.
+ * Checks `next` against the grants as they stand (`state`, updated in place as each entry
+ * passes): the right sign, a grant opened once and before anything else touches it, and no
+ * grant's remaining credit below zero. A grant missing from `state` is one not yet opened.
+ * Throws `LedgerError`.
  */
-export function checkAppend(ledger: readonly LedgerEntry[], next: readonly LedgerEntry[]): void {
-  const remaining = remainingByGrant(ledger);
-  const opened = new Set(ledger.filter((e) => OPENING_KINDS.includes(e.kind)).map((e) => e.grantId));
+export function checkAppendTo(state: Map<string, GrantState>, next: readonly LedgerEntry[]): void {
   for (const e of next) {
     checkEntrySign(e);
     const isOpening = OPENING_KINDS.includes(e.kind);
-    if (isOpening === opened.has(e.grantId)) {
+    const grant = state.get(e.grantId) ?? { opened: false, remainingMinor: 0n };
+    if (isOpening === grant.opened) {
       throw new LedgerError(isOpening ? `grant ${e.grantId} is already open` : `grant ${e.grantId} has no opening entry`);
     }
-    opened.add(e.grantId);
-    const after = (remaining.get(e.grantId) ?? 0n) + e.amountMinor;
+    const after = grant.remainingMinor + e.amountMinor;
     if (after < 0n) throw new LedgerError(`grant ${e.grantId} would go below zero (${after})`);
-    remaining.set(e.grantId, after);
+    state.set(e.grantId, { opened: true, remainingMinor: after });
   }
+}
+
+/** The state of each grant a ledger names: the sums checkAppendTo starts from. */
+export function grantStates(ledger: readonly LedgerEntry[]): Map<string, GrantState> {
+  const remaining = remainingByGrant(ledger);
+  const opened = new Set(ledger.filter((e) => OPENING_KINDS.includes(e.kind)).map((e) => e.grantId));
+  return new Map([...remaining].map(([id, remainingMinor]) => [id, { opened: opened.has(id), remainingMinor }]));
+}
+
+/** checkAppendTo against the whole ledger so far (what the property tests state the rules with). */
+export function checkAppend(ledger: readonly LedgerEntry[], next: readonly LedgerEntry[]): void {
+  checkAppendTo(grantStates(ledger), next);
 }
 
 /** Entries with the balance after each, in order: what the ledger route lists as `balanceAfter`. */

@@ -43,6 +43,17 @@ export const planSchema = z.strictObject({
     .array(chargeSchema, { error: 'must be a list of charges' })
     .max(MAX_CHARGES, { error: `must have at most ${MAX_CHARGES} charges` })
     .superRefine(refuseRepeatedMeters),
+  /**
+   * Credit granted to each subscriber at the start of each period, in the plan's currency (its
+   * digits and range are checked against the currency where the plan is written: api/pricing).
+   * Without rollover, what a period leaves expires at its end.
+   */
+  includedCredits: z
+    .strictObject({
+      amount: nonNegativeDecimalString,
+      rollover: z.boolean({ error: 'must be true or false' }),
+    })
+    .optional(),
 });
 
 /**

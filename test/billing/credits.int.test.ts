@@ -5,8 +5,9 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestApi } from '../harness/api.ts';
 import { until } from '../harness/until.ts';
 import { expectResponseMatchesSpec } from '../harness/openapi-responses.ts';
-import { startBillingApi, stopBillingApi, type BillingHarness } from '../harness/billing.ts';
+import { startBillingApi, stopBillingApi, writeYearInvoice, type BillingHarness } from '../harness/billing.ts';
 import { createActivities } from '../../activities/index.ts';
+import type { PlanInput } from '../../domain/pricing/index.ts';
 
 // Credit grants and the ledger, over HTTP, with the real billing worker on the time-skipping
 // server: a grant pays the next invoice after tax, to the cent and once, a void gives it back,
@@ -20,7 +21,11 @@ const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 const finance = () => auth(api.tokens.finance);
 
 beforeAll(async () => {
-  ({ env, h, api } = await startBillingApi());
+  ({ env, h, api } = await startBillingApi([
+    { code: 'cr_a', name: 'Meter A', eventType: 'cr.a', aggregation: 'count' },
+    { code: 'cr_b', name: 'Meter B', eventType: 'cr.b', aggregation: 'count' },
+    { code: 'cr_c', name: 'Meter C (on no plan)', eventType: 'cr.c', aggregation: 'count' },
+  ]));
 });
 afterAll(async () => stopBillingApi({ env, h }));
 
@@ -30,29 +35,43 @@ const ledger = async (tenantId: string) => (await api.request.get(`/api/tenants/
 const balance = async (tenantId: string) => (await api.request.get(`/api/tenants/${tenantId}/credit-balance`).set(finance())).body;
 const grantRows = (tenantId: string) => h.ownerQuery('SELECT id FROM credit_grants WHERE tenant_id = $1', [tenantId]);
 
-/** A tenant (tax 25 %) on a yearly plan of 99.99, its subscription back-dated so that its first invoice (124.99) is due at once. */
-async function backdated(name: string, before: (tenantId: string) => Promise<void>) {
+/**
+ * A tenant (tax 25 %) on a yearly plan of 99.99 (or `plan`), its subscription back-dated so that
+ * its first invoice (124.99 without charges) is due at once. `before` runs first, with the
+ * instant the first period starts: grants, and usage of that period.
+ */
+async function backdated(
+  name: string,
+  before: (tenantId: string, periodStart: number) => Promise<void>,
+  plan: { baseFee: string; charges: PlanInput['charges'] } = { baseFee: '99.99', charges: [] },
+) {
   const tenant = await h.createTenant({ name, taxRate: '0.25' });
   expect(
     (await api.request.put(`/api/tenants/${tenant.id}/payment-settings`).set(finance()).send({ declineFirstAttempts: 100 })).status,
   ).toBe(200);
-  await before(tenant.id);
-  const plan = await h.createPlan({
-    code: `p-${name}`,
-    name,
-    currency: 'USD',
-    interval: 'year',
-    baseFee: '99.99',
-    gracePeriodSeconds: 0,
-    charges: [],
-  });
   const now = await env.currentTimeMs();
-  const sub = await h.subscriptions.create({ tenantId: tenant.id, planId: plan.id, startAt: new Date(now - 400 * DAY) }, new Date(now));
+  await before(tenant.id, now - 400 * DAY);
+  const created = await h.createPlan({ code: `p-${name}`, name, currency: 'USD', interval: 'year', gracePeriodSeconds: 0, ...plan });
+  const sub = await h.subscriptions.create({ tenantId: tenant.id, planId: created.id, startAt: new Date(now - 400 * DAY) }, new Date(now));
   const invoice = await until('the first invoice to be finalized', async () =>
     (await h.invoicesOf(sub.id)).find((i) => i.status !== 'draft'),
   );
-  return { tenant, plan, sub, invoice };
+  return { tenant, plan: created, sub, invoice };
 }
+
+type Entry = { kind: string; amount: string; invoiceId?: string; lineId?: string; grantId: string; balanceAfter: string };
+const lineOf = async (invoiceId: string, where: string) =>
+  (await h.ownerQuery<{ id: string }>(`SELECT id FROM invoice_lines WHERE invoice_id = $1 AND ${where}`, [invoiceId]))[0]!.id;
+/** The invoice's stored credit against its burns in the ledger, in minor units. */
+const creditFigures = async (invoiceId: string) =>
+  (
+    await h.ownerQuery<{ total: string; applied: string; burnt: string }>(
+      `SELECT i.total_minor::text AS total, i.credit_applied_minor::text AS applied,
+         (SELECT coalesce(-sum(amount_minor), 0)::text FROM credit_ledger_entries WHERE invoice_id = i.id AND kind = 'burn') AS burnt
+       FROM invoices i WHERE i.id = $1`,
+      [invoiceId],
+    )
+  )[0]!;
 
 describe('POST /api/tenants/:id/credit-grants', () => {
   it('answers 201 with the grant and what is left of it; bad input is 400 naming the field, and writes nothing', async () => {
@@ -130,6 +149,8 @@ describe('invoices with credits', () => {
     });
     const res = await api.request.get(`/api/invoices/${invoice.id}`).set(finance());
     expect(res.body).toMatchObject({ subtotal: '99.99', tax: '25.00', total: '124.99', creditApplied: '40.07', amountDue: '84.92' });
+    // The stored invoice and the ledger tell the same story to the cent.
+    expect(await creditFigures(invoice.id)).toEqual({ total: '12499', applied: '4007', burnt: '4007' });
     // Dunning asks for the amount due, not the total.
     await until(
       'the first attempt',
@@ -162,6 +183,9 @@ describe('invoices with credits', () => {
     ]);
     expect(after.at(-1).balanceAfter).toBe('40.07');
     expect(await balance(tenant.id)).toMatchObject({ consumed: '0.00', remaining: '40.07' });
+    expect(
+      await h.ownerQuery('SELECT coalesce(sum(amount_minor), 0)::text AS s FROM credit_ledger_entries WHERE invoice_id = $1', [invoice.id]),
+    ).toEqual([{ s: '0' }]);
     // A second void is refused and reverses nothing more.
     expect((await api.request.post(`/api/invoices/${invoice.id}/void`).set(finance())).status).toBe(409);
     expect((await ledger(tenant.id)).items).toHaveLength(after.length);
@@ -183,24 +207,7 @@ describe('invoices with credits', () => {
     expect((await grant(tenant.id, { amount: '150.00', currency: 'USD', reason: 'shared' })).status).toBe(201);
     const activities = createActivities(withWorkflowContract({ pg: h.db.pool, clickhouse: h.ch.client }));
     const drafts = await Promise.all(
-      ['2001', '2002'].map(async (year) => {
-        const invoiceId = randomUUID();
-        const window = { start: `${year}-01-01T00:00:00.000Z`, end: `${Number(year) + 1}-01-01T00:00:00.000Z` };
-        await activities.writeInvoice({
-          invoiceId,
-          tenantId: tenant.id,
-          subscriptionId: sub.id,
-          reason: 'invoice_now',
-          currency: 'USD',
-          period: window,
-          serviceFrom: window.start,
-          serviceEnd: window.end,
-          segments: [{ from: window.start, to: window.end, planId: plan.id, version: plan.version }],
-          usage: [{}],
-          adjustments: [],
-        });
-        return invoiceId;
-      }),
+      [2001, 2002].map((year) => writeYearInvoice(activities, { tenantId: tenant.id, subscriptionId: sub.id, plan, year })),
     );
     const issuedAt = new Date(await env.currentTimeMs()).toISOString();
     await Promise.all(drafts.map((invoiceId) => activities.finalizeInvoice({ invoiceId, tenantId: tenant.id, issuedAt })));
@@ -216,5 +223,103 @@ describe('invoices with credits', () => {
       ]),
     ).toEqual([{ s: '-15000' }]);
     expect((await balance(tenant.id)).remaining).toBe('0.00');
+  });
+
+  it('a grant scoped to one meter pays only that meter’s usage line (with its tax), never the base fee or another meter', async () => {
+    // Base fee 10.00, meter A 5 × 2.00, meter B 4 × 3.00: subtotal 32.00, tax 8.00, total 40.00.
+    // The tax spreads in proportion to the lines, so meter A's line costs 10.00 + 2.50 with tax.
+    const { tenant, invoice } = await backdated(
+      `scoped-${randomUUID()}`,
+      async (tenantId, periodStart) => {
+        const at = (i: number) => new Date(periodStart + 30 * DAY + i * 1000);
+        await h.sendEvents(tenantId, [
+          ...[0, 1, 2, 3, 4].map((i) => ({ id: `a-${i}`, type: 'cr.a', time: at(i) })),
+          ...[0, 1, 2, 3].map((i) => ({ id: `b-${i}`, type: 'cr.b', time: at(i) })),
+        ]);
+        expect((await grant(tenantId, { amount: '100.00', currency: 'USD', reason: 'A only', appliesTo: ['cr_a'] })).status).toBe(201);
+        // Scoped to a meter this plan does not charge: it pays nothing on this invoice.
+        expect((await grant(tenantId, { amount: '50.00', currency: 'USD', reason: 'C only', appliesTo: ['cr_c'] })).status).toBe(201);
+      },
+      {
+        baseFee: '10.00',
+        charges: [
+          { meter: 'cr_a', model: 'per_unit', unitPrice: '2.00' },
+          { meter: 'cr_b', model: 'per_unit', unitPrice: '3.00' },
+        ],
+      },
+    );
+    const res = await api.request.get(`/api/invoices/${invoice.id}`).set(finance());
+    expect(res.body).toMatchObject({ subtotal: '32.00', tax: '8.00', total: '40.00', creditApplied: '12.50', amountDue: '27.50' });
+    expect(await creditFigures(invoice.id)).toEqual({ total: '4000', applied: '1250', burnt: '1250' });
+    const lineA = await lineOf(invoice.id, "meter = 'cr_a'");
+    const burns = ((await ledger(tenant.id)).items as Entry[]).filter((e) => e.kind === 'burn');
+    expect(burns.map((e) => [e.amount, e.invoiceId, e.lineId])).toEqual([['-12.50', invoice.id, lineA]]);
+    const grants = (await balance(tenant.id)).grants as { reason: string; remaining: string }[];
+    expect(grants.map((g) => [g.reason, g.remaining])).toEqual([
+      ['A only', '87.50'],
+      ['C only', '50.00'],
+    ]);
+    // From the burn's line, the drill-down reaches the five events of meter A.
+    const [usage] = await h.ownerQuery<{ f: Date; t: Date }>('SELECT usage_from AS f, usage_to AS t FROM invoice_lines WHERE id = $1', [
+      lineA,
+    ]);
+    const drill = await api.request
+      .get('/api/usage/events')
+      .query({ tenantId: tenant.id, meter: 'cr_a', from: usage!.f.toISOString(), to: usage!.t.toISOString() })
+      .set(finance());
+    expect([drill.status, drill.body.items.length]).toEqual([200, 5]);
+  });
+
+  it('a negative invoice total becomes one invoice_credit grant, also when finalization is retried, and it pays the next invoice', async () => {
+    const { tenant, plan, sub } = await backdated(`negative-${randomUUID()}`, async () => {});
+    const activities = createActivities(withWorkflowContract({ pg: h.db.pool, clickhouse: h.ch.client }));
+    // 99.99 − 200.03 = −100.04, tax 25 % −25.01: the tenant is owed 125.05.
+    const refund = { type: 'adjustment' as const, description: 'refund of an outage', amount: '-200.03' };
+    const negative = await writeYearInvoice(activities, {
+      tenantId: tenant.id,
+      subscriptionId: sub.id,
+      plan,
+      year: 2003,
+      adjustments: [refund],
+    });
+    const issuedAt = new Date(await env.currentTimeMs()).toISOString();
+    const finalize = (invoiceId: string) => activities.finalizeInvoice({ invoiceId, tenantId: tenant.id, issuedAt });
+    const runs = await Promise.all([finalize(negative), finalize(negative)]);
+    runs.push(await finalize(negative));
+    expect(runs.map((r) => r.status)).toEqual(['paid', 'paid', 'paid']);
+    const credit = await h.ownerQuery<{ source: string; amount_minor: string; invoice_id: string }>(
+      'SELECT source, amount_minor::text, invoice_id FROM credit_grants WHERE tenant_id = $1',
+      [tenant.id],
+    );
+    expect(credit).toEqual([{ source: 'invoice_credit', amount_minor: '12505', invoice_id: negative }]);
+    expect(await creditFigures(negative)).toEqual({ total: '-12505', applied: '0', burnt: '0' });
+
+    // The next invoice (124.99) is paid by that credit; 0.06 stays.
+    const next = await writeYearInvoice(activities, { tenantId: tenant.id, subscriptionId: sub.id, plan, year: 2004 });
+    expect((await finalize(next)).status).toBe('paid');
+    expect(await creditFigures(next)).toEqual({ total: '12499', applied: '12499', burnt: '12499' });
+    const entries = (await ledger(tenant.id)).items as Entry[];
+    expect(entries.map((e) => [e.kind, e.amount, e.invoiceId ?? null])).toEqual([
+      ['invoice_credit', '125.05', null],
+      ['burn', '-124.99', next],
+    ]);
+    expect(entries.at(-1)!.balanceAfter).toBe('0.06');
+    expect((await balance(tenant.id)).remaining).toBe('0.06');
+  });
+});
+
+describe('the sums each grant carries', () => {
+  // Runs last: every grant the tests above wrote (grants, burns, reversals, invoice credit).
+  it('are the sums of its entries, for every grant in the database', async () => {
+    const drift = await h.ownerQuery(
+      `SELECT g.id FROM credit_grants g LEFT JOIN LATERAL (
+         SELECT coalesce(sum(amount_minor), 0) AS remaining,
+           coalesce(-sum(amount_minor) FILTER (WHERE kind IN ('burn', 'reversal')), 0) AS consumed,
+           coalesce(-sum(amount_minor) FILTER (WHERE kind IN ('expiry', 'void')), 0) AS expired
+         FROM credit_ledger_entries e WHERE e.grant_id = g.id) s ON true
+       WHERE (g.remaining_minor, g.consumed_minor, g.expired_minor) IS DISTINCT FROM (s.remaining, s.consumed, s.expired)`,
+    );
+    expect(await h.ownerQuery('SELECT count(*)::int AS n FROM credit_grants')).not.toEqual([{ n: 0 }]);
+    expect(drift).toEqual([]);
   });
 });

@@ -79,7 +79,8 @@ describe('a domain error in a billing activity', () => {
       },
     ]);
     expect(history.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'writeInvoice')).toEqual([]);
-    expect(patchIds(history)).toEqual(['close-steps-as-local-activities', 'skip-invoice-on-domain-error']);
+    // The first loop grants the new period's included credits (none in this plan) before any close.
+    expect(patchIds(history)).toEqual(['included-credits-per-period', 'close-steps-as-local-activities', 'skip-invoice-on-domain-error']);
     expect((await handle.describe()).status.name).toBe('RUNNING');
 
     // Once the version is repaired, February bills as usual: 10.00 + 2 × 4.

@@ -1,11 +1,10 @@
 import { until } from '../harness/until.ts';
 import { withWorkflowContract } from '../../cli/temporal/workflow-deps.ts';
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestApi } from '../harness/api.ts';
 import { expectResponseMatchesSpec } from '../harness/openapi-responses.ts';
-import { startBillingApi, stopBillingApi, type BillingHarness } from '../harness/billing.ts';
+import { startBillingApi, stopBillingApi, writeYearInvoice, type BillingHarness } from '../harness/billing.ts';
 import { createSubscriptionsService } from '../../api/subscriptions/subscriptions-service.ts';
 import { createActivities } from '../../activities/index.ts';
 import { createBuiltinGateway } from '../../activities/payments/builtin-gateway.ts';
@@ -379,21 +378,7 @@ describe('overpayment becomes tenant credit, applied to the next invoice after t
 
     // A draft of another window of the same subscription, finalized by three activity runs.
     const activities = createActivities(withWorkflowContract({ pg: h.db.pool, clickhouse: h.ch.client }));
-    const draftId = randomUUID();
-    const window = { start: '2001-01-01T00:00:00.000Z', end: '2002-01-01T00:00:00.000Z' };
-    await activities.writeInvoice({
-      invoiceId: draftId,
-      tenantId: tenant.id,
-      subscriptionId: sub.id,
-      reason: 'invoice_now',
-      currency: 'USD',
-      period: window,
-      serviceFrom: window.start,
-      serviceEnd: window.end,
-      segments: [{ from: window.start, to: window.end, planId: plan.id, version: plan.version }],
-      usage: [{}],
-      adjustments: [],
-    });
+    const draftId = await writeYearInvoice(activities, { tenantId: tenant.id, subscriptionId: sub.id, plan, year: 2001 });
     const issuedAt = new Date(await env.currentTimeMs()).toISOString();
     const finalize = () => activities.finalizeInvoice({ invoiceId: draftId, tenantId: tenant.id, issuedAt });
     const runs = await Promise.all([finalize(), finalize()]);

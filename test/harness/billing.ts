@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 import { timeSkippingEnvironment } from './temporal.ts';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -18,6 +19,7 @@ import { parseMeter, type Meter, type MeterInput } from '../../domain/metering/i
 import { planSchema, type PlanInput } from '../../domain/pricing/index.ts';
 import { TASK_QUEUE } from '../../workflows/contract.ts';
 import { createTestApi, type TestApi } from './api.ts';
+import type { WireLine, WriteInvoiceInput } from '../../activities/invoices/invoice-activities.ts';
 
 export type UsageEventInput = { id: string; type: string; time: string | Date; data?: Record<string, unknown> };
 export type InvoiceWithLines = InvoiceRow & { lines: readonly InvoiceLineRow[] };
@@ -153,6 +155,34 @@ export const cents = (minor: bigint | null) => {
   return `${minor < 0n ? '-' : ''}${digits.slice(0, -2)}.${digits.slice(-2)}`;
 };
 export type { TestDatabase };
+
+/**
+ * Writes (without finalizing) the draft an invoice-now of `year` would write for a subscription on
+ * a yearly plan: one whole year, so the base fee is the plan's, plus any `adjustments`. For tests
+ * that drive the invoice activities by hand beside the workflow's own invoices; the year names
+ * the window, so each call is its own invoice. Returns the draft's id.
+ */
+export async function writeYearInvoice(
+  activities: { writeInvoice: (input: WriteInvoiceInput) => Promise<unknown> },
+  x: { tenantId: string; subscriptionId: string; plan: { id: string; version: number }; year: number; adjustments?: WireLine[] },
+): Promise<string> {
+  const invoiceId = randomUUID();
+  const window = { start: `${x.year}-01-01T00:00:00.000Z`, end: `${x.year + 1}-01-01T00:00:00.000Z` };
+  await activities.writeInvoice({
+    invoiceId,
+    tenantId: x.tenantId,
+    subscriptionId: x.subscriptionId,
+    reason: 'invoice_now',
+    currency: 'USD',
+    period: window,
+    serviceFrom: window.start,
+    serviceEnd: window.end,
+    segments: [{ from: window.start, to: window.end, planId: x.plan.id, version: x.plan.version }],
+    usage: [{}],
+    adjustments: x.adjustments ?? [],
+  });
+  return invoiceId;
+}
 
 export type BillingScenarios = {
   h: BillingHarness;

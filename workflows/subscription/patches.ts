@@ -53,3 +53,11 @@ export const LATE_USAGE_AFTER_CANCEL = 'late-usage-after-cancel';
  * their periods, and every UTC subscription's, stay where they were.
  */
 export const ZONED_PERIODS = 'periods-in-tenant-time-zone';
+/**
+ * At the start of each paid period (and for the current one when a run first sees it, a new
+ * subscription included) the plan's included credits are granted through the
+ * grantIncludedCredits activity, once per (subscription, period start). Asked only when the run
+ * sees a paid period it has not granted yet. Before it, plans had no included credits, and no
+ * history holds that activity.
+ */
+export const INCLUDED_CREDITS_PER_PERIOD = 'included-credits-per-period';

@@ -62,6 +62,8 @@ export type CarriedSubscriptionState = {
   billingFailures?: BillingFailure[];
   /** The zone whose calendar the periods follow (ZONED_PERIODS); absent: UTC, as in every run from before it. */
   timeZone?: string;
+  /** The start of the last period whose included credits were granted (INCLUDED_CREDITS_PER_PERIOD). */
+  includedCreditsFor?: string;
   /** After a cancellation: the late-usage horizon the workflow stays open for (set on that path only). */
   lateUsage?: LateUsageWatch;
 };

@@ -23,6 +23,7 @@ import {
 } from './late-usage.ts';
 import {
   BOUNDED_CLOSES_PER_RUN,
+  INCLUDED_CREDITS_PER_PERIOD,
   INVOICE_NOW_KEEPS_PERIOD,
   LATE_USAGE_AFTER_CANCEL,
   ROLL_BEFORE_REQUESTS,
@@ -236,6 +237,30 @@ export class SubscriptionRun {
       changed = true;
     }
     return changed;
+  }
+
+  /**
+   * Grants the plan's included credits for the current period if this paid period has not had
+   * them yet (a trial period has none). The activity finds out whether the plan includes any and
+   * is idempotent per (subscription, period start), so a retry or a second run asking writes one
+   * grant. A back-dated start rolls through its past periods before this is asked: only the
+   * current period is granted.
+   */
+  async grantIncludedCredits(): Promise<void> {
+    const { s, input } = this;
+    const period = s.period;
+    if (!period || period.kind !== 'paid' || s.includedCreditsFor === period.start) return;
+    if (!patched(INCLUDED_CREDITS_PER_PERIOD)) return;
+    const plan = s.segments[0]?.plan ?? currentPlan(s);
+    await steps().grantIncludedCredits({
+      tenantId: input.tenantId,
+      subscriptionId: input.subscriptionId,
+      planId: plan.planId,
+      planVersion: plan.version,
+      periodStart: period.start,
+      periodEnd: period.end,
+    });
+    s.includedCreditsFor = period.start;
   }
 
   /**

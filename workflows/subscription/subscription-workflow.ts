@@ -40,9 +40,11 @@ export async function subscriptionWorkflow(input: SubscriptionRunInput): Promise
       await run.reportIfDue();
       await continueAsNew<typeof subscriptionWorkflow>({ ...input, carried: run.carried });
     }
-    // Requests, then rolls, then the closes that are due; then the report and the webhooks.
+    // Requests, then rolls, then the closes that are due, the new period's credits; then the report and the webhooks.
     const taken = run.takeRequests();
     const invoiced = await run.invoiceDueCloses();
+    // After the closes: the ended period's invoice takes its own included credits first.
+    await run.grantIncludedCredits();
     await run.publish(taken || invoiced);
     if (await run.watchLateUsage()) continue;
     if (run.ended()) return run.complete();
