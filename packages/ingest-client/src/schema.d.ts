@@ -1182,7 +1182,7 @@ export interface components {
        * @description grant: given; overpayment: paid beyond what was owed; invoice_credit: an invoice totalling less than zero
        * @enum {string}
        */
-      source: 'grant' | 'overpayment' | 'invoice_credit';
+      source: 'grant' | 'overpayment' | 'invoice_credit' | 'included';
       amount: string;
       /** @description what the ledger says is left of it */
       remaining: string;
@@ -1720,6 +1720,11 @@ export interface components {
             minimum?: string;
           }
       )[];
+      /** @description credit granted at each period start (absent: none); without rollover it expires at the period end */
+      includedCredits?: {
+        amount: string;
+        rollover: boolean;
+      };
       /** Format: date-time */
       createdAt: string;
       /** Format: date-time */
@@ -4407,6 +4412,10 @@ export interface operations {
                 minimum?: string;
               }
           )[];
+          includedCredits?: {
+            amount: string;
+            rollover: boolean;
+          };
           /**
            * @description public: every signed-in user may read it; private: admin, finance and the tenants that use it. Default private on create; kept as it is when omitted on update
            * @enum {string}
@@ -4812,6 +4821,10 @@ export interface operations {
                 minimum?: string;
               }
           )[];
+          includedCredits?: {
+            amount: string;
+            rollover: boolean;
+          };
           /**
            * @description public: every signed-in user may read it; private: admin, finance and the tenants that use it. Default private on create; kept as it is when omitted on update
            * @enum {string}
