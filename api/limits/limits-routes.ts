@@ -29,12 +29,12 @@ export function limitsRoutes(deps: { pg: DatabasePool; clickhouse: ClickHouseCli
       summary: "Limit a tenant's usage of a meter in a window (a customer adds their own; every limit applies, so it only tightens)",
       description:
         'Only `sum` and `count` meters can carry a limit. `hard` refuses authorizations past it, `soft` authorizes with `overLimit` and ' +
-        'raises one usage_limit_exceeded alert per window, `credit` is a hard limit that also needs the credit balance to cover the quantity.',
+        'raises one usage_limit_exceeded alert per window, `credit` (a hard limit that also needs the credit balance to cover the quantity) is not available yet and is refused with 400.',
       params: tenantIdParams,
       body: { schema: limitBody },
       responses: {
         201: { description: "The limit, with its current window's figures", schema: limitSchema },
-        400: { description: 'Invalid input: the field is named (an unknown or non-additive meter, a malformed limit)' },
+        400: { description: 'Invalid input: the field is named (an unknown or non-additive meter, a malformed limit, mode credit)' },
         ...signedOut,
         403: { description: 'Not an admin or a customer' },
         ...noTenant,

@@ -122,6 +122,9 @@ export function createLimitsService(deps: { pg: DatabasePool; clickhouse: ClickH
 
     async create(principal: Principal, requested: string, body: LimitBody, at = new Date()): Promise<LimitJson> {
       const tenantId = resolveTenant(principal, requested);
+      // Pricing a quantity against the credit balance is not built yet: refused rather than
+      // accepted as a plain hard limit that would not look at the credit.
+      if (body.mode === 'credit') throw badRequest('mode', 'credit is not available yet; use hard or soft');
       const meter = await meterOf(body.meter, 'meter');
       if (!isAdditive(meter.aggregation))
         throw badRequest(

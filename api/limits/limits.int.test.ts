@@ -286,6 +286,7 @@ describe('who may do what', () => {
     expect(await field(await setLimit(a, { meter: 'tokens', window: 'day', limit: '-1', mode: 'hard' }))).toBe('limit');
     expect(await field(await setLimit(a, { meter: 'tokens', window: 'day', limit: '9'.repeat(27), mode: 'hard' }))).toBe('limit');
     expect(await field(await setLimit(a, { meter: 'tokens', window: 'day', limit: 5, mode: 'hard' }))).toBe('limit');
+    expect(await field(await setLimit(a, { meter: 'tokens', window: 'day', limit: '5', mode: 'credit' }))).toBe('mode');
     const largest = await setLimit(a, { meter: 'tokens', window: 'month', limit: `${'9'.repeat(26)}.${'9'.repeat(12)}`, mode: 'soft' });
     expect(largest.status).toBe(201);
     expect(largest.body.limit).toBe(`${'9'.repeat(26)}.${'9'.repeat(12)}`);
