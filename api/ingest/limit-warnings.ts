@@ -3,9 +3,11 @@ import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { usageLimitsRepository } from '../../db/postgres/usage-limits-repository.ts';
 import { canonicalDecimal } from '../../domain/metering/index.ts';
 import { raiseLimitExceeded } from '../limits/limits-service.ts';
-import type { IngestWarning } from './ingest-service.ts';
 
 export const LIMIT_EXCEEDED = 'limit_exceeded';
+
+/** An ingest warning (the shape of ingest-service's IngestWarning, which builds on this file). */
+export type LimitWarning = { type: typeof LIMIT_EXCEEDED; message: string };
 
 /**
  * Ingest's limit_exceeded warning: usage already happened, so ingest never refuses it, but says
@@ -15,7 +17,7 @@ export const LIMIT_EXCEEDED = 'limit_exceeded';
  * a failed look-up leaves the warning out and never fails the accepted request.
  */
 export function createLimitWarnings(pg: DatabasePool) {
-  return async (tenantIds: readonly string[], eventTypes: readonly string[]): Promise<IngestWarning[]> => {
+  return async (tenantIds: readonly string[], eventTypes: readonly string[]): Promise<LimitWarning[]> => {
     try {
       const over = await withOperator(pg, (tx) => usageLimitsRepository.exceeded(tx, tenantIds, eventTypes));
       for (const o of over.filter((x) => x.mode === 'soft'))
@@ -26,7 +28,7 @@ export function createLimitWarnings(pg: DatabasePool) {
           total: o.used,
         });
       return over.map((o) => ({
-        type: LIMIT_EXCEEDED,
+        type: LIMIT_EXCEEDED as typeof LIMIT_EXCEEDED,
         message: `usage of meter ${o.meter} in the window from ${o.window_start.toISOString()} is ${canonicalDecimal(o.used)}, past its ${o.mode} limit of ${canonicalDecimal(o.limit_value)}: the events are stored and count`,
       }));
     } catch {
