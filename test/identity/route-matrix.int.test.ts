@@ -326,6 +326,33 @@ const CASES: Record<string, RouteCase> = {
   listCreditLedger: { owner: 'tenant', request: () => ({ path: `/api/tenants/${A()}/credit-ledger` }) },
   getCreditBalance: { owner: 'tenant', request: () => ({ path: `/api/tenants/${A()}/credit-balance` }) },
   getPaymentSettings: { owner: 'tenant', request: () => ({ path: `/api/tenants/${A()}/payment-settings` }) },
+  // Usage limits and authorization. A customer's own limit is deletable by that customer (and an admin).
+  createUsageLimit: {
+    owner: 'tenant',
+    unchanged: () => rows('SELECT id FROM usage_limits WHERE tenant_id = $1 ORDER BY id', [A()]),
+    request: () => ({
+      path: `/api/tenants/${A()}/usage-limits`,
+      body: { meter: 'calls', window: 'month', limit: '1000000', mode: 'hard' },
+    }),
+  },
+  listUsageLimits: { owner: 'tenant', request: () => ({ path: `/api/tenants/${A()}/usage-limits` }) },
+  deleteUsageLimit: {
+    owner: 'tenant',
+    unchanged: () => rows('SELECT id FROM usage_limits WHERE tenant_id = $1 ORDER BY id', [A()]),
+    request: async () => {
+      const made = await api.request
+        .post(`/api/tenants/${A()}/usage-limits`)
+        .set({ Authorization: `Bearer ${api.tokens.customerA}` })
+        .send({ meter: 'calls', window: 'day', limit: '1000000', mode: 'hard' });
+      return { path: `/api/tenants/${A()}/usage-limits/${made.body.id}` };
+    },
+  },
+  authorizeUsage: {
+    owner: 'tenant',
+    otherTenant: { status: 403, why: 'an API key authorizes only its own tenant: a tenantId naming another tenant is refused' },
+    unchanged: () => rows('SELECT id FROM usage_reservations WHERE tenant_id = $1 ORDER BY id', [A()]),
+    request: () => ({ path: '/api/usage/authorize', body: { tenantId: A(), meter: 'calls', quantity: '1', idempotencyKey: unique() } }),
+  },
   updatePaymentSettings: {
     owner: 'tenant',
     unchanged: () => rows('SELECT * FROM tenant_payment_settings WHERE tenant_id = $1', [A()]),
