@@ -21,6 +21,7 @@ import { usageRoutes } from './usage/usage-routes.ts';
 import { tenantsUsageRoutes } from './usage/tenants-usage-routes.ts';
 import { overviewRoutes } from './billing/overview-routes.ts';
 import { creditsRoutes } from './credits/credits-routes.ts';
+import { limitsRoutes } from './limits/limits-routes.ts';
 
 /**
  * Every /api route, area by area. The order is the OpenAPI document's order, and it decides
@@ -47,6 +48,7 @@ export function buildRoutes(deps: RouteDeps): RouteDef[] {
     ...planChangePreviewRoutes(deps),
     ...invoicesRoutes({ ...deps, subscriptions }),
     ...creditsRoutes(deps),
+    ...limitsRoutes(deps),
     ...paymentSettingsRoutes(deps),
     ...alertsRoutes(deps),
     ...metersRoutes(deps),

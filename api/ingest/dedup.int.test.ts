@@ -7,6 +7,7 @@ import { createUsageEventWriter, pendingRow } from '../../db/clickhouse/usage-wr
 import { readMeterUsage, listMeterEvents } from '../../db/clickhouse/usage-reader.ts';
 import { parseMeter } from '../../domain/metering/index.ts';
 import { createPgFlushLock } from './flush-lock.ts';
+import { failingInsertsInto } from '../../test/harness/clickhouse-faults.ts';
 
 // Deduplication at ingest, attacked: redeliveries months later, two requests (and two
 // replicas) at once, one id under two sources, a flush that fails between its inserts.
@@ -122,17 +123,6 @@ describe('deduplication at ingest', () => {
 });
 
 /** The client, with inserts into `table` failing as if the process died before them. */
-function failingInsertsInto(client: ClickHouseClient, table: string): ClickHouseClient {
-  const real = (client as unknown as { connection: { chdb: { rawInsert: (p: { table: string }) => Promise<unknown> } } }).connection;
-  const chdb = { rawInsert: (p: { table: string }) => (p.table === table ? Promise.reject(new Error('killed')) : real.chdb.rawInsert(p)) };
-  const bound = (target: object, prop: string | symbol) => {
-    const value: unknown = Reflect.get(target, prop, target);
-    return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-  };
-  const connection = new Proxy(real, { get: (target, prop) => (prop === 'chdb' ? chdb : bound(target, prop)) });
-  return new Proxy(client, { get: (target, prop) => (prop === 'connection' ? connection : Reflect.get(target, prop, target)) });
-}
-
 describe('a flush that fails part-way', () => {
   it('between index and events: nothing is acknowledged, the retry (even with another time) is stored once, later redeliveries are ignored', async () => {
     const t = api.tenants.b.id;

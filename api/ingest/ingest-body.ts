@@ -11,7 +11,7 @@ export const PLAIN_JSON = 'application/json';
 export const INGEST_CONTENT_TYPES = [CLOUDEVENTS_JSON, CLOUDEVENTS_BATCH, PLAIN_JSON] as const;
 
 /** CloudEvents binary mode: the attributes travel as ce-* headers and the body is `data`. */
-const BINARY_ATTRIBUTES = ['id', 'type', 'source', 'specversion', 'time', 'subject', 'dataschema'] as const;
+const BINARY_ATTRIBUTES = ['id', 'type', 'source', 'specversion', 'time', 'subject', 'dataschema', 'reservationid'] as const;
 
 const isJsonMedia = (type: string) => type === PLAIN_JSON || /^application\/[\w.-]+\+json$/.test(type);
 

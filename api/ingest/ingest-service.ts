@@ -21,6 +21,25 @@ const MAX_LISTED_ERRORS = 100;
 const MAX_LISTED_LATE = 100;
 export const LATE_BEYOND_HORIZON = 'late_beyond_horizon';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The reservation an event settles (api/limits): `reservationId` at the top level of a plain
+ * event, the extension attribute `reservationid` of a CloudEvent (CloudEvents names are lower
+ * case). Not stored with the event; the flush settles it.
+ */
+function reservationOf(raw: unknown, index: number, shape: 'cloudevent' | 'plain', errors: EventFieldError[]): string | undefined {
+  if (raw === null || typeof raw !== 'object') return undefined;
+  const name = shape === 'plain' && 'reservationId' in raw ? 'reservationId' : 'reservationid';
+  const value = (raw as Record<string, unknown>)[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || !UUID.test(value)) {
+    errors.push({ index, field: `events[${index}].${name}`, message: 'must be the reservationId of an authorization (a uuid)' });
+    return undefined;
+  }
+  return value.toLowerCase();
+}
+
 /**
  * Acceptance order for deduplication: a per-process clock in microseconds that never
  * repeats and never goes back, so two deliveries of one id (even in one request) are
@@ -142,6 +161,7 @@ export function createIngestService(
       errors.push(...result.errors);
       return result.event;
     });
+    const reservations = body.events.map((raw, i) => reservationOf(raw, i, body.shape, errors));
     let tenants: (string | undefined)[];
     try {
       tenants = await tenantOf(principal, events, errors);
@@ -172,16 +192,19 @@ export function createIngestService(
 
     const rows = events.map((e, i) => ({
       tenantId: tenants[i]!,
-      line: pendingRow({
-        tenantId: tenants[i]!,
-        eventId: e!.id,
-        eventType: e!.type,
-        eventTime: clickhouseTime(e!.timeMs),
-        subject: e!.subject ?? '',
-        source: e!.source,
-        data: JSON.stringify(e!.data),
-        ingestedAt: stamp(),
-      }),
+      line: pendingRow(
+        {
+          tenantId: tenants[i]!,
+          eventId: e!.id,
+          eventType: e!.type,
+          eventTime: clickhouseTime(e!.timeMs),
+          subject: e!.subject ?? '',
+          source: e!.source,
+          data: JSON.stringify(e!.data),
+          ingestedAt: stamp(),
+        },
+        reservations[i],
+      ),
     }));
     try {
       await runtime.batcher.submit(rows);
@@ -206,6 +229,7 @@ export function createIngestService(
       message: `no meter uses event type "${type}": the events are stored but count for nothing until a meter reads them`,
     }));
     warnings.push(...(await lateUsage(events as UsageEvent[], tenants as string[])));
+    warnings.push(...(await runtime.limitWarnings([...new Set(tenants as string[])], [...new Set(events.map((e) => e!.type))])));
     return { accepted: rows.length, warnings };
   };
 }

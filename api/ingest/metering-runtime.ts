@@ -7,6 +7,9 @@ import { createMeterCatalog, type MeterCatalog } from '../meters/meter-catalog.t
 import { createBatcher, type Batcher, type BatcherOptions, type BatchWriter } from './batcher.ts';
 import { createTenantDirectory, type TenantDirectory } from './tenant-directory.ts';
 import { createLateUsageHorizons, type LateUsageHorizons } from './late-usage-horizons.ts';
+import { limitCountersHook } from './limit-counters-hook.ts';
+import { createLimitWarnings, type LimitWarnings } from './limit-warnings.ts';
+import { createLimitCounters, type LimitCounters } from '../limits/limit-counters.ts';
 
 /**
  * What the metering routes share inside one process: the ingest batcher (the only
@@ -21,6 +24,10 @@ export type MeteringRuntime = {
   tenants: TenantDirectory;
   /** Each tenant's subscriptions' late-usage horizons (ingest's late_beyond_horizon warning). */
   horizons: LateUsageHorizons;
+  /** The usage limits' counters, bumped by every flush and reconciled by a periodic pass. */
+  limitCounters: LimitCounters;
+  /** Ingest's limit_exceeded warnings. */
+  limitWarnings: LimitWarnings;
   stop(): Promise<void>;
 };
 
@@ -48,16 +55,38 @@ export function createMeteringRuntime(deps: {
   metrics?: Metrics;
   /** Replaces the ClickHouse writer (the benchmark's storage-less ceiling). */
   writer?: BatchWriter<PendingRow>;
+  /** How often the usage-limit counters are reconciled with ClickHouse (default 60 s; 0: never, not even at start). */
+  reconcileEveryMs?: number;
 }): MeteringRuntime {
   const metrics = deps.metrics ?? createMetrics();
-  const writer = deps.writer ?? createUsageEventWriter(deps.clickhouse, { lock: createPgFlushLock(deps.pg) });
+  const lock = createPgFlushLock(deps.pg);
+  const limitCounters = createLimitCounters({ pg: deps.pg, clickhouse: deps.clickhouse, lock });
+  const writer =
+    deps.writer ??
+    createUsageEventWriter(deps.clickhouse, { lock, beforeInsert: limitCountersHook({ pg: deps.pg, counters: limitCounters }) });
   const batcher = createBatcher<PendingRow>(writer, { ...DEFAULT_INGEST_OPTIONS, ...deps.options }, metrics);
+  const reconcileEveryMs = deps.reconcileEveryMs ?? 60_000;
+  // A pass on start corrects what a crash between a bump and its inserts over-counted; later
+  // passes catch the rest. Advisory: a failed pass is tried again at the next tick.
+  let reconciling: Promise<unknown> = Promise.resolve();
+  const reconcile = () => {
+    reconciling = reconciling.then(() => limitCounters.reconcilePass()).catch(() => undefined);
+  };
+  const timer = reconcileEveryMs > 0 ? setInterval(reconcile, reconcileEveryMs) : null;
+  timer?.unref();
+  if (reconcileEveryMs > 0) reconcile();
   return {
+    limitCounters,
+    limitWarnings: createLimitWarnings(deps.pg),
     metrics,
     batcher,
     meters: createMeterCatalog(deps.pg),
     tenants: createTenantDirectory(deps.pg),
     horizons: createLateUsageHorizons(deps.pg),
-    stop: () => batcher.stop(),
+    stop: async () => {
+      if (timer) clearInterval(timer);
+      await batcher.stop();
+      await reconciling;
+    },
   };
 }

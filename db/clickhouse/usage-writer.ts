@@ -50,14 +50,18 @@ export type UsageEventRow = {
   ingestedAt: string;
 };
 
-/** An accepted row, with its JSONCompactEachRow line (columns in USAGE_EVENT_COLUMNS order). */
-export type PendingRow = { row: UsageEventRow; line: string };
+/**
+ * An accepted row, with its JSONCompactEachRow line (columns in USAGE_EVENT_COLUMNS order) and
+ * the reservation the event settles, if it names one (not stored in ClickHouse).
+ */
+export type PendingRow = { row: UsageEventRow; line: string; reservationId?: string };
 
 export function serializeUsageRow(r: UsageEventRow): string {
   return JSON.stringify([r.tenantId, r.eventId, r.eventType, r.eventTime, r.subject, r.source, r.data, r.ingestedAt]);
 }
 
-export const pendingRow = (row: UsageEventRow): PendingRow => ({ row, line: serializeUsageRow(row) });
+export const pendingRow = (row: UsageEventRow, reservationId?: string): PendingRow =>
+  reservationId ? { row, line: serializeUsageRow(row), reservationId } : { row, line: serializeUsageRow(row) };
 
 /** What a flush stored: first deliveries, and redeliveries recorded but not counted. */
 export type WriteOutcome = { stored: number; redelivered: number };
@@ -69,6 +73,14 @@ export type UsageEventWriter = (rows: readonly PendingRow[]) => Promise<WriteOut
  * writing to the same ClickHouse (api/ingest/flush-lock.ts takes PostgreSQL advisory locks).
  */
 export type FlushLock = <T>(tenantIds: readonly string[], fn: () => Promise<T>) => Promise<T>;
+
+/**
+ * Runs inside a flush, under its lock, once the first deliveries are known and before anything
+ * is inserted (the usage-limit counters: api/ingest/limit-counters-hook.ts). It gets the first
+ * deliveries and every row of the batch; what it returns undoes it, and is called when the
+ * inserts then fail. If it throws, the flush fails and nothing is inserted.
+ */
+export type BeforeInsert = (fresh: readonly PendingRow[], rows: readonly PendingRow[]) => Promise<() => Promise<void>>;
 
 /**
  * The index key of an event, in SQL over columns t (tenant), s (source) and i (id): the first
@@ -250,7 +262,10 @@ export function createLineInserter(client: ClickHouseClient): LineInserter {
 }
 
 /** The deduplicating writer over a client (see the file comment). */
-export function createUsageEventWriter(client: ClickHouseClient, options: { lock?: FlushLock } = {}): UsageEventWriter {
+export function createUsageEventWriter(
+  client: ClickHouseClient,
+  options: { lock?: FlushLock; beforeInsert?: BeforeInsert } = {},
+): UsageEventWriter {
   const lock = options.lock ?? createProcessFlushLock();
   const insertLine = createLineInserter(client);
   const insertLines: LineInserter = (table, columns, lines) => retryWhileQuorumBusy(() => insertLine(table, columns, lines));
@@ -275,12 +290,18 @@ export function createUsageEventWriter(client: ClickHouseClient, options: { lock
     const entries = fresh.map((p) =>
       JSON.stringify([p.row.tenantId, p.row.source, p.row.eventId, p.row.eventType, p.row.eventTime, p.row.ingestedAt]),
     );
-    await insertLines('usage_first_deliveries', ['tenant_id', 'source', 'event_id', 'event_type', 'event_time', 'ingested_at'], entries);
-    await insertLines(
-      'usage_events',
-      USAGE_EVENT_COLUMNS,
-      fresh.map((p) => p.line),
-    );
+    const undo = options.beforeInsert ? await options.beforeInsert(fresh, rows) : null;
+    try {
+      await insertLines('usage_first_deliveries', ['tenant_id', 'source', 'event_id', 'event_type', 'event_time', 'ingested_at'], entries);
+      await insertLines(
+        'usage_events',
+        USAGE_EVENT_COLUMNS,
+        fresh.map((p) => p.line),
+      );
+    } catch (err) {
+      if (undo) await undo().catch(() => undefined);
+      throw err;
+    }
     for (const p of fresh)
       winners.set(identity(p.row), { eventType: p.row.eventType, eventTime: p.row.eventTime, ingestedAt: p.row.ingestedAt });
     const redeliveries = [...duplicates.map((d) => ({ row: d.row, key: d.key })), ...repeats].map((r) =>

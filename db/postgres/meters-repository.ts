@@ -5,7 +5,7 @@ import { AGGREGATIONS, type Meter } from '../../domain/metering/index.ts';
 
 // Meters are operator-owned (no RLS): these queries run on the pool or in any scope.
 
-const meterRow = z.object({
+export const meterRow = z.object({
   code: z.string(),
   name: z.string(),
   description: z.string().nullable(),
@@ -17,13 +17,14 @@ const meterRow = z.object({
   allow_negative: z.boolean(),
   created_at: z.date(),
 });
-type MeterRow = z.infer<typeof meterRow>;
+export type MeterRow = z.infer<typeof meterRow>;
 
 export type MeterRecord = Meter & { createdAt: Date };
 
 const columns = sql.fragment`code, name, description, event_type, aggregation, value_property, filters, group_by, allow_negative, created_at`;
 
-function toRecord(r: MeterRow): MeterRecord {
+/** A stored meter as the rest of the system sees it (the limits' ingest hook joins meters into its own query). */
+export function toMeterRecord(r: MeterRow): MeterRecord {
   return {
     code: r.code,
     name: r.name,
@@ -41,7 +42,7 @@ function toRecord(r: MeterRow): MeterRecord {
 export const metersRepository = {
   /** Inserts a validated meter; a taken code raises slonik's UniqueIntegrityConstraintViolationError (create answers 'taken'). */
   insert: async (db: CommonQueryMethods, m: Meter): Promise<MeterRecord> =>
-    toRecord(
+    toMeterRecord(
       await db.one(sql.type(meterRow)`
         INSERT INTO meters (code, name, description, event_type, aggregation, value_property, filters, group_by, allow_negative)
         VALUES (${m.code}, ${m.name}, ${m.description ?? null}, ${m.eventType}, ${m.aggregation}, ${m.valueProperty ?? null},
@@ -54,9 +55,9 @@ export const metersRepository = {
 
   findByCode: async (db: CommonQueryMethods, code: string): Promise<MeterRecord | null> => {
     const row = await db.maybeOne(sql.type(meterRow)`SELECT ${columns} FROM meters WHERE code = ${code}`);
-    return row ? toRecord(row) : null;
+    return row ? toMeterRecord(row) : null;
   },
 
   list: async (db: CommonQueryMethods): Promise<MeterRecord[]> =>
-    (await db.any(sql.type(meterRow)`SELECT ${columns} FROM meters ORDER BY code`)).map(toRecord),
+    (await db.any(sql.type(meterRow)`SELECT ${columns} FROM meters ORDER BY code`)).map(toMeterRecord),
 };
