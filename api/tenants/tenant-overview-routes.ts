@@ -1,12 +1,16 @@
 import type { DatabasePool } from 'slonik';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { MeteringRuntime } from '../ingest/metering-runtime.ts';
+import { createLimitsService } from '../limits/limits-service.ts';
 import { defineRoute, ROLES, type RouteDef } from '../http/route.ts';
 import { tenantIdParams } from './tenant-schemas.ts';
 import { createTenantOverviewService } from './tenant-overview-service.ts';
 import { tenantOverviewResponse } from './tenant-overview-schemas.ts';
 
 /** The tenant page's read model: one call instead of five. */
-export function tenantOverviewRoutes(deps: { pg: DatabasePool }): RouteDef[] {
-  const service = createTenantOverviewService(deps);
+export function tenantOverviewRoutes(deps: { pg: DatabasePool; clickhouse: ClickHouseClient; metering: MeteringRuntime }): RouteDef[] {
+  const limits = createLimitsService({ pg: deps.pg, clickhouse: deps.clickhouse, meters: deps.metering.meters });
+  const service = createTenantOverviewService({ pg: deps.pg, limits });
   return [
     defineRoute({
       method: 'get',
@@ -14,7 +18,7 @@ export function tenantOverviewRoutes(deps: { pg: DatabasePool }): RouteDef[] {
       operationId: 'tenantOverview',
       tag: 'tenants',
       access: { roles: ROLES },
-      summary: 'A tenant with its newest subscriptions, invoices (without lines) and alerts, and its API keys',
+      summary: 'A tenant with its newest subscriptions, invoices (without lines) and alerts, its API keys and its usage limits',
       params: tenantIdParams,
       responses: {
         200: { description: 'The tenant overview', schema: tenantOverviewResponse },
