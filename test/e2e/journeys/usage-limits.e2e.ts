@@ -129,8 +129,13 @@ describe('tenant page: usage limits', () => {
       body: { meter: meterCode, quantity: '8', idempotencyKey: unique('auth') },
     });
     expect(refused).toMatchObject({ authorized: false, limit: '10' });
-    // The admin sees the customer's limit too, marked as the customer's.
-    await adminPage.reload();
+    // The admin sees the customer's limit too, marked as the customer's; the limits cost the page
+    // no call of their own (they come with the tenant overview; api-call-budget.e2e.ts has the budget).
+    const calls = (await adminPage.reload())?.headers()['x-api-calls'] ?? '';
+    console.info('tenant page API calls with two limits (admin)', calls);
+    const [, load, rounds] = /^load=(\d+); rounds=(\d+);/.exec(calls) ?? [];
+    expect(Number(load), calls).toBeLessThanOrEqual(6);
+    expect(Number(rounds), calls).toBeLessThanOrEqual(2);
     await rowOf(adminPage, 'customer').waitFor();
     expect(await rows(adminPage).count()).toBe(2);
     expect(await rowOf(adminPage, 'customer').getByTestId('limit-owner').textContent()).toBe('customer');
