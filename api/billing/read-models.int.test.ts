@@ -434,6 +434,42 @@ describe('GET /api/tenants/:id/overview', () => {
     expect(finance.body.apiKeys).toBeNull();
     expect(finance.body.subscriptions.total).toBe(3);
   });
+
+  it("carries the tenant's usage limits with their figures, exactly as GET /usage-limits lists them, and no one else's", async () => {
+    const limits = `/api/tenants/${api.tenants.b.id}/usage-limits`;
+    expect((await get(`/api/tenants/${api.tenants.b.id}/overview`, api.tokens.customerB)).body.usageLimits).toEqual([]);
+    const admins = await api.request
+      .post(limits)
+      .set(auth(api.tokens.admin))
+      .send({ meter: 'calls', window: 'day', limit: '1000', mode: 'hard' });
+    expect(admins.status).toBe(201);
+    const own = await api.request
+      .post(limits)
+      .set(auth(api.tokens.customerB))
+      .send({ meter: 'calls', window: 'month', limit: '10.5', mode: 'soft' });
+    expect(own.status).toBe(201);
+    // another tenant's limit, which tenant b's overview must not carry
+    const elsewhere = await api.request
+      .post(`/api/tenants/${api.tenants.a.id}/usage-limits`)
+      .set(auth(api.tokens.admin))
+      .send({ meter: 'calls', window: 'day', limit: '5', mode: 'hard' });
+    expect(elsewhere.status).toBe(201);
+
+    for (const token of [api.tokens.customerB, api.tokens.admin, api.tokens.finance]) {
+      const res = await get(`/api/tenants/${api.tenants.b.id}/overview`, token);
+      expect(res.status).toBe(200);
+      expectResponseMatchesSpec('get', '/api/tenants/{id}/overview', res);
+      expect(res.body.usageLimits).toEqual((await get(limits, token)).body.items);
+      expect(res.body.usageLimits.map((l: { id: string; createdBy: string }) => [l.id, l.createdBy]).sort()).toEqual(
+        [
+          [admins.body.id, 'admin'],
+          [own.body.id, 'customer'],
+        ].sort(),
+      );
+    }
+    expect((await get(`/api/tenants/${api.tenants.b.id}/overview`, api.tokens.customerA)).status).toBe(404);
+    await api.request.delete(`/api/tenants/${api.tenants.a.id}/usage-limits/${elsewhere.body.id}`).set(auth(api.tokens.admin)).expect(204);
+  });
 });
 
 describe('GET /api/tenants/:id/overview: credit', () => {

@@ -5,6 +5,7 @@ import { subscriptionSchema } from '../subscriptions/subscription-schemas.ts';
 import { invoiceListItemSchema } from '../invoices/invoice-schemas.ts';
 import { alertSchema } from '../alerts/alert-schemas.ts';
 import { balanceSchema, ledgerPageSchema, ledgerQuery } from '../credits/credit-schemas.ts';
+import { limitSchema } from '../limits/limit-schemas.ts';
 
 export const TENANT_OVERVIEW_LIMITS = { subscriptions: 5, invoices: 12, alerts: 10, ledger: 20, periodEntries: 500 } as const;
 
@@ -45,6 +46,9 @@ export const tenantOverviewResponse = z
           .describe("for the burn-down: the live subscription's current period, else the calendar month (UTC)"),
       })
       .describe("the tenant's credit, read as the credit routes read it"),
+    usageLimits: z
+      .array(limitSchema)
+      .describe("every usage limit, with its current window's figures, as GET /tenants/:id/usage-limits lists them"),
   })
   .meta({ id: 'TenantOverview' });
 export type TenantOverview = z.infer<typeof tenantOverviewResponse>;

@@ -13,6 +13,7 @@ import { resolveTenant, scopeOf } from '../auth/tenant-access.ts';
 import { HttpProblem, notFound } from '../http/problem.ts';
 import type { Principal } from '../http/route.ts';
 import type { MeterCatalog } from '../meters/meter-catalog.ts';
+import type { LimitsService } from '../limits/limits-service.ts';
 import { viewOfRow } from '../subscriptions/subscriptions-service.ts';
 import { toInvoiceSummary } from '../invoices/invoice-schemas.ts';
 import { createCreditsService, toLedgerEntry } from '../credits/credits-service.ts';
@@ -30,12 +31,19 @@ function monthOf(at: Date) {
 
 /**
  * What the tenant page shows about a tenant: the tenant, its newest subscriptions, invoices and
- * alerts, its API keys, and its credit. Each part is encoded as its own route encodes it, so the
+ * alerts, its API keys, its credit and its usage limits. Each part is encoded as its own route encodes it, so the
  * page sees the same shapes as from the single routes. The credit is read first, through the
  * credit routes' own service (which writes what has expired, and prices the open period); the
- * rest in one transaction after it, so the period's entries include those expiries.
+ * rest in one transaction after it, so the period's entries include those expiries. The usage
+ * limits come from their own service, alongside the credit: their figures need the counters it
+ * makes and reconciles.
  */
-export function createTenantOverviewService(deps: { pg: DatabasePool; clickhouse: ClickHouseClient; meters: MeterCatalog }) {
+export function createTenantOverviewService(deps: {
+  pg: DatabasePool;
+  clickhouse: ClickHouseClient;
+  meters: MeterCatalog;
+  limits: Pick<LimitsService, 'list'>;
+}) {
   const credits = createCreditsService(deps);
   return {
     async overview(
@@ -46,13 +54,15 @@ export function createTenantOverviewService(deps: { pg: DatabasePool; clickhouse
     ): Promise<TenantOverview> {
       const tenantId = resolveTenant(principal, id, 'id');
       const page = { offset: 0 };
-      const [balance, ledger] = await Promise.all([
+      // Each answers the same 404 for a tenant this principal may not see.
+      const [balance, ledger, usageLimits] = await Promise.all([
         credits.balance(principal, tenantId, at).catch((e: unknown) => {
           // The balance route answers 409 when the open period cannot be priced; the page still shows the rest.
           if (e instanceof HttpProblem && e.status === 409) return null;
           throw e;
         }),
         credits.ledger(principal, tenantId, { limit: LIMITS.ledger, cursor: query.ledgerCursor }, at),
+        deps.limits.list(principal, tenantId),
       ]);
       return withScope(deps.pg, scopeOf(principal), async (tx) => {
         // Row-level security hides another tenant: a customer asking for one gets the 404 of a missing one.
@@ -82,6 +92,7 @@ export function createTenantOverviewService(deps: { pg: DatabasePool; clickhouse
             total: await alertsRepository.count(tx, filter),
           },
           apiKeys: keysVisible ? (await apiKeysRepository.listForTenant(tx, tenantId)).map(toApiKey) : null,
+          usageLimits,
           credits: {
             balance,
             ledger,

@@ -763,11 +763,49 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A tenant with its newest subscriptions, invoices (without lines) and alerts, its API keys, and its credit (balance, a ledger page, the period’s entries) */
+    /** A tenant with its newest subscriptions, invoices (without lines) and alerts, its API keys, its credit (balance, a ledger page, the period’s entries) and its usage limits */
     get: operations['tenantOverview'];
     put?: never;
     post?: never;
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/tenants/{id}/usage-limits': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A tenant's usage limits, each with its current window's usage, reservations and what remains */
+    get: operations['listUsageLimits'];
+    put?: never;
+    /**
+     * Limit a tenant's usage of a meter in a window (a customer adds their own; every limit applies, so it only tightens)
+     * @description Only `sum` and `count` meters can carry a limit. `hard` refuses authorizations past it, `soft` authorizes with `overLimit` and raises one usage_limit_exceeded alert per window, `credit` (a hard limit that also needs the credit balance to cover the quantity) is not available yet and is refused with 400.
+     */
+    post: operations['createUsageLimit'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/tenants/{id}/usage-limits/{limitId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Delete a usage limit (a customer deletes only their own) */
+    delete: operations['deleteUsageLimit'];
     options?: never;
     head?: never;
     patch?: never;
@@ -785,6 +823,26 @@ export interface paths {
     /** Set a tenant's payment settings; its open invoices are retried at once (payment method updated) */
     put: operations['updatePaymentSettings'];
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/usage/authorize': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Reserve a quantity of a meter before using it: authorized only while every hard limit still holds it
+     * @description With an ingest key the tenant is the key's; an admin names `tenantId`. The reservation holds until an event naming its `reservationId` settles it or `ttlSeconds` pass. A repeated `idempotencyKey` answers the first answer.
+     */
+    post: operations['authorizeUsage'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2021,6 +2079,32 @@ export interface components {
           }[];
         };
       };
+      /** @description every usage limit, with its current window's figures, as GET /tenants/:id/usage-limits lists them */
+      usageLimits: components['schemas']['UsageLimit'][];
+    };
+    UsageAuthorization: {
+      authorized: boolean;
+      /**
+       * Format: uuid
+       * @description name it in the events that report the usage (reservationId, or CloudEvents reservationid)
+       */
+      reservationId?: string;
+      /** @description what the tightest limit leaves after this answer; null when no limit applies */
+      remaining: string | null;
+      /** @description the tightest limit; null when no limit applies */
+      limit: string | null;
+      /** @description why it was refused */
+      reason?: string;
+      /**
+       * Format: date-time
+       * @description when the reservation lapses unless settled
+       */
+      expiresAt?: string;
+      /**
+       * @description authorized past a soft limit
+       * @constant
+       */
+      overLimit?: true;
     };
     UsageByTenant: {
       from: string;
@@ -2158,6 +2242,44 @@ export interface components {
           }[];
         }[];
       }[];
+    };
+    UsageLimit: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      tenantId: string;
+      meter: string;
+      /** @enum {string} */
+      window: 'billing_period' | 'day' | 'month';
+      limit: string;
+      /** @enum {string} */
+      mode: 'hard' | 'soft' | 'credit';
+      /**
+       * @description whose limit it is: a customer may delete only their own
+       * @enum {string}
+       */
+      createdBy: 'admin' | 'customer';
+      /** Format: date-time */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @description the current window's start (inclusive)
+       */
+      windowStart: string;
+      /**
+       * Format: date-time
+       * @description the current window's end (exclusive)
+       */
+      windowEnd: string;
+      /** @description the usage counted in the current window: the exact deduplicated meter value */
+      used: string;
+      /** @description open (unsettled, unexpired) reservations */
+      reserved: string;
+      /** @description limit − used − reserved (below zero when usage outran the limit) */
+      remaining: string;
+    };
+    UsageLimitList: {
+      items: components['schemas']['UsageLimit'][];
     };
     UsageSummary: {
       from: string;
@@ -6625,6 +6747,237 @@ export interface operations {
       };
     };
   };
+  listUsageLimits: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The limits */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UsageLimitList'];
+        };
+      };
+      /** @description A malformed tenant id */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not signed in */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed for an API key */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such tenant (or not yours) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A store was busy or out of reach (a deadlock, a timeout, a lost connection) and nothing was changed; retry after Retry-After seconds */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createUsageLimit: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description the code of a sum or count meter */
+          meter: string;
+          /** @enum {string} */
+          window: 'billing_period' | 'day' | 'month';
+          /** @description the most usage the window may count, in the meter unit */
+          limit: string;
+          /** @enum {string} */
+          mode: 'hard' | 'soft' | 'credit';
+        };
+      };
+    };
+    responses: {
+      /** @description The limit, with its current window's figures */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UsageLimit'];
+        };
+      };
+      /** @description Invalid input: the field is named (an unknown or non-additive meter, a malformed limit, mode credit) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not signed in */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not an admin or a customer */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such tenant (or not yours) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is larger than this operation accepts */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The Content-Type is not one this operation accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A store was busy or out of reach (a deadlock, a timeout, a lost connection) and nothing was changed; retry after Retry-After seconds */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteUsageLimit: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+        limitId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A malformed id */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not signed in */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A customer deleting an admin's limit, or a role that may not delete limits */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such tenant or limit (or not yours) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A store was busy or out of reach (a deadlock, a timeout, a lost connection) and nothing was changed; retry after Retry-After seconds */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   getPaymentSettings: {
     parameters: {
       query?: never;
@@ -6792,6 +7145,117 @@ export interface operations {
         };
       };
       /** @description A store was busy or out of reach (a deadlock, a timeout, a lost connection) and nothing was changed; retry after Retry-After seconds */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  authorizeUsage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /**
+           * Format: uuid
+           * @description required for an admin; an API key is its own tenant
+           */
+          tenantId?: string;
+          meter: string;
+          quantity: string;
+          /**
+           * @description how long the reservation holds unless an event settles it (default 60)
+           * @default 60
+           */
+          ttlSeconds?: number;
+          /** @description a repeat answers the first answer and reserves nothing more */
+          idempotencyKey: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The answer: authorized (with a reservation) or not (with the reason) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UsageAuthorization'];
+        };
+      };
+      /** @description Invalid input: the field is named (quantity, ttlSeconds, idempotencyKey, an unknown meter, tenantId missing) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not signed in */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A key naming another tenant, a read-only key, or a role other than admin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is larger than this operation accepts */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The Content-Type is not one this operation accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The idempotencyKey was already used with another meter or quantity */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The limits changed under the authorization several times; retry (Retry-After) */
       503: {
         headers: {
           [name: string]: unknown;

@@ -763,7 +763,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A tenant with its newest subscriptions, invoices (without lines) and alerts, its API keys, and its credit (balance, a ledger page, the period’s entries) */
+        /** A tenant with its newest subscriptions, invoices (without lines) and alerts, its API keys, its credit (balance, a ledger page, the period’s entries) and its usage limits */
         get: operations["tenantOverview"];
         put?: never;
         post?: never;
@@ -2045,6 +2045,8 @@ export interface components {
                     }[];
                 };
             };
+            /** @description every usage limit, with its current window's figures, as GET /tenants/:id/usage-limits lists them */
+            usageLimits: components["schemas"]["UsageLimit"][];
         };
         UsageAuthorization: {
             authorized: boolean;

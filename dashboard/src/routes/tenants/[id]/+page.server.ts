@@ -3,6 +3,7 @@ import { TEMPORAL_NAMESPACE, TEMPORAL_UI_URL } from '$app/env/private';
 import { failFrom, failWith, must, optional } from '#lib/server/api.ts';
 import { grantRequest } from '#lib/credits.ts';
 import { isGranularity, monthWindow, recentWindow } from '#lib/windows.ts';
+import type { Schemas } from '#lib/types.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load = (async ({ locals, params, url, depends }) => {
@@ -66,6 +67,8 @@ export const load = (async ({ locals, params, url, depends }) => {
     summary,
     series,
     keys: overview.apiKeys ?? [],
+    // With their current window's figures, in the overview (no call of its own: the page's budget).
+    limits: overview.usageLimits ?? [],
     alerts: overview.alerts.items,
     subscriptions: subscriptions.map((s) => ({
       ...s,
@@ -85,6 +88,7 @@ type KeyScope = (typeof KEY_SCOPES)[number];
 const isKeyScope = (s: string): s is KeyScope => (KEY_SCOPES as readonly string[]).includes(s);
 
 type Effective = 'immediate' | 'period_end';
+type LimitBody = Pick<Schemas['UsageLimit'], 'meter' | 'window' | 'limit' | 'mode'>;
 // The API validates `effective` and names the field when it is neither value.
 const changeValues = (form: FormData) => ({
   subscriptionId: text(form, 'subscriptionId'),
@@ -220,6 +224,25 @@ export const actions = {
     });
     if (!data) return failFrom(error, response, values, 'grantCredit');
     return { grantedCredit: data };
+  },
+  addLimit: async ({ request, locals, params }) => {
+    const form = await request.formData();
+    const values = { meter: text(form, 'meter'), window: text(form, 'window'), limit: text(form, 'limit'), mode: text(form, 'mode') };
+    // The API validates window and mode, and names the field when either is neither of its values.
+    const { data, error, response } = await locals.api.POST('/api/tenants/{id}/usage-limits', {
+      params: { path: { id: params.id } },
+      body: values as LimitBody,
+    });
+    if (!data) return failFrom(error, response, values, 'addLimit');
+    return { limitAdded: data.id };
+  },
+  deleteLimit: async ({ request, locals, params }) => {
+    const limitId = text(await request.formData(), 'limitId');
+    const { error, response } = await locals.api.DELETE('/api/tenants/{id}/usage-limits/{limitId}', {
+      params: { path: { id: params.id, limitId } },
+    });
+    if (!response.ok) return failFrom(error, response, { limitId }, 'deleteLimit');
+    return { limitDeleted: limitId };
   },
   ackAlert: async ({ request, locals }) => {
     const id = text(await request.formData(), 'alertId');
