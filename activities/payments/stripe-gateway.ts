@@ -84,7 +84,9 @@ export function createStripeGateway(pg: DatabasePool, stripe: Stripe): PaymentGa
           { cancellation_reason: 'abandoned' },
           { idempotencyKey: `${query.idempotencyKey}:cancel` },
         );
-        return outcomeOfPaymentIntent(canceled);
+        // A cancel Stripe accepted means the charge can no longer collect, whatever the status it reports.
+        const result = outcomeOfPaymentIntent(canceled);
+        return result.outcome === 'pending' ? { outcome: 'declined', reference: canceled.id, reason: 'canceled: abandoned' } : result;
       } catch (err) {
         if (!(err instanceof Stripe.errors.StripeInvalidRequestError)) throw transient(err);
         // Not cancelable (succeeded meanwhile, or a debit already processing): what it is now.
