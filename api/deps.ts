@@ -9,6 +9,7 @@ import type { AuthConfig } from './auth/tokens.ts';
 import type { MeteringRuntime } from './ingest/metering-runtime.ts';
 import type { UsageTickCounter } from './realtime/usage-ticks.ts';
 import type { DestinationPolicy, Resolve } from '../domain/webhooks/destination.ts';
+import type { StripeWebhookSettings } from './payments/stripe-webhook-service.ts';
 
 /** How the API drives billing workflows (AppDeps.billing). */
 export type BillingApiOptions = {
@@ -51,6 +52,8 @@ export type AppDeps = {
    * replaces DNS (tests).
    */
   webhookDestinations?: DestinationPolicy & { resolve?: Resolve };
+  /** The Stripe webhook's secret (STRIPE_WEBHOOK_SECRET); absent: POST /payments/stripe/webhook answers 503. */
+  stripe?: StripeWebhookSettings;
 };
 
 /** What the route areas get: AppDeps with the metering runtime createApp settled on. */

@@ -14,6 +14,7 @@ import { estimateRoutes } from './subscriptions/estimate-routes.ts';
 import { planChangePreviewRoutes } from './subscriptions/plan-change-preview-routes.ts';
 import { invoicesRoutes } from './invoices/invoices-routes.ts';
 import { paymentSettingsRoutes } from './payments/payment-settings-routes.ts';
+import { stripeWebhookRoutes } from './payments/stripe-webhook-routes.ts';
 import { alertsRoutes } from './alerts/alerts-routes.ts';
 import { metersRoutes } from './meters/meters-routes.ts';
 import { ingestRoutes } from './ingest/ingest-routes.ts';
@@ -50,6 +51,7 @@ export function buildRoutes(deps: RouteDeps): RouteDef[] {
     ...creditsRoutes(deps),
     ...limitsRoutes(deps),
     ...paymentSettingsRoutes(deps),
+    ...stripeWebhookRoutes(deps),
     ...alertsRoutes(deps),
     ...metersRoutes(deps),
     ...ingestRoutes(deps),

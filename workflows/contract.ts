@@ -4,6 +4,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 import type { ScanDefaults } from '../domain/anomaly/index.ts';
+import type { GatewayAnswer } from '../domain/billing/payment-failure.ts';
 import type { CheckBudgetsResult, ScanUsageResult } from '../activities/alerts/index.ts';
 
 /** The task queue of every workflow (and its activities). */
@@ -139,6 +140,11 @@ export const paymentMethodUpdatedSignal = defineSignal('paymentMethodUpdated');
 /** A manual payment settled the invoice, or finance voided it: stop collecting. */
 export const stopDunningSignal = defineSignal<[{ reason: 'paid' | 'void' }]>('stopDunning');
 export const dunningStatusQuery = defineQuery<DunningStatus>('dunningStatus');
+/**
+ * From the API's Stripe webhook (signature verified): what the provider said of a pending charge.
+ * A run waiting for that charge settles it; an answer for another attempt is kept, and ignored.
+ */
+export const gatewayAnswerSignal = defineSignal<[GatewayAnswer]>('gatewayAnswer');
 
 // ---------------------------------------------------------------------------------------------
 // Anomaly scan: usage anomalies and budget thresholds, one run per tick of a Temporal Schedule.

@@ -14,15 +14,26 @@ import {
   GATEWAY_TRIES_PER_ATTEMPT,
   GATEWAY_UNAVAILABLE,
   PAYMENT_DECLINED,
+  PAYMENT_PENDING,
   decideInvoice,
   remainingMinor,
 } from '../../domain/billing/index.ts';
-import type { ChargeResult, PaymentGateway } from './gateway.ts';
+import { paymentIdempotencyKey, type GatewayAnswer } from '../../domain/billing/payment-failure.ts';
+import type { ChargeResult, FinalChargeResult, PaymentGateway } from './gateway.ts';
 
-export type CollectResult = { outcome: 'succeeded' | 'settled'; invoiceStatus: string; attempt: number };
+/**
+ * What an attempt came to. `pending` (only for a caller that waits for webhooks): the gateway
+ * took the charge and tells its outcome later; `attempt` and `reference` name the charge awaited
+ * (an earlier attempt, when that is the one still pending).
+ */
+export type CollectResult =
+  | { outcome: 'succeeded' | 'settled'; invoiceStatus: string; attempt: number }
+  | { outcome: 'pending'; invoiceStatus: string; attempt: number; reference: string };
 
-/** The idempotency key of an attempt: the same invoice and attempt number never charge twice. */
-export const paymentIdempotencyKey = (invoiceId: string, attempt: number) => `${invoiceId}:${attempt}`;
+/** What a pending charge came to, once its webhook came or its wait ended. */
+export type SettleResult = { outcome: 'succeeded' | 'declined'; invoiceStatus: string; reason: string | null };
+
+export { paymentIdempotencyKey };
 
 /**
  * What the first transaction of a charge found, under the invoice's row lock:
@@ -35,7 +46,7 @@ export const paymentIdempotencyKey = (invoiceId: string, attempt: number) => `${
 type Start =
   | { kind: 'settled'; status: InvoiceStatus }
   | { kind: 'recorded'; attempt: PaymentAttemptRow; status: InvoiceStatus }
-  | { kind: 'reconcile' | 'charge'; attempt: PaymentAttemptRow; currency: string };
+  | { kind: 'reconcile' | 'charge'; attempt: PaymentAttemptRow; currency: string; status: InvoiceStatus };
 
 /** Which execution of the activity this is (1 when called outside a worker, as tests do). */
 function executionNumber(): number {
@@ -75,7 +86,7 @@ async function lockInvoice(tx: Tx, invoiceId: string): Promise<InvoiceRow> {
 
 export function createPaymentActivities(deps: ActivityDeps) {
   const { pg } = deps;
-  const gateways: Readonly<Record<string, PaymentGateway>> = deps.paymentGateways ?? { builtin: createBuiltinGateway(pg) };
+  const gateways: Readonly<Record<string, PaymentGateway>> = { builtin: createBuiltinGateway(pg), ...deps.paymentGateways };
   const webhooks = createWebhookActivities(deps);
 
   const gatewayOf = (name: string) => {
@@ -91,7 +102,7 @@ export function createPaymentActivities(deps: ActivityDeps) {
       const own = await paymentsRepository.attemptOf(tx, input.invoiceId, input.attempt);
       if (own && own.status !== 'pending') return { kind: 'recorded', attempt: own, status: invoice.status };
       const pending = await paymentsRepository.pendingAttempt(tx, input.invoiceId);
-      if (pending) return { kind: 'reconcile', attempt: pending, currency: invoice.currency };
+      if (pending) return { kind: 'reconcile', attempt: pending, currency: invoice.currency, status: invoice.status };
       const decision = decideInvoice(invoiceFacts(invoice, null), { action: 'charge_started', actor: 'system' });
       if (!decision.ok) return { kind: 'settled', status: invoice.status };
       const settings = await paymentsRepository.settings(tx, input.tenantId);
@@ -103,7 +114,7 @@ export function createPaymentActivities(deps: ActivityDeps) {
         gateway: settings?.gateway ?? 'builtin',
         amountMinor: remainingMinor(invoiceFacts(invoice, null)),
       });
-      return { kind: 'charge', attempt, currency: invoice.currency };
+      return { kind: 'charge', attempt, currency: invoice.currency, status: invoice.status };
     });
   }
 
@@ -116,7 +127,9 @@ export function createPaymentActivities(deps: ActivityDeps) {
   async function ask(attempt: PaymentAttemptRow, currency: string, reconcile: boolean): Promise<ChargeResult> {
     const gateway = gatewayOf(attempt.gateway);
     if (reconcile) {
-      const known = await gatewayCall(() => gateway.outcome({ tenantId: attempt.tenant_id, idempotencyKey: attempt.idempotency_key }));
+      const known = await gatewayCall(() =>
+        gateway.outcome({ tenantId: attempt.tenant_id, idempotencyKey: attempt.idempotency_key, reference: attempt.gateway_reference }),
+      );
       if (known) return known;
     }
     return gatewayCall(() =>
@@ -135,7 +148,7 @@ export function createPaymentActivities(deps: ActivityDeps) {
    * meanwhile by another execution is left as it is). A success is a payment; what the invoice
    * no longer owed becomes tenant credit.
    */
-  function record(attempt: PaymentAttemptRow, result: ChargeResult, at: Date): Promise<InvoiceStatus> {
+  function record(attempt: PaymentAttemptRow, result: FinalChargeResult, at: Date): Promise<InvoiceStatus> {
     return withTenant(pg, attempt.tenant_id, async (tx) => {
       const invoice = await lockInvoice(tx, attempt.invoice_id);
       const current = await paymentsRepository.attemptById(tx, attempt.id);
@@ -161,10 +174,46 @@ export function createPaymentActivities(deps: ActivityDeps) {
     });
   }
 
+  /** A charge answered pending keeps its attempt pending (the invoice's lock) and gets the provider's reference. */
+  function awaitWebhook(attempt: PaymentAttemptRow, reference: string): Promise<PaymentAttemptRow> {
+    return withTenant(pg, attempt.tenant_id, (tx) => paymentsRepository.markAttemptAwaiting(tx, attempt.id, reference));
+  }
+
+  /**
+   * The final outcome of a charge that was pending and whose wait is over: asked of the gateway,
+   * and if it is still pending, canceled there, so that it cannot collect after dunning moved on
+   * (the cancel answers the outcome it reached first, if any). Still pending after that (a bank
+   * debit that can no longer be canceled): thrown, retried until it is final.
+   */
+  async function finalOutcome(attempt: PaymentAttemptRow, currency: string): Promise<FinalChargeResult> {
+    let result = await ask(attempt, currency, true);
+    if (result.outcome === 'pending') {
+      await awaitWebhook(attempt, result.reference);
+      const gateway = gatewayOf(attempt.gateway);
+      const reference = result.reference;
+      if (gateway.cancel)
+        result = await gatewayCall(() =>
+          gateway.cancel!({ tenantId: attempt.tenant_id, idempotencyKey: attempt.idempotency_key, reference }),
+        );
+    }
+    if (result.outcome === 'pending') throw new Error(`attempt ${attempt.idempotency_key} is still pending at its gateway; asking again`);
+    return result;
+  }
+
   /** Settles a pending attempt found by `markInvoiceUncollectible`; returns the invoice's status. */
   async function reconcile(attempt: PaymentAttemptRow, currency: string, at: Date): Promise<InvoiceStatus> {
-    return record(attempt, await ask(attempt, currency, true), at);
+    return record(attempt, await finalOutcome(attempt, currency), at);
   }
+
+  // Before 'dunning-waits-for-gateway-webhooks' a run cannot wait for a webhook: to it a pending
+  // charge is an attempt not answered yet, tried (reconciled) again later.
+  const pendingFailure = (attempt: number, reference: string) =>
+    ApplicationFailure.create({
+      type: PAYMENT_PENDING,
+      message: `attempt ${attempt} is pending at the gateway (${reference})`,
+      nonRetryable: true,
+      category: ApplicationFailureCategory.BENIGN,
+    });
 
   const declinedFailure = (attempt: number, reason: string) =>
     // BENIGN: a decline is an expected business outcome, not an error worth logging as one.
@@ -191,7 +240,14 @@ export function createPaymentActivities(deps: ActivityDeps) {
      * an earlier attempt gave up), it is reconciled with the gateway by its key first; only if it
      * was declined does this attempt charge.
      */
-    async collectPayment(input: { invoiceId: string; tenantId: string; attempt: number; at: string }): Promise<CollectResult> {
+    async collectPayment(input: {
+      invoiceId: string;
+      tenantId: string;
+      attempt: number;
+      at: string;
+      /** The caller waits for the gateway's webhook: a pending charge is answered `pending`, not thrown as PaymentPending. */
+      awaitsWebhook?: boolean;
+    }): Promise<CollectResult> {
       const at = new Date(input.at);
       // At most: reconcile an earlier attempt, then reconcile or charge this one.
       for (let step = 0; step < 3; step += 1) {
@@ -203,6 +259,11 @@ export function createPaymentActivities(deps: ActivityDeps) {
         }
         const { attempt, currency } = started;
         const result = await ask(attempt, currency, started.kind === 'reconcile');
+        if (result.outcome === 'pending') {
+          await awaitWebhook(attempt, result.reference);
+          if (!input.awaitsWebhook) throw pendingFailure(attempt.attempt, result.reference);
+          return { outcome: 'pending', invoiceStatus: started.status, attempt: attempt.attempt, reference: result.reference };
+        }
         const status = await record(attempt, result, at);
         // An earlier attempt, settled now: if it collected, there is nothing left for this one.
         if (attempt.attempt !== input.attempt && result.outcome === 'declined') continue;
@@ -210,6 +271,44 @@ export function createPaymentActivities(deps: ActivityDeps) {
         return { outcome: 'succeeded', invoiceStatus: status, attempt: input.attempt };
       }
       throw new Error(`invoice ${input.invoiceId}: a payment attempt is still pending after reconciling; retrying`);
+    },
+
+    /**
+     * Settles the pending charge of an attempt (one `collectPayment` answered `pending`), once.
+     * `answer` is what the provider's signed webhook said of it; it is taken only for the charge
+     * the attempt is waiting on (its reference), otherwise, and when the wait ended without an
+     * answer (null), the gateway is asked, and a charge still pending is canceled there. An
+     * attempt settled already (a repeated signal, a re-run activity) answers what it was.
+     */
+    async settlePendingPayment(input: {
+      invoiceId: string;
+      tenantId: string;
+      attempt: number;
+      answer: GatewayAnswer | null;
+      at: string;
+    }): Promise<SettleResult> {
+      const found = await withTenant(pg, input.tenantId, async (tx) => {
+        const invoice = await invoicesRepository.findById(tx, input.invoiceId);
+        if (!invoice) throw notFound(input.invoiceId);
+        return { invoice, attempt: await paymentsRepository.attemptOf(tx, input.invoiceId, input.attempt) };
+      });
+      const attempt = found.attempt;
+      if (!attempt) throw ApplicationFailure.nonRetryable(`invoice ${input.invoiceId} has no attempt ${input.attempt}`, 'AttemptNotFound');
+      if (attempt.status !== 'pending')
+        return { outcome: attempt.status, invoiceStatus: found.invoice.status, reason: attempt.failure_reason };
+      const { answer } = input;
+      const taken =
+        answer &&
+        answer.outcome !== 'requires_action' &&
+        answer.idempotencyKey === attempt.idempotency_key &&
+        answer.reference === attempt.gateway_reference
+          ? answer.outcome === 'succeeded'
+            ? ({ outcome: 'succeeded', reference: answer.reference } as const)
+            : ({ outcome: 'declined', reference: answer.reference, reason: answer.reason ?? 'payment_failed' } as const)
+          : null;
+      const result = taken ?? (await finalOutcome(attempt, found.invoice.currency));
+      const invoiceStatus = await record(attempt, result, new Date(input.at));
+      return { outcome: result.outcome, invoiceStatus, reason: result.outcome === 'declined' ? result.reason : null };
     },
 
     /**

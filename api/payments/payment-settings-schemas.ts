@@ -15,7 +15,10 @@ export const paymentSettingsSchema = z
 export type PaymentSettings = z.infer<typeof paymentSettingsSchema>;
 
 export const paymentSettingsBody = z.strictObject({
-  gateway: z.enum(['builtin']).default('builtin'),
+  gateway: z
+    .enum(['builtin', 'stripe'])
+    .default('builtin')
+    .describe('builtin: the deterministic test gateway; stripe: off-session PaymentIntents (the worker needs STRIPE_SECRET_KEY)'),
   declineFirstAttempts: z
     .number()
     .int()

@@ -21,5 +21,6 @@ export function appDepsOf(config: Config, stack: Stack, logger: Logger): AppDeps
     corsOrigin: config.CORS_ORIGIN,
     trustProxy: config.TRUST_PROXY,
     webhookDestinations: webhookDestinationsOf(config),
+    ...(config.STRIPE_WEBHOOK_SECRET ? { stripe: { webhookSecret: config.STRIPE_WEBHOOK_SECRET } } : {}),
   };
 }

@@ -9,6 +9,8 @@ import { meteringUsageSource } from '../../activities/invoices/metering-usage-so
 import { metersRepository } from '../../db/postgres/meters-repository.ts';
 import { webhookDestinationsOf } from '../config/webhook-destinations.ts';
 import { startOutboxSweep } from '../temporal/outbox-sweep.ts';
+import { createStripeClient } from '../../activities/payments/stripe-client.ts';
+import { createStripeGateway } from '../../activities/payments/stripe-gateway.ts';
 
 /** Starts the billing worker on the stack and registers its shutdown. */
 export async function runWorker(config: Config, stack: Stack, logger: Logger, life: Lifecycle): Promise<void> {
@@ -24,6 +26,17 @@ export async function runWorker(config: Config, stack: Stack, logger: Logger, li
       findMeter: (_tenantId: string, code: string) => metersRepository.findByCode(stack.pg, code),
     }),
     webhookDestinations: webhookDestinationsOf(config),
+    // The built-in gateway is always there; Stripe when a key is configured.
+    ...(config.STRIPE_SECRET_KEY
+      ? {
+          paymentGateways: {
+            stripe: createStripeGateway(
+              stack.pg,
+              createStripeClient({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE }),
+            ),
+          },
+        }
+      : {}),
   };
   const worker = await createBillingWorker({
     connection,

@@ -147,6 +147,24 @@ export const envVariables = {
     meaning:
       'allow webhook endpoints on loopback, private, link-local and other non-public addresses; empty: true, except false when NODE_ENV=production (which also requires https)',
   },
+  STRIPE_SECRET_KEY: {
+    schema: z
+      .string()
+      .regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a Stripe secret or restricted key (sk_… or rk_…)')
+      .optional(),
+    default: '',
+    meaning: 'Stripe secret key of the worker; empty: no Stripe gateway (tenants whose payment settings say stripe are not charged)',
+  },
+  STRIPE_API_BASE: {
+    schema: optionalUrl,
+    default: '',
+    meaning: 'another Stripe API base than https://api.stripe.com (stripe-mock in tests), e.g. http://127.0.0.1:12111',
+  },
+  STRIPE_WEBHOOK_SECRET: {
+    schema: z.string().startsWith('whsec_', 'must be the signing secret of a Stripe webhook endpoint (whsec_…)').optional(),
+    default: '',
+    meaning: 'signing secret of the Stripe webhook endpoint (POST /api/payments/stripe/webhook); empty: that route answers 503',
+  },
   INGEST_FLUSH_ROWS: {
     schema: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
     default: '20000',

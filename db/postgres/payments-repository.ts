@@ -3,8 +3,9 @@ import { z } from 'zod';
 import type { Tx } from './tenant-scope.ts';
 import { ts } from './sql.ts';
 
-// Payment settings, attempts, received payments and the built-in gateway's ledger
-// (all tenant-owned, RLS). Amounts are bigint minor units.
+// Payment settings, attempts, received payments, the built-in gateway's ledger (all tenant-owned,
+// RLS), a tenant's Stripe customer, and the Stripe webhook events taken (operator-only). Amounts
+// are bigint minor units.
 
 export const paymentSettingsRow = z.object({
   tenant_id: z.string(),
@@ -157,6 +158,34 @@ export const paymentsRepository = {
       ON CONFLICT (idempotency_key) DO NOTHING`);
     return (await paymentsRepository.gatewayCharge(tx, c.idempotency_key))!;
   },
+
+  /** Records the provider's reference of a charge answered pending; it stays pending (the invoice's lock) until its webhook. */
+  markAttemptAwaiting: (tx: Tx, id: string, reference: string) =>
+    tx.one(sql.type(paymentAttemptRow)`
+      UPDATE payment_attempts SET gateway_reference = ${reference} WHERE id = ${id} AND status = 'pending'
+      RETURNING ${attemptColumns}`),
+
+  /** The tenant's Stripe customer, if one was created; null otherwise. */
+  stripeCustomerId: (tx: Tx, tenantId: string) =>
+    tx.oneFirst(sql.type(z.object({ stripe_customer_id: z.string().nullable() }))`
+      SELECT stripe_customer_id FROM tenants WHERE id = ${tenantId}`),
+
+  /** Stores the tenant's Stripe customer unless one is stored already; returns the one stored (the first wins). */
+  storeStripeCustomerId: async (tx: Tx, tenantId: string, customerId: string): Promise<string> =>
+    tx.oneFirst(sql.type(z.object({ stripe_customer_id: z.string() }))`
+      UPDATE tenants SET stripe_customer_id = COALESCE(stripe_customer_id, ${customerId}) WHERE id = ${tenantId}
+      RETURNING stripe_customer_id`),
+
+  /**
+   * Takes a Stripe webhook event by its id: true the first time, false for an event already
+   * taken (a second delivery). A concurrent second insert waits on the first's commit.
+   */
+  takeStripeEvent: async (tx: Tx, e: { eventId: string; type: string; paymentIntentId: string | null; invoiceId: string | null }) =>
+    (await tx.maybeOne(sql.type(z.object({ event_id: z.string() }))`
+      INSERT INTO stripe_webhook_events (event_id, type, payment_intent_id, invoice_id)
+      VALUES (${e.eventId}, ${e.type}, ${e.paymentIntentId}, ${e.invoiceId})
+      ON CONFLICT (event_id) DO NOTHING
+      RETURNING event_id`)) !== null,
 
   gatewayCharges: (tx: Tx, tenantId: string) =>
     tx.any(sql.type(gatewayChargeRow)`

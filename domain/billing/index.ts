@@ -27,7 +27,8 @@ export type {
   PartRun,
   TierBreakdown,
 } from './invoice-lines.ts';
-export { GATEWAY_TRIES_PER_ATTEMPT, GATEWAY_UNAVAILABLE, PAYMENT_DECLINED } from './payment-failure.ts';
+export { GATEWAY_TRIES_PER_ATTEMPT, GATEWAY_UNAVAILABLE, PAYMENT_DECLINED, PAYMENT_PENDING } from './payment-failure.ts';
+export type { GatewayAnswer } from './payment-failure.ts';
 export { BILLING_DOMAIN_ERROR, INVOICE_AMOUNT_OUT_OF_RANGE, billingFailureType } from './billing-failure.ts';
 export type { BillingFailureType } from './billing-failure.ts';
 export {

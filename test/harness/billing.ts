@@ -18,6 +18,7 @@ import { clickhouseMicroTime, clickhouseTime } from '../../db/clickhouse/time.ts
 import { parseMeter, type Meter, type MeterInput } from '../../domain/metering/index.ts';
 import { planSchema, type PlanInput } from '../../domain/pricing/index.ts';
 import { TASK_QUEUE } from '../../workflows/contract.ts';
+import type { PaymentGateway } from '../../activities/payments/gateway.ts';
 import { createTestApi, type TestApi } from './api.ts';
 import type { WireLine, WriteInvoiceInput } from '../../activities/invoices/invoice-activities.ts';
 
@@ -28,7 +29,14 @@ export type InvoiceWithLines = InvoiceRow & { lines: readonly InvoiceLineRow[] }
  * Real PostgreSQL, real ClickHouse (embedded), the real billing worker (bundled workflows +
  * createActivities) on the given Temporal environment, and the API's subscriptions service.
  */
-export async function createBillingHarness(opts: { searchAttributes?: boolean; dunningScheduleDays?: number[] } = {}) {
+export async function createBillingHarness(
+  opts: {
+    searchAttributes?: boolean;
+    dunningScheduleDays?: number[];
+    /** Gateways beside the built-in one (the Stripe gateway against stripe-mock). */
+    paymentGateways?: (pg: TestDatabase['pool']) => Readonly<Record<string, PaymentGateway>>;
+  } = {},
+) {
   const [db, ch] = await Promise.all([createTestDatabase(), createTestClickHouse()]);
   const attached: Array<{ worker: Worker; running: Promise<void> }> = [];
   let current: { env: TestWorkflowEnvironment; subscriptions: ReturnType<typeof createSubscriptionsService> } | undefined;
@@ -44,7 +52,13 @@ export async function createBillingHarness(opts: { searchAttributes?: boolean; d
       namespace: env.namespace ?? 'default',
       taskQueue: TASK_QUEUE,
       workflowBundlePath: inject('workflowBundlePath'),
-      deps: { pg: db.pool, clickhouse: ch.client, temporal: env.client, taskQueue: TASK_QUEUE },
+      deps: {
+        pg: db.pool,
+        clickhouse: ch.client,
+        temporal: env.client,
+        taskQueue: TASK_QUEUE,
+        ...(opts.paymentGateways ? { paymentGateways: opts.paymentGateways(db.pool) } : {}),
+      },
     });
     const entry = { worker, running: worker.run() };
     attached.push(entry);

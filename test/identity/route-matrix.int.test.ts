@@ -168,6 +168,7 @@ const PUBLIC: Record<string, string> = {
   getOpenApiDocument: 'the API description, the same for everyone',
   getApiDocs: 'the viewer of the API description',
   getApiDocsAsset: "the viewer's static files",
+  receiveStripeWebhook: 'called by Stripe, which holds no Meterplane credential: the Stripe-Signature over the raw body (STRIPE_WEBHOOK_SECRET) authenticates it',
 };
 
 /** How each non-public route addresses tenant A's resource. */

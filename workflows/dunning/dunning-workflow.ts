@@ -12,10 +12,11 @@ import {
   sleep,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
-import { PAYMENT_DECLINED } from '../../domain/billing/payment-failure.ts';
+import { PAYMENT_DECLINED, paymentIdempotencyKey } from '../../domain/billing/payment-failure.ts';
 import { invoiceEvent, paymentFailedEvent, type WebhookEvent } from '../../domain/webhooks/events.ts';
 import {
   dunningStatusQuery,
+  gatewayAnswerSignal,
   invoiceSettledSignal,
   invoiceUncollectibleSignal,
   paymentMethodUpdatedSignal,
@@ -25,7 +26,11 @@ import {
 import type { DunningInput, DunningResult } from '../contract.ts';
 import {
   GATEWAY_RETRY_MS,
+  PENDING_CHARGE_TIMEOUT_MS,
   attemptDueAt,
+  finalAnswer,
+  noteAnswer,
+  type GatewayAnswers,
   attemptOutcome,
   attemptUnanswered,
   attemptsLeft,
@@ -34,6 +39,7 @@ import {
   nextAttemptAt,
   startDunning,
 } from './schedule.ts';
+import { SURVIVES_OUTAGES, UNCOLLECTIBLE_ONLY_WHEN_MARKED, WAITS_FOR_GATEWAY_WEBHOOKS, WEBHOOKS_IN_WORKFLOW_TASK } from './patches.ts';
 
 // A decline is a non-retryable failure of one attempt. Before 'dunning-survives-outages', gateway
 // and PostgreSQL outages were retried here 10 times, and an attempt that still failed was treated
@@ -50,7 +56,6 @@ const payments = proxyActivities<Activities>(PAYMENTS_OPTIONS);
 // for each (the subscription workflow does the same with its bookkeeping steps). Emitting is
 // idempotent per event id, so a crash that repeats one sends it once. Asked before each emit;
 // before it, each was an activity.
-const WEBHOOKS_IN_WORKFLOW_TASK = 'dunning-webhooks-as-local-activities';
 const paymentsInTask = proxyLocalActivities<Activities>(PAYMENTS_OPTIONS);
 
 // Behind 'dunning-survives-outages': bookkeeping (PostgreSQL) is retried until it works, however
@@ -75,7 +80,10 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   // (same attempt number, so the same idempotency key) an hour later, without limit; bookkeeping
   // is retried without limit; a webhook that cannot be emitted is logged and dunning goes on.
   // Decided once, at the start, so that a run keeps one behaviour from its first to last step.
-  const outageSafe = patched('dunning-survives-outages');
+  const outageSafe = patched(SURVIVES_OUTAGES);
+  // Patch WAITS_FOR_GATEWAY_WEBHOOKS (patches.ts): a pending charge waits for its webhook.
+  const waitsForWebhooks = patched(WAITS_FOR_GATEWAY_WEBHOOKS);
+  const answers: GatewayAnswers = new Map();
   const collect = outageSafe ? bookkeeping : payments;
   const p = startDunning(Date.now(), input.scheduleDays);
   let stopped: 'paid' | 'void' | null = null;
@@ -83,6 +91,7 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   setHandler(paymentMethodUpdatedSignal, () => {
     p.retryNow = true;
   });
+  setHandler(gatewayAnswerSignal, (answer) => noteAnswer(answers, answer));
   setHandler(stopDunningSignal, ({ reason }) => {
     stopped = reason;
   });
@@ -128,6 +137,9 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
     }
   };
 
+  const paymentFailed = (reason: string) =>
+    emit(paymentFailedEvent(event({ status: 'payment_failed', attempt: p.attempts, reason, nextAttemptAt: nextAttemptAt(p) })));
+
   // A pending attempt found here is reconciled with the gateway first; if the gateway does not
   // answer, the invoice is neither paid nor uncollectible yet, so this is tried again later.
   const markUncollectible = async () => {
@@ -159,8 +171,27 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
         tenantId: input.tenantId,
         attempt: p.attempts,
         at: new Date(Date.now()).toISOString(),
+        ...(waitsForWebhooks ? { awaitsWebhook: true } : {}),
       });
-      if (attemptOutcome(result) === 'paid') {
+      if (result.outcome === 'pending') {
+        // The webhook may have come before the answer did: it is in `answers` already.
+        const key = paymentIdempotencyKey(input.invoiceId, result.attempt);
+        await condition(() => finalAnswer(answers.get(key)), PENDING_CHARGE_TIMEOUT_MS);
+        const answer = answers.get(key);
+        const settled = await collect.settlePendingPayment({
+          invoiceId: input.invoiceId,
+          tenantId: input.tenantId,
+          attempt: result.attempt,
+          answer: finalAnswer(answer) ? answer : null,
+          at: new Date(Date.now()).toISOString(),
+        });
+        if (settled.outcome === 'declined') {
+          log.info('pending payment declined', { invoiceId: input.invoiceId, attempt: result.attempt, timedOut: !finalAnswer(answer) });
+          await paymentFailed(settled.reason ?? 'declined');
+          continue;
+        }
+      }
+      if (attemptOutcome(result) === 'paid' || result.outcome === 'pending') {
         await emit(paidEvent(p.attempts));
         await tell(invoiceSettledSignal);
         return done('paid');
@@ -180,16 +211,7 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
         continue;
       }
       log.info(declined ? 'payment declined' : 'payment attempt failed', { invoiceId: input.invoiceId, attempt: p.attempts });
-      await emit(
-        paymentFailedEvent(
-          event({
-            status: 'payment_failed',
-            attempt: p.attempts,
-            reason: declined ? err.cause.message : 'the payment gateway did not answer',
-            nextAttemptAt: nextAttemptAt(p),
-          }),
-        ),
-      );
+      await paymentFailed(declined ? err.cause.message : 'the payment gateway did not answer');
     }
   }
 
@@ -198,7 +220,7 @@ export async function dunningWorkflow(input: DunningInput): Promise<DunningResul
   // retire at step 5 once step 4 counts no dunning run started before its deploy). The invoice
   // may have been settled meanwhile: a pending charge reconciled as paid, or a manual payment or
   // void between the last attempt and this step. Only an invoice that is uncollectible is said to be.
-  const outcome = patched('dunning-uncollectible-only-when-marked') ? markedOutcome(marked.invoiceStatus) : 'uncollectible';
+  const outcome = patched(UNCOLLECTIBLE_ONLY_WHEN_MARKED) ? markedOutcome(marked.invoiceStatus) : 'uncollectible';
   if (outcome === 'paid') {
     await emit(paidEvent(null));
     await tell(invoiceSettledSignal);

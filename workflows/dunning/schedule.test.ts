@@ -5,6 +5,9 @@ import {
   attemptDueAt,
   attemptOutcome,
   attemptUnanswered,
+  finalAnswer,
+  noteAnswer,
+  type GatewayAnswers,
   attemptsLeft,
   beginAttempt,
   markedOutcome,
@@ -87,5 +90,18 @@ describe('what an outcome means', () => {
     expect(markedOutcome('paid')).toBe('paid');
     expect(markedOutcome('void')).toBe('stopped');
     expect(markedOutcome('finalized')).toBe('stopped');
+  });
+});
+
+describe('the answers a dunning run keeps', () => {
+  it('a final answer is not replaced by a late requires_action, and a repeat changes nothing', () => {
+    const answers: GatewayAnswers = new Map();
+    const base = { idempotencyKey: 'inv:1', reference: 'pi_1', reason: null };
+    noteAnswer(answers, { ...base, outcome: 'requires_action' });
+    expect(finalAnswer(answers.get('inv:1'))).toBe(false);
+    noteAnswer(answers, { ...base, outcome: 'succeeded' });
+    noteAnswer(answers, { ...base, outcome: 'requires_action' });
+    noteAnswer(answers, { ...base, outcome: 'succeeded' });
+    expect(answers.get('inv:1')?.outcome).toBe('succeeded');
   });
 });

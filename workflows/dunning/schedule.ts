@@ -1,3 +1,5 @@
+import type { GatewayAnswer } from '../../domain/billing/payment-failure.ts';
+
 // Dunning's decisions as plain functions of its progress and an instant (unit-tested). The
 // workflow waits, calls activities and applies them. No I/O, no clock: every instant is passed in.
 
@@ -77,3 +79,25 @@ export const attemptOutcome = (r: { outcome: string; invoiceStatus: string }): '
  */
 export const markedOutcome = (invoiceStatus: string): 'paid' | 'stopped' | 'uncollectible' =>
   invoiceStatus === 'uncollectible' ? 'uncollectible' : invoiceStatus === 'paid' ? 'paid' : 'stopped';
+
+/**
+ * How long a charge the gateway answered pending (3-D Secure, a bank debit) waits for its
+ * webhook. Then the gateway is asked, and a charge still pending is canceled and counts as a
+ * decline. Three days: a customer asked to authenticate has had the provider's email, and most
+ * bank debits have settled; the schedule's next attempt is due at once if its day has passed.
+ */
+export const PENDING_CHARGE_TIMEOUT_MS = 3 * DAY_MS;
+
+/** The provider's answers by idempotency key, as the webhook signals bring them (in any order, possibly twice). */
+export type GatewayAnswers = Map<string, GatewayAnswer>;
+
+/** Keeps a webhook's answer: a final one (succeeded, declined) is never replaced by a later requires_action. */
+export function noteAnswer(answers: GatewayAnswers, answer: GatewayAnswer): void {
+  const known = answers.get(answer.idempotencyKey);
+  if (known && finalAnswer(known) && !finalAnswer(answer)) return;
+  answers.set(answer.idempotencyKey, answer);
+}
+
+/** True once the webhook said how the charge ended. */
+export const finalAnswer = (answer: GatewayAnswer | undefined): answer is GatewayAnswer =>
+  answer !== undefined && answer.outcome !== 'requires_action';
