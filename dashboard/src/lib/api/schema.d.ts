@@ -425,6 +425,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/payments/stripe/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stripe webhook: payment_intent.succeeded, .payment_failed and .requires_action reach the dunning run of their invoice
+         * @description Called by Stripe, not by clients. The `Stripe-Signature` header is verified over the raw body with STRIPE_WEBHOOK_SECRET (timestamps older than 5 minutes are refused as replays). Each event id is taken once; other event types, and PaymentIntents not made by Meterplane, are acknowledged and ignored.
+         */
+        post: operations["receiveStripeWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/pricing/plans": {
         parameters: {
             query?: never;
@@ -1869,6 +1889,27 @@ export interface components {
         Session: {
             token: string;
             user: components["schemas"]["User"];
+        };
+        StripeEvent: {
+            id: string;
+            type: string;
+            data: {
+                object: {
+                    [key: string]: unknown;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        StripeWebhookReceipt: {
+            eventId: string;
+            type: string;
+            /** @description the event was taken before (a redelivery): nothing was done again */
+            duplicate: boolean;
+            /** @description the invoice's dunning run was told what became of its pending charge */
+            signaled: boolean;
         };
         Subscription: {
             /** Format: uuid */
@@ -4147,6 +4188,66 @@ export interface operations {
                 };
             };
             /** @description A store was busy or out of reach (a deadlock, a timeout, a lost connection) and nothing was changed; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receiveStripeWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StripeEvent"];
+            };
+        };
+        responses: {
+            /** @description Taken (or taken before: `duplicate`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StripeWebhookReceipt"];
+                };
+            };
+            /** @description No Stripe-Signature, or one that does not verify (wrong secret, altered body, too old); nothing was recorded */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Webhooks not configured, or the dunning run could not be told; nothing was recorded, Stripe retries */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6941,10 +7042,11 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
+                     * @description builtin: the deterministic test gateway; stripe: off-session PaymentIntents (the worker needs STRIPE_SECRET_KEY)
                      * @default builtin
                      * @enum {string}
                      */
-                    gateway?: "builtin";
+                    gateway?: "builtin" | "stripe";
                     /**
                      * @description built-in gateway: decline the first N attempts of each invoice
                      * @default 0
