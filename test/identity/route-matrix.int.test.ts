@@ -168,7 +168,8 @@ const PUBLIC: Record<string, string> = {
   getOpenApiDocument: 'the API description, the same for everyone',
   getApiDocs: 'the viewer of the API description',
   getApiDocsAsset: "the viewer's static files",
-  receiveStripeWebhook: 'called by Stripe, which holds no Meterplane credential: the Stripe-Signature over the raw body (STRIPE_WEBHOOK_SECRET) authenticates it',
+  receiveStripeWebhook:
+    'called by Stripe, which holds no Meterplane credential: the Stripe-Signature over the raw body (STRIPE_WEBHOOK_SECRET) authenticates it',
 };
 
 /** How each non-public route addresses tenant A's resource. */
