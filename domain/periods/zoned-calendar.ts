@@ -56,6 +56,18 @@ export function instantOfLocal(local: number, zone: string): number {
   return shown.length > 0 ? Math.min(...shown) : local - before;
 }
 
+/**
+ * The wall clock a boundary keeps: the anchor's local value, except that the first instant of a
+ * day whose midnight was skipped (clocks jumped from 23:59:59 to 01:00) counts as that day's
+ * midnight. Otherwise a subscription started on such a day would keep 01:00 for every later
+ * period, where each should begin at its own local midnight.
+ */
+function wallClockOf(anchor: number, zone: string): number {
+  const local = localOf(anchor, zone);
+  const midnight = local - (((local % MS_PER_DAY) + MS_PER_DAY) % MS_PER_DAY);
+  return midnight !== local && instantOfLocal(midnight, zone) === anchor ? midnight : local;
+}
+
 /** The local value moved by whole months, keeping its day (clamped to the month's end) and time of day. */
 export function addLocalMonthsClamped(local: number, months: number): number {
   const date = new Date(local);
@@ -69,13 +81,13 @@ export function addLocalMonthsClamped(local: number, months: number): number {
 /** `anchor` moved by whole months of `zone`'s calendar: its local day (clamped) and local time of day are kept. */
 export function addZonedMonthsClamped(anchor: Date, months: number, zone: string): Date {
   if (months === 0) return new Date(anchor.getTime());
-  return new Date(instantOfLocal(addLocalMonthsClamped(localOf(anchor.getTime(), zone), months), zone));
+  return new Date(instantOfLocal(addLocalMonthsClamped(wallClockOf(anchor.getTime(), zone), months), zone));
 }
 
 /** `anchor` moved by whole local days: the same wall-clock time, whatever the days' lengths (23 or 25 hours across DST). */
 export function addZonedDays(anchor: Date, days: number, zone: string): Date {
   if (days === 0) return new Date(anchor.getTime());
-  return new Date(instantOfLocal(localOf(anchor.getTime(), zone) + days * MS_PER_DAY, zone));
+  return new Date(instantOfLocal(wallClockOf(anchor.getTime(), zone) + days * MS_PER_DAY, zone));
 }
 
 /**

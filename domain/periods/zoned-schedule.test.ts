@@ -64,6 +64,20 @@ describe('monthly periods in a time zone (the issue’s example and other zones)
     expect(iso(periodBoundary(schedule, 2))).toBe('2018-12-04T02:00:00.000Z');
   });
 
+  it('starts the periods after a skipped midnight at their own midnight, not at the hour the clocks jumped to', () => {
+    // São Paulo: DST began 2016-10-16 and 2018-11-04 at 00:00 (−03:00 → −02:00), so those days start at 01:00.
+    const daily = {
+      anchor: startOfLocalDay('2016-10-16', 'America/Sao_Paulo'),
+      interval: 'day',
+      intervalCount: 1,
+      timeZone: 'America/Sao_Paulo',
+    } satisfies BillingSchedule;
+    expect(iso(daily.anchor)).toBe('2016-10-16T03:00:00.000Z');
+    expect(iso(periodBoundary(daily, 1))).toBe('2016-10-17T02:00:00.000Z');
+    const schedule = monthly(startOfLocalDay('2018-11-04', 'America/Sao_Paulo'), 'America/Sao_Paulo');
+    expect(iso(periodBoundary(schedule, 1))).toBe('2018-12-04T02:00:00.000Z');
+  });
+
   it('keeps a local time that falls in a skipped hour as far past the skip (02:30 in New York on 2026-03-08 is 03:30 EDT)', () => {
     const anchor = new Date('2026-02-08T02:30:00-05:00');
     expect(iso(periodBoundary(monthly(anchor, 'America/New_York'), 1))).toBe('2026-03-08T07:30:00.000Z');
