@@ -1,6 +1,6 @@
 import { log } from '@temporalio/activity';
 import { Decimal, formatAmount, toDecimal, toStoredDecimal } from '../../domain/money/index.ts';
-import { estimatePeriodSoFar, periodSoFarWindow } from '../../domain/billing/index.ts';
+import { estimatePeriodSoFar, groupByOf, periodSoFarWindow } from '../../domain/billing/index.ts';
 import { budgetLevelToRaise, budgetLevelsFor, budgetSeverity, type AlertRule } from '../../domain/anomaly/index.ts';
 import { mapBounded } from '../../domain/concurrency/index.ts';
 import type { Plan } from '../../domain/pricing/index.ts';
@@ -67,15 +67,13 @@ async function estimateCharges(
     if (!plan || plan.currency !== currency) continue;
     const estimate = await estimatePeriodSoFar(
       { plan, periodStart: sub.period_start, periodEnd: sub.period_end, at, taxRate },
-      async (meter, from, to) =>
-        (
-          await isolate({ tenantId, meter }, async () => {
-            const read = ahead.get(aheadKey(sub.subscription_id, meter, from, to));
-            if (!read) return usage.read({ tenantId, meter, from, to });
-            if (read.status === 'rejected') throw read.reason;
-            return read.value;
-          })
-        )?.quantity,
+      (meter, from, to, groupBy) =>
+        isolate({ tenantId, meter }, async () => {
+          const read = ahead.get(aheadKey(sub.subscription_id, meter, from, to));
+          if (!read) return usage.read({ tenantId, meter, from, to, ...(groupBy ? { groupBy } : {}) });
+          if (read.status === 'rejected') throw read.reason;
+          return read.value;
+        }),
     );
     if (estimate === null) complete = false;
     else if (complete) spent = spent.plus(estimate.quote.total);
@@ -162,7 +160,7 @@ async function checkTenants(
     const { from, to } = periodSoFarWindow({ periodStart: sub.period_start, periodEnd: sub.period_end, at });
     if (!(to > from)) continue;
     for (const meter of new Set(plan.charges.map((c) => c.meter)))
-      queries.push({ subscriptionId: sub.subscription_id, tenantId: sub.tenant_id, meter, from, to });
+      queries.push({ subscriptionId: sub.subscription_id, tenantId: sub.tenant_id, meter, from, to, ...groupByOf(plan, meter) });
   }
   const settled = await readUsageBatch(usage, queries, heartbeat);
   const ahead: ReadAhead = new Map(queries.map((q, i) => [aheadKey(q.subscriptionId, q.meter, q.from, q.to), settled[i]!]));

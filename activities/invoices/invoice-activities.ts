@@ -11,6 +11,7 @@ import {
   billingFailureType,
   continuedRun,
   dimensionOf,
+  groupByOf,
   usageOfValue,
   invoiceLines,
   invoiceTotals,
@@ -23,7 +24,7 @@ import {
   type MeteredUsage,
   type PartRun,
 } from '../../domain/billing/index.ts';
-import { DEFAULT_LATE_USAGE_DAYS, MAX_LATE_USAGE_DAYS, isRateCard, type Plan } from '../../domain/pricing/index.ts';
+import { DEFAULT_LATE_USAGE_DAYS, MAX_LATE_USAGE_DAYS, type Plan } from '../../domain/pricing/index.ts';
 import { renderStoredInvoicePdf as renderPdf } from '../../db/postgres/stored-invoice-pdf.ts';
 import { decideFinalization } from './finalization.ts';
 import { meteringUsageSource } from './metering-usage-source.ts';
@@ -124,12 +125,6 @@ function valueRead(read: PromiseSettledResult<MeteredUsage>, dimensions: LineDim
   const { property, value } = dimensionOf(dimensions);
   return { status: 'fulfilled', value: usageOfValue(read.value, property, value) };
 }
-
-/** The property a meter's usage is read by for `plan`: its rate card's priceBy (a plan charges each meter once). */
-const groupByOf = (plan: Plan, meter: string): { groupBy?: string[] } => {
-  const charge = plan.charges.find((c) => c.meter === meter);
-  return charge && isRateCard(charge) ? { groupBy: [charge.priceBy] } : {};
-};
 
 export function createInvoiceActivities(deps: ActivityDeps) {
   const { pg } = deps;

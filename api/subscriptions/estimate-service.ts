@@ -4,7 +4,7 @@ import { withScope, type Scope } from '../../db/postgres/tenant-scope.ts';
 import { subscriptionsRepository } from '../../db/postgres/subscriptions-repository.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import { plansRepository } from '../../db/postgres/plans-repository.ts';
-import { readMeterUsage } from '../../db/clickhouse/usage-reader.ts';
+import { meteredUsageOf, readMeterUsage } from '../../db/clickhouse/usage-reader.ts';
 import { estimatePeriodSoFar } from '../../domain/billing/index.ts';
 import { quoteRangeProblem } from '../../domain/pricing/index.ts';
 import { toDecimalString, toDecimal } from '../../domain/money/index.ts';
@@ -39,10 +39,13 @@ export function createEstimateService(deps: { pg: DatabasePool; clickhouse: Clic
       const meters = await deps.meters.all();
       const estimate = await estimatePeriodSoFar(
         { plan: record.plan, periodStart: sub.current_period_start, periodEnd: sub.current_period_end, at, taxRate },
-        async (code, from, to) => {
+        async (code, from, to, groupBy) => {
           const meter = meters.find((m) => m.code === code);
           if (!meter) throw new HttpProblem(409, `meter ${code} of the plan is not defined: its usage cannot be read`);
-          return (await readMeterUsage(deps.clickhouse, { tenantId: sub.tenant_id, meter, from, to })).value;
+          return meteredUsageOf(
+            await readMeterUsage(deps.clickhouse, { tenantId: sub.tenant_id, meter, from, to, ...(groupBy ? { groupBy } : {}) }),
+            groupBy,
+          );
         },
       );
       // Every read either answers or throws, so an estimate is always complete here.

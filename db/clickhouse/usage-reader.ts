@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { canonicalDecimal, parseJsonLossless, type Aggregation, type GroupKey, type Meter } from '../../domain/metering/index.ts';
+import type { MeteredUsage } from '../../domain/billing/invoice-lines.ts';
 import {
   meterDuplicatesQuery,
   meterEventsQuery,
@@ -58,6 +59,18 @@ const range = (r: UsageRange) => ({
   toMs: r.to.getTime(),
   ...(r.groupBy ? { groupBy: r.groupBy } : {}),
 });
+
+/**
+ * A read in billing's terms (domain/billing MeteredUsage): the quantity, its events, and, for a
+ * read grouped by one property (a rate card's priceBy), that property's values.
+ */
+export function meteredUsageOf(u: MeterUsage, groupBy: readonly string[] = []): MeteredUsage {
+  const measured: MeteredUsage = { quantity: u.value, eventCount: String(u.events) };
+  const [property, ...more] = groupBy;
+  if (property === undefined || more.length > 0) return measured;
+  const values = (u.groups ?? []).map((g) => ({ value: g.key[property] ?? null, quantity: g.value, eventCount: String(g.events) }));
+  return { ...measured, dimensions: { [property]: values } };
+}
 
 /** A meter's usage for one tenant in [from, to), with groups when `groupBy` is given. */
 export async function readMeterUsage(client: ClickHouseClient, r: UsageRange): Promise<MeterUsage> {

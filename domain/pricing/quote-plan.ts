@@ -14,10 +14,15 @@ export type QuotablePlan = Pick<Plan, 'currency' | 'baseFee' | 'charges'>;
  * may take its usage per value of the charge's `priceBy` property (`{"large": "1000"}`); a plain
  * quantity for it is usage without the property, priced by the fallback.
  */
-export type Usage = Readonly<Record<string, DecimalLike | Readonly<Record<string, DecimalLike>>>>;
+export type Usage = Readonly<Record<string, MeterQuantity>>;
 
-const isQuantity = (u: DecimalLike | Readonly<Record<string, DecimalLike>>): u is DecimalLike =>
-  typeof u === 'string' || typeof u === 'bigint' || Decimal.isDecimal(u);
+/**
+ * A meter's quantity, or a rate card's per value: an object keyed by value (as the API takes it),
+ * or a map whose null key is usage without the property (as the usage reader groups it).
+ */
+type MeterQuantity = DecimalLike | Readonly<Record<string, DecimalLike>> | ReadonlyMap<DimensionValue, DecimalLike>;
+
+const isQuantity = (u: MeterQuantity): u is DecimalLike => typeof u === 'string' || typeof u === 'bigint' || Decimal.isDecimal(u);
 
 /** A quote line's tier breakdown (the same shape invoices show). */
 export type QuoteTierLine = TierBreakdown;
@@ -62,7 +67,8 @@ export function quotePlan(plan: QuotablePlan, usage: Usage, taxRate: DecimalLike
       if (!isQuantity(given)) throw new RangeError(`usage for meter ${charge.meter} must be a quantity: its charge has no rates`);
       return [quoteLine(charge, given)];
     }
-    const byValue = new Map<DimensionValue, DecimalLike>(isQuantity(given) ? [[null, given]] : Object.entries(given));
+    const byValue: ReadonlyMap<DimensionValue, DecimalLike> =
+      given instanceof Map ? given : new Map(isQuantity(given) ? [[null, given]] : Object.entries(given));
     return ratedValues(charge, byValue.keys()).map((value) => ({
       ...quoteLine(pricingFor(charge, value), byValue.get(value) ?? ZERO),
       dimensions: dimensionsOf(charge, value),

@@ -4,6 +4,8 @@ import { monthlyPlan, subscribedFrom } from '../harness/billing-plans.ts';
 import { pdfText } from '../harness/pdf-text.ts';
 import { toInvoice } from '../../api/invoices/invoice-schemas.ts';
 import { toDecimal, toDecimalString } from '../../domain/money/index.ts';
+import { createEstimateService } from '../../api/subscriptions/estimate-service.ts';
+import { createMeterCatalog } from '../../api/meters/meter-catalog.ts';
 
 // Rate cards end to end on the time-skipping server: one usage line per model on one invoice,
 // each exact to the cent, and late usage of one model billed as an adjustment that names it.
@@ -76,6 +78,14 @@ describe('a rate card priced by model', () => {
       completion(jan, 800000, 'llama'),
       completion(jan, 12345),
     ]);
+
+    // The period so far, priced as the estimate route (and the budget check, and the credit
+    // balance's pendingUsage) price it: per model, exactly as the invoice below. All 5546913 tokens
+    // at the graduated fallback would be 10.00 + 4546913 × 0.000008 = 46.38.
+    await s.sleepUntil('2027-01-20T00:00:00Z');
+    const estimates = createEstimateService({ pg: s.h.db.pool, clickhouse: s.h.ch.client, meters: createMeterCatalog(s.h.db.pool) });
+    const estimate = await estimates.estimate({ kind: 'operator' }, sub.id, d('2027-01-31T00:00:00Z'));
+    expect([estimate.subtotal, estimate.total]).toEqual(['69.16', '69.16']);
 
     await s.sleepUntil('2027-02-01T12:00:00Z');
     const [january] = await s.h.invoicesOf(sub.id);
