@@ -55,10 +55,12 @@ export function stripeWebhookRoutes(deps: { pg: DatabasePool; temporal: Temporal
             errors: [{ field: 'Content-Type', message: `expected application/json, got ${mediaType(ctx) || 'nothing'}` }],
           });
         }
+        // The size first: a body over the limit is 413 whatever it carries, before any check of it.
+        const payload = await readBodyText(ctx, MAX_EVENT_BYTES);
         const signature = ctx.get('stripe-signature');
         if (!signature)
           throw new HttpProblem(400, 'Stripe-Signature: missing', { errors: [{ field: 'Stripe-Signature', message: 'missing' }] });
-        return { status: 200, body: await service.receive(await readBodyText(ctx, MAX_EVENT_BYTES), signature) };
+        return { status: 200, body: await service.receive(payload, signature) };
       },
     }),
   ];
