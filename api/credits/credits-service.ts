@@ -3,15 +3,15 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { withScope, type Tx } from '../../db/postgres/tenant-scope.ts';
 import { tenantsRepository, type TenantRow } from '../../db/postgres/tenants-repository.ts';
 import { metersRepository } from '../../db/postgres/meters-repository.ts';
-import { subscriptionsRepository } from '../../db/postgres/subscriptions-repository.ts';
 import { creditLedgerRepository, type CreditGrantRow, type LedgerEntryRow } from '../../db/postgres/credit-ledger-repository.ts';
 import { openGrant, writeExpiries } from '../../db/postgres/credit-ledger.ts';
-import { formatAmount, fromMinorUnits, toDecimal, toMinorUnits, Decimal } from '../../domain/money/index.ts';
+import { formatAmount, fromMinorUnits, toDecimal, toMinorUnits } from '../../domain/money/index.ts';
 import { creditAmountProblem } from '../../domain/credits/index.ts';
 import { resolveTenant, scopeOf } from '../auth/tenant-access.ts';
 import type { Principal } from '../http/route.ts';
 import { HttpProblem, badRequest, notFound } from '../http/problem.ts';
 import { createEstimateService } from '../subscriptions/estimate-service.ts';
+import { creditPosition } from './credit-position.ts';
 import type { MeterCatalog } from '../meters/meter-catalog.ts';
 import type { GrantBody, GrantJson } from './credit-schemas.ts';
 
@@ -127,24 +127,14 @@ export function createCreditsService(deps: { pg: DatabasePool; clickhouse: Click
     async balance(principal: Principal, requested: string, at = new Date()) {
       const tenantId = resolveTenant(principal, requested);
       const scope = scopeOf(principal);
-      const { tenant, totals, grants, live } = await withScope(deps.pg, scope, async (tx) => {
+      const meters = await deps.meters.all();
+      const { tenant, position, grants } = await withScope(deps.pg, scope, async (tx) => {
         const tenant = await tenantOf(tx, tenantId);
-        await writeExpiries(tx, tenantId, tenant.currency, at);
-        const [totals, grants, active, pastDue] = await Promise.all([
-          creditLedgerRepository.totals(tx, tenantId, tenant.currency),
-          creditLedgerRepository.grants(tx, tenantId, tenant.currency),
-          subscriptionsRepository.list(tx, { tenantId, status: 'active', limit: 1000, offset: 0 }),
-          subscriptionsRepository.list(tx, { tenantId, status: 'past_due', limit: 1000, offset: 0 }),
-        ]);
-        return { tenant, totals, grants, live: [...active, ...pastDue] };
+        const position = await creditPosition(tx, estimates, { tenantId, meters, currency: tenant.currency, at });
+        return { tenant, position, grants: await creditLedgerRepository.grants(tx, tenantId, tenant.currency) };
       });
-      const { granted, consumed, expired, remaining } = totals;
-      // The open periods so far, priced exactly as their estimate (and so as the invoice) prices them.
-      let pending = new Decimal(0);
-      for (const sub of live.filter((s) => s.current_period_start && s.current_period_end)) {
-        pending = pending.plus(toDecimal((await estimates.estimate(scope, sub.id, at)).total));
-      }
-      const pendingMinor = toMinorUnits(pending, tenant.currency);
+      const { granted, consumed, expired, remaining } = position.totals;
+      const pendingMinor = position.pendingMinor;
       return {
         tenantId,
         currency: tenant.currency,

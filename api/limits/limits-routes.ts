@@ -29,12 +29,12 @@ export function limitsRoutes(deps: { pg: DatabasePool; clickhouse: ClickHouseCli
       summary: "Limit a tenant's usage of a meter in a window (a customer adds their own; every limit applies, so it only tightens)",
       description:
         'Only `sum` and `count` meters can carry a limit. `hard` refuses authorizations past it, `soft` authorizes with `overLimit` and ' +
-        'raises one usage_limit_exceeded alert per window, `credit` (a hard limit that also needs the credit balance to cover the quantity) is not available yet and is refused with 400.',
+        "raises one usage_limit_exceeded alert per window, `credit` is a hard limit that also authorizes only while the tenant's credit balance covers the open periods' usage, every open credit reservation and the quantity, priced at the plan's prices.",
       params: tenantIdParams,
       body: { schema: limitBody },
       responses: {
         201: { description: "The limit, with its current window's figures", schema: limitSchema },
-        400: { description: 'Invalid input: the field is named (an unknown or non-additive meter, a malformed limit, mode credit)' },
+        400: { description: 'Invalid input: the field is named (an unknown or non-additive meter, a malformed limit)' },
         ...signedOut,
         403: { description: 'Not an admin or a customer' },
         ...noTenant,
@@ -83,7 +83,8 @@ export function limitsRoutes(deps: { pg: DatabasePool; clickhouse: ClickHouseCli
       operationId: 'authorizeUsage',
       tag: 'limits',
       access: { roles: ['admin'], apiKey: ['ingest'] },
-      summary: 'Reserve a quantity of a meter before using it: authorized only while every hard limit still holds it',
+      summary:
+        'Reserve a quantity of a meter before using it: authorized only while every hard limit (and, for a credit limit, the credit) still holds it',
       description:
         "With an ingest key the tenant is the key's; an admin names `tenantId`. The reservation holds until an event naming its " +
         '`reservationId` settles it or `ttlSeconds` pass. A repeated `idempotencyKey` answers the first answer.',
@@ -96,6 +97,10 @@ export function limitsRoutes(deps: { pg: DatabasePool; clickhouse: ClickHouseCli
         ...signedOut,
         403: { description: 'A key naming another tenant, a read-only key, or a role other than admin' },
         404: { description: 'No such tenant' },
+        409: {
+          description:
+            'A credit limit applies and a plan of the tenant cannot be priced now (a meter it charges is not defined, or the sum is too large)',
+        },
         422: { description: 'The idempotencyKey was already used with another meter or quantity' },
         503: { description: 'The limits changed under the authorization several times; retry (Retry-After)' },
       },

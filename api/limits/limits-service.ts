@@ -1,7 +1,13 @@
 import type { DatabasePool } from 'slonik';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { withScope, withTenant, type Tx } from '../../db/postgres/tenant-scope.ts';
-import { usageLimitsRepository, type AnswerRow, type CrossedSoftLimit, type LimitRow } from '../../db/postgres/usage-limits-repository.ts';
+import {
+  usageLimitsRepository,
+  type AnswerRow,
+  type AuthorizeInput,
+  type CrossedSoftLimit,
+  type LimitRow,
+} from '../../db/postgres/usage-limits-repository.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import { raiseAlert } from '../../db/postgres/raise-alert.ts';
 import { ADDITIVE_AGGREGATIONS, isAdditive, mayDelete, type LimitOwner } from '../../domain/limits/index.ts';
@@ -13,6 +19,8 @@ import { HttpProblem, badRequest, forbidden, notFound } from '../http/problem.ts
 import type { MeterCatalog } from '../meters/meter-catalog.ts';
 import type { FlushLock } from '../../db/clickhouse/usage-writer.ts';
 import { createLimitCounters } from './limit-counters.ts';
+import { createEstimateService } from '../subscriptions/estimate-service.ts';
+import { creditPosition } from '../credits/credit-position.ts';
 import type { AuthorizationJson, AuthorizeBody, LimitBody, LimitJson } from './limit-schemas.ts';
 
 const ownerOf = (principal: Principal): LimitOwner => (principal.kind === 'user' && principal.role === 'admin' ? 'admin' : 'customer');
@@ -32,7 +40,7 @@ export async function raiseLimitExceeded(pg: DatabasePool, tenantId: string, met
   });
 }
 
-function answerJson(a: AnswerRow): AuthorizationJson {
+function answerJson(a: AnswerRow, uncovered = false): AuthorizationJson {
   const remaining = a.remaining === null ? null : canonicalDecimal(a.remaining);
   const limit = a.limit_value === null ? null : canonicalDecimal(a.limit_value);
   if (!a.authorized)
@@ -40,7 +48,9 @@ function answerJson(a: AnswerRow): AuthorizationJson {
       authorized: false,
       remaining,
       limit,
-      reason: `${canonicalDecimal(a.quantity)} more would take usage and open reservations past the limit of ${limit} (remaining ${remaining})`,
+      reason: uncovered
+        ? `the credit balance does not cover ${canonicalDecimal(a.quantity)} more of ${a.meter} with the open periods' usage and reservations, priced at the plan's prices`
+        : `${canonicalDecimal(a.quantity)} more would take usage and open reservations past the limit of ${limit} (remaining ${remaining})`,
     };
   return {
     authorized: true,
@@ -59,6 +69,30 @@ function answerJson(a: AnswerRow): AuthorizationJson {
  */
 export function createLimitsService(deps: { pg: DatabasePool; clickhouse: ClickHouseClient; meters: MeterCatalog; lock?: FlushLock }) {
   const counters = createLimitCounters(deps);
+  const estimates = createEstimateService(deps);
+
+  /**
+   * A credit limit's authorization, in one transaction: lock the counters the credit is priced on,
+   * price the open periods with every credit reservation and this quantity used, and decide with
+   * the cap that pricing allows (the quantity fits only while the tenant's credit covers it all).
+   */
+  async function authorizeOnCredit(tx: Tx, input: AuthorizeInput, meters: readonly Meter[], at: Date) {
+    const reserved = await usageLimitsRepository.lockForCredit(tx, input.tenantId, input.meter);
+    const more = new Map(reserved);
+    const cap = new Decimal(reserved.get(input.meter) ?? '0').plus(input.quantity).toFixed();
+    more.set(input.meter, cap);
+    const tenant = await tenantsRepository.findById(tx, input.tenantId);
+    if (!tenant) throw notFound('tenant');
+    const { availableMinor } = await creditPosition(tx, estimates, {
+      tenantId: input.tenantId,
+      meters,
+      currency: tenant.currency,
+      at,
+      more,
+    });
+    const covered = availableMinor >= 0n;
+    return { outcome: await usageLimitsRepository.authorize(tx, { ...input, creditCap: covered ? cap : '-1' }), covered };
+  }
 
   async function meterOf(code: string, field: string): Promise<Meter> {
     const meter = (await deps.meters.all()).find((m) => m.code === code);
@@ -122,9 +156,6 @@ export function createLimitsService(deps: { pg: DatabasePool; clickhouse: ClickH
 
     async create(principal: Principal, requested: string, body: LimitBody, at = new Date()): Promise<LimitJson> {
       const tenantId = resolveTenant(principal, requested);
-      // Pricing a quantity against the credit balance is not built yet: refused rather than
-      // accepted as a plain hard limit that would not look at the credit.
-      if (body.mode === 'credit') throw badRequest('mode', 'credit is not available yet; use hard or soft');
       const meter = await meterOf(body.meter, 'meter');
       if (!isAdditive(meter.aggregation))
         throw badRequest(
@@ -186,7 +217,12 @@ export function createLimitsService(deps: { pg: DatabasePool; clickhouse: ClickH
       for (let attempt = 0; ; attempt++) {
         if (attempt > 3)
           throw new HttpProblem(503, 'the usage limits changed while authorizing; try again', { headers: { 'Retry-After': '1' } });
-        const outcome = await withTenant(deps.pg, tenantId, (tx) => usageLimitsRepository.authorize(tx, input));
+        let outcome = await withTenant(deps.pg, tenantId, (tx) => usageLimitsRepository.authorize(tx, input));
+        let covered = true;
+        if (outcome.needsCredit) {
+          const meters = await deps.meters.all();
+          ({ outcome, covered } = await withTenant(deps.pg, tenantId, (tx) => authorizeOnCredit(tx, input, meters, new Date())));
+        }
         if (outcome.prior) {
           const first = await withTenant(deps.pg, tenantId, (tx) => usageLimitsRepository.answerOf(tx, tenantId, body.idempotencyKey));
           if (first && (first.meter !== body.meter || !new Decimal(first.quantity).eq(body.quantity)))
@@ -198,7 +234,7 @@ export function createLimitsService(deps: { pg: DatabasePool; clickhouse: ClickH
         }
         if (outcome.answer) {
           for (const c of outcome.crossed) await raiseLimitExceeded(deps.pg, tenantId, body.meter, c).catch(() => undefined);
-          return answerJson(outcome.answer);
+          return answerJson(outcome.answer, !covered);
         }
         if (outcome.limits === 0) {
           await meterOf(body.meter, 'meter');

@@ -16,6 +16,7 @@ import { withOperator } from '../../db/postgres/tenant-scope.ts';
 import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import { clickhouseMicroTime, clickhouseTime } from '../../db/clickhouse/time.ts';
 import { failingInsertsInto } from '../../test/harness/clickhouse-faults.ts';
+import { subscribeDirectly } from '../../test/harness/billing-plans.ts';
 
 // Usage limits and authorization against the real PostgreSQL and ClickHouse: never over a hard
 // limit under concurrency or across two API instances, settled by real events (redeliveries
@@ -286,7 +287,7 @@ describe('who may do what', () => {
     expect(await field(await setLimit(a, { meter: 'tokens', window: 'day', limit: '-1', mode: 'hard' }))).toBe('limit');
     expect(await field(await setLimit(a, { meter: 'tokens', window: 'day', limit: '9'.repeat(27), mode: 'hard' }))).toBe('limit');
     expect(await field(await setLimit(a, { meter: 'tokens', window: 'day', limit: 5, mode: 'hard' }))).toBe('limit');
-    expect(await field(await setLimit(a, { meter: 'tokens', window: 'day', limit: '5', mode: 'credit' }))).toBe('mode');
+    expect(await field(await setLimit(a, { meter: 'tokens', window: 'day', limit: '5', mode: 'capped' }))).toBe('mode');
     const largest = await setLimit(a, { meter: 'tokens', window: 'month', limit: `${'9'.repeat(26)}.${'9'.repeat(12)}`, mode: 'soft' });
     expect(largest.status).toBe(201);
     expect(largest.body.limit).toBe(`${'9'.repeat(26)}.${'9'.repeat(12)}`);
@@ -302,5 +303,78 @@ describe('who may do what', () => {
         await api.request.post('/api/usage/authorize').set(admin()).send({ meter: 'tokens', quantity: '1', idempotencyKey: 'x' }),
       ),
     ).toBe('tenantId');
+  });
+});
+
+describe('credit limits', () => {
+  /** A tenant on a plan that prices tokens at 0.01 (no base fee, no tax) in the current month, with 10.00 of credit. */
+  async function onCredit(limit: string) {
+    const t = await tenant();
+    const plan = await api.request
+      .post('/api/pricing/plans')
+      .set(admin())
+      .send({
+        code: `p-${randomUUID()}`,
+        name: 'Tokens at a cent',
+        currency: 'USD',
+        interval: 'month',
+        baseFee: '0',
+        charges: [{ meter: 'tokens', model: 'per_unit', unitPrice: '0.01' }],
+      });
+    expect(plan.status).toBe(201);
+    const { from, to } = monthNow();
+    await subscribeDirectly({ db }, t.id, plan.body, { start: from, end: to });
+    const grant = await api.request
+      .post(`/api/tenants/${t.id}/credit-grants`)
+      .set(admin())
+      .send({ amount: '10.00', currency: 'USD', reason: 'prepaid' });
+    expect(grant.status).toBe(201);
+    const created = await setLimit(t.id, { meter: 'tokens', window: 'month', limit, mode: 'credit' });
+    expect(created.status).toBe(201);
+    expect(created.body.mode).toBe('credit');
+    return t;
+  }
+
+  it('50 concurrent authorizations of 30 tokens (0.30 each) against 10.00 of credit: exactly 33 are authorized', async () => {
+    const t = await onCredit('1000000');
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => authorize(t.key, { meter: 'tokens', quantity: '30', ttlSeconds: 3600 })),
+    );
+    expect(answers.map((a) => a.status).filter((s) => s !== 200)).toEqual([]);
+    answers.forEach((a) => expectResponseMatchesSpec('POST', '/api/usage/authorize', a));
+    // 33 × 0.30 = 9.90 fits in 10.00; a 34th would make 10.20.
+    expect(answers.filter((a) => a.body.authorized).length).toBe(33);
+    expect(answers.find((a) => !a.body.authorized)!.body.reason).toContain('credit balance');
+    expect((await limits(t.id))[0]).toMatchObject({ used: '0', reserved: '990' });
+  });
+
+  it('usage counted in the period spends the credit; the last cent is authorized, one token more is not', async () => {
+    const t = await onCredit('1000000');
+    expect((await ingest(t.key, [event('900')])).status).toBe(202);
+    await until('the 900 tokens in the summary', async () => (await summary(t.id, 'tokens')) === '900', 20_000);
+    const balance = await api.request.get(`/api/tenants/${t.id}/credit-balance`).set(admin());
+    expect(balance.body).toMatchObject({ pendingUsage: '9.00', available: '1.00' });
+    // 100 tokens more cost exactly the 1.00 left.
+    expect((await authorize(t.key, { meter: 'tokens', quantity: '100' })).body.authorized).toBe(true);
+    const over = await authorize(t.key, { meter: 'tokens', quantity: '1' });
+    expect(over.body.authorized).toBe(false);
+    // A new grant covers more.
+    await api.request.post(`/api/tenants/${t.id}/credit-grants`).set(admin()).send({ amount: '0.01', currency: 'USD', reason: 'top-up' });
+    expect((await authorize(t.key, { meter: 'tokens', quantity: '1' })).body.authorized).toBe(true);
+  });
+
+  it('a credit limit is also a hard limit: its own limit refuses first', async () => {
+    const t = await onCredit('50');
+    expect((await authorize(t.key, { meter: 'tokens', quantity: '50' })).body).toMatchObject({ authorized: true, remaining: '0' });
+    const refused = await authorize(t.key, { meter: 'tokens', quantity: '1' });
+    expect(refused.body).toMatchObject({ authorized: false, limit: '50' });
+    expect(refused.body.reason).toContain('limit of 50');
+  });
+
+  it('a meter with a credit limit and no plan pricing it costs nothing: authorized up to the limit', async () => {
+    const t = await tenant();
+    expect((await setLimit(t.id, { meter: 'calls', window: 'day', limit: '3', mode: 'credit' })).status).toBe(201);
+    expect((await authorize(t.key, { meter: 'calls', quantity: '3' })).body.authorized).toBe(true);
+    expect((await authorize(t.key, { meter: 'calls', quantity: '1' })).body.authorized).toBe(false);
   });
 });

@@ -72,6 +72,7 @@ const authorizeRow = z.object({
   prior: z.boolean(),
   limits: z.number(),
   counters: z.number(),
+  needs_credit: z.boolean(),
   answer: answerRow.extend({ expires_at: z.string() }).nullable(),
   crossed: z.array(crossedRow.extend({ window_start: z.string(), window_end: z.string() })),
 });
@@ -81,6 +82,8 @@ export type AuthorizeOutcome = {
   /** Limits on the (tenant, meter), and how many of them have a counter for the current window. */
   limits: number;
   counters: number;
+  /** A credit limit applies and no `creditCap` was given: nothing was decided (price the quantity and call again). */
+  needsCredit: boolean;
   /** Null when a counter is missing (create them and try again), no limit applies, or `prior`. */
   answer: AnswerRow | null;
   /** Soft limits this authorization took past their limit (one alert each per window). */
@@ -93,7 +96,11 @@ export type AuthorizeInput = {
   quantity: string;
   ttlSeconds: number;
   idempotencyKey: string;
-  /** The quantity the tenant's credit still buys beyond open reservations (credit mode); null: no credit limit applies. */
+  /**
+   * The most a credit limit's counter may hold reserved, this quantity included, for the credit
+   * to cover it (credit mode); null when not priced yet. Found by pricing under the lock of
+   * lockForCredit, so no other authorization can change what it was priced on.
+   */
   creditCap: string | null;
 };
 
@@ -144,6 +151,26 @@ export const usageLimitsRepository = {
       INSERT INTO usage_limit_counters (limit_id, tenant_id, window_start, window_end, used)
       VALUES (${c.limitId}, ${c.tenantId}, ${ts(c.start)}, ${ts(c.end)}, ${c.used}::numeric)
       ON CONFLICT (limit_id, window_start) DO NOTHING`),
+
+  /**
+   * Locks, in key order (as authorize and the ingest bump lock them), the current-window counters
+   * of the tenant's credit limits and of every limit on `meter`, and answers the credit counters'
+   * reserved quantity per meter (the most of a meter's counters: its reservations count on each).
+   * Held until the transaction ends, so the credit is priced on figures no one else can move.
+   */
+  lockForCredit: async (tx: Tx, tenantId: string, meter: string) => {
+    const rows = await tx.any(sql.type(z.object({ meter: z.string(), reserved: z.string() }))`
+      WITH locked AS MATERIALIZED (
+        SELECT l.meter, l.mode, c.reserved
+        FROM usage_limit_counters c JOIN usage_limits l ON l.id = c.limit_id
+        WHERE l.tenant_id = ${tenantId} AND (l.mode = 'credit' OR l.meter = ${meter})
+          AND c.window_start <= now() AND c.window_end > now()
+        ORDER BY c.limit_id, c.window_start
+        FOR UPDATE OF c
+      )
+      SELECT meter, max(reserved)::text AS reserved FROM locked WHERE mode = 'credit' GROUP BY meter`);
+    return new Map(rows.map((r) => [r.meter, r.reserved]));
+  },
 
   /** A tenant's earlier answer to an idempotency key. */
   answerOf: (tx: Tx, tenantId: string, idempotencyKey: string) =>
@@ -196,10 +223,13 @@ export const usageLimitsRepository = {
         SELECT (SELECT count(*) FROM lim)::int AS limits, count(*)::int AS counters,
                coalesce(bool_and(used + reserved_now + ${q} <= limit_value) FILTER (WHERE mode IN ('hard', 'credit')), true)
                  AND coalesce(bool_and(reserved_now + ${q} <= ${a.creditCap}::numeric) FILTER (WHERE mode = 'credit'), true) AS fits,
-               coalesce(bool_or(used + reserved_now + ${q} > limit_value) FILTER (WHERE mode = 'soft'), false) AS over
+               coalesce(bool_or(used + reserved_now + ${q} > limit_value) FILTER (WHERE mode = 'soft'), false) AS over,
+               coalesce(bool_or(mode = 'credit'), false) AND ${a.creditCap}::numeric IS NULL AS needs_credit
         FROM fig
       ), verdict AS (
-        SELECT limits, counters, limits > 0 AND counters = limits AND fits AS ok, over FROM decision
+        SELECT limits, counters, limits > 0 AND counters = limits AND NOT needs_credit AS decided,
+               limits > 0 AND counters = limits AND NOT needs_credit AND fits AS ok, over, needs_credit
+        FROM decision
       ), tight AS (
         SELECT f.limit_value, f.limit_value - f.used - f.reserved_now - CASE WHEN v.ok THEN ${q} ELSE 0 END AS remaining
         FROM fig f, verdict v ORDER BY (f.mode = 'soft'), 2 LIMIT 1
@@ -210,7 +240,7 @@ export const usageLimitsRepository = {
                (SELECT array_agg(limit_id ORDER BY limit_id) FROM fig), (SELECT array_agg(window_start ORDER BY limit_id) FROM fig),
                ${a.idempotencyKey}, CASE WHEN v.ok THEN 'open' ELSE 'refused' END, v.ok, v.ok AND v.over,
                (SELECT remaining FROM tight), (SELECT limit_value FROM tight), now() + make_interval(secs => ${a.ttlSeconds})
-        FROM verdict v WHERE v.limits > 0 AND v.counters = v.limits
+        FROM verdict v WHERE v.decided
         ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
         RETURNING ${answerColumns}
       ), upd AS (
@@ -220,7 +250,7 @@ export const usageLimitsRepository = {
         WHERE c.limit_id = f.limit_id AND c.window_start = f.window_start AND (rl.q IS NOT NULL OR i.state = 'open')
         RETURNING c.limit_id
       )
-      SELECT EXISTS (SELECT 1 FROM prior) AS prior, v.limits, v.counters,
+      SELECT EXISTS (SELECT 1 FROM prior) AS prior, v.limits, v.counters, v.needs_credit,
              (SELECT row_to_json(i) FROM ins i) AS answer,
              coalesce((SELECT json_agg(json_build_object('limit_id', f.limit_id, 'window_start', f.window_start, 'window_end', f.window_end,
                                                          'limit_value', f.limit_value::text, 'total', (f.used + f.reserved_now + ${q})::text))
@@ -233,6 +263,7 @@ export const usageLimitsRepository = {
       prior: row.prior,
       limits: row.limits,
       counters: row.counters,
+      needsCredit: row.needs_credit,
       answer,
       crossed: row.crossed.map((c) => ({ ...c, window_start: new Date(c.window_start), window_end: new Date(c.window_end) })),
     };

@@ -56,7 +56,7 @@ export { amountDue } from './amount-due.ts';
 export { continuedRun, partRuns } from './runs.ts';
 export type { BilledRunLine } from './runs.ts';
 export { MAX_BACKDATE_DAYS, backdatingProblem } from './backdating.ts';
-export { estimatePeriodSoFar, groupByOf, periodSoFarWindow } from './period-estimate.ts';
+export { estimatePeriodSoFar, groupByOf, periodSoFarWindow, withMoreUsage } from './period-estimate.ts';
 export type { PeriodSoFar, ReadUsage } from './period-estimate.ts';
 export { monthlyRecurringRevenue } from './recurring-revenue.ts';
 export type { RecurringFees } from './recurring-revenue.ts';

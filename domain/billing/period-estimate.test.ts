@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planSchema } from '../pricing/index.ts';
 import type { MeteredUsage } from './invoice-lines.ts';
-import { estimatePeriodSoFar } from './period-estimate.ts';
+import { estimatePeriodSoFar, withMoreUsage } from './period-estimate.ts';
 
 const plan = planSchema.parse({
   code: 'p',
@@ -134,5 +134,29 @@ describe('estimatePeriodSoFar', () => {
         estimatePeriodSoFar({ plan: aiPlan, periodStart, periodEnd, at: periodEnd, taxRate: '0' }, async () => read('2500000')),
       ).rejects.toThrow(/without its model values/);
     });
+  });
+});
+
+describe('withMoreUsage', () => {
+  it('adds to the total exactly, with no rate card', () => {
+    expect(withMoreUsage(read('0.1'), '0.2')).toEqual({ quantity: '0.3', eventCount: '1' });
+  });
+
+  it('on a rate card adds to the usage without a value, or makes that value when there is none', () => {
+    const byModel: MeteredUsage = {
+      quantity: '10',
+      eventCount: '2',
+      dimensions: { model: [{ value: 'large', quantity: '10', eventCount: '2' }] },
+    };
+    const once = withMoreUsage(byModel, '5', 'model');
+    expect(once.quantity).toBe('15');
+    expect(once.dimensions?.model).toEqual([
+      { value: 'large', quantity: '10', eventCount: '2' },
+      { value: null, quantity: '5', eventCount: '0' },
+    ]);
+    expect(withMoreUsage(once, '1', 'model').dimensions?.model?.[1]).toEqual({ value: null, quantity: '6', eventCount: '0' });
+    // The largest quantity a limit allows (26 integer and 12 fractional digits) adds without rounding.
+    const big = `${'9'.repeat(26)}.${'9'.repeat(12)}`;
+    expect(withMoreUsage(read(big), '0.000000000001').quantity).toBe(`1${'0'.repeat(26)}`);
   });
 });

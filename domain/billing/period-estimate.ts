@@ -68,3 +68,20 @@ export async function estimatePeriodSoFar(
   if (!complete) return null;
   return { from, to, usage, quote: quotePlan(input.plan, priced, input.taxRate) };
 }
+
+/**
+ * Measured usage with `quantity` more on top: what the period would read after an authorized
+ * quantity is used. An authorization names no rate-card value, so on a rate card the quantity
+ * joins the usage without a value (priced at the card's fallback, as such events are).
+ */
+export function withMoreUsage(measured: MeteredUsage, quantity: DecimalLike, property?: string): MeteredUsage {
+  const more = toDecimal(quantity);
+  const total: MeteredUsage = { ...measured, quantity: toDecimal(measured.quantity).plus(more).toFixed() };
+  if (property === undefined) return total;
+  const values = measured.dimensions?.[property] ?? [];
+  const valueless = values.find((v) => v.value === null);
+  const next = valueless
+    ? values.map((v) => (v === valueless ? { ...v, quantity: toDecimal(v.quantity).plus(more).toFixed() } : v))
+    : [...values, { value: null, quantity: more.toFixed(), eventCount: '0' }];
+  return { ...total, dimensions: { ...measured.dimensions, [property]: next } };
+}

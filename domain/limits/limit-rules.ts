@@ -6,7 +6,7 @@ export type LimitWindow = (typeof LIMIT_WINDOWS)[number];
 /**
  * hard: refuse what would take usage + open reservations past the limit; soft: authorize, say
  * `overLimit` and raise one usage_limit_exceeded alert per window; credit: authorize only while
- * the tenant's available credit covers the priced quantity (see credit-rule.ts).
+ * the tenant's available credit covers the priced quantity (api/limits/limits-service.ts, authorizeOnCredit).
  */
 export const LIMIT_MODES = ['hard', 'soft', 'credit'] as const;
 export type LimitMode = (typeof LIMIT_MODES)[number];

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { DatabasePool } from 'slonik';
 import type { MeterInput } from '../../domain/metering/index.ts';
 import type { PlanInput } from '../../domain/pricing/index.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
@@ -35,7 +36,7 @@ export const monthlyPlan = (p: { code: string; name: string; charges: Charge[] }
  * would have: for tests that drive the invoice activities by hand, with no workflow running.
  */
 export async function subscribeDirectly(
-  h: BillingHarness,
+  h: Pick<BillingHarness, 'db'> | { db: { pool: DatabasePool } },
   tenantId: string,
   plan: { id: string; version: number },
   period: { start: string; end: string },

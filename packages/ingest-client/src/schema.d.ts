@@ -805,7 +805,7 @@ export interface paths {
     put?: never;
     /**
      * Limit a tenant's usage of a meter in a window (a customer adds their own; every limit applies, so it only tightens)
-     * @description Only `sum` and `count` meters can carry a limit. `hard` refuses authorizations past it, `soft` authorizes with `overLimit` and raises one usage_limit_exceeded alert per window, `credit` (a hard limit that also needs the credit balance to cover the quantity) is not available yet and is refused with 400.
+     * @description Only `sum` and `count` meters can carry a limit. `hard` refuses authorizations past it, `soft` authorizes with `overLimit` and raises one usage_limit_exceeded alert per window, `credit` is a hard limit that also authorizes only while the tenant's credit balance covers the open periods' usage, every open credit reservation and the quantity, priced at the plan's prices.
      */
     post: operations['createUsageLimit'];
     delete?: never;
@@ -859,7 +859,7 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Reserve a quantity of a meter before using it: authorized only while every hard limit still holds it
+     * Reserve a quantity of a meter before using it: authorized only while every hard limit (and, for a credit limit, the credit) still holds it
      * @description With an ingest key the tenant is the key's; an admin names `tenantId`. The reservation holds until an event naming its `reservationId` settles it or `ttlSeconds` pass. A repeated `idempotencyKey` answers the first answer.
      */
     post: operations['authorizeUsage'];
@@ -6948,7 +6948,7 @@ export interface operations {
           'application/json': components['schemas']['UsageLimit'];
         };
       };
-      /** @description Invalid input: the field is named (an unknown or non-additive meter, a malformed limit, mode credit) */
+      /** @description Invalid input: the field is named (an unknown or non-additive meter, a malformed limit) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -7323,6 +7323,15 @@ export interface operations {
       };
       /** @description No such tenant */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A credit limit applies and a plan of the tenant cannot be priced now (a meter it charges is not defined, or the sum is too large) */
+      409: {
         headers: {
           [name: string]: unknown;
         };
