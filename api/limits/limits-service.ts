@@ -217,7 +217,8 @@ export function createLimitsService(deps: { pg: DatabasePool; clickhouse: ClickH
       for (let attempt = 0; ; attempt++) {
         if (attempt > 3)
           throw new HttpProblem(503, 'the usage limits changed while authorizing; try again', { headers: { 'Retry-After': '1' } });
-        let outcome = await withTenant(deps.pg, tenantId, (tx) => usageLimitsRepository.authorize(tx, input));
+        // One statement on the pool: its own implicit transaction (see the repository's authorize).
+        let outcome = await usageLimitsRepository.authorize(deps.pg, input);
         let covered = true;
         if (outcome.needsCredit) {
           const meters = await deps.meters.all();

@@ -178,7 +178,9 @@ export const usageLimitsRepository = {
       SELECT ${answerColumns} FROM usage_reservations WHERE tenant_id = ${tenantId} AND idempotency_key = ${idempotencyKey}`),
 
   /**
-   * The authorization, in one statement:
+   * The authorization, in one call of mp_authorize_usage (migration 0037), which is one round
+   * trip and, on the pool, one implicit transaction, so the counters are locked only while
+   * PostgreSQL runs it:
    *   1. lock the current-window counters of every limit on (tenant, meter), in key order (a
    *      locked row is read at its latest committed version, so the figures below are the ones
    *      the update writes over: no two authorizations decide on the same figures);
@@ -190,74 +192,13 @@ export const usageLimitsRepository = {
    *      key waits for this row and then inserts nothing, and so reserves nothing;
    *   5. add the quantity to `reserved` of each counter when authorized.
    * Nothing is decided when a limit has no counter for the current window (the caller creates
-   * it under the flush lock and calls again) or when the key was used before.
+   * it under the flush lock and calls again), when a credit limit applies and no cap was given,
+   * or when the key was used before. The function sets the tenant's scope itself.
    */
-  authorize: async (tx: Tx, a: AuthorizeInput): Promise<AuthorizeOutcome> => {
-    const q = sql.fragment`${a.quantity}::numeric`;
-    const row = await tx.one(sql.type(authorizeRow)`
-      WITH lim AS (
-        SELECT id, mode, limit_value FROM usage_limits WHERE tenant_id = ${a.tenantId} AND meter = ${a.meter}
-      ), prior AS (
-        SELECT id FROM usage_reservations WHERE tenant_id = ${a.tenantId} AND idempotency_key = ${a.idempotencyKey}
-      ), locked AS (
-        SELECT c.limit_id, c.window_start, c.window_end, c.used, c.reserved, lim.mode, lim.limit_value
-        FROM usage_limit_counters c JOIN lim ON lim.id = c.limit_id
-        WHERE c.window_start <= now() AND c.window_end > now() AND NOT EXISTS (SELECT 1 FROM prior)
-        ORDER BY c.limit_id, c.window_start
-        FOR UPDATE OF c
-      ), expired AS (
-        UPDATE usage_reservations r SET state = 'expired'
-        WHERE r.tenant_id = ${a.tenantId} AND r.meter = ${a.meter} AND r.state = 'open' AND r.expires_at <= now()
-          AND (SELECT count(*) FROM locked) > 0
-          AND NOT EXISTS (
-            SELECT 1 FROM unnest(r.limit_ids, r.window_starts) p(l, w)
-            WHERE NOT EXISTS (SELECT 1 FROM locked k WHERE k.limit_id = p.l AND k.window_start = p.w))
-        RETURNING r.limit_ids, r.window_starts, r.quantity
-      ), released AS (
-        SELECT p.l AS limit_id, p.w AS window_start, sum(e.quantity) AS q
-        FROM expired e, unnest(e.limit_ids, e.window_starts) p(l, w) GROUP BY 1, 2
-      ), fig AS (
-        SELECT k.*, k.reserved - coalesce(rl.q, 0) AS reserved_now
-        FROM locked k LEFT JOIN released rl USING (limit_id, window_start)
-      ), decision AS (
-        SELECT (SELECT count(*) FROM lim)::int AS limits, count(*)::int AS counters,
-               coalesce(bool_and(used + reserved_now + ${q} <= limit_value) FILTER (WHERE mode IN ('hard', 'credit')), true)
-                 AND coalesce(bool_and(reserved_now + ${q} <= ${a.creditCap}::numeric) FILTER (WHERE mode = 'credit'), true) AS fits,
-               coalesce(bool_or(used + reserved_now + ${q} > limit_value) FILTER (WHERE mode = 'soft'), false) AS over,
-               coalesce(bool_or(mode = 'credit'), false) AND ${a.creditCap}::numeric IS NULL AS needs_credit
-        FROM fig
-      ), verdict AS (
-        SELECT limits, counters, limits > 0 AND counters = limits AND NOT needs_credit AS decided,
-               limits > 0 AND counters = limits AND NOT needs_credit AND fits AS ok, over, needs_credit
-        FROM decision
-      ), tight AS (
-        SELECT f.limit_value, f.limit_value - f.used - f.reserved_now - CASE WHEN v.ok THEN ${q} ELSE 0 END AS remaining
-        FROM fig f, verdict v ORDER BY (f.mode = 'soft'), 2 LIMIT 1
-      ), ins AS (
-        INSERT INTO usage_reservations (tenant_id, meter, quantity, limit_ids, window_starts, idempotency_key, state, authorized,
-                                        over_limit, remaining, limit_value, expires_at)
-        SELECT ${a.tenantId}, ${a.meter}, ${q},
-               (SELECT array_agg(limit_id ORDER BY limit_id) FROM fig), (SELECT array_agg(window_start ORDER BY limit_id) FROM fig),
-               ${a.idempotencyKey}, CASE WHEN v.ok THEN 'open' ELSE 'refused' END, v.ok, v.ok AND v.over,
-               (SELECT remaining FROM tight), (SELECT limit_value FROM tight), now() + make_interval(secs => ${a.ttlSeconds})
-        FROM verdict v WHERE v.decided
-        ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-        RETURNING ${answerColumns}
-      ), upd AS (
-        UPDATE usage_limit_counters c
-        SET reserved = c.reserved - coalesce(rl.q, 0) + CASE WHEN i.state = 'open' THEN ${q} ELSE 0 END
-        FROM fig f LEFT JOIN released rl USING (limit_id, window_start) LEFT JOIN ins i ON true
-        WHERE c.limit_id = f.limit_id AND c.window_start = f.window_start AND (rl.q IS NOT NULL OR i.state = 'open')
-        RETURNING c.limit_id
-      )
-      SELECT EXISTS (SELECT 1 FROM prior) AS prior, v.limits, v.counters, v.needs_credit,
-             (SELECT row_to_json(i) FROM ins i) AS answer,
-             coalesce((SELECT json_agg(json_build_object('limit_id', f.limit_id, 'window_start', f.window_start, 'window_end', f.window_end,
-                                                         'limit_value', f.limit_value::text, 'total', (f.used + f.reserved_now + ${q})::text))
-                       FROM fig f, ins i
-                       WHERE i.state = 'open' AND f.mode = 'soft' AND f.used + f.reserved_now <= f.limit_value
-                         AND f.used + f.reserved_now + ${q} > f.limit_value), '[]') AS crossed
-      FROM verdict v`);
+  authorize: async (db: CommonQueryMethods, a: AuthorizeInput): Promise<AuthorizeOutcome> => {
+    const row = await db.one(sql.type(authorizeRow)`
+      SELECT prior, limits, counters, needs_credit, answer, crossed
+      FROM mp_authorize_usage(${a.tenantId}, ${a.meter}, ${a.quantity}::numeric, ${a.ttlSeconds}, ${a.idempotencyKey}, ${a.creditCap}::numeric)`);
     const answer = row.answer ? answerRow.parse({ ...row.answer, expires_at: new Date(row.answer.expires_at as unknown as string) }) : null;
     return {
       prior: row.prior,
