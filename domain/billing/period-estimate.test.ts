@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { planSchema } from '../pricing/index.ts';
 import type { MeteredUsage } from './invoice-lines.ts';
 import { estimatePeriodSoFar, withMoreUsage } from './period-estimate.ts';
+import { ISSUE_RATE_CARD_TOKENS } from '../../test/harness/billing-plans.ts';
 
 const plan = planSchema.parse({
   code: 'p',
@@ -77,21 +78,7 @@ describe('estimatePeriodSoFar', () => {
       currency: 'USD',
       interval: 'month',
       baseFee: '0',
-      charges: [
-        {
-          meter: 'tokens',
-          model: 'graduated',
-          tiers: [
-            { upTo: '1000000', unitPrice: '0.00001' },
-            { upTo: null, unitPrice: '0.000008' },
-          ],
-          priceBy: 'model',
-          rates: [
-            { match: 'large', model: 'per_unit', unitPrice: '0.00003' },
-            { match: 'small', model: 'per_unit', unitPrice: '0.000005' },
-          ],
-        },
-      ],
+      charges: [ISSUE_RATE_CARD_TOKENS],
     });
     const byModel: MeteredUsage = {
       quantity: '2500000',

@@ -9,21 +9,10 @@ import {
   type Charge,
   type RateCardCharge,
 } from './index.ts';
+import { ISSUE_RATE_CARD_TOKENS } from '../../test/harness/billing-plans.ts';
 
 // The issue's example: large and small models at their own unit prices, any other model graduated.
-const tokens = chargeSchema.parse({
-  meter: 'tokens',
-  model: 'graduated',
-  tiers: [
-    { upTo: '1000000', unitPrice: '0.00001' },
-    { upTo: null, unitPrice: '0.000008' },
-  ],
-  priceBy: 'model',
-  rates: [
-    { match: 'large', model: 'per_unit', unitPrice: '0.00003' },
-    { match: 'small', model: 'per_unit', unitPrice: '0.000005' },
-  ],
-}) as RateCardCharge;
+const tokens = chargeSchema.parse(ISSUE_RATE_CARD_TOKENS) as RateCardCharge;
 const plan = planSchema.parse({ code: 'ai', name: 'AI', currency: 'USD', interval: 'month', baseFee: '0', charges: [tokens] });
 
 const amounts = (usage: Parameters<typeof quotePlan>[1]) =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cents, useBillingScenarios, type InvoiceWithLines } from '../harness/billing.ts';
-import { monthlyPlan, subscribedFrom } from '../harness/billing-plans.ts';
+import { ISSUE_RATE_CARD_TOKENS, monthlyPlan, subscribedFrom } from '../harness/billing-plans.ts';
 import { pdfText } from '../harness/pdf-text.ts';
 import { toInvoice } from '../../api/invoices/invoice-schemas.ts';
 import { toDecimal, toDecimalString } from '../../domain/money/index.ts';
@@ -48,21 +48,7 @@ describe('a rate card priced by model', () => {
         code: 'tokens-by-model',
         name: 'Tokens',
         gracePeriodSeconds: 0,
-        charges: [
-          {
-            meter: 'tokens',
-            model: 'graduated',
-            tiers: [
-              { upTo: '1000000', unitPrice: '0.00001' },
-              { upTo: null, unitPrice: '0.000008' },
-            ],
-            priceBy: 'model',
-            rates: [
-              { match: 'large', model: 'per_unit', unitPrice: '0.00003' },
-              { match: 'small', model: 'per_unit', unitPrice: '0.000005' },
-            ],
-          },
-        ],
+        charges: [ISSUE_RATE_CARD_TOKENS],
       }),
       d('2027-01-01T00:00:00Z'),
     );

@@ -23,6 +23,24 @@ export const ISSUE_GRADUATED_CALLS: Charge = {
   ],
 };
 
+/**
+ * The rate-card issue's charge: the large and small models at their own unit prices, any other
+ * model (and usage without one) at the graduated fallback.
+ */
+export const ISSUE_RATE_CARD_TOKENS = {
+  meter: 'tokens',
+  model: 'graduated',
+  tiers: [
+    { upTo: '1000000', unitPrice: '0.00001' },
+    { upTo: null, unitPrice: '0.000008' },
+  ],
+  priceBy: 'model',
+  rates: [
+    { match: 'large', model: 'per_unit', unitPrice: '0.00003' },
+    { match: 'small', model: 'per_unit', unitPrice: '0.000005' },
+  ],
+} satisfies Charge;
+
 /** A monthly plan in USD; without a `baseFee`, none. */
 export const monthlyPlan = (p: { code: string; name: string; charges: Charge[] } & Partial<PlanInput>): PlanInput => ({
   currency: 'USD',
