@@ -18,14 +18,15 @@ const SEVERITY: Record<CreditCrossing, 'warning' | 'critical'> = { credit_low: '
 
 /** Writes entries through `write`, then raises the alerts of the crossings it made; an alert failure never fails the write. */
 export async function watchCreditBalance(tx: Tx, tenantId: string, currency: string, write: () => Promise<void>): Promise<void> {
-  const before = (await creditLedgerRepository.totals(tx, tenantId, currency)).remaining;
+  // Savepoints: a failing read or alert rolls back to one and leaves the money write as it is.
+  const before = await tx.transaction((sp) => creditLedgerRepository.remaining(sp, tenantId, currency)).catch(() => null);
   await write();
-  // A savepoint: a failing alert rolls back to it and leaves the money write as it is.
+  if (before === null) return;
   await tx.transaction((sp) => raiseCrossings(sp, tenantId, currency, before)).catch(() => undefined);
 }
 
 async function raiseCrossings(tx: Tx, tenantId: string, currency: string, beforeMinor: bigint) {
-  const after = (await creditLedgerRepository.totals(tx, tenantId, currency)).remaining;
+  const after = await creditLedgerRepository.remaining(tx, tenantId, currency);
   if (after >= beforeMinor) return; // only a fall crosses: skips the threshold read on grants
   const tenant = await tx.maybeOne(sql.type(thresholdRow)`
     SELECT currency, credit_low_threshold::text AS threshold FROM tenants WHERE id = ${tenantId}`);
