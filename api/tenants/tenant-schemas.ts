@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { currencyCode, Decimal, decimalStringSchema, nonNegativeDecimalString } from '../../domain/money/index.ts';
+import {
+  currencyCode,
+  Decimal,
+  decimalStringSchema,
+  formatAmount,
+  minorUnitDigits,
+  nonNegativeDecimalString,
+} from '../../domain/money/index.ts';
 import type { TenantRow } from '../../db/postgres/tenants-repository.ts';
 import { emailAddress } from '../auth/auth-schemas.ts';
 import { canonicalTimeZone } from '../../domain/periods/index.ts';
@@ -29,6 +36,9 @@ const taxRate = nonNegativeDecimalString
   .meta({ pattern: '^0+(\\.\\d{1,6})?$' });
 // numeric(30, 12), as the tenants table has it: 18 digits before the point.
 const budget = decimalStringSchema({ nonNegative: true, maxIntegerDigits: 18 });
+// The same column type as the budget; the currency's decimals are checked by the service
+// (creditThresholdProblem), as the currency may change in the same request.
+const creditLowThreshold = decimalStringSchema({ nonNegative: true, maxIntegerDigits: 18 });
 const externalId = z
   .string()
   .min(1)
@@ -45,6 +55,7 @@ export const tenantSchema = z
     timezone: z.string(),
     taxRate: z.string(),
     budget: z.string().nullable(),
+    creditLowThreshold: z.string().nullable().describe('a credit balance below this raises a credit_low alert; null: none'),
     createdAt: z.iso.datetime(),
   })
   .meta({ id: 'Tenant' });
@@ -57,6 +68,7 @@ export const createTenantBody = z.strictObject({
   timezone: timezone.optional(),
   taxRate: taxRate.optional(),
   budget: budget.optional(),
+  creditLowThreshold: creditLowThreshold.optional(),
 });
 
 export const patchTenantBody = z
@@ -68,6 +80,7 @@ export const patchTenantBody = z
     timezone: timezone.optional(),
     taxRate: taxRate.optional(),
     budget: budget.nullable().optional(),
+    creditLowThreshold: creditLowThreshold.nullable().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
   .meta({ minProperties: 1 });
@@ -83,5 +96,17 @@ export const toTenant = (t: TenantRow): z.infer<typeof tenantSchema> => ({
   timezone: t.timezone,
   taxRate: t.tax_rate,
   budget: t.budget,
+  creditLowThreshold: t.credit_low_threshold === null ? null : formatAmount(t.credit_low_threshold, t.currency),
   createdAt: t.created_at.toISOString(),
 });
+
+/**
+ * Why a credit-low threshold cannot be kept in the currency, or null: it may not have more
+ * decimals than the currency's minor unit (the ledger it is compared with counts in minor units).
+ */
+export function creditThresholdProblem(threshold: string | null, currency: string): string | null {
+  if (threshold === null) return null;
+  const digits = minorUnitDigits(currency);
+  const decimals = new Decimal(threshold).decimalPlaces();
+  return decimals > digits ? `has ${decimals} decimals; ${currency} has ${digits}` : null;
+}

@@ -147,6 +147,16 @@ export const creditLedgerRepository = {
         coalesce(sum(expired_minor), 0)::int8 AS expired, coalesce(sum(remaining_minor), 0)::int8 AS remaining
       FROM credit_grants WHERE tenant_id = ${tenantId} AND currency = ${currency}`),
 
+  /**
+   * What is left of the tenant's grants in a currency, summed as numeric: a sum past a bigint
+   * (two grants near its largest value) must not fail the write that asks (credit-alerts.ts).
+   */
+  remaining: async (tx: Tx, tenantId: string, currency: string) =>
+    BigInt(
+      await tx.oneFirst(sql.type(z.object({ remaining: z.string() }))`
+        SELECT coalesce(sum(remaining_minor), 0)::text AS remaining FROM credit_grants WHERE tenant_id = ${tenantId} AND currency = ${currency}`),
+    ),
+
   /** One page of a tenant's ledger in order, after `afterSeq`, with the balance after each entry. */
   page: (tx: Tx, tenantId: string, afterSeq: bigint, limit: number) =>
     tx.any(sql.type(ledgerEntryRow)`

@@ -1,6 +1,7 @@
 import type { Tx } from './tenant-scope.ts';
 import { creditLedgerRepository, type CreditGrantRow, type NewGrant } from './credit-ledger-repository.ts';
 import { invoicesRepository, type InvoiceRow } from './invoices-repository.ts';
+import { watchCreditBalance } from './credit-alerts.ts';
 import {
   allocateBurns,
   burnEntries,
@@ -66,15 +67,21 @@ async function touch(tx: Tx, tenantId: string, currency: string, at: Date, keep:
     open.filter((g) => !keep(g)),
     at,
   );
-  await appendChecked(tx, tenantId, states, expired);
+  await appendChecked(tx, { tenantId, currency }, states, expired);
   const expiredIds = new Set(expired.map((e) => e.grantId));
   return { states, grants: open.filter((g) => !expiredIds.has(g.id)) };
 }
 
-async function appendChecked(tx: Tx, tenantId: string, states: Map<string, GrantState>, entries: readonly LedgerEntry[]) {
+/** Every entry of the ledger is written here, so this is where a fall of the balance raises its credit alerts. */
+async function appendChecked(
+  tx: Tx,
+  ledger: { tenantId: string; currency: string },
+  states: Map<string, GrantState>,
+  entries: readonly LedgerEntry[],
+) {
   if (entries.length === 0) return;
   checkAppendTo(states, entries);
-  await creditLedgerRepository.append(tx, tenantId, entries);
+  await watchCreditBalance(tx, ledger.tenantId, ledger.currency, () => creditLedgerRepository.append(tx, ledger.tenantId, entries));
 }
 
 /** Writes what expired by `at` (the ledger's periodic touch; a read of the balance does the same). */
@@ -100,7 +107,7 @@ export async function openGrant(tx: Tx, g: NewGrant, at = new Date()): Promise<{
   }
   // An included grant opens with a `grant` entry: the grant's source tells where it came from.
   const kind = g.source === 'included' ? 'grant' : g.source;
-  await appendChecked(tx, g.tenantId, states, [{ kind, grantId: id, amountMinor: g.amountMinor, at: g.effectiveAt }]);
+  await appendChecked(tx, g, states, [{ kind, grantId: id, amountMinor: g.amountMinor, at: g.effectiveAt }]);
   return { grant: (await creditLedgerRepository.grantById(tx, id))!, created: true };
 }
 
@@ -144,12 +151,12 @@ export async function applyCreditToInvoice(tx: Tx, draft: InvoiceRow, totalMinor
       totalMinor - subtotal,
     );
     const burns = allocateBurns(payers, payable, at, servedUntil);
-    await appendChecked(tx, draft.tenant_id, states, burnEntries(burns, draft.id, at));
+    await appendChecked(tx, { tenantId: draft.tenant_id, currency: draft.currency }, states, burnEntries(burns, draft.id, at));
     applied = creditApplied(burns);
   }
   // Now what had expired by `at` and was kept for this invoice.
   const left = payers.map((g) => ({ ...g, remainingMinor: states.get(g.id)!.remainingMinor }));
-  await appendChecked(tx, draft.tenant_id, states, expiryEntries(left, at));
+  await appendChecked(tx, { tenantId: draft.tenant_id, currency: draft.currency }, states, expiryEntries(left, at));
   return applied;
 }
 
@@ -160,7 +167,12 @@ export async function reverseInvoiceBurns(tx: Tx, invoice: InvoiceRow, at: Date)
   const payers = [...new Set(entries.filter((e) => e.kind === 'burn').map((e) => e.grantId))];
   if (payers.length === 0) return;
   const grants = (await creditLedgerRepository.grantsByIds(tx, payers)).map(asGrant);
-  await appendChecked(tx, invoice.tenant_id, statesOf(grants), reversalEntries(entries, grants, invoice.id, at));
+  await appendChecked(
+    tx,
+    { tenantId: invoice.tenant_id, currency: invoice.currency },
+    statesOf(grants),
+    reversalEntries(entries, grants, invoice.id, at),
+  );
 }
 
 /** Money received beyond what an invoice owed (an overpayment, or payments of an invoice then voided): an overpayment grant. */

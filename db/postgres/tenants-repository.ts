@@ -12,6 +12,7 @@ export const tenantRow = z.object({
   timezone: z.string(),
   tax_rate: z.string(),
   budget: z.string().nullable(),
+  credit_low_threshold: z.string().nullable(),
   created_at: z.date(),
   updated_at: z.date(),
 });
@@ -25,6 +26,7 @@ export type NewTenant = {
   timezone?: string;
   taxRate?: string;
   budget?: string;
+  creditLowThreshold?: string;
 };
 export type TenantPatch = {
   name?: string;
@@ -34,19 +36,21 @@ export type TenantPatch = {
   timezone?: string;
   taxRate?: string;
   budget?: string | null;
+  creditLowThreshold?: string | null;
 };
 
 /** A well-formed tenant id (uuid); anything else must not reach an ::uuid cast. */
 export const isTenantId = (value: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 
-const columns = sql.fragment`id, name, external_id, email, currency, timezone, tax_rate::text AS tax_rate, budget::text AS budget, created_at, updated_at`;
+const columns = sql.fragment`id, name, external_id, email, currency, timezone, tax_rate::text AS tax_rate, budget::text AS budget,
+  credit_low_threshold::text AS credit_low_threshold, created_at, updated_at`;
 
 export const tenantsRepository = {
   insert: (tx: Tx, t: NewTenant) =>
     tx.one(sql.type(tenantRow)`
-      INSERT INTO tenants (name, external_id, email, currency, timezone, tax_rate, budget)
+      INSERT INTO tenants (name, external_id, email, currency, timezone, tax_rate, budget, credit_low_threshold)
       VALUES (${t.name}, ${t.externalId ?? null}, ${t.email ?? null}, ${t.currency ?? 'USD'}, ${t.timezone ?? 'UTC'},
-              ${t.taxRate ?? '0'}, ${t.budget ?? null})
+              ${t.taxRate ?? '0'}, ${t.budget ?? null}, ${t.creditLowThreshold ?? null})
       RETURNING ${columns}`),
 
   /** insert, with a taken externalId as its answer ('taken') rather than an error. */
@@ -86,6 +90,7 @@ export const tenantsRepository = {
       p.timezone !== undefined && sql.fragment`timezone = ${p.timezone}`,
       p.taxRate !== undefined && sql.fragment`tax_rate = ${p.taxRate}`,
       p.budget !== undefined && sql.fragment`budget = ${p.budget}`,
+      p.creditLowThreshold !== undefined && sql.fragment`credit_low_threshold = ${p.creditLowThreshold}`,
     ].filter((s) => s !== false);
     return tx.maybeOne(sql.type(tenantRow)`
       UPDATE tenants SET ${sql.join([...sets, sql.fragment`updated_at = now()`], sql.fragment`, `)}

@@ -22,3 +22,5 @@ export {
 export type { GrantState, LedgerEntry, LedgerEntryKind } from './ledger.ts';
 export { creditAmountProblem, includedGrantTerms } from './included-credits.ts';
 export type { IncludedCredits } from './included-credits.ts';
+export { creditCrossings } from './balance-crossings.ts';
+export type { CreditCrossing } from './balance-crossings.ts';

@@ -9,6 +9,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'subscription.updated',
   'subscription.canceled',
   'alert.created',
+  'credit.balance_low',
+  'credit.depleted',
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
@@ -41,6 +43,19 @@ export const DELIVERY_RETRY = {
 /** The `alert.created` event of a new alert; its id is deterministic, so it is delivered once. */
 export function alertCreatedEvent(alert: { id: string; tenantId: string; createdAt: string }): WebhookEvent {
   return { id: `alert.created:${alert.id}`, type: 'alert.created', tenantId: alert.tenantId, occurredAt: alert.createdAt, data: { alert } };
+}
+
+/** The credit event an alert kind also sends, besides alert.created (issue 17 §1). */
+const CREDIT_EVENT_OF_KIND = { credit_low: 'credit.balance_low', credit_depleted: 'credit.depleted' } as const;
+
+/**
+ * `credit.balance_low` / `credit.depleted` of a credit alert, null for any other kind. Its id is
+ * the alert's, and an alert is raised once per crossing, so each crossing is delivered once.
+ */
+export function creditAlertEvent(alert: { id: string; tenantId: string; createdAt: string; kind: string }): WebhookEvent | null {
+  const type = CREDIT_EVENT_OF_KIND[alert.kind as keyof typeof CREDIT_EVENT_OF_KIND];
+  if (type === undefined) return null;
+  return { id: `${type}:${alert.id}`, type, tenantId: alert.tenantId, occurredAt: alert.createdAt, data: { alert } };
 }
 
 /** The `invoice.voided` event of a voided invoice (an invoice is voided once). */

@@ -2060,6 +2060,8 @@ export interface components {
       timezone: string;
       taxRate: string;
       budget: string | null;
+      /** @description a credit balance below this raises a credit_low alert; null: none */
+      creditLowThreshold: string | null;
       /** Format: date-time */
       createdAt: string;
     };
@@ -6029,6 +6031,7 @@ export interface operations {
           timezone?: string;
           taxRate?: string;
           budget?: string;
+          creditLowThreshold?: string;
         };
       };
     };
@@ -6193,6 +6196,7 @@ export interface operations {
           timezone?: string;
           taxRate?: string;
           budget?: string | null;
+          creditLowThreshold?: string | null;
         };
       };
     };
@@ -8167,6 +8171,8 @@ export interface operations {
             | 'subscription.updated'
             | 'subscription.canceled'
             | 'alert.created'
+            | 'credit.balance_low'
+            | 'credit.depleted'
             | '*'
           )[];
         };

@@ -2026,6 +2026,8 @@ export interface components {
             timezone: string;
             taxRate: string;
             budget: string | null;
+            /** @description a credit balance below this raises a credit_low alert; null: none */
+            creditLowThreshold: string | null;
             /** Format: date-time */
             createdAt: string;
         };
@@ -5912,6 +5914,7 @@ export interface operations {
                     timezone?: string;
                     taxRate?: string;
                     budget?: string;
+                    creditLowThreshold?: string;
                 };
             };
         };
@@ -6076,6 +6079,7 @@ export interface operations {
                     timezone?: string;
                     taxRate?: string;
                     budget?: string | null;
+                    creditLowThreshold?: string | null;
                 };
             };
         };
@@ -8028,7 +8032,7 @@ export interface operations {
                     /** Format: uri */
                     url: string;
                     /** @description event types, or "*" for all */
-                    events: ("invoice.finalized" | "invoice.paid" | "invoice.voided" | "invoice.payment_failed" | "invoice.uncollectible" | "subscription.created" | "subscription.updated" | "subscription.canceled" | "alert.created" | "*")[];
+                    events: ("invoice.finalized" | "invoice.paid" | "invoice.voided" | "invoice.payment_failed" | "invoice.uncollectible" | "subscription.created" | "subscription.updated" | "subscription.canceled" | "alert.created" | "credit.balance_low" | "credit.depleted" | "*")[];
                 };
             };
         };
