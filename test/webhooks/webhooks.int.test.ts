@@ -9,6 +9,8 @@ import { createBillingWorker } from '../../cli/temporal/create-worker.ts';
 import { createActivities } from '../../activities/index.ts';
 import { webhookDeliveryWorkflowId as deliveryWorkflowId } from '../../workflows/contract.ts';
 import type { WebhookEvent } from '../../domain/webhooks/events.ts';
+import { withTenant } from '../../db/postgres/tenant-scope.ts';
+import { openGrant, writeExpiries } from '../../db/postgres/credit-ledger.ts';
 
 const env = useTestEnvironment();
 let temporal: TestWorkflowEnvironment;
@@ -150,6 +152,70 @@ describe('webhooks', () => {
       const outcome = await worker.runUntil(temporal.client.workflow.getHandle(deliveryWorkflowId(deliveries.body.items[0].id)).result());
       expect(outcome).toBe('succeeded');
       expect(hook.received.map((r) => r.answered)).toEqual([204]);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('delivers credit.balance_low and credit.depleted, signed, to an endpoint that takes them', async () => {
+    const hook = await startWebhookReceiver();
+    try {
+      const tenantId = env.api.tenants.b.id;
+      const created = await env.api.request
+        .post('/api/webhooks')
+        .set(admin())
+        .send({ url: hook.url, events: ['credit.balance_low', 'credit.depleted'] });
+      expect(created.status).toBe(201);
+      const threshold = await env.api.request.patch(`/api/tenants/${tenantId}`).set(admin()).send({ creditLowThreshold: '5.00' });
+      expect(threshold.status).toBe(200);
+      // 10.00 that expires unused: one fall from 10.00 to 0 crosses the threshold and empties the balance.
+      const from = Date.parse('2026-06-01T00:00:00Z');
+      const currency = (await env.api.request.get(`/api/tenants/${tenantId}`).set(admin())).body.currency as string;
+      await withTenant(env.db.pool, tenantId, (tx) =>
+        openGrant(
+          tx,
+          {
+            tenantId,
+            currency,
+            source: 'grant',
+            amountMinor: 1000n,
+            priority: 0,
+            effectiveAt: new Date(from),
+            expiresAt: new Date(from + 3_600_000),
+            appliesTo: null,
+            reason: 'expires unused',
+          },
+          new Date(from),
+        ),
+      );
+      await withTenant(env.db.pool, tenantId, (tx) => writeExpiries(tx, tenantId, currency, new Date(from + 7_200_000)));
+
+      const deps = { pg: env.db.pool, clickhouse: env.ch.client, temporal: temporal.client };
+      const activities = createActivities(withWorkflowContract(deps));
+      const worker = await createBillingWorker({
+        connection: temporal.nativeConnection,
+        namespace: 'default',
+        workflowBundlePath: inject('workflowBundlePath'),
+        deps,
+      });
+      await activities.dispatchWebhookOutbox();
+      const deliveries = (await env.api.request.get(`/api/webhooks/${created.body.id}/deliveries`).set(admin())).body.items as {
+        id: string;
+      }[];
+      expect(deliveries).toHaveLength(2);
+      await worker.runUntil(Promise.all(deliveries.map((d) => temporal.client.workflow.getHandle(deliveryWorkflowId(d.id)).result())));
+      const verifier = new Webhook(created.body.secret);
+      const payloads = hook.received.map(
+        (r) =>
+          verifier.verify(r.body, r.headers as Record<string, string>) as {
+            type: string;
+            data: { alert: { tenantId: string; kind: string } };
+          },
+      );
+      expect(payloads.map((p) => [p.type, p.data.alert.kind, p.data.alert.tenantId]).sort()).toEqual([
+        ['credit.balance_low', 'credit_low', tenantId],
+        ['credit.depleted', 'credit_depleted', tenantId],
+      ]);
     } finally {
       await hook.close();
     }
