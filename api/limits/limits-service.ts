@@ -19,6 +19,7 @@ import { HttpProblem, badRequest, forbidden, notFound } from '../http/problem.ts
 import type { MeterCatalog } from '../meters/meter-catalog.ts';
 import type { FlushLock } from '../../db/clickhouse/usage-writer.ts';
 import { createLimitCounters } from './limit-counters.ts';
+import { createAuthorizeBatcher } from './authorize-batcher.ts';
 import { createEstimateService } from '../subscriptions/estimate-service.ts';
 import { creditPosition } from '../credits/credit-position.ts';
 import type { AuthorizationJson, AuthorizeBody, LimitBody, LimitJson } from './limit-schemas.ts';
@@ -70,6 +71,7 @@ function answerJson(a: AnswerRow, uncovered = false): AuthorizationJson {
 export function createLimitsService(deps: { pg: DatabasePool; clickhouse: ClickHouseClient; meters: MeterCatalog; lock?: FlushLock }) {
   const counters = createLimitCounters(deps);
   const estimates = createEstimateService(deps);
+  const batched = createAuthorizeBatcher(deps.pg);
 
   /**
    * A credit limit's authorization, in one transaction: lock the counters the credit is priced on,
@@ -217,8 +219,8 @@ export function createLimitsService(deps: { pg: DatabasePool; clickhouse: ClickH
       for (let attempt = 0; ; attempt++) {
         if (attempt > 3)
           throw new HttpProblem(503, 'the usage limits changed while authorizing; try again', { headers: { 'Retry-After': '1' } });
-        // One statement on the pool: its own implicit transaction (see the repository's authorize).
-        let outcome = await usageLimitsRepository.authorize(deps.pg, input);
+        // On the pool, with the authorizations of the same (tenant, meter) that arrive meanwhile (authorize-batcher.ts).
+        let outcome = await batched(input);
         let covered = true;
         if (outcome.needsCredit) {
           const meters = await deps.meters.all();

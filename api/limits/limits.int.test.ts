@@ -17,6 +17,7 @@ import { tenantsRepository } from '../../db/postgres/tenants-repository.ts';
 import { clickhouseMicroTime, clickhouseTime } from '../../db/clickhouse/time.ts';
 import { failingInsertsInto } from '../../test/harness/clickhouse-faults.ts';
 import { subscribeDirectly } from '../../test/harness/billing-plans.ts';
+import { createAuthorizeBatcher } from './authorize-batcher.ts';
 
 // Usage limits and authorization against the real PostgreSQL and ClickHouse: never over a hard
 // limit under concurrency or across two API instances, settled by real events (redeliveries
@@ -376,5 +377,43 @@ describe('credit limits', () => {
     expect((await setLimit(t.id, { meter: 'calls', window: 'day', limit: '3', mode: 'credit' })).status).toBe(201);
     expect((await authorize(t.key, { meter: 'calls', quantity: '3' })).body.authorized).toBe(true);
     expect((await authorize(t.key, { meter: 'calls', quantity: '1' })).body.authorized).toBe(false);
+  });
+});
+
+describe('authorizations of one meter decided together (authorize-batcher)', () => {
+  it('twins of one idempotencyKey in the same rush reserve once, and the limit holds', async () => {
+    const t = await tenant();
+    await setLimit(t.id, { meter: 'tokens', window: 'month', limit: '200', mode: 'hard' });
+    const keys = [...Array.from({ length: 20 }, () => randomUUID()), ...Array.from({ length: 10 }, () => 'twin')];
+    const answers = await Promise.all(keys.map((k) => authorize(t.key, { meter: 'tokens', quantity: '10', idempotencyKey: k })));
+    expect(answers.map((a) => a.status).filter((s) => s !== 200)).toEqual([]);
+    const twins = answers.filter((_, i) => keys[i] === 'twin').map((a) => a.body);
+    // Every twin answers the first answer: the same reservation (or the same refusal).
+    expect(new Set(twins.map((b) => JSON.stringify([b.authorized, b.reservationId ?? null]))).size).toBe(1);
+    const reservations = new Set(answers.filter((a) => a.body.authorized).map((a) => a.body.reservationId));
+    // 21 distinct requests of 10 against 200: exactly 20 reservations.
+    expect(reservations.size).toBe(20);
+    expect((await limits(t.id))[0]).toMatchObject({ reserved: '200', remaining: '0' });
+  });
+
+  it('a batch that fails is retried one by one, so a bad authorization fails only itself', async () => {
+    const t = await tenant();
+    await setLimit(t.id, { meter: 'tokens', window: 'month', limit: '100', mode: 'hard' });
+    const batcher = createAuthorizeBatcher(db.pool);
+    const input = (quantity: string) => ({
+      tenantId: t.id,
+      meter: 'tokens',
+      quantity,
+      ttlSeconds: 60,
+      idempotencyKey: randomUUID(),
+      creditCap: null,
+    });
+    // The first goes alone; the three behind it wait and go together, with a quantity PostgreSQL refuses.
+    const first = batcher(input('10'));
+    const rest = [batcher(input('20')), batcher(input('not a number')), batcher(input('30'))];
+    const settled = await Promise.allSettled([first, ...rest]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(settled.filter((s) => s.status === 'fulfilled').map((s) => s.value.answer?.authorized)).toEqual([true, true, true]);
+    expect((await limits(t.id))[0]).toMatchObject({ reserved: '60', remaining: '40' });
   });
 });

@@ -111,6 +111,18 @@ export type Settlement = { tenantId: string; reservationId: string };
 const limitWithMeterRow = meterRow.extend({ limit_id: z.string(), tenant_id: z.string() });
 export type LimitedMeter = { limitId: string; tenantId: string; meter: MeterRecord };
 
+function outcomeOf(row: z.infer<typeof authorizeRow>): AuthorizeOutcome {
+  const answer = row.answer ? answerRow.parse({ ...row.answer, expires_at: new Date(row.answer.expires_at as unknown as string) }) : null;
+  return {
+    prior: row.prior,
+    limits: row.limits,
+    counters: row.counters,
+    needsCredit: row.needs_credit,
+    answer,
+    crossed: row.crossed.map((c) => ({ ...c, window_start: new Date(c.window_start), window_end: new Date(c.window_end) })),
+  };
+}
+
 export const usageLimitsRepository = {
   insert: (tx: Tx, l: NewLimit) =>
     tx.one(sql.type(limitRow)`
@@ -199,15 +211,29 @@ export const usageLimitsRepository = {
     const row = await db.one(sql.type(authorizeRow)`
       SELECT prior, limits, counters, needs_credit, answer, crossed
       FROM mp_authorize_usage(${a.tenantId}, ${a.meter}, ${a.quantity}::numeric, ${a.ttlSeconds}, ${a.idempotencyKey}, ${a.creditCap}::numeric)`);
-    const answer = row.answer ? answerRow.parse({ ...row.answer, expires_at: new Date(row.answer.expires_at as unknown as string) }) : null;
-    return {
-      prior: row.prior,
-      limits: row.limits,
-      counters: row.counters,
-      needsCredit: row.needs_credit,
-      answer,
-      crossed: row.crossed.map((c) => ({ ...c, window_start: new Date(c.window_start), window_end: new Date(c.window_end) })),
-    };
+    return outcomeOf(row);
+  },
+
+  /**
+   * Authorizations of one (tenant, meter), decided in turn in one call of
+   * mp_authorize_usage_batch (migration 0038): one round trip and one commit for all, each
+   * answer the one it would get alone in that order. No credit cap: a credit limit answers
+   * `needsCredit` for each, as authorize does.
+   */
+  authorizeBatch: async (db: CommonQueryMethods, tenantId: string, meter: string, batch: readonly AuthorizeInput[]) => {
+    const rows = await db.any(sql.type(authorizeRow.extend({ ord: z.number() }))`
+      SELECT ord, prior, limits, counters, needs_credit, answer, crossed
+      FROM mp_authorize_usage_batch(${tenantId}, ${meter}, ${sql.array(
+        batch.map((b) => b.quantity),
+        'numeric',
+      )}, ${sql.array(
+        batch.map((b) => b.ttlSeconds),
+        'int4',
+      )}, ${sql.array(
+        batch.map((b) => b.idempotencyKey),
+        'text',
+      )}) ORDER BY ord`);
+    return rows.map(outcomeOf);
   },
 
   /**
