@@ -56,6 +56,14 @@ const grantColumns = sql.fragment`g.id, g.tenant_id, g.currency, g.source, g.amo
 const entryColumns = sql.fragment`e.id, e.seq, e.tenant_id, e.grant_id, e.kind, e.amount_minor, e.at, e.invoice_id, e.line_id`;
 const entryRow = ledgerEntryRow.omit({ balance_after_minor: true });
 
+/**
+ * The running balance is summed as numeric and read as text: entries that each fit a bigint may
+ * add up past it (two grants near the largest amount), and that must read, not fail.
+ */
+const summedEntryRow = entryRow.extend({ balance_after_minor: z.string() });
+const withBalance = (rows: readonly z.infer<typeof summedEntryRow>[]): LedgerEntryRow[] =>
+  rows.map((r) => ({ ...r, balance_after_minor: BigInt(r.balance_after_minor) }));
+
 export type NewGrant = {
   tenantId: string;
   currency: string;
@@ -140,12 +148,17 @@ export const creditLedgerRepository = {
         AND e.grant_id IN (SELECT b.grant_id FROM credit_ledger_entries b WHERE b.invoice_id = ${invoiceId} AND b.kind = 'burn')
       ORDER BY seq`),
 
-  /** The tenant's totals in a currency, from the grants' own sums (nothing reads the entries). */
-  totals: (tx: Tx, tenantId: string, currency: string) =>
-    tx.one(sql.type(z.object({ granted: z.bigint(), consumed: z.bigint(), expired: z.bigint(), remaining: z.bigint() }))`
-      SELECT coalesce(sum(amount_minor), 0)::int8 AS granted, coalesce(sum(consumed_minor), 0)::int8 AS consumed,
-        coalesce(sum(expired_minor), 0)::int8 AS expired, coalesce(sum(remaining_minor), 0)::int8 AS remaining
-      FROM credit_grants WHERE tenant_id = ${tenantId} AND currency = ${currency}`),
+  /**
+   * The tenant's totals in a currency, from the grants' own sums (nothing reads the entries).
+   * Summed as numeric: grants that each fit a bigint may add up past it.
+   */
+  totals: async (tx: Tx, tenantId: string, currency: string) => {
+    const t = await tx.one(sql.type(z.object({ granted: z.string(), consumed: z.string(), expired: z.string(), remaining: z.string() }))`
+      SELECT coalesce(sum(amount_minor), 0)::text AS granted, coalesce(sum(consumed_minor), 0)::text AS consumed,
+        coalesce(sum(expired_minor), 0)::text AS expired, coalesce(sum(remaining_minor), 0)::text AS remaining
+      FROM credit_grants WHERE tenant_id = ${tenantId} AND currency = ${currency}`);
+    return { granted: BigInt(t.granted), consumed: BigInt(t.consumed), expired: BigInt(t.expired), remaining: BigInt(t.remaining) };
+  },
 
   /**
    * What is left of the tenant's grants in a currency, summed as numeric: a sum past a bigint
@@ -158,13 +171,15 @@ export const creditLedgerRepository = {
     ),
 
   /** One page of a tenant's ledger in order, after `afterSeq`, with the balance after each entry. */
-  page: (tx: Tx, tenantId: string, afterSeq: bigint, limit: number) =>
-    tx.any(sql.type(ledgerEntryRow)`
+  page: async (tx: Tx, tenantId: string, afterSeq: bigint, limit: number) =>
+    withBalance(
+      await tx.any(sql.type(summedEntryRow)`
       SELECT * FROM (
         SELECT e.id, e.seq, e.tenant_id, e.grant_id, e.kind, e.amount_minor, e.at, e.invoice_id, e.line_id,
-          sum(e.amount_minor) OVER (ORDER BY e.seq)::int8 AS balance_after_minor
+          sum(e.amount_minor) OVER (ORDER BY e.seq)::text AS balance_after_minor
         FROM credit_ledger_entries e WHERE e.tenant_id = ${tenantId}
       ) l WHERE l.seq > ${afterSeq} ORDER BY l.seq LIMIT ${limit}`),
+    ),
 
   /**
    * A period of a tenant's ledger in a currency: the balance after the last entry before `from`
@@ -174,16 +189,16 @@ export const creditLedgerRepository = {
   periodEntries: async (tx: Tx, tenantId: string, currency: string, from: Date, limit: number) => {
     const ledger = sql.fragment`
       SELECT e.id, e.seq, e.tenant_id, e.grant_id, e.kind, e.amount_minor, e.at, e.invoice_id, e.line_id,
-        sum(e.amount_minor) OVER (ORDER BY e.seq)::int8 AS balance_after_minor
+        sum(e.amount_minor) OVER (ORDER BY e.seq)::text AS balance_after_minor
       FROM credit_ledger_entries e JOIN credit_grants g ON g.id = e.grant_id
       WHERE e.tenant_id = ${tenantId} AND g.currency = ${currency}`;
     const opening = await tx.maybeOneFirst(
-      sql.type(z.object({ balance_after_minor: z.bigint() }))`
+      sql.type(z.object({ balance_after_minor: z.string() }))`
         SELECT l.balance_after_minor FROM (${ledger}) l WHERE l.at < ${ts(from)} ORDER BY l.seq DESC LIMIT 1`,
     );
-    const entries = await tx.any(sql.type(ledgerEntryRow)`
+    const entries = await tx.any(sql.type(summedEntryRow)`
       SELECT * FROM (SELECT * FROM (${ledger}) l WHERE l.at >= ${ts(from)} ORDER BY l.seq DESC LIMIT ${limit}) p ORDER BY p.seq`);
-    return { openingMinor: opening ?? 0n, entries };
+    return { openingMinor: opening === null ? 0n : BigInt(opening), entries: withBalance(entries) };
   },
 
   append: async (tx: Tx, tenantId: string, entries: readonly LedgerEntry[]) => {

@@ -112,6 +112,17 @@ describe('POST /api/tenants/:id/credit-grants', () => {
     expect(await h.ownerQuery('SELECT amount_minor::text AS a FROM credit_grants WHERE id = $1', [largest.body.id])).toEqual([
       { a: '9223372036854775807' },
     ]);
+
+    // Each grant fits a bigint; their sum does not. The balance and the ledger's running
+    // balance are still exact, not a 500.
+    const again = await grant(tenant.id, { amount: '92233720368547758.07', currency: 'USD', reason: 'largest again' });
+    expect(again.status).toBe(201);
+    const total = '184467440737095528.64'; // 12.50 + 2 × 92233720368547758.07
+    const b = await api.request.get(`/api/tenants/${tenant.id}/credit-balance`).set(finance());
+    expectResponseMatchesSpec('GET', `/api/tenants/${tenant.id}/credit-balance`, b);
+    expect([b.status, b.body.granted, b.body.available]).toEqual([200, total, total]);
+    const entries = (await ledger(tenant.id)).items as Entry[];
+    expect(entries.map((e) => e.balanceAfter)).toEqual(['12.50', '92233720368547770.57', total]);
   });
 
   it('is 403 for a customer, even of the tenant; another tenant’s customer gets 404 on the ledger and the balance', async () => {
