@@ -4,15 +4,7 @@ import type { InvoiceLineRow, InvoiceRow } from '../../db/postgres/invoices-repo
 import { INVOICE_REASONS, INVOICE_STATUSES } from '../../db/postgres/invoices-repository.ts';
 import { INVOICE_LINE_TYPES, amountDue } from '../../domain/billing/index.ts';
 import { problemSchema } from '../http/problem.ts';
-
-const tierSchema = z.object({
-  tier: z.number().int(),
-  upTo: z.string().nullable(),
-  quantity: z.string(),
-  unitPrice: z.string(),
-  flatFee: z.string(),
-  amount: z.string(),
-});
+import { tierBreakdownSchema } from '../pricing/plan-schemas.ts';
 
 export const invoiceLineSchema = z
   .object({
@@ -22,7 +14,7 @@ export const invoiceLineSchema = z
     meter: z.string().optional(),
     quantity: z.string().optional(),
     unitPrice: z.string().optional(),
-    tiers: z.array(tierSchema).optional(),
+    tiers: z.array(tierBreakdownSchema).optional(),
     dimensions: z
       .record(z.string(), z.string().nullable())
       .optional()
@@ -97,7 +89,7 @@ export function toInvoice(row: InvoiceRow, lines: readonly InvoiceLineRow[]): In
       ...(l.meter !== null ? { meter: l.meter } : {}),
       ...(l.quantity !== null ? { quantity: exact(l.quantity) } : {}),
       ...(l.unit_price !== null ? { unitPrice: exact(l.unit_price) } : {}),
-      ...(l.tiers !== null ? { tiers: l.tiers as z.infer<typeof tierSchema>[] } : {}),
+      ...(l.tiers !== null ? { tiers: l.tiers as z.infer<typeof tierBreakdownSchema>[] } : {}),
       ...(l.dimensions !== null ? { dimensions: l.dimensions } : {}),
       amount: money(l.amount_minor),
       ...(l.plan_id !== null ? { planId: l.plan_id } : {}),

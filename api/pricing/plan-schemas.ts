@@ -75,7 +75,8 @@ export const quoteBody = z.strictObject({
   version: positiveInteger().optional().describe('quote a specific plan version (default: the latest)'),
 });
 
-const quoteTier = z.object({
+/** One tier of a line's tier breakdown, in quotes, estimates and invoice lines alike. */
+export const tierBreakdownSchema = z.object({
   tier: z.number().int(),
   upTo: z.string().nullable(),
   quantity: z.string(),
@@ -98,7 +99,7 @@ export const quoteResponse = z
         model: z.string(),
         quantity: z.string(),
         amount: z.string(),
-        tiers: z.array(quoteTier).optional(),
+        tiers: z.array(tierBreakdownSchema).optional(),
         dimensions: z
           .record(z.string(), z.string().nullable())
           .optional()
