@@ -5,6 +5,7 @@
  * callback), or `hang` (a part never finishes stopping).
  */
 import { spawn } from 'node:child_process';
+import { pbkdf2 } from 'node:crypto';
 import type { Config } from './config/env-schema.ts';
 import { runService } from './commands/run-service.ts';
 
@@ -28,6 +29,9 @@ await runService({ LOG_LEVEL: 'info' } as Config, async ({ life }) => {
   }
   if (mode === 'throw')
     setTimeout(() => {
+      // Other work holds the libuv threadpool (one thread here: the test sets
+      // UV_THREADPOOL_SIZE=1), as file, DNS and crypto work of other requests does under load.
+      pbkdf2('busy', 'salt', 2_000_000, 32, 'sha256', () => {});
       throw new Error('thrown from a callback');
     }, 50);
 });

@@ -7,7 +7,11 @@ const FIXTURE = join(import.meta.dirname, 'process-failures.fixture.ts');
 
 /** Runs the fixture; resolves its output so far once `until` appears in it. */
 function run(mode: string) {
-  const proc = spawn(process.execPath, [FIXTURE, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // One threadpool thread, so that the fixture's busy work really holds it (see its `throw` mode).
+  const proc = spawn(process.execPath, [FIXTURE, mode], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, UV_THREADPOOL_SIZE: '1' },
+  });
   let output = '';
   proc.stdout.on('data', (d: Buffer) => (output += d.toString()));
   proc.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -51,7 +55,7 @@ describe('a long-running command and failures nothing else caught', () => {
     expect(await gone(pid)).toBe(true);
   });
 
-  it('stops every part (child processes included) and exits 1 on an uncaught exception', async () => {
+  it('stops every part (child processes included) and exits 1 on an uncaught exception, its fatal line written first even while the threadpool is busy', async () => {
     const r = run('throw');
     const pid = await r.childPid();
     expect(await r.exited).toBe(1);
