@@ -25,6 +25,9 @@ describe('decide', () => {
     [`/tenants/${customer.tenantId}`, customer, 'allow'],
     [`/tenants/${other}`, customer, 'not-found'],
     [`/tenants/${other}/anything`, customer, 'not-found'],
+    [`/tenants/${customer.tenantId}/payments`, customer, 'allow'],
+    [`/tenants/${other}/payments`, customer, 'not-found'],
+    [`/tenants/${other}/payments`, finance, 'allow'],
     ['/invoices/some-id', customer, 'allow'],
     ['/logout', customer, 'allow'],
   ] as const)('%s as %o → %s', (path, viewer, kind) => {
