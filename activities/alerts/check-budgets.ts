@@ -5,7 +5,14 @@ import { budgetLevelToRaise, budgetLevelsFor, budgetSeverity, type AlertRule } f
 import { mapBounded } from '../../domain/concurrency/index.ts';
 import type { Plan } from '../../domain/pricing/index.ts';
 import { withOperator } from '../../db/postgres/tenant-scope.ts';
-import { alertsRepository, toAlertRule, type BudgetCandidateRow } from '../../db/postgres/alerts-repository.ts';
+import { alertsRepository, toAlertRule } from '../../db/postgres/alerts-repository.ts';
+import {
+  budgetCandidatesRepository,
+  pageRanges,
+  type BudgetCandidateRow,
+  type BudgetPage,
+  type BudgetPageRange,
+} from '../../db/postgres/budget-candidates-repository.ts';
 import { plansRepository } from '../../db/postgres/plans-repository.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { readUsageBatch, type MeasuredUsage, type UsageQuery, type UsageSource } from '../invoices/usage-source.ts';
@@ -21,10 +28,16 @@ export type CheckBudgetsInput = { at: string };
  * first MAX_LISTED_RAISED of them (domain/anomaly's listRaised).
  */
 export type CheckBudgetsResult = FailureSummary & { tenants: number; raised: RaisedAlert[]; raisedCount?: number };
-/** The tenants to check at `at`, in pages; each page is one checkBudgetPage. */
+/** The tenants to check at `at`, in pages of their ids (runs started before page ranges). */
 export type BudgetPages = { pages: string[][] };
-/** `sendWebhooks`: the page sends alert.created for the alerts it raises (sendRaisedAlerts) and lists only the first few. */
-export type CheckBudgetPageInput = { at: string; tenantIds: string[]; sendWebhooks?: boolean };
+/** The pages of the check at `at` as key ranges; each page is one checkBudgetPage. */
+export type BudgetPageRanges = { ranges: BudgetPage[] };
+export type { BudgetPageRange };
+/**
+ * A page: its tenants' ids (runs started before page ranges) or its range. `sendWebhooks`: the
+ * page sends alert.created for the alerts it raises (sendRaisedAlerts) and lists only the first few.
+ */
+export type CheckBudgetPageInput = { at: string; sendWebhooks?: boolean } & ({ tenantIds: string[] } | { range: BudgetPageRange });
 
 /**
  * Tenants per page. A page is one activity: its usage reads are one batched query per meter
@@ -197,8 +210,9 @@ async function checkTenants(
  * `failed`/`failures`, and the other tenants are checked.
  *
  * `checkBudgets` checks every tenant in one activity (the scan's first path, kept for runs
- * already under way). `budgetPages` + `checkBudgetPage` are the fan-out: the workflow checks
- * the pages a few at a time, each page its own activity with heartbeats.
+ * already under way). `budgetPageRanges` + `checkBudgetPage` are the fan-out: the workflow checks
+ * the pages a few at a time, each page its own activity with heartbeats (`budgetPages`, the same
+ * pages as lists of tenant ids, stays for runs started before the ranges).
  */
 export function createBudgetActivities(deps: ActivityDeps) {
   /** The usage source, or undefined (logged) when the worker wired none. */
@@ -207,9 +221,9 @@ export function createBudgetActivities(deps: ActivityDeps) {
     if (!deps.usage) log.warn('budget checks skipped: no usage source is configured (ActivityDeps.usage)');
     return deps.usage;
   };
-  async function check(at: Date, tenantIds?: readonly string[]): Promise<CheckBudgetsResult> {
+  async function check(at: Date, scope?: readonly string[] | BudgetPageRange): Promise<CheckBudgetsResult> {
     const { candidates, rules } = await withOperator(deps.pg, async (tx) => ({
-      candidates: await alertsRepository.budgetCandidates(tx, at, tenantIds),
+      candidates: await budgetCandidatesRepository.candidates(tx, at, scope),
       rules: (await alertsRepository.listRules(tx)).map(toAlertRule),
     }));
     const failures = isolateFailures('budget_check');
@@ -232,7 +246,7 @@ export function createBudgetActivities(deps: ActivityDeps) {
      * together and its batched reads span little more than the windows themselves.
      */
     async budgetPages(input: CheckBudgetsInput): Promise<BudgetPages> {
-      const candidates = await withOperator(deps.pg, (tx) => alertsRepository.budgetCandidates(tx, new Date(input.at)));
+      const candidates = await withOperator(deps.pg, (tx) => budgetCandidatesRepository.candidates(tx, new Date(input.at)));
       if (candidates.length === 0 || !usageSource()) return { pages: [] };
       const firstStart = new Map<string, number>();
       for (const c of candidates) firstStart.set(c.tenant_id, Math.min(firstStart.get(c.tenant_id) ?? Infinity, c.period_start.getTime()));
@@ -243,10 +257,24 @@ export function createBudgetActivities(deps: ActivityDeps) {
       return { pages };
     },
 
+    /**
+     * The pages of the check at `at`, as ranges of the same order (see budgetPages), so that the
+     * workflow carries a key per page instead of every tenant's id. The check's page reads its
+     * tenants from its range; a tenant whose place moved in between (its period rolled over, its
+     * budget changed) may be checked by two pages, which raise its level once, or by none, until
+     * the next scan.
+     */
+    async budgetPageRanges(input: CheckBudgetsInput): Promise<BudgetPageRanges> {
+      if (!usageSource()) return { ranges: [] };
+      const size = deps.budgetTenantsPerPage ?? BUDGET_TENANTS_PER_PAGE;
+      const starts = await withOperator(deps.pg, (tx) => budgetCandidatesRepository.pageStarts(tx, new Date(input.at), size));
+      return { ranges: pageRanges(starts) };
+    },
+
     /** One page of tenants, checked as checkBudgets checks each (a tenant no longer a candidate is skipped). */
     async checkBudgetPage(input: CheckBudgetPageInput): Promise<CheckBudgetsResult> {
-      if (input.tenantIds.length === 0) return { tenants: 0, raised: [], failed: 0, failures: [] };
-      const result = await check(new Date(input.at), input.tenantIds);
+      if ('tenantIds' in input && input.tenantIds.length === 0) return { tenants: 0, raised: [], failed: 0, failures: [] };
+      const result = await check(new Date(input.at), 'range' in input ? input.range : input.tenantIds);
       return input.sendWebhooks ? sendRaisedAlerts(deps, result) : result;
     },
   };

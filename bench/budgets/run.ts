@@ -9,7 +9,7 @@
 //
 // Measured: one full check through the real path (the anomaly-scan workflow the 5-minute
 // schedule runs: the anomaly scan, the budget pages, the alert.created webhooks), RUNS times;
-// its budget part from the workflow's history (budgetPages scheduled → last page completed).
+// its budget part from the workflow's history (budgetPageRanges scheduled → last page completed).
 // The floor, in the same run: the engine's own plain aggregation of the same rows (one
 // GROUP BY tenant, meter query over the same windows, no deduplication), FLOOR_RUNS times.
 // For reference only: one page checked with single reads (one query per window).
@@ -217,7 +217,7 @@ async function fullCheck(run: number) {
   for (const e of events)
     if (e.activityTaskScheduledEventAttributes)
       scheduled.set(String(e.eventId), e.activityTaskScheduledEventAttributes.activityType?.name ?? '');
-  const first = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'budgetPages');
+  const first = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'budgetPageRanges');
   const pageDone = events.filter(
     (e) =>
       e.activityTaskCompletedEventAttributes &&
@@ -376,7 +376,7 @@ Setup: embedded PostgreSQL, embedded ClickHouse (chdb), the Temporal CLI dev ser
 | Measure | Result |
 | --- | --- |
 | One full check (the anomaly-scan workflow: anomaly scan, ${pages} budget pages, alert.created webhooks), median of ${RUNS} | ${wall ?? '–'} s, ${wall === null ? '–' : `${round((wall / INTERVAL_S) * 100)} %`} of the ${INTERVAL_S} s interval |
-| Its budget part (budgetPages scheduled → last page completed), median | ${budget ?? '–'} s |
+| Its budget part (budgetPageRanges scheduled → last page completed), median | ${budget ?? '–'} s |
 | Floor: the engine's plain aggregation of the same rows (one GROUP BY tenant, meter over the same windows, no dedup), median of ${FLOOR_RUNS} | ${round(floor, 3)} s (${floorRows} rows) |
 | **Ratio budget part / floor** | **${results.ratioBudgetToFloor ?? '–'}×** |
 | The usage reads alone: each page's batched read per meter, ${pages * METERS.length} queries one after another (deduplicated, as billing reads) | ${round(readsOnlySeconds, 2)} s, ${results.ratioReadsToFloor}× the floor |

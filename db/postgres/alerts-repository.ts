@@ -107,20 +107,6 @@ export function toAlertRule(row: RuleRow): AlertRule {
   };
 }
 
-/** A tenant with a budget and a subscription whose current (paid) period contains `at`. */
-export const budgetCandidateRow = z.object({
-  tenant_id: z.string(),
-  budget: z.string(),
-  tax_rate: z.string(),
-  currency: z.string(),
-  subscription_id: z.string(),
-  plan_id: z.string(),
-  plan_version: z.number(),
-  period_start: z.date(),
-  period_end: z.date(),
-});
-export type BudgetCandidateRow = z.infer<typeof budgetCandidateRow>;
-
 export const alertsRepository = {
   /**
    * Inserts the alert unless one with the same dedup key (tenant, kind, meter, event type, window, level)
@@ -166,21 +152,6 @@ export const alertsRepository = {
       SELECT tenant_id, window_start, window_end, level FROM alerts
       WHERE tenant_id = ANY(${sql.array([...tenantIds], 'uuid')}) AND kind = 'budget_threshold' AND window_end >= ${ts(endsAfter)}
       ORDER BY tenant_id, level`),
-
-  /**
-   * Budget checks: each tenant with a budget above zero, with each of its active or past-due
-   * subscriptions whose current period contains `at` (trials are not charged); with `tenantIds`,
-   * only those tenants (a page of the check). Operator scope.
-   */
-  budgetCandidates: (tx: Tx, at: Date, tenantIds?: readonly string[]) =>
-    tx.any(sql.type(budgetCandidateRow)`
-      SELECT t.id AS tenant_id, t.budget::text AS budget, t.tax_rate::text AS tax_rate, t.currency, s.id AS subscription_id,
-             s.plan_id, s.plan_version, s.current_period_start AS period_start, s.current_period_end AS period_end
-      FROM tenants t JOIN subscriptions s ON s.tenant_id = t.id
-      WHERE t.budget > 0 AND s.status IN ('active', 'past_due')
-        AND s.current_period_start <= ${ts(at)} AND s.current_period_end > ${ts(at)}
-        AND ${tenantIds ? sql.fragment`t.id = ANY(${sql.array([...tenantIds], 'uuid')})` : sql.fragment`true`}
-      ORDER BY t.id, s.created_at, s.id`),
 
   /** A second rule for the same (tenant, meter) scope raises UniqueIntegrityConstraintViolationError (createRule answers 'taken'). */
   insertRule: (tx: Tx, r: NewRule) =>

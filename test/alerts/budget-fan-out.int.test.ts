@@ -109,7 +109,8 @@ describe('budget checks in pages', () => {
   it('check every page as its own activity; the two tenants whose reads throw fail alone, every other tenant gets its alert', async () => {
     const { result, activities } = await scan();
     expect(activities.filter((a) => a === 'checkBudgetPage')).toHaveLength(3);
-    expect(activities).toContain('budgetPages');
+    expect(activities).toContain('budgetPageRanges');
+    expect(activities).not.toContain('budgetPages');
     expect(activities).not.toContain('checkBudgets');
     const { budgets } = result;
     expect(budgets.tenants).toBe(TENANTS);
@@ -151,14 +152,20 @@ describe('budget checks in pages', () => {
       ),
     );
     // (the activities of the fan-out, each page of each check in its own activity at once: the
-    // time-skipping server is not run with two scans in flight)
-    const { budgetPages, checkBudgetPage } = createBudgetActivities(deps);
+    // time-skipping server is not run with two scans in flight), one cutting its pages as ranges
+    // and one as lists of ids, as a run started before the ranges does
+    const { budgetPages, budgetPageRanges, checkBudgetPage } = createBudgetActivities(deps);
     const at = new Date().toISOString();
-    const check = async () => {
+    const byRanges = async () => {
+      const { ranges } = await runActivity(budgetPageRanges, { at });
+      expect(ranges.map((r) => r.tenants)).toEqual([PER_PAGE, PER_PAGE, 3]);
+      return mergeCheckResults(await Promise.all(ranges.map(({ from, to }) => runActivity(checkBudgetPage, { at, range: { from, to } }))));
+    };
+    const byIds = async () => {
       const { pages } = await runActivity(budgetPages, { at });
       return mergeCheckResults(await Promise.all(pages.map((tenantIds) => runActivity(checkBudgetPage, { at, tenantIds }))));
     };
-    const [first, second] = await Promise.all([check(), check()]);
+    const [first, second] = await Promise.all([byRanges(), byIds()]);
     // Then between them each tenant's 80 % alert is raised exactly once, and stored once
     const raised = [...first.raised, ...second.raised];
     expect(raised.map((r) => r.tenantId).sort()).toEqual(
