@@ -46,10 +46,10 @@ const keyedCandidates = (at: Date) => sql.fragment`
   WHERE ${candidateSubscription(at)}
   GROUP BY t.id`;
 
-const keyAtOrAfter = (key: BudgetPageKey | null) =>
-  key ? sql.fragment`(first_start, tenant_id) >= (${key.periodStart}::timestamptz, ${key.tenantId}::uuid)` : sql.fragment`true`;
-const keyBefore = (key: BudgetPageKey | null) =>
-  key ? sql.fragment`(first_start, tenant_id) < (${key.periodStart}::timestamptz, ${key.tenantId}::uuid)` : sql.fragment`true`;
+/** A page key as the row it is compared with, `(first_start, tenant_id)`. */
+const keyRow = (key: BudgetPageKey) => sql.fragment`(${key.periodStart}::timestamptz, ${key.tenantId}::uuid)`;
+const keyAtOrAfter = (key: BudgetPageKey | null) => (key ? sql.fragment`(first_start, tenant_id) >= ${keyRow(key)}` : sql.fragment`true`);
+const keyBefore = (key: BudgetPageKey | null) => (key ? sql.fragment`(first_start, tenant_id) < ${keyRow(key)}` : sql.fragment`true`);
 
 /** The tenants a check takes: all, the named ones (a page of a run started before ranges), or a range. */
 function tenantsWhere(at: Date, scope: readonly string[] | BudgetPageRange | undefined) {
