@@ -1,4 +1,5 @@
 import type { operations } from './api/schema.d.ts';
+import { formText } from './form-text.ts';
 import type { Schemas } from './types.ts';
 import { subtractDecimals } from './decimal.ts';
 
@@ -57,7 +58,7 @@ export type GrantRequest = NonNullable<operations['createCreditGrant']['requestB
  * here: a priority that is not a whole number is sent as typed, and the API names the field.
  */
 export function grantRequest(form: FormData): { body: GrantRequest; values: Record<string, string> } {
-  const text = (name: string) => String(form.get(name) ?? '').trim();
+  const text = (name: string) => formText(form, name);
   const values = {
     amount: text('amount'),
     currency: text('currency'),

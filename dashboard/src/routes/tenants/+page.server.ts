@@ -1,4 +1,5 @@
 import { redirect } from '@sveltejs/kit';
+import { formText } from '#lib/form-text.ts';
 import { failFrom, must } from '#lib/server/api.ts';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -14,7 +15,7 @@ export const load = (async ({ locals, url }) => {
 /** Form fields → the API body: empty inputs are left out, so the API's defaults apply. */
 function tenantBody(form: FormData) {
   const text = (name: string) => {
-    const value = String(form.get(name) ?? '').trim();
+    const value = formText(form, name);
     return value === '' ? undefined : value;
   };
   return {

@@ -1,4 +1,5 @@
 import { failFrom, must, optional } from '#lib/server/api.ts';
+import { formText } from '#lib/form-text.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load = (async ({ locals, url }) => {
@@ -15,7 +16,7 @@ const ROLES = ['admin', 'finance', 'customer'] as const;
 export const actions = {
   create: async ({ request, locals }) => {
     const form = await request.formData();
-    const email = String(form.get('email') ?? '').trim();
+    const email = formText(form, 'email');
     const password = String(form.get('password') ?? '');
     const roleValue = String(form.get('role') ?? '');
     const role = ROLES.find((r) => r === roleValue) ?? 'customer';

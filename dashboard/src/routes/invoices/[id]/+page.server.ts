@@ -1,4 +1,5 @@
 import { failFrom, must, optional } from '#lib/server/api.ts';
+import { formText } from '#lib/form-text.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load = (async ({ locals, params, depends }) => {
@@ -16,8 +17,8 @@ export const load = (async ({ locals, params, depends }) => {
 export const actions = {
   pay: async ({ request, locals, params }) => {
     const form = await request.formData();
-    const amount = String(form.get('amount') ?? '').trim();
-    const reference = String(form.get('reference') ?? '').trim();
+    const amount = formText(form, 'amount');
+    const reference = formText(form, 'reference');
     const { data, error, response } = await locals.api.POST('/api/invoices/{id}/payments', {
       params: { path: { id: params.id } },
       body: { amount, reference },

@@ -1,4 +1,5 @@
 import { redirect } from '@sveltejs/kit';
+import { formText } from '#lib/form-text.ts';
 import { failFrom, failWith } from '#lib/server/api.ts';
 import type { Actions } from './$types';
 
@@ -26,10 +27,7 @@ export const actions = {
   default: async ({ request, locals }) => {
     const form = await request.formData();
     const values = Object.fromEntries(
-      ['code', 'name', 'description', 'eventType', 'aggregation', 'valueProperty', 'filters', 'groupBy'].map((k) => [
-        k,
-        String(form.get(k) ?? '').trim(),
-      ]),
+      ['code', 'name', 'description', 'eventType', 'aggregation', 'valueProperty', 'filters', 'groupBy'].map((k) => [k, formText(form, k)]),
     );
     const filters = parseFilters(values.filters ?? '');
     if (typeof filters === 'string') return failWith(400, { fields: { filters }, values });

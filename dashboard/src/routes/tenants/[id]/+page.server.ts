@@ -1,4 +1,5 @@
 import { redirect } from '@sveltejs/kit';
+import { formText } from '#lib/form-text.ts';
 import { TEMPORAL_NAMESPACE, TEMPORAL_UI_URL } from '$app/env/private';
 import { failFrom, failWith, must, optional } from '#lib/server/api.ts';
 import { grantRequest } from '#lib/credits.ts';
@@ -82,7 +83,6 @@ export const load = (async ({ locals, params, url, depends }) => {
   };
 }) satisfies PageServerLoad;
 
-const text = (form: FormData, name: string) => String(form.get(name) ?? '').trim();
 const KEY_SCOPES = ['ingest', 'read'] as const;
 type KeyScope = (typeof KEY_SCOPES)[number];
 const isKeyScope = (s: string): s is KeyScope => (KEY_SCOPES as readonly string[]).includes(s);
@@ -91,15 +91,15 @@ type Effective = 'immediate' | 'period_end';
 type LimitBody = Pick<Schemas['UsageLimit'], 'meter' | 'window' | 'limit' | 'mode'>;
 // The API validates `effective` and names the field when it is neither value.
 const changeValues = (form: FormData) => ({
-  subscriptionId: text(form, 'subscriptionId'),
-  planId: text(form, 'planId'),
-  effective: text(form, 'effective'),
+  subscriptionId: formText(form, 'subscriptionId'),
+  planId: formText(form, 'planId'),
+  effective: formText(form, 'effective'),
 });
 
 export const actions = {
   createKey: async ({ request, locals, params }) => {
     const form = await request.formData();
-    const name = text(form, 'name');
+    const name = formText(form, 'name');
     // Admins tick the scopes; a customer's form carries `read` only. The API decides either way.
     const scopes = form.getAll('scopes').map(String).filter(isKeyScope);
     if (form.has('scopesShown') && scopes.length === 0)
@@ -111,7 +111,7 @@ export const actions = {
     return { createdKey: data };
   },
   revokeKey: async ({ request, locals, params }) => {
-    const keyId = text(await request.formData(), 'keyId');
+    const keyId = formText(await request.formData(), 'keyId');
     const { data, error, response } = await locals.api.DELETE('/api/tenants/{id}/api-keys/{keyId}', {
       params: { path: { id: params.id, keyId } },
     });
@@ -119,7 +119,7 @@ export const actions = {
     return { revoked: data.prefix };
   },
   updateBudget: async ({ request, locals, params }) => {
-    const budget = text(await request.formData(), 'budget');
+    const budget = formText(await request.formData(), 'budget');
     const { data, error, response } = await locals.api.PATCH('/api/tenants/{id}', {
       params: { path: { id: params.id } },
       body: { budget: budget === '' ? null : budget },
@@ -129,7 +129,7 @@ export const actions = {
   },
   addUser: async ({ request, locals, params }) => {
     const form = await request.formData();
-    const email = text(form, 'email');
+    const email = formText(form, 'email');
     const password = String(form.get('password') ?? '');
     const { data, error, response } = await locals.api.POST('/api/users', {
       body: { email, password, role: 'customer', tenantId: params.id },
@@ -138,16 +138,16 @@ export const actions = {
     return { userAdded: data.email };
   },
   subscribe: async ({ request, locals, params }) => {
-    const planId = text(await request.formData(), 'planId');
+    const planId = formText(await request.formData(), 'planId');
     const { data, error, response } = await locals.api.POST('/api/subscriptions', { body: { tenantId: params.id, planId } });
     if (!data) return failFrom(error, response, { planId }, 'subscribe');
     return { subscribed: data.id };
   },
   invoiceNow: async ({ request, locals }) => {
     const form = await request.formData();
-    const subscriptionId = text(form, 'subscriptionId');
+    const subscriptionId = formText(form, 'subscriptionId');
     // The page's key for this click: a repeat of the same click gets the same invoice.
-    const key = text(form, 'idempotencyKey');
+    const key = formText(form, 'idempotencyKey');
     const headers = key ? { 'Idempotency-Key': key } : undefined;
     const { data, error, response } = await locals.api.POST('/api/invoices/generate', { body: { subscriptionId }, headers });
     if (!data) return failFrom(error, response, {}, 'invoiceNow');
@@ -185,8 +185,8 @@ export const actions = {
   },
   cancel: async ({ request, locals }) => {
     const form = await request.formData();
-    const subscriptionId = text(form, 'subscriptionId');
-    const at = text(form, 'at');
+    const subscriptionId = formText(form, 'subscriptionId');
+    const at = formText(form, 'at');
     const { data, error, response } = await locals.api.POST('/api/subscriptions/{id}/cancel', {
       params: { path: { id: subscriptionId } },
       body: { at: at as Effective },
@@ -197,7 +197,7 @@ export const actions = {
   // "Why wasn't this event billed?": one read, on submit only (the page's loads do not call it).
   explainEvent: async ({ request, locals, params }) => {
     const form = await request.formData();
-    const values = { id: text(form, 'id'), source: text(form, 'source') };
+    const values = { id: formText(form, 'id'), source: formText(form, 'source') };
     const { data, error, response } = await locals.api.GET('/api/usage/events/explain', {
       params: { query: { tenantId: params.id, id: values.id, ...(values.source ? { source: values.source } : {}) } },
     });
@@ -216,7 +216,7 @@ export const actions = {
     const form = await request.formData();
     const { body, values } = grantRequest(form);
     // The page's key for this grant: a repeat of the same submission grants once.
-    const key = text(form, 'idempotencyKey');
+    const key = formText(form, 'idempotencyKey');
     const { data, error, response } = await locals.api.POST('/api/tenants/{id}/credit-grants', {
       params: { path: { id: params.id } },
       body,
@@ -227,7 +227,12 @@ export const actions = {
   },
   addLimit: async ({ request, locals, params }) => {
     const form = await request.formData();
-    const values = { meter: text(form, 'meter'), window: text(form, 'window'), limit: text(form, 'limit'), mode: text(form, 'mode') };
+    const values = {
+      meter: formText(form, 'meter'),
+      window: formText(form, 'window'),
+      limit: formText(form, 'limit'),
+      mode: formText(form, 'mode'),
+    };
     // The API validates window and mode, and names the field when either is neither of its values.
     const { data, error, response } = await locals.api.POST('/api/tenants/{id}/usage-limits', {
       params: { path: { id: params.id } },
@@ -237,7 +242,7 @@ export const actions = {
     return { limitAdded: data.id };
   },
   deleteLimit: async ({ request, locals, params }) => {
-    const limitId = text(await request.formData(), 'limitId');
+    const limitId = formText(await request.formData(), 'limitId');
     const { error, response } = await locals.api.DELETE('/api/tenants/{id}/usage-limits/{limitId}', {
       params: { path: { id: params.id, limitId } },
     });
@@ -245,7 +250,7 @@ export const actions = {
     return { limitDeleted: limitId };
   },
   ackAlert: async ({ request, locals }) => {
-    const id = text(await request.formData(), 'alertId');
+    const id = formText(await request.formData(), 'alertId');
     if (!id) return failWith(400, { message: 'alertId is required', form: 'ackAlert' });
     const { data, error, response } = await locals.api.POST('/api/alerts/{id}/ack', { params: { path: { id } } });
     if (!data) return failFrom(error, response, {}, 'ackAlert');

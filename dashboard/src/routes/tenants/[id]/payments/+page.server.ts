@@ -1,4 +1,5 @@
 import { failFrom, failWith, must } from '#lib/server/api.ts';
+import { formText } from '#lib/form-text.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load = (async ({ locals, params }) => {
@@ -15,7 +16,7 @@ export const actions = {
   save: async ({ request, locals, params }) => {
     const form = await request.formData();
     const values: Record<string, string> = { gateway: String(form.get('gateway') ?? '') };
-    for (const name of COUNTS) values[name] = String(form.get(name) ?? '').trim() || '0';
+    for (const name of COUNTS) values[name] = formText(form, name) || '0';
     // The API checks the ranges and the gateway; only "is it a whole number" is the form's to say.
     const notWhole = COUNTS.filter((name) => !/^\d{1,9}$/.test(values[name]!));
     if (notWhole.length)
