@@ -456,10 +456,14 @@ describe('invoice now with an Idempotency-Key', () => {
   });
 
   it('refuses a key used for another subscription (422 naming the header), writing nothing', async () => {
-    // A second subscription of the same tenant (keys are per tenant).
+    // A second subscription of the same tenant (keys are per tenant). It starts at the test
+    // server's time, which earlier tests moved past the wall clock: started at the API's "now",
+    // its first period would already be over for its workflow, whose own period-end draft then
+    // raced the assertion below that nothing was written.
     const otherSub = (
       await call('post', '/api/subscriptions', api.tokens.admin, {
         tenantId,
+        startAt: new Date(await env.currentTimeMs()).toISOString(),
         allowSharedMeters: true,
         planId: (
           await call('post', '/api/pricing/plans', api.tokens.admin, {
